@@ -1,0 +1,49 @@
+/* The backend operations table: how runtime/ talks to a backend without knowing its insides.
+ * A backend is one folder and one entry in runtime/backends.c. Internal to sandboxrt. */
+#ifndef SBX_BACKEND_H
+#define SBX_BACKEND_H
+
+#include "sandboxrt.h"
+
+/* One step of a job after the runtime resolved it: everything explicit. */
+struct sbx_spec {
+        const char *const *argv;      /* argv[0] absolute, or looked up in PATH */
+        const char *const *env;       /* the whole environment of the program */
+        const struct sbx_file *files; /* written into the work dir before the step */
+        size_t n_files;
+        const void *stdin_data;
+        size_t stdin_size;
+        const struct sbx_policy *policy; /* overrides already applied */
+};
+
+struct sbx_backend; /* backend-private state */
+struct sbx_box;     /* backend-private stateful sandbox */
+
+struct sbx_backend_ops {
+        const char *name;
+        /* Can this host run the backend? 0 if so; else < 0 and *err says why and how to fix. */
+        int (*probe)(struct sbx_error **err);
+        int (*open)(const struct sbx_runtime_options *opts, struct sbx_backend **out,
+                    struct sbx_error **err);
+        void (*close)(struct sbx_backend *be);
+        /* Run one step; box NULL means a fresh sandbox for this step alone. Fills res (zeroed
+         * by the caller). < 0 means the sandbox failed: the runtime reports SANDBOX_ERROR. */
+        int (*run)(struct sbx_backend *be, struct sbx_box *box, const struct sbx_spec *spec,
+                   struct sbx_result *res, struct sbx_error **err);
+        int (*box_create)(struct sbx_backend *be, const struct sbx_policy *policy,
+                          struct sbx_box **out, struct sbx_error **err);
+        void (*box_destroy)(struct sbx_backend *be, struct sbx_box *box);
+        int (*box_write)(struct sbx_backend *be, struct sbx_box *box, const struct sbx_file *file,
+                         struct sbx_error **err);
+        int (*box_read)(struct sbx_backend *be, struct sbx_box *box, const char *path,
+                        size_t max_bytes, struct sbx_output *out, struct sbx_error **err);
+        int (*box_remove)(struct sbx_backend *be, struct sbx_box *box, const char *path,
+                          struct sbx_error **err);
+};
+
+/* NULL-terminated list of the backends, in the order "auto" tries them. */
+extern const struct sbx_backend_ops *const sbx_backends[];
+
+const struct sbx_backend_ops *sbx_backend_find(const char *name);
+
+#endif

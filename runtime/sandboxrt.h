@@ -1,0 +1,211 @@
+/* sandboxrt public API: run untrusted programs under a policy and get one result back.
+ *
+ * Conventions (see STYLE.md):
+ *  - fallible functions return 0 on success and a negative errno on failure, and then fill
+ *    *err with a message (the caller frees it with sbx_error_free);
+ *  - destructors accept NULL and return NULL;
+ *  - structs passed *in* (jobs, files) are owned by the caller and only read during the call;
+ *  - structs handed *out* (results, sandboxes, runtimes) are owned by the caller afterwards.
+ */
+#ifndef SANDBOXRT_H
+#define SANDBOXRT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define SBX_VERSION "0.1.0"
+
+/* ---- errors ------------------------------------------------------------------------------- */
+
+struct sbx_error {
+        int code;      /* positive errno value */
+        char *message; /* human-readable, with context prepended as it travels up */
+};
+
+/* Set *err (if err is non-NULL and *err is NULL) and return -code. code is a positive errno. */
+int sbx_error_set(struct sbx_error **err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Prepend "context: " to an existing error's message; returns -(*err)->code (or -EIO). */
+int sbx_error_prefix(struct sbx_error **err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+struct sbx_error *sbx_error_free(struct sbx_error *err);
+
+/* ---- verdicts ----------------------------------------------------------------------------- */
+
+enum sbx_verdict {
+        SBX_VERDICT_OK,
+        SBX_VERDICT_RUNTIME_ERROR,    /* exited with a non-zero status */
+        SBX_VERDICT_SIGNALED,         /* killed by a signal not caused by a limit */
+        SBX_VERDICT_TIME_LIMIT,       /* wall-clock or CPU time */
+        SBX_VERDICT_MEMORY_LIMIT,     /* the memory cgroup OOM-killed it */
+        SBX_VERDICT_OUTPUT_LIMIT,     /* stdout/stderr cap or file-size limit */
+        SBX_VERDICT_COMPILE_ERROR,    /* the compile step did not end OK */
+        SBX_VERDICT_POLICY_VIOLATION, /* killed by seccomp */
+        SBX_VERDICT_SANDBOX_ERROR,    /* the sandbox failed, not the program */
+        _SBX_VERDICT_MAX,
+};
+
+const char *sbx_verdict_to_string(enum sbx_verdict v);
+/* Returns the verdict, or -EINVAL for an unknown name. */
+int sbx_verdict_from_string(const char *s);
+
+/* ---- policies ----------------------------------------------------------------------------- */
+
+enum sbx_network {
+        SBX_NETWORK_NONE,     /* empty network namespace */
+        SBX_NETWORK_LOOPBACK, /* own namespace, only lo up */
+        SBX_NETWORK_HOST,     /* the host's network: only when a policy says so */
+        _SBX_NETWORK_MAX,
+};
+
+const char *sbx_network_to_string(enum sbx_network n);
+int sbx_network_from_string(const char *s);
+
+/* Every limit the kernel or the supervisor enforces. 0 never means "unlimited" except where
+ * noted; policies always set all of them. */
+struct sbx_limits {
+        uint64_t wall_ms;         /* wall clock, from exec to exit */
+        uint64_t cpu_ms;          /* CPU time of the whole process tree */
+        uint32_t cpu_millicores;  /* CPU bandwidth: 1000 = one core */
+        uint64_t memory_bytes;    /* memory cgroup limit, swap off */
+        uint32_t pids;            /* processes + threads */
+        uint64_t output_bytes;    /* per stream (stdout, stderr) */
+        uint64_t file_size_bytes; /* RLIMIT_FSIZE */
+        uint32_t open_files;      /* RLIMIT_NOFILE */
+        uint64_t tmpfs_bytes;     /* size of the writable work dir and /tmp */
+};
+
+struct sbx_policy {
+        char *name;
+        char *description;
+        char *path; /* file it came from, NULL when built in */
+        struct sbx_limits limits;
+        enum sbx_network network;
+};
+
+/* ---- jobs --------------------------------------------------------------------------------- */
+
+/* A file placed in the sandbox before the job runs. A relative path is relative to the job's
+ * working directory; an absolute path must lie under the working directory or /tmp. */
+struct sbx_file {
+        const char *path;
+        const void *data;
+        size_t size;
+        mode_t mode; /* permission bits; 0 means 0644 */
+};
+
+struct sbx_job {
+        /* Either argv (NULL-terminated; argv[0] is looked up in the sandbox's PATH) ... */
+        const char *const *argv;
+        /* ... or a language and its source: the source is written to the language's main
+         * file name and compiled first when the language needs it. */
+        const char *language;
+        const char *source;
+        size_t source_size;
+
+        const struct sbx_file *files; /* extra files */
+        size_t n_files;
+
+        const void *stdin_data; /* fed to the program's stdin; NULL = empty */
+        size_t stdin_size;
+
+        const char *policy;        /* policy name; NULL = "default" */
+        const char *const *limits; /* NULL-terminated "key=value" overrides, as in
+                                    * policy files and --limit ("wall=2s") */
+        const char *const *env;    /* NULL-terminated extra "KEY=VALUE" */
+};
+
+/* ---- results ------------------------------------------------------------------------------ */
+
+struct sbx_output {
+        char *data; /* NUL-terminated for convenience; may hold NULs */
+        size_t size;
+        bool truncated;
+};
+
+struct sbx_result {
+        enum sbx_verdict verdict;
+        int exit_code; /* -1 when killed by a signal */
+        int signal;    /* 0 unless killed by a signal */
+        uint64_t wall_ms;
+        uint64_t cpu_ms;
+        uint64_t peak_memory_bytes;
+        struct sbx_output out;      /* stdout */
+        struct sbx_output err;      /* stderr */
+        char *message;              /* why: the limit hit, the sandbox failure; or NULL */
+        const char *backend;        /* static string: "native", "docker", ... */
+        struct sbx_result *compile; /* the compile step, for compiled languages; or NULL */
+};
+
+struct sbx_result *sbx_result_free(struct sbx_result *r);
+
+/* The result as one JSON object (top-level "verdict", ...). Returns a malloc'd string. */
+char *sbx_result_to_json(const struct sbx_result *r);
+
+/* ---- runtime ------------------------------------------------------------------------------ */
+
+struct sbx_runtime;
+
+struct sbx_runtime_options {
+        const char *backend;    /* "auto" (default), "native", ... */
+        const char *policy_dir; /* NULL: $SANDBOXRT_POLICY_DIR, then the built-in dirs */
+        bool verbose;
+};
+
+/* Create a runtime. The native backend starts its single-threaded launcher here, so this must
+ * be called before the process starts any thread (checked: fails with -EBUSY otherwise).
+ * Reaps what earlier, killed sandboxrt processes left behind. Thread-safe after creation. */
+int sbx_runtime_new(const struct sbx_runtime_options *opts, struct sbx_runtime **out,
+                    struct sbx_error **err);
+struct sbx_runtime *sbx_runtime_free(struct sbx_runtime *rt);
+
+/* The backend actually chosen ("native", ...). */
+const char *sbx_runtime_backend(const struct sbx_runtime *rt);
+
+/* Look up a policy by name (policy files are loaded once). The pointer lives as long as rt. */
+int sbx_runtime_policy(struct sbx_runtime *rt, const char *name, const struct sbx_policy **out,
+                       struct sbx_error **err);
+
+/* Run one job in a fresh sandbox. Returns < 0 only when the job itself is invalid (unknown
+ * language or policy, bad limit override): every failure of the sandbox is a result with
+ * verdict SBX_VERDICT_SANDBOX_ERROR. Thread-safe: many threads may run jobs at once. */
+int sbx_run(struct sbx_runtime *rt, const struct sbx_job *job, struct sbx_result **out,
+            struct sbx_error **err);
+
+/* ---- stateful sandboxes ------------------------------------------------------------------- */
+
+/* A sandbox keeps its working directory between jobs; each job still gets fresh namespaces,
+ * processes and /tmp. One sandbox runs one job at a time (calls are serialized). */
+struct sbx_sandbox;
+
+int sbx_sandbox_create(struct sbx_runtime *rt, const char *policy, struct sbx_sandbox **out,
+                       struct sbx_error **err);
+int sbx_sandbox_run(struct sbx_sandbox *sb, const struct sbx_job *job, struct sbx_result **out,
+                    struct sbx_error **err);
+/* File access inside the working directory; paths are relative to it (no "..", no symlinks
+ * followed). read_file caps the size read at max_bytes and sets out->truncated. */
+int sbx_sandbox_write_file(struct sbx_sandbox *sb, const struct sbx_file *file,
+                           struct sbx_error **err);
+int sbx_sandbox_read_file(struct sbx_sandbox *sb, const char *path, size_t max_bytes,
+                          struct sbx_output *out, struct sbx_error **err);
+int sbx_sandbox_remove_file(struct sbx_sandbox *sb, const char *path, struct sbx_error **err);
+/* Kills anything still running and removes every trace of the sandbox. */
+struct sbx_sandbox *sbx_sandbox_destroy(struct sbx_sandbox *sb);
+
+/* ---- languages ---------------------------------------------------------------------------- */
+
+struct sbx_language {
+        const char *name;           /* "python", "c", ... */
+        const char *source_name;    /* file the source is written to: "main.py" */
+        const char *const *compile; /* argv of the compile step, or NULL */
+        const char *const *run;     /* argv of the run step */
+};
+
+/* NULL when unknown. */
+const struct sbx_language *sbx_language_find(const char *name);
+/* Iterate: returns NULL past the end. */
+const struct sbx_language *sbx_language_at(size_t i);
+
+#endif

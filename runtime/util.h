@@ -1,0 +1,61 @@
+/* Small shared helpers: cleanup attributes, ownership transfer, checked number parsing. */
+#ifndef SBX_UTIL_H
+#define SBX_UTIL_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static inline void sbx_freep(void *p)
+{
+        free(*(void **)p);
+}
+
+static inline void sbx_closep(int *fd)
+{
+        if (*fd >= 0) {
+                int saved = errno;
+                close(*fd);
+                errno = saved;
+        }
+}
+
+#define _cleanup_free_  __attribute__((cleanup(sbx_freep)))
+#define _cleanup_close_ __attribute__((cleanup(sbx_closep)))
+
+/* Hand ownership over: returns the value and leaves NULL (or -1 for fds) behind. */
+#define TAKE_PTR(p)                                                                                \
+        ({                                                                                         \
+                __typeof__(p) _tp = (p);                                                           \
+                (p) = NULL;                                                                        \
+                _tp;                                                                               \
+        })
+#define TAKE_FD(fd)                                                                                \
+        ({                                                                                         \
+                int _tf = (fd);                                                                    \
+                (fd) = -1;                                                                         \
+                _tf;                                                                               \
+        })
+
+#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Strict decimal parsing: the whole string, no sign, no overflow. 0 or -EINVAL/-ERANGE. */
+int sbx_parse_u64(const char *s, uint64_t *out);
+
+/* malloc/strdup that abort on exhaustion are not used: callers handle NULL. */
+char *sbx_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Read a whole fd or file (at most max_bytes; -EFBIG past it). */
+int sbx_read_fd(int fd, size_t max_bytes, char **out, size_t *size);
+int sbx_read_file(const char *path, size_t max_bytes, char **out, size_t *size);
+/* Write all of buf, retrying on EINTR/short writes. */
+int sbx_write_all(int fd, const void *buf, size_t size);
+/* Write a small string to a file (cgroup, /proc knobs). */
+int sbx_write_string(const char *path, const char *s);
+int sbx_write_string_at(int dirfd, const char *name, const char *s);
+
+uint64_t sbx_now_ms(void); /* CLOCK_MONOTONIC */
+uint64_t sbx_now_usec(void);
+
+#endif
