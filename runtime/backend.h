@@ -30,8 +30,9 @@ struct sbx_backend_ops {
          * by the caller). < 0 means the sandbox failed: the runtime reports SANDBOX_ERROR. */
         int (*run)(struct sbx_backend *be, struct sbx_box *box, const struct sbx_spec *spec,
                    struct sbx_result *res, struct sbx_error **err);
+        /* image: docker only, NULL = the backend's default. */
         int (*box_create)(struct sbx_backend *be, const struct sbx_policy *policy,
-                          struct sbx_box **out, struct sbx_error **err);
+                          const char *image, struct sbx_box **out, struct sbx_error **err);
         void (*box_destroy)(struct sbx_backend *be, struct sbx_box *box);
         int (*box_write)(struct sbx_backend *be, struct sbx_box *box, const struct sbx_file *file,
                          struct sbx_error **err);

@@ -149,8 +149,11 @@ char *sbx_result_to_json(const struct sbx_result *r);
 struct sbx_runtime;
 
 struct sbx_runtime_options {
-        const char *backend;    /* "auto" (default), "native", ... */
-        const char *policy_dir; /* NULL: $SANDBOXRT_POLICY_DIR, then the built-in dirs */
+        const char *backend;    /* "auto" (default), "native", "docker", "remote" */
+        const char *policy_dir; /* NULL: $SANDBOXRT_POLICY_DIR, then the built-in policies */
+        const char *image;      /* docker: default image for jobs and sandboxes */
+        const char *remote_url; /* remote: base URL of a sandboxrt or ms-enclave server */
+        const char *remote_api_key;
         bool verbose;
 };
 
@@ -180,8 +183,14 @@ int sbx_run(struct sbx_runtime *rt, const struct sbx_job *job, struct sbx_result
  * processes and /tmp. One sandbox runs one job at a time (calls are serialized). */
 struct sbx_sandbox;
 
-int sbx_sandbox_create(struct sbx_runtime *rt, const char *policy, struct sbx_sandbox **out,
-                       struct sbx_error **err);
+struct sbx_sandbox_options {
+        const char *policy;        /* NULL = "default" */
+        const char *const *limits; /* NULL-terminated "key=value" overrides */
+        const char *image;         /* docker: NULL = the runtime's image */
+};
+
+int sbx_sandbox_create(struct sbx_runtime *rt, const struct sbx_sandbox_options *opts,
+                       struct sbx_sandbox **out, struct sbx_error **err);
 int sbx_sandbox_run(struct sbx_sandbox *sb, const struct sbx_job *job, struct sbx_result **out,
                     struct sbx_error **err);
 /* File access inside the working directory; paths are relative to it (no "..", no symlinks
