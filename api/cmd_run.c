@@ -1,12 +1,278 @@
-/* sandboxrt run: placeholder until the native jail lands (replaced in this session). */
+/* sandboxrt run: one program in a fresh sandbox. */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
+#include "api/cli.h"
 #include "api/commands.h"
+#include "sandboxrt.h"
+#include "util.h"
+
+#define MAX_INPUT_BYTES (256u << 20)
+#define MAX_ITEMS       256
+
+static const char usage_text[] =
+    "Usage: sandboxrt run [OPTIONS] -- PROGRAM [ARGS...]\n"
+    "       sandboxrt run [OPTIONS] --language LANG --source FILE\n"
+    "\n"
+    "Run one program in a fresh sandbox. Its working directory is a new, empty, writable\n"
+    "directory (/sandbox); nothing of the host is writable and the network is off unless\n"
+    "the policy says otherwise.\n"
+    "\n"
+    "Options:\n"
+    "  --policy NAME         policy to apply (default: default; see `sandboxrt policy list`)\n"
+    "  --limit KEY=VALUE     override one limit, e.g. wall=2s cpu=500ms memory=256m\n"
+    "                        output=1m pids=32 file_size=16m open_files=64 tmpfs=64m\n"
+    "                        cpus=0.5 network=none|loopback (repeatable)\n"
+    "  --stdin FILE          feed FILE to the program's standard input (- = this stdin)\n"
+    "  --file HOST:SANDBOX   copy a host file in, keeping its mode; a relative SANDBOX\n"
+    "                        path is relative to the working directory (repeatable)\n"
+    "  --env KEY=VALUE       set an environment variable for the program (repeatable)\n"
+    "  --language LANG       python, c, cpp, javascript, java, bash or perl\n"
+    "  --source FILE         the program's source (with --language)\n"
+    "  --backend NAME        auto (default), native or docker\n"
+    "  --image IMAGE         container image (docker backend)\n"
+    "  --policy-dir DIR      load policies from DIR too\n"
+    "  --json                print the result as one JSON object on stdout\n"
+    "  -v, --verbose         say which backend and cgroup hierarchy ran the job\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "Without --json the program's stdout and stderr are passed through, and a summary is\n"
+    "printed to stderr when the verdict is not OK.\n"
+    "\n" SBX_CLI_EXIT_STATUS_HELP;
+
+struct run_args {
+        struct sbx_runtime_options rt;
+        struct sbx_job job;
+        const char *limits[MAX_ITEMS + 1];
+        const char *env[MAX_ITEMS + 1];
+        struct sbx_file files[MAX_ITEMS];
+        size_t n_limits, n_env;
+        char *stdin_buf, *source_buf;
+        char *file_bufs[MAX_ITEMS];
+        bool json;
+};
+
+static void run_args_release(struct run_args *a)
+{
+        free(a->stdin_buf);
+        free(a->source_buf);
+        for (size_t i = 0; i < a->job.n_files; i++) {
+                free(a->file_bufs[i]);
+                free((char *)a->files[i].path);
+        }
+}
+
+static int add_item(const char **list, size_t *n, const char *item, const char *what)
+{
+        if (*n == MAX_ITEMS) {
+                sbx_cli_error("too many %s options (at most %d)", what, MAX_ITEMS);
+                return -E2BIG;
+        }
+        list[(*n)++] = item;
+        list[*n] = NULL;
+        return 0;
+}
+
+static int read_input(const char *path, char **buf, size_t *size)
+{
+        int r = !strcmp(path, "-") ? sbx_read_fd(0, MAX_INPUT_BYTES, buf, size)
+                                   : sbx_read_file(path, MAX_INPUT_BYTES, buf, size);
+
+        if (r < 0)
+                sbx_cli_error("cannot read %s: %s", path,
+                              r == -EFBIG ? "larger than 256 MiB" : strerror(-r));
+        return r;
+}
+
+/* --file HOST:SANDBOX */
+static int add_file(struct run_args *a, const char *spec)
+{
+        const char *colon = strchr(spec, ':');
+        size_t i = a->job.n_files;
+        struct stat st;
+
+        if (!colon || colon == spec || !colon[1]) {
+                sbx_cli_error("--file wants HOST:SANDBOX, got '%s'", spec);
+                return -EINVAL;
+        }
+        if (i == MAX_ITEMS) {
+                sbx_cli_error("too many --file options (at most %d)", MAX_ITEMS);
+                return -E2BIG;
+        }
+        _cleanup_free_ char *host = strndup(spec, (size_t)(colon - spec));
+        if (!host || stat(host, &st) < 0 || !S_ISREG(st.st_mode)) {
+                sbx_cli_error("--file: %s is not a readable regular file", host ? host : spec);
+                return -EINVAL;
+        }
+        int r = read_input(host, &a->file_bufs[i], &a->files[i].size);
+        if (r < 0)
+                return r;
+        a->files[i].path = strdup(colon + 1);
+        a->files[i].data = a->file_bufs[i];
+        a->files[i].mode = st.st_mode & 07777;
+        a->job.n_files++;
+        return a->files[i].path ? 0 : -ENOMEM;
+}
+
+static int parse_args(int argc, char **argv, struct run_args *a)
+{
+        enum {
+                OPT_POLICY = 256,
+                OPT_LIMIT,
+                OPT_STDIN,
+                OPT_FILE,
+                OPT_ENV,
+                OPT_LANGUAGE,
+                OPT_SOURCE,
+                OPT_BACKEND,
+                OPT_IMAGE,
+                OPT_POLICY_DIR,
+                OPT_JSON
+        };
+        static const struct option options[] = {
+            {"policy", required_argument, NULL, OPT_POLICY},
+            {"limit", required_argument, NULL, OPT_LIMIT},
+            {"stdin", required_argument, NULL, OPT_STDIN},
+            {"file", required_argument, NULL, OPT_FILE},
+            {"env", required_argument, NULL, OPT_ENV},
+            {"language", required_argument, NULL, OPT_LANGUAGE},
+            {"source", required_argument, NULL, OPT_SOURCE},
+            {"backend", required_argument, NULL, OPT_BACKEND},
+            {"image", required_argument, NULL, OPT_IMAGE},
+            {"policy-dir", required_argument, NULL, OPT_POLICY_DIR},
+            {"json", no_argument, NULL, OPT_JSON},
+            {"verbose", no_argument, NULL, 'v'},
+            {"help", no_argument, NULL, 'h'},
+            {0},
+        };
+        const char *source = NULL;
+        int c, r = 0;
+
+        while (r == 0 && (c = getopt_long(argc, argv, "+vh", options, NULL)) != -1) {
+                switch (c) {
+                case OPT_POLICY:
+                        a->job.policy = optarg;
+                        break;
+                case OPT_LIMIT:
+                        r = add_item(a->limits, &a->n_limits, optarg, "--limit");
+                        break;
+                case OPT_STDIN:
+                        r = read_input(optarg, &a->stdin_buf, &a->job.stdin_size);
+                        break;
+                case OPT_FILE:
+                        r = add_file(a, optarg);
+                        break;
+                case OPT_ENV:
+                        r = add_item(a->env, &a->n_env, optarg, "--env");
+                        break;
+                case OPT_LANGUAGE:
+                        a->job.language = optarg;
+                        break;
+                case OPT_SOURCE:
+                        source = optarg;
+                        break;
+                case OPT_BACKEND:
+                        a->rt.backend = optarg;
+                        break;
+                case OPT_IMAGE:
+                        a->rt.image = optarg;
+                        break;
+                case OPT_POLICY_DIR:
+                        a->rt.policy_dir = optarg;
+                        break;
+                case OPT_JSON:
+                        a->json = true;
+                        break;
+                case 'v':
+                        a->rt.verbose = true;
+                        break;
+                case 'h':
+                        fputs(usage_text, stdout);
+                        return 1;
+                default:
+                        return -EINVAL;
+                }
+        }
+        if (r < 0)
+                return r;
+        if (a->job.language && (!source || optind < argc)) {
+                sbx_cli_error("--language needs --source FILE and no program arguments");
+                return -EINVAL;
+        }
+        if (!a->job.language && (source || optind >= argc)) {
+                sbx_cli_error("nothing to run: give -- PROGRAM [ARGS...] or --language and "
+                              "--source (see --help)");
+                return -EINVAL;
+        }
+        if (source && (r = read_input(source, &a->source_buf, &a->job.source_size)) < 0)
+                return r;
+        a->job.source = a->source_buf;
+        a->job.argv = a->job.language ? NULL : (const char *const *)argv + optind;
+        a->job.stdin_data = a->stdin_buf;
+        a->job.limits = a->limits;
+        a->job.env = a->env;
+        a->job.files = a->files;
+        return 0;
+}
+
+static void print_text(const struct sbx_result *r)
+{
+        const struct sbx_result *c = r->compile;
+
+        if (c && r->verdict == SBX_VERDICT_COMPILE_ERROR) {
+                fwrite(c->out.data, 1, c->out.size, stderr);
+                fwrite(c->err.data, 1, c->err.size, stderr);
+        }
+        fwrite(r->out.data, 1, r->out.size, stdout);
+        fflush(stdout);
+        fwrite(r->err.data, 1, r->err.size, stderr);
+        if (r->verdict != SBX_VERDICT_OK)
+                sbx_cli_print_summary(stderr, r);
+}
 
 static int run_main(int argc, char **argv)
 {
-        sbx_cli_error("run: not built yet");
-        return 2;
+        struct run_args a = {0};
+        struct sbx_runtime *rt = NULL;
+        struct sbx_result *res = NULL;
+        struct sbx_error *err = NULL;
+        int status = 2;
+        int r = parse_args(argc, argv, &a);
+
+        if (r != 0) {
+                status = r > 0 ? 0 : 2;
+                goto out;
+        }
+        if (sbx_runtime_new(&a.rt, &rt, &err) < 0) {
+                sbx_cli_error("%s", err->message);
+                status = SBX_CLI_EXIT_SANDBOX_ERROR;
+                goto out;
+        }
+        if (a.rt.verbose)
+                sbx_cli_print_backend(stderr, rt);
+        if (sbx_run(rt, &a.job, &res, &err) < 0) {
+                sbx_cli_error("%s", err->message);
+                goto out;
+        }
+        if (a.json) {
+                _cleanup_free_ char *json = sbx_result_to_json(res);
+                puts(json ? json : "{}");
+                if (a.rt.verbose)
+                        sbx_cli_print_summary(stderr, res);
+        } else {
+                print_text(res);
+        }
+        status = sbx_cli_exit_status(res->verdict);
+out:
+        sbx_result_free(res);
+        sbx_error_free(err);
+        sbx_runtime_free(rt);
+        run_args_release(&a);
+        return status;
 }
 
 const struct sbx_command sbx_command_run = {"run", "run one program in a sandbox", run_main};

@@ -8,6 +8,7 @@
 
 static const struct sbx_command *const commands[] = {
     &sbx_command_run,
+    &sbx_command_doctor,
 };
 
 void sbx_cli_error(const char *fmt, ...)

@@ -47,4 +47,7 @@ extern const struct sbx_backend_ops *const sbx_backends[];
 
 const struct sbx_backend_ops *sbx_backend_find(const char *name);
 
+/* The open backend behind a runtime (for doctor and --verbose reports). */
+struct sbx_backend *sbx_runtime_backend_state(const struct sbx_runtime *rt);
+
 #endif

@@ -1,0 +1,50 @@
+#include "api/cli.h"
+
+#include <string.h>
+
+#include "backend.h"
+#include "isolation/native.h"
+
+int sbx_cli_exit_status(enum sbx_verdict v)
+{
+        static const int status[_SBX_VERDICT_MAX] = {
+            [SBX_VERDICT_OK] = 0,
+            [SBX_VERDICT_RUNTIME_ERROR] = 1,
+            [SBX_VERDICT_SIGNALED] = 3,
+            [SBX_VERDICT_TIME_LIMIT] = 4,
+            [SBX_VERDICT_MEMORY_LIMIT] = 5,
+            [SBX_VERDICT_OUTPUT_LIMIT] = 6,
+            [SBX_VERDICT_COMPILE_ERROR] = 7,
+            [SBX_VERDICT_POLICY_VIOLATION] = 8,
+            [SBX_VERDICT_SANDBOX_ERROR] = SBX_CLI_EXIT_SANDBOX_ERROR,
+        };
+
+        return (unsigned)v < _SBX_VERDICT_MAX ? status[v] : SBX_CLI_EXIT_SANDBOX_ERROR;
+}
+
+void sbx_cli_print_summary(FILE *f, const struct sbx_result *r)
+{
+        fprintf(f, "sandboxrt: %s", sbx_verdict_to_string(r->verdict));
+        if (r->message)
+                fprintf(f, ": %s", r->message);
+        fprintf(f, " (exit %d", r->exit_code);
+        if (r->signal)
+                fprintf(f, ", signal %d", r->signal);
+        fprintf(f, ", wall %llu ms, cpu %llu ms, memory %.1f MiB%s%s)\n",
+                (unsigned long long)r->wall_ms, (unsigned long long)r->cpu_ms,
+                (double)r->peak_memory_bytes / (1024.0 * 1024.0),
+                r->out.truncated ? ", stdout truncated" : "",
+                r->err.truncated ? ", stderr truncated" : "");
+}
+
+void sbx_cli_print_backend(FILE *f, const struct sbx_runtime *rt)
+{
+        const char *name = sbx_runtime_backend(rt);
+
+        fprintf(f, "sandboxrt: backend %s", name);
+        if (!strcmp(name, "native"))
+                fprintf(
+                    f, ", cgroups %s",
+                    sbx_cgroup_host_describe(sbx_native_cgroups(sbx_runtime_backend_state(rt))));
+        fputc('\n', f);
+}

@@ -1,0 +1,440 @@
+/* Inside the jail: builds the filesystem, drops every privilege, runs the payload under an
+ * init that reaps orphans. Everything here runs in a freshly cloned, single-threaded child;
+ * failures are reported through the status pipe as one fixed-size record, then _exit(). */
+#include "jail.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <limits.h>
+#include <grp.h>
+#include <sched.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define NEWROOT "/tmp" /* mount point of the new root inside our private mount namespace */
+
+extern char **environ;
+
+static int status_fd = -1;
+
+static void send_record(uint32_t kind, int error, int status, const char *fmt, va_list ap)
+{
+        struct sbx_jail_record rec = {.kind = kind, .error = error, .status = status};
+
+        if (fmt)
+                vsnprintf(rec.message, sizeof(rec.message), fmt, ap);
+        (void)!write(status_fd, &rec, sizeof(rec));
+}
+
+static _Noreturn __attribute__((format(printf, 2, 3))) void fail(int error, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        send_record(SBX_JAIL_SETUP_FAILED, error, 0, fmt, ap);
+        va_end(ap);
+        _exit(127);
+}
+
+#define CHECK(expr, ...)                                                                           \
+        do {                                                                                       \
+                if ((expr) < 0)                                                                    \
+                        fail(errno, __VA_ARGS__);                                                  \
+        } while (0)
+
+/* ---- file descriptors ------------------------------------------------------------------- */
+
+/* Put the fds we keep at fixed numbers and close every other inherited fd, so nothing of the
+ * supervisor (the job socket, the other pipe ends) leaks into the jail. */
+enum { FD_STATUS = 3, FD_GO = 4, FD_WORKDIR = 5, FD_FIRST_FREE = 6 };
+
+static void arrange_fds(const struct sbx_jail_config *c)
+{
+        int src[] = {c->stdin_fd,  c->stdout_fd, c->stderr_fd,
+                     c->status_fd, c->go_fd,     c->workdir_fd};
+        int high[ELEMENTSOF(src)];
+
+        for (size_t i = 0; i < ELEMENTSOF(src); i++) {
+                high[i] = src[i] < 0 ? -1 : fcntl(src[i], F_DUPFD_CLOEXEC, 100);
+                if (src[i] >= 0 && high[i] < 0)
+                        _exit(127);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(src); i++)
+                if (high[i] >= 0 && dup3(high[i], (int)i, i >= FD_STATUS ? O_CLOEXEC : 0) < 0)
+                        _exit(127);
+        status_fd = FD_STATUS;
+        if (c->workdir_fd < 0)
+                close(FD_WORKDIR);
+        syscall(SYS_close_range, FD_FIRST_FREE, ~0U, 0);
+}
+
+/* ---- identity and capabilities ---------------------------------------------------------- */
+
+/* The supervisor has written our uid/gid maps when "go" arrives. Become the sandbox user while
+ * keeping our capabilities in the new user namespace: files we create on the jail's tmpfs must
+ * belong to a mapped id (an unmapped fsuid gets EOVERFLOW). */
+static void become_sandbox_user(void)
+{
+        cap_t caps;
+
+        CHECK(prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0), "prctl(PR_SET_KEEPCAPS)");
+        CHECK(setresgid(SBX_JAIL_UID, SBX_JAIL_UID, SBX_JAIL_UID), "setresgid");
+        CHECK(setresuid(SBX_JAIL_UID, SBX_JAIL_UID, SBX_JAIL_UID), "setresuid");
+        caps = cap_get_proc();
+        if (!caps || cap_fill(caps, CAP_EFFECTIVE, CAP_PERMITTED) < 0 || cap_set_proc(caps) < 0)
+                fail(errno, "raising capabilities in the user namespace");
+        cap_free(caps);
+}
+
+static void drop_all_capabilities(void)
+{
+        cap_t none = cap_init();
+
+        for (cap_value_t cap = 0; cap <= CAP_LAST_CAP || CAP_IS_SUPPORTED(cap); cap++)
+                if (cap_drop_bound(cap) < 0 && errno != EINVAL)
+                        fail(errno, "dropping capability %d from the bounding set", (int)cap);
+        if (!none || cap_reset_ambient() < 0 || cap_set_proc(none) < 0)
+                fail(errno, "clearing capabilities");
+        cap_free(none);
+        CHECK(prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0), "prctl(PR_SET_KEEPCAPS)");
+}
+
+/* ---- the file system -------------------------------------------------------------------- */
+
+static void make_readonly(const char *path)
+{
+        struct mount_attr attr = {.attr_set =
+                                      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
+
+        CHECK(
+            mount_setattr(AT_FDCWD, path, AT_RECURSIVE | AT_SYMLINK_NOFOLLOW, &attr, sizeof(attr)),
+            "making %s read-only", path);
+}
+
+/* Bind host path src (absolute) read-only at the same place under the new root. Missing
+ * sources are skipped: toolchains differ between hosts. */
+static void bind_host(const char *src, bool readonly)
+{
+        char dst[PATH_MAX];
+        struct stat st;
+
+        if (lstat(src, &st) < 0)
+                return;
+        snprintf(dst, sizeof(dst), NEWROOT "%s", src);
+        if (S_ISLNK(st.st_mode)) {
+                char target[PATH_MAX];
+                ssize_t n = readlink(src, target, sizeof(target) - 1);
+                CHECK(n, "readlink %s", src);
+                target[n] = '\0';
+                CHECK(symlink(target, dst), "symlink %s", dst);
+                return;
+        }
+        if (S_ISDIR(st.st_mode)) {
+                CHECK(mkdir(dst, 0755), "mkdir %s", dst);
+        } else {
+                int fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+                CHECK(fd, "creating mount point %s", dst);
+                close(fd);
+        }
+        CHECK(mount(src, dst, NULL, MS_BIND | MS_REC, NULL), "bind-mounting %s", src);
+        if (readonly)
+                make_readonly(dst);
+}
+
+static void write_file(const char *path, const char *content)
+{
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+        CHECK(fd, "creating %s", path);
+        CHECK(sbx_write_all(fd, content, strlen(content)), "writing %s", path);
+        close(fd);
+}
+
+/* What toolchains need from the host's /etc; identity files are generated instead. */
+static const char *const etc_binds[] = {
+    "/etc/alternatives", "/etc/ld.so.cache",   "/etc/ld.so.conf", "/etc/ld.so.conf.d",
+    "/etc/localtime",    "/etc/nsswitch.conf", "/etc/ssl",        "/etc/ca-certificates",
+    "/etc/mime.types",   "/etc/protocols",     "/etc/services",   "/etc/perl",
+    "/etc/python3",      "/etc/python3.11",    "/etc/gai.conf",
+};
+
+static void populate_etc(void)
+{
+        glob_t g;
+
+        CHECK(mkdir(NEWROOT "/etc", 0755), "mkdir /etc");
+        for (size_t i = 0; i < ELEMENTSOF(etc_binds); i++)
+                bind_host(etc_binds[i], true);
+        if (glob("/etc/java-*", 0, NULL, &g) == 0) {
+                for (size_t i = 0; i < g.gl_pathc; i++)
+                        bind_host(g.gl_pathv[i], true);
+                globfree(&g);
+        }
+        write_file(NEWROOT "/etc/passwd", "root:x:0:0:root:/root:/usr/sbin/nologin\n"
+                                          "sandbox:x:1000:1000:sandbox:/sandbox:/bin/sh\n"
+                                          "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/"
+                                          "nologin\n");
+        write_file(NEWROOT "/etc/group", "root:x:0:\nsandbox:x:1000:\nnogroup:x:65534:\n");
+        write_file(NEWROOT "/etc/hostname", SBX_JAIL_HOSTNAME "\n");
+        write_file(NEWROOT "/etc/hosts", "127.0.0.1\tlocalhost\n127.0.1.1\t" SBX_JAIL_HOSTNAME
+                                         "\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+}
+
+static void populate_dev(void)
+{
+        static const char *const nodes[] = {"null", "zero", "full", "random", "urandom"};
+        static const char *const links[][2] = {{"/proc/self/fd", "fd"},
+                                               {"/proc/self/fd/0", "stdin"},
+                                               {"/proc/self/fd/1", "stdout"},
+                                               {"/proc/self/fd/2", "stderr"}};
+        char path[64];
+
+        CHECK(mkdir(NEWROOT "/dev", 0755), "mkdir /dev");
+        CHECK(mount("tmpfs", NEWROOT "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=0755"),
+              "mounting /dev");
+        for (size_t i = 0; i < ELEMENTSOF(nodes); i++) {
+                snprintf(path, sizeof(path), "/dev/%s", nodes[i]);
+                bind_host(path, false);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(links); i++) {
+                snprintf(path, sizeof(path), NEWROOT "/dev/%s", links[i][1]);
+                CHECK(symlink(links[i][0], path), "symlink %s", path);
+        }
+        CHECK(mkdir(NEWROOT "/dev/shm", 01777), "mkdir /dev/shm");
+}
+
+/* The writable places: the work dir, /tmp and /dev/shm share one size-capped tmpfs, so the
+ * policy's tmpfs size caps everything the payload can write. A stateful sandbox's work dir is
+ * its host directory instead (opened by the supervisor, passed as FD_WORKDIR). */
+static void mount_writable(const struct sbx_limits *l, bool have_workdir)
+{
+        char opts[96];
+
+        snprintf(opts, sizeof(opts), "size=%llu,mode=0755,uid=%d,gid=%d",
+                 (unsigned long long)l->tmpfs_bytes, SBX_JAIL_UID, SBX_JAIL_UID);
+        CHECK(mkdir(NEWROOT "/.rw", 0700), "mkdir /.rw");
+        CHECK(mount("tmpfs", NEWROOT "/.rw", "tmpfs", MS_NOSUID | MS_NODEV, opts),
+              "mounting the writable tmpfs");
+        CHECK(mkdir(NEWROOT "/.rw/sandbox", 0755), "mkdir work dir");
+        CHECK(mkdir(NEWROOT "/.rw/tmp", 01777), "mkdir tmp");
+        CHECK(chmod(NEWROOT "/.rw/tmp", 01777), "chmod tmp");
+        CHECK(mkdir(NEWROOT "/.rw/shm", 01777), "mkdir shm");
+        CHECK(chmod(NEWROOT "/.rw/shm", 01777), "chmod shm");
+        CHECK(mkdir(NEWROOT SBX_JAIL_WORKDIR, 0755), "mkdir " SBX_JAIL_WORKDIR);
+        CHECK(mkdir(NEWROOT "/tmp", 01777), "mkdir /tmp");
+        const char *work = have_workdir ? "/proc/self/fd/5" : NEWROOT "/.rw/sandbox";
+        CHECK(mount(work, NEWROOT SBX_JAIL_WORKDIR, NULL, MS_BIND, NULL), "mounting work dir");
+        CHECK(mount(NEWROOT "/.rw/tmp", NEWROOT "/tmp", NULL, MS_BIND, NULL), "mounting /tmp");
+        CHECK(mount(NEWROOT "/.rw/shm", NEWROOT "/dev/shm", NULL, MS_BIND, NULL),
+              "mounting /dev/shm");
+        CHECK(umount2(NEWROOT "/.rw", MNT_DETACH), "detaching the writable tmpfs");
+        CHECK(rmdir(NEWROOT "/.rw"), "rmdir /.rw");
+        if (have_workdir)
+                close(FD_WORKDIR);
+}
+
+static void build_root(const struct sbx_limits *l, bool have_workdir)
+{
+        static const char *const top[] = {"/usr",   "/bin",   "/sbin",  "/lib",
+                                          "/lib32", "/lib64", "/libx32"};
+
+        CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), "making mounts private");
+        CHECK(mount("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755"),
+              "mounting the new root");
+        for (size_t i = 0; i < ELEMENTSOF(top); i++)
+                bind_host(top[i], true);
+        populate_etc();
+        populate_dev();
+        mount_writable(l, have_workdir);
+        CHECK(mkdir(NEWROOT "/proc", 0555), "mkdir /proc");
+        CHECK(mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
+                    "hidepid=invisible,subset=pid"),
+              "mounting /proc");
+
+        CHECK(chdir(NEWROOT), "chdir to the new root");
+        CHECK(syscall(SYS_pivot_root, ".", "."), "pivot_root");
+        CHECK(umount2(".", MNT_DETACH), "detaching the old root");
+        CHECK(chdir("/"), "chdir /");
+        CHECK(mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL),
+              "making the root read-only");
+}
+
+/* ---- the job's files -------------------------------------------------------------------- */
+
+/* Create the parents of path inside the jail (we already are inside: symlinks resolve within
+ * the jail's view, so a planted link can lead nowhere writable outside the sandbox). */
+static void make_parents(char *path)
+{
+        for (char *p = path + 1; (p = strchr(p, '/')); p++) {
+                *p = '\0';
+                if (mkdir(path, 0755) < 0 && errno != EEXIST)
+                        fail(errno, "creating directory %s", path);
+                *p = '/';
+        }
+}
+
+static void place_files(const struct sbx_spec *spec)
+{
+        for (size_t i = 0; i < spec->n_files; i++) {
+                const struct sbx_file *f = &spec->files[i];
+                char path[PATH_MAX];
+
+                if (f->path[0] == '/')
+                        snprintf(path, sizeof(path), "%s", f->path);
+                else
+                        snprintf(path, sizeof(path), SBX_JAIL_WORKDIR "/%s", f->path);
+                make_parents(path);
+                int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+                              f->mode ? f->mode & 07777 : 0644);
+                CHECK(fd, "creating %s", f->path);
+                CHECK(sbx_write_all(fd, f->data, f->size), "writing %s", f->path);
+                CHECK(fchmod(fd, f->mode ? f->mode & 07777 : 0644), "chmod %s", f->path);
+                close(fd);
+        }
+}
+
+/* ---- the payload ------------------------------------------------------------------------ */
+
+static void set_limit(int resource, uint64_t value, const char *name)
+{
+        struct rlimit cur, want;
+
+        /* Without CAP_SYS_RESOURCE a hard limit can only go down: never ask for more. */
+        CHECK(getrlimit(resource, &cur), "getrlimit %s", name);
+        want.rlim_max = value < cur.rlim_max ? value : cur.rlim_max;
+        want.rlim_cur = want.rlim_max;
+        CHECK(setrlimit(resource, &want), "setrlimit %s", name);
+}
+
+static void apply_rlimits(const struct sbx_jail_config *c)
+{
+        const struct sbx_limits *l = &c->spec->policy->limits;
+
+        /* CPU time is enforced from outside on the whole tree; this per-process limit is a
+         * backstop a second above it. */
+        set_limit(RLIMIT_CPU, (l->cpu_ms + 999) / 1000 + 1, "RLIMIT_CPU");
+        set_limit(RLIMIT_FSIZE, l->file_size_bytes, "RLIMIT_FSIZE");
+        set_limit(RLIMIT_NOFILE, l->open_files, "RLIMIT_NOFILE");
+        set_limit(RLIMIT_CORE, 0, "RLIMIT_CORE");
+        set_limit(RLIMIT_MEMLOCK, 0, "RLIMIT_MEMLOCK");
+        if (c->rlimit_memory)
+                set_limit(RLIMIT_DATA, l->memory_bytes, "RLIMIT_DATA");
+        if (c->rlimit_nproc)
+                set_limit(RLIMIT_NPROC, l->pids, "RLIMIT_NPROC");
+}
+
+static _Noreturn void exec_payload(const struct sbx_jail_config *c)
+{
+        const char *const *argv = c->spec->argv;
+        char cwd[sizeof(SBX_JAIL_WORKDIR) + 1];
+
+        CHECK(setsid(), "setsid");
+        CHECK(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)");
+        apply_rlimits(c);
+        /* CVE-2024-21626: make sure the cwd is the jail's work dir, not an inherited handle. */
+        CHECK(chdir(SBX_JAIL_WORKDIR), "chdir " SBX_JAIL_WORKDIR);
+        if (!getcwd(cwd, sizeof(cwd)) || strcmp(cwd, SBX_JAIL_WORKDIR) != 0)
+                fail(EPERM, "working directory is not " SBX_JAIL_WORKDIR);
+        CHECK(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)");
+        int r = sbx_seccomp_load(c->seccomp);
+        if (r < 0)
+                fail(-r, "loading the seccomp filter");
+
+        environ = (char **)c->spec->env;
+        execvp(argv[0], (char *const *)argv);
+
+        int e = errno;
+        struct sbx_jail_record rec = {.kind = SBX_JAIL_EXEC_FAILED, .error = e};
+        snprintf(rec.message, sizeof(rec.message), "cannot execute %s: %s", argv[0], strerror(e));
+        (void)!write(FD_STATUS, &rec, sizeof(rec));
+        _exit(e == ENOENT ? 127 : 126);
+}
+
+/* pid 1 of the jail: reap everything, report how the payload ended, then exit — which makes
+ * the kernel kill whatever the payload left running in the namespace. */
+static _Noreturn void run_init(pid_t payload)
+{
+        int status = 0;
+
+        for (;;) {
+                pid_t p = waitpid(-1, &status, __WALL);
+                if (p < 0 && errno == EINTR)
+                        continue;
+                if (p < 0)
+                        fail(errno, "waitpid");
+                if (p == payload)
+                        break;
+        }
+        struct rusage ru;
+        getrusage(RUSAGE_CHILDREN, &ru);
+        struct sbx_jail_record rec = {
+            .kind = SBX_JAIL_EXITED,
+            .status = status,
+            .cpu_usec = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u +
+                        (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec),
+            .maxrss_bytes = (uint64_t)ru.ru_maxrss * 1024u,
+        };
+        (void)!write(FD_STATUS, &rec, sizeof(rec));
+        _exit(0);
+}
+
+static void bring_up_loopback(void)
+{
+        struct ifreq ifr = {0};
+        _cleanup_close_ int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+        CHECK(s, "socket for lo");
+        snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+        CHECK(ioctl(s, SIOCGIFFLAGS, &ifr), "SIOCGIFFLAGS lo");
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        CHECK(ioctl(s, SIOCSIFFLAGS, &ifr), "bringing lo up");
+}
+
+_Noreturn void sbx_jail_child(const struct sbx_jail_config *c)
+{
+        const struct sbx_policy *policy = c->spec->policy;
+        char go;
+
+        arrange_fds(c);
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        if (read(FD_GO, &go, 1) != 1)
+                _exit(127); /* the supervisor gave up on us */
+        close(FD_GO);
+        /* Nobody inside may read this process's memory or attach to it. */
+        CHECK(prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl(PR_SET_DUMPABLE)");
+
+        become_sandbox_user();
+        CHECK(unshare(CLONE_NEWCGROUP), "unshare(CLONE_NEWCGROUP)");
+        build_root(&policy->limits, c->workdir_fd >= 0);
+        CHECK(sethostname(SBX_JAIL_HOSTNAME, strlen(SBX_JAIL_HOSTNAME)), "sethostname");
+        CHECK(setdomainname("", 0), "setdomainname");
+        if (policy->network == SBX_NETWORK_LOOPBACK)
+                bring_up_loopback();
+        place_files(c->spec);
+        drop_all_capabilities();
+
+        pid_t payload = fork();
+        CHECK(payload, "fork");
+        if (payload == 0)
+                exec_payload(c);
+        /* init keeps only the status pipe */
+        for (int fd = 0; fd < 3; fd++)
+                close(fd);
+        run_init(payload);
+}

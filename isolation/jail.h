@@ -1,0 +1,45 @@
+/* The jail's inside: what the cloned child (pid 1 of the new pid namespace) does before it
+ * runs the payload. Runs in a single-threaded child of a supervisor; never returns. */
+#ifndef SBX_JAIL_H
+#define SBX_JAIL_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "seccomp.h"
+#include "wire.h"
+
+#define SBX_JAIL_UID      1000 /* the payload's uid and gid inside the user namespace */
+#define SBX_JAIL_WORKDIR  "/sandbox"
+#define SBX_JAIL_HOSTNAME "sandbox"
+
+struct sbx_jail_config {
+        const struct sbx_spec *spec;
+        const struct sbx_seccomp *seccomp;
+        int stdin_fd, stdout_fd, stderr_fd; /* the payload's ends */
+        int go_fd;                          /* read end: the supervisor's "go" (or EOF: abort) */
+        int status_fd;                      /* write end: struct sbx_jail_record messages */
+        int workdir_fd;                     /* a stateful sandbox's work dir, or -1 */
+        bool rlimit_memory;                 /* no memory cgroup: fall back to RLIMIT_DATA */
+        bool rlimit_nproc;                  /* no pids cgroup, private uid: RLIMIT_NPROC */
+};
+
+enum sbx_jail_record_kind {
+        SBX_JAIL_SETUP_FAILED = 1, /* the sandbox could not be built: SANDBOX_ERROR */
+        SBX_JAIL_EXEC_FAILED,      /* the program could not be executed (not found, ...) */
+        SBX_JAIL_EXITED,           /* the payload ended: status is its wait status */
+};
+
+/* Fixed-size record written atomically to the status pipe (STYLE.md rule 8). */
+struct sbx_jail_record {
+        uint32_t kind;
+        int32_t error; /* errno */
+        int32_t status;
+        uint64_t cpu_usec;
+        uint64_t maxrss_bytes;
+        char message[200];
+};
+
+_Noreturn void sbx_jail_child(const struct sbx_jail_config *c);
+
+#endif

@@ -1,0 +1,403 @@
+/* The native backend: a single-threaded launcher (a fork server started before any thread)
+ * forks one supervisor per job; the caller talks to its supervisor over a private socket.
+ *
+ *   caller thread --SCM_RIGHTS--> launcher --fork--> supervisor --clone--> jail (pid 1)
+ *        \______________ job socket: spec -> , <- result ______________/
+ *
+ * Closing the job socket cancels the job; if the caller process dies, the launcher sees EOF on
+ * its control socket and exits, and each supervisor sees EOF on its job socket. */
+#include "native.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "supervisor.h"
+#include "util.h"
+#include "wire.h"
+
+struct launch_request {
+        uint32_t magic;
+        uint32_t box_uid;
+};
+#define LAUNCH_MAGIC 0x53425852u /* "SBXR" */
+
+struct sbx_backend {
+        struct sbx_native_env env;
+        int ctrl_fd;
+        pid_t launcher;
+};
+
+struct sbx_box {
+        int dir_fd;
+        int slot_fd;
+        uid_t uid;
+        char *path;
+};
+
+/* ---- host state --------------------------------------------------------------------------- */
+
+static int ensure_private_dir(const char *path, mode_t mode, struct sbx_error **err)
+{
+        struct stat st;
+
+        if (mkdir(path, mode) < 0 && errno != EEXIST)
+                return sbx_error_set(err, errno, "creating %s: %m", path);
+        if (lstat(path, &st) < 0)
+                return sbx_error_set(err, errno, "%s: %m", path);
+        if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+                return sbx_error_set(
+                    err, EPERM, "%s is not a directory owned by us: remove it and retry", path);
+        return 0;
+}
+
+/* root: /run/sandboxrt; a user: $XDG_RUNTIME_DIR/sandboxrt, else /tmp/sandboxrt-<uid>. */
+static int open_state_dir(struct sbx_native_env *env, struct sbx_error **err)
+{
+        const char *xdg = getenv("XDG_RUNTIME_DIR");
+        char *dir;
+
+        if (env->privileged)
+                dir = strdup("/run/sandboxrt");
+        else if (xdg && xdg[0] == '/')
+                dir = sbx_strdup_printf("%s/sandboxrt", xdg);
+        else
+                dir = sbx_strdup_printf("/tmp/sandboxrt-%u", (unsigned)getuid());
+        if (!dir)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        env->state_dir = dir;
+
+        _cleanup_free_ char *slots = sbx_strdup_printf("%s/slots", dir);
+        _cleanup_free_ char *boxes = sbx_strdup_printf("%s/boxes", dir);
+        if (!slots || !boxes)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        int r = ensure_private_dir(dir, 0711, err);
+        if (r == 0)
+                r = ensure_private_dir(slots, 0700, err);
+        if (r == 0)
+                r = ensure_private_dir(boxes, 0711, err);
+        return r;
+}
+
+/* Stateful sandboxes are named <owner pid>-<random>: remove those whose owner is gone. */
+static void reap_boxes(const struct sbx_native_env *env)
+{
+        _cleanup_free_ char *path = sbx_strdup_printf("%s/boxes", env->state_dir);
+        _cleanup_close_ int dfd = path ? open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+        DIR *d = dfd >= 0 ? fdopendir(dup(dfd)) : NULL;
+        struct dirent *de;
+
+        while (d && (de = readdir(d))) {
+                unsigned pid;
+                if (sscanf(de->d_name, "%u-", &pid) != 1 || pid == 0)
+                        continue;
+                if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+                        (void)sbx_rm_rf_at(dfd, de->d_name);
+        }
+        if (d)
+                closedir(d);
+}
+
+static int count_threads(void)
+{
+        DIR *d = opendir("/proc/self/task");
+        int n = 0;
+
+        if (!d)
+                return -1;
+        for (struct dirent *de; (de = readdir(d));)
+                if (de->d_name[0] != '.')
+                        n++;
+        closedir(d);
+        return n;
+}
+
+/* ---- the launcher ------------------------------------------------------------------------- */
+
+static _Noreturn void launcher_main(struct sbx_native_env *env, int ctrl, pid_t parent)
+{
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        if (getppid() != parent)
+                _exit(0);
+        prctl(PR_SET_NAME, "sbx-launcher", 0, 0, 0);
+        if (dup3(ctrl, 3, O_CLOEXEC) < 0)
+                _exit(1);
+        syscall(SYS_close_range, 4, ~0U, 0);
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        for (int fd = 0; fd < 3 && null >= 0; fd++)
+                dup2(null, fd);
+        signal(SIGCHLD, SIG_IGN); /* supervisors are reaped by the kernel */
+        signal(SIGPIPE, SIG_IGN);
+
+        for (;;) {
+                struct launch_request req;
+                union {
+                        char buf[CMSG_SPACE(2 * sizeof(int))];
+                        struct cmsghdr align;
+                } cbuf;
+                struct iovec iov = {.iov_base = &req, .iov_len = sizeof(req)};
+                struct msghdr msg = {.msg_iov = &iov,
+                                     .msg_iovlen = 1,
+                                     .msg_control = cbuf.buf,
+                                     .msg_controllen = sizeof(cbuf.buf)};
+                int fds[2] = {-1, -1};
+
+                ssize_t n = recvmsg(3, &msg, MSG_CMSG_CLOEXEC);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        _exit(0); /* the runtime is gone */
+                struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+                if (c && c->cmsg_type == SCM_RIGHTS)
+                        memcpy(fds, CMSG_DATA(c), c->cmsg_len - CMSG_LEN(0));
+                if (n == sizeof(req) && req.magic == LAUNCH_MAGIC && fds[0] >= 0) {
+                        pid_t pid = fork();
+                        if (pid == 0) {
+                                close(3);
+                                prctl(PR_SET_NAME, "sbx-supervisor", 0, 0, 0);
+                                sbx_supervise(env, fds[0], fds[1], (uid_t)req.box_uid);
+                        }
+                }
+                sbx_closep(&fds[0]);
+                sbx_closep(&fds[1]);
+        }
+}
+
+/* ---- the ops ------------------------------------------------------------------------------ */
+
+static int native_probe(struct sbx_error **err)
+{
+        pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, 0);
+        int status;
+
+        if (pid < 0)
+                return sbx_error_set(
+                    err, errno,
+                    "cannot create a user namespace (%m): enable them with "
+                    "`sysctl kernel.unprivileged_userns_clone=1` and "
+                    "`sysctl user.max_user_namespaces=10000`, or use --backend docker");
+        if (pid == 0)
+                _exit(0);
+        waitpid(pid, &status, 0);
+        return 0;
+}
+
+static void native_close(struct sbx_backend *be)
+{
+        if (!be)
+                return;
+        sbx_closep(&be->ctrl_fd); /* the launcher sees EOF and exits */
+        if (be->launcher > 0)
+                waitpid(be->launcher, NULL, 0);
+        sbx_cgroup_host_free(be->env.cgroups);
+        sbx_seccomp_free(be->env.seccomp);
+        free(be->env.state_dir);
+        free(be);
+}
+
+static int native_open(const struct sbx_runtime_options *opts, struct sbx_backend **out,
+                       struct sbx_error **err)
+{
+        struct sbx_backend *be = calloc(1, sizeof(*be));
+        int sv[2], r;
+
+        if (!be)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        be->ctrl_fd = -1;
+        be->env.privileged = geteuid() == 0;
+        if (count_threads() != 1)
+                r = sbx_error_set(err, EBUSY,
+                                  "the native backend must be opened before the "
+                                  "process starts threads");
+        else if ((r = open_state_dir(&be->env, err)) < 0 ||
+                 (r = sbx_cgroup_host_open(&be->env.cgroups, err)) < 0 ||
+                 (r = sbx_seccomp_compile(&be->env.seccomp, err)) < 0)
+                ;
+        else if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                r = sbx_error_set(err, errno, "socketpair: %m");
+        if (r < 0) {
+                native_close(be);
+                return r;
+        }
+        (void)sbx_cgroup_reap(be->env.cgroups, NULL);
+        reap_boxes(&be->env);
+
+        pid_t parent = getpid();
+        be->launcher = fork();
+        if (be->launcher == 0)
+                launcher_main(&be->env, sv[1], parent);
+        close(sv[1]);
+        be->ctrl_fd = sv[0];
+        if (be->launcher < 0) {
+                r = sbx_error_set(err, errno, "starting the launcher: %m");
+                native_close(be);
+                return r;
+        }
+        *out = be;
+        return 0;
+}
+
+static int send_request(struct sbx_backend *be, int job_fd, const struct sbx_box *box)
+{
+        struct launch_request req = {.magic = LAUNCH_MAGIC,
+                                     .box_uid = box ? (uint32_t)box->uid : UINT32_MAX};
+        int fds[2] = {job_fd, box ? box->dir_fd : -1};
+        size_t nfds = box ? 2 : 1;
+        union {
+                char buf[CMSG_SPACE(2 * sizeof(int))];
+                struct cmsghdr align;
+        } cbuf = {0};
+        struct iovec iov = {.iov_base = &req, .iov_len = sizeof(req)};
+        struct msghdr msg = {.msg_iov = &iov,
+                             .msg_iovlen = 1,
+                             .msg_control = cbuf.buf,
+                             .msg_controllen = CMSG_SPACE(nfds * sizeof(int))};
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+        memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
+        return sendmsg(be->ctrl_fd, &msg, MSG_NOSIGNAL) == (ssize_t)sizeof(req) ? 0 : -errno;
+}
+
+static int native_run(struct sbx_backend *be, struct sbx_box *box, const struct sbx_spec *spec,
+                      struct sbx_result *res, struct sbx_error **err)
+{
+        int sv[2];
+        struct sbx_wbuf b = {0};
+        char *raw = NULL;
+        size_t size;
+        int r;
+
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+                return sbx_error_set(err, errno, "socketpair: %m");
+        _cleanup_close_ int job_fd = sv[0];
+        r = send_request(be, sv[1], box);
+        close(sv[1]);
+        if (r < 0)
+                return sbx_error_set(err, -r, "the native launcher is gone (%s)", strerror(-r));
+        sbx_wire_put_spec(&b, spec);
+        r = sbx_wire_send(job_fd, &b);
+        sbx_wbuf_release(&b);
+        if (r < 0)
+                return sbx_error_set(err, -r, "sending the job to its supervisor: %s",
+                                     strerror(-r));
+        r = sbx_wire_recv(job_fd, &raw, &size);
+        if (r < 0)
+                return sbx_error_set(err, -r, "the supervisor died before answering (%s)",
+                                     strerror(-r));
+        r = sbx_wire_get_result(raw, size, res);
+        free(raw);
+        if (r < 0)
+                return sbx_error_set(err, -r, "malformed result from the supervisor");
+        res->backend = "native";
+        return 0;
+}
+
+/* ---- stateful sandboxes ----------------------------------------------------------------- */
+
+static int native_box_create(struct sbx_backend *be, const struct sbx_policy *policy,
+                             const char *image, struct sbx_box **out, struct sbx_error **err)
+{
+        struct sbx_box *box = calloc(1, sizeof(*box));
+        uint8_t rnd[6];
+        int r = 0;
+
+        if (!box)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        box->dir_fd = box->slot_fd = -1;
+        box->uid = getuid();
+        if (be->env.privileged && (box->slot_fd = sbx_slot_claim(&be->env, &box->uid, err)) < 0)
+                r = box->slot_fd;
+        if (r == 0 && getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+                r = sbx_error_set(err, errno, "getrandom: %m");
+        if (r == 0) {
+                box->path = sbx_strdup_printf("%s/boxes/%u-%02x%02x%02x%02x%02x%02x",
+                                              be->env.state_dir, (unsigned)getpid(), rnd[0], rnd[1],
+                                              rnd[2], rnd[3], rnd[4], rnd[5]);
+                if (!box->path)
+                        r = sbx_error_set(err, ENOMEM, "out of memory");
+        }
+        if (r == 0 && mkdir(box->path, 0700) < 0)
+                r = sbx_error_set(err, errno, "creating %s: %m", box->path);
+        if (r == 0 &&
+            (box->dir_fd = open(box->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+                r = sbx_error_set(err, errno, "opening %s: %m", box->path);
+        if (r == 0 && be->env.privileged && fchown(box->dir_fd, box->uid, box->uid) < 0)
+                r = sbx_error_set(err, errno, "chown %s: %m", box->path);
+        if (r < 0) {
+                box->path ? (void)rmdir(box->path) : (void)0;
+                sbx_closep(&box->dir_fd);
+                sbx_closep(&box->slot_fd);
+                free(box->path);
+                free(box);
+                return r;
+        }
+        *out = box;
+        return 0;
+}
+
+static void native_box_destroy(struct sbx_backend *be, struct sbx_box *box)
+{
+        if (!box)
+                return;
+        if (box->dir_fd >= 0)
+                (void)sbx_rm_contents_at(box->dir_fd);
+        if (box->path)
+                rmdir(box->path);
+        sbx_closep(&box->dir_fd);
+        sbx_closep(&box->slot_fd);
+        free(box->path);
+        free(box);
+}
+
+static int native_box_write(struct sbx_backend *be, struct sbx_box *box,
+                            const struct sbx_file *file, struct sbx_error **err)
+{
+        uid_t owner = be->env.privileged ? box->uid : (uid_t)-1;
+
+        return sbx_write_file_beneath(box->dir_fd, file, owner, err);
+}
+
+static int native_box_read(struct sbx_backend *be, struct sbx_box *box, const char *path,
+                           size_t max_bytes, struct sbx_output *out, struct sbx_error **err)
+{
+        return sbx_read_file_beneath(box->dir_fd, path, max_bytes, out, err);
+}
+
+static int native_box_remove(struct sbx_backend *be, struct sbx_box *box, const char *path,
+                             struct sbx_error **err)
+{
+        return sbx_remove_beneath(box->dir_fd, path, err);
+}
+
+const struct sbx_backend_ops sbx_native_ops = {
+    .name = "native",
+    .probe = native_probe,
+    .open = native_open,
+    .close = native_close,
+    .run = native_run,
+    .box_create = native_box_create,
+    .box_destroy = native_box_destroy,
+    .box_write = native_box_write,
+    .box_read = native_box_read,
+    .box_remove = native_box_remove,
+};
+
+const struct sbx_cgroup_host *sbx_native_cgroups(const struct sbx_backend *be)
+{
+        return be->env.cgroups;
+}

@@ -1,0 +1,458 @@
+#include "supervisor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "jail.h"
+#include "util.h"
+#include "wire.h"
+
+#define CPU_CHECK_MS 20   /* how often the tree's CPU time is compared with the limit */
+#define DRAIN_MS     1000 /* after the jail ended, how long pipes may take to reach EOF */
+
+enum stop_reason { STOP_NONE, STOP_WALL, STOP_CPU, STOP_OUTPUT, STOP_CANCEL };
+
+struct capture {
+        int fd;
+        uint64_t cap;
+        struct sbx_output out;
+};
+
+struct job {
+        const struct sbx_native_env *env;
+        const struct sbx_spec *spec;
+        struct sbx_cgroup *cgroup;
+        pid_t init;
+        int pidfd, status_fd, stdin_fd, job_fd;
+        struct capture out, err;
+        size_t stdin_off;
+        uint64_t start_ms;
+        enum stop_reason stop;
+        bool init_done;
+        struct sbx_jail_record exited, failed;
+};
+
+int sbx_slot_claim(const struct sbx_native_env *env, uid_t *uid, struct sbx_error **err)
+{
+        char path[PATH_MAX];
+        unsigned start = (unsigned)getpid() % SBX_SLOT_COUNT;
+
+        for (unsigned i = 0; i < SBX_SLOT_COUNT; i++) {
+                unsigned slot = (start + i) % SBX_SLOT_COUNT;
+                snprintf(path, sizeof(path), "%s/slots/%u", env->state_dir, slot);
+                int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+                if (fd < 0)
+                        return sbx_error_set(err, errno, "opening slot lock %s: %m", path);
+                if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+                        *uid = SBX_SLOT_UID_BASE + slot;
+                        return fd;
+                }
+                close(fd);
+        }
+        return sbx_error_set(err, EAGAIN, "all %u sandbox slots are busy", SBX_SLOT_COUNT);
+}
+
+/* ---- starting the jail ------------------------------------------------------------------ */
+
+static int write_id_maps(pid_t pid, uid_t uid, gid_t gid)
+{
+        char path[64], map[64];
+        int r;
+
+        snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+        r = sbx_write_string(path, "deny");
+        if (r < 0 && r != -ENOENT)
+                return r;
+        snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+        snprintf(map, sizeof(map), "%d %u 1\n", SBX_JAIL_UID, (unsigned)uid);
+        r = sbx_write_string(path, map);
+        if (r < 0)
+                return r;
+        snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+        snprintf(map, sizeof(map), "%d %u 1\n", SBX_JAIL_UID, (unsigned)gid);
+        return sbx_write_string(path, map);
+}
+
+static int start_jail(struct job *job, int workdir_fd, uid_t uid, struct sbx_error **err)
+{
+        const struct sbx_policy *policy = job->spec->policy;
+        int in[2], out[2], errp[2], status[2], go[2];
+        unsigned long flags =
+            CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
+        bool no_cgroup = sbx_cgroup_host_mode(job->env->cgroups) == SBX_CGROUP_NONE;
+
+        if (policy->network != SBX_NETWORK_HOST)
+                flags |= CLONE_NEWNET;
+        if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
+            pipe2(status, O_CLOEXEC | O_DIRECT) < 0 || pipe2(go, O_CLOEXEC) < 0)
+                return sbx_error_set(err, errno, "creating pipes: %m");
+
+        struct sbx_jail_config cfg = {
+            .spec = job->spec,
+            .seccomp = job->env->seccomp,
+            .stdin_fd = in[0],
+            .stdout_fd = out[1],
+            .stderr_fd = errp[1],
+            .go_fd = go[0],
+            .status_fd = status[1],
+            .workdir_fd = workdir_fd,
+            .rlimit_memory = no_cgroup,
+            .rlimit_nproc = no_cgroup && job->env->privileged,
+        };
+        /* A raw clone without a new stack behaves like fork: fine, we are single-threaded. */
+        pid_t pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
+        if (pid < 0)
+                return sbx_error_set(err, errno, "clone: %m");
+        if (pid == 0)
+                sbx_jail_child(&cfg);
+
+        job->init = pid;
+        close(in[0]);
+        close(out[1]);
+        close(errp[1]);
+        close(status[1]);
+        close(go[0]);
+        job->stdin_fd = in[1];
+        job->out.fd = out[0];
+        job->err.fd = errp[0];
+        job->status_fd = status[0];
+        fcntl(job->stdin_fd, F_SETFL, O_NONBLOCK);
+        fcntl(job->status_fd, F_SETFL, O_NONBLOCK);
+
+        _cleanup_close_ int go_fd = go[1];
+        int r = write_id_maps(pid, uid, uid);
+        if (r < 0)
+                return sbx_error_set(err, -r, "writing the user namespace's id maps: %s",
+                                     strerror(-r));
+        if (job->cgroup && sbx_cgroup_attach(job->cgroup, pid, err) < 0)
+                return sbx_error_prefix(err, "placing the jail in its cgroup");
+        job->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        if (job->pidfd < 0)
+                return sbx_error_set(err, errno, "pidfd_open: %m");
+        job->start_ms = sbx_now_ms();
+        if (write(go_fd, "g", 1) != 1)
+                return sbx_error_set(err, errno, "starting the jail: %m");
+        return 0;
+}
+
+/* ---- the supervision loop --------------------------------------------------------------- */
+
+static void stop_jail(struct job *job, enum stop_reason why)
+{
+        if (job->stop == STOP_NONE)
+                job->stop = why;
+        /* Killing pid 1 of the namespace takes every process in it along. */
+        kill(job->init, SIGKILL);
+        if (job->cgroup)
+                sbx_cgroup_kill(job->cgroup);
+}
+
+/* Returns false at EOF. Output past the cap is a limit: keep the head and stop the jail. */
+static bool drain(struct job *job, struct capture *c)
+{
+        char buf[65536];
+        ssize_t n = read(c->fd, buf, sizeof(buf));
+
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                return true;
+        if (n <= 0)
+                return false;
+        size_t room = c->cap > c->out.size ? (size_t)(c->cap - c->out.size) : 0;
+        size_t take = (size_t)n < room ? (size_t)n : room;
+        if (take) {
+                char *d = realloc(c->out.data, c->out.size + take + 1);
+                if (!d) {
+                        stop_jail(job, STOP_CANCEL);
+                        return false;
+                }
+                memcpy(d + c->out.size, buf, take);
+                c->out.data = d;
+                c->out.size += take;
+                d[c->out.size] = '\0';
+        }
+        if (take < (size_t)n) {
+                c->out.truncated = true;
+                stop_jail(job, STOP_OUTPUT);
+        }
+        return true;
+}
+
+static void feed_stdin(struct job *job)
+{
+        const char *data = job->spec->stdin_data;
+        size_t left = job->spec->stdin_size - job->stdin_off;
+        ssize_t n = left ? write(job->stdin_fd, data + job->stdin_off, left) : 0;
+
+        if (n > 0)
+                job->stdin_off += (size_t)n;
+        if ((n < 0 && errno != EAGAIN && errno != EINTR) ||
+            job->stdin_off == job->spec->stdin_size) {
+                close(job->stdin_fd); /* EOF for the program, or it closed its stdin */
+                job->stdin_fd = -1;
+        }
+}
+
+static void read_records(struct job *job)
+{
+        struct sbx_jail_record rec;
+
+        while (read(job->status_fd, &rec, sizeof(rec)) == (ssize_t)sizeof(rec)) {
+                rec.message[sizeof(rec.message) - 1] = '\0';
+                if (rec.kind == SBX_JAIL_EXITED)
+                        job->exited = rec;
+                else if (job->failed.kind == 0)
+                        job->failed = rec;
+        }
+}
+
+static void check_limits(struct job *job, uint64_t now)
+{
+        const struct sbx_limits *l = &job->spec->policy->limits;
+        uint64_t cpu_usec;
+
+        if (now - job->start_ms >= l->wall_ms)
+                stop_jail(job, STOP_WALL);
+        else if (job->cgroup && sbx_cgroup_cpu_usec(job->cgroup, &cpu_usec) == 0 &&
+                 cpu_usec >= l->cpu_ms * 1000u)
+                stop_jail(job, STOP_CPU);
+}
+
+static void supervise_loop(struct job *job)
+{
+        const struct sbx_limits *l = &job->spec->policy->limits;
+        uint64_t drain_until = 0;
+
+        if (job->spec->stdin_size == 0) {
+                close(job->stdin_fd);
+                job->stdin_fd = -1;
+        }
+        while (job->out.fd >= 0 || job->err.fd >= 0 || !job->init_done) {
+                struct pollfd p[] = {
+                    {.fd = job->out.fd, .events = POLLIN},
+                    {.fd = job->err.fd, .events = POLLIN},
+                    {.fd = job->stdin_fd, .events = POLLOUT},
+                    {.fd = job->init_done ? -1 : job->pidfd, .events = POLLIN},
+                    {.fd = job->init_done ? -1 : job->job_fd, .events = POLLIN},
+                };
+                uint64_t now = sbx_now_ms();
+                int timeout = CPU_CHECK_MS;
+                if (job->init_done) {
+                        if (now >= drain_until)
+                                break; /* something outside the jail holds a pipe: give up */
+                        timeout = (int)(drain_until - now);
+                } else if (job->start_ms + l->wall_ms - now < (uint64_t)timeout) {
+                        timeout = (int)(job->start_ms + l->wall_ms - now);
+                }
+                if (poll(p, ELEMENTSOF(p), timeout) < 0 && errno != EINTR)
+                        break;
+                if (p[0].revents && !drain(job, &job->out))
+                        sbx_closep(&job->out.fd), job->out.fd = -1;
+                if (p[1].revents && !drain(job, &job->err))
+                        sbx_closep(&job->err.fd), job->err.fd = -1;
+                if (p[2].revents)
+                        feed_stdin(job);
+                if (p[4].revents)
+                        stop_jail(job, STOP_CANCEL); /* the caller hung up */
+                if (p[3].revents) {
+                        job->init_done = true;
+                        drain_until = sbx_now_ms() + DRAIN_MS;
+                } else if (!job->init_done) {
+                        check_limits(job, sbx_now_ms());
+                }
+        }
+        sbx_closep(&job->stdin_fd);
+}
+
+/* ---- the verdict ------------------------------------------------------------------------ */
+
+static void set_message(struct sbx_result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void set_message(struct sbx_result *r, const char *fmt, ...)
+{
+        va_list ap;
+
+        free(r->message);
+        va_start(ap, fmt);
+        if (vasprintf(&r->message, fmt, ap) < 0)
+                r->message = NULL;
+        va_end(ap);
+}
+
+static void judge_status(struct sbx_result *r, int status, const struct sbx_limits *l)
+{
+        if (WIFEXITED(status)) {
+                r->exit_code = WEXITSTATUS(status);
+                r->verdict = r->exit_code == 0 ? SBX_VERDICT_OK : SBX_VERDICT_RUNTIME_ERROR;
+                return;
+        }
+        r->exit_code = -1;
+        r->signal = WTERMSIG(status);
+        switch (r->signal) {
+        case SIGSYS:
+                r->verdict = SBX_VERDICT_POLICY_VIOLATION;
+                set_message(r, "killed by the seccomp policy (a forbidden system call)");
+                break;
+        case SIGXCPU:
+                r->verdict = SBX_VERDICT_TIME_LIMIT;
+                set_message(r, "CPU time limit of %llu ms exceeded", (unsigned long long)l->cpu_ms);
+                break;
+        case SIGXFSZ:
+                r->verdict = SBX_VERDICT_OUTPUT_LIMIT;
+                set_message(r, "file size limit of %llu bytes exceeded",
+                            (unsigned long long)l->file_size_bytes);
+                break;
+        default:
+                r->verdict = SBX_VERDICT_SIGNALED;
+                set_message(r, "killed by signal %d (%s)", r->signal, strsignal(r->signal));
+        }
+}
+
+static void judge(struct job *job, struct sbx_result *r)
+{
+        const struct sbx_limits *l = &job->spec->policy->limits;
+        struct sbx_cgroup_stats st = {0};
+        bool have_stats = job->cgroup && sbx_cgroup_stats(job->cgroup, &st) == 0;
+
+        r->cpu_ms = (have_stats ? st.cpu_usec : job->exited.cpu_usec) / 1000u;
+        r->peak_memory_bytes = have_stats ? st.peak_memory_bytes : job->exited.maxrss_bytes;
+        r->exit_code = -1;
+        if (job->failed.kind == SBX_JAIL_SETUP_FAILED) {
+                r->verdict = SBX_VERDICT_SANDBOX_ERROR;
+                set_message(r, "setting up the jail: %s: %s", job->failed.message,
+                            strerror(job->failed.error));
+        } else if (job->stop == STOP_CANCEL) {
+                r->verdict = SBX_VERDICT_SANDBOX_ERROR;
+                set_message(r, "cancelled: the caller went away");
+        } else if (job->stop == STOP_WALL) {
+                r->verdict = SBX_VERDICT_TIME_LIMIT;
+                set_message(r, "wall-clock limit of %llu ms exceeded",
+                            (unsigned long long)l->wall_ms);
+        } else if (job->stop == STOP_CPU || r->cpu_ms >= l->cpu_ms) {
+                r->verdict = SBX_VERDICT_TIME_LIMIT;
+                set_message(r, "CPU time limit of %llu ms exceeded", (unsigned long long)l->cpu_ms);
+        } else if (job->stop == STOP_OUTPUT) {
+                r->verdict = SBX_VERDICT_OUTPUT_LIMIT;
+                set_message(r, "output limit of %llu bytes per stream exceeded",
+                            (unsigned long long)l->output_bytes);
+        } else if (st.oom_killed) {
+                r->verdict = SBX_VERDICT_MEMORY_LIMIT;
+                set_message(r, "memory limit of %llu bytes exceeded",
+                            (unsigned long long)l->memory_bytes);
+        } else if (job->exited.kind != SBX_JAIL_EXITED) {
+                r->verdict = SBX_VERDICT_SANDBOX_ERROR;
+                set_message(r, "the jail ended without reporting the program's status");
+        } else {
+                judge_status(r, job->exited.status, l);
+                if (job->failed.kind == SBX_JAIL_EXEC_FAILED)
+                        set_message(r, "%s", job->failed.message);
+        }
+}
+
+static void collect(struct job *job, struct sbx_result *r)
+{
+        int status;
+
+        while (waitpid(job->init, &status, __WALL) < 0 && errno == EINTR)
+                ;
+        r->wall_ms = sbx_now_ms() - job->start_ms;
+        read_records(job);
+        judge(job, r);
+        r->out = job->out.out;
+        r->err = job->err.out;
+        job->out.out = job->err.out = (struct sbx_output){0};
+}
+
+/* ---- entry ------------------------------------------------------------------------------ */
+
+static int run_job(const struct sbx_native_env *env, const struct sbx_spec *spec, int job_fd,
+                   int workdir_fd, uid_t box_uid, struct sbx_result *r, struct sbx_error **err)
+{
+        struct job job = {
+            .env = env,
+            .spec = spec,
+            .init = -1,
+            .pidfd = -1,
+            .status_fd = -1,
+            .stdin_fd = -1,
+            .job_fd = job_fd,
+            .out = {.fd = -1, .cap = spec->policy->limits.output_bytes},
+            .err = {.fd = -1, .cap = spec->policy->limits.output_bytes},
+        };
+        _cleanup_close_ int slot_fd = -1;
+        uid_t uid = env->privileged ? box_uid : getuid();
+        int ret;
+
+        if (env->privileged && uid == (uid_t)-1) {
+                slot_fd = sbx_slot_claim(env, &uid, err);
+                if (slot_fd < 0)
+                        return slot_fd;
+        }
+        if (sbx_cgroup_host_mode(env->cgroups) != SBX_CGROUP_NONE &&
+            (ret = sbx_cgroup_create(env->cgroups, &spec->policy->limits, &job.cgroup, err)) < 0)
+                return ret;
+        ret = start_jail(&job, workdir_fd, uid, err);
+        if (ret == 0) {
+                supervise_loop(&job);
+                collect(&job, r);
+        } else if (job.init > 0) {
+                kill(job.init, SIGKILL);
+                waitpid(job.init, NULL, __WALL);
+        }
+        sbx_closep(&job.pidfd);
+        sbx_closep(&job.status_fd);
+        sbx_closep(&job.out.fd);
+        sbx_closep(&job.err.fd);
+        free(job.out.out.data);
+        free(job.err.out.data);
+        sbx_cgroup_destroy(job.cgroup);
+        return ret;
+}
+
+static void reply(int job_fd, const struct sbx_result *r)
+{
+        struct sbx_wbuf b = {0};
+
+        sbx_wire_put_result(&b, r);
+        (void)sbx_wire_send(job_fd, &b);
+        sbx_wbuf_release(&b);
+}
+
+_Noreturn void sbx_supervise(const struct sbx_native_env *env, int job_fd, int workdir_fd,
+                             uid_t box_uid)
+{
+        struct sbx_result r = {.verdict = SBX_VERDICT_SANDBOX_ERROR, .exit_code = -1};
+        struct sbx_wire_spec ws;
+        struct sbx_error *err = NULL;
+        char *raw = NULL;
+        size_t size = 0;
+
+        signal(SIGCHLD, SIG_DFL);
+        signal(SIGPIPE, SIG_IGN);
+        /* Supplementary groups (root's group 0) must not follow the payload into the jail,
+         * where setgroups is denied and it could not drop them itself. */
+        if (env->privileged && setgroups(0, NULL) < 0)
+                sbx_error_set(&err, errno, "dropping supplementary groups: %m");
+        else if (sbx_wire_recv(job_fd, &raw, &size) < 0 || sbx_wire_get_spec(raw, size, &ws) < 0)
+                _exit(1); /* the caller went away or sent garbage: nobody to answer */
+        else if (run_job(env, &ws.spec, job_fd, workdir_fd, box_uid, &r, &err) == 0)
+                sbx_wire_spec_release(&ws);
+        if (err) {
+                r.verdict = SBX_VERDICT_SANDBOX_ERROR;
+                r.message = err->message ? strdup(err->message) : NULL;
+        }
+        reply(job_fd, &r);
+        _exit(0);
+}

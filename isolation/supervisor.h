@@ -1,0 +1,32 @@
+/* The per-job supervisor: a single-threaded process forked by the launcher. It reads one job
+ * spec, clones the jail, enforces wall/CPU/output limits from outside, and writes one result. */
+#ifndef SBX_SUPERVISOR_H
+#define SBX_SUPERVISOR_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "cgroup.h"
+#include "seccomp.h"
+
+/* As root, each concurrent sandbox gets its own host uid/gid from this range. */
+#define SBX_SLOT_UID_BASE 0x70000000u
+#define SBX_SLOT_COUNT    1024u
+
+/* What the launcher prepared once and every supervisor shares (copied by fork). */
+struct sbx_native_env {
+        struct sbx_cgroup_host *cgroups;
+        struct sbx_seccomp *seccomp;
+        bool privileged; /* root: private uids per slot */
+        char *state_dir; /* holds slots/ (root) and boxes/ */
+};
+
+/* Claim a free slot uid (root only): returns a locked fd (close it to release) and the uid. */
+int sbx_slot_claim(const struct sbx_native_env *env, uid_t *uid, struct sbx_error **err);
+
+/* Run the job read from job_fd and write its result there. box_uid is (uid_t)-1 for one-shot
+ * jobs; workdir_fd is -1 unless the job runs in a stateful sandbox. Never returns. */
+_Noreturn void sbx_supervise(const struct sbx_native_env *env, int job_fd, int workdir_fd,
+                             uid_t box_uid);
+
+#endif

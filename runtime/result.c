@@ -1,0 +1,122 @@
+/* Verdict names and the result record: freeing it and printing it as JSON. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "sandboxrt.h"
+#include "util.h"
+
+static const char *const verdict_names[_SBX_VERDICT_MAX] = {
+    [SBX_VERDICT_OK] = "OK",
+    [SBX_VERDICT_RUNTIME_ERROR] = "RUNTIME_ERROR",
+    [SBX_VERDICT_SIGNALED] = "SIGNALED",
+    [SBX_VERDICT_TIME_LIMIT] = "TIME_LIMIT",
+    [SBX_VERDICT_MEMORY_LIMIT] = "MEMORY_LIMIT",
+    [SBX_VERDICT_OUTPUT_LIMIT] = "OUTPUT_LIMIT",
+    [SBX_VERDICT_COMPILE_ERROR] = "COMPILE_ERROR",
+    [SBX_VERDICT_POLICY_VIOLATION] = "POLICY_VIOLATION",
+    [SBX_VERDICT_SANDBOX_ERROR] = "SANDBOX_ERROR",
+};
+
+const char *sbx_verdict_to_string(enum sbx_verdict v)
+{
+        return (unsigned)v < _SBX_VERDICT_MAX ? verdict_names[v] : NULL;
+}
+
+int sbx_verdict_from_string(const char *s)
+{
+        for (int i = 0; s && i < _SBX_VERDICT_MAX; i++)
+                if (!strcmp(verdict_names[i], s))
+                        return i;
+        return -EINVAL;
+}
+
+struct sbx_result *sbx_result_free(struct sbx_result *r)
+{
+        if (r) {
+                free(r->out.data);
+                free(r->err.data);
+                free(r->message);
+                sbx_result_free(r->compile);
+                free(r);
+        }
+        return NULL;
+}
+
+/* Program output is arbitrary bytes; JSON strings must be UTF-8. Invalid sequences (and NULs)
+ * become U+FFFD. */
+static char *utf8_sanitize(const char *s, size_t n)
+{
+        char *out = malloc(n * 3 + 1), *o = out;
+
+        if (!out)
+                return NULL;
+        for (size_t i = 0; i < n;) {
+                unsigned char c = (unsigned char)s[i];
+                size_t len = c < 0x80         ? 1
+                             : (c >> 5) == 6  ? 2
+                             : (c >> 4) == 14 ? 3
+                             : (c >> 3) == 30 ? 4
+                                              : 0;
+                bool ok = len > 0 && i + len <= n && c != 0;
+                for (size_t k = 1; ok && k < len; k++)
+                        ok = ((unsigned char)s[i + k] >> 6) == 2;
+                if (ok && len == 2)
+                        ok = c >= 0xc2;
+                if (ok) {
+                        memcpy(o, s + i, len);
+                        o += len;
+                        i += len;
+                } else {
+                        memcpy(o, "\xef\xbf\xbd", 3);
+                        o += 3;
+                        i++;
+                }
+        }
+        *o = '\0';
+        return out;
+}
+
+static void add_output(cJSON *o, const char *name, const struct sbx_output *out)
+{
+        _cleanup_free_ char *text = utf8_sanitize(out->data ? out->data : "", out->size);
+        char key[32];
+
+        cJSON_AddStringToObject(o, name, text ? text : "");
+        snprintf(key, sizeof(key), "%s_truncated", name);
+        cJSON_AddBoolToObject(o, key, out->truncated);
+}
+
+static cJSON *result_object(const struct sbx_result *r)
+{
+        cJSON *o = cJSON_CreateObject();
+
+        cJSON_AddStringToObject(o, "verdict", sbx_verdict_to_string(r->verdict));
+        cJSON_AddNumberToObject(o, "exit_code", r->exit_code);
+        cJSON_AddNumberToObject(o, "signal", r->signal);
+        cJSON_AddNumberToObject(o, "wall_ms", (double)r->wall_ms);
+        cJSON_AddNumberToObject(o, "cpu_ms", (double)r->cpu_ms);
+        cJSON_AddNumberToObject(o, "peak_memory_bytes", (double)r->peak_memory_bytes);
+        add_output(o, "stdout", &r->out);
+        add_output(o, "stderr", &r->err);
+        if (r->message)
+                cJSON_AddStringToObject(o, "message", r->message);
+        else
+                cJSON_AddNullToObject(o, "message");
+        cJSON_AddStringToObject(o, "backend", r->backend ? r->backend : "none");
+        if (r->compile)
+                cJSON_AddItemToObject(o, "compile", result_object(r->compile));
+        return o;
+}
+
+char *sbx_result_to_json(const struct sbx_result *r)
+{
+        cJSON *o = result_object(r);
+        char *s = cJSON_PrintUnformatted(o);
+
+        cJSON_Delete(o);
+        return s;
+}

@@ -1,0 +1,421 @@
+/* The runtime: resolves jobs (policy + overrides, language steps, environment) and hands each
+ * step to the chosen backend through its ops table. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "policies/policy.h"
+#include "util.h"
+
+struct sbx_runtime {
+        const struct sbx_backend_ops *ops;
+        struct sbx_backend *backend;
+        struct sbx_policy_set *policies;
+        char *image;
+};
+
+struct sbx_sandbox {
+        struct sbx_runtime *rt;
+        struct sbx_box *box;
+        struct sbx_policy *policy;
+        pthread_mutex_t lock; /* one job at a time per sandbox */
+};
+
+/* What every program finds in its environment; a job's env adds to it or replaces entries. */
+static const char *const base_env[] = {
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "HOME=/sandbox",
+    "TMPDIR=/tmp",
+    "LANG=C.UTF-8",
+    "USER=sandbox",
+    "LOGNAME=sandbox",
+    NULL,
+};
+
+#define MAX_ENV 256
+
+/* ---- backend choice --------------------------------------------------------------------- */
+
+static int choose_backend(const char *name, const struct sbx_backend_ops **out,
+                          struct sbx_error **err)
+{
+        _cleanup_free_ char *reasons = NULL;
+
+        if (name && strcmp(name, "auto") != 0) {
+                *out = sbx_backend_find(name);
+                if (!*out)
+                        return sbx_error_set(err, EINVAL, "unknown backend '%s'", name);
+                return 0;
+        }
+        for (size_t i = 0; sbx_backends[i]; i++) {
+                struct sbx_error *why = NULL;
+                if (!strcmp(sbx_backends[i]->name, "remote"))
+                        continue; /* only on request: it needs a URL */
+                if (sbx_backends[i]->probe(&why) == 0) {
+                        *out = sbx_backends[i];
+                        return 0;
+                }
+                char *joined = sbx_strdup_printf("%s%s%s: %s", reasons ? reasons : "",
+                                                 reasons ? "; " : "", sbx_backends[i]->name,
+                                                 why && why->message ? why->message : "unusable");
+                free(reasons);
+                reasons = joined;
+                sbx_error_free(why);
+        }
+        return sbx_error_set(err, ENOTSUP, "no backend can run sandboxes on this host: %s",
+                             reasons ? reasons : "none is built in");
+}
+
+int sbx_runtime_new(const struct sbx_runtime_options *opts, struct sbx_runtime **out,
+                    struct sbx_error **err)
+{
+        static const struct sbx_runtime_options defaults = {0};
+        struct sbx_runtime *rt = calloc(1, sizeof(*rt));
+        const char *dir;
+        int r;
+
+        if (!rt)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        opts = opts ? opts : &defaults;
+        dir = opts->policy_dir ? opts->policy_dir : getenv("SANDBOXRT_POLICY_DIR");
+        r = sbx_policy_set_load(dir, &rt->policies, err);
+        if (r == 0)
+                r = choose_backend(opts->remote_url && !opts->backend ? "remote" : opts->backend,
+                                   &rt->ops, err);
+        if (r == 0 && (r = rt->ops->open(opts, &rt->backend, err)) < 0)
+                sbx_error_prefix(err, "%s backend", rt->ops->name);
+        if (r == 0 && opts->image && !(rt->image = strdup(opts->image)))
+                r = sbx_error_set(err, ENOMEM, "out of memory");
+        if (r < 0) {
+                sbx_runtime_free(rt);
+                return r;
+        }
+        *out = rt;
+        return 0;
+}
+
+struct sbx_runtime *sbx_runtime_free(struct sbx_runtime *rt)
+{
+        if (rt) {
+                if (rt->backend)
+                        rt->ops->close(rt->backend);
+                sbx_policy_set_free(rt->policies);
+                free(rt->image);
+                free(rt);
+        }
+        return NULL;
+}
+
+const char *sbx_runtime_backend(const struct sbx_runtime *rt)
+{
+        return rt->ops->name;
+}
+
+struct sbx_backend *sbx_runtime_backend_state(const struct sbx_runtime *rt)
+{
+        return rt->backend;
+}
+
+int sbx_runtime_policy(struct sbx_runtime *rt, const char *name, const struct sbx_policy **out,
+                       struct sbx_error **err)
+{
+        *out = sbx_policy_set_find(rt->policies, name ? name : "default");
+        if (!*out)
+                return sbx_error_set(
+                    err, ENOENT, "unknown policy '%s': `sandboxrt policy list` shows them", name);
+        return 0;
+}
+
+/* ---- resolving a job -------------------------------------------------------------------- */
+
+static int resolve_policy(struct sbx_runtime *rt, const char *name, const char *const *limits,
+                          struct sbx_policy **out, struct sbx_error **err)
+{
+        const struct sbx_policy *base;
+        int r = sbx_runtime_policy(rt, name, &base, err);
+
+        if (r < 0)
+                return r;
+        struct sbx_policy *p = sbx_policy_dup(base);
+        if (!p)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        for (size_t i = 0; limits && limits[i]; i++) {
+                r = sbx_policy_override(p, limits[i], err);
+                if (r < 0) {
+                        sbx_policy_free(p);
+                        return r;
+                }
+        }
+        *out = p;
+        return 0;
+}
+
+static bool same_key(const char *a, const char *b)
+{
+        size_t n = strcspn(a, "=");
+
+        return n == strcspn(b, "=") && !strncmp(a, b, n);
+}
+
+/* The base environment with the job's entries added or replacing same-named ones. */
+static int build_env(const char *const *extra, const char **env, struct sbx_error **err)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; base_env[i]; i++)
+                env[n++] = base_env[i];
+        for (size_t i = 0; extra && extra[i]; i++) {
+                const char *eq = strchr(extra[i], '=');
+                size_t k = 0;
+                if (!eq || eq == extra[i])
+                        return sbx_error_set(err, EINVAL, "environment entry '%s' is not KEY=VALUE",
+                                             extra[i]);
+                while (k < n && !same_key(env[k], extra[i]))
+                        k++;
+                if (k == n && n == MAX_ENV)
+                        return sbx_error_set(err, E2BIG, "more than %d environment entries",
+                                             MAX_ENV);
+                env[k] = extra[i];
+                n += k == n;
+        }
+        env[n] = NULL;
+        return 0;
+}
+
+static struct sbx_result *sandbox_error(struct sbx_error *e, const char *backend)
+{
+        struct sbx_result *r = calloc(1, sizeof(*r));
+
+        if (r) {
+                r->verdict = SBX_VERDICT_SANDBOX_ERROR;
+                r->exit_code = -1;
+                r->backend = backend;
+                r->message = strdup(e && e->message ? e->message : "the sandbox failed");
+        }
+        return r;
+}
+
+/* Run one step; a backend failure becomes a SANDBOX_ERROR result, never a program failure. */
+static struct sbx_result *run_step(struct sbx_runtime *rt, struct sbx_box *box,
+                                   const struct sbx_spec *spec)
+{
+        struct sbx_result *r = calloc(1, sizeof(*r));
+        struct sbx_error *e = NULL;
+
+        if (r && rt->ops->run(rt->backend, box, spec, r, &e) < 0) {
+                sbx_result_free(r);
+                r = sandbox_error(e, rt->ops->name);
+        }
+        sbx_error_free(e);
+        return r;
+}
+
+/* A compiled language: compile under the "compile" policy, then run, in one sandbox that
+ * lives for this job only (or in the caller's stateful sandbox). */
+static struct sbx_result *compile_and_run(struct sbx_runtime *rt, struct sbx_box *box,
+                                          const struct sbx_language *lang, struct sbx_spec *spec,
+                                          struct sbx_policy *compile_policy)
+{
+        struct sbx_box *own = NULL;
+        struct sbx_error *e = NULL;
+        struct sbx_result *compile, *run;
+
+        if (!box && rt->ops->box_create(rt->backend, spec->policy, rt->image, &own, &e) < 0) {
+                run = sandbox_error(e, rt->ops->name);
+                sbx_error_free(e);
+                return run;
+        }
+        struct sbx_spec cstep = *spec;
+        cstep.argv = lang->compile;
+        cstep.stdin_data = NULL;
+        cstep.stdin_size = 0;
+        cstep.policy = compile_policy;
+        compile = run_step(rt, box ? box : own, &cstep);
+        if (compile && compile->verdict == SBX_VERDICT_OK) {
+                struct sbx_spec rstep = *spec;
+                rstep.files = NULL;
+                rstep.n_files = 0;
+                run = run_step(rt, box ? box : own, &rstep);
+        } else {
+                run = calloc(1, sizeof(*run));
+                if (run) {
+                        bool sandbox = compile && compile->verdict == SBX_VERDICT_SANDBOX_ERROR;
+                        run->verdict =
+                            sandbox ? SBX_VERDICT_SANDBOX_ERROR : SBX_VERDICT_COMPILE_ERROR;
+                        run->exit_code = -1;
+                        run->backend = rt->ops->name;
+                        run->message = strdup(sandbox ? "the compile step's sandbox failed"
+                                                      : "compilation failed");
+                }
+        }
+        if (run)
+                run->compile = compile;
+        else
+                sbx_result_free(compile);
+        if (own)
+                rt->ops->box_destroy(rt->backend, own);
+        return run;
+}
+
+struct resolved {
+        struct sbx_policy *policy, *compile_policy;
+        struct sbx_file *files;
+        const char *env[MAX_ENV + 1];
+        struct sbx_spec spec;
+        const struct sbx_language *lang;
+};
+
+static void resolved_release(struct resolved *j)
+{
+        sbx_policy_free(j->policy);
+        sbx_policy_free(j->compile_policy);
+        free(j->files);
+}
+
+static int resolve_job(struct sbx_runtime *rt, const struct sbx_job *job,
+                       const struct sbx_policy *fixed, struct resolved *j, struct sbx_error **err)
+{
+        int r;
+
+        if (!job->argv == !job->language)
+                return sbx_error_set(err, EINVAL, "a job needs either argv or a language");
+        if (job->argv && !job->argv[0])
+                return sbx_error_set(err, EINVAL, "empty argv");
+        if (job->language && !(j->lang = sbx_language_find(job->language)))
+                return sbx_error_set(err, EINVAL, "unknown language '%s'", job->language);
+        r = fixed ? ((j->policy = sbx_policy_dup(fixed)) ? 0 : -ENOMEM)
+                  : resolve_policy(rt, job->policy, job->limits, &j->policy, err);
+        if (r == 0 && fixed)
+                for (size_t i = 0; job->limits && job->limits[i] && r == 0; i++)
+                        r = sbx_policy_override(j->policy, job->limits[i], err);
+        if (r == 0 && j->lang && j->lang->compile)
+                r = resolve_policy(rt, "compile", NULL, &j->compile_policy, err);
+        if (r == 0)
+                r = build_env(job->env, j->env, err);
+        if (r < 0)
+                return r == -ENOMEM ? sbx_error_set(err, ENOMEM, "out of memory") : r;
+
+        size_t n = job->n_files + (j->lang ? 1 : 0);
+        j->files = calloc(n ? n : 1, sizeof(*j->files));
+        if (!j->files)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        if (job->n_files)
+                memcpy(j->files, job->files, job->n_files * sizeof(*j->files));
+        if (j->lang)
+                j->files[job->n_files] = (struct sbx_file){.path = j->lang->source_name,
+                                                           .data = job->source ? job->source : "",
+                                                           .size = job->source_size};
+        j->spec = (struct sbx_spec){
+            .argv = job->argv ? job->argv : j->lang->run,
+            .env = j->env,
+            .files = j->files,
+            .n_files = n,
+            .stdin_data = job->stdin_data,
+            .stdin_size = job->stdin_data ? job->stdin_size : 0,
+            .policy = j->policy,
+        };
+        return 0;
+}
+
+static int run_resolved(struct sbx_runtime *rt, struct sbx_box *box, const struct sbx_job *job,
+                        const struct sbx_policy *fixed, struct sbx_result **out,
+                        struct sbx_error **err)
+{
+        struct resolved j = {0};
+        int r = resolve_job(rt, job, fixed, &j, err);
+
+        if (r == 0) {
+                *out = j.lang && j.lang->compile
+                           ? compile_and_run(rt, box, j.lang, &j.spec, j.compile_policy)
+                           : run_step(rt, box, &j.spec);
+                if (!*out)
+                        r = sbx_error_set(err, ENOMEM, "out of memory");
+        }
+        resolved_release(&j);
+        return r;
+}
+
+int sbx_run(struct sbx_runtime *rt, const struct sbx_job *job, struct sbx_result **out,
+            struct sbx_error **err)
+{
+        return run_resolved(rt, NULL, job, NULL, out, err);
+}
+
+/* ---- stateful sandboxes ----------------------------------------------------------------- */
+
+int sbx_sandbox_create(struct sbx_runtime *rt, const struct sbx_sandbox_options *opts,
+                       struct sbx_sandbox **out, struct sbx_error **err)
+{
+        struct sbx_sandbox *sb = calloc(1, sizeof(*sb));
+        int r;
+
+        if (!sb)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        sb->rt = rt;
+        pthread_mutex_init(&sb->lock, NULL);
+        r = resolve_policy(rt, opts ? opts->policy : NULL, opts ? opts->limits : NULL, &sb->policy,
+                           err);
+        if (r == 0) {
+                const char *image = opts && opts->image ? opts->image : rt->image;
+                r = rt->ops->box_create(rt->backend, sb->policy, image, &sb->box, err);
+        }
+        if (r < 0) {
+                sbx_sandbox_destroy(sb);
+                return r;
+        }
+        *out = sb;
+        return 0;
+}
+
+int sbx_sandbox_run(struct sbx_sandbox *sb, const struct sbx_job *job, struct sbx_result **out,
+                    struct sbx_error **err)
+{
+        if (job->policy)
+                return sbx_error_set(err, EINVAL,
+                                     "a sandbox's jobs use the sandbox's policy; "
+                                     "pass limit overrides instead");
+        pthread_mutex_lock(&sb->lock);
+        int r = run_resolved(sb->rt, sb->box, job, sb->policy, out, err);
+        pthread_mutex_unlock(&sb->lock);
+        return r;
+}
+
+int sbx_sandbox_write_file(struct sbx_sandbox *sb, const struct sbx_file *file,
+                           struct sbx_error **err)
+{
+        pthread_mutex_lock(&sb->lock);
+        int r = sb->rt->ops->box_write(sb->rt->backend, sb->box, file, err);
+        pthread_mutex_unlock(&sb->lock);
+        return r;
+}
+
+int sbx_sandbox_read_file(struct sbx_sandbox *sb, const char *path, size_t max_bytes,
+                          struct sbx_output *out, struct sbx_error **err)
+{
+        pthread_mutex_lock(&sb->lock);
+        int r = sb->rt->ops->box_read(sb->rt->backend, sb->box, path, max_bytes, out, err);
+        pthread_mutex_unlock(&sb->lock);
+        return r;
+}
+
+int sbx_sandbox_remove_file(struct sbx_sandbox *sb, const char *path, struct sbx_error **err)
+{
+        pthread_mutex_lock(&sb->lock);
+        int r = sb->rt->ops->box_remove(sb->rt->backend, sb->box, path, err);
+        pthread_mutex_unlock(&sb->lock);
+        return r;
+}
+
+struct sbx_sandbox *sbx_sandbox_destroy(struct sbx_sandbox *sb)
+{
+        if (sb) {
+                if (sb->box)
+                        sb->rt->ops->box_destroy(sb->rt->backend, sb->box);
+                sbx_policy_free(sb->policy);
+                pthread_mutex_destroy(&sb->lock);
+                free(sb);
+        }
+        return NULL;
+}
