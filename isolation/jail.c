@@ -27,7 +27,10 @@
 
 #include "util.h"
 
-#define NEWROOT "/tmp" /* mount point of the new root inside our private mount namespace */
+/* The new root is a tmpfs mounted here (in our private mount namespace), then pivoted to; the
+ * host's tree stays reachable under OLDROOT while the jail is built, then is detached. */
+#define NEWROOT "/tmp"
+#define OLDROOT "/oldroot"
 
 extern char **environ;
 
@@ -127,34 +130,34 @@ static void make_readonly(const char *path)
             "making %s read-only", path);
 }
 
-/* Bind host path src (absolute) read-only at the same place under the new root. Missing
- * sources are skipped: toolchains differ between hosts. */
-static void bind_host(const char *src, bool readonly)
+/* Bind the host's path (absolute) at the same place in the jail, read-only if asked. Missing
+ * paths are skipped: toolchains differ between hosts. */
+static void bind_host(const char *path, bool readonly)
 {
-        char dst[PATH_MAX];
+        char src[PATH_MAX];
         struct stat st;
 
+        snprintf(src, sizeof(src), OLDROOT "%s", path);
         if (lstat(src, &st) < 0)
                 return;
-        snprintf(dst, sizeof(dst), NEWROOT "%s", src);
         if (S_ISLNK(st.st_mode)) {
                 char target[PATH_MAX];
                 ssize_t n = readlink(src, target, sizeof(target) - 1);
-                CHECK(n, "readlink %s", src);
+                CHECK(n, "readlink %s", path);
                 target[n] = '\0';
-                CHECK(symlink(target, dst), "symlink %s", dst);
+                CHECK(symlink(target, path), "symlink %s", path);
                 return;
         }
         if (S_ISDIR(st.st_mode)) {
-                CHECK(mkdir(dst, 0755), "mkdir %s", dst);
+                CHECK(mkdir(path, 0755), "mkdir %s", path);
         } else {
-                int fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-                CHECK(fd, "creating mount point %s", dst);
+                int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+                CHECK(fd, "creating mount point %s", path);
                 close(fd);
         }
-        CHECK(mount(src, dst, NULL, MS_BIND | MS_REC, NULL), "bind-mounting %s", src);
+        CHECK(mount(src, path, NULL, MS_BIND | MS_REC, NULL), "bind-mounting %s", path);
         if (readonly)
-                make_readonly(dst);
+                make_readonly(path);
 }
 
 static void write_file(const char *path, const char *content)
@@ -178,21 +181,21 @@ static void populate_etc(void)
 {
         glob_t g;
 
-        CHECK(mkdir(NEWROOT "/etc", 0755), "mkdir /etc");
+        CHECK(mkdir("/etc", 0755), "mkdir /etc");
         for (size_t i = 0; i < ELEMENTSOF(etc_binds); i++)
                 bind_host(etc_binds[i], true);
-        if (glob("/etc/java-*", 0, NULL, &g) == 0) {
+        if (glob(OLDROOT "/etc/java-*", 0, NULL, &g) == 0) {
                 for (size_t i = 0; i < g.gl_pathc; i++)
-                        bind_host(g.gl_pathv[i], true);
+                        bind_host(g.gl_pathv[i] + strlen(OLDROOT), true);
                 globfree(&g);
         }
-        write_file(NEWROOT "/etc/passwd", "root:x:0:0:root:/root:/usr/sbin/nologin\n"
+        write_file("/etc/passwd", "root:x:0:0:root:/root:/usr/sbin/nologin\n"
                                           "sandbox:x:1000:1000:sandbox:/sandbox:/bin/sh\n"
                                           "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/"
                                           "nologin\n");
-        write_file(NEWROOT "/etc/group", "root:x:0:\nsandbox:x:1000:\nnogroup:x:65534:\n");
-        write_file(NEWROOT "/etc/hostname", SBX_JAIL_HOSTNAME "\n");
-        write_file(NEWROOT "/etc/hosts", "127.0.0.1\tlocalhost\n127.0.1.1\t" SBX_JAIL_HOSTNAME
+        write_file("/etc/group", "root:x:0:\nsandbox:x:1000:\nnogroup:x:65534:\n");
+        write_file("/etc/hostname", SBX_JAIL_HOSTNAME "\n");
+        write_file("/etc/hosts", "127.0.0.1\tlocalhost\n127.0.1.1\t" SBX_JAIL_HOSTNAME
                                          "\n::1\tlocalhost ip6-localhost ip6-loopback\n");
 }
 
@@ -205,18 +208,18 @@ static void populate_dev(void)
                                                {"/proc/self/fd/2", "stderr"}};
         char path[64];
 
-        CHECK(mkdir(NEWROOT "/dev", 0755), "mkdir /dev");
-        CHECK(mount("tmpfs", NEWROOT "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=0755"),
+        CHECK(mkdir("/dev", 0755), "mkdir /dev");
+        CHECK(mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=0755"),
               "mounting /dev");
         for (size_t i = 0; i < ELEMENTSOF(nodes); i++) {
                 snprintf(path, sizeof(path), "/dev/%s", nodes[i]);
                 bind_host(path, false);
         }
         for (size_t i = 0; i < ELEMENTSOF(links); i++) {
-                snprintf(path, sizeof(path), NEWROOT "/dev/%s", links[i][1]);
+                snprintf(path, sizeof(path), "/dev/%s", links[i][1]);
                 CHECK(symlink(links[i][0], path), "symlink %s", path);
         }
-        CHECK(mkdir(NEWROOT "/dev/shm", 01777), "mkdir /dev/shm");
+        CHECK(mkdir("/dev/shm", 01777), "mkdir /dev/shm");
 }
 
 /* The writable places: the work dir, /tmp and /dev/shm share one size-capped tmpfs, so the
@@ -228,50 +231,63 @@ static void mount_writable(const struct sbx_limits *l, bool have_workdir)
 
         snprintf(opts, sizeof(opts), "size=%llu,mode=0755,uid=%d,gid=%d",
                  (unsigned long long)l->tmpfs_bytes, SBX_JAIL_UID, SBX_JAIL_UID);
-        CHECK(mkdir(NEWROOT "/.rw", 0700), "mkdir /.rw");
-        CHECK(mount("tmpfs", NEWROOT "/.rw", "tmpfs", MS_NOSUID | MS_NODEV, opts),
+        CHECK(mkdir("/.rw", 0700), "mkdir /.rw");
+        CHECK(mount("tmpfs", "/.rw", "tmpfs", MS_NOSUID | MS_NODEV, opts),
               "mounting the writable tmpfs");
-        CHECK(mkdir(NEWROOT "/.rw/sandbox", 0755), "mkdir work dir");
-        CHECK(mkdir(NEWROOT "/.rw/tmp", 01777), "mkdir tmp");
-        CHECK(chmod(NEWROOT "/.rw/tmp", 01777), "chmod tmp");
-        CHECK(mkdir(NEWROOT "/.rw/shm", 01777), "mkdir shm");
-        CHECK(chmod(NEWROOT "/.rw/shm", 01777), "chmod shm");
-        CHECK(mkdir(NEWROOT SBX_JAIL_WORKDIR, 0755), "mkdir " SBX_JAIL_WORKDIR);
-        CHECK(mkdir(NEWROOT "/tmp", 01777), "mkdir /tmp");
-        const char *work = have_workdir ? "/proc/self/fd/5" : NEWROOT "/.rw/sandbox";
-        CHECK(mount(work, NEWROOT SBX_JAIL_WORKDIR, NULL, MS_BIND, NULL), "mounting work dir");
-        CHECK(mount(NEWROOT "/.rw/tmp", NEWROOT "/tmp", NULL, MS_BIND, NULL), "mounting /tmp");
-        CHECK(mount(NEWROOT "/.rw/shm", NEWROOT "/dev/shm", NULL, MS_BIND, NULL),
+        CHECK(mkdir("/.rw/sandbox", 0755), "mkdir work dir");
+        CHECK(mkdir("/.rw/tmp", 01777), "mkdir tmp");
+        CHECK(chmod("/.rw/tmp", 01777), "chmod tmp");
+        CHECK(mkdir("/.rw/shm", 01777), "mkdir shm");
+        CHECK(chmod("/.rw/shm", 01777), "chmod shm");
+        CHECK(mkdir(SBX_JAIL_WORKDIR, 0755), "mkdir " SBX_JAIL_WORKDIR);
+        CHECK(mkdir("/tmp", 01777), "mkdir /tmp");
+        /* A bind mount's source must be in our own mount namespace: the work dir fd was opened
+         * in the host's, so bind its path in our copy of the host tree. The path's parents
+         * belong to the host state dir, where no sandbox can write. */
+        char work[PATH_MAX] = "/.rw/sandbox";
+        if (have_workdir) {
+                char host[PATH_MAX - sizeof(OLDROOT)];
+                ssize_t n = readlink(OLDROOT "/proc/self/fd/5", host, sizeof(host) - 1);
+                CHECK(n, "resolving the work dir");
+                host[n] = '\0';
+                snprintf(work, sizeof(work), OLDROOT "%s", host);
+        }
+        CHECK(mount(work, SBX_JAIL_WORKDIR, NULL, MS_BIND, NULL), "mounting work dir");
+        CHECK(mount("/.rw/tmp", "/tmp", NULL, MS_BIND, NULL), "mounting /tmp");
+        CHECK(mount("/.rw/shm", "/dev/shm", NULL, MS_BIND, NULL),
               "mounting /dev/shm");
-        CHECK(umount2(NEWROOT "/.rw", MNT_DETACH), "detaching the writable tmpfs");
-        CHECK(rmdir(NEWROOT "/.rw"), "rmdir /.rw");
+        CHECK(umount2("/.rw", MNT_DETACH), "detaching the writable tmpfs");
+        CHECK(rmdir("/.rw"), "rmdir /.rw");
         if (have_workdir)
                 close(FD_WORKDIR);
 }
 
 static void build_root(const struct sbx_limits *l, bool have_workdir)
 {
-        static const char *const top[] = {"/usr",   "/bin",   "/sbin",  "/lib",
-                                          "/lib32", "/lib64", "/libx32"};
+        static const char *const top[] = {"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64",
+                                          "/libx32"};
 
         CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), "making mounts private");
         CHECK(mount("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755"),
               "mounting the new root");
+        CHECK(mkdir(NEWROOT OLDROOT, 0700), "mkdir " OLDROOT);
+        CHECK(syscall(SYS_pivot_root, NEWROOT, NEWROOT OLDROOT), "pivot_root");
+        CHECK(chdir("/"), "chdir /");
+
         for (size_t i = 0; i < ELEMENTSOF(top); i++)
                 bind_host(top[i], true);
         populate_etc();
         populate_dev();
         mount_writable(l, have_workdir);
-        CHECK(mkdir(NEWROOT "/proc", 0555), "mkdir /proc");
-        CHECK(mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
+        CHECK(mkdir("/proc", 0555), "mkdir /proc");
+        CHECK(mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
                     "hidepid=invisible,subset=pid"),
               "mounting /proc");
 
-        CHECK(chdir(NEWROOT), "chdir to the new root");
-        CHECK(syscall(SYS_pivot_root, ".", "."), "pivot_root");
-        CHECK(umount2(".", MNT_DETACH), "detaching the old root");
-        CHECK(chdir("/"), "chdir /");
-        CHECK(mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL),
+        CHECK(umount2(OLDROOT, MNT_DETACH), "detaching the host's tree");
+        CHECK(rmdir(OLDROOT), "rmdir " OLDROOT);
+        CHECK(mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV,
+                    NULL),
               "making the root read-only");
 }
 
