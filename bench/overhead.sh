@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# What a sandbox adds to a short run: bare vs `sandboxrt run` vs bubblewrap.
+#
+#   bench/overhead.sh [-n RUNS] [-w WARMUP] [--no-bwrap] [-- SANDBOXRT_RUN_OPTIONS...]
+#
+# Runs `/usr/bin/python3 -c pass` RUNS times (default 50, or $BENCH_RUNS) in each variant, the
+# variants interleaved round by round so drift in the machine's load hits all of them alike:
+#   bare       /usr/bin/python3 -c pass
+#   sandboxrt  sandboxrt run [SANDBOXRT_RUN_OPTIONS] -- /usr/bin/python3 -c pass
+#   bwrap      bwrap --unshare-all --die-with-parent with read-only /usr (when bwrap is installed)
+# Each run is timed with CLOCK_MONOTONIC around fork+exec+wait by a small C timer compiled on
+# the spot (bash's EPOCHREALTIME when there is no C compiler). Prints median, p90 and min per
+# variant, the time each adds over bare (by median), and sandboxrt's added time over bwrap's.
+#
+# sandboxrt is $SANDBOXRT, else build/api/sandboxrt under the source root. Works as root and as a
+# normal user (bwrap then needs unprivileged user namespaces). Exit status: 0, or 1 when a
+# variant's run fails (its output is shown).
+set -euo pipefail
+
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+runs=${BENCH_RUNS:-50}
+warmup=${BENCH_WARMUP:-3}
+use_bwrap=true
+sbx_opts=()
+
+usage() { sed -n '2,18s/^# \{0,1\}//p' "$0"; }
+while [ $# -gt 0 ]; do
+	case $1 in
+	-n | --runs) runs=$2; shift 2 ;;
+	-w | --warmup) warmup=$2; shift 2 ;;
+	--no-bwrap) use_bwrap=false; shift ;;
+	-h | --help) usage; exit 0 ;;
+	--) shift; sbx_opts=("$@"); break ;;
+	*) echo "overhead: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+	esac
+done
+case $runs$warmup in *[!0-9]*) echo "overhead: RUNS and WARMUP are whole numbers" >&2; exit 2 ;; esac
+[ "$runs" -ge 1 ] || { echo "overhead: RUNS must be at least 1" >&2; exit 2; }
+
+sandboxrt=${SANDBOXRT:-$src/build/api/sandboxrt}
+if [ ! -x "$sandboxrt" ]; then
+	echo "overhead: $sandboxrt is not built (cmake -S . -B build && cmake --build build -j)," \
+		"or point \$SANDBOXRT at the binary" >&2
+	exit 1
+fi
+python=/usr/bin/python3
+payload=("$python" -c pass)
+
+variants=(bare sandboxrt)
+declare -A cmd
+cmd[bare]="${payload[*]@Q}"
+cmd[sandboxrt]="${sandboxrt@Q} run ${sbx_opts[*]@Q} -- ${payload[*]@Q}"
+bwrap=$(command -v bwrap || true)
+if $use_bwrap && [ -n "$bwrap" ]; then
+	variants+=(bwrap)
+	cmd[bwrap]="${bwrap@Q} --unshare-all --die-with-parent --ro-bind /usr /usr"
+	cmd[bwrap]+=" --symlink usr/lib /lib --symlink usr/lib64 /lib64 --symlink usr/bin /bin"
+	cmd[bwrap]+=" --proc /proc --dev /dev --tmpfs /tmp -- ${payload[*]@Q}"
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# The timer: runs argv once with stdin/stdout/stderr on /dev/null, prints the elapsed
+# microseconds, exits with the child's status (128+signal if it was killed).
+cat >"$tmp/timer.c" <<'EOF'
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <time.h>
+extern char **environ;
+int main(int argc, char **argv)
+{
+	posix_spawn_file_actions_t fa;
+	struct timespec a, b;
+	pid_t pid;
+	int st, fd;
+
+	if (argc < 2)
+		return 2;
+	posix_spawn_file_actions_init(&fa);
+	for (fd = 0; fd < 3; fd++)
+		posix_spawn_file_actions_addopen(&fa, fd, "/dev/null", fd ? O_WRONLY : O_RDONLY, 0);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	if (posix_spawn(&pid, argv[1], &fa, NULL, argv + 1, environ) != 0)
+		return 127;
+	if (waitpid(pid, &st, 0) < 0)
+		return 126;
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	printf("%lld\n", (long long)(b.tv_sec - a.tv_sec) * 1000000 + (b.tv_nsec - a.tv_nsec) / 1000);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+EOF
+cc=$(command -v cc || command -v gcc || true)
+if [ -n "$cc" ] && "$cc" -O2 -o "$tmp/timer" "$tmp/timer.c" 2>"$tmp/cc.log"; then
+	clock="CLOCK_MONOTONIC (C timer)"
+	time_once() { "$tmp/timer" "$@"; }
+else
+	clock="bash EPOCHREALTIME (no C compiler)"
+	time_once() {
+		local t0 t1 rc=0
+		t0=${EPOCHREALTIME/./}
+		"$@" </dev/null >/dev/null 2>&1 || rc=$?
+		t1=${EPOCHREALTIME/./}
+		echo $((t1 - t0))
+		return $rc
+	}
+fi
+
+# run_variant NAME: one timed run appended to $tmp/NAME; on failure, show the run's output.
+run_variant() {
+	local us rc=0
+	eval "us=\$(time_once ${cmd[$1]})" || rc=$?
+	if [ $rc -ne 0 ]; then
+		echo "overhead: the $1 variant failed (exit status $rc); its output:" >&2
+		eval "${cmd[$1]}" >&2 || true
+		exit 1
+	fi
+	echo "$us" >>"$tmp/$1"
+}
+
+nproc_=$(nproc)
+echo "sandboxrt overhead: ${payload[*]}, $runs runs per variant (+$warmup warm-up), interleaved"
+echo "host: $(uname -sr), $nproc_ CPUs, as $(id -un); clock: $clock"
+echo "sandboxrt: $sandboxrt ($("$sandboxrt" --version 2>/dev/null || echo "version unknown"))"
+[ -n "$bwrap" ] || echo "bwrap: not installed, variant skipped (apt-get install bubblewrap)"
+
+for ((i = 0; i < warmup; i++)); do
+	for v in "${variants[@]}"; do run_variant "$v"; done
+done
+for v in "${variants[@]}"; do rm -f "$tmp/$v"; done
+for ((i = 0; i < runs; i++)); do
+	for v in "${variants[@]}"; do run_variant "$v"; done
+done
+
+# stats FILE: "median p90 min" in microseconds (p90 by nearest rank).
+stats() {
+	sort -n "$1" | awk '{ v[NR] = $1 } END {
+		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		r = int(0.9 * NR); if (r < 0.9 * NR) r++
+		printf "%d %d %d\n", m, v[r], v[1] }'
+}
+ms() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 }'; }
+
+declare -A median
+printf '\n%-10s %10s %10s %10s %12s\n' variant median p90 min "added"
+for v in "${variants[@]}"; do
+	read -r m p lo < <(stats "$tmp/$v")
+	median[$v]=$m
+	added="-"
+	[ "$v" = bare ] ||
+		added="$(awk -v u=$((m - median[bare])) 'BEGIN { printf "%+.2f", u / 1000 }') ms"
+	printf '%-10s %7s ms %7s ms %7s ms %12s\n' "$v" "$(ms "$m")" "$(ms "$p")" "$(ms "$lo")" "$added"
+done
+
+sbx_added=$((median[sandboxrt] - median[bare]))
+if [ -n "${median[bwrap]:-}" ]; then
+	bwrap_added=$((median[bwrap] - median[bare]))
+	echo
+	if [ "$bwrap_added" -gt 0 ]; then
+		ratio=$(awk -v s="$sbx_added" -v b="$bwrap_added" 'BEGIN { printf "%.2f", s / b }')
+		verdict="below bwrap's"
+		[ "$sbx_added" -lt "$bwrap_added" ] || verdict="NOT below bwrap's"
+		echo "sandboxrt added / bwrap added = $(ms $sbx_added) ms / $(ms $bwrap_added) ms" \
+			"= $ratio ($verdict)"
+	else
+		echo "sandboxrt added / bwrap added: n/a (bwrap added no measurable time)"
+	fi
+fi
