@@ -1,0 +1,432 @@
+/* Policy files: a strict YAML reader walking libyaml's events against the key table in
+ * fields.c, plus overrides, copies and printing.
+ *
+ * Hostile input: the text is capped at SBX_POLICY_MAX_BYTES; anchors, aliases and tags are
+ * refused (no alias expansion, so no "billion laughs"); nesting is bounded by the key table
+ * itself (two levels), because anything deeper is a type error on the first event. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <yaml.h>
+
+#include "policies/fields.h"
+#include "util.h"
+
+struct parser {
+        yaml_parser_t yaml;
+        yaml_event_t ev;
+        bool have_ev;
+        const char *file;
+        size_t name_line;
+        struct sbx_error **err;
+};
+
+static size_t line_of(const struct parser *ps)
+{
+        return ps->ev.start_mark.line + 1;
+}
+
+/* "file:line: path: message"; path may be NULL. */
+static int fail(struct parser *ps, size_t line, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail(struct parser *ps, size_t line, const char *path, const char *fmt, ...)
+{
+        _cleanup_free_ char *msg = NULL;
+        va_list ap;
+
+        va_start(ap, fmt);
+        if (vasprintf(&msg, fmt, ap) < 0)
+                msg = NULL;
+        va_end(ap);
+        return sbx_error_set(ps->err, EINVAL, "%s:%zu: %s%s%s", ps->file, line, path ? path : "",
+                             path ? ": " : "", msg ? msg : "invalid");
+}
+
+static const char *event_kind(yaml_event_type_t t)
+{
+        switch (t) {
+        case YAML_MAPPING_START_EVENT:
+                return "a mapping";
+        case YAML_SEQUENCE_START_EVENT:
+                return "a list";
+        case YAML_SCALAR_EVENT:
+                return "a single value";
+        default:
+                return "the end of a block";
+        }
+}
+
+static int check_event(struct parser *ps)
+{
+        const yaml_event_t *e = &ps->ev;
+        const yaml_char_t *anchor = NULL, *tag = NULL;
+
+        if (e->type == YAML_ALIAS_EVENT)
+                return fail(ps, line_of(ps), NULL, "aliases (*name) are not supported");
+        if (e->type == YAML_SCALAR_EVENT) {
+                anchor = e->data.scalar.anchor;
+                tag = e->data.scalar.tag;
+                if (strlen((const char *)e->data.scalar.value) != e->data.scalar.length)
+                        return fail(ps, line_of(ps), NULL, "a value contains a NUL byte");
+        } else if (e->type == YAML_MAPPING_START_EVENT) {
+                anchor = e->data.mapping_start.anchor;
+                tag = e->data.mapping_start.tag;
+        } else if (e->type == YAML_SEQUENCE_START_EVENT) {
+                anchor = e->data.sequence_start.anchor;
+                tag = e->data.sequence_start.tag;
+        }
+        if (anchor)
+                return fail(ps, line_of(ps), NULL, "anchors (&name) are not supported");
+        if (tag)
+                return fail(ps, line_of(ps), NULL, "tags (!name) are not supported");
+        return 0;
+}
+
+static int next_event(struct parser *ps)
+{
+        if (ps->have_ev)
+                yaml_event_delete(&ps->ev);
+        ps->have_ev = false;
+        if (!yaml_parser_parse(&ps->yaml, &ps->ev)) {
+                if (ps->yaml.error == YAML_MEMORY_ERROR)
+                        return sbx_error_set(ps->err, ENOMEM, "%s: out of memory", ps->file);
+                return sbx_error_set(ps->err, EINVAL, "%s:%zu: invalid YAML: %s%s%s", ps->file,
+                                     ps->yaml.problem_mark.line + 1,
+                                     ps->yaml.problem ? ps->yaml.problem : "syntax error",
+                                     ps->yaml.context ? " " : "",
+                                     ps->yaml.context ? ps->yaml.context : "");
+        }
+        ps->have_ev = true;
+        return check_event(ps);
+}
+
+static int expect_event(struct parser *ps, yaml_event_type_t type, const char *what)
+{
+        int r = next_event(ps);
+
+        if (r < 0)
+                return r;
+        if (ps->ev.type != type)
+                return fail(ps, line_of(ps), NULL, "%s", what);
+        return 0;
+}
+
+static int parse_mapping(struct parser *ps, const struct sbx_field *fields, size_t n,
+                         const char *prefix, struct sbx_policy *p);
+
+static int parse_value(struct parser *ps, const struct sbx_field *f, const char *path,
+                       struct sbx_policy *p)
+{
+        size_t line;
+        int r = next_event(ps);
+
+        if (r < 0)
+                return r;
+        line = line_of(ps);
+        if (f->kind == SBX_FIELD_LIMITS) {
+                if (ps->ev.type != YAML_MAPPING_START_EVENT)
+                        return fail(ps, line, path, "expected a mapping of limits, found %s",
+                                    event_kind(ps->ev.type));
+                return parse_mapping(ps, f->sub, f->n_sub, f->key, p);
+        }
+        if (ps->ev.type != YAML_SCALAR_EVENT)
+                return fail(ps, line, path, "expected a single value, found %s",
+                            event_kind(ps->ev.type));
+        r = sbx_field_set(f, p, (const char *)ps->ev.data.scalar.value, ps->err);
+        if (r < 0)
+                return sbx_error_prefix(ps->err, "%s:%zu: %s", ps->file, line, path);
+        if (f->kind == SBX_FIELD_NAME)
+                ps->name_line = line;
+        return 0;
+}
+
+static void key_path(char *buf, size_t size, const char *prefix, const char *key, size_t len)
+{
+        /* Keys from the file are echoed back: cap them, a message is not a copy of the input. */
+        int shown = len > 64 ? 64 : (int)len;
+
+        snprintf(buf, size, "%s%s%.*s", prefix ? prefix : "", prefix ? "." : "", shown, key);
+}
+
+/* One mapping whose keys come from fields: every key exactly once, nothing else. */
+static int parse_mapping(struct parser *ps, const struct sbx_field *fields, size_t n,
+                         const char *prefix, struct sbx_policy *p)
+{
+        size_t map_line = line_of(ps), seen_line[16] = {0};
+        char path[128], keys[256];
+        int r;
+
+        if (n > ELEMENTSOF(seen_line))
+                return sbx_error_set(ps->err, E2BIG, "too many keys in the policy table");
+        for (;;) {
+                r = next_event(ps);
+                if (r < 0)
+                        return r;
+                if (ps->ev.type == YAML_MAPPING_END_EVENT)
+                        break;
+                if (ps->ev.type != YAML_SCALAR_EVENT)
+                        return fail(ps, line_of(ps), prefix, "keys must be plain words, found %s",
+                                    event_kind(ps->ev.type));
+                const char *key = (const char *)ps->ev.data.scalar.value;
+                size_t len = ps->ev.data.scalar.length, line = line_of(ps);
+                const struct sbx_field *f = sbx_field_find(fields, n, key, len);
+                key_path(path, sizeof(path), prefix, key, len);
+                if (!f)
+                        return fail(ps, line, path, "unknown key (expected one of: %s)",
+                                    sbx_field_keys(fields, n, keys, sizeof(keys)));
+                size_t i = (size_t)(f - fields);
+                if (seen_line[i])
+                        return fail(ps, line, path, "duplicate key (first set on line %zu)",
+                                    seen_line[i]);
+                seen_line[i] = line;
+                r = parse_value(ps, f, path, p);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < n; i++)
+                if (!seen_line[i]) {
+                        key_path(path, sizeof(path), prefix, fields[i].key, strlen(fields[i].key));
+                        return fail(ps, map_line, path, "missing (a policy sets every key: %s)",
+                                    sbx_field_keys(fields, n, keys, sizeof(keys)));
+                }
+        return 0;
+}
+
+static int parse_document(struct parser *ps, struct sbx_policy *p)
+{
+        int r = expect_event(ps, YAML_STREAM_START_EVENT, "expected a YAML stream");
+
+        if (r < 0)
+                return r;
+        r = next_event(ps);
+        if (r < 0)
+                return r;
+        if (ps->ev.type != YAML_DOCUMENT_START_EVENT)
+                return fail(ps, line_of(ps), NULL, "empty policy");
+        r = expect_event(ps, YAML_MAPPING_START_EVENT,
+                         "expected a mapping with name, description, limits and network");
+        if (r < 0)
+                return r;
+        r = parse_mapping(ps, sbx_policy_fields, sbx_n_policy_fields, NULL, p);
+        if (r < 0)
+                return r;
+        r = expect_event(ps, YAML_DOCUMENT_END_EVENT, "expected the end of the policy");
+        if (r < 0)
+                return r;
+        return expect_event(ps, YAML_STREAM_END_EVENT, "more than one YAML document");
+}
+
+static void parser_done(struct parser *ps)
+{
+        if (ps->have_ev)
+                yaml_event_delete(&ps->ev);
+        yaml_parser_delete(&ps->yaml);
+}
+
+static void policy_freep(struct sbx_policy **p)
+{
+        sbx_policy_free(*p);
+}
+
+/* The name a policy must have when it comes from path: the file name without .yaml/.yml. */
+static char *name_from_path(const char *path)
+{
+        const char *base = strrchr(path, '/');
+        size_t len;
+
+        base = base ? base + 1 : path;
+        len = strlen(base);
+        if (len > 5 && !strcmp(base + len - 5, ".yaml"))
+                len -= 5;
+        else if (len > 4 && !strcmp(base + len - 4, ".yml"))
+                len -= 4;
+        return strndup(base, len);
+}
+
+/* Parse text; when from_path is set, the policy's name must match that file's name. */
+static int policy_parse(const char *text, size_t size, const char *filename, const char *from_path,
+                        struct sbx_policy **out, struct sbx_error **err)
+{
+        __attribute__((cleanup(policy_freep))) struct sbx_policy *p = NULL;
+        __attribute__((cleanup(parser_done))) struct parser ps = {.file = filename, .err = err};
+        _cleanup_free_ char *want = NULL;
+        int r;
+
+        if (size > SBX_POLICY_MAX_BYTES)
+                return sbx_error_set(err, EFBIG, "%s: larger than %u KiB", filename,
+                                     SBX_POLICY_MAX_BYTES / 1024);
+        p = calloc(1, sizeof(*p));
+        if (!p || !yaml_parser_initialize(&ps.yaml))
+                return sbx_error_set(err, ENOMEM, "%s: out of memory", filename);
+        yaml_parser_set_input_string(&ps.yaml, (const unsigned char *)text, size);
+        r = parse_document(&ps, p);
+        if (r < 0)
+                return r;
+        if (from_path) {
+                want = name_from_path(from_path);
+                if (!want)
+                        return sbx_error_set(err, ENOMEM, "out of memory");
+                if (strcmp(want, p->name))
+                        return fail(&ps, ps.name_line, "name",
+                                    "\"%s\" does not match the file name (expected \"%.64s\")",
+                                    p->name, want);
+        }
+        *out = TAKE_PTR(p);
+        return 0;
+}
+
+int sbx_policy_parse(const char *text, size_t size, const char *filename, struct sbx_policy **out,
+                     struct sbx_error **err)
+{
+        return policy_parse(text, size, filename ? filename : "<policy>", NULL, out, err);
+}
+
+int sbx_policy_parse_named(const char *text, size_t size, const char *filename,
+                           const char *name_path, struct sbx_policy **out, struct sbx_error **err)
+{
+        return policy_parse(text, size, filename, name_path, out, err);
+}
+
+/* Read path, refusing anything but a regular file (a FIFO would block, a device never end). */
+static int read_policy_file(const char *path, char **text, size_t *size, struct sbx_error **err)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        struct stat st;
+        int r;
+
+        if (fd < 0)
+                return sbx_error_set(err, errno, "%s: %s", path, strerror(errno));
+        if (fstat(fd, &st) < 0)
+                return sbx_error_set(err, errno, "%s: %s", path, strerror(errno));
+        if (!S_ISREG(st.st_mode))
+                return sbx_error_set(err, EINVAL, "%s: not a regular file", path);
+        r = sbx_read_fd(fd, SBX_POLICY_MAX_BYTES + 1, text, size);
+        if (r == -EFBIG)
+                return sbx_error_set(err, EFBIG, "%s: larger than %u KiB", path,
+                                     SBX_POLICY_MAX_BYTES / 1024);
+        if (r < 0)
+                return sbx_error_set(err, -r, "%s: %s", path, strerror(-r));
+        return 0;
+}
+
+int sbx_policy_load_file(const char *path, struct sbx_policy **out, struct sbx_error **err)
+{
+        _cleanup_free_ char *text = NULL;
+        struct sbx_policy *p = NULL;
+        size_t size = 0;
+        int r = read_policy_file(path, &text, &size, err);
+
+        if (r < 0)
+                return r;
+        r = policy_parse(text, size, path, path, &p, err);
+        if (r < 0)
+                return r;
+        p->path = strdup(path);
+        if (!p->path) {
+                sbx_policy_free(p);
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        }
+        *out = p;
+        return 0;
+}
+
+struct sbx_policy *sbx_policy_free(struct sbx_policy *p)
+{
+        if (p) {
+                free(p->name);
+                free(p->description);
+                free(p->path);
+                free(p);
+        }
+        return NULL;
+}
+
+struct sbx_policy *sbx_policy_dup(const struct sbx_policy *p)
+{
+        struct sbx_policy *d;
+
+        if (!p)
+                return NULL;
+        d = calloc(1, sizeof(*d));
+        if (!d)
+                return NULL;
+        *d = *p;
+        d->name = p->name ? strdup(p->name) : NULL;
+        d->description = p->description ? strdup(p->description) : NULL;
+        d->path = p->path ? strdup(p->path) : NULL;
+        if ((p->name && !d->name) || (p->description && !d->description) || (p->path && !d->path))
+                return sbx_policy_free(d);
+        return d;
+}
+
+static const struct sbx_field *override_field(const char *key, size_t len)
+{
+        const struct sbx_field *f = sbx_field_find(sbx_limit_fields, sbx_n_limit_fields, key, len);
+
+        if (!f)
+                f = sbx_field_find(sbx_policy_fields, sbx_n_policy_fields, key, len);
+        return f && f->override ? f : NULL;
+}
+
+int sbx_policy_override(struct sbx_policy *p, const char *key_value, struct sbx_error **err)
+{
+        const char *eq = strchr(key_value, '=');
+        const struct sbx_field *f;
+        char keys[256];
+        size_t len;
+
+        if (!eq)
+                return sbx_error_set(
+                    err, EINVAL, "limit \"%.64s\": expected key=value, e.g. wall=2s", key_value);
+        len = (size_t)(eq - key_value);
+        f = override_field(key_value, len);
+        if (!f) {
+                int used = (int)(len > 64 ? 64 : len);
+                sbx_field_keys(sbx_limit_fields, sbx_n_limit_fields, keys, sizeof(keys));
+                return sbx_error_set(err, EINVAL,
+                                     "unknown limit \"%.*s\" (use one of: %s, network)", used,
+                                     key_value, keys);
+        }
+        if (sbx_field_set(f, p, eq + 1, err) < 0)
+                return sbx_error_prefix(err, "limit %s", f->key);
+        return 0;
+}
+
+/* Double-quoted, so any description reads back as the same string (the validator already
+ * keeps out everything but printable text, leaving only " and \ to escape). */
+static void put_quoted(FILE *f, const char *s)
+{
+        fputc('"', f);
+        for (; *s; s++) {
+                if (*s == '"' || *s == '\\')
+                        fputc('\\', f);
+                fputc(*s, f);
+        }
+        fputc('"', f);
+}
+
+char *sbx_policy_to_yaml(const struct sbx_policy *p)
+{
+        char *buf = NULL, value[32];
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+
+        if (!f)
+                return NULL;
+        fprintf(f, "# sandboxrt policy: limits for one run (see 'sandboxrt policy --help')\n");
+        fprintf(f, "name: %s\ndescription: ", p->name ? p->name : "");
+        put_quoted(f, p->description ? p->description : "");
+        fprintf(f, "\nlimits:\n");
+        for (size_t i = 0; i < sbx_n_limit_fields; i++)
+                fprintf(f, "  %s: %s\n", sbx_limit_fields[i].key,
+                        sbx_field_format(&sbx_limit_fields[i], p, value, sizeof(value)));
+        fprintf(f, "network: %s\n", sbx_network_to_string(p->network) ?: "invalid");
+        if (fclose(f) != 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
+}
