@@ -1,0 +1,30 @@
+# The payload sees only the toolchain binds, cannot write outside its work dir and /tmp, and
+# sees nothing that identifies the host.
+. "$(dirname "$0")/lib.sh"
+require_jail
+
+marker=$(mktemp /var/tmp/sbx-host-secret.XXXXXX)
+echo "host secret" >"$marker"
+chmod 644 "$marker"
+trap 'rm -f "$marker"' EXIT
+
+sbx -- /bin/sh -c "
+cat $marker 2>/dev/null && echo LEAK-marker
+cat /etc/shadow 2>/dev/null && echo LEAK-shadow
+cat /etc/machine-id 2>/dev/null && echo LEAK-machine-id
+ls /home /root /var /sys /run 2>/dev/null && echo LEAK-dirs
+touch /usr/bin/x 2>/dev/null && echo LEAK-write-usr
+touch /etc/x 2>/dev/null && echo LEAK-write-etc
+touch /x 2>/dev/null && echo LEAK-write-root
+dmesg 2>/dev/null && echo LEAK-dmesg
+ls /proc | grep -qx 1 && echo LEAK-init
+test -e /proc/cpuinfo && echo LEAK-cpuinfo
+echo hostname=\$(hostname) pwd=\$(pwd)
+echo ok > here && cat here
+echo ok > /tmp/t && cat /tmp/t
+"
+expect_verdict OK
+out=$(field stdout)
+case "$out" in *LEAK*) fail "isolation leak: $out" ;; esac
+case "$out" in *"hostname=sandbox pwd=/sandbox"*) ;; *) fail "identity: $out" ;; esac
+[ "$(grep -c '^ok$' <<<"$out")" -eq 2 ] || fail "work dir or /tmp not writable: $out"

@@ -1,0 +1,37 @@
+# The payload is never host root: seen from the host its uid is unprivileged (root: a private
+# slot uid); it does not see the host's environment; it gets no capabilities.
+. "$(dirname "$0")/lib.sh"
+require_jail
+
+export SBX_HOST_SECRET=do-not-leak
+"$SBX" run -- /bin/sleep 3.217 &
+runner=$!
+pid=
+for _ in $(seq 50); do
+        pid=$(pgrep -f -x '/bin/sleep 3.217' | head -1)
+        [ -n "$pid" ] && break
+        sleep 0.05
+done
+[ -n "$pid" ] || fail "the sandboxed sleep never appeared"
+uid=$(ps -o uid= -p "$pid" | tr -d ' ')
+kill "$runner" 2>/dev/null
+wait "$runner" 2>/dev/null
+[ "$uid" != 0 ] || fail "the payload runs as host root"
+if [ "$(id -u)" = 0 ]; then
+        [ "$uid" -ge $((0x70000000)) ] || fail "payload uid $uid is not a sandbox slot uid"
+else
+        [ "$uid" = "$(id -u)" ] || fail "payload uid $uid, expected ours"
+fi
+
+sbx -- /bin/sh -c 'env; grep -E "^Cap(Inh|Prm|Eff|Bnd|Amb)" /proc/self/status; grep NoNewPrivs /proc/self/status; grep Seccomp: /proc/self/status'
+out=$(field stdout)
+case "$out" in *SBX_HOST_SECRET*) fail "host environment leaked: $out" ;; esac
+for set in Inh Prm Eff Bnd Amb; do
+        grep -q "^Cap$set:	0000000000000000" <<<"$out" || fail "Cap$set not empty: $out"
+done
+grep -q 'NoNewPrivs:	1' <<<"$out" || fail "no_new_privs not set"
+grep -q 'Seccomp:	2' <<<"$out" || fail "no seccomp filter"
+
+sbx --env GREETING=hi -- /bin/sh -c 'echo $GREETING $HOME'
+expect stdout "hi /sandbox
+"

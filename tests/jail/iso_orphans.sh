@@ -1,0 +1,29 @@
+# A process that double-forks and calls setsid does not outlive the run, whatever way the run
+# ends; nothing is left behind (cgroups, sandbox dirs, processes).
+. "$(dirname "$0")/lib.sh"
+require_jail
+
+sbx -- /bin/sh -c '(setsid /bin/sleep 7.31 &) ; echo started'
+expect_verdict OK
+sbx --limit wall=1s -- /bin/sh -c '(setsid /bin/sleep 7.32 &) ; sleep 30'
+expect_verdict TIME_LIMIT
+sleep 0.3
+pgrep -f 'sleep 7.3[12]' && fail "an orphan survived the run"
+
+# Kill the runner itself with SIGKILL mid-run: the jail dies with it.
+"$SBX" run -- /bin/sh -c 'setsid /bin/sleep 7.33 & sleep 30' &
+runner=$!
+sleep 0.5
+kill -9 "$runner"
+wait "$runner" 2>/dev/null
+for _ in $(seq 20); do
+        pgrep -f 'sleep 7.33' >/dev/null || break
+        sleep 0.1
+done
+pgrep -f 'sleep 7.33' && fail "the jail survived its supervisor's caller being killed"
+
+# The next start reaps what the killed run left; then no job cgroups remain.
+"$SBX" run -- /bin/true || fail "a run after the kill failed"
+sleep 0.3
+left=$(find /sys/fs/cgroup -maxdepth 4 -type d -name 'job-*' -path '*sandboxrt*' 2>/dev/null)
+[ -z "$left" ] || fail "cgroups left behind: $left"

@@ -1,0 +1,71 @@
+# Shared helpers for the jail's integration tests (sourced). Each test is one script: exit 0
+# pass, 1 fail, 77 skipped (with the reason on stderr).
+set -u
+SBX=${SANDBOXRT:?SANDBOXRT must name the sandboxrt binary}
+PY=/usr/bin/python3
+
+fail() {
+        echo "FAIL: $*" >&2
+        exit 1
+}
+
+skip() {
+        echo "SKIP: $*" >&2
+        exit 77
+}
+
+# The native jail must work on this host; otherwise say why (doctor's report) and skip.
+require_jail() {
+        "$SBX" run --backend native -- /bin/true >/dev/null 2>&1 ||
+                skip "the native jail does not run here: $("$SBX" doctor 2>&1 | tr '\n' ';')"
+}
+
+# Limits enforced by cgroups need a cgroup hierarchy we may write to.
+require_cgroups() {
+        "$SBX" doctor 2>/dev/null | grep -q '^cgroups *ok' ||
+                skip "no usable cgroup hierarchy: $("$SBX" doctor 2>&1 | grep '^cgroups')"
+}
+
+# sbx ARGS...: run `sandboxrt run --json ARGS`, keeping the JSON in RESULT, the exit status in
+# STATUS and the elapsed wall time (ms, measured here) in ELAPSED_MS.
+sbx() {
+        local t0=${EPOCHREALTIME/./}
+        RESULT=$("$SBX" run --backend native --json "$@")
+        STATUS=$?
+        ELAPSED_MS=$(((${EPOCHREALTIME/./} - t0) / 1000))
+}
+
+# field KEY[.KEY...]: one field of RESULT (booleans as true/false).
+field() {
+        "$PY" -c '
+import json, sys
+d = json.loads(sys.argv[1])
+for k in sys.argv[2].split("."):
+    d = d[k]
+print(str(d).lower() if isinstance(d, bool) else d)' "$RESULT" "$1"
+}
+
+expect() {
+        local got
+        got=$(field "$1") || fail "no field $1 in: $RESULT"
+        [ "$got" = "$2" ] || fail "$1: expected '$2', got '$got' (result: ${RESULT:0:600})"
+}
+
+expect_verdict() {
+        expect verdict "$1"
+}
+
+# expect_within MS: the run ended within MS of wall time, by its own account and ours.
+expect_within() {
+        local wall
+        wall=$(field wall_ms)
+        [ "$wall" -le "$1" ] || fail "wall_ms $wall > $1"
+        [ "$ELAPSED_MS" -le $(($1 + 500)) ] || fail "the run took $ELAPSED_MS ms, limit $1 ms"
+}
+
+expect_contains() {
+        case "$(field "$1")" in
+        *"$2"*) ;;
+        *) fail "$1 does not contain '$2': ${RESULT:0:600}" ;;
+        esac
+}
