@@ -1,0 +1,303 @@
+/* The ops table: one-shot containers, pooled containers, and stateful boxes. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "docker/docker.h"
+#include "docker/exec.h"
+#include "docker/pool.h"
+#include "util.h"
+
+#define POOL_MAX       64
+#define FILE_OP_WALL   10000
+#define FILE_OP_OUTPUT 65536
+
+struct sbx_backend {
+        struct sbx_docker_engine *e;
+        char *image;
+        struct sbx_docker_pools *pools;
+};
+
+struct sbx_box {
+        struct sbx_docker_container *c;
+        struct sbx_policy policy; /* limits and network; the container was made for these */
+        char *image;
+        pthread_mutex_t lock; /* one job or file operation at a time */
+};
+
+static int docker_probe(struct sbx_error **err)
+{
+        struct sbx_docker_engine *e = NULL;
+        int r = sbx_docker_engine_open(&e, err);
+
+        sbx_docker_engine_free(e);
+        return r;
+}
+
+static int env_pool_size(unsigned *out, struct sbx_error **err)
+{
+        const char *s = getenv("SANDBOXRT_DOCKER_POOL");
+        uint64_t v = 0;
+
+        if (s && *s && (sbx_parse_u64(s, &v) < 0 || v > POOL_MAX))
+                return sbx_error_set(err, EINVAL, "SANDBOXRT_DOCKER_POOL=%s: want 0..%d", s,
+                                     POOL_MAX);
+        *out = (unsigned)v;
+        return 0;
+}
+
+static void docker_close(struct sbx_backend *be)
+{
+        if (!be)
+                return;
+        sbx_docker_pools_free(be->pools);
+        sbx_docker_engine_free(be->e);
+        free(be->image);
+        free(be);
+}
+
+static int docker_open(const struct sbx_runtime_options *opts, struct sbx_backend **out,
+                       struct sbx_error **err)
+{
+        const char *image = opts && opts->image ? opts->image : getenv("SANDBOXRT_DOCKER_IMAGE");
+        struct sbx_backend *be = calloc(1, sizeof(*be));
+        unsigned pool = 0;
+        int r;
+
+        if (!be || !(be->image = strdup(image && *image ? image : SBX_DOCKER_DEFAULT_IMAGE))) {
+                free(be);
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        }
+        r = env_pool_size(&pool, err);
+        if (r == 0)
+                r = sbx_docker_engine_open(&be->e, err);
+        if (r == 0)
+                r = sbx_docker_pools_new(be->e, pool, &be->pools, err);
+        /* What killed sandboxrt processes left behind goes first. */
+        if (r == 0 && (r = sbx_docker_reap(be->e, err)) > 0)
+                r = 0;
+        if (r < 0) {
+                docker_close(be);
+                return r;
+        }
+        *out = be;
+        return 0;
+}
+
+static int run_box(struct sbx_backend *be, struct sbx_box *box, const struct sbx_spec *spec,
+                   struct sbx_result *res, struct sbx_error **err)
+{
+        int r = 0;
+
+        pthread_mutex_lock(&box->lock);
+        /* A container killed whole (no cgroup access) comes back empty: say so. */
+        if (box->c->broken && (r = sbx_docker_container_restart(be->e, box->c, err)) < 0)
+                sbx_error_prefix(err, "the sandbox's container was killed and did not restart");
+        if (r == 0)
+                r = sbx_docker_exec_run(be->e, box->c, spec, res, err);
+        pthread_mutex_unlock(&box->lock);
+        return r;
+}
+
+static int docker_run(struct sbx_backend *be, struct sbx_box *box, const struct sbx_spec *spec,
+                      struct sbx_result *res, struct sbx_error **err)
+{
+        struct sbx_docker_container *c = NULL;
+        int r;
+
+        res->backend = "docker";
+        if (box)
+                return run_box(be, box, spec, res, err);
+        if (sbx_docker_pools_size(be->pools) > 0) {
+                r = sbx_docker_pool_acquire(be->pools, be->image, spec->policy, &c, err);
+                if (r < 0)
+                        return r;
+                r = sbx_docker_exec_run(be->e, c, spec, res, err);
+                sbx_docker_pool_release(be->pools, be->image, spec->policy, c);
+                return r;
+        }
+        r = sbx_docker_container_new(be->e, be->image, spec->policy, &c, err);
+        if (r < 0)
+                return r;
+        r = sbx_docker_exec_run(be->e, c, spec, res, err);
+        sbx_docker_container_remove(be->e, c);
+        return r;
+}
+
+static void docker_box_destroy(struct sbx_backend *be, struct sbx_box *box)
+{
+        if (!box)
+                return;
+        sbx_docker_container_remove(be->e, box->c);
+        pthread_mutex_destroy(&box->lock);
+        free(box->image);
+        free(box);
+}
+
+static int docker_box_create(struct sbx_backend *be, const struct sbx_policy *policy,
+                             const char *image, struct sbx_box **out, struct sbx_error **err)
+{
+        struct sbx_box *box = calloc(1, sizeof(*box));
+        int r;
+
+        if (!box || !(box->image = strdup(image ? image : be->image))) {
+                free(box);
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        }
+        pthread_mutex_init(&box->lock, NULL);
+        box->policy.limits = policy->limits;
+        box->policy.network = policy->network;
+        r = sbx_docker_container_new(be->e, box->image, &box->policy, &box->c, err);
+        if (r < 0) {
+                docker_box_destroy(be, box);
+                return r;
+        }
+        *out = box;
+        return 0;
+}
+
+static int docker_box_write(struct sbx_backend *be, struct sbx_box *box,
+                            const struct sbx_file *file, struct sbx_error **err)
+{
+        int r;
+
+        pthread_mutex_lock(&box->lock);
+        r = sbx_docker_container_put_files(be->e, box->c, file, 1, err);
+        pthread_mutex_unlock(&box->lock);
+        return r;
+}
+
+/* A file operation as a small job of the sandbox user: it sees what the job would see. */
+static int file_job(struct sbx_backend *be, struct sbx_box *box, const char *const *argv,
+                    size_t max_bytes, struct sbx_result *res, struct sbx_error **err)
+{
+        struct sbx_policy policy = box->policy;
+        const struct sbx_spec spec = {.argv = argv, .policy = &policy};
+
+        policy.limits.wall_ms = FILE_OP_WALL;
+        policy.limits.cpu_ms = FILE_OP_WALL;
+        policy.limits.output_bytes = max_bytes;
+        return run_box(be, box, &spec, res, err);
+}
+
+static int file_path(const char *path, char **abs, struct sbx_error **err)
+{
+        _cleanup_free_ char *rel = NULL;
+        const char *root;
+        int r = sbx_docker_split_path(path, &root, &rel);
+
+        if (r < 0)
+                return sbx_error_set(err, -r, "'%s': not a path inside the sandbox", path);
+        *abs = sbx_strdup_printf("%s/%s", root, rel);
+        return *abs ? 0 : sbx_error_set(err, ENOMEM, "out of memory");
+}
+
+static int docker_box_read(struct sbx_backend *be, struct sbx_box *box, const char *path,
+                           size_t max_bytes, struct sbx_output *out, struct sbx_error **err)
+{
+        _cleanup_free_ char *abs = NULL;
+        struct sbx_result res = {0};
+        int r = file_path(path, &abs, err);
+
+        if (r < 0)
+                return r;
+        const char *const argv[] = {"cat", "--", abs, NULL};
+        r = file_job(be, box, argv, max_bytes, &res, err);
+        if (r == 0 && res.verdict != SBX_VERDICT_OK && !res.out.truncated)
+                r = sbx_error_set(err, ENOENT, "reading %s: %s", path,
+                                  res.err.size ? res.err.data : "failed");
+        if (r == 0) {
+                *out = res.out;
+                res.out = (struct sbx_output){0};
+        }
+        free(res.out.data);
+        free(res.err.data);
+        free(res.message);
+        return r;
+}
+
+static int docker_box_remove(struct sbx_backend *be, struct sbx_box *box, const char *path,
+                             struct sbx_error **err)
+{
+        _cleanup_free_ char *abs = NULL;
+        struct sbx_result res = {0};
+        int r = file_path(path, &abs, err);
+
+        if (r < 0)
+                return r;
+        const char *const argv[] = {"rm", "-f", "--", abs, NULL};
+        r = file_job(be, box, argv, FILE_OP_OUTPUT, &res, err);
+        if (r == 0 && res.verdict != SBX_VERDICT_OK)
+                r = sbx_error_set(err, EIO, "removing %s: %s", path,
+                                  res.err.size ? res.err.data : "failed");
+        free(res.out.data);
+        free(res.err.data);
+        free(res.message);
+        return r;
+}
+
+const struct sbx_backend_ops sbx_docker_ops = {
+    .name = "docker",
+    .probe = docker_probe,
+    .open = docker_open,
+    .close = docker_close,
+    .run = docker_run,
+    .box_create = docker_box_create,
+    .box_destroy = docker_box_destroy,
+    .box_write = docker_box_write,
+    .box_read = docker_box_read,
+    .box_remove = docker_box_remove,
+};
+
+int sbx_docker_set_pool_size(struct sbx_backend *be, unsigned size, struct sbx_error **err)
+{
+        struct sbx_docker_pools *p = NULL;
+        int r;
+
+        if (size > POOL_MAX)
+                return sbx_error_set(err, EINVAL, "pool size %u over %d", size, POOL_MAX);
+        r = sbx_docker_pools_new(be->e, size, &p, err);
+        if (r < 0)
+                return r;
+        sbx_docker_pools_free(be->pools);
+        be->pools = p;
+        return 0;
+}
+
+int sbx_docker_warm(struct sbx_backend *be, const char *image, const struct sbx_policy *policy,
+                    struct sbx_error **err)
+{
+        if (sbx_docker_pools_size(be->pools) == 0)
+                return 0;
+        return sbx_docker_pool_warm(be->pools, image ? image : be->image, policy, err);
+}
+
+int sbx_docker_describe(const char *image, char **report, struct sbx_error **err)
+{
+        struct sbx_docker_engine *e = NULL;
+        struct sbx_error *ierr = NULL;
+        const char *img = image ? image : getenv("SANDBOXRT_DOCKER_IMAGE");
+        int r = sbx_docker_engine_open(&e, err);
+
+        if (!img || !*img)
+                img = SBX_DOCKER_DEFAULT_IMAGE;
+        if (r < 0) {
+                *report =
+                    sbx_strdup_printf("engine: not reachable at %s", sbx_docker_socket_path());
+                return r;
+        }
+        int present = sbx_docker_image_exists(e, img, &ierr);
+        *report = sbx_strdup_printf(
+            "engine: Docker %s at %s\napi version: %s\ncgroup driver: %s (cgroup v%d)\n"
+            "image %s: %s",
+            sbx_docker_engine_version(e), sbx_docker_socket_path(), sbx_docker_engine_api(e),
+            sbx_docker_engine_cgroup_driver(e), sbx_docker_engine_cgroup_version(e), img,
+            present == 0 ? "present"
+                         : (present == -ENOENT ? "missing (pulled on first use)"
+                                               : (ierr && ierr->message ? ierr->message : "?")));
+        sbx_error_free(ierr);
+        sbx_docker_engine_free(e);
+        return *report ? 0 : sbx_error_set(err, ENOMEM, "out of memory");
+}

@@ -1,0 +1,624 @@
+#include "docker/container.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "docker/parse.h"
+#include "util.h"
+
+#define MIN_MEMORY     (6u << 20) /* the engine refuses less */
+#define IDLE_PROCESSES 2          /* docker-init and its sleep */
+#define REQ_TIMEOUT    60000L
+#define UPLOAD_MAX     (1ull << 30)
+#define PULL_LINE_MAX  65536
+#define TAR_OVERHEAD   4096
+
+static inline void cjson_deletep(cJSON **j)
+{
+        cJSON_Delete(*j);
+}
+#define _cleanup_cjson_ __attribute__((cleanup(cjson_deletep)))
+
+/* Field 22 of /proc/<pid>/stat: tells a live owner from a reused pid. */
+static bool process_start(pid_t pid, char out[32])
+{
+        _cleanup_free_ char *path = sbx_strdup_printf("/proc/%d/stat", (int)pid), *s = NULL;
+        char *p;
+
+        if (!path || sbx_read_file(path, 4096, &s, NULL) < 0 || !(p = strrchr(s, ')')))
+                return false;
+        for (int field = 2; field < 22 && p; field++)
+                p = strchr(p + 1, ' ');
+        if (!p)
+                return false;
+        p++;
+        size_t n = strspn(p, "0123456789");
+        if (n == 0 || n >= 32)
+                return false;
+        memcpy(out, p, n);
+        out[n] = '\0';
+        return true;
+}
+
+static bool add_labels(cJSON *obj, const char *sandbox_label)
+{
+        cJSON *l = cJSON_AddObjectToObject(obj, "Labels");
+        char pid[16], start[32] = "0", now[24];
+
+        snprintf(pid, sizeof(pid), "%d", (int)getpid());
+        (void)process_start(getpid(), start);
+        snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+        return l && cJSON_AddStringToObject(l, "sandboxrt.owner", pid) &&
+               cJSON_AddStringToObject(l, "sandboxrt.owner.start", start) &&
+               cJSON_AddStringToObject(l, "sandboxrt.sandbox", sandbox_label) &&
+               cJSON_AddStringToObject(l, "sandboxrt.created", now);
+}
+
+static bool add_ulimit(cJSON *arr, const char *name, uint64_t soft, uint64_t hard)
+{
+        cJSON *u = cJSON_CreateObject();
+
+        if (!u || !cJSON_AddItemToArray(arr, u))
+                return cJSON_Delete(u), false;
+        return cJSON_AddStringToObject(u, "Name", name) &&
+               cJSON_AddNumberToObject(u, "Soft", (double)soft) &&
+               cJSON_AddNumberToObject(u, "Hard", (double)hard);
+}
+
+/* A size-capped tmpfs that the engine mounts on the host as a volume: unlike HostConfig.Tmpfs,
+ * the archive endpoint can write into it under a read-only root. */
+static bool add_tmpfs_volume(cJSON *mounts, const char *target, const char *opts,
+                             const char *sandbox_label)
+{
+        cJSON *m = cJSON_CreateObject(), *vo, *dc, *o;
+
+        if (!m || !cJSON_AddItemToArray(mounts, m))
+                return cJSON_Delete(m), false;
+        if (!cJSON_AddStringToObject(m, "Type", "volume") ||
+            !cJSON_AddStringToObject(m, "Target", target) ||
+            !(vo = cJSON_AddObjectToObject(m, "VolumeOptions")) || !add_labels(vo, sandbox_label) ||
+            !(dc = cJSON_AddObjectToObject(vo, "DriverConfig")) ||
+            !cJSON_AddStringToObject(dc, "Name", "local") ||
+            !(o = cJSON_AddObjectToObject(dc, "Options")))
+                return false;
+        return cJSON_AddStringToObject(o, "type", "tmpfs") &&
+               cJSON_AddStringToObject(o, "device", "tmpfs") &&
+               cJSON_AddStringToObject(o, "o", opts);
+}
+
+static bool add_mounts(cJSON *hc, const struct sbx_limits *l, const char *label)
+{
+        _cleanup_free_ char *work = sbx_strdup_printf(
+            "size=%llu,nosuid,nodev,uid=%d,gid=%d,mode=0700", (unsigned long long)l->tmpfs_bytes,
+            SBX_DOCKER_JOB_UID, SBX_DOCKER_JOB_UID);
+        _cleanup_free_ char *tmp = sbx_strdup_printf("size=%llu,nosuid,nodev,mode=1777",
+                                                     (unsigned long long)l->tmpfs_bytes);
+        cJSON *mounts = cJSON_AddArrayToObject(hc, "Mounts");
+
+        return work && tmp && mounts && add_tmpfs_volume(mounts, SBX_DOCKER_WORKDIR, work, label) &&
+               add_tmpfs_volume(mounts, "/tmp", tmp, label);
+}
+
+static bool add_limits(cJSON *hc, const struct sbx_limits *l)
+{
+        uint64_t mem = l->memory_bytes < MIN_MEMORY ? MIN_MEMORY : l->memory_bytes;
+        uint64_t cpu_s = (l->cpu_ms + 999) / 1000 + 1;
+        cJSON *ul;
+
+        if (!cJSON_AddNumberToObject(hc, "Memory", (double)mem) ||
+            !cJSON_AddNumberToObject(hc, "MemorySwap", (double)mem) ||
+            !cJSON_AddNumberToObject(hc, "PidsLimit", (double)l->pids + IDLE_PROCESSES) ||
+            !cJSON_AddNumberToObject(hc, "ShmSize", (double)l->tmpfs_bytes) ||
+            (l->cpu_millicores &&
+             !cJSON_AddNumberToObject(hc, "NanoCpus", (double)l->cpu_millicores * 1e6)))
+                return false;
+        ul = cJSON_AddArrayToObject(hc, "Ulimits");
+        /* RLIMIT_CPU only backs up the cgroup-wide CPU check; SIGXCPU reads as TIME_LIMIT. */
+        return ul && add_ulimit(ul, "nofile", l->open_files, l->open_files) &&
+               add_ulimit(ul, "fsize", l->file_size_bytes, l->file_size_bytes) &&
+               add_ulimit(ul, "core", 0, 0) && add_ulimit(ul, "memlock", 0, 0) &&
+               add_ulimit(ul, "cpu", cpu_s, cpu_s + 1);
+}
+
+static bool add_host_config(cJSON *root, const struct sbx_policy *p, const char *label)
+{
+        cJSON *hc = cJSON_AddObjectToObject(root, "HostConfig"), *caps, *sec, *log;
+
+        /* "loopback" maps to "none" as well: a fresh network namespace has its own lo. */
+        const char *net = p->network == SBX_NETWORK_HOST ? "host" : "none";
+        if (!hc || !cJSON_AddStringToObject(hc, "NetworkMode", net) ||
+            !cJSON_AddBoolToObject(hc, "ReadonlyRootfs", true) ||
+            !cJSON_AddBoolToObject(hc, "Init", true) ||
+            !cJSON_AddStringToObject(hc, "IpcMode", "private") ||
+            !(caps = cJSON_AddArrayToObject(hc, "CapDrop")) ||
+            !cJSON_AddItemToArray(caps, cJSON_CreateString("ALL")) ||
+            !(sec = cJSON_AddArrayToObject(hc, "SecurityOpt")) ||
+            !cJSON_AddItemToArray(sec, cJSON_CreateString("no-new-privileges")) ||
+            !(log = cJSON_AddObjectToObject(hc, "LogConfig")) ||
+            !cJSON_AddStringToObject(log, "Type", "none"))
+                return false;
+        return add_limits(hc, &p->limits) && add_mounts(hc, &p->limits, label);
+}
+
+char *sbx_docker_create_body(const char *image, const struct sbx_policy *policy,
+                             const char *sandbox_label)
+{
+        _cleanup_cjson_ cJSON *root = cJSON_CreateObject();
+        cJSON *ep;
+        char user[32];
+
+        snprintf(user, sizeof(user), "%d:%d", SBX_DOCKER_IDLE_UID, SBX_DOCKER_IDLE_UID);
+        if (!root || !cJSON_AddStringToObject(root, "Image", image) ||
+            !cJSON_AddStringToObject(root, "User", user) ||
+            !cJSON_AddStringToObject(root, "WorkingDir", SBX_DOCKER_WORKDIR) ||
+            !cJSON_AddStringToObject(root, "Hostname", "sandbox") ||
+            !(ep = cJSON_AddArrayToObject(root, "Entrypoint")) ||
+            !cJSON_AddItemToArray(ep, cJSON_CreateString("sleep")) ||
+            !cJSON_AddItemToArray(ep, cJSON_CreateString("infinity")) ||
+            !add_labels(root, sandbox_label) || !add_host_config(root, policy, sandbox_label))
+                return NULL;
+        return cJSON_PrintUnformatted(root);
+}
+
+static bool valid_image(const char *image)
+{
+        size_t n = strlen(image);
+
+        return n > 0 && n < 256 && image[0] != '-' &&
+               strspn(image, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                             "._-/:@") == n;
+}
+
+static int create_once(struct sbx_docker_engine *e, const char *body, char **id,
+                       struct sbx_error **err)
+{
+        struct sbx_docker_response resp;
+        int r = sbx_docker_request(e, "POST", "/containers/create", NULL, body, strlen(body), 65536,
+                                   REQ_TIMEOUT, &resp, err);
+
+        if (r < 0)
+                return r;
+        r = sbx_docker_parse_id(resp.body, resp.size, id);
+        sbx_docker_response_clear(&resp);
+        return r < 0 ? sbx_error_set(err, EPROTO, "engine: container create: no Id in answer") : 0;
+}
+
+static int start(struct sbx_docker_engine *e, struct sbx_docker_container *c,
+                 struct sbx_error **err)
+{
+        _cleanup_free_ char *path = sbx_strdup_printf("/containers/%s/start", c->id);
+        int r;
+
+        if (!path)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        r = sbx_docker_request(e, "POST", path, NULL, NULL, 0, 65536, REQ_TIMEOUT, NULL, err);
+        if (r < 0)
+                return sbx_error_prefix(err, "starting container %.12s", c->id);
+        c->cg = sbx_docker_cgroup_free(c->cg);
+        c->cg = sbx_docker_cgroup_open(c->id, sbx_docker_engine_cgroup_driver(e));
+        c->broken = false;
+        return 0;
+}
+
+int sbx_docker_container_new(struct sbx_docker_engine *e, const char *image,
+                             const struct sbx_policy *policy, struct sbx_docker_container **out,
+                             struct sbx_error **err)
+{
+        static unsigned long counter;
+        _cleanup_free_ char *label = NULL, *body = NULL;
+        struct sbx_docker_container *c;
+        int r;
+
+        if (!valid_image(image))
+                return sbx_error_set(err, EINVAL, "invalid image name '%s'", image);
+        label = sbx_strdup_printf("%d-%lu", (int)getpid(),
+                                  __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
+        body = label ? sbx_docker_create_body(image, policy, label) : NULL;
+        c = calloc(1, sizeof(*c));
+        if (!body || !c) {
+                free(c);
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        }
+        r = create_once(e, body, &c->id, err);
+        if (r == -ENOENT) { /* "No such image": pull it, then once more */
+                if (err)
+                        *err = sbx_error_free(*err);
+                r = sbx_docker_image_ensure(e, image, NULL, NULL, err);
+                if (r == 0)
+                        r = create_once(e, body, &c->id, err);
+        }
+        if (r == 0)
+                r = start(e, c, err);
+        if (r < 0) {
+                sbx_docker_container_remove(e, c);
+                return r;
+        }
+        *out = c;
+        return 0;
+}
+
+int sbx_docker_container_restart(struct sbx_docker_engine *e, struct sbx_docker_container *c,
+                                 struct sbx_error **err)
+{
+        _cleanup_free_ char *path = sbx_strdup_printf("/containers/%s/restart?t=0", c->id);
+        int r;
+
+        if (!path)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        c->cg = sbx_docker_cgroup_free(c->cg); /* the engine makes a new one */
+        r = sbx_docker_request(e, "POST", path, NULL, NULL, 0, 65536, REQ_TIMEOUT, NULL, err);
+        if (r < 0)
+                return sbx_error_prefix(err, "restarting container %.12s", c->id);
+        c->cg = sbx_docker_cgroup_open(c->id, sbx_docker_engine_cgroup_driver(e));
+        c->broken = false;
+        return 0;
+}
+
+int sbx_docker_container_kill(struct sbx_docker_engine *e, struct sbx_docker_container *c)
+{
+        _cleanup_free_ char *path = sbx_strdup_printf("/containers/%s/kill?signal=KILL", c->id);
+        struct sbx_error *err = NULL;
+        int r;
+
+        c->broken = true;
+        if (!path)
+                return -ENOMEM;
+        r = sbx_docker_request(e, "POST", path, NULL, NULL, 0, 65536, REQ_TIMEOUT, NULL, &err);
+        sbx_error_free(err);
+        return r;
+}
+
+int sbx_docker_container_kill_jobs(struct sbx_docker_engine *e, struct sbx_docker_container *c)
+{
+        if (c->cg && sbx_docker_cgroup_kill_uid(c->cg, SBX_DOCKER_JOB_UID) == 0)
+                return 0;
+        return sbx_docker_container_kill(e, c);
+}
+
+static void remove_by_id(struct sbx_docker_engine *e, const char *id)
+{
+        _cleanup_free_ char *path = sbx_strdup_printf("/containers/%s?force=1&v=1", id);
+        struct sbx_error *err = NULL;
+
+        if (path)
+                (void)sbx_docker_request(e, "DELETE", path, NULL, NULL, 0, 65536, REQ_TIMEOUT, NULL,
+                                         &err);
+        sbx_error_free(err);
+}
+
+struct sbx_docker_container *sbx_docker_container_remove(struct sbx_docker_engine *e,
+                                                         struct sbx_docker_container *c)
+{
+        if (!c)
+                return NULL;
+        if (c->id)
+                remove_by_id(e, c->id);
+        sbx_docker_cgroup_free(c->cg);
+        free(c->id);
+        free(c);
+        return NULL;
+}
+
+/* ---- files in ---------------------------------------------------------------------------- */
+
+int sbx_docker_split_path(const char *path, const char **root, char **rel)
+{
+        const char *p = path;
+        char *out, *o;
+
+        *rel = NULL;
+        if (!path || !*path)
+                return -EINVAL;
+        *root = SBX_DOCKER_WORKDIR;
+        if (!strncmp(p, SBX_DOCKER_WORKDIR "/", strlen(SBX_DOCKER_WORKDIR) + 1)) {
+                p += strlen(SBX_DOCKER_WORKDIR) + 1;
+        } else if (!strncmp(p, "/tmp/", 5)) {
+                *root = "/tmp";
+                p += 5;
+        } else if (*p == '/') {
+                return -EINVAL;
+        }
+        out = o = malloc(strlen(p) + 1);
+        if (!out)
+                return -ENOMEM;
+        while (*p) {
+                size_t n = strcspn(p, "/");
+                if (n == 0 || (n == 2 && !strncmp(p, "..", 2))) {
+                        free(out);
+                        return -EINVAL;
+                }
+                if (!(n == 1 && *p == '.')) {
+                        if (o != out)
+                                *o++ = '/';
+                        memcpy(o, p, n);
+                        o += n;
+                }
+                p += n;
+                if (*p == '/')
+                        p++;
+        }
+        *o = '\0';
+        if (!*out) {
+                free(out);
+                return -EINVAL;
+        }
+        *rel = out;
+        return 0;
+}
+
+struct tar_buf {
+        char *data;
+        size_t len, cap;
+};
+
+static la_ssize_t tar_write(struct archive *a, void *ud, const void *buf, size_t n)
+{
+        struct tar_buf *t = ud;
+
+        if (t->len + n > t->cap) {
+                size_t cap = t->cap ? t->cap : 65536;
+                while (cap < t->len + n)
+                        cap *= 2;
+                if (cap > UPLOAD_MAX + TAR_OVERHEAD * 64) {
+                        archive_set_error(a, EFBIG, "upload too large");
+                        return -1;
+                }
+                char *d = realloc(t->data, cap);
+                if (!d) {
+                        archive_set_error(a, ENOMEM, "out of memory");
+                        return -1;
+                }
+                t->data = d;
+                t->cap = cap;
+        }
+        memcpy(t->data + t->len, buf, n);
+        t->len += n;
+        return (la_ssize_t)n;
+}
+
+static int tar_entry(struct archive *a, const char *name, mode_t type_mode, const void *data,
+                     size_t size)
+{
+        struct archive_entry *en = archive_entry_new();
+        int r;
+
+        if (!en)
+                return -ENOMEM;
+        archive_entry_set_pathname(en, name);
+        archive_entry_set_mode(en, type_mode);
+        archive_entry_set_size(en, S_ISREG(type_mode) ? (la_int64_t)size : 0);
+        archive_entry_set_uid(en, SBX_DOCKER_JOB_UID);
+        archive_entry_set_gid(en, SBX_DOCKER_JOB_UID);
+        archive_entry_set_mtime(en, time(NULL), 0);
+        r = archive_write_header(a, en);
+        if (r == ARCHIVE_OK && size && S_ISREG(type_mode) &&
+            archive_write_data(a, data, size) != (la_ssize_t)size)
+                r = ARCHIVE_FATAL;
+        archive_entry_free(en);
+        return r == ARCHIVE_OK ? 0 : -EIO;
+}
+
+/* Each parent directory as its own entry, so it belongs to the job user, not root. */
+static int tar_file(struct archive *a, const char *rel, const struct sbx_file *f)
+{
+        _cleanup_free_ char *dir = strdup(rel);
+        int r = dir ? 0 : -ENOMEM;
+
+        for (char *s = dir ? strchr(dir, '/') : NULL; r == 0 && s; s = strchr(s + 1, '/')) {
+                *s = '\0';
+                r = tar_entry(a, dir, S_IFDIR | 0755, NULL, 0);
+                *s = '/';
+        }
+        if (r == 0)
+                r = tar_entry(a, rel, S_IFREG | ((f->mode ? f->mode : 0644) & 07777), f->data,
+                              f->size);
+        return r;
+}
+
+/* A tar of the files under one root ("/sandbox" or "/tmp"). */
+static int build_tar(const struct sbx_file *files, size_t n, const char *root, struct tar_buf *t,
+                     size_t *count, struct sbx_error **err)
+{
+        struct archive *a = archive_write_new();
+        int r = 0;
+
+        *count = 0;
+        if (!a || archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+            archive_write_open(a, t, NULL, tar_write, NULL) != ARCHIVE_OK) {
+                archive_write_free(a);
+                return sbx_error_set(err, ENOMEM, "tar: cannot start an archive");
+        }
+        for (size_t i = 0; i < n && r == 0; i++) {
+                _cleanup_free_ char *rel = NULL;
+                const char *froot;
+                r = sbx_docker_split_path(files[i].path, &froot, &rel);
+                if (r < 0)
+                        r = sbx_error_set(err, -r, "file path '%s' is not under %s or /tmp",
+                                          files[i].path, SBX_DOCKER_WORKDIR);
+                else if (!strcmp(froot, root) && (r = tar_file(a, rel, &files[i])) < 0)
+                        r = sbx_error_set(err, -r, "tar: %s: %s", files[i].path,
+                                          archive_error_string(a) ? archive_error_string(a)
+                                                                  : "write failed");
+                else if (!strcmp(froot, root))
+                        (*count)++;
+        }
+        if (archive_write_close(a) != ARCHIVE_OK && r == 0)
+                r = sbx_error_set(err, EIO, "tar: %s", archive_error_string(a));
+        archive_write_free(a);
+        return r;
+}
+
+int sbx_docker_container_put_files(struct sbx_docker_engine *e, struct sbx_docker_container *c,
+                                   const struct sbx_file *files, size_t n, struct sbx_error **err)
+{
+        static const char *const roots[] = {SBX_DOCKER_WORKDIR, "/tmp"};
+
+        for (size_t i = 0; i < ELEMENTSOF(roots); i++) {
+                struct tar_buf t = {0};
+                size_t count = 0;
+                int r = build_tar(files, n, roots[i], &t, &count, err);
+                if (r == 0 && count > 0) {
+                        _cleanup_free_ char *path =
+                            sbx_strdup_printf("/containers/%s/archive?path=%s", c->id, roots[i]);
+                        r = path ? sbx_docker_request(e, "PUT", path, "application/x-tar", t.data,
+                                                      t.len, 65536, REQ_TIMEOUT, NULL, err)
+                                 : sbx_error_set(err, ENOMEM, "out of memory");
+                        if (r < 0)
+                                sbx_error_prefix(err, "copying files into %s", roots[i]);
+                }
+                free(t.data);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* ---- orphans ----------------------------------------------------------------------------- */
+
+static char *owner_start_of(struct sbx_docker_engine *e, const char *id)
+{
+        _cleanup_free_ char *path = sbx_strdup_printf("/containers/%s/json", id);
+        struct sbx_docker_response resp;
+        struct sbx_error *err = NULL;
+        cJSON *j, *labels, *v;
+        char *out = NULL;
+
+        if (!path || sbx_docker_request(e, "GET", path, NULL, NULL, 0, SBX_DOCKER_BODY_MAX,
+                                        REQ_TIMEOUT, &resp, &err) < 0) {
+                sbx_error_free(err);
+                return NULL;
+        }
+        j = cJSON_ParseWithLength(resp.body, resp.size);
+        labels = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "Config"),
+                                                  "Labels");
+        v = cJSON_GetObjectItemCaseSensitive(labels, "sandboxrt.owner.start");
+        if (cJSON_IsString(v) && v->valuestring)
+                out = strdup(v->valuestring);
+        cJSON_Delete(j);
+        sbx_docker_response_clear(&resp);
+        return out;
+}
+
+/* Same pid with a different start time: the pid was reused, the owner is gone. */
+static bool owner_alive(struct sbx_docker_engine *e, const char *id, int64_t pid)
+{
+        _cleanup_free_ char *label = NULL;
+        char start[32];
+
+        if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+                return false;
+        label = owner_start_of(e, id);
+        return !label || !process_start((pid_t)pid, start) || !strcmp(start, label);
+}
+
+int sbx_docker_reap(struct sbx_docker_engine *e, struct sbx_error **err)
+{
+        struct sbx_docker_container_summary *list = NULL;
+        struct sbx_docker_response resp;
+        size_t n = 0;
+        int r, removed = 0;
+
+        r = sbx_docker_request(e, "GET",
+                               "/containers/json?all=1&filters=%7B%22label%22%3A%5B%22"
+                               "sandboxrt.owner%22%5D%7D",
+                               NULL, NULL, 0, 32u << 20, REQ_TIMEOUT, &resp, err);
+        if (r < 0)
+                return sbx_error_prefix(err, "listing sandboxrt containers");
+        r = sbx_docker_parse_container_list(resp.body, resp.size, &list, &n);
+        sbx_docker_response_clear(&resp);
+        if (r < 0)
+                return sbx_error_set(err, EPROTO, "engine: unreadable container list");
+        for (size_t i = 0; i < n; i++) {
+                if (list[i].owner_pid == (int64_t)getpid() || list[i].owner_pid <= 0)
+                        continue;
+                if (owner_alive(e, list[i].id, list[i].owner_pid))
+                        continue;
+                remove_by_id(e, list[i].id);
+                removed++;
+        }
+        sbx_docker_container_list_free(list, n);
+        return removed;
+}
+
+/* ---- images ------------------------------------------------------------------------------ */
+
+int sbx_docker_image_exists(struct sbx_docker_engine *e, const char *image, struct sbx_error **err)
+{
+        _cleanup_free_ char *path = NULL;
+
+        if (!valid_image(image))
+                return sbx_error_set(err, EINVAL, "invalid image name '%s'", image);
+        path = sbx_strdup_printf("/images/%s/json", image);
+        if (!path)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        return sbx_docker_request(e, "GET", path, NULL, NULL, 0, SBX_DOCKER_BODY_MAX, REQ_TIMEOUT,
+                                  NULL, err);
+}
+
+struct pull_ctx {
+        sbx_docker_progress_fn fn;
+        void *ctx;
+        char *error;
+};
+
+static int pull_line(void *ud, const char *line, size_t len)
+{
+        struct pull_ctx *p = ud;
+        struct sbx_docker_pull_line pl;
+        _cleanup_free_ char *text = NULL;
+
+        if (sbx_docker_parse_pull_line(line, len, &pl) < 0)
+                return 0; /* not JSON: ignore, the status decides */
+        if (pl.error && !p->error)
+                p->error = strdup(pl.error);
+        text = sbx_strdup_printf("%s%s%s%s%s", pl.id ? pl.id : "", pl.id ? ": " : "",
+                                 pl.status ? pl.status : (pl.error ? pl.error : ""),
+                                 pl.progress ? " " : "", pl.progress ? pl.progress : "");
+        if (p->fn && text)
+                p->fn(p->ctx, text);
+        sbx_docker_pull_line_clear(&pl);
+        return 0;
+}
+
+int sbx_docker_image_ensure(struct sbx_docker_engine *e, const char *image,
+                            sbx_docker_progress_fn fn, void *ctx, struct sbx_error **err)
+{
+        _cleanup_free_ char *path = NULL, *name = NULL;
+        struct pull_ctx p = {.fn = fn, .ctx = ctx};
+        struct sbx_error *probe = NULL;
+        const char *slash, *colon;
+        int r;
+
+        r = sbx_docker_image_exists(e, image, &probe);
+        if (r != -ENOENT) {
+                if (r < 0 && err && !*err)
+                        *err = TAKE_PTR(probe);
+                sbx_error_free(probe);
+                return r;
+        }
+        sbx_error_free(probe);
+        /* A tag is the part after the last ':' that comes after the last '/'. */
+        slash = strrchr(image, '/');
+        colon = strrchr(slash ? slash : image, ':');
+        name = colon ? strndup(image, (size_t)(colon - image)) : strdup(image);
+        path = name ? sbx_strdup_printf("/images/create?fromImage=%s&tag=%s", name,
+                                        colon ? colon + 1 : "latest")
+                    : NULL;
+        if (!path)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        r = sbx_docker_request_lines(e, "POST", path, PULL_LINE_MAX, pull_line, &p, err);
+        if (r == 0 && p.error)
+                r = sbx_error_set(err, EHOSTUNREACH, "engine: %s", p.error);
+        free(p.error);
+        if (r < 0)
+                return sbx_error_prefix(err, "pulling image %s (is the registry reachable?)",
+                                        image);
+        return 0;
+}

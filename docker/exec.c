@@ -1,0 +1,523 @@
+#include "docker/exec.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "docker/parse.h"
+#include "util.h"
+
+#define CPU_CHECK_MS    20   /* how often the container's CPU time is compared with the limit */
+#define DRAIN_MS        1000 /* after the program ended, how long the stream may take to close */
+#define STATUS_FIRST_MS 50   /* ask the engine whether the program still runs after this... */
+#define STATUS_EVERY_MS 100  /* ...and then this often, until a pidfd watches it */
+#define EXIT_WAIT_MS    5000 /* the engine records the exit code shortly after the stream ends */
+#define REQ_TIMEOUT     60000L
+
+enum stop_reason { STOP_NONE, STOP_WALL, STOP_CPU, STOP_OUTPUT };
+
+struct capture {
+        struct sbx_output out;
+        uint64_t cap;
+};
+
+struct job {
+        struct sbx_docker_engine *e;
+        struct sbx_docker_container *c;
+        const struct sbx_spec *spec;
+        char *exec_id;
+        struct sbx_docker_conn *conn;
+        struct sbx_docker_demux demux;
+        struct capture out, err;
+        size_t stdin_off;
+        bool stdin_done, eof, exited, killed, have_before;
+        int pidfd;
+        int exit_code;
+        enum stop_reason stop;
+        uint64_t start_ms, next_status_ms, next_cpu_ms, drain_until, status_step;
+        struct sbx_docker_cgroup_sample before;
+        struct sbx_docker_stats stats_before;
+};
+
+static inline void cjson_deletep(cJSON **j)
+{
+        cJSON_Delete(*j);
+}
+#define _cleanup_cjson_ __attribute__((cleanup(cjson_deletep)))
+
+static bool add_strings(cJSON *obj, const char *key, const char *const *v)
+{
+        cJSON *arr = cJSON_AddArrayToObject(obj, key);
+
+        for (size_t i = 0; arr && v && v[i]; i++)
+                if (!cJSON_AddItemToArray(arr, cJSON_CreateString(v[i])))
+                        return false;
+        return arr != NULL;
+}
+
+static char *exec_body(const struct sbx_spec *spec)
+{
+        _cleanup_cjson_ cJSON *root = cJSON_CreateObject();
+        char user[32];
+
+        snprintf(user, sizeof(user), "%d:%d", SBX_DOCKER_JOB_UID, SBX_DOCKER_JOB_UID);
+        if (!root || !cJSON_AddBoolToObject(root, "AttachStdin", true) ||
+            !cJSON_AddBoolToObject(root, "AttachStdout", true) ||
+            !cJSON_AddBoolToObject(root, "AttachStderr", true) ||
+            !cJSON_AddBoolToObject(root, "Tty", false) ||
+            !cJSON_AddStringToObject(root, "User", user) ||
+            !cJSON_AddStringToObject(root, "WorkingDir", SBX_DOCKER_WORKDIR) ||
+            !add_strings(root, "Env", spec->env) || !add_strings(root, "Cmd", spec->argv))
+                return NULL;
+        return cJSON_PrintUnformatted(root);
+}
+
+static int exec_create(struct job *j, struct sbx_error **err)
+{
+        _cleanup_free_ char *body = exec_body(j->spec);
+        _cleanup_free_ char *path = sbx_strdup_printf("/containers/%s/exec", j->c->id);
+        struct sbx_docker_response resp;
+        int r;
+
+        if (!body || !path)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        r = sbx_docker_request(j->e, "POST", path, NULL, body, strlen(body), 65536, REQ_TIMEOUT,
+                               &resp, err);
+        if (r < 0)
+                return sbx_error_prefix(err, "creating the exec");
+        r = sbx_docker_parse_id(resp.body, resp.size, &j->exec_id);
+        sbx_docker_response_clear(&resp);
+        return r < 0 ? sbx_error_set(err, EPROTO, "engine: exec create: no Id in answer") : 0;
+}
+
+static int exec_inspect(struct job *j, struct sbx_docker_exec_state *st, struct sbx_error **err)
+{
+        _cleanup_free_ char *path = sbx_strdup_printf("/exec/%s/json", j->exec_id);
+        struct sbx_docker_response resp;
+        int r;
+
+        if (!path)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        r = sbx_docker_request(j->e, "GET", path, NULL, NULL, 0, 65536, REQ_TIMEOUT, &resp, err);
+        if (r < 0)
+                return r;
+        r = sbx_docker_parse_exec_state(resp.body, resp.size, st);
+        sbx_docker_response_clear(&resp);
+        return r < 0 ? sbx_error_set(err, EPROTO, "engine: unreadable exec state") : 0;
+}
+
+static int container_stats(struct job *j, struct sbx_docker_stats *st)
+{
+        _cleanup_free_ char *path =
+            sbx_strdup_printf("/containers/%s/stats?stream=false&one-shot=true", j->c->id);
+        struct sbx_docker_response resp;
+        struct sbx_error *err = NULL;
+        int r;
+
+        if (!path)
+                return -ENOMEM;
+        r = sbx_docker_request(j->e, "GET", path, NULL, NULL, 0, SBX_DOCKER_BODY_MAX, REQ_TIMEOUT,
+                               &resp, &err);
+        sbx_error_free(err);
+        if (r < 0)
+                return r;
+        r = sbx_docker_parse_stats(resp.body, resp.size, st);
+        sbx_docker_response_clear(&resp);
+        return r;
+}
+
+/* ---- the stream --------------------------------------------------------------------------- */
+
+static void stop_job(struct job *j, enum stop_reason why)
+{
+        if (j->stop == STOP_NONE)
+                j->stop = why;
+        if (!j->killed) {
+                j->killed = true;
+                (void)sbx_docker_container_kill_jobs(j->e, j->c);
+        }
+}
+
+static int capture(void *ctx, int stream, const char *data, size_t len)
+{
+        struct job *j = ctx;
+        struct capture *c = stream == SBX_DOCKER_STDERR ? &j->err : &j->out;
+        size_t room = c->cap > c->out.size ? (size_t)(c->cap - c->out.size) : 0;
+        size_t take = len < room ? len : room;
+
+        if (take) {
+                char *d = realloc(c->out.data, c->out.size + take + 1);
+                if (!d)
+                        return -ENOMEM;
+                memcpy(d + c->out.size, data, take);
+                c->out.data = d;
+                c->out.size += take;
+                d[c->out.size] = '\0';
+        }
+        if (take < len) {
+                c->out.truncated = true;
+                stop_job(j, STOP_OUTPUT);
+        }
+        return 0;
+}
+
+static int read_stream(struct job *j, struct sbx_error **err)
+{
+        char buf[65536];
+
+        for (;;) {
+                ssize_t n = sbx_docker_conn_read(j->conn, buf, sizeof(buf));
+                if (n == -EAGAIN)
+                        return 0;
+                if (n <= 0) {
+                        j->eof = true;
+                        return 0; /* a reset after a kill is an end like any other */
+                }
+                int r = sbx_docker_demux_feed(&j->demux, buf, (size_t)n, capture, j);
+                if (r < 0)
+                        return sbx_error_set(err, -r, "engine: bad exec stream framing");
+        }
+}
+
+static void write_stdin(struct job *j)
+{
+        const char *data = j->spec->stdin_data;
+        size_t left = j->spec->stdin_size - j->stdin_off;
+
+        if (left > 0) {
+                ssize_t n = sbx_docker_conn_write(j->conn, data + j->stdin_off, left);
+                if (n == -EAGAIN)
+                        return;
+                if (n > 0)
+                        j->stdin_off += (size_t)n;
+                if (n > 0 && j->stdin_off < j->spec->stdin_size)
+                        return;
+        }
+        /* All sent, or the program stopped reading: EOF on its stdin. */
+        (void)sbx_docker_conn_close_write(j->conn);
+        j->stdin_done = true;
+}
+
+/* Only a pid that is in this container's cgroup is watched: the engine may live elsewhere. */
+static void watch_pid(struct job *j, int64_t pid)
+{
+        if (j->pidfd >= 0 || pid <= 0 || !j->c->cg ||
+            !sbx_docker_cgroup_has_pid(j->c->cg, (pid_t)pid))
+                return;
+        j->pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+}
+
+static int check_status(struct job *j, uint64_t now, struct sbx_error **err)
+{
+        struct sbx_docker_exec_state st;
+        int r = exec_inspect(j, &st, err);
+
+        if (r < 0)
+                return r;
+        if (st.ended) {
+                j->exited = true;
+                j->exit_code = st.exit_code;
+                return 0;
+        }
+        watch_pid(j, st.pid);
+        /* After EOF the exit is due any moment: ask soon, then back off. */
+        j->status_step = j->eof ? (j->status_step ? j->status_step * 2 : 1) : STATUS_EVERY_MS;
+        if (j->status_step > STATUS_EVERY_MS)
+                j->status_step = STATUS_EVERY_MS;
+        j->next_status_ms = j->pidfd >= 0 && !j->eof ? UINT64_MAX : now + j->status_step;
+        return 0;
+}
+
+static void check_limits(struct job *j, uint64_t now)
+{
+        const struct sbx_limits *l = &j->spec->policy->limits;
+        uint64_t cpu;
+
+        if (now - j->start_ms >= l->wall_ms) {
+                stop_job(j, STOP_WALL);
+        } else if (now >= j->next_cpu_ms) {
+                j->next_cpu_ms = now + CPU_CHECK_MS;
+                if (j->c->cg && j->have_before && sbx_docker_cgroup_cpu_usec(j->c->cg, &cpu) == 0 &&
+                    cpu - j->before.cpu_usec >= l->cpu_ms * 1000u)
+                        stop_job(j, STOP_CPU);
+        }
+}
+
+static int poll_timeout(struct job *j, uint64_t now)
+{
+        uint64_t until = now + STATUS_EVERY_MS;
+        bool limits = !j->exited && j->stop == STOP_NONE;
+        uint64_t wall_end = j->start_ms + j->spec->policy->limits.wall_ms;
+
+        if (limits && wall_end < until)
+                until = wall_end;
+        if (limits && j->next_cpu_ms < until)
+                until = j->next_cpu_ms;
+        if (!j->exited && j->next_status_ms < until)
+                until = j->next_status_ms;
+        if (j->exited && j->drain_until < until)
+                until = j->drain_until;
+        return until <= now ? 0 : (int)(until - now);
+}
+
+static int wait_once(struct job *j, struct sbx_error **err)
+{
+        struct pollfd p[] = {
+            {.fd = j->eof ? -1 : sbx_docker_conn_fd(j->conn),
+             .events = (short)(POLLIN | (j->stdin_done ? 0 : POLLOUT))},
+            {.fd = j->exited ? -1 : j->pidfd, .events = POLLIN},
+        };
+        uint64_t now = sbx_now_ms();
+        int timeout = sbx_docker_conn_pending(j->conn) ? 0 : poll_timeout(j, now);
+        int r;
+
+        if (poll(p, ELEMENTSOF(p), timeout) < 0 && errno != EINTR)
+                return sbx_error_set(err, errno, "poll: %m");
+        if ((p[0].revents & POLLOUT) && !j->stdin_done)
+                write_stdin(j);
+        if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) || sbx_docker_conn_pending(j->conn))
+                if ((r = read_stream(j, err)) < 0)
+                        return r;
+        now = sbx_now_ms();
+        if (p[1].revents || (!j->exited && now >= j->next_status_ms))
+                if ((r = check_status(j, now, err)) < 0)
+                        return r;
+        if (!j->exited && j->stop == STOP_NONE)
+                check_limits(j, now);
+        return 0;
+}
+
+static int supervise(struct job *j, struct sbx_error **err)
+{
+        int r;
+
+        if (j->spec->stdin_size == 0)
+                write_stdin(j);
+        while (!j->eof || !j->exited) {
+                if ((r = wait_once(j, err)) < 0)
+                        return r;
+                if (j->exited && j->drain_until == 0) {
+                        /* The program is gone; what it left behind holds the stream open. */
+                        j->drain_until = sbx_now_ms() + DRAIN_MS;
+                        if (!j->eof)
+                                stop_job(j, STOP_NONE);
+                }
+                if (j->exited && !j->eof && sbx_now_ms() >= j->drain_until)
+                        break;
+        }
+        return 0;
+}
+
+/* ---- the verdict -------------------------------------------------------------------------- */
+
+static void set_message(struct sbx_result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void set_message(struct sbx_result *r, const char *fmt, ...)
+{
+        va_list ap;
+
+        free(r->message);
+        va_start(ap, fmt);
+        if (vasprintf(&r->message, fmt, ap) < 0)
+                r->message = NULL;
+        va_end(ap);
+}
+
+/* The engine reports a signal death as 128 + signal, as shells do. */
+static void judge_status(struct sbx_result *r, int code, const struct sbx_limits *l)
+{
+        if (code <= 128 || code > 128 + 64) {
+                r->exit_code = code;
+                r->verdict = code == 0 ? SBX_VERDICT_OK : SBX_VERDICT_RUNTIME_ERROR;
+                return;
+        }
+        r->exit_code = -1;
+        r->signal = code - 128;
+        switch (r->signal) {
+        case SIGSYS:
+                r->verdict = SBX_VERDICT_POLICY_VIOLATION;
+                set_message(r, "killed by the seccomp policy (a forbidden system call)");
+                break;
+        case SIGXCPU:
+                r->verdict = SBX_VERDICT_TIME_LIMIT;
+                set_message(r, "CPU time limit of %llu ms exceeded", (unsigned long long)l->cpu_ms);
+                break;
+        case SIGXFSZ:
+                r->verdict = SBX_VERDICT_OUTPUT_LIMIT;
+                set_message(r, "file size limit of %llu bytes exceeded",
+                            (unsigned long long)l->file_size_bytes);
+                break;
+        default:
+                r->verdict = SBX_VERDICT_SIGNALED;
+                set_message(r, "killed by signal %d (%s)", r->signal, strsignal(r->signal));
+        }
+}
+
+static void judge(struct job *j, bool oom, struct sbx_result *r)
+{
+        const struct sbx_limits *l = &j->spec->policy->limits;
+
+        r->exit_code = -1;
+        if (j->stop == STOP_WALL) {
+                r->verdict = SBX_VERDICT_TIME_LIMIT;
+                set_message(r, "wall-clock limit of %llu ms exceeded",
+                            (unsigned long long)l->wall_ms);
+        } else if (j->stop == STOP_CPU || r->cpu_ms >= l->cpu_ms) {
+                r->verdict = SBX_VERDICT_TIME_LIMIT;
+                set_message(r, "CPU time limit of %llu ms exceeded", (unsigned long long)l->cpu_ms);
+        } else if (j->stop == STOP_OUTPUT) {
+                r->verdict = SBX_VERDICT_OUTPUT_LIMIT;
+                set_message(r, "output limit of %llu bytes per stream exceeded",
+                            (unsigned long long)l->output_bytes);
+        } else if (oom) {
+                r->verdict = SBX_VERDICT_MEMORY_LIMIT;
+                set_message(r, "memory limit of %llu bytes exceeded",
+                            (unsigned long long)l->memory_bytes);
+        } else if (!j->exited) {
+                r->verdict = SBX_VERDICT_SANDBOX_ERROR;
+                set_message(r, "the engine did not report the program's exit");
+        } else {
+                judge_status(r, j->exit_code, l);
+                if ((j->exit_code == 126 || j->exit_code == 127) && j->out.out.data &&
+                    strstr(j->out.out.data, "exec failed"))
+                        set_message(r, "%s", j->out.out.data);
+        }
+}
+
+/* ---- entry -------------------------------------------------------------------------------- */
+
+static void sample_before(struct job *j)
+{
+        if (j->c->cg) {
+                sbx_docker_cgroup_reset_peak(j->c->cg);
+                j->have_before = sbx_docker_cgroup_sample(j->c->cg, &j->before) == 0;
+        } else {
+                j->have_before = container_stats(j, &j->stats_before) == 0;
+        }
+}
+
+/* CPU, peak memory and OOM kills of this job, from the cgroup or else the stats endpoint. */
+static bool sample_after(struct job *j, struct sbx_result *r)
+{
+        struct sbx_docker_cgroup_sample s;
+        struct sbx_docker_stats st;
+
+        if (j->c->cg && j->have_before && sbx_docker_cgroup_sample(j->c->cg, &s) == 0) {
+                r->cpu_ms = (s.cpu_usec - j->before.cpu_usec) / 1000u;
+                r->peak_memory_bytes = s.peak_memory_bytes;
+                return s.oom_kills > j->before.oom_kills;
+        }
+        if (!j->c->cg && container_stats(j, &st) == 0) {
+                uint64_t cpu0 = j->have_before ? j->stats_before.cpu_usec : 0;
+                r->cpu_ms = (st.cpu_usec - cpu0) / 1000u;
+                r->peak_memory_bytes = st.max_usage_bytes;
+                return st.failcnt > j->stats_before.failcnt && j->exit_code == 128 + SIGKILL;
+        }
+        return false;
+}
+
+/* The exit code once the engine recorded it (it may lag the end of the stream). */
+static int final_status(struct job *j, struct sbx_error **err)
+{
+        uint64_t until = sbx_now_ms() + EXIT_WAIT_MS, step = 1;
+        struct sbx_docker_exec_state st;
+
+        while (!j->exited) {
+                int r = exec_inspect(j, &st, err);
+                if (r < 0)
+                        return r;
+                if (st.ended) {
+                        j->exited = true;
+                        j->exit_code = st.exit_code;
+                        break;
+                }
+                if (sbx_now_ms() >= until) {
+                        stop_job(j, STOP_NONE);
+                        until = UINT64_MAX;
+                }
+                nanosleep(&(struct timespec){.tv_nsec = (long)step * 1000000}, NULL);
+                step = step < 32 ? step * 2 : step;
+        }
+        return 0;
+}
+
+static void job_release(struct job *j)
+{
+        free(j->exec_id);
+        sbx_docker_conn_free(j->conn);
+        sbx_closep(&j->pidfd);
+        free(j->out.out.data);
+        free(j->err.out.data);
+}
+
+static int run_job(struct job *j, struct sbx_result *res, struct sbx_error **err)
+{
+        _cleanup_free_ char *path = NULL;
+        bool oom;
+        int r;
+
+        r = exec_create(j, err);
+        if (r < 0)
+                return r;
+        path = sbx_strdup_printf("/exec/%s/start", j->exec_id);
+        if (!path)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        sample_before(j);
+        j->start_ms = sbx_now_ms();
+        j->next_status_ms = j->start_ms + STATUS_FIRST_MS;
+        r = sbx_docker_hijack(j->e, path, "{\"Detach\":false,\"Tty\":false}", &j->conn, err);
+        if (r < 0)
+                return sbx_error_prefix(err, "starting the exec");
+        r = supervise(j, err);
+        if (r == 0)
+                r = final_status(j, err);
+        res->wall_ms = sbx_now_ms() - j->start_ms;
+        if (r < 0)
+                return r;
+        oom = sample_after(j, res);
+        /* Nothing of the job may outlive it: background processes die with it. */
+        if (!j->c->broken &&
+            (!j->c->cg || sbx_docker_cgroup_count_uid(j->c->cg, SBX_DOCKER_JOB_UID) != 0))
+                (void)sbx_docker_container_kill_jobs(j->e, j->c);
+        judge(j, oom, res);
+        return 0;
+}
+
+int sbx_docker_exec_run(struct sbx_docker_engine *e, struct sbx_docker_container *c,
+                        const struct sbx_spec *spec, struct sbx_result *res, struct sbx_error **err)
+{
+        const uint64_t cap = spec->policy->limits.output_bytes;
+        struct job j = {
+            .e = e,
+            .c = c,
+            .spec = spec,
+            .pidfd = -1,
+            .out = {.cap = cap},
+            .err = {.cap = cap},
+        };
+        int r;
+
+        res->backend = "docker";
+        if (spec->n_files > 0 &&
+            (r = sbx_docker_container_put_files(e, c, spec->files, spec->n_files, err)) < 0)
+                return r;
+        r = run_job(&j, res, err);
+        if (r == 0) {
+                res->out = j.out.out;
+                res->err = j.err.out;
+                j.out.out = j.err.out = (struct sbx_output){0};
+                if (!res->out.data)
+                        res->out.data = strdup("");
+                if (!res->err.data)
+                        res->err.data = strdup("");
+        }
+        job_release(&j);
+        return r;
+}

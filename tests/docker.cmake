@@ -1,0 +1,20 @@
+# The Docker backend against a real engine. docker_setup (a fixture) installs and starts one
+# when it can (scripts/docker-setup.sh) and builds the test image; docker_teardown checks that
+# no sandboxrt-labelled container is left and stops a daemon that setup started
+# (SBX_DOCKER_KEEP=1 keeps it). Without an engine every test exits 77 with the reason.
+sbx_unit_test(test_docker ${CMAKE_CURRENT_SOURCE_DIR}/docker/test_docker.c)
+set_tests_properties(test_docker PROPERTIES LABELS "docker" TIMEOUT 600
+                     FIXTURES_REQUIRED docker_engine)
+
+add_test(NAME docker_setup COMMAND bash ${CMAKE_SOURCE_DIR}/scripts/docker-setup.sh start)
+set_tests_properties(docker_setup PROPERTIES FIXTURES_SETUP docker_engine SKIP_RETURN_CODE 77
+                     TIMEOUT 1200 LABELS docker)
+
+add_test(NAME docker_orphans
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/docker/orphans.sh $<TARGET_FILE:test_docker>)
+set_tests_properties(docker_orphans PROPERTIES FIXTURES_REQUIRED docker_engine
+                     SKIP_RETURN_CODE 77 TIMEOUT 300 LABELS docker)
+
+add_test(NAME docker_teardown COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/docker/teardown.sh)
+set_tests_properties(docker_teardown PROPERTIES FIXTURES_CLEANUP docker_engine
+                     SKIP_RETURN_CODE 77 TIMEOUT 120 LABELS docker)

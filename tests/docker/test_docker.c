@@ -1,0 +1,478 @@
+/* The Docker backend against a real engine, through its ops table: the verdict and isolation
+ * matrix of the native backend. Exits 77 when no engine answers.
+ *   test_docker            run the suite
+ *   test_docker hang       start a job that never ends (for the orphan-reaping test)
+ *   test_docker reap       open the backend (which reaps orphans) and close it */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "docker/docker.h"
+#include "util.h"
+
+#define PY "/usr/bin/python3"
+
+static struct sbx_backend *be;
+static const char *image;
+
+static const char *const test_env[] = {
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/sandbox",
+    "LANG=C.UTF-8", NULL};
+
+static struct sbx_policy policy(void)
+{
+        return (struct sbx_policy){
+            .name = (char *)"test",
+            .limits =
+                {
+                    .wall_ms = 10000,
+                    .cpu_ms = 10000,
+                    .cpu_millicores = 1000,
+                    .memory_bytes = 256u << 20,
+                    .pids = 64,
+                    .output_bytes = 1u << 20,
+                    .file_size_bytes = 16u << 20,
+                    .open_files = 256,
+                    .tmpfs_bytes = 64u << 20,
+                },
+            .network = SBX_NETWORK_NONE,
+        };
+}
+
+static void result_clear(struct sbx_result *r)
+{
+        free(r->out.data);
+        free(r->err.data);
+        free(r->message);
+        memset(r, 0, sizeof(*r));
+}
+
+/* Run python code; box may be NULL. Fails the test when the sandbox fails. */
+static void run_py(struct sbx_box *box, const struct sbx_policy *p, const char *code,
+                   const char *stdin_data, size_t stdin_size, struct sbx_result *res)
+{
+        const char *const argv[] = {PY, "-c", code, NULL};
+        const struct sbx_spec spec = {.argv = argv,
+                                      .env = test_env,
+                                      .stdin_data = stdin_data,
+                                      .stdin_size = stdin_size,
+                                      .policy = p};
+        struct sbx_error *err = NULL;
+
+        memset(res, 0, sizeof(*res));
+        int r = sbx_docker_ops.run(be, box, &spec, res, &err);
+        if (r < 0)
+                fail_msg("sandbox failed: %s", err && err->message ? err->message : "?");
+        assert_string_equal(res->backend, "docker");
+}
+
+/* Processes of the job user other than the asking job itself. */
+static const char *count_procs =
+    "import os\n"
+    "me = os.getpid()\n"
+    "n = 0\n"
+    "for p in os.listdir('/proc'):\n"
+    "    if not p.isdigit() or int(p) == me: continue\n"
+    "    try:\n"
+    "        st = open('/proc/%s/status' % p).read()\n"
+    "    except OSError: continue\n"
+    "    uid = [l for l in st.splitlines() if l.startswith('Uid:')][0].split()[1]\n"
+    "    if uid == '65534': n += 1\n"
+    "print(n)\n";
+
+static void assert_no_job_left(struct sbx_box *box)
+{
+        struct sbx_policy p = policy();
+        struct sbx_result r;
+
+        run_py(box, &p, count_procs, NULL, 0, &r);
+        assert_int_equal(r.verdict, SBX_VERDICT_OK);
+        assert_string_equal(r.out.data, "0\n");
+        result_clear(&r);
+}
+
+static void test_hello(void **state)
+{
+        struct sbx_policy p = policy();
+        struct sbx_result r;
+
+        run_py(NULL, &p, "print('hello')", NULL, 0, &r);
+        assert_int_equal(r.verdict, SBX_VERDICT_OK);
+        assert_int_equal(r.exit_code, 0);
+        assert_string_equal(r.out.data, "hello\n");
+        assert_int_equal(r.err.size, 0);
+        assert_true(r.peak_memory_bytes > 0);
+        result_clear(&r);
+}
+
+static void test_exit_codes(void **state)
+{
+        struct sbx_policy p = policy();
+        struct sbx_result r;
+
+        run_py(NULL, &p, "import sys; sys.stderr.write('bad'); sys.exit(3)", NULL, 0, &r);
+        assert_int_equal(r.verdict, SBX_VERDICT_RUNTIME_ERROR);
+        assert_int_equal(r.exit_code, 3);
+        assert_string_equal(r.err.data, "bad");
+        result_clear(&r);
+        run_py(NULL, &p, "import os, signal; os.kill(os.getpid(), signal.SIGTERM)", NULL, 0, &r);
+        assert_int_equal(r.verdict, SBX_VERDICT_SIGNALED);
+        assert_int_equal(r.signal, 15);
+        assert_int_equal(r.exit_code, -1);
+        result_clear(&r);
+}
+
+static void test_stdin(void **state)
+{
+        struct sbx_policy p = policy();
+        struct sbx_result r;
+        size_t big = 1u << 20;
+        char *data = malloc(big);
+
+        run_py(NULL, &p, "import sys; print(sys.stdin.read().upper(), end='')", "abc\ndef", 7, &r);
+        assert_int_equal(r.verdict, SBX_VERDICT_OK);
+        assert_string_equal(r.out.data, "ABC\nDEF");
+        result_clear(&r);
+        run_py(NULL, &p, "import sys; print(len(sys.stdin.read()))", NULL, 0, &r);
+        assert_string_equal(r.out.data, "0\n");
+        result_clear(&r);
+        assert_non_null(data);
+        memset(data, 'x', big);
+        run_py(NULL, &p, "import sys; print(len(sys.stdin.buffer.read()))", data, big, &r);
+        assert_int_equal(r.verdict, SBX_VERDICT_OK);
+        assert_string_equal(r.out.data, "1048576\n");
+        result_clear(&r);
+        free(data);
+}
+
+static const char *spawn_and_wait =
+    "import subprocess, time\n"
+    "subprocess.Popen(['sleep', '1000'], start_new_session=True,\n"
+    "                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+    "subprocess.Popen(['sleep', '1000'])\n";
+
+static void test_wall_timeout(void **state)
+{
+        struct sbx_policy p = policy();
+        struct sbx_box *box = NULL;
+        struct sbx_error *err = NULL;
+        struct sbx_result r;
+        char code[1024];
+
+        assert_int_equal(sbx_docker_ops.box_create(be, &p, image, &box, &err), 0);
+        p.limits.wall_ms = 1000;
+        snprintf(code, sizeof(code), "%swhile True: time.sleep(1)\n", spawn_and_wait);
+        uint64_t t0 = sbx_now_ms();
+        run_py(box, &p, code, NULL, 0, &r);
+        assert_int_equal(r.verdict, SBX_VERDICT_TIME_LIMIT);
+        assert_non_null(strstr(r.message, "wall"));
+        assert_true(sbx_now_ms() - t0 < 1000 + 3000);
+        result_clear(&r);
+        assert_no_job_left(box);
+        sbx_docker_ops.box_destroy(be, box);
+}
+
+static void test_cpu_timeout(void **state)
+{
+        struct sbx_policy p = policy();
+        struct sbx_box *box = NULL;
+        struct sbx_error *err = NULL;
+        struct sbx_result r;
+        char code[1024];
+
+        assert_int_equal(sbx_docker_ops.box_create(be, &p, image, &box, &err), 0);
+        p.limits.cpu_ms = 1000;
+        snprintf(code, sizeof(code), "%swhile True: pass\n", spawn_and_wait);
+        uint64_t t0 = sbx_now_ms();
+        run_py(box, &p, code, NULL, 0, &r);
+        assert_int_equal(r.verdict, SBX_VERDICT_TIME_LIMIT);
+        assert_non_null(strstr(r.message, "CPU"));
+        assert_true(r.cpu_ms >= 1000);
+        assert_true(sbx_now_ms() - t0 < 1000 + 4000);
+        result_clear(&r);
+        assert_no_job_left(box);
+        sbx_docker_ops.box_destroy(be, box);
+}
+
+static void test_memory_limit(void **state)
+{
+        struct sbx_policy p = policy();
+        struct sbx_result r;
+
+        p.limits.memory_bytes = 64u << 20;
+        run_py(NULL, &p, "x = bytearray(512 << 20); print(len(x))", NULL, 0, &r);
+        assert_int_equal(r.verdict, SBX_VERDICT_MEMORY_LIMIT);
+        result_clear(&r);
+        run_py(NULL, &p, "x = bytearray(16 << 20); print(len(x))", NULL, 0, &r);
+        assert_int_equal(r.verdict, SBX_VERDICT_OK);
+        assert_true(r.peak_memory_bytes >= (16u << 20));
+        result_clear(&r);
+}
+
+static void test_fork_bomb(void **state)
+{
+        struct sbx_policy p = policy();
+        struct sbx_box *box = NULL;
+        struct sbx_error *err = NULL;
+        struct sbx_result r;
+
+        p.limits.pids = 16;
+        assert_int_equal(sbx_docker_ops.box_create(be, &p, image, &box, &err), 0);
+        p.limits.wall_ms = 3000;
+        run_py(box, &p,
+               "import os, time\n"
+               "for i in range(200):\n"
+               "    try:\n"
+               "        if os.fork() == 0:\n"
+               "            time.sleep(100)\n"
+               "    except OSError:\n"
+               "        pass\n"
+               "while True: time.sleep(1)\n",
+               NULL, 0, &r);
+        assert_int_equal(r.verdict, SBX_VERDICT_TIME_LIMIT);
+        result_clear(&r);
+        assert_no_job_left(box);
+        sbx_docker_ops.box_destroy(be, box);
+}
+
+static void test_output_flood(void **state)
+{
+        struct sbx_policy p = policy();
+        struct sbx_result r;
+
+        p.limits.output_bytes = 65536;
+        run_py(NULL, &p, "import sys\nwhile True: sys.stdout.write('x' * 4096)\n", NULL, 0, &r);
+        assert_int_equal(r.verdict, SBX_VERDICT_OUTPUT_LIMIT);
+        assert_int_equal(r.out.size, 65536);
+        assert_true(r.out.truncated);
+        assert_false(r.err.truncated);
+        result_clear(&r);
+}
+
+static void test_no_network(void **state)
+{
+        struct sbx_policy p = policy();
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        socklen_t len = sizeof(a);
+        struct sbx_result r;
+        char code[1024];
+        int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+        assert_true(s >= 0);
+        assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+        assert_int_equal(listen(s, 8), 0);
+        assert_int_equal(getsockname(s, (struct sockaddr *)&a, &len), 0);
+        snprintf(code, sizeof(code),
+                 "import socket\n"
+                 "s = socket.socket()\ns.settimeout(2)\n"
+                 "try:\n    s.connect(('127.0.0.1', %d)); print('connected')\n"
+                 "except OSError as e:\n    print('refused')\n"
+                 "print(sorted(n for _, n in socket.if_nameindex()))\n",
+                 ntohs(a.sin_port));
+        run_py(NULL, &p, code, NULL, 0, &r);
+        assert_int_equal(r.verdict, SBX_VERDICT_OK);
+        assert_string_equal(r.out.data, "refused\n['lo']\n");
+        struct pollfd pfd = {.fd = s, .events = POLLIN};
+        assert_int_equal(poll(&pfd, 1, 500), 0); /* nothing arrived */
+        close(s);
+        result_clear(&r);
+}
+
+static void test_read_only_root(void **state)
+{
+        struct sbx_policy p = policy();
+        struct sbx_result r;
+
+        run_py(NULL, &p,
+               "import os\n"
+               "for d in ['/etc', '/usr', '/', '/var/tmp', '/sandbox', '/tmp']:\n"
+               "    try:\n"
+               "        open(os.path.join(d, 'probe'), 'w').write('x'); print(d, 'rw')\n"
+               "    except OSError: print(d, 'ro')\n",
+               NULL, 0, &r);
+        assert_int_equal(r.verdict, SBX_VERDICT_OK);
+        assert_string_equal(r.out.data,
+                            "/etc ro\n/usr ro\n/ ro\n/var/tmp ro\n/sandbox rw\n/tmp rw\n");
+        result_clear(&r);
+}
+
+static void test_non_root(void **state)
+{
+        struct sbx_policy p = policy();
+        struct sbx_result r;
+
+        run_py(
+            NULL, &p,
+            "import os\n"
+            "st = dict(l.split(':\\t', 1) for l in open('/proc/self/status').read().splitlines())\n"
+            "print(os.getuid(), os.getgid(), os.getcwd(), st['CapEff'], st['CapBnd'],\n"
+            "      st['NoNewPrivs'])\n",
+            NULL, 0, &r);
+        assert_int_equal(r.verdict, SBX_VERDICT_OK);
+        assert_string_equal(r.out.data,
+                            "65534 65534 /sandbox 0000000000000000 0000000000000000 1\n");
+        result_clear(&r);
+}
+
+static void test_files(void **state)
+{
+        struct sbx_policy p = policy();
+        const struct sbx_file files[] = {
+            {.path = "pkg/main.py", .data = "print(open('/tmp/in.txt').read())", .size = 34},
+            {.path = "/tmp/in.txt", .data = "data!", .size = 5},
+        };
+        const char *const argv[] = {PY, "pkg/main.py", NULL};
+        const struct sbx_spec spec = {
+            .argv = argv, .env = test_env, .files = files, .n_files = 2, .policy = &p};
+        struct sbx_error *err = NULL;
+        struct sbx_result r = {0};
+
+        assert_int_equal(sbx_docker_ops.run(be, NULL, &spec, &r, &err), 0);
+        assert_int_equal(r.verdict, SBX_VERDICT_OK);
+        assert_string_equal(r.out.data, "data!\n");
+        result_clear(&r);
+        const struct sbx_file bad = {.path = "../etc/x", .data = "", .size = 0};
+        const struct sbx_spec bad_spec = {
+            .argv = argv, .env = test_env, .files = &bad, .n_files = 1, .policy = &p};
+        assert_true(sbx_docker_ops.run(be, NULL, &bad_spec, &r, &err) < 0);
+        sbx_error_free(err);
+        result_clear(&r);
+}
+
+static void test_box_files(void **state)
+{
+        struct sbx_policy p = policy();
+        struct sbx_box *box = NULL;
+        struct sbx_error *err = NULL;
+        struct sbx_output out = {0};
+        struct sbx_result r;
+        const struct sbx_file f = {.path = "state.txt", .data = "0123456789", .size = 10};
+
+        assert_int_equal(sbx_docker_ops.box_create(be, &p, image, &box, &err), 0);
+        assert_int_equal(sbx_docker_ops.box_write(be, box, &f, &err), 0);
+        run_py(box, &p, "open('state.txt', 'a').write('ab'); open('new.txt', 'w').write('n')", NULL,
+               0, &r);
+        assert_int_equal(r.verdict, SBX_VERDICT_OK);
+        result_clear(&r);
+        assert_int_equal(sbx_docker_ops.box_read(be, box, "state.txt", 100, &out, &err), 0);
+        assert_string_equal(out.data, "0123456789ab");
+        assert_false(out.truncated);
+        free(out.data);
+        assert_int_equal(sbx_docker_ops.box_read(be, box, "state.txt", 4, &out, &err), 0);
+        assert_int_equal(out.size, 4);
+        assert_true(out.truncated);
+        free(out.data);
+        assert_int_equal(sbx_docker_ops.box_remove(be, box, "new.txt", &err), 0);
+        assert_true(sbx_docker_ops.box_read(be, box, "new.txt", 100, &out, &err) < 0);
+        err = sbx_error_free(err);
+        sbx_docker_ops.box_destroy(be, box);
+}
+
+static void test_stray_holds_stdout(void **state)
+{
+        struct sbx_policy p = policy();
+        struct sbx_result r;
+        uint64_t t0 = sbx_now_ms();
+
+        run_py(NULL, &p, "import subprocess; subprocess.Popen(['sleep', '100']); print('done')",
+               NULL, 0, &r);
+        assert_int_equal(r.verdict, SBX_VERDICT_OK);
+        assert_string_equal(r.out.data, "done\n");
+        assert_true(sbx_now_ms() - t0 < 5000);
+        result_clear(&r);
+}
+
+static void test_pool_reset(void **state)
+{
+        struct sbx_policy p = policy();
+        struct sbx_error *err = NULL;
+        struct sbx_result r;
+        char code[2048];
+
+        assert_int_equal(sbx_docker_set_pool_size(be, 1, &err), 0);
+        assert_int_equal(sbx_docker_warm(be, image, &p, &err), 0);
+        snprintf(code, sizeof(code),
+                 "%sopen('/sandbox/left', 'w').write('x'); open('/tmp/left', 'w').write('x')\n",
+                 spawn_and_wait);
+        run_py(NULL, &p, code, NULL, 0, &r);
+        assert_int_equal(r.verdict, SBX_VERDICT_OK);
+        result_clear(&r);
+        snprintf(
+            code, sizeof(code),
+            "%simport os\nprint(os.path.exists('/sandbox/left'), os.path.exists('/tmp/left'))\n",
+            count_procs);
+        run_py(NULL, &p, code, NULL, 0, &r);
+        assert_int_equal(r.verdict, SBX_VERDICT_OK);
+        assert_string_equal(r.out.data, "0\nFalse False\n");
+        result_clear(&r);
+        assert_int_equal(sbx_docker_set_pool_size(be, 0, &err), 0);
+}
+
+static int open_backend(void)
+{
+        struct sbx_runtime_options opts = {.image = image};
+        struct sbx_error *err = NULL;
+
+        if (sbx_docker_ops.probe(&err) < 0) {
+                fprintf(stderr, "skipped: %s\n", err && err->message ? err->message : "no engine");
+                sbx_error_free(err);
+                return 77;
+        }
+        if (sbx_docker_ops.open(&opts, &be, &err) < 0) {
+                fprintf(stderr, "docker backend: %s\n", err && err->message ? err->message : "?");
+                sbx_error_free(err);
+                return 1;
+        }
+        return 0;
+}
+
+static int hang(void)
+{
+        struct sbx_policy p = policy();
+        struct sbx_result r;
+
+        p.limits.wall_ms = 600000;
+        printf("%d\n", (int)getpid());
+        fflush(stdout);
+        run_py(NULL, &p, "import time; time.sleep(600)", NULL, 0, &r);
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_hello),       cmocka_unit_test(test_exit_codes),
+            cmocka_unit_test(test_stdin),       cmocka_unit_test(test_wall_timeout),
+            cmocka_unit_test(test_cpu_timeout), cmocka_unit_test(test_memory_limit),
+            cmocka_unit_test(test_fork_bomb),   cmocka_unit_test(test_output_flood),
+            cmocka_unit_test(test_no_network),  cmocka_unit_test(test_read_only_root),
+            cmocka_unit_test(test_non_root),    cmocka_unit_test(test_files),
+            cmocka_unit_test(test_box_files),   cmocka_unit_test(test_stray_holds_stdout),
+            cmocka_unit_test(test_pool_reset),
+        };
+        int r;
+
+        image = getenv("SBX_DOCKER_TEST_IMAGE") ? getenv("SBX_DOCKER_TEST_IMAGE")
+                                                : "sandboxrt-test/python:3.11";
+        if ((r = open_backend()) != 0)
+                return r;
+        if (argc > 1 && !strcmp(argv[1], "hang"))
+                return hang();
+        if (argc > 1 && !strcmp(argv[1], "reap")) {
+                sbx_docker_ops.close(be);
+                return 0;
+        }
+        r = cmocka_run_group_tests_name("docker", tests, NULL, NULL);
+        sbx_docker_ops.close(be);
+        return r;
+}
