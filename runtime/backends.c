@@ -3,10 +3,12 @@
 #include <string.h>
 
 #include "backend.h"
+#include "docker/docker.h"
 #include "isolation/native.h"
 
 const struct sbx_backend_ops *const sbx_backends[] = {
     &sbx_native_ops,
+    &sbx_docker_ops,
     NULL,
 };
 
