@@ -158,7 +158,7 @@ unprivileged_pass() {
 	chown "$user:$group" "$unpriv_tmp"
 	local copy=$unpriv_tmp/src ubuild=$unpriv_tmp/src/build
 	RUNAS=(runuser -u "$user" -- env -i "HOME=$home" "USER=$user" "LOGNAME=$user"
-		"PATH=/usr/local/bin:/usr/bin:/bin" "LANG=C.UTF-8" "TMPDIR=/tmp" "CI=${CI:-}")
+		"PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin" "LANG=C.UTF-8" "TMPDIR=/tmp" "CI=${CI:-}")
 
 	start=$SECONDS
 	banner "unprivileged: copy and build as $user in $copy"
@@ -197,10 +197,10 @@ run_step "build $(basename "$build") (-Werror)" configure_and_build "$build" && 
 if [ -f "$here/docker-setup.sh" ]; then
 	# On exit, stop only a daemon this run started (even if setup then failed half-way). An engine
 	# that already answered belongs to someone else, even when an earlier docker-setup.sh started
-	# it. `status` exits 77 when no engine answers.
+	# it; and only root can start one. `status` exits 77 when no engine answers.
 	status_rc=0
 	bash "$here/docker-setup.sh" status >/dev/null 2>&1 || status_rc=$?
-	[ "$status_rc" -eq 77 ] && docker_started=true
+	[ "$status_rc" -eq 77 ] && [ "$(id -u)" -eq 0 ] && docker_started=true
 	run_step "docker setup" bash "$here/docker-setup.sh"
 fi
 
