@@ -45,10 +45,12 @@ for k in sys.argv[2].split("."):
 print(str(d).lower() if isinstance(d, bool) else d)' "$RESULT" "$1"
 }
 
+# expect KEY VALUE (trailing newlines of both are ignored, as $(...) strips them)
 expect() {
-        local got
+        local got want
         got=$(field "$1") || fail "no field $1 in: $RESULT"
-        [ "$got" = "$2" ] || fail "$1: expected '$2', got '$got' (result: ${RESULT:0:600})"
+        want=$(printf '%s' "$2")
+        [ "$got" = "$want" ] || fail "$1: expected '$2', got '$got' (result: ${RESULT:0:600})"
 }
 
 expect_verdict() {

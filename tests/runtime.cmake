@@ -1,0 +1,5 @@
+# runtime/ and the native backend: the wire encoding (unit) and the public API against real
+# jails (integration: also run unprivileged).
+sbx_unit_test(test_wire unit/test_wire.c)
+sbx_unit_test(test_runtime unit/test_runtime.c)
+set_tests_properties(test_runtime PROPERTIES LABELS integration TIMEOUT 300)

@@ -1,0 +1,284 @@
+/* The runtime API against the real native jail: one-shot jobs, stateful sandboxes, parallel
+ * runs from many threads, and the errors a caller gets for invalid jobs. */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sandboxrt.h"
+
+static struct sbx_runtime *rt;
+
+#define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+static struct sbx_result *run(const struct sbx_job *job)
+{
+        struct sbx_result *r = NULL;
+        struct sbx_error *err = NULL;
+
+        if (sbx_run(rt, job, &r, &err) < 0)
+                fail_msg("sbx_run: %s", err->message);
+        return r;
+}
+
+static void one_shot(void **state)
+{
+        struct sbx_job job = {.argv = ARGV("/bin/sh", "-c", "read x; echo got $x; echo e >&2"),
+                              .stdin_data = "42\n",
+                              .stdin_size = 3};
+        struct sbx_result *r = run(&job);
+
+        assert_int_equal(r->verdict, SBX_VERDICT_OK);
+        assert_string_equal(r->out.data, "got 42\n");
+        assert_string_equal(r->err.data, "e\n");
+        assert_string_equal(r->backend, "native");
+        sbx_result_free(r);
+}
+
+static void invalid_jobs(void **state)
+{
+        struct sbx_result *r = NULL;
+        struct sbx_error *err = NULL;
+        struct sbx_job no_lang = {.language = "cobol", .source = "x", .source_size = 1};
+        struct sbx_job no_policy = {.argv = ARGV("/bin/true"), .policy = "nope"};
+        struct sbx_job bad_limit = {.argv = ARGV("/bin/true"), .limits = ARGV("memory=lots")};
+        struct sbx_job both = {.argv = ARGV("/bin/true"), .language = "python"};
+
+        assert_int_equal(sbx_run(rt, &no_lang, &r, &err), -EINVAL);
+        assert_non_null(strstr(err->message, "cobol"));
+        err = sbx_error_free(err);
+        assert_true(sbx_run(rt, &no_policy, &r, &err) < 0);
+        assert_non_null(strstr(err->message, "nope"));
+        err = sbx_error_free(err);
+        assert_true(sbx_run(rt, &bad_limit, &r, &err) < 0);
+        assert_non_null(strstr(err->message, "memory"));
+        err = sbx_error_free(err);
+        assert_int_equal(sbx_run(rt, &both, &r, &err), -EINVAL);
+        err = sbx_error_free(err);
+        assert_null(r);
+}
+
+static void stateful_sandbox(void **state)
+{
+        struct sbx_sandbox *sb = NULL;
+        struct sbx_error *err = NULL;
+        struct sbx_output out = {0};
+        struct sbx_file in = {.path = "data/in.txt", .data = "hello", .size = 5};
+
+        assert_int_equal(sbx_sandbox_create(rt, NULL, &sb, &err), 0);
+        assert_int_equal(sbx_sandbox_write_file(sb, &in, &err), 0);
+
+        struct sbx_job write = {.argv = ARGV("/bin/sh", "-c",
+                                             "cat data/in.txt > out.txt; echo tmp > /tmp/t; "
+                                             "ln -s /etc/passwd link; sleep 60 &")};
+        struct sbx_result *r = NULL;
+        assert_int_equal(sbx_sandbox_run(sb, &write, &r, &err), 0);
+        assert_int_equal(r->verdict, SBX_VERDICT_OK);
+        r = sbx_result_free(r);
+
+        /* The work dir persists; /tmp and processes do not. */
+        struct sbx_job check = {.argv = ARGV("/bin/sh", "-c",
+                                             "cat out.txt; test -e /tmp/t && echo tmp-leaked; "
+                                             "ps -e -o comm= 2>/dev/null | grep -c sleep")};
+        assert_int_equal(sbx_sandbox_run(sb, &check, &r, &err), 0);
+        assert_string_equal(r->out.data, "hello0\n");
+        r = sbx_result_free(r);
+
+        assert_int_equal(sbx_sandbox_read_file(sb, "out.txt", 3, &out, &err), 0);
+        assert_string_equal(out.data, "hel");
+        assert_true(out.truncated);
+        free(out.data);
+
+        /* The host never follows a link planted by the sandbox, nor walks out of it. */
+        assert_true(sbx_sandbox_read_file(sb, "link", 100, &out, &err) < 0);
+        err = sbx_error_free(err);
+        assert_int_equal(sbx_sandbox_read_file(sb, "../../etc/passwd", 100, &out, &err), -EINVAL);
+        err = sbx_error_free(err);
+        struct sbx_file escape = {.path = "link/../x", .data = "x", .size = 1};
+        assert_true(sbx_sandbox_write_file(sb, &escape, &err) < 0);
+        err = sbx_error_free(err);
+
+        assert_int_equal(sbx_sandbox_remove_file(sb, "data", &err), 0);
+        assert_true(sbx_sandbox_read_file(sb, "data/in.txt", 100, &out, &err) < 0);
+        err = sbx_error_free(err);
+
+        /* A compiled language in a sandbox leaves its binary for the next job. */
+        struct sbx_job c = {.language = "c",
+                            .source = "#include <stdio.h>\nint main(void){puts(\"c ok\");}\n"};
+        c.source_size = strlen(c.source);
+        assert_int_equal(sbx_sandbox_run(sb, &c, &r, &err), 0);
+        assert_int_equal(r->verdict, SBX_VERDICT_OK);
+        assert_non_null(r->compile);
+        assert_string_equal(r->out.data, "c ok\n");
+        r = sbx_result_free(r);
+        struct sbx_job again = {.argv = ARGV("./main")};
+        assert_int_equal(sbx_sandbox_run(sb, &again, &r, &err), 0);
+        assert_string_equal(r->out.data, "c ok\n");
+        sbx_result_free(r);
+        sbx_sandbox_destroy(sb);
+}
+
+#define THREADS 8
+#define RUNS    4
+
+static void *worker(void *arg)
+{
+        intptr_t id = (intptr_t)arg, ok = 0;
+        char code[64];
+
+        for (int i = 0; i < RUNS; i++) {
+                snprintf(code, sizeof(code), "print(%d * 1000 + %d)", (int)id, i);
+                struct sbx_job job = {.argv = ARGV("/usr/bin/python3", "-c", code)};
+                struct sbx_result *r = NULL;
+                struct sbx_error *err = NULL;
+                char want[32];
+                snprintf(want, sizeof(want), "%d\n", (int)id * 1000 + i);
+                if (sbx_run(rt, &job, &r, &err) == 0 && r->verdict == SBX_VERDICT_OK &&
+                    !strcmp(r->out.data, want))
+                        ok++;
+                sbx_result_free(r);
+                sbx_error_free(err);
+        }
+        return (void *)ok;
+}
+
+static void parallel_runs(void **state)
+{
+        pthread_t t[THREADS];
+        intptr_t total = 0;
+
+        for (intptr_t i = 0; i < THREADS; i++)
+                assert_int_equal(pthread_create(&t[i], NULL, worker, (void *)i), 0);
+        for (int i = 0; i < THREADS; i++) {
+                void *ok;
+                pthread_join(t[i], &ok);
+                total += (intptr_t)ok;
+        }
+        assert_int_equal(total, THREADS * RUNS);
+}
+
+static void *wait_for_byte(void *arg)
+{
+        char c;
+
+        return (void *)(intptr_t)read(*(int *)arg, &c, 1);
+}
+
+/* While another thread exists, a new native runtime refuses to start: it could not fork its
+ * launcher safely. */
+static void refuses_threads(void **state)
+{
+        struct sbx_runtime *second = NULL;
+        struct sbx_error *err = NULL;
+        struct sbx_runtime_options opts = {.backend = "native"};
+        int p[2];
+        pthread_t t;
+
+        assert_int_equal(pipe(p), 0);
+        assert_int_equal(pthread_create(&t, NULL, wait_for_byte, &p[0]), 0);
+        assert_int_equal(sbx_runtime_new(&opts, &second, &err), -EBUSY);
+        assert_null(second);
+        assert_non_null(strstr(err->message, "threads"));
+        sbx_error_free(err);
+        assert_int_equal(write(p[1], "x", 1), 1);
+        pthread_join(t, NULL);
+        close(p[0]);
+        close(p[1]);
+}
+
+int main(void){puts(\"c ok\");}\n"};
+c.source_size = strlen(c.source);
+assert_int_equal(sbx_sandbox_run(sb, &c, &r, &err), 0);
+assert_int_equal(r->verdict, SBX_VERDICT_OK);
+assert_non_null(r->compile);
+assert_string_equal(r->out.data, "c ok\n");
+r = sbx_result_free(r);
+struct sbx_job again = {.argv = ARGV("./main")};
+assert_int_equal(sbx_sandbox_run(sb, &again, &r, &err), 0);
+assert_string_equal(r->out.data, "c ok\n");
+sbx_result_free(r);
+sbx_sandbox_destroy(sb);
+}
+
+#define THREADS 8
+#define RUNS    4
+
+static void *worker(void *arg)
+{
+        intptr_t id = (intptr_t)arg, ok = 0;
+        char code[64];
+
+        for (int i = 0; i < RUNS; i++) {
+                snprintf(code, sizeof(code), "print(%d * 1000 + %d)", (int)id, i);
+                struct sbx_job job = {.argv = ARGV("/usr/bin/python3", "-c", code)};
+                struct sbx_result *r = NULL;
+                struct sbx_error *err = NULL;
+                char want[32];
+                snprintf(want, sizeof(want), "%d\n", (int)id * 1000 + i);
+                if (sbx_run(rt, &job, &r, &err) == 0 && r->verdict == SBX_VERDICT_OK &&
+                    !strcmp(r->out.data, want))
+                        ok++;
+                sbx_result_free(r);
+                sbx_error_free(err);
+        }
+        return (void *)ok;
+}
+
+static void parallel_runs(void **state)
+{
+        pthread_t t[THREADS];
+        intptr_t total = 0;
+
+        for (intptr_t i = 0; i < THREADS; i++)
+                assert_int_equal(pthread_create(&t[i], NULL, worker, (void *)i), 0);
+        for (int i = 0; i < THREADS; i++) {
+                void *ok;
+                pthread_join(t[i], &ok);
+                total += (intptr_t)ok;
+        }
+        assert_int_equal(total, THREADS * RUNS);
+}
+
+/* Once threads exist, a new native runtime refuses to start (it could not fork safely). */
+static void refuses_threads(void **state)
+{
+        struct sbx_runtime *second = NULL;
+        struct sbx_error *err = NULL;
+        struct sbx_runtime_options opts = {.backend = "native"};
+
+        assert_int_equal(sbx_runtime_new(&opts, &second, &err), -EBUSY);
+        assert_null(second);
+        sbx_error_free(err);
+}
+
+static void *idle(void *arg)
+{
+        return arg;
+}
+
+int main(void)
+{
+        struct sbx_error *err = NULL;
+        struct sbx_runtime_options opts = {.backend = "native"};
+
+        if (sbx_runtime_new(&opts, &rt, &err) < 0) {
+                fprintf(stderr, "SKIP: the native jail cannot start here: %s\n", err->message);
+                return 77;
+        }
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(one_shot),         cmocka_unit_test(invalid_jobs),
+            cmocka_unit_test(stateful_sandbox), cmocka_unit_test(parallel_runs),
+            cmocka_unit_test(refuses_threads),
+        };
+        int failed = cmocka_run_group_tests(tests, NULL, NULL);
+        sbx_runtime_free(rt);
+        return failed;
+}
