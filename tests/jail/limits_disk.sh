@@ -9,6 +9,6 @@ expect_contains stdout "No space left on device"
 total=$("$PY" -c 'import json,sys; print(sum(int(l.split()[0]) for l in json.loads(sys.argv[1])["stdout"].splitlines() if l.split()[-1:] in (["/sandbox"], ["/tmp"])))' "$RESULT")
 [ "$total" -le 8192 ] || fail "wrote $total KiB with an 8 MiB tmpfs"
 
-sbx --limit file_size=1m -- /bin/sh -c 'head -c 2000000 /dev/zero > f'
+sbx --limit file_size=1m -- /bin/sh -c 'exec head -c 2000000 /dev/zero > f'
 expect_verdict OUTPUT_LIMIT
 expect_contains message "file size limit"
