@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "docker/parse.h"
+#include "docker/wipe.h"
 #include "util.h"
 
 #define MIN_MEMORY     (6u << 20) /* the engine refuses less */
@@ -127,6 +128,18 @@ static bool add_limits(cJSON *hc, const struct sbx_limits *l)
                add_ulimit(ul, "cpu", cpu_s, cpu_s + 1);
 }
 
+/* No /dev/shm (IpcMode none, as in the native jail's /dev), and no SysV IPC or POSIX message
+ * queues: objects that would outlive a job in a pooled container's IPC namespace. */
+static bool add_sysctls(cJSON *hc)
+{
+        cJSON *s = cJSON_AddObjectToObject(hc, "Sysctls");
+
+        return s && cJSON_AddStringToObject(s, "kernel.shmmni", "0") &&
+               cJSON_AddStringToObject(s, "kernel.msgmni", "0") &&
+               cJSON_AddStringToObject(s, "kernel.sem", "0 0 0 0") &&
+               cJSON_AddStringToObject(s, "fs.mqueue.queues_max", "0");
+}
+
 static bool add_host_config(cJSON *root, const struct sbx_policy *p, const char *label)
 {
         cJSON *hc = cJSON_AddObjectToObject(root, "HostConfig"), *caps, *sec, *log;
@@ -136,7 +149,7 @@ static bool add_host_config(cJSON *root, const struct sbx_policy *p, const char 
         if (!hc || !cJSON_AddStringToObject(hc, "NetworkMode", net) ||
             !cJSON_AddBoolToObject(hc, "ReadonlyRootfs", true) ||
             !cJSON_AddBoolToObject(hc, "Init", true) ||
-            !cJSON_AddStringToObject(hc, "IpcMode", "private") ||
+            !cJSON_AddStringToObject(hc, "IpcMode", "none") || !add_sysctls(hc) ||
             !(caps = cJSON_AddArrayToObject(hc, "CapDrop")) ||
             !cJSON_AddItemToArray(caps, cJSON_CreateString("ALL")) ||
             !(sec = cJSON_AddArrayToObject(hc, "SecurityOpt")) ||
@@ -190,6 +203,34 @@ static int create_once(struct sbx_docker_engine *e, const char *body, char **id,
         return r < 0 ? sbx_error_set(err, EPROTO, "engine: container create: no Id in answer") : 0;
 }
 
+/* Where the engine mounted the tmpfs volumes on this host (for resets without a restart). */
+static void find_volumes(struct sbx_docker_engine *e, struct sbx_docker_container *c)
+{
+        _cleanup_free_ char *path = sbx_strdup_printf("/containers/%s/json", c->id);
+        struct sbx_docker_container_state st;
+        struct sbx_docker_response resp;
+        struct sbx_error *err = NULL;
+
+        if (!path || sbx_docker_request(e, "GET", path, NULL, NULL, 0, SBX_DOCKER_BODY_MAX,
+                                        REQ_TIMEOUT, &resp, &err) < 0) {
+                sbx_error_free(err);
+                return;
+        }
+        if (sbx_docker_parse_container_state(resp.body, resp.size, &st) == 0) {
+                for (size_t i = 0; i < st.n_mounts; i++) {
+                        char **dst =
+                            !strcmp(st.mounts[i].destination, SBX_DOCKER_WORKDIR)
+                                ? &c->work_source
+                                : (!strcmp(st.mounts[i].destination, "/tmp") ? &c->tmp_source
+                                                                             : NULL);
+                        if (dst && !*dst && st.mounts[i].source)
+                                *dst = TAKE_PTR(st.mounts[i].source);
+                }
+                sbx_docker_container_state_clear(&st);
+        }
+        sbx_docker_response_clear(&resp);
+}
+
 static int start(struct sbx_docker_engine *e, struct sbx_docker_container *c,
                  struct sbx_error **err)
 {
@@ -204,6 +245,8 @@ static int start(struct sbx_docker_engine *e, struct sbx_docker_container *c,
         c->cg = sbx_docker_cgroup_free(c->cg);
         c->cg = sbx_docker_cgroup_open(c->id, sbx_docker_engine_cgroup_driver(e));
         c->broken = false;
+        if (c->cg)
+                find_volumes(e, c);
         return 0;
 }
 
@@ -261,6 +304,31 @@ int sbx_docker_container_restart(struct sbx_docker_engine *e, struct sbx_docker_
         return 0;
 }
 
+static int fast_reset(struct sbx_docker_container *c)
+{
+        int r;
+
+        if (!c->cg || c->broken || !c->work_source || !c->tmp_source)
+                return -ENOTSUP;
+        r = sbx_docker_cgroup_kill_uid(c->cg, SBX_DOCKER_JOB_UID);
+        if (r == 0 && sbx_docker_cgroup_count_uid(c->cg, SBX_DOCKER_JOB_UID) != 0)
+                r = -EBUSY;
+        if (r == 0)
+                r = sbx_docker_wipe_tmpfs(c->work_source, SBX_DOCKER_JOB_UID, SBX_DOCKER_JOB_UID,
+                                          0700);
+        if (r == 0)
+                r = sbx_docker_wipe_tmpfs(c->tmp_source, 0, 0, 01777);
+        return r;
+}
+
+int sbx_docker_container_reset(struct sbx_docker_engine *e, struct sbx_docker_container *c,
+                               struct sbx_error **err)
+{
+        if (fast_reset(c) == 0)
+                return 0;
+        return sbx_docker_container_restart(e, c, err);
+}
+
 int sbx_docker_container_kill(struct sbx_docker_engine *e, struct sbx_docker_container *c)
 {
         _cleanup_free_ char *path = sbx_strdup_printf("/containers/%s/kill?signal=KILL", c->id);
@@ -302,6 +370,8 @@ struct sbx_docker_container *sbx_docker_container_remove(struct sbx_docker_engin
                 remove_by_id(e, c->id);
         sbx_docker_cgroup_free(c->cg);
         free(c->id);
+        free(c->work_source);
+        free(c->tmp_source);
         free(c);
         return NULL;
 }

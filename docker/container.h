@@ -18,6 +18,8 @@ struct sbx_docker_container {
         char *id;
         struct sbx_docker_cgroup *cg; /* NULL when the cgroup is not visible from here */
         bool broken;                  /* killed whole: must be restarted before the next job */
+        char *work_source;            /* host paths of the /sandbox and /tmp volumes, when */
+        char *tmp_source;             /* visible: they allow a reset without a restart */
 };
 
 /* The create request's JSON (exposed for tests). malloc'd, NULL on ENOMEM. */
@@ -31,6 +33,10 @@ int sbx_docker_container_new(struct sbx_docker_engine *e, const char *image,
 /* Kill everything in it and start it again: fresh processes, work dir and /tmp. */
 int sbx_docker_container_restart(struct sbx_docker_engine *e, struct sbx_docker_container *c,
                                  struct sbx_error **err);
+/* Make it fit for the next job: kill the job user's processes and empty the volumes from the
+ * host when possible (no Engine API call), else restart it. */
+int sbx_docker_container_reset(struct sbx_docker_engine *e, struct sbx_docker_container *c,
+                               struct sbx_error **err);
 /* SIGKILL the container's init: every process in it dies; marks it broken. */
 int sbx_docker_container_kill(struct sbx_docker_engine *e, struct sbx_docker_container *c);
 /* Kill the job user's processes: through the cgroup when visible, else a container kill. */

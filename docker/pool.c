@@ -152,7 +152,7 @@ static void *reset_worker(void *arg)
                 p->queue = it->next;
                 pthread_mutex_unlock(&p->lock);
                 struct sbx_error *err = NULL;
-                int r = p->stopping ? -ECANCELED : sbx_docker_container_restart(p->e, it->c, &err);
+                int r = p->stopping ? -ECANCELED : sbx_docker_container_reset(p->e, it->c, &err);
                 sbx_error_free(err);
                 pthread_mutex_lock(&p->lock);
                 if (r < 0 || !pool_put(p, it->pool, it->c)) {

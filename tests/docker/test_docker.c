@@ -2,7 +2,9 @@
  * matrix of the native backend. Exits 77 when no engine answers.
  *   test_docker            run the suite
  *   test_docker hang       start a job that never ends (for the orphan-reaping test)
- *   test_docker reap       open the backend (which reaps orphans) and close it */
+ *   test_docker reap       open the backend (which reaps orphans) and close it
+ *   test_docker bench cold|warm N [POOL]
+ *                          time N jobs of `python3 -c pass` (ms per line), for bench/docker.sh */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -402,18 +404,23 @@ static void test_pool_reset(void **state)
         assert_int_equal(sbx_docker_set_pool_size(be, 1, &err), 0);
         assert_int_equal(sbx_docker_warm(be, image, &p, &err), 0);
         snprintf(code, sizeof(code),
-                 "%sopen('/sandbox/left', 'w').write('x'); open('/tmp/left', 'w').write('x')\n",
+                 "%sopen('/sandbox/left', 'w').write('x'); open('/tmp/left', 'w').write('x')\n"
+                 "import os\nos.makedirs('/sandbox/d/e'); open('/sandbox/d/e/f', 'w').write('x')\n"
+                 "os.symlink('/etc', '/sandbox/etc'); os.chmod('/sandbox/d', 0)\n"
+                 "os.chmod('/sandbox', 0o500)\n",
                  spawn_and_wait);
         run_py(NULL, &p, code, NULL, 0, &r);
         assert_int_equal(r.verdict, SBX_VERDICT_OK);
         result_clear(&r);
         snprintf(
             code, sizeof(code),
-            "%simport os\nprint(os.path.exists('/sandbox/left'), os.path.exists('/tmp/left'))\n",
+            "%simport os\nprint(os.path.exists('/sandbox/left'), os.path.exists('/tmp/left'))\n"
+            "print(os.listdir('/sandbox'), os.listdir('/tmp'))\n"
+            "open('/sandbox/new', 'w').write('x')\n",
             count_procs);
         run_py(NULL, &p, code, NULL, 0, &r);
         assert_int_equal(r.verdict, SBX_VERDICT_OK);
-        assert_string_equal(r.out.data, "0\nFalse False\n");
+        assert_string_equal(r.out.data, "0\nFalse False\n[] []\n");
         result_clear(&r);
         assert_int_equal(sbx_docker_set_pool_size(be, 0, &err), 0);
 }
@@ -448,6 +455,32 @@ static int hang(void)
         return 0;
 }
 
+static int bench(const char *mode, int n, unsigned pool)
+{
+        struct sbx_policy p = policy();
+        struct sbx_error *err = NULL;
+        struct sbx_result r;
+
+        if (!strcmp(mode, "warm") && (sbx_docker_set_pool_size(be, pool, &err) < 0 ||
+                                      sbx_docker_warm(be, image, &p, &err) < 0)) {
+                fprintf(stderr, "warming: %s\n", err && err->message ? err->message : "?");
+                return 1;
+        }
+        for (int i = 0; i < n; i++) {
+                uint64_t t0 = sbx_now_usec();
+                run_py(NULL, &p, "pass", NULL, 0, &r);
+                uint64_t t1 = sbx_now_usec();
+                if (r.verdict != SBX_VERDICT_OK) {
+                        fprintf(stderr, "job %d: %s\n", i, sbx_verdict_to_string(r.verdict));
+                        return 1;
+                }
+                result_clear(&r);
+                printf("%.3f\n", (double)(t1 - t0) / 1000.0);
+                fflush(stdout);
+        }
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
@@ -468,6 +501,15 @@ int main(int argc, char **argv)
                 return r;
         if (argc > 1 && !strcmp(argv[1], "hang"))
                 return hang();
+        if (argc > 3 && !strcmp(argv[1], "bench")) {
+                uint64_t n = 0, pool = 4;
+                if (sbx_parse_u64(argv[3], &n) < 0 || n > 10000 ||
+                    (argc > 4 && (sbx_parse_u64(argv[4], &pool) < 0 || pool > 64)))
+                        return 2;
+                r = bench(argv[2], (int)n, (unsigned)pool);
+                sbx_docker_ops.close(be);
+                return r;
+        }
         if (argc > 1 && !strcmp(argv[1], "reap")) {
                 sbx_docker_ops.close(be);
                 return 0;
