@@ -9,6 +9,7 @@
 static const struct sbx_command *const commands[] = {
     &sbx_command_run,
     &sbx_command_doctor,
+    &sbx_command_policy,
 };
 
 void sbx_cli_error(const char *fmt, ...)

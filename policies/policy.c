@@ -417,7 +417,13 @@ char *sbx_policy_to_yaml(const struct sbx_policy *p)
         if (!f)
                 return NULL;
         fprintf(f, "# sandboxrt policy: limits for one run (see 'sandboxrt policy --help')\n");
-        fprintf(f, "name: %s\ndescription: ", p->name ? p->name : "");
+        /* A leading '-' is YAML's list indicator ("name: -" is a list): quote such names. */
+        fputs("name: ", f);
+        if (p->name && p->name[0] == '-')
+                put_quoted(f, p->name);
+        else
+                fputs(p->name ? p->name : "", f);
+        fputs("\ndescription: ", f);
         put_quoted(f, p->description ? p->description : "");
         fprintf(f, "\nlimits:\n");
         for (size_t i = 0; i < sbx_n_limit_fields; i++)

@@ -616,6 +616,9 @@ static void test_to_yaml(void **state)
         for (size_t i = 0; i < ELEMENTSOF(odd); i++)
                 assert_int_equal(sbx_policy_override(p, odd[i], &err), 0);
         round_trip(p);
+        free(p->name);
+        p->name = strdup("-"); /* YAML's list indicator, found by the fuzzer */
+        round_trip(p);
         d = sbx_policy_dup(p);
         assert_non_null(d);
         assert_same_policy(p, d);
