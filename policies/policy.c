@@ -258,6 +258,8 @@ static int policy_parse(const char *text, size_t size, const char *filename, con
         if (size > SBX_POLICY_MAX_BYTES)
                 return sbx_error_set(err, EFBIG, "%s: larger than %u KiB", filename,
                                      SBX_POLICY_MAX_BYTES / 1024);
+        if (!text)
+                text = ""; /* libyaml asserts on a NULL input */
         p = calloc(1, sizeof(*p));
         if (!p || !yaml_parser_initialize(&ps.yaml))
                 return sbx_error_set(err, ENOMEM, "%s: out of memory", filename);

@@ -364,6 +364,13 @@ static void test_error_types(void **state)
         parse_fails("just text\n",
                     "x.yaml:1: expected a mapping with name, description, limits and network");
         parse_fails("", "x.yaml:1: empty policy");
+        {
+                struct sbx_policy *p = NULL;
+                struct sbx_error *err = NULL;
+                assert_int_equal(sbx_policy_parse(NULL, 0, NULL, &p, &err), -EINVAL);
+                assert_string_equal(err->message, "<policy>:1: empty policy");
+                sbx_error_free(err);
+        }
         parse_fails("# only a comment\n", "x.yaml:2: empty policy");
 }
 
