@@ -37,7 +37,7 @@ const char *sbx_format_cpus(uint32_t millicores, char *buf, size_t size);
 #define SBX_POLICY_MAX_BYTES (64u * 1024u)
 
 /* All policies known by name: the built-in ones (embedded at build time from the policies folder),
- * then *.yaml in dir (if non-NULL), which replace built-ins of the same name. */
+ * then *.yaml in dir (if non-NULL and not ""), which replace built-ins of the same name. */
 struct sbx_policy_set;
 int sbx_policy_set_load(const char *dir, struct sbx_policy_set **out, struct sbx_error **err);
 /* A file of dir that does not load fails the whole call (the message names the file and line).

@@ -93,7 +93,7 @@ int sbx_policy_set_load(const char *dir, struct sbx_policy_set **out, struct sbx
         if (!set)
                 return sbx_error_set(err, ENOMEM, "out of memory");
         r = load_builtins(set, err);
-        if (r >= 0 && dir)
+        if (r >= 0 && dir && *dir) /* "" as from an empty $SANDBOXRT_POLICY_DIR: none */
                 r = load_dir(set, dir, err);
         if (r < 0) {
                 sbx_policy_set_free(set);
