@@ -18,6 +18,14 @@ struct sbx_backend {
         struct sbx_docker_engine *e;
         char *image;
         struct sbx_docker_pools *pools;
+        pthread_mutex_t lock;
+        pthread_cond_t idle;
+        unsigned removing; /* one-shot containers being removed in the background */
+};
+
+struct removal {
+        struct sbx_backend *be;
+        struct sbx_docker_container *c;
 };
 
 struct sbx_box {
@@ -48,12 +56,55 @@ static int env_pool_size(unsigned *out, struct sbx_error **err)
         return 0;
 }
 
+static void *remove_one(void *arg)
+{
+        struct removal *rm = arg;
+        struct sbx_backend *be = rm->be;
+
+        sbx_docker_container_remove(be->e, rm->c);
+        free(rm);
+        pthread_mutex_lock(&be->lock);
+        be->removing--;
+        pthread_cond_broadcast(&be->idle);
+        pthread_mutex_unlock(&be->lock);
+        return NULL;
+}
+
+/* Removal is off the job's path (close waits for it); inline when no thread can be had. */
+static void remove_later(struct sbx_backend *be, struct sbx_docker_container *c)
+{
+        struct removal *rm = malloc(sizeof(*rm));
+        pthread_t t;
+
+        if (rm) {
+                *rm = (struct removal){.be = be, .c = c};
+                pthread_mutex_lock(&be->lock);
+                be->removing++;
+                pthread_mutex_unlock(&be->lock);
+                if (pthread_create(&t, NULL, remove_one, rm) == 0) {
+                        pthread_detach(t);
+                        return;
+                }
+                pthread_mutex_lock(&be->lock);
+                be->removing--;
+                pthread_mutex_unlock(&be->lock);
+                free(rm);
+        }
+        sbx_docker_container_remove(be->e, c);
+}
+
 static void docker_close(struct sbx_backend *be)
 {
         if (!be)
                 return;
+        pthread_mutex_lock(&be->lock);
+        while (be->removing > 0)
+                pthread_cond_wait(&be->idle, &be->lock);
+        pthread_mutex_unlock(&be->lock);
         sbx_docker_pools_free(be->pools);
         sbx_docker_engine_free(be->e);
+        pthread_cond_destroy(&be->idle);
+        pthread_mutex_destroy(&be->lock);
         free(be->image);
         free(be);
 }
@@ -70,6 +121,8 @@ static int docker_open(const struct sbx_runtime_options *opts, struct sbx_backen
                 free(be);
                 return sbx_error_set(err, ENOMEM, "out of memory");
         }
+        pthread_mutex_init(&be->lock, NULL);
+        pthread_cond_init(&be->idle, NULL);
         r = env_pool_size(&pool, err);
         if (r == 0)
                 r = sbx_docker_engine_open(&be->e, err);
@@ -122,7 +175,7 @@ static int docker_run(struct sbx_backend *be, struct sbx_box *box, const struct 
         if (r < 0)
                 return r;
         r = sbx_docker_exec_run(be->e, c, spec, res, err);
-        sbx_docker_container_remove(be->e, c);
+        remove_later(be, c);
         return r;
 }
 

@@ -245,8 +245,6 @@ static int start(struct sbx_docker_engine *e, struct sbx_docker_container *c,
         c->cg = sbx_docker_cgroup_free(c->cg);
         c->cg = sbx_docker_cgroup_open(c->id, sbx_docker_engine_cgroup_driver(e));
         c->broken = false;
-        if (c->cg)
-                find_volumes(e, c);
         return 0;
 }
 
@@ -304,10 +302,12 @@ int sbx_docker_container_restart(struct sbx_docker_engine *e, struct sbx_docker_
         return 0;
 }
 
-static int fast_reset(struct sbx_docker_container *c)
+static int fast_reset(struct sbx_docker_engine *e, struct sbx_docker_container *c)
 {
         int r;
 
+        if (c->cg && !c->work_source)
+                find_volumes(e, c); /* once, off the job's path */
         if (!c->cg || c->broken || !c->work_source || !c->tmp_source)
                 return -ENOTSUP;
         r = sbx_docker_cgroup_kill_uid(c->cg, SBX_DOCKER_JOB_UID);
@@ -324,7 +324,7 @@ static int fast_reset(struct sbx_docker_container *c)
 int sbx_docker_container_reset(struct sbx_docker_engine *e, struct sbx_docker_container *c,
                                struct sbx_error **err)
 {
-        if (fast_reset(c) == 0)
+        if (fast_reset(e, c) == 0)
                 return 0;
         return sbx_docker_container_restart(e, c, err);
 }
