@@ -1,8 +1,13 @@
 #include "api/cli.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backend.h"
+#include "api/commands.h"
 #include "isolation/native.h"
 
 int sbx_cli_exit_status(enum sbx_verdict v)
@@ -47,4 +52,28 @@ void sbx_cli_print_backend(FILE *f, const struct sbx_runtime *rt)
                     f, ", cgroups %s",
                     sbx_cgroup_host_describe(sbx_native_cgroups(sbx_runtime_backend_state(rt))));
         fputc('\n', f);
+}
+
+int sbx_cli_exec_full(int argc, char **argv)
+{
+        char self[PATH_MAX], full[PATH_MAX + 32];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        char **args = calloc((size_t)argc + 2, sizeof(char *));
+
+        if (n < 0 || !args) {
+                sbx_cli_error("cannot find my own binary: %s", strerror(errno));
+                return 2;
+        }
+        self[n] = '\0';
+        char *slash = strrchr(self, '/');
+        *slash = '\0';
+        snprintf(full, sizeof(full), "%s/sandboxrt-full", self);
+        args[0] = full;
+        for (int i = 0; i < argc; i++)
+                args[i + 1] = argv[i];
+        execv(full, args);
+        sbx_cli_error("'%s' needs %s, which cannot be run (%s): install sandboxrt completely",
+                      argc > 0 ? argv[0] : "--help", full, strerror(errno));
+        free(args);
+        return 2;
 }

@@ -23,4 +23,9 @@ void sbx_cli_print_summary(FILE *f, const struct sbx_result *r);
 /* Which backend (and, for the native jail, which cgroup hierarchy) the runtime uses. */
 void sbx_cli_print_backend(FILE *f, const struct sbx_runtime *rt);
 
+/* The light `sandboxrt` binary carries only the native jail: run the command in argv (argv[0]
+ * is the command's name) with sandboxrt-full from the same directory instead. Returns only on
+ * failure, with the exit status to use. */
+int sbx_cli_exec_full(int argc, char **argv);
+
 #endif

@@ -54,6 +54,7 @@ struct run_args {
         char *stdin_buf, *source_buf;
         char *file_bufs[MAX_ITEMS];
         bool json;
+        bool stdin_consumed; /* --stdin - consumed our stdin */
 };
 
 static void run_args_release(struct run_args *a)
@@ -219,6 +220,26 @@ static int parse_args(int argc, char **argv, struct run_args *a)
         return 0;
 }
 
+#ifdef SBX_NATIVE_ONLY
+/* This binary links only the native jail (see api/CMakeLists.txt): a job for another backend
+ * runs in sandboxrt-full. Decided before any input is read, so nothing is consumed twice. */
+static bool wants_other_backend(int argc, char **argv)
+{
+        for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+                const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
+                if (!strncmp(a, "--image", 7) || !strncmp(a, "--remote", 8))
+                        return true;
+                if (!strncmp(a, "--backend=", 10))
+                        v = a + 10;
+                else if (strcmp(a, "--backend"))
+                        continue;
+                if (strcmp(v, "native") && strcmp(v, "auto"))
+                        return true;
+        }
+        return false;
+}
+#endif
+
 static void print_text(const struct sbx_result *r)
 {
         const struct sbx_result *c = r->compile;
@@ -241,13 +262,28 @@ static int run_main(int argc, char **argv)
         struct sbx_result *res = NULL;
         struct sbx_error *err = NULL;
         int status = 2;
-        int r = parse_args(argc, argv, &a);
+        int r;
+
+#ifdef SBX_NATIVE_ONLY
+        if (wants_other_backend(argc, argv))
+                return sbx_cli_exec_full(argc, argv);
+#endif
+        r = parse_args(argc, argv, &a);
 
         if (r != 0) {
                 status = r > 0 ? 0 : 2;
                 goto out;
         }
-        if (sbx_runtime_new(&a.rt, &rt, &err) < 0) {
+        r = sbx_runtime_new(&a.rt, &rt, &err);
+#ifdef SBX_NATIVE_ONLY
+        /* No native jail here: let sandboxrt-full try its other backends. */
+        if (r == -ENOTSUP && !a.stdin_consumed) {
+                run_args_release(&a);
+                sbx_error_free(err);
+                return sbx_cli_exec_full(argc, argv);
+        }
+#endif
+        if (r < 0) {
                 sbx_cli_error("%s", err->message);
                 status = SBX_CLI_EXIT_SANDBOX_ERROR;
                 goto out;

@@ -3,14 +3,23 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/cli.h"
 #include "api/commands.h"
 #include "sandboxrt.h"
 
+#ifdef SBX_NATIVE_ONLY
+/* The light binary (see api/CMakeLists.txt): everything else runs in sandboxrt-full. */
+static const struct sbx_command *const commands[] = {
+    &sbx_command_run,
+    &sbx_command_policy,
+};
+#else
 static const struct sbx_command *const commands[] = {
     &sbx_command_run,
     &sbx_command_doctor,
     &sbx_command_policy,
 };
+#endif
 
 void sbx_cli_error(const char *fmt, ...)
 {
@@ -23,6 +32,19 @@ void sbx_cli_error(const char *fmt, ...)
         fputc('\n', stderr);
 }
 
+#ifdef SBX_NATIVE_ONLY
+int main(int argc, char **argv)
+{
+        if (argc >= 2 && !strcmp(argv[1], "--version")) {
+                printf("sandboxrt %s\n", SBX_VERSION);
+                return 0;
+        }
+        for (size_t i = 0; argc >= 2 && i < sizeof(commands) / sizeof(commands[0]); i++)
+                if (!strcmp(argv[1], commands[i]->name))
+                        return commands[i]->main(argc - 1, argv + 1);
+        return sbx_cli_exec_full(argc - 1, argv + 1);
+}
+#else
 static void usage(FILE *f)
 {
         fputs("Usage: sandboxrt COMMAND [OPTIONS]\n\n"
@@ -53,3 +75,4 @@ int main(int argc, char **argv)
         sbx_cli_error("unknown command '%s'; run 'sandboxrt --help' for the list", argv[1]);
         return 2;
 }
+#endif

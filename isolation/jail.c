@@ -190,13 +190,13 @@ static void populate_etc(void)
                 globfree(&g);
         }
         write_file("/etc/passwd", "root:x:0:0:root:/root:/usr/sbin/nologin\n"
-                                          "sandbox:x:1000:1000:sandbox:/sandbox:/bin/sh\n"
-                                          "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/"
-                                          "nologin\n");
+                                  "sandbox:x:1000:1000:sandbox:/sandbox:/bin/sh\n"
+                                  "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/"
+                                  "nologin\n");
         write_file("/etc/group", "root:x:0:\nsandbox:x:1000:\nnogroup:x:65534:\n");
         write_file("/etc/hostname", SBX_JAIL_HOSTNAME "\n");
         write_file("/etc/hosts", "127.0.0.1\tlocalhost\n127.0.1.1\t" SBX_JAIL_HOSTNAME
-                                         "\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+                                 "\n::1\tlocalhost ip6-localhost ip6-loopback\n");
 }
 
 static void populate_dev(void)
@@ -254,8 +254,7 @@ static void mount_writable(const struct sbx_limits *l, bool have_workdir)
         }
         CHECK(mount(work, SBX_JAIL_WORKDIR, NULL, MS_BIND, NULL), "mounting work dir");
         CHECK(mount("/.rw/tmp", "/tmp", NULL, MS_BIND, NULL), "mounting /tmp");
-        CHECK(mount("/.rw/shm", "/dev/shm", NULL, MS_BIND, NULL),
-              "mounting /dev/shm");
+        CHECK(mount("/.rw/shm", "/dev/shm", NULL, MS_BIND, NULL), "mounting /dev/shm");
         CHECK(umount2("/.rw", MNT_DETACH), "detaching the writable tmpfs");
         CHECK(rmdir("/.rw"), "rmdir /.rw");
         if (have_workdir)
@@ -264,8 +263,8 @@ static void mount_writable(const struct sbx_limits *l, bool have_workdir)
 
 static void build_root(const struct sbx_limits *l, bool have_workdir)
 {
-        static const char *const top[] = {"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64",
-                                          "/libx32"};
+        static const char *const top[] = {"/usr",   "/bin",   "/sbin",  "/lib",
+                                          "/lib32", "/lib64", "/libx32"};
 
         CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), "making mounts private");
         CHECK(mount("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755"),
@@ -286,8 +285,7 @@ static void build_root(const struct sbx_limits *l, bool have_workdir)
 
         CHECK(umount2(OLDROOT, MNT_DETACH), "detaching the host's tree");
         CHECK(rmdir(OLDROOT), "rmdir " OLDROOT);
-        CHECK(mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV,
-                    NULL),
+        CHECK(mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL),
               "making the root read-only");
 }
 

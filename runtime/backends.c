@@ -3,12 +3,16 @@
 #include <string.h>
 
 #include "backend.h"
-#include "docker/docker.h"
 #include "isolation/native.h"
+#ifndef SBX_NATIVE_ONLY
+#include "docker/docker.h"
+#endif
 
 const struct sbx_backend_ops *const sbx_backends[] = {
     &sbx_native_ops,
+#ifndef SBX_NATIVE_ONLY /* the light binary: see api/CMakeLists.txt */
     &sbx_docker_ops,
+#endif
     NULL,
 };
 

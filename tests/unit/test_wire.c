@@ -1,4 +1,5 @@
 /* The supervisor protocol's encoding: round trips, and garbage never decodes. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
