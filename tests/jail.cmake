@@ -5,3 +5,4 @@ foreach(t limits_cpu limits_wall limits_memory limits_pids limits_output limits_
   sbx_script_test(jail_${t} jail/${t}.sh)
 endforeach()
 set_tests_properties(jail_languages PROPERTIES TIMEOUT 300)
+sbx_script_test(jail_seccomp jail/seccomp.sh)
