@@ -1,0 +1,320 @@
+/* sandboxrt serve: the HTTP API (ms-enclave compatible, plus /v1). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/commands.h"
+#include "api/serve.h"
+#include "api/serve_request.h"
+#include "util.h"
+
+#define DEFAULT_QUEUE         256
+#define DEFAULT_MAX_BODY      (16u << 20)
+#define DEFAULT_CLEANUP_S     300
+#define DEFAULT_MAX_SANDBOXES 512
+
+static void usage(FILE *f)
+{
+        fputs("Usage: sandboxrt serve [OPTIONS]\n\n"
+              "Serve the sandbox API over HTTP: ms-enclave's routes (EvalScope clients work\n"
+              "unchanged) and sandboxrt's own /v1 routes. Documented at GET /openapi.json.\n\n"
+              "Options:\n"
+              "  --host ADDR             address to bind (default 127.0.0.1)\n"
+              "  --port N                port (default 1234; 0 picks a free one)\n"
+              "  --api-key KEY           require X-API-Key: KEY (or ?api_key=KEY); prefer the\n"
+              "                          SANDBOXRT_API_KEY environment variable, which ps\n"
+              "                          does not show\n"
+              "  --insecure-no-auth      allow a non-loopback address without an API key\n"
+              "  --max-concurrency N     jobs running at once (default: CPU count)\n"
+              "  --queue N               jobs waiting for a slot before 503 (default 256)\n"
+              "  --max-body SIZE         request body limit (default 16m)\n"
+              "  --max-sandboxes N       sandboxes held at once (default 512)\n"
+              "  --cleanup-interval S    seconds between cleanups of expired sandboxes (300)\n"
+              "  --backend NAME          auto (default), native or docker\n"
+              "  --image-map IMAGE=B     run images matching IMAGE (a glob) on B: native or\n"
+              "                          docker; repeatable, before the default python:*=native\n"
+              "  --allow-network         honour network_enabled: true in sandbox configs\n"
+              "  --policy-dir DIR        policy files (default: $SANDBOXRT_POLICY_DIR)\n"
+              "  --log-level LEVEL       error, warn, info (default) or debug\n"
+              "  -h, --help              show this help\n\n"
+              "SIGTERM or SIGINT stops the server: running requests end, every sandbox is\n"
+              "removed, the exit status is 0.\n",
+              f);
+}
+
+enum {
+        OPT_HOST = 256,
+        OPT_PORT,
+        OPT_API_KEY,
+        OPT_NO_AUTH,
+        OPT_CONCURRENCY,
+        OPT_QUEUE,
+        OPT_MAX_BODY,
+        OPT_MAX_SANDBOXES,
+        OPT_CLEANUP,
+        OPT_BACKEND,
+        OPT_IMAGE_MAP,
+        OPT_ALLOW_NETWORK,
+        OPT_POLICY_DIR,
+        OPT_LOG_LEVEL,
+};
+
+static const struct option options[] = {
+    {"host", required_argument, NULL, OPT_HOST},
+    {"port", required_argument, NULL, OPT_PORT},
+    {"api-key", required_argument, NULL, OPT_API_KEY},
+    {"insecure-no-auth", no_argument, NULL, OPT_NO_AUTH},
+    {"max-concurrency", required_argument, NULL, OPT_CONCURRENCY},
+    {"queue", required_argument, NULL, OPT_QUEUE},
+    {"max-body", required_argument, NULL, OPT_MAX_BODY},
+    {"max-sandboxes", required_argument, NULL, OPT_MAX_SANDBOXES},
+    {"cleanup-interval", required_argument, NULL, OPT_CLEANUP},
+    {"backend", required_argument, NULL, OPT_BACKEND},
+    {"image-map", required_argument, NULL, OPT_IMAGE_MAP},
+    {"allow-network", no_argument, NULL, OPT_ALLOW_NETWORK},
+    {"policy-dir", required_argument, NULL, OPT_POLICY_DIR},
+    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static int number(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+        if (sbx_parse_u64(s, out) < 0 || *out < lo || *out > hi) {
+                sbx_cli_error("serve: %s must be a number from %llu to %llu, not '%s'", opt,
+                              (unsigned long long)lo, (unsigned long long)hi, s);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int image_rule(struct sbx_serve_config *cfg, const char *arg)
+{
+        const char *eq = strrchr(arg, '=');
+
+        if (!eq || eq == arg || (strcmp(eq + 1, "native") && strcmp(eq + 1, "docker"))) {
+                sbx_cli_error("serve: --image-map wants IMAGE=native or IMAGE=docker, not '%s'",
+                              arg);
+                return -EINVAL;
+        }
+        if (cfg->n_rules == SBX_IMAGE_RULES_MAX - 1) {
+                sbx_cli_error("serve: at most %d --image-map entries", SBX_IMAGE_RULES_MAX - 1);
+                return -EINVAL;
+        }
+        char *pattern = strndup(arg, (size_t)(eq - arg));
+        if (!pattern)
+                return -ENOMEM;
+        cfg->rules[cfg->n_rules++] = (struct sbx_image_rule){pattern, !strcmp(eq + 1, "native")};
+        return 0;
+}
+
+static int sizes_and_counts(struct sbx_serve_config *cfg, int opt, const char *arg)
+{
+        uint64_t v = 0;
+        int r = 0;
+
+        switch (opt) {
+        case OPT_PORT:
+                r = number("--port", arg, 0, 65535, &v);
+                cfg->port = (uint16_t)v;
+                break;
+        case OPT_CONCURRENCY:
+                r = number("--max-concurrency", arg, 1, 4096, &v);
+                cfg->max_concurrency = (unsigned)v;
+                break;
+        case OPT_QUEUE:
+                r = number("--queue", arg, 0, 100000, &v);
+                cfg->queue = (unsigned)v;
+                break;
+        case OPT_MAX_SANDBOXES:
+                r = number("--max-sandboxes", arg, 1, 1000, &v);
+                cfg->max_sandboxes = (unsigned)v;
+                break;
+        case OPT_CLEANUP:
+                r = number("--cleanup-interval", arg, 1, 86400 * 7, &v);
+                cfg->cleanup_interval_s = (unsigned)v;
+                break;
+        case OPT_MAX_BODY:
+                if (sbx_req_parse_memory(arg, &v) < 0 || v < 1024 || v > (1ull << 30)) {
+                        sbx_cli_error("serve: --max-body must be a size from 1k to 1g, not '%s'",
+                                      arg);
+                        r = -EINVAL;
+                }
+                cfg->max_body_bytes = (size_t)v;
+                break;
+        }
+        return r;
+}
+
+static int parse_option(struct sbx_serve_config *cfg, int opt, const char *arg)
+{
+        int level;
+
+        switch (opt) {
+        case OPT_HOST:
+                cfg->host = arg;
+                return 0;
+        case OPT_API_KEY:
+                cfg->api_key = arg;
+                return 0;
+        case OPT_NO_AUTH:
+                cfg->insecure_no_auth = true;
+                return 0;
+        case OPT_BACKEND:
+                cfg->backend = arg;
+                if (!strcmp(arg, "auto") || !strcmp(arg, "native") || !strcmp(arg, "docker"))
+                        return 0;
+                sbx_cli_error("serve: --backend must be auto, native or docker, not '%s'", arg);
+                return -EINVAL;
+        case OPT_IMAGE_MAP:
+                return image_rule(cfg, arg);
+        case OPT_ALLOW_NETWORK:
+                cfg->allow_network = true;
+                return 0;
+        case OPT_POLICY_DIR:
+                cfg->policy_dir = arg;
+                return 0;
+        case OPT_LOG_LEVEL:
+                if ((level = sbx_log_level_from_string(arg)) < 0) {
+                        sbx_cli_error("serve: --log-level must be error, warn, info or debug");
+                        return -EINVAL;
+                }
+                cfg->log_level = (enum sbx_log_level)level;
+                return 0;
+        default:
+                return sizes_and_counts(cfg, opt, arg);
+        }
+}
+
+static bool loopback_host(const char *host)
+{
+        struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL, *a;
+        bool loopback = true;
+
+        if (getaddrinfo(host, NULL, &hints, &res) != 0)
+                return false;
+        for (a = res; a; a = a->ai_next) {
+                if (a->ai_family == AF_INET) {
+                        const struct sockaddr_in *in = (const void *)a->ai_addr;
+                        loopback &= (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+                } else if (a->ai_family == AF_INET6) {
+                        const struct sockaddr_in6 *in6 = (const void *)a->ai_addr;
+                        loopback &= IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+                } else {
+                        loopback = false;
+                }
+        }
+        freeaddrinfo(res);
+        return loopback;
+}
+
+static void set_defaults(struct sbx_serve_config *cfg)
+{
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+        memset(cfg, 0, sizeof(*cfg));
+        cfg->host = "127.0.0.1";
+        cfg->port = 1234;
+        cfg->max_concurrency = cpus > 0 ? (unsigned)cpus : 1;
+        cfg->queue = DEFAULT_QUEUE;
+        cfg->max_body_bytes = DEFAULT_MAX_BODY;
+        cfg->cleanup_interval_s = DEFAULT_CLEANUP_S;
+        cfg->max_sandboxes = DEFAULT_MAX_SANDBOXES;
+        cfg->backend = "auto";
+        cfg->log_level = SBX_LOG_INFO;
+}
+
+static int parse_args(int argc, char **argv, struct sbx_serve_config *cfg)
+{
+        int opt;
+
+        set_defaults(cfg);
+        optind = 1;
+        while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+                if (opt == 'h') {
+                        usage(stdout);
+                        return 1;
+                }
+                if (opt == '?' || parse_option(cfg, opt, optarg) < 0)
+                        return -EINVAL;
+        }
+        if (optind < argc) {
+                sbx_cli_error("serve: unexpected argument '%s'", argv[optind]);
+                return -EINVAL;
+        }
+        cfg->rules[cfg->n_rules++] = (struct sbx_image_rule){"python:*", true};
+        if (!cfg->api_key)
+                cfg->api_key = getenv("SANDBOXRT_API_KEY");
+        if (cfg->api_key && !*cfg->api_key) {
+                sbx_cli_error("serve: the API key is empty");
+                return -EINVAL;
+        }
+        if (!cfg->api_key && !cfg->insecure_no_auth && !loopback_host(cfg->host)) {
+                sbx_cli_error("serve: refusing to listen on %s without an API key: anyone who "
+                              "can reach it could run code here. Set SANDBOXRT_API_KEY (or "
+                              "--api-key), bind 127.0.0.1, or pass --insecure-no-auth",
+                              cfg->host);
+                return -EPERM;
+        }
+        return 0;
+}
+
+/* Both runtimes are made here, before any thread exists (the native jail's launcher forks). */
+static int open_runtimes(struct sbx_server *srv, const struct sbx_serve_config *cfg)
+{
+        bool want_native = strcmp(cfg->backend, "docker") != 0;
+        bool want_docker = strcmp(cfg->backend, "native") != 0;
+        struct sbx_error *err = NULL;
+
+        if (want_native) {
+                struct sbx_runtime_options o = {.backend = "native", .policy_dir = cfg->policy_dir};
+                if (sbx_runtime_new(&o, &srv->rt_native, &err) < 0)
+                        srv->native_error = strdup(err->message ? err->message : "unavailable");
+                err = sbx_error_free(err);
+        }
+        if (want_docker) {
+                struct sbx_runtime_options o = {.backend = "docker", .policy_dir = cfg->policy_dir};
+                if (sbx_runtime_new(&o, &srv->rt_docker, &err) < 0)
+                        srv->docker_error = strdup(err->message ? err->message : "unavailable");
+                err = sbx_error_free(err);
+        }
+        if (srv->rt_native || srv->rt_docker)
+                return 0;
+        sbx_cli_error("serve: no backend can run sandboxes: native: %s; docker: %s",
+                      srv->native_error ? srv->native_error : "not requested",
+                      srv->docker_error ? srv->docker_error : "not requested");
+        return -ENOTSUP;
+}
+
+static int serve_main(int argc, char **argv)
+{
+        struct sbx_serve_config cfg;
+        struct sbx_server srv = {.cfg = &cfg};
+        int r = parse_args(argc, argv, &cfg), status;
+
+        if (r != 0)
+                return r > 0 ? 0 : 2;
+        sbx_serve_log_set_level(cfg.log_level);
+        if (open_runtimes(&srv, &cfg) < 0)
+                return 1;
+        if (srv.native_error && strcmp(cfg.backend, "auto"))
+                sbx_serve_log(SBX_LOG_WARN, "native backend: %s", srv.native_error);
+        if (srv.docker_error)
+                sbx_serve_log(SBX_LOG_INFO, "docker backend unavailable: %s", srv.docker_error);
+        status = sbx_serve_main(&srv);
+        sbx_runtime_free(srv.rt_native);
+        sbx_runtime_free(srv.rt_docker);
+        free(srv.native_error);
+        free(srv.docker_error);
+        for (size_t i = 0; i + 1 < cfg.n_rules; i++)
+                free((char *)cfg.rules[i].pattern);
+        return status;
+}
+
+const struct sbx_command sbx_command_serve = {"serve", "serve the sandbox API over HTTP",
+                                              serve_main};

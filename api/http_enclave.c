@@ -1,0 +1,431 @@
+/* ms-enclave's routes (spec/ms-enclave-http.md): statuses and "detail" texts are what its
+ * HttpSandboxManager expects. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/http_server.h"
+#include "api/serve_archive.h"
+#include "api/serve_registry.h"
+#include "api/serve_tools.h"
+#include "util.h"
+
+#define POOL_DEFAULT_WAIT_MS (300u * 1000)
+#define POOL_SIZE_MAX        1024
+
+static const char *query(const struct sbx_http_request *req, const char *key)
+{
+        return sbx_http_query_get(&req->target.query, key);
+}
+
+/* ---- health and stats --------------------------------------------------------------------- */
+
+static cJSON *stats_object(struct sbx_server *srv)
+{
+        cJSON *o = cJSON_CreateObject(), *counts = cJSON_CreateObject();
+        size_t by_status[_SBX_SB_MAX], total, pool_size;
+        unsigned running, waiting;
+        bool pool_initialized;
+
+        sbx_registry_counts(srv->reg, by_status, &total);
+        sbx_pool_stats(srv->reg, &pool_size, &pool_initialized);
+        sbx_sched_stats(&srv->sched, &running, &waiting);
+        for (int s = 0; s < _SBX_SB_MAX; s++)
+                if (by_status[s])
+                        cJSON_AddNumberToObject(counts, sbx_sb_status_to_string(s),
+                                                (double)by_status[s]);
+        cJSON_AddStringToObject(o, "manager_type", "local");
+        cJSON_AddNumberToObject(o, "total_sandboxes", (double)total);
+        cJSON_AddItemToObject(o, "status_counts", counts);
+        cJSON_AddItemToObject(o, "sandbox_types", sbx_registry_types(srv->reg));
+        cJSON_AddBoolToObject(o, "running", !atomic_load(&srv->stopping));
+        cJSON_AddNumberToObject(o, "cleanup_interval", srv->cfg->cleanup_interval_s);
+        cJSON_AddNumberToObject(o, "pool_size", (double)pool_size);
+        cJSON_AddBoolToObject(o, "pool_enabled", pool_size > 0);
+        cJSON_AddBoolToObject(o, "pool_initialized", pool_initialized);
+        /* sandboxrt's own, ignored by ms-enclave clients. */
+        cJSON_AddNumberToObject(o, "max_concurrency", srv->cfg->max_concurrency);
+        cJSON_AddNumberToObject(o, "running_jobs", running);
+        cJSON_AddNumberToObject(o, "queued_jobs", waiting);
+        return o;
+}
+
+void sbx_route_health(struct sbx_http_request *req, struct sbx_http_response *resp)
+{
+        struct sbx_server *srv = req->srv;
+        cJSON *o = cJSON_CreateObject(), *stats = stats_object(srv);
+
+        cJSON_AddBoolToObject(o, "healthy", true);
+        cJSON_AddStringToObject(o, "version", SBX_VERSION);
+        cJSON_AddNumberToObject(o, "uptime", (double)(sbx_now_usec() - srv->start_usec) / 1e6);
+        cJSON_AddNumberToObject(
+            o, "active_sandboxes",
+            cJSON_GetNumberValue(cJSON_GetObjectItem(stats, "total_sandboxes")));
+        cJSON_AddItemToObject(o, "system_info", stats);
+        /* How sandboxrt's remote backend tells this server from ms-enclave's. */
+        cJSON_AddStringToObject(o, "server", "sandboxrt");
+        cJSON_AddStringToObject(o, "backend",
+                                srv->rt_native   ? "native"
+                                : srv->rt_docker ? "docker"
+                                                 : "none");
+        sbx_http_reply_json(resp, 200, o);
+}
+
+void sbx_route_stats(struct sbx_http_request *req, struct sbx_http_response *resp)
+{
+        sbx_http_reply_json(resp, 200, stats_object(req->srv));
+}
+
+/* ---- sandboxes ---------------------------------------------------------------------------- */
+
+/* sandbox_type: required; ms-enclave's enum is a 422, a known type sandboxrt cannot serve is a
+ * failed create (400). */
+static bool check_type(const char *type, bool required, struct sbx_http_response *resp)
+{
+        if (!type && !required)
+                return true;
+        if (!type) {
+                sbx_http_reply_detail(resp, 422, "sandbox_type: field required");
+                return false;
+        }
+        if (!sbx_sandbox_type_known(type)) {
+                sbx_http_reply_detail(resp, 422,
+                                      "sandbox_type: must be one of 'docker', "
+                                      "'docker_notebook', 'volcengine'");
+                return false;
+        }
+        if (strcmp(type, "docker")) {
+                sbx_http_reply_detail(resp, 400,
+                                      "Failed to create sandbox: sandbox type '%s' is not "
+                                      "supported by sandboxrt (use 'docker')",
+                                      type);
+                return false;
+        }
+        return true;
+}
+
+void sbx_route_create(struct sbx_http_request *req, struct sbx_http_response *resp)
+{
+        const char *type = query(req, "sandbox_type");
+        struct sbx_sandbox_config cfg;
+        struct sbx_served *e = NULL;
+        struct sbx_error *err = NULL;
+        _cleanup_free_ char *detail = NULL;
+
+        if (!check_type(type, true, resp))
+                return;
+        int r = sbx_req_parse_sandbox_config(req->body, req->body_size, &cfg, &detail);
+        if (r == -EBADMSG) {
+                sbx_http_reply_detail(resp, 422, "%s", detail);
+                return;
+        }
+        if (r < 0) {
+                sbx_http_reply_detail(resp, 400, "Failed to create sandbox: %s",
+                                      detail ? detail : strerror(-r));
+                return;
+        }
+        r = sbx_registry_create(req->srv->reg, type, &cfg, false, &e, &err);
+        sbx_sandbox_config_clear(&cfg);
+        if (r < 0) {
+                sbx_http_reply_detail(resp, 400, "Failed to create sandbox: %s",
+                                      err && err->message ? err->message : strerror(-r));
+                sbx_error_free(err);
+                return;
+        }
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "sandbox_id", e->id);
+        sbx_registry_put(req->srv->reg, e);
+        sbx_http_reply_json(resp, 200, o);
+}
+
+void sbx_route_list(struct sbx_http_request *req, struct sbx_http_response *resp)
+{
+        const char *status = query(req, "status");
+        int filter = status ? sbx_sb_status_from_string(status) : -1;
+
+        if (status && filter < 0) {
+                sbx_http_reply_detail(resp, 422,
+                                      "status: must be one of 'initializing', 'running', "
+                                      "'idle', 'busy', 'stopping', 'stopped', 'error'");
+                return;
+        }
+        sbx_http_reply_json(resp, 200, sbx_registry_list(req->srv->reg, filter));
+}
+
+void sbx_route_get(struct sbx_http_request *req, struct sbx_http_response *resp)
+{
+        struct sbx_served *e = sbx_registry_get(req->srv->reg, req->id);
+
+        if (!e) {
+                sbx_http_reply_detail(resp, 404, "Sandbox not found");
+                return;
+        }
+        sbx_http_reply_json(resp, 200, sbx_registry_info(req->srv->reg, e));
+        sbx_registry_put(req->srv->reg, e);
+}
+
+void sbx_route_stop(struct sbx_http_request *req, struct sbx_http_response *resp)
+{
+        if (sbx_registry_stop(req->srv->reg, req->id) < 0) {
+                sbx_http_reply_detail(resp, 404, "Sandbox not found");
+                return;
+        }
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "message", "Sandbox stopped successfully");
+        sbx_http_reply_json(resp, 200, o);
+}
+
+void sbx_route_delete(struct sbx_http_request *req, struct sbx_http_response *resp)
+{
+        if (sbx_registry_delete(req->srv->reg, req->id) < 0) {
+                sbx_http_reply_detail(resp, 404, "Sandbox not found");
+                return;
+        }
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "message", "Sandbox deleted successfully");
+        sbx_http_reply_json(resp, 200, o);
+}
+
+void sbx_route_tools(struct sbx_http_request *req, struct sbx_http_response *resp)
+{
+        struct sbx_served *e = sbx_registry_get(req->srv->reg, req->id);
+
+        if (!e) {
+                sbx_http_reply_detail(resp, 404, "Sandbox %s not found", req->id);
+                return;
+        }
+        cJSON *info = sbx_registry_info(req->srv->reg, e);
+        cJSON *tools = cJSON_DetachItemFromObject(info, "available_tools");
+        cJSON_Delete(info);
+        sbx_registry_put(req->srv->reg, e);
+        sbx_http_reply_json(resp, 200, tools ? tools : cJSON_CreateObject());
+}
+
+/* ---- tools -------------------------------------------------------------------------------- */
+
+/* A tool call's outcome as a response: ToolResult, or the status its error stands for. */
+static void reply_tool(struct sbx_http_response *resp, int r, const char *tool_name,
+                       struct sbx_tool_result *res, struct sbx_error *err, unsigned bad_params,
+                       uint64_t wait_ms)
+{
+        const char *msg = err && err->message ? err->message : strerror(r < 0 ? -r : EIO);
+
+        if (r == 0)
+                sbx_http_reply_json(resp, 200, sbx_tool_result_json(tool_name, res));
+        else if (r == -EINVAL)
+                sbx_http_reply_detail(resp, bad_params, "%s", msg);
+        else if (r == -EAGAIN || r == -ETIMEDOUT || r == -ECONNRESET || r == -ESHUTDOWN)
+                sbx_http_reply_wait_error(resp, r, 503, wait_ms);
+        else
+                sbx_http_reply_detail(resp, 500, "%s", msg);
+}
+
+/* Hold e and run the tool in its own sandbox. */
+static void execute_in(struct sbx_http_request *req, struct sbx_http_response *resp,
+                       struct sbx_served *e, enum sbx_tool_id tool, struct sbx_tool_call *call)
+{
+        uint64_t wait_ms = call->timeout_ms          ? call->timeout_ms
+                           : call->params.timeout_ms ? call->params.timeout_ms
+                                                     : 30000;
+        struct sbx_wait w = sbx_http_wait(req, wait_ms);
+        struct sbx_tool_ctx ctx = {.srv = req->srv, .entry = e, .fresh = false, .wait = &w};
+        struct sbx_tool_result res = {0};
+        struct sbx_error *err = NULL;
+        int r = sbx_registry_begin(req->srv->reg, e, &w, &err);
+
+        if (r == -ENOENT) {
+                sbx_http_reply_detail(resp, 404, "Sandbox %s not found", e->id);
+        } else if (r == -EPIPE) {
+                sbx_http_reply_detail(
+                    resp, 404, "Sandbox %s is not running (status: %s)", e->id,
+                    sbx_sb_status_to_string(sbx_registry_status(req->srv->reg, e)));
+        } else if (r < 0 && err) {
+                sbx_http_reply_detail(resp, 500, "Sandbox %s could not start: %s", e->id,
+                                      err->message ? err->message : strerror(-r));
+        } else if (r < 0) {
+                sbx_http_reply_wait_error(resp, r, 503, wait_ms);
+        } else {
+                r = sbx_tool_execute(&ctx, tool, &call->params, &res, &err);
+                sbx_registry_end(req->srv->reg, e);
+                reply_tool(resp, r, call->tool_name, &res, err, 422, wait_ms);
+        }
+        sbx_tool_result_clear(&res);
+        sbx_error_free(err);
+}
+
+void sbx_route_tool_execute(struct sbx_http_request *req, struct sbx_http_response *resp)
+{
+        struct sbx_tool_call call;
+        _cleanup_free_ char *detail = NULL;
+        int r = sbx_req_parse_tool_call(req->body, req->body_size, &call, &detail);
+
+        if (r < 0) {
+                sbx_http_reply_detail(resp, 422, "%s", detail ? detail : strerror(-r));
+                return;
+        }
+        struct sbx_served *e = sbx_registry_get(req->srv->reg, call.sandbox_id);
+        int tool = sbx_tool_from_string(call.tool_name);
+        if (!e)
+                sbx_http_reply_detail(resp, 404, "Sandbox %s not found", call.sandbox_id);
+        else if (tool < 0 || !(e->cfg.tools & (1u << tool)))
+                sbx_http_reply_detail(resp, 404, "Tool %s is not available", call.tool_name);
+        else
+                execute_in(req, resp, e, (enum sbx_tool_id)tool, &call);
+        sbx_registry_put(req->srv->reg, e);
+        sbx_tool_call_clear(&call);
+}
+
+/* ---- archive ------------------------------------------------------------------------------ */
+
+static void extract_into(struct sbx_http_request *req, struct sbx_http_response *resp,
+                         struct sbx_served *e, const char *dir)
+{
+        struct sbx_wait w = sbx_http_wait(req, 60000);
+        struct sbx_error *err = NULL;
+        int r = sbx_registry_begin(req->srv->reg, e, &w, &err);
+
+        if (r == -ENOENT || r == -EPIPE) {
+                sbx_http_reply_detail(resp, 404, "Sandbox not found or not running");
+        } else if (r < 0) {
+                if (err)
+                        sbx_http_reply_detail(resp, 500, "%s", err->message);
+                else
+                        sbx_http_reply_wait_error(resp, r, 503, 60000);
+        } else {
+                r = sbx_archive_extract(e->sb, dir, req->body, req->body_size,
+                                        req->srv->cfg->max_body_bytes * 4, &err);
+                sbx_registry_end(req->srv->reg, e);
+                if (r == 0) {
+                        cJSON *o = cJSON_CreateObject();
+                        cJSON_AddBoolToObject(o, "ok", true);
+                        sbx_http_reply_json(resp, 200, o);
+                } else {
+                        sbx_http_reply_detail(resp, r == -EINVAL ? 400 : 500, "%s",
+                                              err && err->message ? err->message : strerror(-r));
+                }
+        }
+        sbx_error_free(err);
+}
+
+void sbx_route_archive(struct sbx_http_request *req, struct sbx_http_response *resp)
+{
+        const char *target = query(req, "target_dir"), *why = NULL;
+        _cleanup_free_ char *dir = NULL;
+        struct sbx_served *e;
+
+        if (!target || target[0] != '/') {
+                sbx_http_reply_detail(resp, 400, "target_dir must be an absolute path");
+                return;
+        }
+        if (req->body_size == 0) {
+                sbx_http_reply_detail(resp, 400, "Empty archive body");
+                return;
+        }
+        if (!(e = sbx_registry_get(req->srv->reg, req->id))) {
+                sbx_http_reply_detail(resp, 404, "Sandbox not found");
+                return;
+        }
+        int r = sbx_tool_map_path(e->cfg.working_dir, target, &dir, &why);
+        if (r < 0)
+                sbx_http_reply_detail(resp, r == -ENOMEM ? 500 : 400, "target_dir %s %s", target,
+                                      why ? why : "cannot be used");
+        else
+                extract_into(req, resp, e, dir);
+        sbx_registry_put(req->srv->reg, e);
+}
+
+/* ---- pool --------------------------------------------------------------------------------- */
+
+void sbx_route_pool_init(struct sbx_http_request *req, struct sbx_http_response *resp)
+{
+        const char *size = query(req, "pool_size"), *type = query(req, "sandbox_type");
+        struct sbx_error *err = NULL;
+        cJSON *ids = NULL;
+        uint64_t n = 0;
+
+        if (!size || sbx_parse_u64(size, &n) < 0 || n < 1 || n > POOL_SIZE_MAX) {
+                sbx_http_reply_detail(resp, 422, "pool_size: must be an integer from 1 to %d",
+                                      POOL_SIZE_MAX);
+                return;
+        }
+        if (!check_type(type ? type : "docker", true, resp))
+                return;
+        int r = sbx_pool_initialize(req->srv->reg, (unsigned)n, type ? type : "docker", req->body,
+                                    req->body_size, &ids, &err);
+        if (r < 0) {
+                sbx_http_reply_detail(resp, 500, "Failed to initialize pool: %s",
+                                      err && err->message ? err->message : strerror(-r));
+                sbx_error_free(err);
+                return;
+        }
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "message", "Pool initialized successfully");
+        cJSON_AddNumberToObject(o, "pool_size", (double)n);
+        cJSON_AddItemToObject(o, "sandbox_ids", ids);
+        sbx_http_reply_json(resp, 200, o);
+}
+
+/* Borrow an idle member, run the tool in a fresh sandbox configured like it, give it back. */
+static void pool_run(struct sbx_http_request *req, struct sbx_http_response *resp,
+                     const char *tool_name, enum sbx_tool_id tool, struct sbx_tool_params *p,
+                     uint64_t wait_ms)
+{
+        struct sbx_wait w = sbx_http_wait(req, wait_ms);
+        struct sbx_tool_result res = {0};
+        struct sbx_error *err = NULL;
+        struct sbx_served *e = NULL;
+        int r = sbx_pool_acquire(req->srv->reg, &w, &e);
+
+        if (r == -ENOENT) {
+                sbx_http_reply_detail(resp, 400, "Sandbox pool is not initialized or empty");
+                return;
+        }
+        if (r < 0) {
+                sbx_metrics_rejected(&req->srv->metrics, r);
+                sbx_http_reply_wait_error(resp, r, 408, wait_ms);
+                return;
+        }
+        if (!(e->cfg.tools & (1u << tool))) {
+                sbx_http_reply_detail(resp, 400, "Tool %s is not available", tool_name);
+        } else {
+                /* The member is ours; the run slot gets a full wait of its own. */
+                struct sbx_wait slot = sbx_http_wait(req, wait_ms);
+                struct sbx_tool_ctx ctx = {
+                    .srv = req->srv, .entry = e, .fresh = true, .wait = &slot};
+                r = sbx_tool_execute(&ctx, tool, p, &res, &err);
+                reply_tool(resp, r, tool_name, &res, err, 400, wait_ms);
+        }
+        sbx_pool_release(req->srv->reg, e);
+        sbx_tool_result_clear(&res);
+        sbx_error_free(err);
+}
+
+void sbx_route_pool_execute(struct sbx_http_request *req, struct sbx_http_response *resp)
+{
+        const char *tool_name = query(req, "tool_name"), *timeout = query(req, "timeout");
+        uint64_t wait_ms = POOL_DEFAULT_WAIT_MS;
+        struct sbx_tool_params p;
+        _cleanup_free_ char *detail = NULL;
+
+        if (!tool_name) {
+                sbx_http_reply_detail(resp, 422, "tool_name: field required");
+                return;
+        }
+        if (timeout && sbx_http_seconds_to_ms(timeout, SBX_REQ_TIMEOUT_MAX_S, &wait_ms) < 0) {
+                sbx_http_reply_detail(resp, 422, "timeout: must be a number of seconds");
+                return;
+        }
+        int tool = sbx_tool_from_string(tool_name);
+        if (tool < 0) {
+                sbx_http_reply_detail(resp, 400, "Tool %s is not available", tool_name);
+                return;
+        }
+        int r = sbx_req_parse_tool_params(req->body, req->body_size, &p, &detail);
+        if (r < 0) {
+                sbx_http_reply_detail(resp, 400, "%s", detail ? detail : strerror(-r));
+                return;
+        }
+        pool_run(req, resp, tool_name, (enum sbx_tool_id)tool, &p, wait_ms);
+        sbx_tool_params_clear(&p);
+}

@@ -1,0 +1,182 @@
+/* GET /metrics: Prometheus text exposition (version 0.0.4). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/http_server.h"
+#include "api/serve_registry.h"
+#include "util.h"
+
+/* Upper bounds of the job duration histogram, in seconds. */
+static const double bucket_bounds[SBX_METRICS_BUCKETS] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                          0.5,   1,    2.5,   5,    10,  30};
+
+void sbx_metrics_init(struct sbx_metrics *m)
+{
+        memset(m, 0, sizeof(*m));
+        pthread_mutex_init(&m->lock, NULL);
+}
+
+void sbx_metrics_destroy(struct sbx_metrics *m)
+{
+        pthread_mutex_destroy(&m->lock);
+}
+
+void sbx_metrics_job(struct sbx_metrics *m, enum sbx_verdict v, uint64_t duration_usec)
+{
+        double s = (double)duration_usec / 1e6;
+        size_t b = 0;
+
+        while (b < SBX_METRICS_BUCKETS && s > bucket_bounds[b])
+                b++;
+        pthread_mutex_lock(&m->lock);
+        if ((unsigned)v < _SBX_VERDICT_MAX)
+                m->jobs[v]++;
+        if (b < SBX_METRICS_BUCKETS)
+                m->job_buckets[b]++;
+        m->job_count++;
+        m->job_seconds += s;
+        pthread_mutex_unlock(&m->lock);
+}
+
+void sbx_metrics_request(struct sbx_metrics *m, unsigned status)
+{
+        unsigned c = status / 100;
+
+        pthread_mutex_lock(&m->lock);
+        m->requests_by_class[c < 6 ? c : 0]++;
+        pthread_mutex_unlock(&m->lock);
+}
+
+void sbx_metrics_rejected(struct sbx_metrics *m, int reason)
+{
+        pthread_mutex_lock(&m->lock);
+        if (reason == -EAGAIN || reason == -ESHUTDOWN)
+                m->rejected_busy++;
+        else if (reason == -ETIMEDOUT)
+                m->rejected_timeout++;
+        else if (reason == -ECONNRESET)
+                m->client_gone++;
+        pthread_mutex_unlock(&m->lock);
+}
+
+/* A growing text buffer; on allocation failure it stays NULL and the route answers 500. */
+struct text {
+        char *s;
+        size_t len, cap;
+};
+
+static void put(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct text *t, const char *fmt, ...)
+{
+        va_list ap;
+        int n;
+
+        if (!t->s && t->cap)
+                return;
+        for (;;) {
+                va_start(ap, fmt);
+                n = vsnprintf(t->s ? t->s + t->len : NULL, t->s ? t->cap - t->len : 0, fmt, ap);
+                va_end(ap);
+                if (n < 0)
+                        return;
+                if (t->s && t->len + (size_t)n < t->cap) {
+                        t->len += (size_t)n;
+                        return;
+                }
+                size_t cap = (t->cap ? t->cap * 2 : 4096) + (size_t)n;
+                char *s = realloc(t->s, cap);
+                if (!s) {
+                        free(t->s);
+                        t->s = NULL;
+                        t->cap = 1;
+                        return;
+                }
+                t->s = s;
+                t->cap = cap;
+        }
+}
+
+static void render_jobs(struct text *t, struct sbx_metrics *snap)
+{
+        uint64_t cumulative = 0;
+
+        put(t, "# HELP sandboxrt_jobs_total Jobs run, by verdict.\n"
+               "# TYPE sandboxrt_jobs_total counter\n");
+        for (int v = 0; v < _SBX_VERDICT_MAX; v++)
+                put(t, "sandboxrt_jobs_total{verdict=\"%s\"} %llu\n", sbx_verdict_to_string(v),
+                    (unsigned long long)snap->jobs[v]);
+        put(t, "# HELP sandboxrt_job_duration_seconds Time a job held a run slot.\n"
+               "# TYPE sandboxrt_job_duration_seconds histogram\n");
+        for (size_t b = 0; b < SBX_METRICS_BUCKETS; b++) {
+                cumulative += snap->job_buckets[b];
+                put(t, "sandboxrt_job_duration_seconds_bucket{le=\"%g\"} %llu\n", bucket_bounds[b],
+                    (unsigned long long)cumulative);
+        }
+        put(t, "sandboxrt_job_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+            (unsigned long long)snap->job_count);
+        put(t, "sandboxrt_job_duration_seconds_sum %.6f\n", snap->job_seconds);
+        put(t, "sandboxrt_job_duration_seconds_count %llu\n", (unsigned long long)snap->job_count);
+        put(t,
+            "# HELP sandboxrt_jobs_rejected_total Jobs refused before they ran.\n"
+            "# TYPE sandboxrt_jobs_rejected_total counter\n"
+            "sandboxrt_jobs_rejected_total{reason=\"busy\"} %llu\n"
+            "sandboxrt_jobs_rejected_total{reason=\"timeout\"} %llu\n"
+            "sandboxrt_jobs_rejected_total{reason=\"client_gone\"} %llu\n",
+            (unsigned long long)snap->rejected_busy, (unsigned long long)snap->rejected_timeout,
+            (unsigned long long)snap->client_gone);
+}
+
+static void render_server(struct text *t, struct sbx_server *srv, struct sbx_metrics *snap)
+{
+        size_t counts[_SBX_SB_MAX], total;
+        unsigned running, waiting;
+
+        sbx_sched_stats(&srv->sched, &running, &waiting);
+        sbx_registry_counts(srv->reg, counts, &total);
+        put(t,
+            "# HELP sandboxrt_running_jobs Jobs holding a run slot.\n"
+            "# TYPE sandboxrt_running_jobs gauge\nsandboxrt_running_jobs %u\n"
+            "# HELP sandboxrt_queue_depth Jobs waiting for a run slot.\n"
+            "# TYPE sandboxrt_queue_depth gauge\nsandboxrt_queue_depth %u\n"
+            "# HELP sandboxrt_max_concurrency Run slots.\n"
+            "# TYPE sandboxrt_max_concurrency gauge\nsandboxrt_max_concurrency %u\n",
+            running, waiting, srv->cfg->max_concurrency);
+        put(t, "# HELP sandboxrt_sandboxes Sandboxes held, by status.\n"
+               "# TYPE sandboxrt_sandboxes gauge\n");
+        for (int s = 0; s < _SBX_SB_MAX; s++)
+                put(t, "sandboxrt_sandboxes{status=\"%s\"} %zu\n", sbx_sb_status_to_string(s),
+                    counts[s]);
+        put(t, "# HELP sandboxrt_http_requests_total HTTP responses, by status class.\n"
+               "# TYPE sandboxrt_http_requests_total counter\n");
+        for (unsigned c = 1; c < 6; c++)
+                put(t, "sandboxrt_http_requests_total{code=\"%uxx\"} %llu\n", c,
+                    (unsigned long long)snap->requests_by_class[c]);
+        put(t,
+            "# HELP sandboxrt_uptime_seconds Seconds since the server started.\n"
+            "# TYPE sandboxrt_uptime_seconds gauge\nsandboxrt_uptime_seconds %.3f\n",
+            (double)(sbx_now_usec() - srv->start_usec) / 1e6);
+}
+
+char *sbx_metrics_render(struct sbx_server *srv)
+{
+        struct sbx_metrics snap;
+        struct text t = {0};
+
+        pthread_mutex_lock(&srv->metrics.lock);
+        snap = srv->metrics;
+        pthread_mutex_unlock(&srv->metrics.lock);
+        render_jobs(&t, &snap);
+        render_server(&t, srv, &snap);
+        return t.s;
+}
+
+void sbx_route_metrics(struct sbx_http_request *req, struct sbx_http_response *resp)
+{
+        char *text = sbx_metrics_render(req->srv);
+
+        sbx_http_reply_raw(resp, 200, "text/plain; version=0.0.4; charset=utf-8", text,
+                           text ? strlen(text) : 0);
+}

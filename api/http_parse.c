@@ -1,0 +1,375 @@
+#include "api/http_parse.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+
+static int hex_value(char c)
+{
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -1;
+}
+
+/* Percent-decode s[0..n) into a new string; '+' means space only in query strings. A decoded
+ * NUL is refused: every consumer treats these as C strings. */
+static int percent_decode(const char *s, size_t n, bool plus_is_space, char **out)
+{
+        char *d = malloc(n + 1), *o = d;
+
+        if (!d)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                char c = s[i];
+                if (c == '%') {
+                        int hi = i + 2 < n ? hex_value(s[i + 1]) : -1;
+                        int lo = i + 2 < n ? hex_value(s[i + 2]) : -1;
+                        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+                                free(d);
+                                return -EINVAL;
+                        }
+                        c = (char)(hi * 16 + lo);
+                        i += 2;
+                } else if (c == '+' && plus_is_space) {
+                        c = ' ';
+                } else if (c == '\0') {
+                        free(d);
+                        return -EINVAL;
+                }
+                *o++ = c;
+        }
+        *o = '\0';
+        *out = d;
+        return 0;
+}
+
+static void query_clear(struct sbx_http_query *q)
+{
+        for (size_t i = 0; i < q->n; i++) {
+                free(q->keys[i]);
+                free(q->values[i]);
+        }
+        q->n = 0;
+}
+
+static int query_parse(const char *s, size_t n, struct sbx_http_query *q)
+{
+        size_t i = 0;
+
+        while (i < n) {
+                size_t end = i;
+                while (end < n && s[end] != '&')
+                        end++;
+                if (end > i) {
+                        size_t eq = i;
+                        while (eq < end && s[eq] != '=')
+                                eq++;
+                        if (q->n == SBX_HTTP_QUERY_MAX)
+                                return -EINVAL;
+                        char *k = NULL, *v = NULL;
+                        int r = percent_decode(s + i, eq - i, true, &k);
+                        if (r == 0)
+                                r = percent_decode(s + eq + (eq < end), end - eq - (eq < end), true,
+                                                   &v);
+                        if (r < 0) {
+                                free(k);
+                                return r;
+                        }
+                        q->keys[q->n] = k;
+                        q->values[q->n++] = v;
+                }
+                i = end + 1;
+        }
+        return 0;
+}
+
+/* Segments of the decoded path; "." and ".." never name anything here, so they are refused
+ * rather than resolved. */
+static int split_segments(struct sbx_http_target *t, const char *raw_path, size_t n)
+{
+        size_t i = 0;
+
+        while (i < n) {
+                while (i < n && raw_path[i] == '/')
+                        i++;
+                size_t end = i;
+                while (end < n && raw_path[end] != '/')
+                        end++;
+                if (end == i)
+                        break;
+                if (t->n_segments == SBX_HTTP_SEGMENT_MAX)
+                        return -EINVAL;
+                char *seg = NULL;
+                int r = percent_decode(raw_path + i, end - i, false, &seg);
+                if (r < 0)
+                        return r;
+                t->segments[t->n_segments++] = seg;
+                if (!strcmp(seg, ".") || !strcmp(seg, "..") || strchr(seg, '/'))
+                        return -EINVAL;
+                i = end;
+        }
+        return 0;
+}
+
+int sbx_http_target_parse(const char *raw, size_t len, struct sbx_http_target *t)
+{
+        size_t path_len = 0;
+        int r;
+
+        memset(t, 0, sizeof(*t));
+        if (len > SBX_HTTP_TARGET_MAX)
+                return -E2BIG;
+        if (len == 0 || raw[0] != '/')
+                return -EINVAL;
+        while (path_len < len && raw[path_len] != '?' && raw[path_len] != '#')
+                path_len++;
+        r = percent_decode(raw, path_len, false, &t->path);
+        if (r == 0)
+                r = split_segments(t, raw, path_len);
+        if (r == 0 && path_len < len && raw[path_len] == '?') {
+                size_t qend = path_len + 1;
+                while (qend < len && raw[qend] != '#')
+                        qend++;
+                r = query_parse(raw + path_len + 1, qend - path_len - 1, &t->query);
+        }
+        if (r < 0)
+                sbx_http_target_clear(t);
+        return r;
+}
+
+void sbx_http_target_clear(struct sbx_http_target *t)
+{
+        free(t->path);
+        for (size_t i = 0; i < t->n_segments; i++)
+                free(t->segments[i]);
+        query_clear(&t->query);
+        memset(t, 0, sizeof(*t));
+}
+
+const char *sbx_http_query_get(const struct sbx_http_query *q, const char *key)
+{
+        for (size_t i = 0; i < q->n; i++)
+                if (!strcmp(q->keys[i], key))
+                        return q->values[i];
+        return NULL;
+}
+
+bool sbx_http_secret_equal(const char *given, const char *expected)
+{
+        size_t glen, elen;
+        unsigned char diff;
+
+        if (!given || !expected)
+                return false;
+        glen = strlen(given);
+        elen = strlen(expected);
+        /* Walk the expected secret's length whatever was given, so the time taken says nothing
+         * about how many leading bytes matched. */
+        diff = glen != elen;
+        for (size_t i = 0; i < elen; i++) {
+                unsigned char g = i < glen ? (unsigned char)given[i] : 0;
+                diff |= g ^ (unsigned char)expected[i];
+        }
+        return diff == 0;
+}
+
+unsigned sbx_http_json_depth(const char *text, size_t size)
+{
+        unsigned depth = 0, max = 0;
+        bool in_string = false;
+
+        for (size_t i = 0; i < size; i++) {
+                char c = text[i];
+                if (in_string) {
+                        if (c == '\\')
+                                i++;
+                        else if (c == '"')
+                                in_string = false;
+                        continue;
+                }
+                if (c == '"') {
+                        in_string = true;
+                } else if (c == '[' || c == '{') {
+                        if (++depth > max)
+                                max = depth;
+                } else if ((c == ']' || c == '}') && depth > 0) {
+                        depth--;
+                }
+        }
+        return max;
+}
+
+/* Length of the valid UTF-8 sequence at s[0..n), or 0. Overlong forms, surrogates and code
+ * points past U+10FFFF are invalid (Python's strict decoder refuses them too). */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+        unsigned char c = s[0];
+        size_t len;
+        uint32_t cp;
+
+        if (c == 0)
+                return 0;
+        if (c < 0x80)
+                return 1;
+        if ((c >> 5) == 6)
+                len = 2, cp = c & 0x1f;
+        else if ((c >> 4) == 14)
+                len = 3, cp = c & 0x0f;
+        else if ((c >> 3) == 30)
+                len = 4, cp = c & 0x07;
+        else
+                return 0;
+        if (len > n)
+                return 0;
+        for (size_t k = 1; k < len; k++) {
+                if ((s[k] >> 6) != 2)
+                        return 0;
+                cp = cp << 6 | (s[k] & 0x3f);
+        }
+        static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < min_cp[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+                return 0;
+        return len;
+}
+
+bool sbx_http_utf8_valid(const char *s, size_t n)
+{
+        for (size_t i = 0; i < n;) {
+                size_t len = utf8_seq((const unsigned char *)s + i, n - i);
+                if (!len)
+                        return false;
+                i += len;
+        }
+        return true;
+}
+
+char *sbx_http_utf8_sanitize(const char *s, size_t n)
+{
+        char *out, *o;
+
+        if (n > (SIZE_MAX - 1) / 3)
+                return NULL;
+        out = o = malloc(n * 3 + 1);
+        if (!out)
+                return NULL;
+        for (size_t i = 0; i < n;) {
+                size_t len = utf8_seq((const unsigned char *)s + i, n - i);
+                if (len) {
+                        memcpy(o, s + i, len);
+                        o += len;
+                        i += len;
+                } else {
+                        memcpy(o, "\xef\xbf\xbd", 3);
+                        o += 3;
+                        i++;
+                }
+        }
+        *o = '\0';
+        return out;
+}
+
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static int b64_value(char c)
+{
+        const char *p = c ? strchr(b64_alphabet, c) : NULL;
+
+        return p ? (int)(p - b64_alphabet) : -1;
+}
+
+int sbx_http_base64_decode(const char *s, size_t n, char **out, size_t *out_size)
+{
+        char *buf, *o;
+
+        if (n % 4)
+                return -EINVAL;
+        buf = o = malloc(n / 4 * 3 + 1);
+        if (!buf)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i += 4) {
+                int v[4];
+                size_t pad = 0;
+                for (size_t k = 0; k < 4; k++) {
+                        bool last = i + 4 == n;
+                        if (last && s[i + k] == '=' && k >= 2 && (k == 3 || s[i + 3] == '=')) {
+                                v[k] = 0;
+                                pad++;
+                        } else if ((v[k] = b64_value(s[i + k])) < 0) {
+                                free(buf);
+                                return -EINVAL;
+                        }
+                }
+                uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 |
+                             (uint32_t)v[3];
+                *o++ = (char)(w >> 16);
+                if (pad < 2)
+                        *o++ = (char)(w >> 8);
+                if (pad < 1)
+                        *o++ = (char)w;
+        }
+        *o = '\0';
+        *out = buf;
+        *out_size = (size_t)(o - buf);
+        return 0;
+}
+
+char *sbx_http_base64_encode(const void *data, size_t n)
+{
+        const unsigned char *p = data;
+        char *out, *o;
+
+        if (n > (SIZE_MAX - 1) / 4 * 3 - 3)
+                return NULL;
+        out = o = malloc((n + 2) / 3 * 4 + 1);
+        if (!out)
+                return NULL;
+        for (size_t i = 0; i < n; i += 3) {
+                uint32_t w = (uint32_t)p[i] << 16;
+                if (i + 1 < n)
+                        w |= (uint32_t)p[i + 1] << 8;
+                if (i + 2 < n)
+                        w |= p[i + 2];
+                *o++ = b64_alphabet[w >> 18 & 63];
+                *o++ = b64_alphabet[w >> 12 & 63];
+                *o++ = i + 1 < n ? b64_alphabet[w >> 6 & 63] : '=';
+                *o++ = i + 2 < n ? b64_alphabet[w & 63] : '=';
+        }
+        *o = '\0';
+        return out;
+}
+
+void sbx_http_format_time(uint64_t realtime_usec, char *buf, size_t size)
+{
+        time_t secs = (time_t)(realtime_usec / 1000000);
+        struct tm tm;
+        char base[24];
+
+        if (!localtime_r(&secs, &tm) || !strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm))
+                base[0] = '\0';
+        snprintf(buf, size, "%s.%06u", base, (unsigned)(realtime_usec % 1000000));
+}
+
+int sbx_http_seconds_to_ms(const char *s, double max_seconds, uint64_t *out_ms)
+{
+        char *end = NULL;
+        double v;
+
+        if (!s || !*s || strlen(s) > 32)
+                return -EINVAL;
+        errno = 0;
+        v = strtod(s, &end);
+        if (errno || !end || *end || !isfinite(v) || v <= 0 || v > max_seconds)
+                return -EINVAL;
+        *out_ms = (uint64_t)ceil(v * 1000.0);
+        return 0;
+}

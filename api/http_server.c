@@ -1,0 +1,455 @@
+/* libmicrohttpd plumbing: one thread per connection (a route may block for as long as its job
+ * runs), bounded bodies, API-key auth before any body is read, routing, one log line per
+ * request. */
+#include "api/http_server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <microhttpd.h>
+
+#include "util.h"
+
+/* Request data buffered by all connections together stays under this many bodies' worth. */
+#define BODY_BUDGET_FACTOR 8
+#define THREAD_STACK_BYTES (512u << 10)
+#define CONNECTION_IDLE_S  300
+#define SPARE_CONNECTIONS  64
+#define LOG_PATH_MAX       160
+
+struct sbx_http_daemon {
+        struct MHD_Daemon *mhd;
+        struct sbx_server *srv;
+        atomic_size_t body_bytes;
+        size_t body_budget;
+};
+
+/* ---- routing ------------------------------------------------------------------------------ */
+
+static const struct sbx_route routes[] = {
+    {"GET", "/health", sbx_route_health},
+    {"GET", "/stats", sbx_route_stats},
+    {"POST", "/sandbox/create", sbx_route_create},
+    {"GET", "/sandboxes", sbx_route_list},
+    {"POST", "/sandbox/tool/execute", sbx_route_tool_execute},
+    {"GET", "/sandbox/{id}", sbx_route_get},
+    {"DELETE", "/sandbox/{id}", sbx_route_delete},
+    {"POST", "/sandbox/{id}/stop", sbx_route_stop},
+    {"GET", "/sandbox/{id}/tools", sbx_route_tools},
+    {"POST", "/sandbox/{id}/archive", sbx_route_archive},
+    {"POST", "/pool/initialize", sbx_route_pool_init},
+    {"POST", "/pool/execute", sbx_route_pool_execute},
+    {"POST", "/v1/run", sbx_route_v1_run},
+    {"POST", "/v1/runs", sbx_route_v1_runs},
+    {"GET", "/v1/policies", sbx_route_v1_policies},
+    {"GET", "/metrics", sbx_route_metrics},
+    {"GET", "/openapi.json", sbx_route_openapi},
+};
+
+/* Does the pattern match the target's segments? Literal segments win over {id} because the
+ * table lists literal routes first. */
+static bool pattern_match(const char *pattern, const struct sbx_http_target *t, const char **id)
+{
+        size_t i = 0;
+        const char *p = pattern;
+
+        *id = NULL;
+        while (*p) {
+                p += *p == '/';
+                size_t n = strcspn(p, "/");
+                if (i == t->n_segments)
+                        return false;
+                if (n == 4 && !strncmp(p, "{id}", 4))
+                        *id = t->segments[i];
+                else if (strlen(t->segments[i]) != n || strncmp(p, t->segments[i], n))
+                        return false;
+                i++;
+                p += n;
+        }
+        return i == t->n_segments;
+}
+
+const struct sbx_route *sbx_http_route_find(const char *method, const struct sbx_http_target *t,
+                                            const char **id, bool *path_known)
+{
+        *path_known = false;
+        for (size_t i = 0; i < ELEMENTSOF(routes); i++) {
+                const char *rid;
+                if (!pattern_match(routes[i].pattern, t, &rid))
+                        continue;
+                *path_known = true;
+                if (!strcmp(routes[i].method, method)) {
+                        *id = rid;
+                        return &routes[i];
+                }
+        }
+        return NULL;
+}
+
+/* ---- responses ---------------------------------------------------------------------------- */
+
+void sbx_http_reply_raw(struct sbx_http_response *resp, unsigned status, const char *content_type,
+                        char *body, size_t size)
+{
+        free(resp->body);
+        resp->status = body ? status : 500;
+        resp->body = body;
+        resp->size = body ? size : 0;
+        resp->content_type = content_type;
+}
+
+void sbx_http_reply_json(struct sbx_http_response *resp, unsigned status, cJSON *json)
+{
+        char *text = json ? cJSON_PrintUnformatted(json) : NULL;
+
+        cJSON_Delete(json);
+        sbx_http_reply_raw(resp, status, "application/json", text, text ? strlen(text) : 0);
+}
+
+void sbx_http_reply_detail(struct sbx_http_response *resp, unsigned status, const char *fmt, ...)
+{
+        _cleanup_free_ char *msg = NULL;
+        va_list ap;
+
+        va_start(ap, fmt);
+        if (vasprintf(&msg, fmt, ap) < 0)
+                msg = NULL;
+        va_end(ap);
+        _cleanup_free_ char *clean = msg ? sbx_http_utf8_sanitize(msg, strlen(msg)) : NULL;
+        cJSON *o = cJSON_CreateObject();
+        if (o && !cJSON_AddStringToObject(o, "detail", clean ? clean : "internal error")) {
+                cJSON_Delete(o);
+                o = NULL;
+        }
+        sbx_http_reply_json(resp, status, o);
+}
+
+void sbx_http_reply_wait_error(struct sbx_http_response *resp, int r, unsigned timeout_status,
+                               uint64_t waited_ms)
+{
+        switch (r) {
+        case -EAGAIN:
+                sbx_http_reply_detail(resp, 503, "Server busy: the job queue is full");
+                break;
+        case -ETIMEDOUT:
+                if (timeout_status == 408)
+                        sbx_http_reply_detail(resp, 408,
+                                              "No idle sandbox available within %g seconds",
+                                              waited_ms / 1000.0);
+                else
+                        sbx_http_reply_detail(resp, timeout_status,
+                                              "Server busy: no execution slot became free "
+                                              "within %g seconds",
+                                              waited_ms / 1000.0);
+                break;
+        case -ESHUTDOWN:
+                sbx_http_reply_detail(resp, 503, "Server is shutting down");
+                break;
+        case -ECONNRESET:
+                /* Nobody will read this; the status shows in the log line. */
+                sbx_http_reply_detail(resp, 499, "Client closed the connection");
+                break;
+        default:
+                sbx_http_reply_detail(resp, 500, "%s", strerror(-r));
+        }
+}
+
+struct sbx_wait sbx_http_wait(const struct sbx_http_request *req, uint64_t wait_ms)
+{
+        return (struct sbx_wait){
+            .deadline_usec = sbx_now_usec() + wait_ms * 1000,
+            .client_fd = req->client_fd,
+            .stopping = &req->srv->stopping,
+        };
+}
+
+/* ---- requests ----------------------------------------------------------------------------- */
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+        struct sbx_http_daemon *d = cls;
+        struct sbx_http_request *req = calloc(1, sizeof(*req));
+
+        if (!req)
+                return NULL;
+        req->srv = d->srv;
+        req->client_fd = -1;
+        req->start_usec = sbx_now_usec();
+        req->raw_target = strndup(uri ? uri : "", SBX_HTTP_TARGET_MAX + 1);
+        req->target_error =
+            req->raw_target
+                ? sbx_http_target_parse(req->raw_target, strlen(req->raw_target), &req->target)
+                : -ENOMEM;
+        return req;
+}
+
+static enum MHD_Result queue(struct MHD_Connection *conn, struct sbx_http_request *req,
+                             struct sbx_http_response *resp)
+{
+        struct MHD_Response *r;
+        enum MHD_Result ret;
+
+        if (!resp->body)
+                sbx_http_reply_raw(resp, 500, "application/json",
+                                   strdup("{\"detail\":\"internal error\"}"), 27);
+        if (!resp->body)
+                return MHD_NO;
+        r = MHD_create_response_from_buffer(resp->size, resp->body, MHD_RESPMEM_MUST_FREE);
+        if (!r) {
+                free(resp->body);
+                return MHD_NO;
+        }
+        resp->body = NULL;
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+        req->status = resp->status;
+        ret = MHD_queue_response(conn, resp->status, r);
+        MHD_destroy_response(r);
+        return ret;
+}
+
+static enum MHD_Result reject(struct MHD_Connection *conn, struct sbx_http_request *req,
+                              unsigned status, const char *detail)
+{
+        struct sbx_http_response resp = {0};
+
+        req->rejected = true;
+        sbx_http_reply_detail(&resp, status, "%s", detail);
+        return queue(conn, req, &resp);
+}
+
+static bool authorized(struct sbx_http_daemon *d, struct MHD_Connection *conn,
+                       struct sbx_http_request *req)
+{
+        const char *key = d->srv->cfg->api_key;
+
+        if (!key)
+                return true;
+        req->api_key_header = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-API-Key");
+        if (req->api_key_header)
+                return sbx_http_secret_equal(req->api_key_header, key);
+        return sbx_http_secret_equal(sbx_http_query_get(&req->target.query, "api_key"), key);
+}
+
+/* First call: headers are in, the body is not. Everything that can be refused without the
+ * body is refused here, so an unauthenticated or oversized upload is never buffered. */
+static enum MHD_Result begin(struct sbx_http_daemon *d, struct MHD_Connection *conn,
+                             const char *method, struct sbx_http_request *req)
+{
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        uint64_t length = 0;
+
+        req->started = true;
+        req->method = method;
+        req->client_fd = ci ? ci->connect_fd : -1;
+        if (!authorized(d, conn, req))
+                return reject(conn, req, 401, "Unauthorized");
+        if (req->target_error == -E2BIG)
+                return reject(conn, req, 414, "Request target too long");
+        if (req->target_error < 0)
+                return reject(conn, req, 400, "Malformed request target");
+        if (cl && (sbx_parse_u64(cl, &length) < 0 || length > d->srv->cfg->max_body_bytes)) {
+                char msg[96];
+                snprintf(msg, sizeof(msg), "Request body too large (limit %zu bytes)",
+                         d->srv->cfg->max_body_bytes);
+                return reject(conn, req, 413, msg);
+        }
+        return MHD_YES;
+}
+
+static enum MHD_Result take_body(struct sbx_http_daemon *d, struct MHD_Connection *conn,
+                                 struct sbx_http_request *req, const char *data, size_t *size)
+{
+        size_t n = *size, max = d->srv->cfg->max_body_bytes;
+
+        *size = 0;
+        if (req->rejected)
+                return MHD_YES;
+        if (n > max - req->body_size)
+                return reject(conn, req, 413, "Request body too large");
+        if (req->body_size + n > req->body_cap) {
+                size_t cap = req->body_cap ? req->body_cap : 16384;
+                while (cap < req->body_size + n)
+                        cap = cap > max / 2 ? max : cap * 2;
+                size_t grow = cap - req->body_cap;
+                if (atomic_fetch_add(&d->body_bytes, grow) + grow > d->body_budget) {
+                        atomic_fetch_sub(&d->body_bytes, grow);
+                        return reject(conn, req, 503,
+                                      "Server busy: too much request data "
+                                      "in flight");
+                }
+                char *body = realloc(req->body, cap + 1);
+                if (!body) {
+                        atomic_fetch_sub(&d->body_bytes, grow);
+                        return reject(conn, req, 503, "Server out of memory");
+                }
+                req->body = body;
+                req->body_cap = cap;
+        }
+        memcpy(req->body + req->body_size, data, n);
+        req->body_size += n;
+        req->body[req->body_size] = '\0';
+        return MHD_YES;
+}
+
+static enum MHD_Result dispatch(struct MHD_Connection *conn, struct sbx_http_request *req)
+{
+        struct sbx_http_response resp = {0};
+        bool path_known;
+        const struct sbx_route *route =
+            sbx_http_route_find(req->method, &req->target, &req->id, &path_known);
+
+        if (!route)
+                return reject(conn, req, path_known ? 405 : 404,
+                              path_known ? "Method Not Allowed" : "Not Found");
+        route->fn(req, &resp);
+        return queue(conn, req, &resp);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+        struct sbx_http_daemon *d = cls;
+        struct sbx_http_request *req = *con_cls;
+
+        if (!req)
+                return MHD_NO;
+        if (!req->started)
+                return begin(d, conn, method, req);
+        if (*upload_data_size)
+                return take_body(d, conn, req, upload_data, upload_data_size);
+        if (req->rejected)
+                return MHD_YES;
+        return dispatch(conn, req);
+}
+
+/* The raw path, without the query (it may carry api_key) and with anything unprintable
+ * replaced, so a client cannot forge log lines. */
+static void log_path(const struct sbx_http_request *req, char *buf, size_t size)
+{
+        const char *p = req->raw_target ? req->raw_target : "";
+        size_t n = 0;
+
+        for (; *p && *p != '?' && n + 1 < size; p++)
+                buf[n++] = (*p >= 0x21 && *p < 0x7f) ? *p : '?';
+        buf[n] = '\0';
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+        struct sbx_http_daemon *d = cls;
+        struct sbx_http_request *req = *con_cls;
+        char path[LOG_PATH_MAX];
+
+        if (!req)
+                return;
+        *con_cls = NULL;
+        log_path(req, path, sizeof(path));
+        sbx_serve_log(SBX_LOG_INFO, "%s %s %u %.2fms%s", req->method ? req->method : "-", path,
+                      req->status, (double)(sbx_now_usec() - req->start_usec) / 1000.0,
+                      toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection lost)");
+        if (req->status)
+                sbx_metrics_request(&d->srv->metrics, req->status);
+        atomic_fetch_sub(&d->body_bytes, req->body_cap);
+        free(req->body);
+        free(req->raw_target);
+        sbx_http_target_clear(&req->target);
+        free(req);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+        char msg[512];
+
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        msg[strcspn(msg, "\n")] = '\0';
+        sbx_serve_log(SBX_LOG_DEBUG, "libmicrohttpd: %s", msg);
+}
+
+/* ---- the daemon --------------------------------------------------------------------------- */
+
+static int resolve(const char *host, uint16_t port, struct sockaddr_storage *ss,
+                   struct sbx_error **err)
+{
+        struct addrinfo hints = {
+            .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
+        struct addrinfo *res = NULL;
+        char service[8];
+        int r;
+
+        snprintf(service, sizeof(service), "%u", (unsigned)port);
+        r = getaddrinfo(host, service, &hints, &res);
+        if (r != 0)
+                return sbx_error_set(err, EINVAL, "cannot resolve --host %s: %s", host,
+                                     gai_strerror(r));
+        memcpy(ss, res->ai_addr, res->ai_addrlen);
+        freeaddrinfo(res);
+        return 0;
+}
+
+int sbx_http_start(struct sbx_server *srv, struct sbx_http_daemon **out, struct sbx_error **err)
+{
+        const struct sbx_serve_config *cfg = srv->cfg;
+        struct sockaddr_storage ss = {0};
+        struct sbx_http_daemon *d;
+        unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                         MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+        int r = resolve(cfg->host, cfg->port, &ss, err);
+
+        if (r < 0)
+                return r;
+        if (!(d = calloc(1, sizeof(*d))))
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        d->srv = srv;
+        d->body_budget = cfg->max_body_bytes * BODY_BUDGET_FACTOR;
+        if (ss.ss_family == AF_INET6)
+                flags |= MHD_USE_IPv6;
+        d->mhd = MHD_start_daemon(flags, cfg->port, NULL, NULL, on_request, d, MHD_OPTION_SOCK_ADDR,
+                                  &ss, MHD_OPTION_CONNECTION_LIMIT,
+                                  (unsigned)(cfg->max_concurrency + cfg->queue + SPARE_CONNECTIONS),
+                                  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_IDLE_S,
+                                  MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK_BYTES,
+                                  MHD_OPTION_URI_LOG_CALLBACK, on_uri, d,
+                                  MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
+                                  MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
+        if (!d->mhd) {
+                r = errno ? errno : EADDRINUSE;
+                free(d);
+                return sbx_error_set(err, r, "cannot listen on %s port %u: %s", cfg->host,
+                                     (unsigned)cfg->port, strerror(r));
+        }
+        *out = d;
+        return 0;
+}
+
+uint16_t sbx_http_port(struct sbx_http_daemon *d)
+{
+        const union MHD_DaemonInfo *info = MHD_get_daemon_info(d->mhd, MHD_DAEMON_INFO_BIND_PORT);
+
+        return info ? info->port : 0;
+}
+
+void sbx_http_quiesce(struct sbx_http_daemon *d)
+{
+        MHD_socket fd = MHD_quiesce_daemon(d->mhd);
+
+        if (fd != MHD_INVALID_SOCKET)
+                close(fd);
+}
+
+void sbx_http_stop(struct sbx_http_daemon *d)
+{
+        if (!d)
+                return;
+        MHD_stop_daemon(d->mhd);
+        free(d);
+}

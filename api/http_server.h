@@ -1,0 +1,92 @@
+/* The HTTP layer of sandboxrt serve: requests as the routes see them, responses, the route
+ * table, and the libmicrohttpd daemon. Only http_server.c includes <microhttpd.h>. */
+#ifndef SBX_HTTP_SERVER_H
+#define SBX_HTTP_SERVER_H
+
+#include <cjson/cJSON.h>
+
+#include "api/http_parse.h"
+#include "api/serve.h"
+
+struct sbx_http_request {
+        struct sbx_server *srv;
+        const char *method;
+        struct sbx_http_target target;
+        const char *id; /* the {id} segment of the matched route, or NULL */
+        const char *api_key_header;
+        char *body;
+        size_t body_size, body_cap;
+        int client_fd;
+        uint64_t start_usec;
+        /* Plumbing state, not for routes. */
+        char *raw_target;
+        int target_error;
+        bool started, rejected;
+        unsigned status;
+};
+
+struct sbx_http_response {
+        unsigned status;
+        char *body; /* malloc'd */
+        size_t size;
+        const char *content_type;
+};
+
+typedef void (*sbx_route_fn)(struct sbx_http_request *req, struct sbx_http_response *resp);
+
+struct sbx_route {
+        const char *method;
+        const char *pattern; /* "/sandbox/{id}/tools": {id} matches one segment */
+        sbx_route_fn fn;
+};
+
+/* The route for method and target: sets *id for {id} patterns. NULL when nothing matches;
+ * *path_known then says whether another method would have (405 rather than 404). */
+const struct sbx_route *sbx_http_route_find(const char *method, const struct sbx_http_target *t,
+                                            const char **id, bool *path_known);
+
+/* Responses: each replaces what resp held. json is consumed. */
+void sbx_http_reply_json(struct sbx_http_response *resp, unsigned status, cJSON *json);
+void sbx_http_reply_detail(struct sbx_http_response *resp, unsigned status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void sbx_http_reply_raw(struct sbx_http_response *resp, unsigned status, const char *content_type,
+                        char *body, size_t size);
+/* A scheduler or wait failure as a response: 503 (queue full, no slot in time, shutting down),
+ * timeout_status when the wait itself ran out (408 for the pool), 499 for a vanished client. */
+void sbx_http_reply_wait_error(struct sbx_http_response *resp, int r, unsigned timeout_status,
+                               uint64_t waited_ms);
+/* The wait bounds of a request: wait_ms from now, and its connection. */
+struct sbx_wait sbx_http_wait(const struct sbx_http_request *req, uint64_t wait_ms);
+
+/* The daemon: bound, listening, running its threads. Returns 0 or -errno with *err. */
+struct sbx_http_daemon;
+int sbx_http_start(struct sbx_server *srv, struct sbx_http_daemon **out, struct sbx_error **err);
+uint16_t sbx_http_port(struct sbx_http_daemon *d);
+/* Stop accepting connections; requests in progress go on. */
+void sbx_http_quiesce(struct sbx_http_daemon *d);
+/* Close every connection after its request ends and join the threads. */
+void sbx_http_stop(struct sbx_http_daemon *d);
+
+/* ---- routes ------------------------------------------------------------------------------- */
+
+/* ms-enclave's (http_enclave.c) */
+void sbx_route_health(struct sbx_http_request *req, struct sbx_http_response *resp);
+void sbx_route_stats(struct sbx_http_request *req, struct sbx_http_response *resp);
+void sbx_route_create(struct sbx_http_request *req, struct sbx_http_response *resp);
+void sbx_route_list(struct sbx_http_request *req, struct sbx_http_response *resp);
+void sbx_route_get(struct sbx_http_request *req, struct sbx_http_response *resp);
+void sbx_route_stop(struct sbx_http_request *req, struct sbx_http_response *resp);
+void sbx_route_delete(struct sbx_http_request *req, struct sbx_http_response *resp);
+void sbx_route_tools(struct sbx_http_request *req, struct sbx_http_response *resp);
+void sbx_route_tool_execute(struct sbx_http_request *req, struct sbx_http_response *resp);
+void sbx_route_archive(struct sbx_http_request *req, struct sbx_http_response *resp);
+void sbx_route_pool_init(struct sbx_http_request *req, struct sbx_http_response *resp);
+void sbx_route_pool_execute(struct sbx_http_request *req, struct sbx_http_response *resp);
+/* sandboxrt's own (http_v1.c, http_metrics.c) */
+void sbx_route_v1_run(struct sbx_http_request *req, struct sbx_http_response *resp);
+void sbx_route_v1_runs(struct sbx_http_request *req, struct sbx_http_response *resp);
+void sbx_route_v1_policies(struct sbx_http_request *req, struct sbx_http_response *resp);
+void sbx_route_openapi(struct sbx_http_request *req, struct sbx_http_response *resp);
+void sbx_route_metrics(struct sbx_http_request *req, struct sbx_http_response *resp);
+
+#endif

@@ -1,0 +1,307 @@
+/* sandboxrt's own routes: POST /v1/run, POST /v1/runs, GET /v1/policies, GET /openapi.json. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/http_server.h"
+#include "api/serve_request.h"
+#include "util.h"
+
+#define V1_DEFAULT_WAIT_MS  (300u * 1000)
+#define V1_BATCH_WAIT_MS    (3600u * 1000)
+#define V1_WORKER_STACK     (256u << 10)
+#define V1_POLICY_NAMES_MAX 64
+
+/* The OpenAPI document, embedded at build time (tests/serve.cmake makes this object depend on
+ * the file). */
+__asm__(".section .rodata\n"
+        ".globl sbx_openapi_start\n"
+        ".hidden sbx_openapi_start\n"
+        ".globl sbx_openapi_end\n"
+        ".hidden sbx_openapi_end\n"
+        "sbx_openapi_start:\n"
+        ".incbin \"" SBX_SOURCE_DIR "/api/openapi.json\"\n"
+        "sbx_openapi_end:\n"
+        ".byte 0\n"
+        ".previous\n");
+extern const char sbx_openapi_start[] __attribute__((visibility("hidden")));
+extern const char sbx_openapi_end[] __attribute__((visibility("hidden")));
+
+void sbx_route_openapi(struct sbx_http_request *req, struct sbx_http_response *resp)
+{
+        size_t n = (size_t)(sbx_openapi_end - sbx_openapi_start);
+        char *body = malloc(n + 1);
+
+        if (body)
+                memcpy(body, sbx_openapi_start, n);
+        sbx_http_reply_raw(resp, 200, "application/json", body, n);
+}
+
+/* ---- running jobs ------------------------------------------------------------------------- */
+
+/* The runtime for sandboxrt's own jobs: the native jail unless only Docker is there. */
+static struct sbx_runtime *default_runtime(struct sbx_server *srv)
+{
+        return srv->rt_native ? srv->rt_native : srv->rt_docker;
+}
+
+/* Run one request's job under the scheduler. 0 with *out, -EINVAL with *err for a job the
+ * runtime refuses, or a scheduler error. */
+static int run_one(struct sbx_server *srv, const struct sbx_run_request *rq,
+                   const struct sbx_wait *w, struct sbx_result **out, struct sbx_error **err)
+{
+        struct sbx_file files[SBX_REQ_FILES_MAX];
+        struct sbx_job job = {
+            .argv = (const char *const *)rq->argv,
+            .language = rq->language,
+            .source = rq->source,
+            .source_size = rq->source_size,
+            .files = files,
+            .n_files = rq->n_files,
+            .stdin_data = rq->stdin_data,
+            .stdin_size = rq->stdin_size,
+            .policy = rq->policy,
+            .limits = (const char *const *)rq->limits,
+            .env = (const char *const *)rq->env,
+        };
+        struct sbx_runtime *rt = default_runtime(srv);
+        int r;
+
+        for (size_t i = 0; i < rq->n_files; i++)
+                files[i] = (struct sbx_file){rq->files[i].path, rq->files[i].data,
+                                             rq->files[i].size, rq->files[i].mode};
+        if (!rt)
+                return sbx_error_set(err, EIO, "no backend is available");
+        r = sbx_sched_acquire(&srv->sched, w);
+        if (r < 0) {
+                sbx_metrics_rejected(&srv->metrics, r);
+                return r;
+        }
+        uint64_t t0 = sbx_now_usec();
+        r = sbx_run(rt, &job, out, err);
+        sbx_sched_release(&srv->sched);
+        if (r == 0)
+                sbx_metrics_job(&srv->metrics, (*out)->verdict, sbx_now_usec() - t0);
+        return r < 0 && r != -ENOMEM ? -EINVAL : r;
+}
+
+void sbx_route_v1_run(struct sbx_http_request *req, struct sbx_http_response *resp)
+{
+        struct sbx_run_request rq;
+        struct sbx_result *res = NULL;
+        struct sbx_error *err = NULL;
+        _cleanup_free_ char *detail = NULL;
+        int r = sbx_req_parse_run(req->body, req->body_size, &rq, &detail);
+
+        if (r < 0) {
+                sbx_http_reply_detail(resp, r == -ENOMEM ? 500 : 422, "%s",
+                                      detail ? detail : strerror(-r));
+                return;
+        }
+        uint64_t wait_ms = rq.wait_ms ? rq.wait_ms : V1_DEFAULT_WAIT_MS;
+        struct sbx_wait w = sbx_http_wait(req, wait_ms);
+        r = run_one(req->srv, &rq, &w, &res, &err);
+        if (r == 0) {
+                char *json = sbx_result_to_json(res);
+                sbx_http_reply_raw(resp, 200, "application/json", json, json ? strlen(json) : 0);
+        } else if (r == -EINVAL) {
+                sbx_http_reply_detail(resp, 400, "%s",
+                                      err && err->message ? err->message : "invalid job");
+        } else if (r == -ENOMEM || r == -EIO) {
+                sbx_http_reply_detail(resp, 500, "%s",
+                                      err && err->message ? err->message : strerror(-r));
+        } else {
+                sbx_http_reply_wait_error(resp, r, 503, wait_ms);
+        }
+        sbx_result_free(res);
+        sbx_error_free(err);
+        sbx_run_request_clear(&rq);
+}
+
+/* ---- batches ------------------------------------------------------------------------------ */
+
+struct batch {
+        struct sbx_server *srv;
+        const struct sbx_run_batch *jobs;
+        struct sbx_wait wait;
+        char **results; /* JSON texts, in job order */
+        atomic_size_t next;
+};
+
+static char *error_json(const char *msg)
+{
+        cJSON *o = cJSON_CreateObject();
+        char *s;
+
+        cJSON_AddStringToObject(o, "error", msg);
+        s = cJSON_PrintUnformatted(o);
+        cJSON_Delete(o);
+        return s;
+}
+
+static void *batch_worker(void *arg)
+{
+        struct batch *b = arg;
+
+        for (size_t i; (i = atomic_fetch_add(&b->next, 1)) < b->jobs->n_jobs;) {
+                struct sbx_result *res = NULL;
+                struct sbx_error *err = NULL;
+                int r = run_one(b->srv, &b->jobs->jobs[i], &b->wait, &res, &err);
+                if (r == 0)
+                        b->results[i] = sbx_result_to_json(res);
+                else
+                        b->results[i] = error_json(err && err->message ? err->message
+                                                   : r == -ECONNRESET  ? "client went away"
+                                                   : r == -ESHUTDOWN   ? "server is shutting down"
+                                                   : r == -EAGAIN      ? "job queue is full"
+                                                                       : strerror(-r));
+                sbx_result_free(res);
+                sbx_error_free(err);
+        }
+        return NULL;
+}
+
+/* {"results":[...]} from the texts; NULL entries (out of memory) become null. */
+static char *join_results(char **results, size_t n, size_t *size)
+{
+        size_t len = sizeof("{\"results\":[]}");
+        char *out, *o;
+
+        for (size_t i = 0; i < n; i++)
+                len += (results[i] ? strlen(results[i]) : 4) + 1;
+        out = o = malloc(len);
+        if (!out)
+                return NULL;
+        o += snprintf(o, len, "{\"results\":[");
+        for (size_t i = 0; i < n; i++) {
+                const char *s = results[i] ? results[i] : "null";
+                size_t k = strlen(s);
+                if (i)
+                        *o++ = ',';
+                memcpy(o, s, k);
+                o += k;
+        }
+        memcpy(o, "]}", 3);
+        *size = (size_t)(o + 2 - out);
+        return out;
+}
+
+/* Up to max_concurrency workers take jobs in order; each job still waits for its own slot. */
+static void run_batch(struct batch *b)
+{
+        size_t k = b->jobs->n_jobs < b->srv->cfg->max_concurrency ? b->jobs->n_jobs
+                                                                  : b->srv->cfg->max_concurrency;
+        pthread_t threads[64];
+        pthread_attr_t attr;
+        size_t started = 0;
+
+        k = k < ELEMENTSOF(threads) ? k : ELEMENTSOF(threads);
+        pthread_attr_init(&attr);
+        pthread_attr_setstacksize(&attr, V1_WORKER_STACK);
+        for (size_t i = 1; i < k; i++)
+                if (pthread_create(&threads[started], &attr, batch_worker, b) == 0)
+                        started++;
+        pthread_attr_destroy(&attr);
+        batch_worker(b);
+        for (size_t i = 0; i < started; i++)
+                pthread_join(threads[i], NULL);
+}
+
+void sbx_route_v1_runs(struct sbx_http_request *req, struct sbx_http_response *resp)
+{
+        struct sbx_run_batch jobs;
+        _cleanup_free_ char *detail = NULL;
+        int r = sbx_req_parse_batch(req->body, req->body_size, &jobs, &detail);
+
+        if (r < 0) {
+                sbx_http_reply_detail(resp, r == -ENOMEM ? 500 : 422, "%s",
+                                      detail ? detail : strerror(-r));
+                return;
+        }
+        struct batch b = {
+            .srv = req->srv, .jobs = &jobs, .wait = sbx_http_wait(req, V1_BATCH_WAIT_MS)};
+        b.results = calloc(jobs.n_jobs, sizeof(*b.results));
+        if (b.results) {
+                size_t size = 0;
+                run_batch(&b);
+                char *body = join_results(b.results, jobs.n_jobs, &size);
+                sbx_http_reply_raw(resp, 200, "application/json", body, size);
+                for (size_t i = 0; i < jobs.n_jobs; i++)
+                        free(b.results[i]);
+                free(b.results);
+        } else {
+                sbx_http_reply_detail(resp, 500, "out of memory");
+        }
+        sbx_run_batch_clear(&jobs);
+}
+
+/* ---- policies ----------------------------------------------------------------------------- */
+
+static cJSON *policy_json(const struct sbx_policy *p)
+{
+        cJSON *o = cJSON_CreateObject(), *l = cJSON_CreateObject();
+        const struct sbx_limits *x = &p->limits;
+
+        cJSON_AddStringToObject(o, "name", p->name);
+        cJSON_AddStringToObject(o, "description", p->description ? p->description : "");
+        cJSON_AddStringToObject(o, "network", sbx_network_to_string(p->network));
+        cJSON_AddNumberToObject(l, "wall_ms", (double)x->wall_ms);
+        cJSON_AddNumberToObject(l, "cpu_ms", (double)x->cpu_ms);
+        cJSON_AddNumberToObject(l, "cpu_millicores", x->cpu_millicores);
+        cJSON_AddNumberToObject(l, "memory_bytes", (double)x->memory_bytes);
+        cJSON_AddNumberToObject(l, "pids", x->pids);
+        cJSON_AddNumberToObject(l, "output_bytes", (double)x->output_bytes);
+        cJSON_AddNumberToObject(l, "file_size_bytes", (double)x->file_size_bytes);
+        cJSON_AddNumberToObject(l, "open_files", x->open_files);
+        cJSON_AddNumberToObject(l, "tmpfs_bytes", (double)x->tmpfs_bytes);
+        cJSON_AddItemToObject(o, "limits", l);
+        return o;
+}
+
+static void add_name(char **names, size_t *n, const char *name, size_t len)
+{
+        for (size_t i = 0; i < *n; i++)
+                if (strlen(names[i]) == len && !strncmp(names[i], name, len))
+                        return;
+        if (*n < V1_POLICY_NAMES_MAX && (names[*n] = strndup(name, len)))
+                (*n)++;
+}
+
+/* The runtime API looks policies up by name only, so the names come from the built-in set and
+ * the policy directory's *.yaml files. */
+static size_t policy_names(const struct sbx_serve_config *cfg, char **names)
+{
+        static const char *const builtin[] = {"default", "strict", "loopback", "compile"};
+        const char *dir = cfg->policy_dir ? cfg->policy_dir : getenv("SANDBOXRT_POLICY_DIR");
+        DIR *d = dir ? opendir(dir) : NULL;
+        size_t n = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(builtin); i++)
+                add_name(names, &n, builtin[i], strlen(builtin[i]));
+        for (struct dirent *de; d && (de = readdir(d));) {
+                size_t len = strlen(de->d_name);
+                if (len > 5 && !strcmp(de->d_name + len - 5, ".yaml"))
+                        add_name(names, &n, de->d_name, len - 5);
+        }
+        if (d)
+                closedir(d);
+        return n;
+}
+
+void sbx_route_v1_policies(struct sbx_http_request *req, struct sbx_http_response *resp)
+{
+        struct sbx_runtime *rt = default_runtime(req->srv);
+        char *names[V1_POLICY_NAMES_MAX];
+        size_t n = policy_names(req->srv->cfg, names);
+        cJSON *list = cJSON_CreateArray();
+
+        for (size_t i = 0; i < n; i++) {
+                const struct sbx_policy *p;
+                if (rt && sbx_runtime_policy(rt, names[i], &p, NULL) == 0)
+                        cJSON_AddItemToArray(list, policy_json(p));
+                free(names[i]);
+        }
+        sbx_http_reply_json(resp, 200, list);
+}

@@ -1,0 +1,667 @@
+/* The sandboxes of sandboxrt serve and its pool. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "api/http_parse.h"
+#include "api/serve_registry.h"
+#include "api/serve_tools.h"
+#include "util.h"
+
+static const char *const status_names[_SBX_SB_MAX] = {
+    [SBX_SB_INITIALIZING] = "initializing",
+    [SBX_SB_RUNNING] = "running",
+    [SBX_SB_IDLE] = "idle",
+    [SBX_SB_BUSY] = "busy",
+    [SBX_SB_STOPPING] = "stopping",
+    [SBX_SB_STOPPED] = "stopped",
+    [SBX_SB_ERROR] = "error",
+};
+
+const char *sbx_sb_status_to_string(enum sbx_sb_status s)
+{
+        return (unsigned)s < _SBX_SB_MAX ? status_names[s] : NULL;
+}
+
+int sbx_sb_status_from_string(const char *s)
+{
+        for (int i = 0; s && i < _SBX_SB_MAX; i++)
+                if (!strcmp(s, status_names[i]))
+                        return i;
+        return -EINVAL;
+}
+
+bool sbx_sandbox_type_known(const char *type)
+{
+        static const char *const types[] = {"docker", "docker_notebook", "volcengine"};
+
+        for (size_t i = 0; type && i < ELEMENTSOF(types); i++)
+                if (!strcmp(type, types[i]))
+                        return true;
+        return false;
+}
+
+struct pool_waiter {
+        pthread_cond_t cond;
+        struct sbx_served *granted;
+        struct pool_waiter *next;
+};
+
+struct sbx_registry {
+        struct sbx_server *srv;
+        pthread_mutex_t lock;
+        pthread_cond_t changed; /* an entry stopped being busy */
+        struct sbx_served **items;
+        size_t n, cap;
+        struct sbx_served *idle_head, *idle_tail;
+        struct pool_waiter *wait_head, *wait_tail;
+        size_t pool_size;
+        bool pool_initialized;
+};
+
+static uint64_t realtime_usec(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+int sbx_registry_new(struct sbx_server *srv, struct sbx_registry **out)
+{
+        struct sbx_registry *reg = calloc(1, sizeof(*reg));
+
+        if (!reg)
+                return -ENOMEM;
+        reg->srv = srv;
+        reg->cap = srv->cfg->max_sandboxes ? srv->cfg->max_sandboxes : 1;
+        reg->items = calloc(reg->cap, sizeof(*reg->items));
+        if (!reg->items) {
+                free(reg);
+                return -ENOMEM;
+        }
+        pthread_mutex_init(&reg->lock, NULL);
+        sbx_cond_init_monotonic(&reg->changed);
+        *out = reg;
+        return 0;
+}
+
+static void entry_free(struct sbx_served *e)
+{
+        if (!e)
+                return;
+        sbx_sandbox_destroy(e->sb);
+        sbx_sandbox_config_clear(&e->cfg);
+        for (size_t i = 0; e->limits && e->limits[i]; i++)
+                free(e->limits[i]);
+        free(e->limits);
+        free(e->network_note);
+        free(e->type);
+        free(e);
+}
+
+struct sbx_registry *sbx_registry_free(struct sbx_registry *reg)
+{
+        if (!reg)
+                return NULL;
+        for (size_t i = 0; i < reg->n; i++)
+                entry_free(reg->items[i]);
+        free(reg->items);
+        pthread_mutex_destroy(&reg->lock);
+        pthread_cond_destroy(&reg->changed);
+        free(reg);
+        return NULL;
+}
+
+/* ---- creating ----------------------------------------------------------------------------- */
+
+/* ms-enclave's id alphabet (no 0, 1, l: easy to read aloud). */
+static void make_id(char id[SBX_SANDBOX_ID_LEN + 1])
+{
+        static const char alphabet[] = "23456789abcdefghijkmnopqrstuvwxyz";
+        uint8_t rnd[SBX_SANDBOX_ID_LEN];
+
+        if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+                for (size_t i = 0; i < sizeof(rnd); i++)
+                        rnd[i] = (uint8_t)(sbx_now_usec() >> (i % 8));
+        for (size_t i = 0; i < SBX_SANDBOX_ID_LEN; i++)
+                id[i] = alphabet[rnd[i] % (sizeof(alphabet) - 1)];
+        id[SBX_SANDBOX_ID_LEN] = '\0';
+}
+
+static ssize_t find_locked(struct sbx_registry *reg, const char *id)
+{
+        for (size_t i = 0; i < reg->n; i++)
+                if (!strcmp(reg->items[i]->id, id))
+                        return (ssize_t)i;
+        return -1;
+}
+
+static int push_limit(char **limits, size_t *n, char *s)
+{
+        if (!s)
+                return -ENOMEM;
+        limits[(*n)++] = s;
+        return 0;
+}
+
+/* The parts of a config that are policy overrides. */
+static int config_limits(struct sbx_served *e, bool allow_network)
+{
+        size_t n = 0;
+        int r = 0;
+
+        e->limits = calloc(4, sizeof(*e->limits));
+        if (!e->limits)
+                return -ENOMEM;
+        if (e->cfg.memory_bytes)
+                r = push_limit(
+                    e->limits, &n,
+                    sbx_strdup_printf("memory=%llu", (unsigned long long)e->cfg.memory_bytes));
+        if (r == 0 && e->cfg.cpu_millicores)
+                r = push_limit(e->limits, &n,
+                               sbx_strdup_printf("cpus=%u.%03u", e->cfg.cpu_millicores / 1000,
+                                                 e->cfg.cpu_millicores % 1000));
+        if (r == 0 && e->cfg.network_enabled && allow_network)
+                r = push_limit(e->limits, &n, strdup("network=host"));
+        if (r == 0 && e->cfg.network_enabled && !allow_network &&
+            !(e->network_note = strdup("network_enabled was requested, but this server runs "
+                                       "sandboxes without network (start it with "
+                                       "--allow-network to permit it)")))
+                r = -ENOMEM;
+        return r;
+}
+
+static int create_sandbox(struct sbx_served *e, struct sbx_error **err)
+{
+        struct sbx_sandbox_options opts = {
+            .limits = (const char *const *)e->limits,
+            .image = e->cfg.image,
+        };
+
+        return sbx_sandbox_create(e->rt, &opts, &e->sb, err);
+}
+
+static int insert(struct sbx_registry *reg, struct sbx_served *e, struct sbx_error **err)
+{
+        int r = 0;
+
+        pthread_mutex_lock(&reg->lock);
+        if (reg->n == reg->cap) {
+                r = sbx_error_set(err, ENOSPC, "the server holds its maximum of %zu sandboxes",
+                                  reg->cap);
+        } else {
+                do
+                        make_id(e->id);
+                while (find_locked(reg, e->id) >= 0);
+                e->refs = 2; /* the table's and the caller's */
+                reg->items[reg->n++] = e;
+        }
+        pthread_mutex_unlock(&reg->lock);
+        return r;
+}
+
+int sbx_registry_create(struct sbx_registry *reg, const char *type, struct sbx_sandbox_config *cfg,
+                        bool pool, struct sbx_served **out, struct sbx_error **err)
+{
+        struct sbx_served *e = calloc(1, sizeof(*e));
+        int r;
+
+        if (!e || !(e->type = strdup(type))) {
+                free(e);
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        }
+        e->cfg = *cfg;
+        memset(cfg, 0, sizeof(*cfg));
+        r = sbx_server_runtime_for(reg->srv, e->cfg.image, &e->rt, err);
+        if (r == 0 && (r = config_limits(e, reg->srv->cfg->allow_network)) < 0)
+                sbx_error_set(err, -r, "out of memory");
+        if (r == 0)
+                e->backend = sbx_runtime_backend(e->rt);
+        if (r == 0 && !pool)
+                r = create_sandbox(e, err);
+        if (r == 0) {
+                /* A pool member joins the pool (in_pool) when sbx_pool_initialize counts it. */
+                e->status = pool ? SBX_SB_INITIALIZING : SBX_SB_RUNNING;
+                e->created_usec = e->updated_usec = realtime_usec();
+                r = insert(reg, e, err);
+        }
+        if (r < 0) {
+                entry_free(e);
+                return r;
+        }
+        *out = e;
+        return 0;
+}
+
+/* ---- using -------------------------------------------------------------------------------- */
+
+struct sbx_served *sbx_registry_get(struct sbx_registry *reg, const char *id)
+{
+        struct sbx_served *e = NULL;
+
+        pthread_mutex_lock(&reg->lock);
+        ssize_t i = find_locked(reg, id);
+        if (i >= 0) {
+                e = reg->items[i];
+                e->refs++;
+        }
+        pthread_mutex_unlock(&reg->lock);
+        return e;
+}
+
+void sbx_registry_put(struct sbx_registry *reg, struct sbx_served *e)
+{
+        bool last;
+
+        if (!e)
+                return;
+        pthread_mutex_lock(&reg->lock);
+        last = --e->refs == 0;
+        pthread_mutex_unlock(&reg->lock);
+        /* Destroying may kill processes and remove a tree: never under the lock. */
+        if (last)
+                entry_free(e);
+}
+
+static bool runnable(const struct sbx_served *e)
+{
+        return e->status == SBX_SB_RUNNING || e->status == SBX_SB_IDLE || e->status == SBX_SB_BUSY;
+}
+
+int sbx_registry_begin(struct sbx_registry *reg, struct sbx_served *e, const struct sbx_wait *w,
+                       struct sbx_error **err)
+{
+        int r = 0;
+
+        pthread_mutex_lock(&reg->lock);
+        while (e->busy && !e->removed && runnable(e) && r == 0)
+                r = sbx_wait_slice(&reg->changed, &reg->lock, w);
+        if (r == 0 && e->removed)
+                r = -ENOENT;
+        else if (r == 0 && !runnable(e))
+                r = -EPIPE;
+        if (r == 0)
+                e->busy = true;
+        pthread_mutex_unlock(&reg->lock);
+        if (r == 0 && !e->sb && (r = create_sandbox(e, err)) < 0)
+                sbx_registry_end(reg, e);
+        return r;
+}
+
+void sbx_registry_end(struct sbx_registry *reg, struct sbx_served *e)
+{
+        pthread_mutex_lock(&reg->lock);
+        e->busy = false;
+        e->updated_usec = realtime_usec();
+        pthread_cond_broadcast(&reg->changed);
+        pthread_mutex_unlock(&reg->lock);
+}
+
+enum sbx_sb_status sbx_registry_status(struct sbx_registry *reg, struct sbx_served *e)
+{
+        pthread_mutex_lock(&reg->lock);
+        enum sbx_sb_status s = e->status;
+        pthread_mutex_unlock(&reg->lock);
+        return s;
+}
+
+int sbx_registry_stop(struct sbx_registry *reg, const char *id)
+{
+        int r = -ENOENT;
+
+        pthread_mutex_lock(&reg->lock);
+        ssize_t i = find_locked(reg, id);
+        if (i >= 0) {
+                /* A running call finishes; later ones are refused as "not running". */
+                reg->items[i]->status = SBX_SB_STOPPED;
+                reg->items[i]->updated_usec = realtime_usec();
+                pthread_cond_broadcast(&reg->changed);
+                r = 0;
+        }
+        pthread_mutex_unlock(&reg->lock);
+        return r;
+}
+
+static void idle_unlink_locked(struct sbx_registry *reg, struct sbx_served *e)
+{
+        struct sbx_served **p = &reg->idle_head, *prev = NULL;
+
+        while (*p && *p != e) {
+                prev = *p;
+                p = &(*p)->next_idle;
+        }
+        if (!*p)
+                return;
+        *p = e->next_idle;
+        e->next_idle = NULL;
+        if (reg->idle_tail == e)
+                reg->idle_tail = prev;
+        e->refs--; /* the idle list's reference */
+}
+
+/* Take e out of the table (lock held); returns true when the caller must free it. */
+static bool remove_locked(struct sbx_registry *reg, size_t i)
+{
+        struct sbx_served *e = reg->items[i];
+
+        reg->items[i] = reg->items[--reg->n];
+        e->removed = true;
+        e->status = SBX_SB_STOPPING;
+        if (e->in_pool) {
+                idle_unlink_locked(reg, e);
+                reg->pool_size--;
+        }
+        pthread_cond_broadcast(&reg->changed);
+        return --e->refs == 0;
+}
+
+int sbx_registry_delete(struct sbx_registry *reg, const char *id)
+{
+        struct sbx_served *dead = NULL;
+        int r = -ENOENT;
+
+        pthread_mutex_lock(&reg->lock);
+        ssize_t i = find_locked(reg, id);
+        if (i >= 0) {
+                struct sbx_served *e = reg->items[i];
+                if (remove_locked(reg, (size_t)i))
+                        dead = e;
+                r = 0;
+        }
+        pthread_mutex_unlock(&reg->lock);
+        entry_free(dead);
+        return r;
+}
+
+/* ---- reporting ---------------------------------------------------------------------------- */
+
+static cJSON *info_locked(struct sbx_registry *reg, struct sbx_served *e)
+{
+        cJSON *o = cJSON_CreateObject(), *meta = cJSON_CreateObject();
+        cJSON *tools = cJSON_CreateObject();
+        cJSON *config = cJSON_Parse(e->cfg.echo ? e->cfg.echo : "{}");
+        char created[32], updated[32];
+
+        sbx_http_format_time(e->created_usec, created, sizeof(created));
+        sbx_http_format_time(e->updated_usec, updated, sizeof(updated));
+        cJSON_AddStringToObject(o, "id", e->id);
+        cJSON_AddStringToObject(o, "status", sbx_sb_status_to_string(e->status));
+        cJSON_AddStringToObject(o, "type", e->type);
+        cJSON_AddItemToObject(o, "config", config ? config : cJSON_CreateObject());
+        cJSON_AddStringToObject(o, "created_at", created);
+        cJSON_AddStringToObject(o, "updated_at", updated);
+        cJSON_AddStringToObject(meta, "backend", e->backend ? e->backend : "none");
+        cJSON_AddBoolToObject(meta, "pool", e->in_pool);
+        cJSON_AddStringToObject(meta, "network",
+                                e->cfg.network_enabled && !e->network_note ? "host" : "none");
+        if (e->network_note)
+                cJSON_AddStringToObject(meta, "network_note", e->network_note);
+        cJSON_AddItemToObject(o, "metadata", meta);
+        for (int t = 0; t < _SBX_TOOL_MAX; t++)
+                if (e->cfg.tools & (1u << t))
+                        cJSON_AddItemToObject(tools, sbx_tool_to_string(t),
+                                              sbx_tool_schema((enum sbx_tool_id)t));
+        cJSON_AddItemToObject(o, "available_tools", tools);
+        return o;
+}
+
+cJSON *sbx_registry_info(struct sbx_registry *reg, struct sbx_served *e)
+{
+        pthread_mutex_lock(&reg->lock);
+        cJSON *o = info_locked(reg, e);
+        pthread_mutex_unlock(&reg->lock);
+        return o;
+}
+
+cJSON *sbx_registry_list(struct sbx_registry *reg, int status_filter)
+{
+        cJSON *list = cJSON_CreateArray();
+
+        pthread_mutex_lock(&reg->lock);
+        for (size_t i = 0; list && i < reg->n; i++)
+                if (status_filter < 0 || (int)reg->items[i]->status == status_filter)
+                        cJSON_AddItemToArray(list, info_locked(reg, reg->items[i]));
+        pthread_mutex_unlock(&reg->lock);
+        return list;
+}
+
+void sbx_registry_counts(struct sbx_registry *reg, size_t counts[_SBX_SB_MAX], size_t *total)
+{
+        memset(counts, 0, sizeof(size_t) * _SBX_SB_MAX);
+        pthread_mutex_lock(&reg->lock);
+        for (size_t i = 0; i < reg->n; i++)
+                counts[reg->items[i]->status]++;
+        *total = reg->n;
+        pthread_mutex_unlock(&reg->lock);
+}
+
+cJSON *sbx_registry_types(struct sbx_registry *reg)
+{
+        cJSON *o = cJSON_CreateObject();
+
+        pthread_mutex_lock(&reg->lock);
+        for (size_t i = 0; o && i < reg->n; i++) {
+                cJSON *n = cJSON_GetObjectItemCaseSensitive(o, reg->items[i]->type);
+                if (n)
+                        cJSON_SetNumberValue(n, n->valuedouble + 1);
+                else
+                        cJSON_AddNumberToObject(o, reg->items[i]->type, 1);
+        }
+        pthread_mutex_unlock(&reg->lock);
+        return o;
+}
+
+size_t sbx_registry_cleanup(struct sbx_registry *reg, uint64_t now)
+{
+        const uint64_t hour = 3600ull * 1000000;
+        struct sbx_served *dead[64];
+        size_t n_dead = 0, removed = 0;
+
+        pthread_mutex_lock(&reg->lock);
+        for (size_t i = 0; i < reg->n;) {
+                struct sbx_served *e = reg->items[i];
+                bool ended = e->status == SBX_SB_STOPPED || e->status == SBX_SB_ERROR;
+                bool expired =
+                    (ended && now > e->updated_usec + hour) || now > e->created_usec + 48 * hour;
+                if (!expired || n_dead == ELEMENTSOF(dead)) {
+                        i++;
+                        continue;
+                }
+                removed++;
+                if (remove_locked(reg, i)) /* the slot now holds another entry: same i */
+                        dead[n_dead++] = e;
+        }
+        pthread_mutex_unlock(&reg->lock);
+        for (size_t i = 0; i < n_dead; i++)
+                entry_free(dead[i]);
+        return removed;
+}
+
+/* ---- pool --------------------------------------------------------------------------------- */
+
+/* Give an idle member to the borrower that waited longest, or put it on the idle list. Either
+ * holder gets its own reference. Lock held. */
+static void offer_locked(struct sbx_registry *reg, struct sbx_served *e)
+{
+        struct pool_waiter *w = reg->wait_head;
+
+        e->refs++;
+        e->updated_usec = realtime_usec();
+        if (w) {
+                reg->wait_head = w->next;
+                if (!reg->wait_head)
+                        reg->wait_tail = NULL;
+                e->status = SBX_SB_BUSY;
+                w->granted = e;
+                pthread_cond_signal(&w->cond);
+                return;
+        }
+        e->status = SBX_SB_IDLE;
+        e->next_idle = NULL;
+        if (reg->idle_tail)
+                reg->idle_tail->next_idle = e;
+        else
+                reg->idle_head = e;
+        reg->idle_tail = e;
+}
+
+static void waiter_unlink_locked(struct sbx_registry *reg, struct pool_waiter *me)
+{
+        struct pool_waiter **p = &reg->wait_head, *prev = NULL;
+
+        while (*p && *p != me) {
+                prev = *p;
+                p = &(*p)->next;
+        }
+        if (!*p)
+                return;
+        *p = me->next;
+        if (reg->wait_tail == me)
+                reg->wait_tail = prev;
+}
+
+static int pool_wait_locked(struct sbx_registry *reg, const struct sbx_wait *w,
+                            struct sbx_served **out)
+{
+        struct pool_waiter me = {.granted = NULL};
+        int r = 0;
+
+        sbx_cond_init_monotonic(&me.cond);
+        if (reg->wait_tail)
+                reg->wait_tail->next = &me;
+        else
+                reg->wait_head = &me;
+        reg->wait_tail = &me;
+        while (!me.granted && reg->pool_size > 0 && r == 0)
+                r = sbx_wait_slice(&me.cond, &reg->lock, w);
+        if (!me.granted)
+                waiter_unlink_locked(reg, &me);
+        pthread_cond_destroy(&me.cond);
+        if (!me.granted)
+                return r < 0 ? r : -ENOENT;
+        *out = me.granted;
+        return 0;
+}
+
+int sbx_pool_acquire(struct sbx_registry *reg, const struct sbx_wait *w, struct sbx_served **out)
+{
+        int r = 0;
+
+        pthread_mutex_lock(&reg->lock);
+        if (reg->pool_size == 0) {
+                r = -ENOENT;
+        } else if (reg->idle_head && !reg->wait_head) {
+                struct sbx_served *e = reg->idle_head;
+                reg->idle_head = e->next_idle;
+                if (!reg->idle_head)
+                        reg->idle_tail = NULL;
+                e->next_idle = NULL;
+                e->status = SBX_SB_BUSY; /* the idle list's reference passes to the caller */
+                *out = e;
+        } else {
+                r = pool_wait_locked(reg, w, out);
+        }
+        pthread_mutex_unlock(&reg->lock);
+        return r;
+}
+
+void sbx_pool_release(struct sbx_registry *reg, struct sbx_served *e)
+{
+        pthread_mutex_lock(&reg->lock);
+        if (!e->removed && e->status == SBX_SB_BUSY)
+                offer_locked(reg, e);
+        pthread_mutex_unlock(&reg->lock);
+        sbx_registry_put(reg, e);
+}
+
+void sbx_pool_stats(struct sbx_registry *reg, size_t *size, bool *initialized)
+{
+        pthread_mutex_lock(&reg->lock);
+        *size = reg->pool_size;
+        *initialized = reg->pool_initialized;
+        pthread_mutex_unlock(&reg->lock);
+}
+
+static void pool_clear(struct sbx_registry *reg)
+{
+        struct sbx_served *dead[256];
+        size_t n_dead;
+
+        do {
+                n_dead = 0;
+                pthread_mutex_lock(&reg->lock);
+                for (size_t i = 0; i < reg->n && n_dead < ELEMENTSOF(dead);) {
+                        struct sbx_served *e = reg->items[i];
+                        if (!e->in_pool) {
+                                i++;
+                                continue;
+                        }
+                        if (remove_locked(reg, i))
+                                dead[n_dead++] = e;
+                }
+                pthread_mutex_unlock(&reg->lock);
+                for (size_t i = 0; i < n_dead; i++)
+                        entry_free(dead[i]);
+        } while (n_dead == ELEMENTSOF(dead));
+}
+
+static int pool_member(struct sbx_registry *reg, const char *type, const char *body, size_t size,
+                       bool first, cJSON *ids, struct sbx_error **err)
+{
+        struct sbx_sandbox_config cfg;
+        struct sbx_served *e = NULL;
+        _cleanup_free_ char *detail = NULL;
+        int r = sbx_req_parse_sandbox_config(body, size, &cfg, &detail);
+
+        if (r < 0)
+                return sbx_error_set(err, -r, "%s", detail ? detail : "invalid sandbox config");
+        r = sbx_registry_create(reg, type, &cfg, true, &e, err);
+        sbx_sandbox_config_clear(&cfg);
+        if (r < 0)
+                return r;
+        /* The first member proves the config works (limits, image) before the pool is used;
+         * the others get their sandbox on first direct use. */
+        if (first && (r = create_sandbox(e, err)) < 0) {
+                sbx_registry_delete(reg, e->id);
+                sbx_registry_put(reg, e);
+                return r;
+        }
+        cJSON_AddItemToArray(ids, cJSON_CreateString(e->id));
+        pthread_mutex_lock(&reg->lock);
+        if (!e->removed) {
+                e->in_pool = true;
+                reg->pool_size++;
+                offer_locked(reg, e);
+        }
+        pthread_mutex_unlock(&reg->lock);
+        sbx_registry_put(reg, e);
+        return 0;
+}
+
+int sbx_pool_initialize(struct sbx_registry *reg, unsigned n, const char *type,
+                        const char *config_body, size_t config_size, cJSON **ids,
+                        struct sbx_error **err)
+{
+        cJSON *list = cJSON_CreateArray();
+        int r = 0;
+
+        if (!list)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        pool_clear(reg);
+        for (unsigned i = 0; i < n && r == 0; i++)
+                r = pool_member(reg, type, config_body, config_size, i == 0, list, err);
+        if (r < 0) {
+                pool_clear(reg);
+                cJSON_Delete(list);
+                return r;
+        }
+        pthread_mutex_lock(&reg->lock);
+        reg->pool_initialized = true;
+        pthread_mutex_unlock(&reg->lock);
+        *ids = list;
+        return 0;
+}

@@ -1,0 +1,96 @@
+/* The sandboxes a server holds (ms-enclave's sandbox manager) and its pool. Entries are
+ * reference counted: a deleted sandbox leaves the table at once and is destroyed when the last
+ * request using it lets go. Thread-safe. */
+#ifndef SBX_SERVE_REGISTRY_H
+#define SBX_SERVE_REGISTRY_H
+
+#include <cjson/cJSON.h>
+
+#include "api/serve.h"
+#include "api/serve_request.h"
+
+enum sbx_sb_status {
+        SBX_SB_INITIALIZING,
+        SBX_SB_RUNNING,
+        SBX_SB_IDLE,
+        SBX_SB_BUSY,
+        SBX_SB_STOPPING,
+        SBX_SB_STOPPED,
+        SBX_SB_ERROR,
+        _SBX_SB_MAX,
+};
+
+const char *sbx_sb_status_to_string(enum sbx_sb_status s);
+int sbx_sb_status_from_string(const char *s);
+
+/* ms-enclave's SandboxType values: docker is served, the others are refused at create. */
+bool sbx_sandbox_type_known(const char *type);
+
+#define SBX_SANDBOX_ID_LEN 8
+
+struct sbx_served {
+        char id[SBX_SANDBOX_ID_LEN + 1];
+        char *type;
+        struct sbx_sandbox_config cfg;
+        struct sbx_runtime *rt;
+        const char *backend;
+        struct sbx_sandbox *sb; /* NULL for pool members until a direct call needs one */
+        char **limits;          /* the config as policy overrides, NULL-terminated */
+        char *network_note;     /* why the network is off although asked for, or NULL */
+        /* Below: guarded by the registry lock. */
+        enum sbx_sb_status status;
+        uint64_t created_usec, updated_usec; /* CLOCK_REALTIME */
+        bool in_pool, busy, removed;
+        unsigned refs;
+        struct sbx_served *next_idle;
+};
+
+int sbx_registry_new(struct sbx_server *srv, struct sbx_registry **out);
+/* Destroys every sandbox; no request may be running. */
+struct sbx_registry *sbx_registry_free(struct sbx_registry *reg);
+
+/* Create a sandbox from cfg (moved into the entry on success). pool: a pool member, whose
+ * runtime sandbox is created on first direct use. Returns a referenced entry. */
+int sbx_registry_create(struct sbx_registry *reg, const char *type, struct sbx_sandbox_config *cfg,
+                        bool pool, struct sbx_served **out, struct sbx_error **err);
+/* A referenced entry, or NULL when no sandbox has that id. */
+struct sbx_served *sbx_registry_get(struct sbx_registry *reg, const char *id);
+void sbx_registry_put(struct sbx_registry *reg, struct sbx_served *e);
+
+/* Hold the sandbox for one call (calls on one sandbox take turns); begin creates the runtime
+ * sandbox of a pool member when needed. 0, or -ENOENT (deleted meanwhile), -EPIPE (not
+ * running: stopped or in error), a wait error, or a creation failure in *err. */
+int sbx_registry_begin(struct sbx_registry *reg, struct sbx_served *e, const struct sbx_wait *w,
+                       struct sbx_error **err);
+void sbx_registry_end(struct sbx_registry *reg, struct sbx_served *e);
+
+enum sbx_sb_status sbx_registry_status(struct sbx_registry *reg, struct sbx_served *e);
+
+/* 0 or -ENOENT. */
+int sbx_registry_stop(struct sbx_registry *reg, const char *id);
+int sbx_registry_delete(struct sbx_registry *reg, const char *id);
+
+/* SandboxInfo and lists of them; status_filter < 0 lists all. */
+cJSON *sbx_registry_info(struct sbx_registry *reg, struct sbx_served *e);
+cJSON *sbx_registry_list(struct sbx_registry *reg, int status_filter);
+void sbx_registry_counts(struct sbx_registry *reg, size_t counts[_SBX_SB_MAX], size_t *total);
+/* {"docker": n, ...} */
+cJSON *sbx_registry_types(struct sbx_registry *reg);
+
+/* Periodic cleanup: stopped/error sandboxes untouched for an hour, any older than 48 hours. */
+size_t sbx_registry_cleanup(struct sbx_registry *reg, uint64_t now_realtime_usec);
+
+/* ---- pool --------------------------------------------------------------------------------- */
+
+/* Replace the pool with n fresh members configured by cfg (copied for each). On success *ids
+ * is a JSON list of their ids. */
+int sbx_pool_initialize(struct sbx_registry *reg, unsigned n, const char *type,
+                        const char *config_body, size_t config_size, cJSON **ids,
+                        struct sbx_error **err);
+/* Borrow the idle member that has waited longest (FIFO among borrowers). 0, -ENOENT (no
+ * pool), -ETIMEDOUT, -ECONNRESET, -ESHUTDOWN. The entry comes referenced and busy. */
+int sbx_pool_acquire(struct sbx_registry *reg, const struct sbx_wait *w, struct sbx_served **out);
+void sbx_pool_release(struct sbx_registry *reg, struct sbx_served *e);
+void sbx_pool_stats(struct sbx_registry *reg, size_t *size, bool *initialized);
+
+#endif

@@ -1,0 +1,17 @@
+# sandboxrt serve (api/serve*.c, api/http_*.c) and the remote backend (api/remote.c).
+set(SBX_SERVE_SOURCES
+    ${CMAKE_SOURCE_DIR}/api/http_parse.c ${CMAKE_SOURCE_DIR}/api/serve_request.c
+    ${CMAKE_SOURCE_DIR}/api/serve_sched.c ${CMAKE_SOURCE_DIR}/api/serve_registry.c
+    ${CMAKE_SOURCE_DIR}/api/serve_tools.c ${CMAKE_SOURCE_DIR}/api/serve_archive.c
+    ${CMAKE_SOURCE_DIR}/api/http_server.c ${CMAKE_SOURCE_DIR}/api/http_enclave.c
+    ${CMAKE_SOURCE_DIR}/api/http_v1.c ${CMAKE_SOURCE_DIR}/api/http_metrics.c
+    ${CMAKE_SOURCE_DIR}/api/serve.c)
+
+# /openapi.json is embedded with .incbin: rebuild when it changes (here and in api/).
+foreach(dir ${CMAKE_SOURCE_DIR}/api ${CMAKE_CURRENT_SOURCE_DIR})
+  set_source_files_properties(${CMAKE_SOURCE_DIR}/api/http_v1.c DIRECTORY ${dir}
+                              PROPERTIES OBJECT_DEPENDS ${CMAKE_SOURCE_DIR}/api/openapi.json)
+endforeach()
+
+# Parsing, routing, paths, tar checks, the scheduler: no sandbox runs.
+sbx_unit_test(test_serve serve/test_serve.c ${SBX_SERVE_SOURCES})
