@@ -18,6 +18,7 @@ static const struct sbx_command *const commands[] = {
     &sbx_command_run,
     &sbx_command_doctor,
     &sbx_command_policy,
+    &sbx_command_serve,
 };
 #endif
 
