@@ -754,6 +754,8 @@ static void test_live_oom(void **state)
         assert_true(WIFSIGNALED(status));
         assert_int_equal(WTERMSIG(status), SIGKILL);
         assert_int_equal(sbx_cgroup_stats(cg, &st), 0);
+        fprintf(stderr, "oom: peak %llu bytes under a %u byte limit\n",
+                (unsigned long long)st.peak_memory_bytes, 32 * MiB);
         assert_true(st.oom_killed);
         assert_true(st.memory_oom);
         assert_true(st.peak_memory_bytes >= 24 * MiB);
