@@ -48,9 +48,8 @@ void sbx_cli_print_backend(FILE *f, const struct sbx_runtime *rt)
 
         fprintf(f, "sandboxrt: backend %s", name);
         if (!strcmp(name, "native"))
-                fprintf(
-                    f, ", cgroups %s",
-                    sbx_cgroup_host_describe(sbx_native_cgroups(sbx_runtime_backend_state(rt))));
+                fprintf(f, ", cgroups %s",
+                        sbx_native_describe_cgroups(sbx_runtime_backend_state(rt)));
         fputc('\n', f);
 }
 

@@ -46,8 +46,6 @@ static const char *const ctrl_names[C_N] = {"memory", "pids", "cpu", "cpuacct", 
 struct hier {
         char *parent;  /* absolute path of the parent of job cgroups */
         int parent_fd; /* O_RDONLY|O_DIRECTORY on it */
-        dev_t dev;     /* what parent_fd refers to: see parents_check() */
-        ino_t ino;
         unsigned ctrls; /* BIT(enum ctrl) it holds */
 };
 
@@ -391,20 +389,12 @@ static int add_hier(struct sbx_cgroup_host *h, char *path, int fd, unsigned ctrl
                 return -e;
         }
         h->h[h->n] = (struct hier){
-            .parent = path, .parent_fd = fd, .dev = st.st_dev, .ino = st.st_ino, .ctrls = ctrls};
+            .parent = path, .parent_fd = fd, .ctrls = ctrls};
         for (int c = 0; c < C_N; c++)
                 if (ctrls & BIT(c))
                         h->idx[c] = (int)h->n;
         h->n++;
         return 0;
-}
-
-static bool parent_fd_ok(const struct hier *p)
-{
-        struct stat st;
-
-        return fstat(p->parent_fd, &st) == 0 && st.st_dev == p->dev && st.st_ino == p->ino &&
-               S_ISDIR(st.st_mode);
 }
 
 /* ---- host: v1 ---------------------------------------------------------------------------- */
@@ -743,8 +733,7 @@ struct sbx_cgroup_host *sbx_cgroup_host_free(struct sbx_cgroup_host *h)
         if (!h)
                 return NULL;
         for (size_t i = 0; i < h->n; i++) {
-                if (parent_fd_ok(&h->h[i])) /* else not ours any more: see parents_check() */
-                        close(h->h[i].parent_fd);
+                close(h->h[i].parent_fd);
                 free(h->h[i].parent);
         }
         free(h->describe);
@@ -1180,32 +1169,6 @@ struct sbx_cgroup *sbx_cgroup_destroy(struct sbx_cgroup *cg)
 
 /* ---- job cgroups: create, attach, poll ----------------------------------------------------- */
 
-/* The host is opened before the launcher forks, and a launcher that closes inherited fds
- * (close_range) takes the parent fds with it; their numbers may even be reused for other
- * directories by now. So check each fd still is the parent we opened (one fstat) and reopen
- * by path when not, never closing the stale number: it is someone else's now. */
-static int parents_check(struct sbx_cgroup_host *h, struct sbx_error **err)
-{
-        struct stat st;
-
-        for (size_t i = 0; i < h->n; i++) {
-                struct hier *p = &h->h[i];
-                if (parent_fd_ok(p))
-                        continue;
-                int fd = open(p->parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (fd < 0 || fstat(fd, &st) < 0) {
-                        int e = errno;
-                        sbx_closep(&fd);
-                        return sbx_error_set(err, e, "cgroup: reopening %s: %s", p->parent,
-                                             strerror(e));
-                }
-                p->parent_fd = fd;
-                p->dev = st.st_dev;
-                p->ino = st.st_ino;
-        }
-        return 0;
-}
-
 /* mkdir job-<pid>-<n> in every hierarchy. An existing name is a leftover of a dead process
  * that had our pid: never reuse it (reap removes it once we are gone), take the next n. */
 static int job_mkdirs(struct sbx_cgroup *cg, struct sbx_error **err)
@@ -1249,8 +1212,6 @@ int sbx_cgroup_create(struct sbx_cgroup_host *h, const struct sbx_limits *limits
 
         if (!h || h->mode == SBX_CGROUP_NONE)
                 return sbx_error_set(err, ENOTSUP, "cgroup: %s", sbx_cgroup_host_describe(h));
-        if ((r = parents_check(h, err)) < 0)
-                return r;
         if (!(cg = cg_new(h)))
                 return sbx_error_set(err, ENOMEM, "cgroup: out of memory");
         r = job_mkdirs(cg, err);
@@ -1415,8 +1376,6 @@ int sbx_cgroup_reap(struct sbx_cgroup_host *h, struct sbx_error **err)
 
         if (!h || h->mode == SBX_CGROUP_NONE)
                 return 0;
-        if ((r = parents_check(h, err)) < 0)
-                return r;
         for (size_t i = 0; i < h->n && r == 0; i++)
                 if ((r = collect_dead(h->h[i].parent_fd, &names, &n)) < 0)
                         bad = h->h[i].parent;

@@ -35,9 +35,10 @@ struct launch_request {
 #define LAUNCH_MAGIC 0x53425852u /* "SBXR" */
 
 struct sbx_backend {
-        struct sbx_native_env env;
+        struct sbx_native_env env; /* the launcher's copy also has cgroups and seccomp */
         int ctrl_fd;
         pid_t launcher;
+        char *cgroups; /* how the launcher uses cgroups, for doctor/--verbose */
 };
 
 struct sbx_box {
@@ -126,8 +127,39 @@ static int count_threads(void)
 
 /* ---- the launcher ------------------------------------------------------------------------- */
 
+/* The launcher's first message: whether it could prepare cgroups and seccomp. */
+struct launcher_ready {
+        int32_t error; /* errno, 0 when ready */
+        char message[512];
+        char cgroups[512]; /* sbx_cgroup_host_describe() */
+};
+
+/* The launcher owns what every supervisor shares: it opens the cgroup hierarchy and compiles
+ * the seccomp filter itself, after closing every fd it inherited from the runtime's process. */
+static int launcher_prepare(struct sbx_native_env *env, struct launcher_ready *ready)
+{
+        struct sbx_error *err = NULL;
+        int r = sbx_cgroup_host_open(&env->cgroups, &err);
+
+        if (r == 0) {
+                snprintf(ready->cgroups, sizeof(ready->cgroups), "%s",
+                         sbx_cgroup_host_describe(env->cgroups));
+                (void)sbx_cgroup_reap(env->cgroups, NULL);
+                r = sbx_seccomp_compile(&env->seccomp, &err);
+        }
+        if (r < 0) {
+                ready->error = -r;
+                snprintf(ready->message, sizeof(ready->message), "%s",
+                         err && err->message ? err->message : strerror(-r));
+        }
+        sbx_error_free(err);
+        return r;
+}
+
 static _Noreturn void launcher_main(struct sbx_native_env *env, int ctrl, pid_t parent)
 {
+        struct launcher_ready ready = {0};
+
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         if (getppid() != parent)
                 _exit(0);
@@ -140,6 +172,9 @@ static _Noreturn void launcher_main(struct sbx_native_env *env, int ctrl, pid_t 
                 dup2(null, fd);
         signal(SIGCHLD, SIG_IGN); /* supervisors are reaped by the kernel */
         signal(SIGPIPE, SIG_IGN);
+        int r = launcher_prepare(env, &ready);
+        if (send(3, &ready, sizeof(ready), MSG_NOSIGNAL) != sizeof(ready) || r < 0)
+                _exit(1);
 
         for (;;) {
                 struct launch_request req;
@@ -201,17 +236,41 @@ static void native_close(struct sbx_backend *be)
         sbx_closep(&be->ctrl_fd); /* the launcher sees EOF and exits */
         if (be->launcher > 0)
                 waitpid(be->launcher, NULL, 0);
-        sbx_cgroup_host_free(be->env.cgroups);
-        sbx_seccomp_free(be->env.seccomp);
+        free(be->cgroups);
         free(be->env.state_dir);
         free(be);
+}
+
+static int start_launcher(struct sbx_backend *be, struct sbx_error **err)
+{
+        struct launcher_ready ready = {0};
+        int sv[2];
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return sbx_error_set(err, errno, "socketpair: %m");
+        pid_t parent = getpid();
+        be->launcher = fork();
+        if (be->launcher == 0)
+                launcher_main(&be->env, sv[1], parent);
+        close(sv[1]);
+        be->ctrl_fd = sv[0];
+        if (be->launcher < 0)
+                return sbx_error_set(err, errno, "starting the launcher: %m");
+        ssize_t n = recv(be->ctrl_fd, &ready, sizeof(ready), 0);
+        if (n != sizeof(ready))
+                return sbx_error_set(err, EPIPE, "the launcher died while starting");
+        ready.message[sizeof(ready.message) - 1] = ready.cgroups[sizeof(ready.cgroups) - 1] = '\0';
+        if (ready.error)
+                return sbx_error_set(err, ready.error, "%s", ready.message);
+        be->cgroups = strdup(ready.cgroups);
+        return be->cgroups ? 0 : sbx_error_set(err, ENOMEM, "out of memory");
 }
 
 static int native_open(const struct sbx_runtime_options *opts, struct sbx_backend **out,
                        struct sbx_error **err)
 {
         struct sbx_backend *be = calloc(1, sizeof(*be));
-        int sv[2], r;
+        int r;
 
         if (!be)
                 return sbx_error_set(err, ENOMEM, "out of memory");
@@ -221,27 +280,11 @@ static int native_open(const struct sbx_runtime_options *opts, struct sbx_backen
                 r = sbx_error_set(err, EBUSY,
                                   "the native backend must be opened before the "
                                   "process starts threads");
-        else if ((r = open_state_dir(&be->env, err)) < 0 ||
-                 (r = sbx_cgroup_host_open(&be->env.cgroups, err)) < 0 ||
-                 (r = sbx_seccomp_compile(&be->env.seccomp, err)) < 0)
-                ;
-        else if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-                r = sbx_error_set(err, errno, "socketpair: %m");
-        if (r < 0) {
-                native_close(be);
-                return r;
+        else if ((r = open_state_dir(&be->env, err)) == 0) {
+                reap_boxes(&be->env);
+                r = start_launcher(be, err);
         }
-        (void)sbx_cgroup_reap(be->env.cgroups, NULL);
-        reap_boxes(&be->env);
-
-        pid_t parent = getpid();
-        be->launcher = fork();
-        if (be->launcher == 0)
-                launcher_main(&be->env, sv[1], parent);
-        close(sv[1]);
-        be->ctrl_fd = sv[0];
-        if (be->launcher < 0) {
-                r = sbx_error_set(err, errno, "starting the launcher: %m");
+        if (r < 0) {
                 native_close(be);
                 return r;
         }
@@ -397,7 +440,7 @@ const struct sbx_backend_ops sbx_native_ops = {
     .box_remove = native_box_remove,
 };
 
-const struct sbx_cgroup_host *sbx_native_cgroups(const struct sbx_backend *be)
+const char *sbx_native_describe_cgroups(const struct sbx_backend *be)
 {
-        return be->env.cgroups;
+        return be->cgroups;
 }

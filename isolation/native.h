@@ -3,11 +3,10 @@
 #define SBX_NATIVE_H
 
 #include "backend.h"
-#include "cgroup.h"
 
 extern const struct sbx_backend_ops sbx_native_ops;
 
-/* The cgroup hierarchy an open native backend uses (for doctor and --verbose). */
-const struct sbx_cgroup_host *sbx_native_cgroups(const struct sbx_backend *be);
+/* How an open native backend uses cgroups (for doctor and --verbose), e.g. "v1 (memory, ...)". */
+const char *sbx_native_describe_cgroups(const struct sbx_backend *be);
 
 #endif

@@ -57,12 +57,21 @@ expect_verdict() {
         expect verdict "$1"
 }
 
-# expect_within MS: the run ended within MS of wall time, by its own account and ours.
+# expect_within MS: the run ended within MS of wall time plus a small margin (the supervisor's
+# kill and the pipes' last bytes), by its own account and by ours.
 expect_within() {
         local wall
         wall=$(field wall_ms)
-        [ "$wall" -le "$1" ] || fail "wall_ms $wall > $1"
-        [ "$ELAPSED_MS" -le $(($1 + 500)) ] || fail "the run took $ELAPSED_MS ms, limit $1 ms"
+        [ "$wall" -le $(($1 + 250)) ] || fail "wall_ms $wall > $1 + 250"
+        [ "$ELAPSED_MS" -le $(($1 + 1000)) ] || fail "the run took $ELAPSED_MS ms, limit $1 ms"
+}
+
+# expect_cpu_within MS: the tree used at least MS of CPU time and at most MS plus a margin.
+expect_cpu_within() {
+        local cpu
+        cpu=$(field cpu_ms)
+        [ "$cpu" -ge "$1" ] || fail "cpu_ms $cpu < $1: stopped before the limit"
+        [ "$cpu" -le $(($1 + 300)) ] || fail "cpu_ms $cpu > $1 + 300"
 }
 
 expect_contains() {
