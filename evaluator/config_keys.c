@@ -1,0 +1,567 @@
+/* The task file's keys: one handler each, in tables per level. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evaluator/config_internal.h"
+#include "evaluator/dataset.h"
+#include "evaluator/strutil.h"
+#include "policies/policy.h"
+#include "util.h"
+
+#define TARGET_CONFIG(t)  ((struct sbx_eval_config *)(t))
+#define TARGET_DATASET(t) ((struct sbx_eval_dataset_args *)(t))
+#define TARGET_SANDBOX(t) ((struct sbx_eval_sandbox_config *)(t))
+
+/* ---- sandbox_config (ms-enclave keys plus sandboxrt's policy/limits) ------------------------ */
+
+static int push_limit(struct cparse *ps, const struct sbx_eval_node *v, const char *path,
+                      struct sbx_eval_sandbox_config *sb, const char *kv)
+{
+        struct sbx_policy probe = {0};
+        struct sbx_error *e = NULL;
+
+        if (sbx_policy_override(&probe, kv, &e) < 0) {
+                int r = cfg_error(ps, v, path, "%s", e && e->message ? e->message : "bad limit");
+                sbx_error_free(e);
+                return r;
+        }
+        if (cfg_strv_push(&sb->limits, kv) < 0)
+                return sbx_error_set(ps->err, ENOMEM, "out of memory");
+        return 0;
+}
+
+static int sb_policy(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
+{
+        return cfg_string(ps, v, path, &TARGET_SANDBOX(t)->policy);
+}
+
+static int sb_limits(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
+{
+        char **list = NULL;
+        int r = cfg_string_list(ps, v, path, &list);
+
+        for (size_t i = 0; r == 0 && list && list[i]; i++)
+                r = push_limit(ps, v, path, TARGET_SANDBOX(t), list[i]);
+        cfg_strv_free(list);
+        return r;
+}
+
+static int sb_memory(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
+{
+        _cleanup_free_ char *kv = NULL;
+        char lower[32];
+        size_t n;
+
+        if (v->kind != SBX_EVAL_NODE_SCALAR || (n = strlen(v->text)) == 0 || n >= sizeof(lower))
+                return cfg_error(ps, v, path, "expected a size such as \"512m\" or \"4g\"");
+        for (size_t i = 0; i <= n; i++)
+                lower[i] = (char)tolower((unsigned char)v->text[i]);
+        for (size_t i = 0; i < n; i++)
+                if (!isdigit((unsigned char)lower[i]) && !(i == n - 1 && strchr("kmg", lower[i])))
+                        return cfg_error(ps, v, path,
+                                         "expected a size such as \"512m\" or \"4g\", got \"%s\"",
+                                         v->text);
+        kv = sbx_strdup_printf("memory=%s", lower);
+        return kv ? push_limit(ps, v, path, TARGET_SANDBOX(t), kv)
+                  : sbx_error_set(ps->err, ENOMEM, "out of memory");
+}
+
+static int sb_cpu(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
+{
+        struct sbx_eval_node plain;
+        _cleanup_free_ char *kv = NULL;
+        double d;
+
+        /* ms-enclave clients send cpu_limit as a number or as the string "2.0". */
+        if (v->kind == SBX_EVAL_NODE_SCALAR) {
+                plain = *v;
+                plain.quoted = false;
+                v = &plain;
+        }
+        if (sbx_eval_node_double(v, &d) < 0 || d <= 0)
+                return cfg_error(ps, v, path, "expected a number of cores such as 1 or 0.5");
+        kv = sbx_strdup_printf("cpus=%.3f", d);
+        return kv ? push_limit(ps, v, path, TARGET_SANDBOX(t), kv)
+                  : sbx_error_set(ps->err, ENOMEM, "out of memory");
+}
+
+static int sb_network(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
+{
+        bool on = false;
+        int r = cfg_bool(ps, v, path, &on);
+
+        if (r == 0 && on)
+                cfg_warn(ps, v, "%s: ignored: programs run without network in sandboxrt", path);
+        return r;
+}
+
+static const struct cfg_key sandbox_config_keys[] = {
+    {"policy", sb_policy},
+    {"limits", sb_limits},
+    {"memory_limit", sb_memory},
+    {"cpu_limit", sb_cpu},
+    {"network_enabled", sb_network},
+    {"image", NULL},
+    {"command", NULL},
+    {"working_dir", NULL},
+    {"env_vars", NULL},
+    {"tools_config", NULL},
+    {"volumes", NULL},
+    {"ports", NULL},
+    {"network", NULL},
+    {"extra_hosts", NULL},
+    {"platform", NULL},
+    {"privileged", NULL},
+    {"remove_on_exit", NULL},
+    {"timeout", NULL},
+    {"resource_limits", NULL},
+    {"pull_progress", NULL},
+    {"pull_progress_interval", NULL},
+    {"docker_executor_workers", NULL},
+};
+
+static int read_sandbox_config(struct cparse *ps, const struct sbx_eval_node *v, const char *path,
+                               struct sbx_eval_sandbox_config *sb)
+{
+        if (sbx_eval_node_is_null(v))
+                return 0;
+        return cfg_walk(ps, v, path, sandbox_config_keys, ELEMENTSOF(sandbox_config_keys), sb);
+}
+
+/* ---- dataset_args.<name> -------------------------------------------------------------------- */
+
+static int ds_local_path(struct cparse *ps, const struct sbx_eval_node *v, const char *path,
+                         void *t)
+{
+        return cfg_string(ps, v, path, &TARGET_DATASET(t)->local_path);
+}
+
+static int ds_dataset_id(struct cparse *ps, const struct sbx_eval_node *v, const char *path,
+                         void *t)
+{
+        _cleanup_free_ char *id = NULL;
+        int r = cfg_string(ps, v, path, &id);
+
+        if (r < 0 || !id)
+                return r;
+        /* EvalScope takes a hub id or a local path here; sandboxrt only reads local files. */
+        if (access(id, R_OK) == 0) {
+                if (!TARGET_DATASET(t)->local_path)
+                        TARGET_DATASET(t)->local_path = TAKE_PTR(id);
+                return 0;
+        }
+        cfg_warn(ps, v,
+                 "%s: '%s' is not a local file; sandboxrt uses the bundled data or local_path",
+                 path, id);
+        return 0;
+}
+
+static int ds_subsets(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
+{
+        return cfg_string_list(ps, v, path, &TARGET_DATASET(t)->subset_list);
+}
+
+static int ds_few_shot(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
+{
+        uint64_t n;
+        int r = cfg_uint(ps, v, path, 0, 10, &n);
+
+        if (r == 0)
+                TARGET_DATASET(t)->few_shot_num = (long long)n;
+        return r;
+}
+
+static int ds_review_timeout(struct cparse *ps, const struct sbx_eval_node *v, const char *path,
+                             void *t)
+{
+        return cfg_seconds(ps, v, path, 3600, &TARGET_DATASET(t)->review_timeout_ms);
+}
+
+static int ds_tolerance(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
+{
+        double d;
+
+        if (sbx_eval_node_double(v, &d) < 0 || d < 0 || d > 1)
+                return cfg_error(ps, v, path, "expected a number from 0 to 1, got %s",
+                                 sbx_eval_node_describe(v));
+        TARGET_DATASET(t)->tolerance = d;
+        return 0;
+}
+
+static int ds_prompt(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
+{
+        int r = cfg_string(ps, v, path, &TARGET_DATASET(t)->prompt_template);
+
+        if (r == 0 && TARGET_DATASET(t)->prompt_template &&
+            !strstr(TARGET_DATASET(t)->prompt_template, "{question}"))
+                cfg_warn(ps, v, "%s: has no {question} placeholder: the problem is not shown",
+                         path);
+        return r;
+}
+
+static int ds_system(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
+{
+        return cfg_string(ps, v, path, &TARGET_DATASET(t)->system_prompt);
+}
+
+static int ds_sandbox(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
+{
+        return read_sandbox_config(ps, v, path, &TARGET_DATASET(t)->sandbox);
+}
+
+static const struct cfg_key dataset_keys[] = {
+    {"local_path", ds_local_path},
+    {"dataset_id", ds_dataset_id},
+    {"subset_list", ds_subsets},
+    {"few_shot_num", ds_few_shot},
+    {"review_timeout", ds_review_timeout},
+    {"tolerance", ds_tolerance},
+    {"prompt_template", ds_prompt},
+    {"system_prompt", ds_system},
+    {"sandbox_config", ds_sandbox},
+    {"few_shot_random", NULL},
+    {"metric_list", NULL},
+    {"filters", NULL},
+    {"eval_split", NULL},
+    {"train_split", NULL},
+    {"query_template", NULL},
+    {"extra_params", NULL},
+    {"aggregation", NULL},
+    {"shuffle", NULL},
+    {"shuffle_choices", NULL},
+    {"force_redownload", NULL},
+    {"model_adapter", NULL},
+    {"output_types", NULL},
+    {"pretty_name", NULL},
+    {"description", NULL},
+    {"tags", NULL},
+    {"default_subset", NULL},
+    {"review_config", NULL},
+};
+
+static struct sbx_eval_dataset_args *dataset_args_add(struct sbx_eval_config *c, const char *name)
+{
+        struct sbx_eval_dataset_args *a;
+
+        for (size_t i = 0; i < c->n_dataset_args; i++)
+                if (!strcmp(c->dataset_args[i].name, name))
+                        return &c->dataset_args[i];
+        a = realloc(c->dataset_args, (c->n_dataset_args + 1) * sizeof(*a));
+        if (!a)
+                return NULL;
+        c->dataset_args = a;
+        a = &a[c->n_dataset_args];
+        *a = (struct sbx_eval_dataset_args){.few_shot_num = -1, .name = strdup(name)};
+        if (!a->name)
+                return NULL;
+        c->n_dataset_args++;
+        return a;
+}
+
+static int h_dataset_args(struct cparse *ps, const struct sbx_eval_node *v, const char *path,
+                          void *t)
+{
+        if (sbx_eval_node_is_null(v))
+                return 0;
+        if (v->kind != SBX_EVAL_NODE_MAP)
+                return cfg_error(ps, v, path, "expected a mapping of benchmark names, got %s",
+                                 sbx_eval_node_describe(v));
+        for (size_t i = 0; i < v->n; i++) {
+                _cleanup_free_ char *sub = sbx_strdup_printf("%s.%s", path, v->keys[i]);
+                struct sbx_eval_dataset_args *a;
+                /* Task files carry args for benchmarks sandboxrt does not run: skip those. */
+                if (!sbx_eval_benchmark_find(v->keys[i]))
+                        continue;
+                if (!sub || !(a = dataset_args_add(TARGET_CONFIG(t), v->keys[i])))
+                        return sbx_error_set(ps->err, ENOMEM, "out of memory");
+                if (sbx_eval_node_is_null(v->items[i]))
+                        continue;
+                int r = cfg_walk(ps, v->items[i], sub, dataset_keys, ELEMENTSOF(dataset_keys), a);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* ---- top level ------------------------------------------------------------------------------ */
+
+#define STRING_KEY(fn, member)                                                                     \
+        static int fn(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t) \
+        {                                                                                          \
+                return cfg_string(ps, v, path, &TARGET_CONFIG(t)->member);                         \
+        }
+#define BOOL_KEY(fn, member)                                                                       \
+        static int fn(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t) \
+        {                                                                                          \
+                return cfg_bool(ps, v, path, &TARGET_CONFIG(t)->member);                           \
+        }
+
+STRING_KEY(h_model, model)
+STRING_KEY(h_api_url, api_url)
+STRING_KEY(h_work_dir, work_dir)
+STRING_KEY(h_use_cache, use_cache)
+STRING_KEY(h_samples, samples_path)
+STRING_KEY(h_remote_url, remote_url)
+STRING_KEY(h_remote_key, remote_api_key)
+BOOL_KEY(h_no_timestamp, no_timestamp)
+BOOL_KEY(h_rerun_review, rerun_review)
+BOOL_KEY(h_ignore_errors, ignore_errors)
+BOOL_KEY(h_all_tests, all_tests)
+BOOL_KEY(h_sandbox_enabled, sandbox_enabled)
+
+static int h_api_key(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
+{
+        return cfg_string(ps, v, path, &ps->api_key_raw);
+}
+
+static int h_eval_type(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
+{
+        return cfg_string(ps, v, path, &ps->eval_type);
+}
+
+int cfg_check_datasets(struct cparse *ps, const struct sbx_eval_node *v, const char *path,
+                       char *const *names)
+{
+        const char *known[16];
+        struct sbx_eval_buf list = {0};
+        size_t n = 0;
+
+        for (const struct sbx_eval_benchmark *b;
+             n < ELEMENTSOF(known) && (b = sbx_eval_benchmark_at(n)); n++) {
+                known[n] = b->name;
+                sbx_eval_buf_printf(&list, "%s%s", n ? ", " : "", b->name);
+        }
+        for (size_t i = 0; names && names[i]; i++) {
+                if (sbx_eval_benchmark_find(names[i]))
+                        continue;
+                const char *near = sbx_eval_nearest(names[i], known, n);
+                int r = cfg_error(ps, v, path, "unknown benchmark '%s'%s%s%s (sandboxrt runs: %s)",
+                                  names[i], near ? " (did you mean '" : "", near ? near : "",
+                                  near ? "'?)" : "", list.data ? list.data : "");
+                sbx_eval_buf_free(&list);
+                return r;
+        }
+        sbx_eval_buf_free(&list);
+        return 0;
+}
+
+static int h_datasets(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
+{
+        int r = cfg_string_list(ps, v, path, &TARGET_CONFIG(t)->datasets);
+
+        return r < 0 ? r : cfg_check_datasets(ps, v, path, TARGET_CONFIG(t)->datasets);
+}
+
+static int h_batch(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
+{
+        return cfg_u32(ps, v, path, 1, 4096, &TARGET_CONFIG(t)->eval_batch_size);
+}
+
+static int h_repeats(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
+{
+        return cfg_u32(ps, v, path, 1, 100000, &TARGET_CONFIG(t)->repeats);
+}
+
+static int h_jobs(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
+{
+        return cfg_u32(ps, v, path, 1, 4096, &TARGET_CONFIG(t)->jobs);
+}
+
+static int h_retries(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
+{
+        return cfg_u32(ps, v, path, 0, 100, &TARGET_CONFIG(t)->max_retries);
+}
+
+static int h_seed(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
+{
+        return cfg_uint(ps, v, path, 0, UINT32_MAX, &TARGET_CONFIG(t)->seed);
+}
+
+static int h_timeout(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
+{
+        if (sbx_eval_node_is_null(v))
+                return 0;
+        return cfg_seconds(ps, v, path, 86400, &TARGET_CONFIG(t)->timeout_ms);
+}
+
+int cfg_parse_limit(const char *text, bool *is_fraction, uint64_t *n, double *fraction)
+{
+        char *end = NULL;
+
+        if (!text || !*text)
+                return -EINVAL;
+        if (!strpbrk(text, ".eE"))
+                return (*is_fraction = false, sbx_parse_u64(text, n));
+        errno = 0;
+        double d = strtod(text, &end);
+        if (errno || *end || !(d > 0) || d > 1)
+                return -EINVAL;
+        *is_fraction = true;
+        *fraction = d;
+        return 0;
+}
+
+static int h_limit(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
+{
+        struct sbx_eval_config *c = TARGET_CONFIG(t);
+
+        if (sbx_eval_node_is_null(v)) {
+                c->limit_set = false;
+                return 0;
+        }
+        if (v->kind != SBX_EVAL_NODE_SCALAR || v->quoted ||
+            cfg_parse_limit(v->text, &c->limit_is_fraction, &c->limit_n, &c->limit_fraction) < 0)
+                return cfg_error(ps, v, path,
+                                 "expected a number of samples (e.g. 10) or a fraction in (0, 1] "
+                                 "(e.g. 0.5), got %s%s%s%s",
+                                 sbx_eval_node_describe(v),
+                                 v->kind == SBX_EVAL_NODE_SCALAR ? " '" : "",
+                                 v->kind == SBX_EVAL_NODE_SCALAR ? v->text : "",
+                                 v->kind == SBX_EVAL_NODE_SCALAR ? "'" : "");
+        c->limit_set = true;
+        return 0;
+}
+
+static int h_generation(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
+{
+        struct sbx_eval_config *c = TARGET_CONFIG(t);
+        const struct sbx_eval_node *n;
+
+        if (sbx_eval_node_is_null(v))
+                return 0;
+        if (v->kind != SBX_EVAL_NODE_MAP)
+                return cfg_error(ps, v, path, "expected a mapping, got %s",
+                                 sbx_eval_node_describe(v));
+        n = sbx_eval_node_get(v, "n");
+        if (n && !sbx_eval_node_is_null(n)) {
+                _cleanup_free_ char *sub = sbx_strdup_printf("%s.n", path);
+                int r = cfg_u32(ps, n, sub ? sub : path, 1, 1000, &c->choices_per_request);
+                if (r < 0)
+                        return r;
+        }
+        sbx_eval_node_free(c->generation_config);
+        c->generation_config = sbx_eval_node_dup(v);
+        return c->generation_config ? 0 : sbx_error_set(ps->err, ENOMEM, "out of memory");
+}
+
+static int h_backend(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
+{
+        static const char *const names[] = {"auto", "native", "docker", "remote"};
+        struct sbx_eval_config *c = TARGET_CONFIG(t);
+        int r = cfg_string(ps, v, path, &c->backend);
+
+        for (size_t i = 0; r == 0 && c->backend && i < ELEMENTSOF(names); i++)
+                if (!strcmp(c->backend, names[i]))
+                        return 0;
+        if (r == 0 && c->backend)
+                return cfg_error(ps, v, path,
+                                 "unknown backend '%s' (use auto, native, docker or remote)",
+                                 c->backend);
+        return r;
+}
+
+static const struct cfg_key manager_keys[] = {
+    {"base_url", h_remote_url},
+    {"api_key", h_remote_key},
+    {"timeout", NULL},
+    {"max_retries", NULL},
+};
+
+static int h_manager(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
+{
+        if (sbx_eval_node_is_null(v))
+                return 0;
+        return cfg_walk(ps, v, path, manager_keys, ELEMENTSOF(manager_keys), t);
+}
+
+static int h_default_config(struct cparse *ps, const struct sbx_eval_node *v, const char *path,
+                            void *t)
+{
+        return read_sandbox_config(ps, v, path, &TARGET_CONFIG(t)->sandbox_default);
+}
+
+static int h_engine(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
+{
+        _cleanup_free_ char *engine = NULL;
+
+        /* EvalScope's engines are docker flavours; sandboxrt picks its backend itself, so the
+         * value is only checked for type. */
+        return cfg_string(ps, v, path, &engine);
+}
+
+static const struct cfg_key sandbox_keys[] = {
+    {"enabled", h_sandbox_enabled}, {"engine", h_engine},  {"default_config", h_default_config},
+    {"manager_config", h_manager},  {"pool_size", h_jobs},
+};
+
+static int h_sandbox(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
+{
+        if (sbx_eval_node_is_null(v))
+                return 0;
+        return cfg_walk(ps, v, path, sandbox_keys, ELEMENTSOF(sandbox_keys), t);
+}
+
+static const struct cfg_key top_keys[] = {
+    {"model", h_model},
+    {"datasets", h_datasets},
+    {"dataset_args", h_dataset_args},
+    {"api_url", h_api_url},
+    {"api_key", h_api_key},
+    {"eval_type", h_eval_type},
+    {"eval_batch_size", h_batch},
+    {"limit", h_limit},
+    {"repeats", h_repeats},
+    {"generation_config", h_generation},
+    {"timeout", h_timeout},
+    {"work_dir", h_work_dir},
+    {"no_timestamp", h_no_timestamp},
+    {"use_cache", h_use_cache},
+    {"rerun_review", h_rerun_review},
+    {"ignore_errors", h_ignore_errors},
+    {"seed", h_seed},
+    {"sandbox", h_sandbox},
+    {"use_sandbox", h_sandbox_enabled},
+    {"sandbox_type", h_engine},
+    {"sandbox_manager_config", h_manager},
+    /* sandboxrt's own keys */
+    {"samples", h_samples},
+    {"backend", h_backend},
+    {"jobs", h_jobs},
+    {"all_tests", h_all_tests},
+    {"max_retries", h_retries},
+    /* EvalScope keys with no effect here */
+    {"model_id", NULL},
+    {"model_args", NULL},
+    {"model_task", NULL},
+    {"template_type", NULL},
+    {"chat_template", NULL},
+    {"eval_backend", NULL},
+    {"eval_config", NULL},
+    {"stage", NULL},
+    {"dataset_dir", NULL},
+    {"dataset_hub", NULL},
+    {"mem_cache", NULL},
+    {"debug", NULL},
+    {"dry_run", NULL},
+    {"stream", NULL},
+    {"judge_strategy", NULL},
+    {"judge_worker_num", NULL},
+    {"judge_model_args", NULL},
+    {"analysis_report", NULL},
+    {"enable_progress_tracker", NULL},
+};
+
+int cfg_read_task(struct cparse *ps, const struct sbx_eval_node *root)
+{
+        if (!root)
+                return 0;
+        if (root->kind != SBX_EVAL_NODE_MAP)
+                return sbx_error_set(ps->err, EINVAL,
+                                     "%s: a task file is a mapping of TaskConfig keys, got %s",
+                                     ps->file, sbx_eval_node_describe(root));
+        return cfg_walk(ps, root, "", top_keys, ELEMENTSOF(top_keys), ps->c);
+}

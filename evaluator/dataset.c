@@ -1,0 +1,277 @@
+/* The benchmark table and what the loaders share: locating and reading files (gzip through
+ * libarchive), JSONL lines, problem storage. */
+#include <archive.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "evaluator/config.h"
+#include "evaluator/dataset.h"
+#include "evaluator/dataset_json.h"
+#include "evaluator/strutil.h"
+#include "util.h"
+
+#ifndef SBX_EVAL_INSTALL_DATA_DIR
+#define SBX_EVAL_INSTALL_DATA_DIR "/usr/local/share/sandboxrt/data"
+#endif
+
+static const struct sbx_eval_benchmark *const benchmarks[] = {
+    &sbx_eval_humaneval,
+    &sbx_eval_mbpp,
+    &sbx_eval_livecodebench,
+};
+
+const struct sbx_eval_benchmark *sbx_eval_benchmark_find(const char *name)
+{
+        for (size_t i = 0; name && i < ELEMENTSOF(benchmarks); i++)
+                if (!strcmp(benchmarks[i]->name, name))
+                        return benchmarks[i];
+        return NULL;
+}
+
+const struct sbx_eval_benchmark *sbx_eval_benchmark_at(size_t i)
+{
+        return i < ELEMENTSOF(benchmarks) ? benchmarks[i] : NULL;
+}
+
+static bool is_dir(const char *p)
+{
+        struct stat st;
+
+        return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *sbx_eval_data_dir(void)
+{
+        const char *env = getenv("SANDBOXRT_DATA_DIR");
+
+        if (env && *env)
+                return env;
+        if (is_dir(SBX_SOURCE_DIR "/data"))
+                return SBX_SOURCE_DIR "/data";
+        return SBX_EVAL_INSTALL_DATA_DIR;
+}
+
+/* ---- reading -------------------------------------------------------------------------------- */
+
+static int gunzip(const char *in, size_t in_size, const char *path, char **out, size_t *size,
+                  struct sbx_error **err)
+{
+        struct archive *a = archive_read_new();
+        struct archive_entry *entry;
+        struct sbx_eval_buf b = {.max = SBX_EVAL_DATASET_MAX_BYTES};
+        char chunk[65536];
+        la_ssize_t n;
+
+        if (!a)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        archive_read_support_filter_gzip(a);
+        archive_read_support_format_raw(a);
+        if (archive_read_open_memory(a, in, in_size) != ARCHIVE_OK ||
+            archive_read_next_header(a, &entry) != ARCHIVE_OK) {
+                int r = sbx_error_set(err, EINVAL, "%s: not a readable gzip file: %s", path,
+                                      archive_error_string(a) ? archive_error_string(a) : "?");
+                archive_read_free(a);
+                return r;
+        }
+        while ((n = archive_read_data(a, chunk, sizeof(chunk))) > 0 && !b.truncated)
+                sbx_eval_buf_append(&b, chunk, (size_t)n);
+        if (n < 0 || b.truncated || b.oom) {
+                int r = sbx_error_set(err, n < 0 ? EINVAL : EFBIG, "%s: %s", path,
+                                      n < 0 ? archive_error_string(a)
+                                            : "decompressed data larger than the 512 MiB cap");
+                archive_read_free(a);
+                sbx_eval_buf_free(&b);
+                return r;
+        }
+        archive_read_free(a);
+        *size = b.len;
+        *out = sbx_eval_buf_take(&b);
+        return *out ? 0 : sbx_error_set(err, ENOMEM, "out of memory");
+}
+
+int sbx_eval_read_dataset_file(const char *path, char **out, size_t *size, struct sbx_error **err)
+{
+        _cleanup_free_ char *raw = NULL;
+        size_t n = 0;
+        int r = sbx_read_file(path, SBX_EVAL_DATASET_MAX_BYTES, &raw, &n);
+
+        if (r == -EFBIG)
+                return sbx_error_set(err, EFBIG, "%s: larger than the 512 MiB cap", path);
+        if (r < 0)
+                return sbx_error_set(err, -r, "%s: %s", path, strerror(-r));
+        if (n >= 2 && (unsigned char)raw[0] == 0x1f && (unsigned char)raw[1] == 0x8b)
+                return gunzip(raw, n, path, out, size, err);
+        *out = TAKE_PTR(raw);
+        *size = n;
+        return 0;
+}
+
+int sbx_eval_jsonl_foreach(const char *text, size_t size,
+                           int (*fn)(void *ctx, const char *line, size_t len, size_t lineno),
+                           void *ctx)
+{
+        size_t lineno = 0;
+
+        for (const char *p = text, *end = text + size; p < end;) {
+                const char *nl = memchr(p, '\n', (size_t)(end - p));
+                size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+                bool blank = true;
+                lineno++;
+                for (size_t i = 0; i < len && blank; i++)
+                        blank = strchr(" \t\r", p[i]) != NULL;
+                if (!blank) {
+                        int r = fn(ctx, p, len, lineno);
+                        if (r < 0)
+                                return r;
+                }
+                p += len + 1;
+        }
+        return 0;
+}
+
+/* ---- JSON fields ---------------------------------------------------------------------------- */
+
+int sbx_eval_json_string(const cJSON *obj, const char *key, bool required, const char *where,
+                         char **out, struct sbx_error **err)
+{
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+        char num[32];
+
+        *out = NULL;
+        if (!v || cJSON_IsNull(v)) {
+                if (required)
+                        return sbx_error_set(err, EINVAL, "%s: missing field '%s'", where, key);
+                return 0;
+        }
+        if (cJSON_IsNumber(v)) {
+                snprintf(num, sizeof(num), "%.0f", v->valuedouble);
+                *out = strdup(num);
+        } else if (cJSON_IsString(v)) {
+                *out = strdup(v->valuestring);
+        } else {
+                return sbx_error_set(err, EINVAL, "%s: field '%s' is not a string", where, key);
+        }
+        return *out ? 0 : sbx_error_set(err, ENOMEM, "out of memory");
+}
+
+int sbx_eval_json_strings(const cJSON *obj, const char *key, bool required, const char *where,
+                          char ***out, struct sbx_error **err)
+{
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key), *item;
+        size_t n = 0;
+        char **list;
+
+        *out = NULL;
+        if (!v || cJSON_IsNull(v))
+                return required ? sbx_error_set(err, EINVAL, "%s: missing field '%s'", where, key)
+                                : 0;
+        if (!cJSON_IsArray(v))
+                return sbx_error_set(err, EINVAL, "%s: field '%s' is not a list", where, key);
+        list = calloc((size_t)cJSON_GetArraySize(v) + 1, sizeof(*list));
+        if (!list)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        cJSON_ArrayForEach(item, v)
+        {
+                if (!cJSON_IsString(item) || !(list[n] = strdup(item->valuestring))) {
+                        for (size_t i = 0; i < n; i++)
+                                free(list[i]);
+                        free(list);
+                        return sbx_error_set(err, EINVAL, "%s: field '%s' holds a non-string",
+                                             where, key);
+                }
+                n++;
+        }
+        *out = list;
+        return 0;
+}
+
+/* ---- problems ------------------------------------------------------------------------------- */
+
+struct sbx_eval_problem *sbx_eval_problem_set_push(struct sbx_eval_problem_set *set, bool shot)
+{
+        struct sbx_eval_problem **items = shot ? &set->shots : &set->items;
+        size_t *n = shot ? &set->n_shots : &set->n;
+        struct sbx_eval_problem *p = realloc(*items, (*n + 1) * sizeof(*p));
+
+        if (!p)
+                return NULL;
+        *items = p;
+        p = &p[(*n)++];
+        memset(p, 0, sizeof(*p));
+        return p;
+}
+
+void sbx_eval_problem_release(struct sbx_eval_problem *p)
+{
+        free(p->task_id);
+        free(p->prompt);
+        free(p->reference);
+        free(p->entry_point);
+        free(p->test);
+        free(p->setup);
+        for (size_t i = 0; p->asserts && p->asserts[i]; i++)
+                free(p->asserts[i]);
+        free(p->asserts);
+        free(p->starter_code);
+        for (size_t i = 0; i < p->n_tests; i++) {
+                free(p->tests[i].input);
+                free(p->tests[i].output);
+        }
+        free(p->tests);
+}
+
+void sbx_eval_problem_set_release(struct sbx_eval_problem_set *set)
+{
+        for (size_t i = 0; i < set->n; i++)
+                sbx_eval_problem_release(&set->items[i]);
+        for (size_t i = 0; i < set->n_shots; i++)
+                sbx_eval_problem_release(&set->shots[i]);
+        free(set->items);
+        free(set->shots);
+        memset(set, 0, sizeof(*set));
+}
+
+int sbx_eval_dataset_load(const struct sbx_eval_benchmark *b,
+                          const struct sbx_eval_dataset_args *args,
+                          struct sbx_eval_problem_set *out, struct sbx_error **err)
+{
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        memset(out, 0, sizeof(*out));
+        if (args->local_path)
+                path = strdup(args->local_path);
+        else if (b->default_file)
+                path = sbx_strdup_printf("%s/%s", sbx_eval_data_dir(), b->default_file);
+        else
+                return sbx_error_set(err, EINVAL,
+                                     "%s has no bundled data: set dataset_args.%s.local_path",
+                                     b->name, b->name);
+        if (!path)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        r = b->load(path, args, out, err);
+        if (r < 0) {
+                sbx_eval_problem_set_release(out);
+                return r;
+        }
+        if (out->n == 0)
+                return sbx_error_set(err, EINVAL, "%s: no problems in %s", b->name, path);
+        return 0;
+}
+
+char *sbx_eval_fill_template(const char *tmpl, const char *question)
+{
+        struct sbx_eval_buf b = {0};
+        const char *p = tmpl, *at;
+
+        while ((at = strstr(p, "{question}"))) {
+                sbx_eval_buf_append(&b, p, (size_t)(at - p));
+                sbx_eval_buf_puts(&b, question);
+                p = at + strlen("{question}");
+        }
+        sbx_eval_buf_puts(&b, p);
+        return sbx_eval_buf_take(&b);
+}

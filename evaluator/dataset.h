@@ -1,0 +1,97 @@
+/* Benchmarks: problems loaded from local files, the prompt a model sees, how a reply becomes
+ * code, and the program that runs. A benchmark is one file and one entry in the table. */
+#ifndef SBX_EVAL_DATASET_H
+#define SBX_EVAL_DATASET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sandboxrt.h"
+
+struct sbx_eval_dataset_args;
+
+enum sbx_eval_check {
+        SBX_EVAL_CHECK_EXIT,       /* pass iff the program exits 0 (tests are inside it) */
+        SBX_EVAL_CHECK_STDIN,      /* per test: input on stdin, compare stdout with output */
+        SBX_EVAL_CHECK_FUNCTIONAL, /* per test: a harness calls the function, prints JSON */
+};
+
+struct sbx_eval_test {
+        char *input;
+        char *output;
+};
+
+struct sbx_eval_problem {
+        char *task_id;
+        char *prompt;      /* what the benchmark shows the model (HumanEval prompt, MBPP text) */
+        char *reference;   /* canonical solution, or NULL */
+        char *entry_point; /* HumanEval entry point; functional problems' function name */
+        char *test;        /* HumanEval check() code */
+        char *setup;       /* MBPP test_setup_code */
+        char **asserts;    /* MBPP test_list, NULL-terminated */
+        char *starter_code;
+        enum sbx_eval_check check;
+        struct sbx_eval_test *tests;
+        size_t n_tests;
+};
+
+struct sbx_eval_problem_set {
+        struct sbx_eval_problem *items; /* the problems evaluated, in order */
+        size_t n;
+        struct sbx_eval_problem *shots; /* few-shot examples (MBPP 2, 3, 4) */
+        size_t n_shots;
+};
+
+struct sbx_eval_benchmark {
+        const char *name;
+        const char *default_file;    /* under the data dir; NULL: local_path is required */
+        uint64_t default_timeout_ms; /* per execution */
+        int (*load)(const char *path, const struct sbx_eval_dataset_args *args,
+                    struct sbx_eval_problem_set *out, struct sbx_error **err);
+        /* The user message for a chat model (malloc'd). */
+        char *(*prompt)(const struct sbx_eval_problem_set *set, const struct sbx_eval_problem *p,
+                        const struct sbx_eval_dataset_args *args);
+        /* The code to run from a model's reply (malloc'd). */
+        char *(*extract)(const char *reply);
+        /* The program source for a problem and its code (malloc'd). */
+        char *(*program)(const struct sbx_eval_problem *p, const char *code);
+};
+
+extern const struct sbx_eval_benchmark sbx_eval_humaneval;
+extern const struct sbx_eval_benchmark sbx_eval_mbpp;
+extern const struct sbx_eval_benchmark sbx_eval_livecodebench;
+
+/* NULL when unknown. */
+const struct sbx_eval_benchmark *sbx_eval_benchmark_find(const char *name);
+/* Iterate: NULL past the end. */
+const struct sbx_eval_benchmark *sbx_eval_benchmark_at(size_t i);
+
+/* Where the bundled data lives: $SANDBOXRT_DATA_DIR, else the source tree's data/, else the
+ * installed share/sandboxrt/data. Returns a static string. */
+const char *sbx_eval_data_dir(void);
+
+/* Load a benchmark: args->local_path or the bundled file; limit not applied here. */
+int sbx_eval_dataset_load(const struct sbx_eval_benchmark *b,
+                          const struct sbx_eval_dataset_args *args,
+                          struct sbx_eval_problem_set *out, struct sbx_error **err);
+void sbx_eval_problem_set_release(struct sbx_eval_problem_set *set);
+void sbx_eval_problem_release(struct sbx_eval_problem *p);
+
+/* ---- helpers shared by the benchmark files ---- */
+
+#define SBX_EVAL_DATASET_MAX_BYTES ((size_t)512 << 20)
+#define SBX_EVAL_LINE_MAX_BYTES    ((size_t)64 << 20)
+
+/* Read a dataset file whole; gzip (by magic) is decompressed with libarchive. */
+int sbx_eval_read_dataset_file(const char *path, char **out, size_t *size, struct sbx_error **err);
+/* Call fn for every non-blank line of a JSONL text (line numbers 1-based); stops at fn's < 0. */
+int sbx_eval_jsonl_foreach(const char *text, size_t size,
+                           int (*fn)(void *ctx, const char *line, size_t len, size_t lineno),
+                           void *ctx);
+/* Append a problem (zeroed) to a set; NULL on allocation failure. */
+struct sbx_eval_problem *sbx_eval_problem_set_push(struct sbx_eval_problem_set *set, bool shot);
+/* Replace "{question}" in template with question (malloc'd). */
+char *sbx_eval_fill_template(const char *tmpl, const char *question);
+
+#endif

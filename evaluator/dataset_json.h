@@ -1,0 +1,18 @@
+/* cJSON helpers for the benchmark loaders (evaluator-internal: cJSON stays inside the module). */
+#ifndef SBX_EVAL_DATASET_JSON_H
+#define SBX_EVAL_DATASET_JSON_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+
+#include "sandboxrt.h"
+
+/* A string field (a number is turned into its decimal text). Missing or null: *out stays NULL
+ * and, when required, an error "<where>: missing field 'key'". */
+int sbx_eval_json_string(const cJSON *obj, const char *key, bool required, const char *where,
+                         char **out, struct sbx_error **err);
+/* A list of strings into a NULL-terminated array. */
+int sbx_eval_json_strings(const cJSON *obj, const char *key, bool required, const char *where,
+                          char ***out, struct sbx_error **err);
+
+#endif

@@ -1,0 +1,270 @@
+/* LiveCodeBench code generation (live_code_bench): JSONL with question_content, starter_code,
+ * public/private test cases as JSON strings of {input, output, testtype} and metadata with
+ * func_name. stdin problems get each input on stdin; functional ones run under a harness that
+ * calls Solution().<func_name>(*args) (or the plain function) and prints the result as JSON.
+ * Private tests stored as base64(zlib(pickle)) are refused: unpickling runs code. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evaluator/config.h"
+#include "evaluator/dataset.h"
+#include "evaluator/dataset_json.h"
+#include "evaluator/extract.h"
+#include "evaluator/strutil.h"
+#include "util.h"
+
+struct lcb_load {
+        const char *path;
+        struct sbx_eval_problem_set *set;
+        struct sbx_error **err;
+};
+
+static bool looks_base64(const char *s)
+{
+        size_t n = 0;
+
+        for (; *s; s++, n++)
+                if (!isalnum((unsigned char)*s) && !strchr("+/=\r\n", *s))
+                        return false;
+        return n > 0;
+}
+
+/* A test list: a JSON string holding a JSON array, or the array itself. */
+static int lcb_tests_json(const cJSON *field, const char *key, const char *where, cJSON **out,
+                          struct sbx_error **err)
+{
+        const char *s;
+
+        *out = NULL;
+        if (!field || cJSON_IsNull(field))
+                return 0;
+        if (cJSON_IsArray(field)) {
+                *out = cJSON_Duplicate(field, true);
+                return *out ? 0 : sbx_error_set(err, ENOMEM, "out of memory");
+        }
+        if (!cJSON_IsString(field))
+                return sbx_error_set(err, EINVAL, "%s: %s is neither a list nor a JSON string",
+                                     where, key);
+        for (s = field->valuestring; isspace((unsigned char)*s); s++)
+                ;
+        if (*s != '[') {
+                if (looks_base64(s))
+                        return sbx_error_set(
+                            err, EPERM,
+                            "%s: %s is stored as base64(zlib(pickle)); sandboxrt never unpickles "
+                            "data in the trusted process (unpickling runs code). Decode the file "
+                            "into plain JSON test cases first (for instance inside 'sandboxrt "
+                            "run') "
+                            "and point dataset_args.live_code_bench.local_path at the result",
+                            where, key);
+                return sbx_error_set(err, EINVAL, "%s: %s is not a JSON list", where, key);
+        }
+        *out = cJSON_Parse(s);
+        if (!cJSON_IsArray(*out)) {
+                cJSON_Delete(*out);
+                *out = NULL;
+                return sbx_error_set(err, EINVAL, "%s: %s is not a JSON list", where, key);
+        }
+        return 0;
+}
+
+static int lcb_add_tests(struct sbx_eval_problem *p, const cJSON *tests, const char *where,
+                         struct sbx_error **err)
+{
+        const cJSON *t;
+        size_t n = p->n_tests + (size_t)cJSON_GetArraySize(tests);
+        struct sbx_eval_test *all = realloc(p->tests, (n ? n : 1) * sizeof(*all));
+
+        if (!all)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        p->tests = all;
+        cJSON_ArrayForEach(t, tests)
+        {
+                _cleanup_free_ char *type = NULL;
+                struct sbx_eval_test *dst = &p->tests[p->n_tests];
+                int r;
+                *dst = (struct sbx_eval_test){0};
+                if ((r = sbx_eval_json_string(t, "input", true, where, &dst->input, err)) < 0 ||
+                    (r = sbx_eval_json_string(t, "output", true, where, &dst->output, err)) < 0 ||
+                    (r = sbx_eval_json_string(t, "testtype", false, where, &type, err)) < 0) {
+                        free(dst->input);
+                        free(dst->output);
+                        return r;
+                }
+                p->n_tests++;
+                if (type && !strcmp(type, "functional"))
+                        p->check = SBX_EVAL_CHECK_FUNCTIONAL;
+                else if (type && strcmp(type, "stdin"))
+                        return sbx_error_set(err, EINVAL, "%s: unknown testtype '%.32s'", where,
+                                             type);
+        }
+        return 0;
+}
+
+static bool is_identifier(const char *s)
+{
+        if (!s || !(isalpha((unsigned char)*s) || *s == '_'))
+                return false;
+        for (; *s; s++)
+                if (!isalnum((unsigned char)*s) && *s != '_')
+                        return false;
+        return true;
+}
+
+static int lcb_func_name(const cJSON *j, const char *where, struct sbx_eval_problem *p,
+                         struct sbx_error **err)
+{
+        const cJSON *meta = cJSON_GetObjectItemCaseSensitive(j, "metadata");
+        cJSON *parsed = NULL;
+        int r;
+
+        if (cJSON_IsString(meta))
+                meta = parsed = cJSON_Parse(meta->valuestring);
+        r = cJSON_IsObject(meta)
+                ? sbx_eval_json_string(meta, "func_name", false, where, &p->entry_point, err)
+                : 0;
+        cJSON_Delete(parsed);
+        if (r < 0)
+                return r;
+        if (p->check == SBX_EVAL_CHECK_FUNCTIONAL && !is_identifier(p->entry_point))
+                return sbx_error_set(err, EINVAL,
+                                     "%s: functional problem without a valid metadata.func_name",
+                                     where);
+        return 0;
+}
+
+static int lcb_record(struct lcb_load *l, const cJSON *j, const char *where)
+{
+        static const char *const test_keys[] = {"public_test_cases", "private_test_cases"};
+        struct sbx_eval_problem *p = sbx_eval_problem_set_push(l->set, false);
+        const char *id_key =
+            cJSON_GetObjectItemCaseSensitive(j, "question_id") ? "question_id" : "task_id";
+        int r;
+
+        if (!p)
+                return sbx_error_set(l->err, ENOMEM, "out of memory");
+        p->check = SBX_EVAL_CHECK_STDIN;
+        if ((r = sbx_eval_json_string(j, id_key, true, where, &p->task_id, l->err)) < 0 ||
+            (r = sbx_eval_json_string(j, "question_content", true, where, &p->prompt, l->err)) <
+                0 ||
+            (r = sbx_eval_json_string(j, "starter_code", false, where, &p->starter_code, l->err)) <
+                0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(test_keys); i++) {
+                cJSON *tests = NULL;
+                r = lcb_tests_json(cJSON_GetObjectItemCaseSensitive(j, test_keys[i]), test_keys[i],
+                                   where, &tests, l->err);
+                if (r == 0 && tests)
+                        r = lcb_add_tests(p, tests, where, l->err);
+                cJSON_Delete(tests);
+                if (r < 0)
+                        return r;
+        }
+        if (p->n_tests == 0)
+                return sbx_error_set(l->err, EINVAL, "%s: problem %s has no test cases", where,
+                                     p->task_id);
+        return lcb_func_name(j, where, p, l->err);
+}
+
+static int lcb_line(void *ctx, const char *line, size_t len, size_t lineno)
+{
+        struct lcb_load *l = ctx;
+        _cleanup_free_ char *where = sbx_strdup_printf("%s:%zu", l->path, lineno);
+        cJSON *j = cJSON_ParseWithLength(line, len);
+        int r;
+
+        if (!where || !cJSON_IsObject(j)) {
+                cJSON_Delete(j);
+                return sbx_error_set(l->err, EINVAL, "%s: not a JSON object",
+                                     where ? where : l->path);
+        }
+        r = lcb_record(l, j, where);
+        cJSON_Delete(j);
+        return r;
+}
+
+static int lcb_load(const char *path, const struct sbx_eval_dataset_args *args,
+                    struct sbx_eval_problem_set *out, struct sbx_error **err)
+{
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+        struct lcb_load l = {.path = path, .set = out, .err = err};
+        int r = sbx_eval_read_dataset_file(path, &text, &size, err);
+
+        if (r < 0)
+                return r;
+        return sbx_eval_jsonl_foreach(text, size, lcb_line, &l);
+}
+
+#define LCB_INTRO                                                                                  \
+        "You will be given a question (problem specification) and will generate a correct Python " \
+        "program that matches the specification and passes all tests.\n\n### Question:\n"
+#define LCB_STDIN_FORMAT                                                                           \
+        "### Format: Read the inputs from stdin, solve the problem and write the answer to "       \
+        "stdout (do not directly test on the sample inputs). Enclose your code within delimiters " \
+        "as follows.\n```python\n# YOUR CODE HERE\n```\n\n"
+#define LCB_ANSWER "### Answer: (use the provided format with backticks)\n\n"
+
+static char *lcb_prompt(const struct sbx_eval_problem_set *set, const struct sbx_eval_problem *p,
+                        const struct sbx_eval_dataset_args *args)
+{
+        struct sbx_eval_buf b = {0};
+
+        if (args->prompt_template)
+                return sbx_eval_fill_template(args->prompt_template, p->prompt);
+        sbx_eval_buf_printf(&b, "%s%s\n\n", LCB_INTRO, p->prompt);
+        if (p->starter_code && *p->starter_code)
+                sbx_eval_buf_printf(&b,
+                                    "### Format: You will use the following starter code to write "
+                                    "the solution to the problem and enclose your code within "
+                                    "delimiters.\n```python\n%s\n```\n\n",
+                                    p->starter_code);
+        else
+                sbx_eval_buf_puts(&b, LCB_STDIN_FORMAT);
+        sbx_eval_buf_puts(&b, LCB_ANSWER);
+        return sbx_eval_buf_take(&b);
+}
+
+/* The names LeetCode-style solutions use without importing them. */
+#define LCB_FUNCTIONAL_HEADER                                                                      \
+        "from typing import *\nfrom collections import *\nfrom itertools import *\n"               \
+        "from functools import *\nfrom heapq import *\nfrom bisect import *\nfrom math import *\n" \
+        "import collections, itertools, functools, heapq, bisect, math, string, re, sys\n\n"
+
+/* Reads one JSON value per non-empty stdin line as the arguments. */
+#define LCB_HARNESS                                                                                \
+        "\n\ndef _sbx_main():\n"                                                                   \
+        "    import json as _sbx_json\n"                                                           \
+        "    import sys as _sbx_sys\n"                                                             \
+        "    _args = [_sbx_json.loads(_l) for _l in _sbx_sys.stdin.read().split(\"\\n\") if "      \
+        "_l.strip()]\n"                                                                            \
+        "    if \"Solution\" in globals():\n"                                                      \
+        "        _fn = getattr(Solution(), \"%s\")\n"                                              \
+        "    else:\n"                                                                              \
+        "        _fn = globals()[\"%s\"]\n"                                                        \
+        "    print(_sbx_json.dumps(_fn(*_args)))\n\n\n"                                            \
+        "_sbx_main()\n"
+
+static char *lcb_program(const struct sbx_eval_problem *p, const char *code)
+{
+        struct sbx_eval_buf b = {0};
+
+        if (p->check != SBX_EVAL_CHECK_FUNCTIONAL)
+                return strdup(code);
+        sbx_eval_buf_puts(&b, LCB_FUNCTIONAL_HEADER);
+        sbx_eval_buf_puts(&b, code);
+        sbx_eval_buf_printf(&b, LCB_HARNESS, p->entry_point, p->entry_point);
+        return sbx_eval_buf_take(&b);
+}
+
+const struct sbx_eval_benchmark sbx_eval_livecodebench = {
+    .name = "live_code_bench",
+    .default_file = NULL,
+    .default_timeout_ms = 6000,
+    .load = lcb_load,
+    .prompt = lcb_prompt,
+    .extract = sbx_eval_extract_last_fence,
+    .program = lcb_program,
+};

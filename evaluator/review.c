@@ -1,0 +1,330 @@
+/* Reviews: every predicted sample's program run through the executor by a pool of threads,
+ * judged there, and written (and counted) by the calling thread as results come in. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "evaluator/run_internal.h"
+#include "evaluator/strutil.h"
+#include "util.h"
+
+#define HEAD_BYTES 1024
+
+struct unit {
+        size_t slot;
+        struct sbx_eval_review rv;
+};
+
+struct pool {
+        struct ds_run *d;
+        struct unit *units;
+        size_t n;
+        pthread_mutex_t mu;
+        pthread_cond_t cv;
+        size_t next;      /* next unit to start */
+        size_t running;   /* units taken and not finished */
+        size_t *finished; /* units in the order they finished */
+        size_t n_finished;
+        bool abort;
+        struct sbx_error *fatal;
+};
+
+static void review_release(struct sbx_eval_review *rv)
+{
+        free(rv->stdout_head);
+        free(rv->stderr_head);
+        free(rv->message);
+        rv->stdout_head = rv->stderr_head = rv->message = NULL;
+}
+
+static uint64_t program_hash(const struct ds_run *d, const struct slot *s)
+{
+        _cleanup_free_ char *program = NULL;
+
+        if (!s->code)
+                return 0;
+        program = d->bench->program(&d->set.items[s->problem], s->code);
+        return program ? sbx_eval_hash64(program, strlen(program)) : 0;
+}
+
+/* ---- one sample ----------------------------------------------------------------------------- */
+
+static void record_result(struct sbx_eval_review *rv, const struct sbx_result *r)
+{
+        review_release(rv);
+        rv->executed = true;
+        rv->verdict = r->verdict;
+        rv->exit_code = r->exit_code;
+        rv->signal = r->signal;
+        rv->wall_ms = r->wall_ms;
+        rv->cpu_ms = r->cpu_ms;
+        rv->peak_memory_bytes = r->peak_memory_bytes;
+        rv->stdout_head = sbx_eval_utf8_clean(r->out.data ? r->out.data : "", r->out.size,
+                                              HEAD_BYTES, &rv->stdout_truncated);
+        rv->stderr_head = sbx_eval_utf8_clean(r->err.data ? r->err.data : "", r->err.size,
+                                              HEAD_BYTES, &rv->stderr_truncated);
+        rv->stdout_truncated |= r->out.truncated;
+        rv->stderr_truncated |= r->err.truncated;
+        rv->message = sbx_eval_strdup0(r->message);
+}
+
+/* Run the program once per test (once in all for exit-status benchmarks), stopping at the
+ * first failure unless all_tests. The review keeps the first failing run, else the last. */
+static int exec_unit(struct ds_run *d, struct unit *u, struct sbx_error **err)
+{
+        const struct slot *s = &d->slots[u->slot];
+        const struct sbx_eval_problem *p = &d->set.items[s->problem];
+        _cleanup_free_ char *program = d->bench->program(p, s->code);
+        size_t n_runs = p->check == SBX_EVAL_CHECK_EXIT ? 1 : p->n_tests;
+        bool failed = false;
+
+        if (!program)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        u->rv.program_hash = sbx_eval_hash64(program, strlen(program));
+        u->rv.outcome = SBX_EVAL_OK;
+        u->rv.tests_total = p->check == SBX_EVAL_CHECK_EXIT ? 0 : (uint32_t)n_runs;
+        for (size_t t = 0; t < n_runs && (!failed || d->c->all_tests); t++) {
+                struct sbx_job job = {
+                    .language = "python",
+                    .source = program,
+                    .source_size = strlen(program),
+                    .policy = d->sandbox.policy,
+                    .limits = (const char *const *)d->sandbox.limits,
+                };
+                struct sbx_result *res = NULL;
+                const char *expected = NULL;
+                if (p->check != SBX_EVAL_CHECK_EXIT) {
+                        job.stdin_data = p->tests[t].input;
+                        job.stdin_size = strlen(p->tests[t].input);
+                        expected = p->tests[t].output;
+                }
+                int r = d->ex->run(d->ex->ctx, &job, &res, err);
+                if (r < 0)
+                        return r;
+                enum sbx_eval_outcome o = sbx_eval_judge(p->check, res, expected, d->tolerance);
+                u->rv.tests_run++;
+                u->rv.tests_passed += o == SBX_EVAL_OK;
+                if (!failed)
+                        record_result(&u->rv, res);
+                if (o != SBX_EVAL_OK && !failed) {
+                        failed = true;
+                        u->rv.outcome = o;
+                }
+                d->ex->free_result(res);
+        }
+        return 0;
+}
+
+/* ---- the pool ------------------------------------------------------------------------------- */
+
+static void *worker(void *arg)
+{
+        struct pool *pl = arg;
+
+        for (;;) {
+                struct sbx_error *e = NULL;
+                size_t i;
+                pthread_mutex_lock(&pl->mu);
+                if (pl->abort || pl->next >= pl->n) {
+                        pthread_mutex_unlock(&pl->mu);
+                        return NULL;
+                }
+                i = pl->next++;
+                pl->running++;
+                pthread_mutex_unlock(&pl->mu);
+                int r = exec_unit(pl->d, &pl->units[i], &e);
+                pthread_mutex_lock(&pl->mu);
+                if (r < 0 && !pl->fatal) {
+                        pl->fatal = e ? e : calloc(1, sizeof(*pl->fatal));
+                        if (pl->fatal && !e)
+                                pl->fatal->code = -r;
+                        pl->abort = true;
+                        e = NULL;
+                }
+                sbx_error_free(e);
+                if (r == 0)
+                        pl->finished[pl->n_finished++] = i;
+                pl->running--;
+                pthread_cond_signal(&pl->cv);
+                pthread_mutex_unlock(&pl->mu);
+        }
+}
+
+static int write_review(struct ds_run *d, FILE *f, struct sbx_eval_review *rv, struct slot *s,
+                        struct sbx_error **err)
+{
+        rv->task_id = d->set.items[s->problem].task_id;
+        rv->sample = s->sample;
+        rv->backend = rv->executed ? d->ex->backend : NULL;
+        s->reviewed = true;
+        s->outcome = rv->outcome;
+        if (sbx_eval_review_write(f, rv) < 0)
+                return sbx_error_set(err, EIO, "writing reviews: %s", strerror(errno));
+        return 0;
+}
+
+/* Wait for finished units and write them; returns when every started unit is accounted for. */
+static int consume(struct pool *pl, FILE *f, struct sbx_error **err)
+{
+        size_t consumed = 0;
+        int r = 0;
+
+        pthread_mutex_lock(&pl->mu);
+        for (;;) {
+                while (consumed == pl->n_finished &&
+                       (pl->running > 0 || (!pl->abort && pl->next < pl->n))) {
+                        struct timespec ts;
+                        clock_gettime(CLOCK_REALTIME, &ts);
+                        ts.tv_sec += 1;
+                        pthread_cond_timedwait(&pl->cv, &pl->mu, &ts);
+                        pthread_mutex_unlock(&pl->mu);
+                        run_progress(pl->d, "Reviewing", consumed, pl->n, false);
+                        pthread_mutex_lock(&pl->mu);
+                }
+                if (consumed == pl->n_finished)
+                        break;
+                struct unit *u = &pl->units[pl->finished[consumed++]];
+                pthread_mutex_unlock(&pl->mu);
+                if (r == 0)
+                        r = write_review(pl->d, f, &u->rv, &pl->d->slots[u->slot], err);
+                if (r < 0) {
+                        pthread_mutex_lock(&pl->mu);
+                        pl->abort = true;
+                        pthread_mutex_unlock(&pl->mu);
+                }
+                run_progress(pl->d, "Reviewing", consumed, pl->n, false);
+                pthread_mutex_lock(&pl->mu);
+        }
+        pthread_mutex_unlock(&pl->mu);
+        run_progress(pl->d, "Reviewing", consumed, pl->n, true);
+        return r;
+}
+
+static int run_pool(struct ds_run *d, struct pool *pl, FILE *f, struct sbx_error **err)
+{
+        unsigned jobs = d->c->jobs ? d->c->jobs : sbx_eval_default_jobs();
+        pthread_t threads[256];
+        size_t started = 0;
+        int r;
+
+        if (jobs > ELEMENTSOF(threads))
+                jobs = ELEMENTSOF(threads);
+        if (jobs > pl->n)
+                jobs = (unsigned)pl->n;
+        run_progress(d, "Reviewing", 0, pl->n, false);
+        for (; started < jobs; started++)
+                if (pthread_create(&threads[started], NULL, worker, pl) != 0)
+                        break;
+        if (started == 0 && pl->n > 0)
+                return sbx_error_set(err, EAGAIN, "cannot start worker threads");
+        r = consume(pl, f, err);
+        for (size_t i = 0; i < started; i++)
+                pthread_join(threads[i], NULL);
+        if (r == 0 && pl->fatal) {
+                r = -(pl->fatal->code ? pl->fatal->code : EIO);
+                if (err && !*err)
+                        *err = TAKE_PTR(pl->fatal);
+        }
+        sbx_eval_log(d->out, "%s: reviews: %zu run with %zu threads on backend %s", d->bench->name,
+                     pl->n_finished, started, d->ex->backend);
+        return r;
+}
+
+/* ---- the phase ------------------------------------------------------------------------------ */
+
+static int cached_review(void *ctx, const struct sbx_eval_review *r)
+{
+        struct ds_run *d = ctx;
+        ssize_t p = run_find_problem(d, r->task_id);
+        struct slot *s;
+
+        if (p < 0 || !(s = run_slot(d, (size_t)p, r->sample)) || !s->predicted)
+                return 0;
+        /* Valid only for the very program that runs now (the prediction may have changed). */
+        if (r->program_hash != program_hash(d, s))
+                return 0;
+        s->reviewed = true;
+        s->outcome = r->outcome;
+        return 0;
+}
+
+static int model_errors(struct ds_run *d, FILE *f, struct sbx_error **err)
+{
+        for (size_t i = 0; i < d->n_slots; i++) {
+                struct slot *s = &d->slots[i];
+                struct sbx_eval_review rv = {.outcome = SBX_EVAL_MODEL_ERROR};
+                if (s->predicted || s->reviewed)
+                        continue;
+                rv.message = s->error;
+                int r = write_review(d, f, &rv, s, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int pool_init(struct ds_run *d, struct pool *pl)
+{
+        size_t n = 0;
+
+        memset(pl, 0, sizeof(*pl));
+        for (size_t i = 0; i < d->n_slots; i++)
+                n += d->slots[i].predicted && !d->slots[i].reviewed;
+        pl->units = calloc(n ? n : 1, sizeof(*pl->units));
+        pl->finished = calloc(n ? n : 1, sizeof(*pl->finished));
+        if (!pl->units || !pl->finished)
+                return -ENOMEM;
+        for (size_t i = 0; i < d->n_slots; i++)
+                if (d->slots[i].predicted && !d->slots[i].reviewed)
+                        pl->units[pl->n++].slot = i;
+        pthread_mutex_init(&pl->mu, NULL);
+        pthread_cond_init(&pl->cv, NULL);
+        pl->d = d; /* also marks the mutex as initialized for pool_release */
+        return 0;
+}
+
+static void pool_release(struct pool *pl)
+{
+        for (size_t i = 0; pl->units && i < pl->n; i++)
+                review_release(&pl->units[i].rv);
+        free(pl->units);
+        free(pl->finished);
+        sbx_error_free(pl->fatal);
+        if (pl->d) {
+                pthread_mutex_destroy(&pl->mu);
+                pthread_cond_destroy(&pl->cv);
+        }
+}
+
+int run_reviews(struct ds_run *d, struct sbx_error **err)
+{
+        _cleanup_free_ char *path =
+            sbx_eval_outputs_path(d->out, "reviews", d->bench->name, ".jsonl");
+        bool reuse = d->c->use_cache && !d->c->rerun_review;
+        struct pool pl = {0};
+        FILE *f = NULL;
+        size_t cached = 0;
+        int r;
+
+        if (!path)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        r = reuse ? sbx_eval_review_read(path, cached_review, d, err) : 0;
+        if (r == 0)
+                r = sbx_eval_jsonl_open(path, !reuse, &f, err);
+        for (size_t i = 0; i < d->n_slots; i++)
+                cached += d->slots[i].reviewed;
+        if (r == 0)
+                r = model_errors(d, f, err);
+        if (r == 0 && pool_init(d, &pl) < 0)
+                r = sbx_error_set(err, ENOMEM, "out of memory");
+        if (r == 0)
+                r = run_pool(d, &pl, f, err);
+        pool_release(&pl);
+        if (f)
+                fclose(f);
+        if (r == 0)
+                sbx_eval_log(d->out, "%s: reviews: %zu reused", d->bench->name, cached);
+        return r;
+}

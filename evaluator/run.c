@@ -1,0 +1,239 @@
+/* The datasets, one after the other: load, limit, predict, review, score, report. */
+#include <errno.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "evaluator/run_internal.h"
+#include "evaluator/strutil.h"
+#include "util.h"
+
+void run_message(const struct ds_run *d, enum sbx_eval_level level, const char *fmt, ...)
+{
+        _cleanup_free_ char *text = NULL;
+        va_list ap;
+
+        va_start(ap, fmt);
+        if (vasprintf(&text, fmt, ap) < 0)
+                text = NULL;
+        va_end(ap);
+        if (!text)
+                return;
+        sbx_eval_log(d->out, "%s%s", level == SBX_EVAL_WARNING ? "WARNING: " : "", text);
+        if (d->hooks && d->hooks->message)
+                d->hooks->message(d->hooks->ctx, level, text);
+}
+
+void run_progress(const struct ds_run *d, const char *phase, size_t done, size_t total,
+                  bool finished)
+{
+        if (d->hooks && d->hooks->progress)
+                d->hooks->progress(d->hooks->ctx, phase, d->bench->name, done, total, finished);
+}
+
+static int by_task_id(const void *a, const void *b, void *arg)
+{
+        const struct sbx_eval_problem_set *set = arg;
+
+        return strcmp(set->items[*(const size_t *)a].task_id,
+                      set->items[*(const size_t *)b].task_id);
+}
+
+static int index_problems(struct ds_run *d)
+{
+        d->by_id = calloc(d->set.n ? d->set.n : 1, sizeof(*d->by_id));
+        if (!d->by_id)
+                return -ENOMEM;
+        for (size_t i = 0; i < d->set.n; i++)
+                d->by_id[i] = i;
+        qsort_r(d->by_id, d->set.n, sizeof(*d->by_id), by_task_id, &d->set);
+        for (size_t i = 1; i < d->set.n; i++)
+                if (!strcmp(d->set.items[d->by_id[i - 1]].task_id,
+                            d->set.items[d->by_id[i]].task_id))
+                        return -EEXIST;
+        return 0;
+}
+
+ssize_t run_find_problem(const struct ds_run *d, const char *task_id)
+{
+        size_t lo = 0, hi = d->set.n;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = strcmp(task_id, d->set.items[d->by_id[mid]].task_id);
+                if (c == 0)
+                        return (ssize_t)d->by_id[mid];
+                if (c < 0)
+                        hi = mid;
+                else
+                        lo = mid + 1;
+        }
+        return -1;
+}
+
+struct slot *run_slot(const struct ds_run *d, size_t problem, uint32_t sample)
+{
+        if (problem >= d->set.n || sample >= d->n_samples[problem])
+                return NULL;
+        return &d->slots[d->first_slot[problem] + sample];
+}
+
+unsigned sbx_eval_default_jobs(void)
+{
+        cpu_set_t set;
+        long n;
+
+        if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+                return (unsigned)CPU_COUNT(&set);
+        n = sysconf(_SC_NPROCESSORS_ONLN);
+        return n > 0 ? (unsigned)n : 1;
+}
+
+/* EvalScope's limit: a count, or a fraction of the dataset (int(len * limit)). */
+static void apply_limit(struct ds_run *d)
+{
+        size_t keep = d->set.n;
+
+        if (!d->c->limit_set)
+                return;
+        if (d->c->limit_is_fraction)
+                keep = (size_t)((double)d->set.n * d->c->limit_fraction);
+        else if (d->c->limit_n < keep)
+                keep = (size_t)d->c->limit_n;
+        if (keep == 0)
+                keep = 1;
+        for (size_t i = keep; i < d->set.n; i++)
+                sbx_eval_problem_release(&d->set.items[i]);
+        if (keep < d->set.n)
+                d->set.n = keep;
+}
+
+static void ds_release(struct ds_run *d)
+{
+        for (size_t i = 0; d->slots && i < d->n_slots; i++) {
+                free(d->slots[i].prompt);
+                free(d->slots[i].reply);
+                free(d->slots[i].code);
+                free(d->slots[i].error);
+        }
+        free(d->slots);
+        free(d->first_slot);
+        free(d->n_samples);
+        free(d->by_id);
+        sbx_eval_sandbox_config_release(&d->sandbox);
+        sbx_eval_problem_set_release(&d->set);
+}
+
+static int score(struct ds_run *d, struct sbx_eval_dataset_result *res, struct sbx_error **err)
+{
+        _cleanup_free_ uint32_t *passed = calloc(d->set.n ? d->set.n : 1, sizeof(*passed));
+        _cleanup_free_ char *path =
+            sbx_eval_outputs_path(d->out, "reports", d->bench->name, ".json");
+        const char *subset =
+            d->args->subset_list && d->args->subset_list[0] ? d->args->subset_list[0] : "default";
+
+        res->model = strdup(d->c->model);
+        res->dataset = strdup(d->bench->name);
+        res->subset = strdup(subset);
+        if (!passed || !path || !res->model || !res->dataset || !res->subset)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        for (size_t i = 0; i < d->n_slots; i++) {
+                const struct slot *s = &d->slots[i];
+                enum sbx_eval_outcome o = s->reviewed ? s->outcome : SBX_EVAL_SANDBOX_ERROR;
+                res->outcomes[o]++;
+                passed[s->problem] += o == SBX_EVAL_OK;
+        }
+        /* pass@k for every k up to repeats (samples files: up to the fewest samples of a task). */
+        size_t limit_k = d->c->model_kind == SBX_EVAL_MODEL_SAMPLES ? 0 : d->c->repeats;
+        if (sbx_eval_result_score(res, d->n_samples, passed, d->set.n, limit_k) < 0)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        return sbx_eval_result_write_json(res, path, err);
+}
+
+static int prepare(struct ds_run *d, const char *name, struct sbx_error **err)
+{
+        int r;
+
+        d->bench = sbx_eval_benchmark_find(name);
+        if (!d->bench)
+                return sbx_error_set(err, EINVAL, "unknown benchmark '%s'", name);
+        d->args = sbx_eval_config_dataset_args(d->c, name);
+        d->tolerance = d->args->tolerance > 0 ? d->args->tolerance : SBX_EVAL_DEFAULT_TOLERANCE;
+        if ((r = sbx_eval_dataset_load(d->bench, d->args, &d->set, err)) < 0)
+                return sbx_error_prefix(err, "%s", name);
+        apply_limit(d);
+        if ((r = index_problems(d)) < 0)
+                return r == -EEXIST ? sbx_error_set(err, EINVAL, "%s: duplicate task ids", name)
+                                    : sbx_error_set(err, ENOMEM, "out of memory");
+        return sbx_eval_config_sandbox(d->c, name, d->bench->default_timeout_ms, &d->sandbox, err);
+}
+
+static int run_dataset(const struct sbx_eval_config *c, const char *name,
+                       const struct sbx_eval_executor *ex, const struct sbx_eval_hooks *hooks,
+                       struct sbx_eval_outputs *out, struct sbx_eval_dataset_result *res,
+                       struct sbx_error **err)
+{
+        struct ds_run d = {.c = c, .ex = ex, .hooks = hooks, .out = out};
+        uint64_t start = sbx_now_ms();
+        int r = prepare(&d, name, err);
+
+        if (r == 0) {
+                sbx_eval_log(out, "%s: %zu problems, limits:%s%s", name, d.set.n,
+                             d.sandbox.policy ? " policy=" : "",
+                             d.sandbox.policy ? d.sandbox.policy : "");
+                for (size_t i = 0; d.sandbox.limits && d.sandbox.limits[i]; i++)
+                        sbx_eval_log(out, "%s:   %s", name, d.sandbox.limits[i]);
+                r = run_predictions(&d, err);
+        }
+        if (r == 0)
+                r = run_reviews(&d, err);
+        if (r == 0)
+                r = score(&d, res, err);
+        if (r == 0)
+                sbx_eval_log(out, "%s: done in %.1f s", name,
+                             (double)(sbx_now_ms() - start) / 1000.0);
+        ds_release(&d);
+        return r;
+}
+
+int sbx_eval_run(const struct sbx_eval_config *c, const struct sbx_eval_executor *ex,
+                 const struct sbx_eval_hooks *hooks, struct sbx_eval_summary **out,
+                 struct sbx_error **err)
+{
+        struct sbx_eval_outputs o;
+        struct sbx_eval_summary *s = calloc(1, sizeof(*s));
+        size_t n = 0;
+        int r;
+
+        while (c->datasets && c->datasets[n])
+                n++;
+        if (!s || !(s->results = calloc(n ? n : 1, sizeof(*s->results)))) {
+                free(s);
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        }
+        r = sbx_eval_outputs_open(c, &o, err);
+        if (r == 0) {
+                sbx_eval_log(&o, "sandboxrt %s eval: model %s (%s), backend %s, %u in parallel",
+                             SBX_VERSION, c->model, sbx_eval_model_kind_to_string(c->model_kind),
+                             ex->backend, c->jobs ? c->jobs : sbx_eval_default_jobs());
+                if (c->api_key_from)
+                        sbx_eval_log(&o, "api_key from the %s", c->api_key_from);
+                for (size_t i = 0; c->warnings && c->warnings[i]; i++)
+                        sbx_eval_log(&o, "WARNING: %s", c->warnings[i]);
+        }
+        for (size_t i = 0; r == 0 && i < n; i++, s->n++)
+                r = run_dataset(c, c->datasets[i], ex, hooks, &o, &s->results[i], err);
+        if (r < 0)
+                sbx_eval_log(&o, "ERROR: %s",
+                             err && *err && (*err)->message ? (*err)->message : "");
+        s->run_dir = o.dir ? strdup(o.dir) : NULL;
+        sbx_eval_outputs_close(&o);
+        if (r < 0) {
+                sbx_eval_summary_free(s);
+                return r;
+        }
+        *out = s;
+        return 0;
+}

@@ -1,0 +1,52 @@
+/* Shared by run.c (datasets, predictions) and review.c (executions). */
+#ifndef SBX_EVAL_RUN_INTERNAL_H
+#define SBX_EVAL_RUN_INTERNAL_H
+
+#include <stdio.h>
+
+#include "evaluator/config.h"
+#include "evaluator/dataset.h"
+#include "evaluator/judge.h"
+#include "evaluator/outputs.h"
+#include "evaluator/run.h"
+
+/* One sample: a completion of one problem, and what became of it. */
+struct slot {
+        size_t problem;
+        uint32_t sample;
+        char *prompt, *reply, *code, *error;
+        bool predicted, reviewed;
+        enum sbx_eval_outcome outcome;
+};
+
+struct ds_run {
+        const struct sbx_eval_config *c;
+        const struct sbx_eval_benchmark *bench;
+        const struct sbx_eval_dataset_args *args;
+        const struct sbx_eval_executor *ex;
+        const struct sbx_eval_hooks *hooks;
+        struct sbx_eval_outputs *out;
+        struct sbx_eval_problem_set set;
+        size_t *by_id; /* problem indices sorted by task_id */
+        uint32_t *n_samples;
+        size_t *first_slot;
+        struct slot *slots;
+        size_t n_slots;
+        struct sbx_eval_sandbox_config sandbox;
+        double tolerance;
+};
+
+void run_message(const struct ds_run *d, enum sbx_eval_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void run_progress(const struct ds_run *d, const char *phase, size_t done, size_t total,
+                  bool finished);
+/* The problem with this task id, or -1. */
+ssize_t run_find_problem(const struct ds_run *d, const char *task_id);
+struct slot *run_slot(const struct ds_run *d, size_t problem, uint32_t sample);
+
+/* review.c: judge every predicted sample that has no valid review yet. */
+int run_reviews(struct ds_run *d, struct sbx_error **err);
+/* predict.c: fill every slot's completion. */
+int run_predictions(struct ds_run *d, struct sbx_error **err);
+
+#endif

@@ -1,0 +1,214 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evaluator/strutil.h"
+
+#define BUF_DEFAULT_MAX ((size_t)256 << 20)
+
+static int buf_reserve(struct sbx_eval_buf *b, size_t extra)
+{
+        size_t need = b->len + extra + 1, cap = b->cap ? b->cap : 256;
+
+        if (need <= b->cap)
+                return 0;
+        while (cap < need)
+                cap *= 2;
+        char *n = realloc(b->data, cap);
+        if (!n) {
+                b->oom = true;
+                return -ENOMEM;
+        }
+        b->data = n;
+        b->cap = cap;
+        return 0;
+}
+
+int sbx_eval_buf_append(struct sbx_eval_buf *b, const char *s, size_t n)
+{
+        size_t max = b->max ? b->max : BUF_DEFAULT_MAX;
+
+        if (b->oom)
+                return -ENOMEM;
+        if (b->len + n > max) {
+                b->truncated = true;
+                n = max - b->len;
+        }
+        if (buf_reserve(b, n) < 0)
+                return -ENOMEM;
+        if (n)
+                memcpy(b->data + b->len, s, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return 0;
+}
+
+int sbx_eval_buf_puts(struct sbx_eval_buf *b, const char *s)
+{
+        return sbx_eval_buf_append(b, s ? s : "", s ? strlen(s) : 0);
+}
+
+int sbx_eval_buf_printf(struct sbx_eval_buf *b, const char *fmt, ...)
+{
+        char *s = NULL;
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+                b->oom = true;
+                return -ENOMEM;
+        }
+        int r = sbx_eval_buf_append(b, s, (size_t)n);
+        free(s);
+        return r;
+}
+
+char *sbx_eval_buf_take(struct sbx_eval_buf *b)
+{
+        char *s;
+
+        if (b->oom) {
+                sbx_eval_buf_free(b);
+                return NULL;
+        }
+        if (!b->data && buf_reserve(b, 0) < 0)
+                return NULL;
+        if (b->len == 0)
+                b->data[0] = '\0';
+        s = b->data;
+        b->data = NULL;
+        b->len = b->cap = 0;
+        b->truncated = false;
+        return s;
+}
+
+void sbx_eval_buf_free(struct sbx_eval_buf *b)
+{
+        free(b->data);
+        b->data = NULL;
+        b->len = b->cap = 0;
+        b->truncated = b->oom = false;
+}
+
+size_t sbx_eval_edit_distance(const char *a, const char *b)
+{
+        size_t la = strnlen(a, 64), lb = strnlen(b, 64);
+        size_t row[65];
+
+        for (size_t j = 0; j <= lb; j++)
+                row[j] = j;
+        for (size_t i = 1; i <= la; i++) {
+                size_t diag = row[0];
+                row[0] = i;
+                for (size_t j = 1; j <= lb; j++) {
+                        size_t up = row[j];
+                        size_t best = diag + (a[i - 1] == b[j - 1] ? 0 : 1);
+                        if (row[j] + 1 < best)
+                                best = row[j] + 1;
+                        if (row[j - 1] + 1 < best)
+                                best = row[j - 1] + 1;
+                        row[j] = best;
+                        diag = up;
+                }
+        }
+        return row[lb];
+}
+
+const char *sbx_eval_nearest(const char *key, const char *const *candidates, size_t n)
+{
+        const char *best = NULL;
+        size_t best_d = SIZE_MAX, len = strlen(key);
+        /* A third of the key's length (at least 2) separates typos from unrelated words. */
+        size_t max_d = len / 3 > 2 ? len / 3 : 2;
+
+        for (size_t i = 0; i < n; i++) {
+                size_t d = sbx_eval_edit_distance(key, candidates[i]);
+                if (d < best_d) {
+                        best_d = d;
+                        best = candidates[i];
+                }
+        }
+        return best_d <= max_d ? best : NULL;
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+        size_t len;
+        uint32_t cp;
+
+        if (s[0] < 0x80)
+                return s[0] ? 1 : 0;
+        if ((s[0] & 0xe0) == 0xc0)
+                len = 2, cp = s[0] & 0x1f;
+        else if ((s[0] & 0xf0) == 0xe0)
+                len = 3, cp = s[0] & 0x0f;
+        else if ((s[0] & 0xf8) == 0xf0)
+                len = 4, cp = s[0] & 0x07;
+        else
+                return 0;
+        if (len > n)
+                return 0;
+        for (size_t i = 1; i < len; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+                cp = (cp << 6) | (s[i] & 0x3f);
+        }
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+                return 0;
+        return len;
+}
+
+char *sbx_eval_utf8_clean(const char *s, size_t n, size_t max_bytes, bool *truncated)
+{
+        struct sbx_eval_buf b = {0};
+        const unsigned char *p = (const unsigned char *)s;
+        size_t i = 0;
+
+        if (truncated)
+                *truncated = n > max_bytes;
+        if (n > max_bytes)
+                n = max_bytes;
+        while (i < n) {
+                size_t l = utf8_seq(p + i, n - i);
+                if (l == 0) {
+                        sbx_eval_buf_append(&b, "\xef\xbf\xbd", 3);
+                        i++;
+                        continue;
+                }
+                size_t start = i;
+                while (i < n && (l = utf8_seq(p + i, n - i)) > 0)
+                        i += l;
+                sbx_eval_buf_append(&b, s + start, i - start);
+        }
+        return sbx_eval_buf_take(&b);
+}
+
+uint64_t sbx_eval_hash64(const char *s, size_t n)
+{
+        uint64_t h = 0xcbf29ce484222325ull;
+
+        for (size_t i = 0; i < n; i++) {
+                h ^= (unsigned char)s[i];
+                h *= 0x100000001b3ull;
+        }
+        return h;
+}
+
+char *sbx_eval_strdup0(const char *s)
+{
+        return s ? strdup(s) : NULL;
+}
+
+bool sbx_eval_has_suffix(const char *s, const char *suffix)
+{
+        size_t ls = strlen(s), lf = strlen(suffix);
+
+        return ls >= lf && !strcmp(s + ls - lf, suffix);
+}
