@@ -19,6 +19,7 @@ static const struct sbx_command *const commands[] = {
     &sbx_command_doctor,
     &sbx_command_policy,
     &sbx_command_serve,
+    &sbx_command_eval,
 };
 #endif
 
