@@ -358,6 +358,13 @@ static void judge(struct job *job, struct sbx_result *r)
                 judge_status(r, job->exited.status, l);
                 if (job->failed.kind == SBX_JAIL_EXEC_FAILED)
                         set_message(r, "%s", job->failed.message);
+                /* An allocation refused at the limit (MemoryError, std::bad_alloc) fails the
+                 * program without an OOM kill: still the memory limit's doing. */
+                if (r->verdict != SBX_VERDICT_OK && st.memory_oom) {
+                        r->verdict = SBX_VERDICT_MEMORY_LIMIT;
+                        set_message(r, "memory limit of %llu bytes exceeded",
+                                    (unsigned long long)l->memory_bytes);
+                }
         }
 }
 
