@@ -20,6 +20,7 @@
 #define STATUS_EVERY_MS 100  /* ...and then this often, until a pidfd watches it */
 #define EXIT_WAIT_MS    5000 /* the engine records the exit code shortly after the stream ends */
 #define REQ_TIMEOUT     60000L
+#define STATS_CHECK_MS  250 /* CPU checks through the Engine API, when the cgroup is not visible */
 
 enum stop_reason { STOP_NONE, STOP_WALL, STOP_CPU, STOP_OUTPUT };
 
@@ -235,6 +236,21 @@ static int check_status(struct job *j, uint64_t now, struct sbx_error **err)
         return 0;
 }
 
+static int container_stats(struct job *j, struct sbx_docker_stats *st);
+
+/* Without the cgroup, CPU time comes from the stats endpoint: ask less often. */
+static void check_cpu_stats(struct job *j, uint64_t now)
+{
+        const struct sbx_limits *l = &j->spec->policy->limits;
+        struct sbx_docker_stats st;
+
+        j->next_cpu_ms = now + STATS_CHECK_MS;
+        if (j->have_before && container_stats(j, &st) == 0 &&
+            st.cpu_usec > j->stats_before.cpu_usec &&
+            st.cpu_usec - j->stats_before.cpu_usec >= l->cpu_ms * 1000u)
+                stop_job(j, STOP_CPU);
+}
+
 static void check_limits(struct job *j, uint64_t now)
 {
         const struct sbx_limits *l = &j->spec->policy->limits;
@@ -247,6 +263,8 @@ static void check_limits(struct job *j, uint64_t now)
                 if (j->c->cg && j->have_before && sbx_docker_cgroup_cpu_usec(j->c->cg, &cpu) == 0 &&
                     cpu - j->before.cpu_usec >= l->cpu_ms * 1000u)
                         stop_job(j, STOP_CPU);
+                else if (!j->c->cg)
+                        check_cpu_stats(j, now);
         }
 }
 
@@ -403,6 +421,28 @@ static void sample_before(struct job *j)
         }
 }
 
+/* The engine flags a container whose cgroup hit the OOM killer (since its last start). */
+static bool container_oom_killed(struct job *j)
+{
+        _cleanup_free_ char *path = sbx_strdup_printf("/containers/%s/json", j->c->id);
+        struct sbx_docker_container_state st;
+        struct sbx_docker_response resp;
+        struct sbx_error *err = NULL;
+        bool oom = false;
+
+        if (!path || sbx_docker_request(j->e, "GET", path, NULL, NULL, 0, SBX_DOCKER_BODY_MAX,
+                                        REQ_TIMEOUT, &resp, &err) < 0) {
+                sbx_error_free(err);
+                return false;
+        }
+        if (sbx_docker_parse_container_state(resp.body, resp.size, &st) == 0) {
+                oom = st.oom_killed;
+                sbx_docker_container_state_clear(&st);
+        }
+        sbx_docker_response_clear(&resp);
+        return oom;
+}
+
 /* CPU, peak memory and OOM kills of this job, from the cgroup or else the stats endpoint. */
 static bool sample_after(struct job *j, struct sbx_result *r)
 {
@@ -416,9 +456,9 @@ static bool sample_after(struct job *j, struct sbx_result *r)
         }
         if (!j->c->cg && container_stats(j, &st) == 0) {
                 uint64_t cpu0 = j->have_before ? j->stats_before.cpu_usec : 0;
-                r->cpu_ms = (st.cpu_usec - cpu0) / 1000u;
+                r->cpu_ms = st.cpu_usec > cpu0 ? (st.cpu_usec - cpu0) / 1000u : 0;
                 r->peak_memory_bytes = st.max_usage_bytes;
-                return st.failcnt > j->stats_before.failcnt && j->exit_code == 128 + SIGKILL;
+                return j->exit_code == 128 + SIGKILL && container_oom_killed(j);
         }
         return false;
 }
@@ -482,9 +522,10 @@ static int run_job(struct job *j, struct sbx_result *res, struct sbx_error **err
         if (r < 0)
                 return r;
         oom = sample_after(j, res);
-        /* Nothing of the job may outlive it: background processes die with it. */
+        /* Nothing of the job may outlive it: background processes die with it. Without the
+         * cgroup that means killing the container, so only when something held the stream. */
         if (!j->c->broken &&
-            (!j->c->cg || sbx_docker_cgroup_count_uid(j->c->cg, SBX_DOCKER_JOB_UID) != 0))
+            (j->c->cg ? sbx_docker_cgroup_count_uid(j->c->cg, SBX_DOCKER_JOB_UID) != 0 : !j->eof))
                 (void)sbx_docker_container_kill_jobs(j->e, j->c);
         judge(j, oom, res);
         return 0;

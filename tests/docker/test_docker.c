@@ -75,6 +75,8 @@ static void run_py(struct sbx_box *box, const struct sbx_policy *p, const char *
         int r = sbx_docker_ops.run(be, box, &spec, res, &err);
         if (r < 0)
                 fail_msg("sandbox failed: %s", err && err->message ? err->message : "?");
+        if (res->message)
+                print_message("%s: %s\n", sbx_verdict_to_string(res->verdict), res->message);
         assert_string_equal(res->backend, "docker");
 }
 
