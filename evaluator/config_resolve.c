@@ -40,15 +40,15 @@ static char *trim(char *s)
         return s;
 }
 
-/* The value part of a dotenv line: quotes removed, or an unquoted " #" comment cut. */
+/* The value part of a dotenv line: a quoted value up to its closing quote, or an unquoted one
+ * up to a " #" comment. */
 static char *dotenv_value(char *v)
 {
-        size_t n;
+        char *close;
 
         v = trim(v);
-        n = strlen(v);
-        if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
-                v[n - 1] = '\0';
+        if ((v[0] == '"' || v[0] == '\'') && (close = strchr(v + 1, v[0]))) {
+                *close = '\0';
                 return v + 1;
         }
         for (char *p = v; *p; p++)
@@ -142,13 +142,20 @@ static int resolve_api_key(struct cparse *ps, const char *dir)
                 c->api_key_from = "task file";
                 return expand_vars(ps, dir, ps->api_key_raw, &c->api_key);
         }
+        /* The whole environment before any .env, as python-dotenv never overrides it. */
         for (size_t i = 0; i < ELEMENTSOF(names); i++) {
-                const char *from = NULL;
-                if (lookup_var(dir, names[i], &c->api_key, &from) == 0) {
-                        c->api_key_from = from;
-                        return 0;
+                const char *e = getenv(names[i]);
+                if (e && *e) {
+                        c->api_key_from = "environment";
+                        c->api_key = strdup(e);
+                        return c->api_key ? 0 : sbx_error_set(ps->err, ENOMEM, "out of memory");
                 }
         }
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (cfg_dotenv_lookup(dir, names[i], &c->api_key) == 0) {
+                        c->api_key_from = ".env";
+                        return 0;
+                }
         return 0;
 }
 

@@ -1,0 +1,354 @@
+/* Task files: every key kind, the promised messages for bad files (line, key path, nearest
+ * key), overrides, the API key's sources and that it never reaches the written config. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "evaluator/config.h"
+#include "util.h"
+
+static struct sbx_eval_config *load_ok(const char *text, const char *dir,
+                                       const struct sbx_eval_overrides *ov)
+{
+        struct sbx_eval_config *c = NULL;
+        struct sbx_error *err = NULL;
+        int r = sbx_eval_config_parse(text, strlen(text), "task.yaml", dir, ov, &c, &err);
+
+        if (r < 0)
+                fail_msg("unexpected error: %s", err && err->message ? err->message : "?");
+        return c;
+}
+
+/* The error message for a task that must fail. */
+static char *load_err(const char *name, const char *text, const struct sbx_eval_overrides *ov)
+{
+        struct sbx_eval_config *c = NULL;
+        struct sbx_error *err = NULL;
+        char *msg;
+
+        assert_true(sbx_eval_config_parse(text, strlen(text), name, NULL, ov, &c, &err) < 0);
+        assert_null(c);
+        assert_non_null(err);
+        msg = strdup(err->message);
+        sbx_error_free(err);
+        return msg;
+}
+
+#define expect_error(text, want)                                                                   \
+        do {                                                                                       \
+                char *m = load_err("task.yaml", text, NULL);                                       \
+                if (!strstr(m, want))                                                              \
+                        fail_msg("message '%s' lacks '%s'", m, want);                              \
+                free(m);                                                                           \
+        } while (0)
+
+static bool has_warning(const struct sbx_eval_config *c, const char *want)
+{
+        for (size_t i = 0; c->warnings && c->warnings[i]; i++)
+                if (strstr(c->warnings[i], want))
+                        return true;
+        return false;
+}
+
+static void test_full_task(void **state)
+{
+        struct sbx_eval_config *c = load_ok("model: qwen-plus\n"
+                                            "eval_type: openai_api\n"
+                                            "api_url: http://127.0.0.1:8000/v1\n"
+                                            "api_key: sk-secret-123\n"
+                                            "datasets: [humaneval, mbpp]\n"
+                                            "dataset_args:\n"
+                                            "  humaneval:\n"
+                                            "    review_timeout: 2.5\n"
+                                            "  gsm8k:\n"
+                                            "    few_shot_num: 4\n"
+                                            "eval_batch_size: 8\n"
+                                            "limit: 0.25\n"
+                                            "repeats: 3\n"
+                                            "generation_config: {temperature: 0.2, n: 2, stop: "
+                                            "[\"\\n\\n\"]}\n"
+                                            "timeout: 30\n"
+                                            "use_cache: outputs/x\n"
+                                            "rerun_review: true\n"
+                                            "eval_backend: Native\n"
+                                            "sandbox:\n"
+                                            "  enabled: true\n"
+                                            "  engine: docker\n"
+                                            "  pool_size: 3\n",
+                                            NULL, NULL);
+
+        assert_int_equal(c->model_kind, SBX_EVAL_MODEL_OPENAI);
+        assert_string_equal(c->model, "qwen-plus");
+        assert_string_equal(c->api_key, "sk-secret-123");
+        assert_string_equal(c->api_key_from, "task file");
+        assert_string_equal(c->datasets[1], "mbpp");
+        assert_null(c->datasets[2]);
+        assert_int_equal(c->eval_batch_size, 8);
+        assert_true(c->limit_set && c->limit_is_fraction && c->limit_fraction == 0.25);
+        assert_int_equal(c->repeats, 3);
+        assert_int_equal(c->choices_per_request, 2);
+        assert_int_equal(c->timeout_ms, 30000);
+        assert_int_equal(c->jobs, 3);
+        assert_true(c->rerun_review);
+        assert_int_equal(sbx_eval_config_dataset_args(c, "humaneval")->review_timeout_ms, 2500);
+        assert_int_equal(sbx_eval_config_dataset_args(c, "mbpp")->review_timeout_ms, 0);
+        assert_null(c->warnings); /* gsm8k args and eval_backend are known, not warned about */
+        char *yaml = sbx_eval_config_to_yaml(c);
+        assert_null(strstr(yaml, "sk-secret-123"));
+        assert_non_null(strstr(yaml, "api_key: '***'"));
+        assert_non_null(strstr(yaml, "review_timeout: 2.5"));
+        /* the written config loads again */
+        struct sbx_eval_config *again = load_ok(yaml, NULL, NULL);
+        assert_int_equal(again->model_kind, SBX_EVAL_MODEL_OPENAI);
+        assert_int_equal(again->choices_per_request, 2);
+        sbx_eval_config_free(again);
+        free(yaml);
+        sbx_eval_config_free(c);
+}
+
+static void test_json_task(void **state)
+{
+        struct sbx_eval_config *c = load_ok("{\"model\": \"reference\", \"datasets\": [\"mbpp\"], "
+                                            "\"limit\": 5, \"dataset_args\": {\"mbpp\": "
+                                            "{\"review_timeout\": 20}}}",
+                                            NULL, NULL);
+
+        assert_int_equal(c->model_kind, SBX_EVAL_MODEL_REFERENCE);
+        assert_true(c->limit_set && !c->limit_is_fraction && c->limit_n == 5);
+        assert_int_equal(sbx_eval_config_dataset_args(c, "mbpp")->review_timeout_ms, 20000);
+        sbx_eval_config_free(c);
+        expect_error("{\"model\": \"reference\", \"datasets\": [\"mbpp\"],}",
+                     "task.yaml:1: JSON syntax error");
+        expect_error("{\"datasets\": [\"mbpp\"], \"datasets\": []}", "duplicate key 'datasets'");
+}
+
+static void test_unknown_keys_warn(void **state)
+{
+        struct sbx_eval_config *c = load_ok("model: reference\n"
+                                            "datasets: [humaneval]\n"
+                                            "eval_batch_szie: 4\n"
+                                            "dataset_args:\n"
+                                            "  humaneval:\n"
+                                            "    review_timout: 9\n"
+                                            "frobnicate: 1\n",
+                                            NULL, NULL);
+
+        assert_true(has_warning(c, "task.yaml:3: unknown key 'eval_batch_szie' ignored (did you "
+                                   "mean 'eval_batch_size'?)"));
+        assert_true(has_warning(c,
+                                "task.yaml:6: unknown key 'dataset_args.humaneval.review_timout' "
+                                "ignored (did you mean 'review_timeout'?)"));
+        assert_true(has_warning(c, "task.yaml:7: unknown key 'frobnicate' ignored"));
+        assert_false(has_warning(c, "frobnicate' ignored (did you mean"));
+        assert_int_equal(c->eval_batch_size, 1);
+        sbx_eval_config_free(c);
+}
+
+static void test_type_errors(void **state)
+{
+        expect_error(
+            "datasets: [humaneval]\ndataset_args:\n  humaneval:\n    review_timeout: fast\n",
+            "task.yaml:4: dataset_args.humaneval.review_timeout: expected a number of "
+            "seconds, got a string");
+        expect_error("datasets: [humaneval]\neval_batch_size: -1\n",
+                     "task.yaml:2: eval_batch_size: -1 is out of range (1 to 4096)");
+        expect_error("datasets: [humaneval]\neval_batch_size: '4'\n",
+                     "eval_batch_size: expected a whole number, got a string");
+        expect_error("datasets: [humaneval]\nrepeats: 2.5\n",
+                     "repeats: expected a whole number, got a number");
+        expect_error("datasets: humaneval\nlimit: lots\n",
+                     "task.yaml:2: limit: expected a number of samples (e.g. 10) or a fraction");
+        expect_error("datasets: [humaneval]\nlimit: 1.5\n", "limit: expected");
+        expect_error("datasets: [humaneval]\nuse_sandbox: maybe\n",
+                     "use_sandbox: expected true or false, got a string");
+        expect_error("datasets: {humaneval: 1}\n",
+                     "datasets: expected a list of strings, got a mapping");
+        expect_error("datasets: [humaneval]\ndataset_args: [1]\n",
+                     "dataset_args: expected a mapping of benchmark names, got a list");
+        expect_error("datasets: [humaneval]\ngeneration_config: 3\n",
+                     "generation_config: expected a mapping, got a number");
+        expect_error("datasets: [humaneval]\ndataset_args:\n  humaneval: [1]\n",
+                     "dataset_args.humaneval: expected a mapping, got a list");
+        expect_error("datasets: [humaneval]\nbackend: kvm\n",
+                     "backend: unknown backend 'kvm' (use auto, native, docker or remote)");
+}
+
+static void test_value_errors(void **state)
+{
+        expect_error("datasets: [humanevl]\n",
+                     "task.yaml:1: datasets: unknown benchmark 'humanevl' (did you mean "
+                     "'humaneval'?) (sandboxrt runs: humaneval, mbpp, live_code_bench)");
+        expect_error("model: reference\n", "no datasets");
+        expect_error("model: gpt-4o\ndatasets: [mbpp]\n",
+                     "model: 'gpt-4o' needs eval_type: openai_api and api_url");
+        expect_error("model: gpt-4o\neval_type: openai_api\ndatasets: [mbpp]\n",
+                     "api_url: eval_type openai_api needs api_url");
+        expect_error("model: m\neval_type: checkpoint\ndatasets: [mbpp]\n",
+                     "eval_type: 'checkpoint' is not supported");
+        expect_error("datasets: [mbpp]\nsandbox:\n  default_config:\n    memory_limit: lots\n",
+                     "task.yaml:4: sandbox.default_config.memory_limit: expected a size such as");
+        expect_error("datasets: [mbpp]\ndataset_args:\n  mbpp:\n    sandbox_config:\n"
+                     "      limits: [wall=soon]\n",
+                     "dataset_args.mbpp.sandbox_config.limits: limit wall");
+        expect_error("- a\n- b\n",
+                     "task.yaml: a task file is a mapping of TaskConfig keys, got a list");
+        expect_error("model: [\n", "task.yaml:2:1: YAML syntax error");
+        expect_error("a: &x 1\nb: *x\n", "task.yaml:2: YAML aliases are not supported");
+        expect_error("datasets: [mbpp]\ndatasets: [humaneval]\n",
+                     "task.yaml:2: duplicate key 'datasets'");
+}
+
+static void test_overrides(void **state)
+{
+        struct sbx_eval_overrides ov = {.datasets = "mbpp, humaneval",
+                                        .limit = "0.5",
+                                        .model = "reference",
+                                        .jobs = "3",
+                                        .all_tests = true};
+        struct sbx_eval_config *c =
+            load_ok("model: qwen\neval_type: openai_api\n"
+                    "api_url: http://127.0.0.1:1/v1\ndatasets: [live_code_bench]\n",
+                    NULL, &ov);
+        char *m;
+
+        assert_int_equal(c->model_kind, SBX_EVAL_MODEL_REFERENCE);
+        assert_string_equal(c->datasets[0], "mbpp");
+        assert_string_equal(c->datasets[1], "humaneval");
+        assert_true(c->limit_is_fraction && c->limit_fraction == 0.5);
+        assert_int_equal(c->jobs, 3);
+        assert_true(c->all_tests);
+        sbx_eval_config_free(c);
+        ov = (struct sbx_eval_overrides){.limit = "-3"};
+        m = load_err("task.yaml", "datasets: [mbpp]\n", &ov);
+        assert_non_null(strstr(m, "--limit: expected a number of samples or a fraction"));
+        free(m);
+        ov = (struct sbx_eval_overrides){.datasets = "mbpp,foo"};
+        m = load_err("task.yaml", "datasets: [mbpp]\n", &ov);
+        assert_non_null(strstr(m, "--datasets: unknown benchmark 'foo'"));
+        free(m);
+        /* no task file at all */
+        ov = (struct sbx_eval_overrides){.datasets = "humaneval", .samples = "/tmp/s.jsonl"};
+        struct sbx_error *err = NULL;
+        assert_int_equal(sbx_eval_config_load(NULL, &ov, &c, &err), 0);
+        assert_int_equal(c->model_kind, SBX_EVAL_MODEL_SAMPLES);
+        assert_string_equal(c->model, "s");
+        sbx_eval_config_free(c);
+}
+
+static void test_sandbox_merge(void **state)
+{
+        struct sbx_eval_config *c = load_ok("datasets: [mbpp]\n"
+                                            "sandbox:\n"
+                                            "  default_config:\n"
+                                            "    memory_limit: 1G\n"
+                                            "    cpu_limit: \"2.0\"\n"
+                                            "    image: python:3.11-slim\n"
+                                            "dataset_args:\n"
+                                            "  mbpp:\n"
+                                            "    review_timeout: 7\n"
+                                            "    sandbox_config:\n"
+                                            "      policy: strict\n"
+                                            "      limits: [memory=256m]\n"
+                                            "      network_enabled: true\n",
+                                            NULL, NULL);
+        struct sbx_eval_sandbox_config sb;
+        struct sbx_error *err = NULL;
+
+        assert_int_equal(sbx_eval_config_sandbox(c, "mbpp", 20000, &sb, &err), 0);
+        assert_string_equal(sb.policy, "strict");
+        assert_string_equal(sb.limits[0], "wall=7000ms");
+        assert_string_equal(sb.limits[1], "memory=1g");
+        assert_string_equal(sb.limits[2], "cpus=2.000");
+        assert_string_equal(sb.limits[3], "memory=256m"); /* the dataset's wins: it comes last */
+        assert_null(sb.limits[4]);
+        assert_true(has_warning(c, "network_enabled: ignored"));
+        sbx_eval_sandbox_config_release(&sb);
+        assert_int_equal(sbx_eval_config_sandbox(c, "humaneval", 4000, &sb, &err), 0);
+        assert_string_equal(sb.limits[0], "wall=4000ms");
+        assert_null(sb.policy);
+        sbx_eval_sandbox_config_release(&sb);
+        sbx_eval_config_free(c);
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+        char *path = sbx_strdup_printf("%s/%s", dir, name);
+        FILE *f = fopen(path, "w");
+
+        assert_non_null(f);
+        fputs(text, f);
+        fclose(f);
+        free(path);
+}
+
+static void test_api_key_sources(void **state)
+{
+        char dir[] = "/tmp/sbx-eval-config-XXXXXX";
+        const char *task = "model: m\neval_type: service\napi_url: http://127.0.0.1:9/v1\n"
+                           "datasets: [humaneval]\n";
+        struct sbx_eval_config *c;
+
+        assert_non_null(mkdtemp(dir));
+        unsetenv("SANDBOXRT_API_KEY");
+        unsetenv("OPENAI_API_KEY");
+        c = load_ok(task, dir, NULL);
+        assert_null(c->api_key); /* a local server without auth */
+        sbx_eval_config_free(c);
+
+        write_file(dir, ".env",
+                   "# keys\nexport OPENAI_API_KEY='from-dotenv' # comment\n"
+                   "DASH_KEY=\"dash-123\"\n");
+        c = load_ok(task, dir, NULL);
+        assert_string_equal(c->api_key, "from-dotenv");
+        assert_string_equal(c->api_key_from, ".env");
+        sbx_eval_config_free(c);
+
+        setenv("OPENAI_API_KEY", "from-env", 1); /* the environment wins over .env */
+        c = load_ok(task, dir, NULL);
+        assert_string_equal(c->api_key, "from-env");
+        assert_string_equal(c->api_key_from, "environment");
+        sbx_eval_config_free(c);
+        unsetenv("OPENAI_API_KEY");
+
+        char *with_var = sbx_strdup_printf("%sapi_key: ${DASH_KEY}\n", task);
+        c = load_ok(with_var, dir, NULL);
+        assert_string_equal(c->api_key, "dash-123");
+        char *yaml = sbx_eval_config_to_yaml(c);
+        assert_null(strstr(yaml, "dash-123"));
+        assert_null(strstr(yaml, "DASH_KEY"));
+        free(yaml);
+        sbx_eval_config_free(c);
+        free(with_var);
+
+        with_var = sbx_strdup_printf("%sapi_key: ${NOT_SET_ANYWHERE}\n", task);
+        struct sbx_error *err = NULL;
+        assert_true(
+            sbx_eval_config_parse(with_var, strlen(with_var), "t.yaml", dir, NULL, &c, &err) < 0);
+        assert_non_null(strstr(err->message, "api_key: ${NOT_SET_ANYWHERE} is set neither in the "
+                                             "environment nor in a .env"));
+        sbx_error_free(err);
+        free(with_var);
+
+        char *env = sbx_strdup_printf("%s/.env", dir);
+        unlink(env);
+        free(env);
+        rmdir(dir);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_full_task),         cmocka_unit_test(test_json_task),
+            cmocka_unit_test(test_unknown_keys_warn), cmocka_unit_test(test_type_errors),
+            cmocka_unit_test(test_value_errors),      cmocka_unit_test(test_overrides),
+            cmocka_unit_test(test_sandbox_merge),     cmocka_unit_test(test_api_key_sources),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,185 @@
+/* The benchmarks: loading the bundled files and fixtures, the programs each one builds (fixed
+ * strings), the prompts, and refusing pickled LiveCodeBench tests. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "evaluator/config.h"
+#include "evaluator/dataset.h"
+#include "util.h"
+
+#define FIXTURES SBX_SOURCE_DIR "/tests/eval"
+
+static const struct sbx_eval_dataset_args no_args = {.few_shot_num = -1};
+
+static void test_humaneval_program(void **state)
+{
+        struct sbx_eval_problem p = {
+            .prompt = (char *)"def f(x):\n",
+            .entry_point = (char *)"f",
+            .test = (char *)"def check(c):\n    assert c(1) == 1\n",
+        };
+        char *prog = sbx_eval_humaneval.program(&p, "    return x\n");
+
+        assert_string_equal(prog, "def f(x):\n    return x\n\ndef check(c):\n    assert c(1) == 1\n"
+                                  "\ncheck(f)");
+        free(prog);
+}
+
+static void test_mbpp_program(void **state)
+{
+        char *asserts[] = {(char *)"assert f() == 1", (char *)"assert f() != 2", NULL};
+        struct sbx_eval_problem p = {.setup = (char *)"import math", .asserts = asserts};
+        char *prog = sbx_eval_mbpp.program(&p, "def f(): return 1");
+
+        assert_string_equal(prog,
+                            "import math\ndef f(): return 1\nassert f() == 1\nassert f() != 2\n");
+        free(prog);
+        p.setup = (char *)"";
+        prog = sbx_eval_mbpp.program(&p, "x");
+        assert_string_equal(prog, "\nx\nassert f() == 1\nassert f() != 2\n");
+        free(prog);
+}
+
+static void test_bundled_humaneval(void **state)
+{
+        struct sbx_eval_problem_set set;
+        struct sbx_error *err = NULL;
+        char *prog, *want, *prompt;
+
+        assert_int_equal(sbx_eval_dataset_load(&sbx_eval_humaneval, &no_args, &set, &err), 0);
+        assert_int_equal(set.n, 164);
+        assert_string_equal(set.items[0].task_id, "HumanEval/0");
+        assert_string_equal(set.items[163].task_id, "HumanEval/163");
+        assert_string_equal(set.items[0].entry_point, "has_close_elements");
+        prog = sbx_eval_humaneval.program(&set.items[0], set.items[0].reference);
+        want = sbx_strdup_printf("%s%s\n%s\ncheck(has_close_elements)", set.items[0].prompt,
+                                 set.items[0].reference, set.items[0].test);
+        assert_string_equal(prog, want);
+        prompt = sbx_eval_humaneval.prompt(&set, &set.items[0], &no_args);
+        const char *intro = "Read the following function signature and docstring";
+        assert_true(!strncmp(prompt, intro, strlen(intro)));
+        assert_non_null(strstr(prompt, "\nfrom typing import List\n"));
+        free(prog);
+        free(want);
+        free(prompt);
+        sbx_eval_problem_set_release(&set);
+}
+
+static void test_bundled_mbpp(void **state)
+{
+        struct sbx_eval_problem_set set;
+        struct sbx_error *err = NULL;
+        char *prompt;
+
+        assert_int_equal(sbx_eval_dataset_load(&sbx_eval_mbpp, &no_args, &set, &err), 0);
+        assert_int_equal(set.n, 500);
+        assert_string_equal(set.items[0].task_id, "11");
+        assert_string_equal(set.items[499].task_id, "510");
+        assert_int_equal(set.n_shots, 3);
+        assert_string_equal(set.shots[0].task_id, "2");
+        assert_string_equal(set.shots[2].task_id, "4");
+        assert_non_null(set.items[0].asserts[2]);
+        assert_null(set.items[0].asserts[3]);
+        prompt = sbx_eval_mbpp.prompt(&set, &set.items[0], &no_args);
+        /* three examples, each closed by [DONE], then the task left open at [BEGIN] */
+        const char *p = prompt;
+        int done = 0;
+        while ((p = strstr(p, "[DONE]")))
+                done++, p++;
+        assert_int_equal(done, 3);
+        assert_true(strlen(prompt) > 9 && !strcmp(prompt + strlen(prompt) - 9, "\n[BEGIN]\n"));
+        assert_non_null(strstr(prompt, "Your code should pass these tests:\n\nassert "));
+        free(prompt);
+        struct sbx_eval_dataset_args zero = {.few_shot_num = 0};
+        prompt = sbx_eval_mbpp.prompt(&set, &set.items[0], &zero);
+        assert_null(strstr(prompt, "[DONE]"));
+        free(prompt);
+        sbx_eval_problem_set_release(&set);
+}
+
+static void test_livecodebench(void **state)
+{
+        struct sbx_eval_dataset_args args = {.few_shot_num = -1,
+                                             .local_path = (char *)FIXTURES "/lcb_sample.jsonl"};
+        struct sbx_eval_problem_set set;
+        struct sbx_error *err = NULL;
+        char *prog, *prompt;
+
+        assert_int_equal(sbx_eval_dataset_load(&sbx_eval_livecodebench, &args, &set, &err), 0);
+        assert_int_equal(set.n, 2);
+        assert_string_equal(set.items[0].task_id, "abc000_a");
+        assert_int_equal(set.items[0].check, SBX_EVAL_CHECK_STDIN);
+        assert_int_equal(set.items[0].n_tests, 2); /* public, then private */
+        assert_string_equal(set.items[0].tests[1].input, "10 -4\n");
+        assert_int_equal(set.items[1].check, SBX_EVAL_CHECK_FUNCTIONAL);
+        assert_string_equal(set.items[1].entry_point, "twoSum");
+        prog = sbx_eval_livecodebench.program(&set.items[0], "print(1)");
+        assert_string_equal(prog, "print(1)"); /* input goes to stdin, not into the code */
+        free(prog);
+        prog = sbx_eval_livecodebench.program(&set.items[1], "class Solution: pass");
+        assert_true(!strncmp(prog, "from typing import *\n", 21));
+        assert_non_null(strstr(prog, "\nclass Solution: pass\n"));
+        assert_non_null(strstr(prog, "getattr(Solution(), \"twoSum\")"));
+        assert_non_null(strstr(prog, "globals()[\"twoSum\"]"));
+        assert_true(!strcmp(prog + strlen(prog) - 12, "_sbx_main()\n"));
+        free(prog);
+        prompt = sbx_eval_livecodebench.prompt(&set, &set.items[1], &no_args);
+        assert_non_null(strstr(prompt, "class Solution:\n    def twoSum"));
+        free(prompt);
+        sbx_eval_problem_set_release(&set);
+}
+
+static void test_livecodebench_pickle_refused(void **state)
+{
+        struct sbx_eval_dataset_args args = {.few_shot_num = -1,
+                                             .local_path = (char *)FIXTURES "/lcb_pickled.jsonl"};
+        struct sbx_eval_problem_set set;
+        struct sbx_error *err = NULL;
+
+        assert_int_equal(sbx_eval_dataset_load(&sbx_eval_livecodebench, &args, &set, &err), -EPERM);
+        assert_non_null(strstr(err->message, "lcb_pickled.jsonl:1: private_test_cases is stored "
+                                             "as base64(zlib(pickle)); sandboxrt never unpickles"));
+        sbx_error_free(err);
+        /* no bundled file: local_path is required */
+        err = NULL;
+        assert_true(sbx_eval_dataset_load(&sbx_eval_livecodebench, &no_args, &set, &err) < 0);
+        assert_non_null(strstr(err->message, "dataset_args.live_code_bench.local_path"));
+        sbx_error_free(err);
+}
+
+static void test_bad_files(void **state)
+{
+        struct sbx_eval_dataset_args args = {.few_shot_num = -1,
+                                             .local_path = (char *)FIXTURES "/nonexistent.jsonl"};
+        struct sbx_eval_problem_set set;
+        struct sbx_error *err = NULL;
+
+        assert_int_equal(sbx_eval_dataset_load(&sbx_eval_humaneval, &args, &set, &err), -ENOENT);
+        assert_non_null(strstr(err->message, "nonexistent.jsonl"));
+        sbx_error_free(err);
+        err = NULL;
+        args.local_path = (char *)FIXTURES "/lcb_sample.jsonl"; /* not HumanEval records */
+        assert_int_equal(sbx_eval_dataset_load(&sbx_eval_humaneval, &args, &set, &err), -EINVAL);
+        assert_non_null(strstr(err->message, "lcb_sample.jsonl:1: missing field 'task_id'"));
+        sbx_error_free(err);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_humaneval_program),
+            cmocka_unit_test(test_mbpp_program),
+            cmocka_unit_test(test_bundled_humaneval),
+            cmocka_unit_test(test_bundled_mbpp),
+            cmocka_unit_test(test_livecodebench),
+            cmocka_unit_test(test_livecodebench_pickle_refused),
+            cmocka_unit_test(test_bad_files),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
