@@ -427,20 +427,26 @@ _Noreturn void sbx_jail_child(const struct sbx_jail_config *c)
 
         arrange_fds(c);
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        /* Two bytes from the supervisor: our id maps are written (build the jail), then we are
+         * in the job's cgroup (start the payload). Moving a task between cgroup-v1 hierarchies
+         * can wait out an RCU grace period (~15 ms): it overlaps with building the root. */
         if (read(FD_GO, &go, 1) != 1)
                 _exit(127); /* the supervisor gave up on us */
-        close(FD_GO);
         /* Nobody inside may read this process's memory or attach to it. */
         CHECK(prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl(PR_SET_DUMPABLE)");
 
         become_sandbox_user();
-        CHECK(unshare(CLONE_NEWCGROUP), "unshare(CLONE_NEWCGROUP)");
         build_root(&policy->limits, c->workdir_fd >= 0);
         CHECK(sethostname(SBX_JAIL_HOSTNAME, strlen(SBX_JAIL_HOSTNAME)), "sethostname");
         CHECK(setdomainname("", 0), "setdomainname");
         if (policy->network == SBX_NETWORK_LOOPBACK)
                 bring_up_loopback();
         place_files(c->spec);
+
+        if (read(FD_GO, &go, 1) != 1)
+                _exit(127);
+        close(FD_GO);
+        CHECK(unshare(CLONE_NEWCGROUP), "unshare(CLONE_NEWCGROUP)");
         drop_all_capabilities();
 
         pid_t payload = fork();

@@ -132,19 +132,22 @@ static int start_jail(struct job *job, int workdir_fd, uid_t uid, struct sbx_err
         fcntl(job->stdin_fd, F_SETFL, O_NONBLOCK);
         fcntl(job->status_fd, F_SETFL, O_NONBLOCK);
 
+        /* First byte: the maps are written, build the jail. Second: it is in its cgroup, start
+         * the payload (see sbx_jail_child). A child that died meanwhile is found by the loop,
+         * with its reason on the status pipe. */
         _cleanup_close_ int go_fd = go[1];
         int r = write_id_maps(pid, uid, uid);
         if (r < 0)
                 return sbx_error_set(err, -r, "writing the user namespace's id maps: %s",
                                      strerror(-r));
+        (void)!write(go_fd, "m", 1);
         if (job->cgroup && sbx_cgroup_attach(job->cgroup, pid, err) < 0)
                 return sbx_error_prefix(err, "placing the jail in its cgroup");
         job->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
         if (job->pidfd < 0)
                 return sbx_error_set(err, errno, "pidfd_open: %m");
         job->start_ms = sbx_now_ms();
-        if (write(go_fd, "g", 1) != 1)
-                return sbx_error_set(err, errno, "starting the jail: %m");
+        (void)!write(go_fd, "g", 1);
         return 0;
 }
 
@@ -384,9 +387,21 @@ static void collect(struct job *job, struct sbx_result *r)
 
 /* ---- entry ------------------------------------------------------------------------------ */
 
-static int run_job(const struct sbx_native_env *env, const struct sbx_spec *spec, int job_fd,
-                   int workdir_fd, uid_t box_uid, struct sbx_result *r, struct sbx_error **err)
+static void reply(int job_fd, const struct sbx_result *r)
 {
+        struct sbx_wbuf b = {0};
+
+        sbx_wire_put_result(&b, r);
+        (void)sbx_wire_send(job_fd, &b);
+        sbx_wbuf_release(&b);
+}
+
+/* The caller gets its answer before the cgroup is torn down: cleanup stays off the job's path.
+ * The slot's uid is released only when this process exits, after the cleanup. */
+static void run_job(const struct sbx_native_env *env, const struct sbx_spec *spec, int job_fd,
+                    int workdir_fd, uid_t box_uid)
+{
+        struct sbx_result r = {.verdict = SBX_VERDICT_SANDBOX_ERROR, .exit_code = -1};
         struct job job = {
             .env = env,
             .spec = spec,
@@ -399,67 +414,56 @@ static int run_job(const struct sbx_native_env *env, const struct sbx_spec *spec
             .err = {.fd = -1, .cap = spec->policy->limits.output_bytes},
         };
         _cleanup_close_ int slot_fd = -1;
+        struct sbx_error *err = NULL;
         uid_t uid = env->privileged ? box_uid : getuid();
-        int ret;
+        int ret = 0;
 
-        if (env->privileged && uid == (uid_t)-1) {
-                slot_fd = sbx_slot_claim(env, &uid, err);
-                if (slot_fd < 0)
-                        return slot_fd;
-        }
-        if (sbx_cgroup_host_mode(env->cgroups) != SBX_CGROUP_NONE &&
-            (ret = sbx_cgroup_create(env->cgroups, &spec->policy->limits, &job.cgroup, err)) < 0)
-                return ret;
-        ret = start_jail(&job, workdir_fd, uid, err);
-        if (ret == 0) {
+        if (env->privileged && uid == (uid_t)-1)
+                ret = slot_fd = sbx_slot_claim(env, &uid, &err);
+        if (ret >= 0 && sbx_cgroup_host_mode(env->cgroups) != SBX_CGROUP_NONE)
+                ret = sbx_cgroup_create(env->cgroups, &spec->policy->limits, &job.cgroup, &err);
+        if (ret >= 0)
+                ret = start_jail(&job, workdir_fd, uid, &err);
+        if (ret >= 0) {
                 supervise_loop(&job);
-                collect(&job, r);
-        } else if (job.init > 0) {
-                kill(job.init, SIGKILL);
-                waitpid(job.init, NULL, __WALL);
+                collect(&job, &r);
+        } else {
+                if (job.init > 0) {
+                        kill(job.init, SIGKILL);
+                        waitpid(job.init, NULL, __WALL);
+                }
+                r.message = strdup(err && err->message ? err->message : "the jail failed");
         }
+        reply(job_fd, &r);
+
+        sbx_error_free(err);
         sbx_closep(&job.pidfd);
         sbx_closep(&job.status_fd);
         sbx_closep(&job.out.fd);
         sbx_closep(&job.err.fd);
-        free(job.out.out.data);
-        free(job.err.out.data);
         sbx_cgroup_destroy(job.cgroup);
-        return ret;
-}
-
-static void reply(int job_fd, const struct sbx_result *r)
-{
-        struct sbx_wbuf b = {0};
-
-        sbx_wire_put_result(&b, r);
-        (void)sbx_wire_send(job_fd, &b);
-        sbx_wbuf_release(&b);
 }
 
 _Noreturn void sbx_supervise(const struct sbx_native_env *env, int job_fd, int workdir_fd,
                              uid_t box_uid)
 {
-        struct sbx_result r = {.verdict = SBX_VERDICT_SANDBOX_ERROR, .exit_code = -1};
         struct sbx_wire_spec ws;
-        struct sbx_error *err = NULL;
         char *raw = NULL;
         size_t size = 0;
 
         signal(SIGCHLD, SIG_DFL);
         signal(SIGPIPE, SIG_IGN);
+        if (sbx_wire_recv(job_fd, &raw, &size) < 0 || sbx_wire_get_spec(raw, size, &ws) < 0)
+                _exit(1); /* the caller went away or sent garbage: nobody to answer */
         /* Supplementary groups (root's group 0) must not follow the payload into the jail,
          * where setgroups is denied and it could not drop them itself. */
-        if (env->privileged && setgroups(0, NULL) < 0)
-                sbx_error_set(&err, errno, "dropping supplementary groups: %m");
-        else if (sbx_wire_recv(job_fd, &raw, &size) < 0 || sbx_wire_get_spec(raw, size, &ws) < 0)
-                _exit(1); /* the caller went away or sent garbage: nobody to answer */
-        else if (run_job(env, &ws.spec, job_fd, workdir_fd, box_uid, &r, &err) == 0)
-                sbx_wire_spec_release(&ws);
-        if (err) {
-                r.verdict = SBX_VERDICT_SANDBOX_ERROR;
-                r.message = err->message ? strdup(err->message) : NULL;
+        if (env->privileged && setgroups(0, NULL) < 0) {
+                struct sbx_result r = {.verdict = SBX_VERDICT_SANDBOX_ERROR,
+                                       .exit_code = -1,
+                                       .message = (char *)"dropping supplementary groups failed"};
+                reply(job_fd, &r);
+                _exit(1);
         }
-        reply(job_fd, &r);
+        run_job(env, &ws.spec, job_fd, workdir_fd, box_uid);
         _exit(0);
 }
