@@ -94,8 +94,15 @@ static int start_jail(struct job *job, int workdir_fd, uid_t uid, struct sbx_err
             CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
         bool no_cgroup = sbx_cgroup_host_mode(job->env->cgroups) == SBX_CGROUP_NONE;
 
-        if (policy->network != SBX_NETWORK_HOST)
+        /* A job without network joins the empty namespace the launcher lent us; otherwise it
+         * gets a fresh one (loopback) or keeps the host's (host). */
+        if (policy->network == SBX_NETWORK_NONE && job->env->netns_fd >= 0) {
+                if (setns(job->env->netns_fd, CLONE_NEWNET) < 0)
+                        return sbx_error_set(err, errno,
+                                             "joining the jail's network namespace: %m");
+        } else if (policy->network != SBX_NETWORK_HOST) {
                 flags |= CLONE_NEWNET;
+        }
         if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
             pipe2(status, O_CLOEXEC | O_DIRECT) < 0 || pipe2(go, O_CLOEXEC) < 0)
                 return sbx_error_set(err, errno, "creating pipes: %m");

@@ -19,6 +19,7 @@ struct sbx_native_env {
         struct sbx_seccomp *seccomp;
         bool privileged; /* root: private uids per slot */
         char *state_dir; /* holds slots/ (root) and boxes/ */
+        int netns_fd;    /* an empty network namespace lent to this supervisor, or -1 */
 };
 
 /* Claim a free slot uid (root only): returns a locked fd (close it to release) and the uid. */
