@@ -15,11 +15,8 @@ static const struct sbx_command *const commands[] = {
 };
 #else
 static const struct sbx_command *const commands[] = {
-    &sbx_command_run,
-    &sbx_command_doctor,
-    &sbx_command_policy,
-    &sbx_command_serve,
-    &sbx_command_eval,
+    &sbx_command_run,   &sbx_command_doctor, &sbx_command_policy,
+    &sbx_command_serve, &sbx_command_eval,
 };
 #endif
 

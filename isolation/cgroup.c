@@ -44,8 +44,8 @@ static const char *const ctrl_names[C_N] = {"memory", "pids", "cpu", "cpuacct", 
 
 /* One hierarchy we create job cgroups in (v2: exactly one). */
 struct hier {
-        char *parent;  /* absolute path of the parent of job cgroups */
-        int parent_fd; /* O_RDONLY|O_DIRECTORY on it */
+        char *parent;   /* absolute path of the parent of job cgroups */
+        int parent_fd;  /* O_RDONLY|O_DIRECTORY on it */
         unsigned ctrls; /* BIT(enum ctrl) it holds */
 };
 
@@ -388,8 +388,7 @@ static int add_hier(struct sbx_cgroup_host *h, char *path, int fd, unsigned ctrl
                 close(fd);
                 return -e;
         }
-        h->h[h->n] = (struct hier){
-            .parent = path, .parent_fd = fd, .ctrls = ctrls};
+        h->h[h->n] = (struct hier){.parent = path, .parent_fd = fd, .ctrls = ctrls};
         for (int c = 0; c < C_N; c++)
                 if (ctrls & BIT(c))
                         h->idx[c] = (int)h->n;

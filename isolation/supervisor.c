@@ -86,7 +86,8 @@ static int write_id_maps(pid_t pid, uid_t uid, gid_t gid)
         return sbx_write_string(path, map);
 }
 
-static int start_jail(struct job *job, int workdir_fd, uid_t uid, struct sbx_error **err)
+/* uid/gid: the host ids the jail's user maps to (a slot's private uid as root, else ours). */
+static int start_jail(struct job *job, int workdir_fd, uid_t uid, gid_t gid, struct sbx_error **err)
 {
         const struct sbx_policy *policy = job->spec->policy;
         int in[2], out[2], errp[2], status[2], go[2];
@@ -143,7 +144,7 @@ static int start_jail(struct job *job, int workdir_fd, uid_t uid, struct sbx_err
          * the payload (see sbx_jail_child). A child that died meanwhile is found by the loop,
          * with its reason on the status pipe. */
         _cleanup_close_ int go_fd = go[1];
-        int r = write_id_maps(pid, uid, uid);
+        int r = write_id_maps(pid, uid, gid);
         if (r < 0)
                 return sbx_error_set(err, -r, "writing the user namespace's id maps: %s",
                                      strerror(-r));
@@ -430,7 +431,8 @@ static void run_job(const struct sbx_native_env *env, const struct sbx_spec *spe
         if (ret >= 0 && sbx_cgroup_host_mode(env->cgroups) != SBX_CGROUP_NONE)
                 ret = sbx_cgroup_create(env->cgroups, &spec->policy->limits, &job.cgroup, &err);
         if (ret >= 0)
-                ret = start_jail(&job, workdir_fd, uid, &err);
+                ret = start_jail(&job, workdir_fd, uid, env->privileged ? (gid_t)uid : getgid(),
+                                 &err);
         if (ret >= 0) {
                 supervise_loop(&job);
                 collect(&job, &r);
