@@ -200,6 +200,8 @@ static char *http_error_text(long status, const char *body, size_t size)
         for (char *p = clean; p && *p; p++)
                 if (*p == '\n' || *p == '\r')
                         *p = ' ';
+        for (size_t n = clean ? strlen(clean) : 0; n && clean[n - 1] == ' ';)
+                clean[--n] = '\0';
         text = sbx_strdup_printf("HTTP status %ld: %s", status,
                                  clean && *clean ? clean : "(empty response body)");
         return text;
@@ -513,6 +515,11 @@ static int client_init(struct client *cl, struct sbx_error **err)
         cl->reqs = calloc(cl->n ? cl->n : 1, sizeof(*cl->reqs));
         cl->multi = curl_multi_init();
         h = curl_slist_append(NULL, "Content-Type: application/json");
+        if (h)
+                cl->headers = h;
+        /* No "Expect: 100-continue" round trip before each body (a second's stall on servers
+         * that do not answer it). */
+        h = h ? curl_slist_append(cl->headers, "Expect:") : NULL;
         if (h)
                 cl->headers = h;
         if (h && cl->o->api_key) {

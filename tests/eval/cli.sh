@@ -1,0 +1,82 @@
+# sandboxrt eval from the command line: help, the promised messages for bad task files, the
+# pickled-LiveCodeBench refusal, and an openai_api run against a fixture server on 127.0.0.1
+# with the key from a .env file (never written out), then a rejected key.
+. "$(dirname "$0")/lib.sh"
+scratch
+
+"$SBX" eval --help | grep -q '^Usage: sandboxrt eval' || fail "--help"
+"$SBX" eval 2>/dev/null
+[ $? -eq 2 ] || fail "no arguments should exit 2"
+
+# expect_bad TASK_TEXT MESSAGE: exit status 2 and MESSAGE on stderr.
+expect_bad() {
+        printf '%s' "$1" >"$WORK/task.yaml"
+        "$SBX" eval --config "$WORK/task.yaml" >/dev/null 2>"$WORK/err"
+        local rc=$?
+        [ $rc -eq 2 ] || fail "exit $rc for: $1"
+        grep -qF -- "$2" "$WORK/err" || fail "expected '$2', got: $(cat "$WORK/err")"
+}
+expect_bad $'datasets: [humaneval]\ndataset_args:\n  humaneval:\n    review_timeout: fast\n' \
+        "task.yaml:4: dataset_args.humaneval.review_timeout: expected a number of seconds, got a string"
+expect_bad $'datasets: [humanevl]\n' "unknown benchmark 'humanevl' (did you mean 'humaneval'?)"
+expect_bad $'datasets: [mbpp]\nlimit: -2\n' "task.yaml:2: limit: expected a number of samples"
+expect_bad $'model: gpt-4o\ndatasets: [mbpp]\n' "needs eval_type: openai_api and api_url"
+expect_bad $'datasets: [mbpp\n' "YAML syntax error"
+"$SBX" eval --config "$WORK/none.yaml" 2>"$WORK/err"
+[ $? -eq 2 ] && grep -q "none.yaml: No such file" "$WORK/err" || fail "missing task file: $(cat "$WORK/err")"
+
+require_jail
+
+# An unknown key is a warning naming the nearest key; the run goes on.
+printf 'datasets: [humaneval]\nlimit: 2\neval_batch_szie: 2\nwork_dir: %s/w\n' "$WORK" >"$WORK/task.yaml"
+"$SBX" eval --config "$WORK/task.yaml" -q >"$WORK/out" 2>"$WORK/err" || fail "warning run: $(cat "$WORK/err")"
+grep -qF "task.yaml:3: unknown key 'eval_batch_szie' ignored (did you mean 'eval_batch_size'?)" \
+        "$WORK/err" || fail "no warning: $(cat "$WORK/err")"
+grep -q '|   2 | 1.0000 |' "$WORK/out" || fail "warning run table: $(cat "$WORK/out")"
+
+# Pickled private tests are refused before anything runs.
+printf 'datasets: [live_code_bench]\nsamples: /dev/null\ndataset_args:\n  live_code_bench:\n    local_path: %s\nwork_dir: %s/w\n' \
+        "$SRC/tests/eval/lcb_pickled.jsonl" "$WORK" >"$WORK/task.yaml"
+"$SBX" eval --config "$WORK/task.yaml" -q >/dev/null 2>"$WORK/err"
+[ $? -eq 1 ] && grep -q "never unpickles" "$WORK/err" || fail "pickle not refused: $(cat "$WORK/err")"
+
+# openai_api against the fixture: the key comes from .env through ${VAR}.
+"$PY" "$SRC/tests/eval/fixture_openai.py" "$SRC/data/humaneval/HumanEval.jsonl.gz" sk-dotenv-4242 \
+        "$WORK/port" "$WORK/auth.log" 2>"$WORK/server.log" &
+server=$!
+trap 'kill $server 2>/dev/null; rm -rf "$WORK"' EXIT
+for _ in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.05; done
+[ -s "$WORK/port" ] || fail "the fixture server did not start"
+mkdir "$WORK/api"
+echo 'MY_KEY=sk-dotenv-4242' >"$WORK/api/.env"
+cat >"$WORK/api/task.yaml" <<YAML
+model: fixture-model
+eval_type: openai_api
+api_url: http://127.0.0.1:$(cat "$WORK/port")/v1
+api_key: \${MY_KEY}
+datasets: [humaneval]
+limit: 3
+eval_batch_size: 2
+generation_config: {temperature: 0}
+work_dir: $WORK/api/out
+no_timestamp: true
+YAML
+"$SBX" eval --config "$WORK/api/task.yaml" >"$WORK/api/stdout" 2>"$WORK/api/stderr" ||
+        fail "openai run exited $?: $(tail -5 "$WORK/api/stderr")"
+grep -qF '| fixture-model | humaneval    | pass@1      | default     |   3 | 1.0000 |' "$WORK/api/stdout" ||
+        fail "openai table: $(cat "$WORK/api/stdout")"
+grep -q 'Predicting\[humaneval\]: 3/3' "$WORK/api/stderr" || fail "no Predicting progress"
+grep -q '^Bearer sk-dotenv-4242$' "$WORK/auth.log" || fail "the key was not sent"
+grep -rq 'sk-dotenv-4242' "$WORK/api/out" "$WORK/api/stdout" "$WORK/api/stderr" &&
+        fail "the API key was written out"
+grep -q "api_key: '\*\*\*'" "$WORK/api/out/configs/task_config.yaml" || fail "key not masked"
+grep -q '"code":"from typing import List' "$WORK/api/out/predictions/fixture-model/humaneval.jsonl" ||
+        fail "the fenced code was not extracted"
+
+# A key the server rejects: a clear error with the status and the server's message. The
+# environment wins over .env, as with python-dotenv.
+MY_KEY=sk-wrong "$SBX" eval --config "$WORK/api/task.yaml" --work-dir "$WORK/api/bad" -q \
+        >/dev/null 2>"$WORK/err"
+[ $? -eq 1 ] || fail "a rejected key should exit 1"
+grep -qF "HTTP status 401: Incorrect API key provided" "$WORK/err" || fail "error text: $(cat "$WORK/err")"
+exit 0

@@ -1,0 +1,39 @@
+# Shared helpers for the evaluator's integration tests (sourced). Exit 0 pass, 1 fail, 77 skip.
+set -u
+SBX=${SANDBOXRT:?SANDBOXRT must name the sandboxrt binary}
+SRC=${SBX_SOURCE_DIR:?}
+PY=/usr/bin/python3
+
+fail() {
+        echo "FAIL: $*" >&2
+        exit 1
+}
+
+skip() {
+        echo "SKIP: $*" >&2
+        exit 77
+}
+
+# Programs run in the native jail: skip (with doctor's report) where it cannot run.
+require_jail() {
+        "$SBX" run --backend native -- /usr/bin/python3 -c 'print(1)' >/dev/null 2>&1 ||
+                skip "the native jail does not run here: $("$SBX" doctor 2>&1 | tr '\n' ';')"
+}
+
+# A scratch directory removed on exit.
+scratch() {
+        WORK=$(mktemp -d /tmp/sbx-eval-test.XXXXXX)
+        trap 'rm -rf "$WORK"' EXIT
+}
+
+# json FILE EXPR: evaluate a Python expression over the JSON document d in FILE.
+json() {
+        "$PY" -c 'import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# expect_json FILE EXPR VALUE
+expect_json() {
+        local got
+        got=$(json "$1" "$2") || fail "cannot read $2 from $1"
+        [ "$got" = "$3" ] || fail "$1: $2 = $got, expected $3"
+}
