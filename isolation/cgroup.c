@@ -1206,7 +1206,6 @@ int sbx_cgroup_create(struct sbx_cgroup_host *h, const struct sbx_limits *limits
                       struct sbx_cgroup **out, struct sbx_error **err)
 {
         struct sbx_cgroup *cg;
-        char where[PATH_MAX];
         int r;
 
         if (!h || h->mode == SBX_CGROUP_NONE)
@@ -1214,16 +1213,14 @@ int sbx_cgroup_create(struct sbx_cgroup_host *h, const struct sbx_limits *limits
         if (!(cg = cg_new(h)))
                 return sbx_error_set(err, ENOMEM, "cgroup: out of memory");
         r = job_mkdirs(cg, err);
-        if (r == 0) {
-                snprintf(where, sizeof(where), "%s/%s", h->h[h->idx[C_MEMORY]].parent, cg->name);
-                r = sbx_cgroup_limits_at(h->mode, dir_of(cg, C_MEMORY), dir_of(cg, C_PIDS),
-                                         dir_of(cg, C_CPU), limits, where, err);
-        }
+        if (r == 0)
+                r = sbx_cgroup_set_limits(cg, limits, err);
         if (r == 0) {
                 const char *file = h->mode == SBX_CGROUP_V1 ? "cpuacct.usage" : "cpu.stat";
                 cg->cpu_fd = openat(dir_of(cg, C_CPUACCT), file, O_RDONLY | O_CLOEXEC);
                 if (cg->cpu_fd < 0)
-                        r = sbx_error_set(err, errno, "cgroup: opening %s in %s: %m", file, where);
+                        r = sbx_error_set(err, errno, "cgroup: opening %s in %s/%s: %m", file,
+                                          h->h[h->idx[C_CPUACCT]].parent, cg->name);
         }
         if (r < 0) {
                 sbx_cgroup_destroy(cg);
@@ -1231,6 +1228,17 @@ int sbx_cgroup_create(struct sbx_cgroup_host *h, const struct sbx_limits *limits
         }
         *out = cg;
         return 0;
+}
+
+int sbx_cgroup_set_limits(struct sbx_cgroup *cg, const struct sbx_limits *limits,
+                          struct sbx_error **err)
+{
+        struct sbx_cgroup_host *h = cg->host;
+        char where[PATH_MAX];
+
+        snprintf(where, sizeof(where), "%s/%s", h->h[h->idx[C_MEMORY]].parent, cg->name);
+        return sbx_cgroup_limits_at(h->mode, dir_of(cg, C_MEMORY), dir_of(cg, C_PIDS),
+                                    dir_of(cg, C_CPU), limits, where, err);
 }
 
 int sbx_cgroup_attach(struct sbx_cgroup *cg, pid_t pid, struct sbx_error **err)

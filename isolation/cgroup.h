@@ -70,6 +70,9 @@ struct sbx_cgroup_stats {
  * -ENOTSUP). */
 int sbx_cgroup_create(struct sbx_cgroup_host *h, const struct sbx_limits *limits,
                       struct sbx_cgroup **out, struct sbx_error **err);
+/* Apply (new) limits to a job cgroup, as create does. */
+int sbx_cgroup_set_limits(struct sbx_cgroup *cg, const struct sbx_limits *limits,
+                          struct sbx_error **err);
 /* Move pid (the whole process) into the job cgroup in every hierarchy. */
 int sbx_cgroup_attach(struct sbx_cgroup *cg, pid_t pid, struct sbx_error **err);
 /* v2: an O_PATH|O_DIRECTORY fd usable with CLONE_INTO_CGROUP; -1 on v1. Owned by cg. */

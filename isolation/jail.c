@@ -336,9 +336,8 @@ static void set_limit(int resource, uint64_t value, const char *name)
         CHECK(setrlimit(resource, &want), "setrlimit %s", name);
 }
 
-static void apply_rlimits(const struct sbx_jail_config *c)
+static void apply_rlimits(const struct sbx_jail_config *c, const struct sbx_limits *l)
 {
-        const struct sbx_limits *l = &c->spec->policy->limits;
 
         /* CPU time is enforced from outside on the whole tree; this per-process limit is a
          * backstop a second above it. */
@@ -353,14 +352,14 @@ static void apply_rlimits(const struct sbx_jail_config *c)
                 set_limit(RLIMIT_NPROC, l->pids, "RLIMIT_NPROC");
 }
 
-static _Noreturn void exec_payload(const struct sbx_jail_config *c)
+static _Noreturn void exec_payload(const struct sbx_jail_config *c, const struct sbx_spec *spec)
 {
-        const char *const *argv = c->spec->argv;
+        const char *const *argv = spec->argv;
         char cwd[sizeof(SBX_JAIL_WORKDIR) + 1];
 
         CHECK(setsid(), "setsid");
         CHECK(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)");
-        apply_rlimits(c);
+        apply_rlimits(c, &spec->policy->limits);
         /* CVE-2024-21626: make sure the cwd is the jail's work dir, not an inherited handle. */
         CHECK(chdir(SBX_JAIL_WORKDIR), "chdir " SBX_JAIL_WORKDIR);
         if (!getcwd(cwd, sizeof(cwd)) || strcmp(cwd, SBX_JAIL_WORKDIR) != 0)
@@ -370,7 +369,7 @@ static _Noreturn void exec_payload(const struct sbx_jail_config *c)
         if (r < 0)
                 fail(-r, "loading the seccomp filter");
 
-        environ = (char **)c->spec->env;
+        environ = (char **)spec->env;
         execvp(argv[0], (char *const *)argv);
 
         int e = errno;
@@ -420,20 +419,32 @@ static void bring_up_loopback(void)
         CHECK(ioctl(s, SIOCSIFFLAGS, &ifr), "bringing lo up");
 }
 
+/* The job's spec, sent by the supervisor once our id maps are written. */
+static const struct sbx_spec *receive_spec(void)
+{
+        static struct sbx_wire_spec ws;
+        char *raw;
+        size_t size;
+
+        if (sbx_wire_recv(FD_GO, &raw, &size) < 0)
+                _exit(127); /* the supervisor gave up on us */
+        if (sbx_wire_get_spec(raw, size, &ws) < 0)
+                fail(EBADMSG, "decoding the job");
+        return &ws.spec;
+}
+
 _Noreturn void sbx_jail_child(const struct sbx_jail_config *c)
 {
-        const struct sbx_policy *policy = c->spec->policy;
         char go;
 
         arrange_fds(c);
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-        /* Two bytes from the supervisor: our id maps are written (build the jail), then we are
-         * in the job's cgroup (start the payload). Moving a task between cgroup-v1 hierarchies
-         * can wait out an RCU grace period (~15 ms): it overlaps with building the root. */
-        if (read(FD_GO, &go, 1) != 1)
-                _exit(127); /* the supervisor gave up on us */
         /* Nobody inside may read this process's memory or attach to it. */
         CHECK(prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl(PR_SET_DUMPABLE)");
+        /* The supervisor may clone us before it has a job (see supervisor.c: prepare): the
+         * spec comes when it does, then "g" once we are in the job's cgroup. */
+        const struct sbx_spec *spec = receive_spec();
+        const struct sbx_policy *policy = spec->policy;
 
         become_sandbox_user();
         build_root(&policy->limits, c->workdir_fd >= 0);
@@ -441,7 +452,7 @@ _Noreturn void sbx_jail_child(const struct sbx_jail_config *c)
         CHECK(setdomainname("", 0), "setdomainname");
         if (policy->network == SBX_NETWORK_LOOPBACK)
                 bring_up_loopback();
-        place_files(c->spec);
+        place_files(spec);
 
         if (read(FD_GO, &go, 1) != 1)
                 _exit(127);
@@ -452,7 +463,7 @@ _Noreturn void sbx_jail_child(const struct sbx_jail_config *c)
         pid_t payload = fork();
         CHECK(payload, "fork");
         if (payload == 0)
-                exec_payload(c);
+                exec_payload(c, spec);
         /* init keeps only the status pipe */
         for (int fd = 0; fd < 3; fd++)
                 close(fd);

@@ -14,10 +14,9 @@
 #define SBX_JAIL_HOSTNAME "sandbox"
 
 struct sbx_jail_config {
-        const struct sbx_spec *spec;
         const struct sbx_seccomp *seccomp;
         int stdin_fd, stdout_fd, stderr_fd; /* the payload's ends */
-        int go_fd;                          /* read end: the supervisor's "go" (or EOF: abort) */
+        int go_fd;                          /* read end: the job's spec, then "g" (EOF: abort) */
         int status_fd;                      /* write end: struct sbx_jail_record messages */
         int workdir_fd;                     /* a stateful sandbox's work dir, or -1 */
         bool rlimit_memory;                 /* no memory cgroup: fall back to RLIMIT_DATA */

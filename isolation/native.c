@@ -205,17 +205,32 @@ static void netns_collect(struct netns_pool *pool)
         }
 }
 
-static void launch(struct sbx_native_env *env, struct netns_pool *pool, int job_fd, int workdir_fd,
-                   uid_t box_uid)
+/* The supervisor that will take the next job: it prepares a jail while it waits (see
+ * supervisor.c), so a job finds one ready. */
+struct ready_supervisor {
+        pid_t pid;
+        int ctl_fd; /* the job is handed over here */
+};
+
+static void spawn_supervisor(struct sbx_native_env *env, struct netns_pool *pool,
+                             struct ready_supervisor *next)
 {
-        netns_collect(pool);
+        int sv[2];
+
+        next->pid = -1;
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return;
         env->netns_fd = netns_lend(pool);
         pid_t pid = fork();
         if (pid == 0) {
                 close(3);
+                close(sv[0]);
                 prctl(PR_SET_NAME, "sbx-supervisor", 0, 0, 0);
-                sbx_supervise(env, job_fd, workdir_fd, box_uid);
+                sbx_supervise(env, sv[1]);
         }
+        close(sv[1]);
+        next->pid = pid;
+        next->ctl_fd = sv[0];
         if (env->netns_fd < 0)
                 return;
         if (pid > 0) {
@@ -226,10 +241,48 @@ static void launch(struct sbx_native_env *env, struct netns_pool *pool, int job_
         }
 }
 
+static int hand_over(const struct ready_supervisor *s, const int *fds, size_t nfds, uint32_t uid)
+{
+        union {
+                char buf[CMSG_SPACE(2 * sizeof(int))];
+                struct cmsghdr align;
+        } cbuf = {0};
+        struct iovec iov = {.iov_base = &uid, .iov_len = sizeof(uid)};
+        struct msghdr msg = {.msg_iov = &iov,
+                             .msg_iovlen = 1,
+                             .msg_control = cbuf.buf,
+                             .msg_controllen = CMSG_SPACE(nfds * sizeof(int))};
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+        memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
+        return s->pid > 0 && sendmsg(s->ctl_fd, &msg, MSG_NOSIGNAL) == sizeof(uid) ? 0 : -1;
+}
+
+/* Give the job to the ready supervisor (a fresh one if it died), then start the next one. */
+static void launch(struct sbx_native_env *env, struct netns_pool *pool,
+                   struct ready_supervisor *next, const int *fds, size_t nfds, uid_t box_uid)
+{
+        netns_collect(pool);
+        for (int attempt = 0; attempt < 2; attempt++) {
+                if (next->pid <= 0)
+                        spawn_supervisor(env, pool, next);
+                int r = hand_over(next, fds, nfds, (uint32_t)box_uid);
+                sbx_closep(&next->ctl_fd);
+                next->pid = -1;
+                if (r == 0)
+                        break;
+        }
+        spawn_supervisor(env, pool, next);
+}
+
 static _Noreturn void launcher_main(struct sbx_native_env *env, int ctrl, pid_t parent)
 {
         struct launcher_ready ready = {0};
         struct netns_pool pool = {.home_fd = -1};
+        struct ready_supervisor next = {.pid = -1, .ctl_fd = -1};
 
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         if (getppid() != parent)
@@ -247,6 +300,7 @@ static _Noreturn void launcher_main(struct sbx_native_env *env, int ctrl, pid_t 
         int r = launcher_prepare(env, &ready);
         if (send(3, &ready, sizeof(ready), MSG_NOSIGNAL) != sizeof(ready) || r < 0)
                 _exit(1);
+        spawn_supervisor(env, &pool, &next);
 
         for (;;) {
                 struct launch_request req;
@@ -270,7 +324,7 @@ static _Noreturn void launcher_main(struct sbx_native_env *env, int ctrl, pid_t 
                 if (c && c->cmsg_type == SCM_RIGHTS)
                         memcpy(fds, CMSG_DATA(c), c->cmsg_len - CMSG_LEN(0));
                 if (n == sizeof(req) && req.magic == LAUNCH_MAGIC && fds[0] >= 0)
-                        launch(env, &pool, fds[0], fds[1], (uid_t)req.box_uid);
+                        launch(env, &pool, &next, fds, fds[1] >= 0 ? 2 : 1, (uid_t)req.box_uid);
                 sbx_closep(&fds[0]);
                 sbx_closep(&fds[1]);
         }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,7 +37,10 @@ struct job {
         const struct sbx_spec *spec;
         struct sbx_cgroup *cgroup;
         pid_t init;
-        int pidfd, status_fd, stdin_fd, job_fd;
+        int pidfd, status_fd, stdin_fd, job_fd, go_fd, slot_fd;
+        pid_t attacher; /* moving the jail into its cgroup, see attach_in_background() */
+        uid_t uid;
+        gid_t gid;
         struct capture out, err;
         size_t stdin_off;
         uint64_t start_ms;
@@ -86,22 +90,24 @@ static int write_id_maps(pid_t pid, uid_t uid, gid_t gid)
         return sbx_write_string(path, map);
 }
 
-/* uid/gid: the host ids the jail's user maps to (a slot's private uid as root, else ours). */
-static int start_jail(struct job *job, int workdir_fd, uid_t uid, gid_t gid, struct sbx_error **err)
+/* Clone the jail's init (see jail.c) with network mode net and write its id maps: uid/gid are
+ * the host ids its user maps to (a slot's private uid as root, else ours). The jail then waits
+ * for its spec, and for "g" once it is in its cgroup. */
+static int clone_jail(struct job *job, enum sbx_network net, int workdir_fd, uid_t uid, gid_t gid,
+                      struct sbx_error **err)
 {
-        const struct sbx_policy *policy = job->spec->policy;
         int in[2], out[2], errp[2], status[2], go[2];
         unsigned long flags =
             CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
         bool no_cgroup = sbx_cgroup_host_mode(job->env->cgroups) == SBX_CGROUP_NONE;
 
-        /* A job without network joins the empty namespace the launcher lent us; otherwise it
-         * gets a fresh one (loopback) or keeps the host's (host). */
-        if (policy->network == SBX_NETWORK_NONE && job->env->netns_fd >= 0) {
+        /* Without network, join the empty namespace the launcher lent us; otherwise a fresh one
+         * (loopback) or the host's (host). */
+        if (net == SBX_NETWORK_NONE && job->env->netns_fd >= 0) {
                 if (setns(job->env->netns_fd, CLONE_NEWNET) < 0)
                         return sbx_error_set(err, errno,
                                              "joining the jail's network namespace: %m");
-        } else if (policy->network != SBX_NETWORK_HOST) {
+        } else if (net != SBX_NETWORK_HOST) {
                 flags |= CLONE_NEWNET;
         }
         if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
@@ -109,7 +115,6 @@ static int start_jail(struct job *job, int workdir_fd, uid_t uid, gid_t gid, str
                 return sbx_error_set(err, errno, "creating pipes: %m");
 
         struct sbx_jail_config cfg = {
-            .spec = job->spec,
             .seccomp = job->env->seccomp,
             .stdin_fd = in[0],
             .stdout_fd = out[1],
@@ -137,26 +142,53 @@ static int start_jail(struct job *job, int workdir_fd, uid_t uid, gid_t gid, str
         job->out.fd = out[0];
         job->err.fd = errp[0];
         job->status_fd = status[0];
+        job->go_fd = go[1];
         fcntl(job->stdin_fd, F_SETFL, O_NONBLOCK);
         fcntl(job->status_fd, F_SETFL, O_NONBLOCK);
-
-        /* First byte: the maps are written, build the jail. Second: it is in its cgroup, start
-         * the payload (see sbx_jail_child). A child that died meanwhile is found by the loop,
-         * with its reason on the status pipe. */
-        _cleanup_close_ int go_fd = go[1];
-        int r = write_id_maps(pid, uid, gid);
-        if (r < 0)
-                return sbx_error_set(err, -r, "writing the user namespace's id maps: %s",
-                                     strerror(-r));
-        (void)!write(go_fd, "m", 1);
-        if (job->cgroup && sbx_cgroup_attach(job->cgroup, pid, err) < 0)
-                return sbx_error_prefix(err, "placing the jail in its cgroup");
         job->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
         if (job->pidfd < 0)
                 return sbx_error_set(err, errno, "pidfd_open: %m");
+        int r = write_id_maps(pid, uid, gid);
+        return r < 0 ? sbx_error_set(err, -r, "writing the user namespace's id maps: %s",
+                                     strerror(-r))
+                     : 0;
+}
+
+/* Throw away a jail that was prepared for another kind of job. */
+static void discard_jail(struct job *job)
+{
+        if (job->init > 0) {
+                kill(job->init, SIGKILL);
+                waitpid(job->init, NULL, __WALL);
+        }
+        job->init = -1;
+        sbx_closep(&job->pidfd);
+        sbx_closep(&job->status_fd);
+        sbx_closep(&job->stdin_fd);
+        sbx_closep(&job->out.fd);
+        sbx_closep(&job->err.fd);
+        sbx_closep(&job->go_fd);
+}
+
+/* The jail gets the spec without stdin: stdin is fed through the pipe. A jail that died
+ * meanwhile is found by the loop, with its reason on the status pipe. */
+static void send_spec(struct job *job)
+{
+        struct sbx_spec spec = *job->spec;
+        struct sbx_wbuf b = {0};
+
+        spec.stdin_data = NULL;
+        spec.stdin_size = 0;
+        sbx_wire_put_spec(&b, &spec);
+        (void)sbx_wire_send(job->go_fd, &b);
+        sbx_wbuf_release(&b);
+}
+
+static void start_payload(struct job *job)
+{
         job->start_ms = sbx_now_ms();
-        (void)!write(go_fd, "g", 1);
-        return 0;
+        (void)!write(job->go_fd, "g", 1);
+        sbx_closep(&job->go_fd);
 }
 
 /* ---- the supervision loop --------------------------------------------------------------- */
@@ -385,6 +417,7 @@ static void collect(struct job *job, struct sbx_result *r)
 
         while (waitpid(job->init, &status, __WALL) < 0 && errno == EINTR)
                 ;
+        job->init = -1;
         r->wall_ms = sbx_now_ms() - job->start_ms;
         read_records(job);
         judge(job, r);
@@ -404,75 +437,165 @@ static void reply(int job_fd, const struct sbx_result *r)
         sbx_wbuf_release(&b);
 }
 
-/* The caller gets its answer before the cgroup is torn down: cleanup stays off the job's path.
- * The slot's uid is released only when this process exits, after the cleanup. */
-static void run_job(const struct sbx_native_env *env, const struct sbx_spec *spec, int job_fd,
-                    int workdir_fd, uid_t box_uid)
+/* Moving a task into a cgroup-v1 hierarchy can wait out an RCU grace period (~10 ms): a child
+ * of ours does it, while we take the job and the jail builds its root. */
+static void attach_in_background(struct job *job)
+{
+        job->attacher = fork();
+        if (job->attacher == 0)
+                _exit(sbx_cgroup_attach(job->cgroup, job->init, NULL) < 0 ? 1 : 0);
+}
+
+/* The jail is in its cgroup before its payload starts: wait for the attacher; if it failed
+ * (or could not be started), attach here, which also says why. */
+static int attached(struct job *job, struct sbx_error **err)
+{
+        int status = -1;
+
+        if (!job->cgroup)
+                return 0;
+        if (job->attacher > 0 && waitpid(job->attacher, &status, 0) > 0 && status == 0)
+                return 0;
+        return sbx_cgroup_attach(job->cgroup, job->init, err);
+}
+
+/* ---- a supervisor's life ---------------------------------------------------------------- */
+
+/* Everything a one-shot job without network needs that does not depend on the job: a slot's
+ * uid, a cgroup, the jail cloned, mapped and already moved into the cgroup. A supervisor does
+ * this while it waits for its job (the launcher keeps one ready), which takes the cgroup-v1
+ * migration's RCU grace period (~10 ms) off the job's path. */
+static int prepare(struct job *job, struct sbx_error **err)
+{
+        const struct sbx_limits none = {0}; /* the job's own limits are set when it arrives */
+        int r = 0;
+
+        job->uid = getuid();
+        job->gid = getgid();
+        if (job->env->privileged) {
+                r = job->slot_fd = sbx_slot_claim(job->env, &job->uid, err);
+                job->gid = (gid_t)job->uid;
+        }
+        if (r >= 0 && sbx_cgroup_host_mode(job->env->cgroups) != SBX_CGROUP_NONE)
+                r = sbx_cgroup_create(job->env->cgroups, &none, &job->cgroup, err);
+        if (r >= 0)
+                r = clone_jail(job, SBX_NETWORK_NONE, -1, job->uid, job->gid, err);
+        if (r >= 0 && job->cgroup)
+                attach_in_background(job);
+        return r < 0 ? r : 0;
+}
+
+/* The job arrives from the launcher: its socket, a stateful sandbox's work dir and uid. */
+static int receive_job(int ctl_fd, int *job_fd, int *workdir_fd, uid_t *box_uid)
+{
+        uint32_t uid;
+        union {
+                char buf[CMSG_SPACE(2 * sizeof(int))];
+                struct cmsghdr align;
+        } cbuf;
+        struct iovec iov = {.iov_base = &uid, .iov_len = sizeof(uid)};
+        struct msghdr msg = {.msg_iov = &iov,
+                             .msg_iovlen = 1,
+                             .msg_control = cbuf.buf,
+                             .msg_controllen = sizeof(cbuf.buf)};
+        int fds[2] = {-1, -1};
+
+        ssize_t n;
+        while ((n = recvmsg(ctl_fd, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+                ;
+        struct cmsghdr *c = n == sizeof(uid) ? CMSG_FIRSTHDR(&msg) : NULL;
+        if (c && c->cmsg_type == SCM_RIGHTS)
+                memcpy(fds, CMSG_DATA(c), c->cmsg_len - CMSG_LEN(0));
+        if (fds[0] < 0) {
+                sbx_closep(&fds[1]);
+                return -EPIPE; /* the launcher is gone */
+        }
+        *job_fd = fds[0];
+        *workdir_fd = fds[1];
+        *box_uid = (uid_t)uid;
+        return 0;
+}
+
+/* The prepared jail fits a one-shot job without network; anything else gets a fresh one. */
+static int fit_jail(struct job *job, int workdir_fd, uid_t box_uid, bool prepared,
+                    struct sbx_error **err)
+{
+        enum sbx_network net = job->spec->policy->network;
+        int r;
+
+        if (prepared && workdir_fd < 0 && net == SBX_NETWORK_NONE) {
+                send_spec(job);
+                return attached(job, err);
+        }
+        if (job->attacher > 0)
+                waitpid(job->attacher, NULL, 0);
+        discard_jail(job);
+        if (box_uid != (uid_t)-1 && job->env->privileged)
+                job->uid = box_uid, job->gid = (gid_t)box_uid;
+        r = clone_jail(job, net, workdir_fd, job->uid, job->gid, err);
+        if (r < 0)
+                return r;
+        send_spec(job); /* the jail builds its root while we move it into the cgroup */
+        job->attacher = -1;
+        return attached(job, err);
+}
+
+static void run(struct job *job, int workdir_fd, uid_t box_uid, bool prepared,
+                struct sbx_error **err)
 {
         struct sbx_result r = {.verdict = SBX_VERDICT_SANDBOX_ERROR, .exit_code = -1};
+        const struct sbx_limits *l = &job->spec->policy->limits;
+
+        job->out.cap = job->err.cap = l->output_bytes;
+        if (!*err && (!job->cgroup || sbx_cgroup_set_limits(job->cgroup, l, err) == 0) &&
+            fit_jail(job, workdir_fd, box_uid, prepared, err) == 0) {
+                start_payload(job);
+                supervise_loop(job);
+                collect(job, &r);
+        } else {
+                r.message = strdup(*err && (*err)->message ? (*err)->message : "the jail failed");
+        }
+        /* The caller gets its answer before the cgroup is torn down: cleanup stays off the
+         * job's path. The slot's uid is released when this process exits, after the cleanup. */
+        reply(job->job_fd, &r);
+}
+
+_Noreturn void sbx_supervise(const struct sbx_native_env *env, int ctl_fd)
+{
         struct job job = {
             .env = env,
-            .spec = spec,
             .init = -1,
             .pidfd = -1,
             .status_fd = -1,
             .stdin_fd = -1,
-            .job_fd = job_fd,
-            .out = {.fd = -1, .cap = spec->policy->limits.output_bytes},
-            .err = {.fd = -1, .cap = spec->policy->limits.output_bytes},
+            .job_fd = -1,
+            .go_fd = -1,
+            .slot_fd = -1,
+            .attacher = -1,
+            .out = {.fd = -1},
+            .err = {.fd = -1},
         };
-        _cleanup_close_ int slot_fd = -1;
         struct sbx_error *err = NULL;
-        uid_t uid = env->privileged ? box_uid : getuid();
-        int ret = 0;
-
-        if (env->privileged && uid == (uid_t)-1)
-                ret = slot_fd = sbx_slot_claim(env, &uid, &err);
-        if (ret >= 0 && sbx_cgroup_host_mode(env->cgroups) != SBX_CGROUP_NONE)
-                ret = sbx_cgroup_create(env->cgroups, &spec->policy->limits, &job.cgroup, &err);
-        if (ret >= 0)
-                ret = start_jail(&job, workdir_fd, uid, env->privileged ? (gid_t)uid : getgid(),
-                                 &err);
-        if (ret >= 0) {
-                supervise_loop(&job);
-                collect(&job, &r);
-        } else {
-                if (job.init > 0) {
-                        kill(job.init, SIGKILL);
-                        waitpid(job.init, NULL, __WALL);
-                }
-                r.message = strdup(err && err->message ? err->message : "the jail failed");
-        }
-        reply(job_fd, &r);
-
-        sbx_error_free(err);
-        sbx_closep(&job.pidfd);
-        sbx_closep(&job.status_fd);
-        sbx_closep(&job.out.fd);
-        sbx_closep(&job.err.fd);
-        sbx_cgroup_destroy(job.cgroup);
-}
-
-_Noreturn void sbx_supervise(const struct sbx_native_env *env, int job_fd, int workdir_fd,
-                             uid_t box_uid)
-{
         struct sbx_wire_spec ws;
+        int workdir_fd = -1;
+        uid_t box_uid;
         char *raw = NULL;
         size_t size = 0;
 
         signal(SIGCHLD, SIG_DFL);
         signal(SIGPIPE, SIG_IGN);
-        if (sbx_wire_recv(job_fd, &raw, &size) < 0 || sbx_wire_get_spec(raw, size, &ws) < 0)
-                _exit(1); /* the caller went away or sent garbage: nobody to answer */
         /* Supplementary groups (root's group 0) must not follow the payload into the jail,
          * where setgroups is denied and it could not drop them itself. */
-        if (env->privileged && setgroups(0, NULL) < 0) {
-                struct sbx_result r = {.verdict = SBX_VERDICT_SANDBOX_ERROR,
-                                       .exit_code = -1,
-                                       .message = (char *)"dropping supplementary groups failed"};
-                reply(job_fd, &r);
-                _exit(1);
+        if (env->privileged && setgroups(0, NULL) < 0)
+                sbx_error_set(&err, errno, "dropping supplementary groups: %m");
+        bool prepared = !err && prepare(&job, &err) == 0;
+
+        if (receive_job(ctl_fd, &job.job_fd, &workdir_fd, &box_uid) == 0 &&
+            sbx_wire_recv(job.job_fd, &raw, &size) == 0 && sbx_wire_get_spec(raw, size, &ws) == 0) {
+                job.spec = &ws.spec;
+                run(&job, workdir_fd, box_uid, prepared, &err);
         }
-        run_job(env, &ws.spec, job_fd, workdir_fd, box_uid);
+        discard_jail(&job);
+        sbx_cgroup_destroy(job.cgroup);
         _exit(0);
 }

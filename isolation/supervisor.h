@@ -25,9 +25,9 @@ struct sbx_native_env {
 /* Claim a free slot uid (root only): returns a locked fd (close it to release) and the uid. */
 int sbx_slot_claim(const struct sbx_native_env *env, uid_t *uid, struct sbx_error **err);
 
-/* Run the job read from job_fd and write its result there. box_uid is (uid_t)-1 for one-shot
- * jobs; workdir_fd is -1 unless the job runs in a stateful sandbox. Never returns. */
-_Noreturn void sbx_supervise(const struct sbx_native_env *env, int job_fd, int workdir_fd,
-                             uid_t box_uid);
+/* A supervisor, forked by the launcher: prepares a jail for a one-shot job without network,
+ * then receives its job on ctl_fd (the job's socket, and for a stateful sandbox its work dir and
+ * uid, see native.c), runs it and writes the result to the job's socket. Never returns. */
+_Noreturn void sbx_supervise(const struct sbx_native_env *env, int ctl_fd);
 
 #endif
