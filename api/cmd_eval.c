@@ -240,6 +240,7 @@ static int eval_main(int argc, char **argv)
         /* Before any thread: the native backend forks its launcher here. */
         struct sbx_runtime_options ro = {
             .backend = cfg->backend,
+            .image = cfg->sandbox_default.image,
             .remote_url = cfg->remote_url,
             .remote_api_key = cfg->remote_api_key,
         };

@@ -26,6 +26,7 @@ int sbx_eval_model_kind_from_string(const char *s);
 struct sbx_eval_sandbox_config {
         char *policy;  /* NULL = the runtime's default */
         char **limits; /* NULL-terminated "key=value" overrides */
+        char *image;   /* docker backend; only sandbox.default_config's is used (one runtime) */
 };
 
 struct sbx_eval_dataset_args {

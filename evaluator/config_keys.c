@@ -39,6 +39,11 @@ static int sb_policy(struct cparse *ps, const struct sbx_eval_node *v, const cha
         return cfg_string(ps, v, path, &TARGET_SANDBOX(t)->policy);
 }
 
+static int sb_image(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
+{
+        return cfg_string(ps, v, path, &TARGET_SANDBOX(t)->image);
+}
+
 static int sb_limits(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
 {
         char **list = NULL;
@@ -105,7 +110,7 @@ static const struct cfg_key sandbox_config_keys[] = {
     {"memory_limit", sb_memory},
     {"cpu_limit", sb_cpu},
     {"network_enabled", sb_network},
-    {"image", NULL},
+    {"image", sb_image},
     {"command", NULL},
     {"working_dir", NULL},
     {"env_vars", NULL},

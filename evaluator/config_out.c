@@ -22,7 +22,8 @@ const struct sbx_eval_dataset_args *sbx_eval_config_dataset_args(const struct sb
 void sbx_eval_sandbox_config_release(struct sbx_eval_sandbox_config *s)
 {
         free(s->policy);
-        s->policy = NULL;
+        free(s->image);
+        s->policy = s->image = NULL;
         s->limits = cfg_strv_free(s->limits);
 }
 
@@ -128,6 +129,7 @@ static struct sbx_eval_node *sandbox_node(const struct sbx_eval_sandbox_config *
         if (!y.map)
                 return NULL;
         put_str(&y, "policy", s->policy);
+        put_str(&y, "image", s->image);
         if (s->limits)
                 put(&y, "limits", strv_node(s->limits));
         return y.failed ? sbx_eval_node_free(y.map) : y.map;
@@ -150,7 +152,7 @@ static struct sbx_eval_node *dataset_node(const struct sbx_eval_dataset_args *a)
                 put_real(&y, "tolerance", a->tolerance);
         put_str(&y, "prompt_template", a->prompt_template);
         put_str(&y, "system_prompt", a->system_prompt);
-        if (a->sandbox.policy || a->sandbox.limits)
+        if (a->sandbox.policy || a->sandbox.limits || a->sandbox.image)
                 put(&y, "sandbox_config", sandbox_node(&a->sandbox));
         return y.failed ? sbx_eval_node_free(y.map) : y.map;
 }

@@ -145,9 +145,9 @@ static int score(struct ds_run *d, struct sbx_eval_dataset_result *res, struct s
                 res->outcomes[o]++;
                 passed[s->problem] += o == SBX_EVAL_OK;
         }
-        /* pass@k for every k up to repeats (samples files: up to the fewest samples of a task). */
-        size_t limit_k = d->c->model_kind == SBX_EVAL_MODEL_SAMPLES ? 0 : d->c->repeats;
-        if (sbx_eval_result_score(res, d->n_samples, passed, d->set.n, limit_k) < 0)
+        /* pass@k for every k up to the samples per problem (repeats x n; for a samples file,
+         * the fewest any task has). */
+        if (sbx_eval_result_score(res, d->n_samples, passed, d->set.n, 0) < 0)
                 return sbx_error_set(err, ENOMEM, "out of memory");
         return sbx_eval_result_write_json(res, path, err);
 }

@@ -269,6 +269,7 @@ static void test_sandbox_merge(void **state)
         assert_string_equal(sb.limits[3], "memory=256m"); /* the dataset's wins: it comes last */
         assert_null(sb.limits[4]);
         assert_true(has_warning(c, "network_enabled: ignored"));
+        assert_string_equal(c->sandbox_default.image, "python:3.11-slim"); /* docker's image */
         sbx_eval_sandbox_config_release(&sb);
         assert_int_equal(sbx_eval_config_sandbox(c, "humaneval", 4000, &sb, &err), 0);
         assert_string_equal(sb.limits[0], "wall=4000ms");
