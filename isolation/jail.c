@@ -439,12 +439,14 @@ _Noreturn void sbx_jail_child(const struct sbx_jail_config *c)
 
         arrange_fds(c);
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-        /* Nobody inside may read this process's memory or attach to it. */
-        CHECK(prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl(PR_SET_DUMPABLE)");
         /* The supervisor may clone us before it has a job (see supervisor.c: prepare): the
-         * spec comes when it does, then "g" once we are in the job's cgroup. */
+         * spec comes when it does (after our id maps), then "g" once we are in the job's
+         * cgroup. */
         const struct sbx_spec *spec = receive_spec();
         const struct sbx_policy *policy = spec->policy;
+        /* Nobody inside may read this process's memory or attach to it. Not earlier: an
+         * unprivileged supervisor could then not open our /proc files to write the maps. */
+        CHECK(prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl(PR_SET_DUMPABLE)");
 
         become_sandbox_user();
         build_root(&policy->limits, c->workdir_fd >= 0);

@@ -38,6 +38,8 @@ struct job {
         struct sbx_cgroup *cgroup;
         pid_t init;
         int pidfd, status_fd, stdin_fd, job_fd, go_fd, slot_fd;
+        int host_netns_fd; /* ours at start, to come back from the lent one */
+        bool in_lent_netns;
         pid_t attacher; /* moving the jail into its cgroup, see attach_in_background() */
         uid_t uid;
         gid_t gid;
@@ -101,14 +103,15 @@ static int clone_jail(struct job *job, enum sbx_network net, int workdir_fd, uid
             CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
         bool no_cgroup = sbx_cgroup_host_mode(job->env->cgroups) == SBX_CGROUP_NONE;
 
-        /* Without network, join the empty namespace the launcher lent us; otherwise a fresh one
-         * (loopback) or the host's (host). */
-        if (net == SBX_NETWORK_NONE && job->env->netns_fd >= 0) {
-                if (setns(job->env->netns_fd, CLONE_NEWNET) < 0)
-                        return sbx_error_set(err, errno,
-                                             "joining the jail's network namespace: %m");
-        } else if (net != SBX_NETWORK_HOST) {
+        /* Without network, the jail joins the empty namespace the launcher lent us; otherwise
+         * a fresh one (loopback) or the host's (host). It inherits ours at clone. */
+        bool lent = net == SBX_NETWORK_NONE && job->env->netns_fd >= 0;
+        if (net != SBX_NETWORK_HOST && !lent)
                 flags |= CLONE_NEWNET;
+        if (lent != job->in_lent_netns) {
+                if (setns(lent ? job->env->netns_fd : job->host_netns_fd, CLONE_NEWNET) < 0)
+                        return sbx_error_set(err, errno, "switching network namespace: %m");
+                job->in_lent_netns = lent;
         }
         if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
             pipe2(status, O_CLOEXEC | O_DIRECT) < 0 || pipe2(go, O_CLOEXEC) < 0)
@@ -572,6 +575,7 @@ _Noreturn void sbx_supervise(const struct sbx_native_env *env, int ctl_fd)
             .go_fd = -1,
             .slot_fd = -1,
             .attacher = -1,
+            .host_netns_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC),
             .out = {.fd = -1},
             .err = {.fd = -1},
         };
