@@ -78,92 +78,100 @@ struct eval_cli {
         bool tty;
 };
 
+static const struct option options[] = {
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"datasets", required_argument, NULL, OPT_DATASETS},
+    {"model", required_argument, NULL, OPT_MODEL},
+    {"samples", required_argument, NULL, OPT_SAMPLES},
+    {"api-url", required_argument, NULL, OPT_API_URL},
+    {"limit", required_argument, NULL, OPT_LIMIT},
+    {"repeats", required_argument, NULL, OPT_REPEATS},
+    {"eval-batch-size", required_argument, NULL, OPT_BATCH},
+    {"jobs", required_argument, NULL, 'j'},
+    {"work-dir", required_argument, NULL, OPT_WORK_DIR},
+    {"no-timestamp", no_argument, NULL, OPT_NO_TIMESTAMP},
+    {"use-cache", required_argument, NULL, OPT_USE_CACHE},
+    {"rerun-review", no_argument, NULL, OPT_RERUN_REVIEW},
+    {"all-tests", no_argument, NULL, OPT_ALL_TESTS},
+    {"ignore-errors", no_argument, NULL, OPT_IGNORE_ERRORS},
+    {"backend", required_argument, NULL, OPT_BACKEND},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* One option into a; 1: --help was shown, -1: a bad option, 0 otherwise. */
+static int set_option(int c, struct eval_cli *a)
+{
+        switch (c) {
+        case OPT_CONFIG:
+                a->config = optarg;
+                break;
+        case OPT_DATASETS:
+                a->ov.datasets = optarg;
+                break;
+        case OPT_MODEL:
+                a->ov.model = optarg;
+                break;
+        case OPT_SAMPLES:
+                a->ov.samples = optarg;
+                break;
+        case OPT_API_URL:
+                a->ov.api_url = optarg;
+                break;
+        case OPT_LIMIT:
+                a->ov.limit = optarg;
+                break;
+        case OPT_REPEATS:
+                a->ov.repeats = optarg;
+                break;
+        case OPT_BATCH:
+                a->ov.eval_batch_size = optarg;
+                break;
+        case 'j':
+                a->ov.jobs = optarg;
+                break;
+        case OPT_WORK_DIR:
+                a->ov.work_dir = optarg;
+                break;
+        case OPT_NO_TIMESTAMP:
+                a->ov.no_timestamp = true;
+                break;
+        case OPT_USE_CACHE:
+                a->ov.use_cache = optarg;
+                break;
+        case OPT_RERUN_REVIEW:
+                a->ov.rerun_review = true;
+                break;
+        case OPT_ALL_TESTS:
+                a->ov.all_tests = true;
+                break;
+        case OPT_IGNORE_ERRORS:
+                a->ov.ignore_errors = true;
+                break;
+        case OPT_BACKEND:
+                a->ov.backend = optarg;
+                break;
+        case 'q':
+                a->quiet = true;
+                break;
+        case 'h':
+                fputs(usage_text, stdout);
+                return 1;
+        default:
+                fputs("Run 'sandboxrt eval --help' for the options.\n", stderr);
+                return -1;
+        }
+        return 0;
+}
+
 static int parse_args(int argc, char **argv, struct eval_cli *a)
 {
-        static const struct option options[] = {
-            {"config", required_argument, NULL, OPT_CONFIG},
-            {"datasets", required_argument, NULL, OPT_DATASETS},
-            {"model", required_argument, NULL, OPT_MODEL},
-            {"samples", required_argument, NULL, OPT_SAMPLES},
-            {"api-url", required_argument, NULL, OPT_API_URL},
-            {"limit", required_argument, NULL, OPT_LIMIT},
-            {"repeats", required_argument, NULL, OPT_REPEATS},
-            {"eval-batch-size", required_argument, NULL, OPT_BATCH},
-            {"jobs", required_argument, NULL, 'j'},
-            {"work-dir", required_argument, NULL, OPT_WORK_DIR},
-            {"no-timestamp", no_argument, NULL, OPT_NO_TIMESTAMP},
-            {"use-cache", required_argument, NULL, OPT_USE_CACHE},
-            {"rerun-review", no_argument, NULL, OPT_RERUN_REVIEW},
-            {"all-tests", no_argument, NULL, OPT_ALL_TESTS},
-            {"ignore-errors", no_argument, NULL, OPT_IGNORE_ERRORS},
-            {"backend", required_argument, NULL, OPT_BACKEND},
-            {"quiet", no_argument, NULL, 'q'},
-            {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0},
-        };
-        int c;
+        int c, r;
 
-        while ((c = getopt_long(argc, argv, "j:qh", options, NULL)) != -1) {
-                switch (c) {
-                case OPT_CONFIG:
-                        a->config = optarg;
-                        break;
-                case OPT_DATASETS:
-                        a->ov.datasets = optarg;
-                        break;
-                case OPT_MODEL:
-                        a->ov.model = optarg;
-                        break;
-                case OPT_SAMPLES:
-                        a->ov.samples = optarg;
-                        break;
-                case OPT_API_URL:
-                        a->ov.api_url = optarg;
-                        break;
-                case OPT_LIMIT:
-                        a->ov.limit = optarg;
-                        break;
-                case OPT_REPEATS:
-                        a->ov.repeats = optarg;
-                        break;
-                case OPT_BATCH:
-                        a->ov.eval_batch_size = optarg;
-                        break;
-                case 'j':
-                        a->ov.jobs = optarg;
-                        break;
-                case OPT_WORK_DIR:
-                        a->ov.work_dir = optarg;
-                        break;
-                case OPT_NO_TIMESTAMP:
-                        a->ov.no_timestamp = true;
-                        break;
-                case OPT_USE_CACHE:
-                        a->ov.use_cache = optarg;
-                        break;
-                case OPT_RERUN_REVIEW:
-                        a->ov.rerun_review = true;
-                        break;
-                case OPT_ALL_TESTS:
-                        a->ov.all_tests = true;
-                        break;
-                case OPT_IGNORE_ERRORS:
-                        a->ov.ignore_errors = true;
-                        break;
-                case OPT_BACKEND:
-                        a->ov.backend = optarg;
-                        break;
-                case 'q':
-                        a->quiet = true;
-                        break;
-                case 'h':
-                        fputs(usage_text, stdout);
-                        return 1;
-                default:
-                        fputs("Run 'sandboxrt eval --help' for the options.\n", stderr);
-                        return -1;
-                }
-        }
+        while ((c = getopt_long(argc, argv, "j:qh", options, NULL)) != -1)
+                if ((r = set_option(c, a)) != 0)
+                        return r;
         if (optind < argc) {
                 sbx_cli_error("eval: unexpected argument '%s'", argv[optind]);
                 return -1;
