@@ -50,8 +50,13 @@ void sbx_eval_progress_format(const struct sbx_eval_progress *p, uint64_t now_ms
                 format_duration(eta, sizeof(eta), (uint64_t)((double)(p->total - p->done) / rate));
         else
                 snprintf(eta, sizeof(eta), "?");
-        snprintf(buf, size, "%s: %zu/%zu (%.1f%%), %.1f/s, %s%s", p->label, p->done, p->total, pct,
-                 rate, p->done >= p->total ? "" : "ETA ", eta);
+        /* No rate before there is time to measure it (an instant phase would say 0.0/s). */
+        if (elapsed < 0.1)
+                snprintf(buf, size, "%s: %zu/%zu (%.1f%%), %s%s", p->label, p->done, p->total, pct,
+                         p->done >= p->total ? "" : "ETA ", eta);
+        else
+                snprintf(buf, size, "%s: %zu/%zu (%.1f%%), %.1f/s, %s%s", p->label, p->done,
+                         p->total, pct, rate, p->done >= p->total ? "" : "ETA ", eta);
 }
 
 static void draw(struct sbx_eval_progress *p, uint64_t now, bool final)

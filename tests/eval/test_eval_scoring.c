@@ -106,6 +106,8 @@ static void test_progress_format(void **state)
         p.done = 164;
         sbx_eval_progress_format(&p, p.start_ms + 65000, line, sizeof(line));
         assert_string_equal(line, "Reviewing[humaneval]: 164/164 (100.0%), 2.5/s, in 1:05");
+        sbx_eval_progress_format(&p, p.start_ms, line, sizeof(line));
+        assert_string_equal(line, "Reviewing[humaneval]: 164/164 (100.0%), in 0:00");
 }
 
 int main(void)
