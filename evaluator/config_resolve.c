@@ -313,6 +313,27 @@ static int resolve_model(struct cparse *ps)
         return 0;
 }
 
+/* A benchmark named twice would write the same files twice: run it once. */
+static void dedupe_datasets(struct cparse *ps)
+{
+        char **v = ps->c->datasets;
+        size_t out = 0;
+
+        for (size_t i = 0; v && v[i]; i++) {
+                bool seen = false;
+                for (size_t j = 0; j < out && !seen; j++)
+                        seen = !strcmp(v[j], v[i]);
+                if (seen) {
+                        cfg_warn(ps, NULL, "datasets: '%s' is listed twice: run once", v[i]);
+                        free(v[i]);
+                        continue;
+                }
+                v[out++] = v[i];
+        }
+        if (v)
+                v[out] = NULL;
+}
+
 int cfg_resolve(struct cparse *ps, const char *dir, const struct sbx_eval_overrides *ov)
 {
         struct sbx_eval_config *c = ps->c;
@@ -320,6 +341,7 @@ int cfg_resolve(struct cparse *ps, const char *dir, const struct sbx_eval_overri
 
         if ((r = apply_overrides(ps, ov)) < 0 || (r = resolve_model(ps)) < 0)
                 return r;
+        dedupe_datasets(ps);
         if (!c->datasets || !c->datasets[0])
                 return sbx_error_set(ps->err, EINVAL,
                                      "%s: no datasets: set datasets: [humaneval] (or --datasets)",

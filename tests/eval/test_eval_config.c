@@ -139,6 +139,13 @@ static void test_unknown_keys_warn(void **state)
                                             "    review_timout: 9\n"
                                             "frobnicate: 1\n",
                                             NULL, NULL);
+        struct sbx_eval_overrides twice = {.datasets = "mbpp,humaneval,mbpp"};
+        struct sbx_eval_config *d = load_ok("datasets: [mbpp]\n", NULL, &twice);
+
+        assert_string_equal(d->datasets[1], "humaneval");
+        assert_null(d->datasets[2]);
+        assert_true(has_warning(d, "datasets: 'mbpp' is listed twice: run once"));
+        sbx_eval_config_free(d);
 
         assert_true(has_warning(c, "task.yaml:3: unknown key 'eval_batch_szie' ignored (did you "
                                    "mean 'eval_batch_size'?)"));
