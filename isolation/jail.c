@@ -222,6 +222,14 @@ static void populate_dev(void)
         CHECK(mkdir("/dev/shm", 01777), "mkdir /dev/shm");
 }
 
+/* /dev itself is read-only once its nodes and /dev/shm are mounted (they keep their modes). */
+static void seal_dev(void)
+{
+        CHECK(mount(NULL, "/dev", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC,
+                    NULL),
+              "making /dev read-only");
+}
+
 /* The writable places: the work dir, /tmp and /dev/shm share one size-capped tmpfs, so the
  * policy's tmpfs size caps everything the payload can write. A stateful sandbox's work dir is
  * its host directory instead (opened by the supervisor, passed as FD_WORKDIR). */
@@ -278,6 +286,7 @@ static void build_root(const struct sbx_limits *l, bool have_workdir)
         populate_etc();
         populate_dev();
         mount_writable(l, have_workdir);
+        seal_dev();
         CHECK(mkdir("/proc", 0555), "mkdir /proc");
         CHECK(mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
                     "hidepid=invisible,subset=pid"),

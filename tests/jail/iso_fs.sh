@@ -16,6 +16,9 @@ ls /home /root /var /sys /run 2>/dev/null && echo LEAK-dirs
 touch /usr/bin/x 2>/dev/null && echo LEAK-write-usr
 touch /etc/x 2>/dev/null && echo LEAK-write-etc
 touch /x 2>/dev/null && echo LEAK-write-root
+touch /dev/x 2>/dev/null && echo LEAK-write-dev
+echo x > /dev/null || echo BROKEN-dev-null
+echo x > /dev/shm/x || echo BROKEN-dev-shm
 dmesg 2>/dev/null && echo LEAK-dmesg
 ls /proc | grep -qx 1 && echo LEAK-init
 test -e /proc/cpuinfo && echo LEAK-cpuinfo
@@ -25,6 +28,6 @@ echo ok > /tmp/t && cat /tmp/t
 "
 expect_verdict OK
 out=$(field stdout)
-case "$out" in *LEAK*) fail "isolation leak: $out" ;; esac
+case "$out" in *LEAK* | *BROKEN*) fail "isolation: $out" ;; esac
 case "$out" in *"hostname=sandbox pwd=/sandbox"*) ;; *) fail "identity: $out" ;; esac
 [ "$(grep -c '^ok$' <<<"$out")" -eq 2 ] || fail "work dir or /tmp not writable: $out"
