@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -28,6 +29,7 @@ struct sbx_http_daemon {
         struct sbx_server *srv;
         atomic_size_t body_bytes;
         size_t body_budget;
+        atomic_uint in_flight; /* requests begun and not completed */
 };
 
 /* ---- routing ------------------------------------------------------------------------------ */
@@ -178,6 +180,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 
         if (!req)
                 return NULL;
+        atomic_fetch_add(&d->in_flight, 1);
         req->srv = d->srv;
         req->client_fd = -1;
         req->start_usec = sbx_now_usec();
@@ -264,31 +267,37 @@ static enum MHD_Result begin(struct sbx_http_daemon *d, struct MHD_Connection *c
         return MHD_YES;
 }
 
-static enum MHD_Result take_body(struct sbx_http_daemon *d, struct MHD_Connection *conn,
-                                 struct sbx_http_request *req, const char *data, size_t *size)
+/* libmicrohttpd takes a response only before or after the body, so a body refused halfway
+ * is read and dropped (never stored) and the refusal goes out once it has ended. */
+static void refuse_later(struct sbx_http_request *req, unsigned status, const char *detail)
+{
+        req->late_status = status;
+        req->late_detail = detail;
+}
+
+static enum MHD_Result take_body(struct sbx_http_daemon *d, struct sbx_http_request *req,
+                                 const char *data, size_t *size)
 {
         size_t n = *size, max = d->srv->cfg->max_body_bytes;
 
         *size = 0;
-        if (req->rejected)
+        if (req->rejected || req->late_status)
                 return MHD_YES;
-        if (n > max - req->body_size)
-                return reject(conn, req, 413, "Request body too large");
+        if (n > max - req->body_size) {
+                refuse_later(req, 413, "Request body too large");
+                return MHD_YES;
+        }
         if (req->body_size + n > req->body_cap) {
                 size_t cap = req->body_cap ? req->body_cap : 16384;
                 while (cap < req->body_size + n)
                         cap = cap > max / 2 ? max : cap * 2;
                 size_t grow = cap - req->body_cap;
-                if (atomic_fetch_add(&d->body_bytes, grow) + grow > d->body_budget) {
+                char *body = NULL;
+                if (atomic_fetch_add(&d->body_bytes, grow) + grow > d->body_budget ||
+                    !(body = realloc(req->body, cap + 1))) {
                         atomic_fetch_sub(&d->body_bytes, grow);
-                        return reject(conn, req, 503,
-                                      "Server busy: too much request data "
-                                      "in flight");
-                }
-                char *body = realloc(req->body, cap + 1);
-                if (!body) {
-                        atomic_fetch_sub(&d->body_bytes, grow);
-                        return reject(conn, req, 503, "Server out of memory");
+                        refuse_later(req, 503, "Server busy: too much request data in flight");
+                        return MHD_YES;
                 }
                 req->body = body;
                 req->body_cap = cap;
@@ -325,9 +334,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!req->started)
                 return begin(d, conn, method, req);
         if (*upload_data_size)
-                return take_body(d, conn, req, upload_data, upload_data_size);
+                return take_body(d, req, upload_data, upload_data_size);
         if (req->rejected)
                 return MHD_YES;
+        if (req->late_status)
+                return reject(conn, req, req->late_status, req->late_detail);
         return dispatch(conn, req);
 }
 
@@ -364,6 +375,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         free(req->raw_target);
         sbx_http_target_clear(&req->target);
         free(req);
+        atomic_fetch_sub(&d->in_flight, 1);
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -446,10 +458,16 @@ void sbx_http_quiesce(struct sbx_http_daemon *d)
                 close(fd);
 }
 
-void sbx_http_stop(struct sbx_http_daemon *d)
+void sbx_http_stop(struct sbx_http_daemon *d, unsigned grace_s)
 {
+        uint64_t until = sbx_now_usec() + grace_s * 1000000ull;
+
         if (!d)
                 return;
+        /* MHD_stop_daemon shuts every socket down at once: let the requests in flight (a job
+         * that is running, a 503 on its way out) finish first. */
+        while (atomic_load(&d->in_flight) > 0 && sbx_now_usec() < until)
+                usleep(20000);
         MHD_stop_daemon(d->mhd);
         free(d);
 }

@@ -22,6 +22,8 @@ struct sbx_http_request {
         char *raw_target;
         int target_error;
         bool started, rejected;
+        unsigned late_status; /* refuse once the body has been read */
+        const char *late_detail;
         unsigned status;
 };
 
@@ -64,8 +66,9 @@ int sbx_http_start(struct sbx_server *srv, struct sbx_http_daemon **out, struct 
 uint16_t sbx_http_port(struct sbx_http_daemon *d);
 /* Stop accepting connections; requests in progress go on. */
 void sbx_http_quiesce(struct sbx_http_daemon *d);
-/* Close every connection after its request ends and join the threads. */
-void sbx_http_stop(struct sbx_http_daemon *d);
+/* Wait up to grace_s for the requests in flight to end, then close every connection and join
+ * the threads. */
+void sbx_http_stop(struct sbx_http_daemon *d, unsigned grace_s);
 
 /* ---- routes ------------------------------------------------------------------------------- */
 

@@ -12,6 +12,9 @@
 #include "api/serve_registry.h"
 #include "util.h"
 
+/* How long running requests may take to end after SIGTERM: longer than any sensible job. */
+#define SHUTDOWN_GRACE_S 600
+
 int sbx_server_runtime_for(struct sbx_server *srv, const char *image, struct sbx_runtime **out,
                            struct sbx_error **err)
 {
@@ -123,7 +126,7 @@ int sbx_serve_main(struct sbx_server *srv)
         atomic_store(&srv->stopping, true);
         sbx_sched_close(&srv->sched);
         sbx_http_quiesce(d);
-        sbx_http_stop(d);
+        sbx_http_stop(d, SHUTDOWN_GRACE_S);
         sbx_registry_counts(srv->reg, counts, &total);
         srv->reg = sbx_registry_free(srv->reg);
         sbx_serve_log(SBX_LOG_INFO, "stopped; removed %zu sandboxes", total);

@@ -182,6 +182,9 @@ static cJSON *metadata_of(const struct sbx_tool_ctx *ctx, const struct sbx_resul
         /* The outputs are ToolResult's output and error already; their flags stay. */
         cJSON_DeleteItemFromObjectCaseSensitive(m, "stdout");
         cJSON_DeleteItemFromObjectCaseSensitive(m, "stderr");
+        cJSON *compile = cJSON_GetObjectItemCaseSensitive(m, "compile");
+        cJSON_DeleteItemFromObjectCaseSensitive(compile, "stdout");
+        cJSON_DeleteItemFromObjectCaseSensitive(compile, "stderr");
         cJSON_AddStringToObject(m, "sandbox_mode", ctx->fresh ? "fresh" : "stateful");
         if (ctx->entry->network_note)
                 cJSON_AddStringToObject(m, "network_note", ctx->entry->network_note);

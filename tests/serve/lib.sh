@@ -1,0 +1,84 @@
+# Helpers for the serve tests: start a server on a free port, stop it, skip when the host cannot
+# run sandboxes. Sourced by tests/serve/*.sh; needs $SANDBOXRT.
+PY=/usr/bin/python3
+SERVE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SERVER_PID=
+SERVER_LOG=
+URL=
+
+skip() {
+	echo "SKIP: $*" >&2
+	exit 77
+}
+
+fail() {
+	echo "FAIL: $*" >&2
+	[ -n "$SERVER_LOG" ] && tail -n 30 "$SERVER_LOG" >&2
+	exit 1
+}
+
+# Tests that run programs need a working jail.
+need_exec() {
+	local out
+	out=$("$SANDBOXRT" run -- /usr/bin/python3 -c 'print(1)' 2>&1) ||
+		skip "sandboxrt run cannot run a program on this host yet: $out"
+	[ "$out" = 1 ] || skip "sandboxrt run printed '$out' instead of 1"
+}
+
+cleanup_server() {
+	if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+		kill -KILL "$SERVER_PID" 2>/dev/null
+		wait "$SERVER_PID" 2>/dev/null
+	fi
+	[ -n "$SERVER_LOG" ] && rm -f "$SERVER_LOG"
+}
+trap cleanup_server EXIT
+
+# start_server [serve options...]: sets SERVER_PID, URL, PORT.
+start_server() {
+	SERVER_LOG=$(mktemp)
+	"$SANDBOXRT" serve --port 0 "$@" 2>"$SERVER_LOG" &
+	SERVER_PID=$!
+	for _ in $(seq 100); do
+		PORT=$(sed -n 's/.*listening on http:\/\/[^ ]*:\([0-9]*\) .*/\1/p' "$SERVER_LOG")
+		[ -n "$PORT" ] && break
+		if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+			grep -q "no backend can run sandboxes" "$SERVER_LOG" &&
+				skip "the server has no backend here: $(cat "$SERVER_LOG")"
+			fail "the server exited: $(cat "$SERVER_LOG")"
+		fi
+		sleep 0.1
+	done
+	[ -n "$PORT" ] || fail "the server did not start listening"
+	URL=http://127.0.0.1:$PORT
+}
+
+# stop_server: SIGTERM, then it must exit 0 within a bound.
+stop_server() {
+	local status
+	kill -TERM "$SERVER_PID"
+	for _ in $(seq 300); do
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$SERVER_PID" 2>/dev/null && fail "the server ignored SIGTERM for 30 s"
+	wait "$SERVER_PID"
+	status=$?
+	[ "$status" = 0 ] || fail "the server exited with $status after SIGTERM"
+	SERVER_PID=
+}
+
+api() {
+	"$PY" "$SERVE_DIR/test_api.py" --url "$URL" "$@" || fail "test_api.py $*"
+}
+
+# Where the native backend keeps its per-sandbox directories.
+state_dir() {
+	if [ "$(id -u)" = 0 ]; then
+		echo /run/sandboxrt
+	elif [ -n "${XDG_RUNTIME_DIR:-}" ]; then
+		echo "$XDG_RUNTIME_DIR/sandboxrt"
+	else
+		echo "/tmp/sandboxrt-$(id -u)"
+	fi
+}
