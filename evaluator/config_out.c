@@ -45,14 +45,18 @@ int sbx_eval_config_sandbox(const struct sbx_eval_config *c, const char *dataset
                             struct sbx_error **err)
 {
         const struct sbx_eval_dataset_args *a = sbx_eval_config_dataset_args(c, dataset);
-        _cleanup_free_ char *wall = NULL;
+        _cleanup_free_ char *wall = NULL, *cpu = NULL;
         uint64_t ms = a->review_timeout_ms ? a->review_timeout_ms : default_timeout_ms;
 
         *out = (struct sbx_eval_sandbox_config){0};
-        /* Later overrides win in the runtime, so this order is the merge order. */
+        /* Later overrides win in the runtime, so this order is the merge order. The CPU limit
+         * follows the wall limit so that review_timeout alone decides (a policy's own CPU limit
+         * could otherwise cut a 20 s MBPP run at 10 s). */
         wall = sbx_strdup_printf("wall=%llums", (unsigned long long)ms);
-        if (!wall || cfg_strv_push(&out->limits, wall) < 0 ||
-            merge_one(out, &c->sandbox_default) < 0 || merge_one(out, &a->sandbox) < 0) {
+        cpu = sbx_strdup_printf("cpu=%llums", (unsigned long long)ms);
+        if (!wall || !cpu || cfg_strv_push(&out->limits, wall) < 0 ||
+            cfg_strv_push(&out->limits, cpu) < 0 || merge_one(out, &c->sandbox_default) < 0 ||
+            merge_one(out, &a->sandbox) < 0) {
                 sbx_eval_sandbox_config_release(out);
                 return sbx_error_set(err, ENOMEM, "out of memory");
         }

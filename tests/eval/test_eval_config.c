@@ -271,10 +271,11 @@ static void test_sandbox_merge(void **state)
         assert_int_equal(sbx_eval_config_sandbox(c, "mbpp", 20000, &sb, &err), 0);
         assert_string_equal(sb.policy, "strict");
         assert_string_equal(sb.limits[0], "wall=7000ms");
-        assert_string_equal(sb.limits[1], "memory=1g");
-        assert_string_equal(sb.limits[2], "cpus=2.000");
-        assert_string_equal(sb.limits[3], "memory=256m"); /* the dataset's wins: it comes last */
-        assert_null(sb.limits[4]);
+        assert_string_equal(sb.limits[1], "cpu=7000ms");
+        assert_string_equal(sb.limits[2], "memory=1g");
+        assert_string_equal(sb.limits[3], "cpus=2.000");
+        assert_string_equal(sb.limits[4], "memory=256m"); /* the dataset's wins: it comes last */
+        assert_null(sb.limits[5]);
         assert_true(has_warning(c, "network_enabled: ignored"));
         assert_string_equal(c->sandbox_default.image, "python:3.11-slim"); /* docker's image */
         sbx_eval_sandbox_config_release(&sb);

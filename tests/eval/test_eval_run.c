@@ -31,6 +31,7 @@ static int fake_run(void *ctx, const struct sbx_job *job, struct sbx_result **ou
 
         assert_string_equal(job->language, "python");
         assert_string_equal(job->limits[0], "wall=4000ms");
+        assert_string_equal(job->limits[1], "cpu=4000ms");
         atomic_fetch_add(&calls, 1);
         r->err.data = strdup("");
         r->out.data = strdup("");
