@@ -101,6 +101,7 @@ for case in ET.parse(sys.argv[1]).getroot().iter("testcase"):
     out = (case.findtext("system-out") or "").strip().splitlines()
     skipped = case.find("skipped")
     why = out[-1] if out else (skipped.get("message") if skipped is not None else case.get("status"))
+    why = why if len(why) <= 200 else why[:197] + "..."
     print(f"{case.get('name')}: {why}")
 EOF
 }
