@@ -10,23 +10,24 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "api/cli.h"
 #include "api/commands.h"
 #include "backend.h"
+#include "docker/docker.h"
 #include "isolation/cgroup.h"
 #include "isolation/seccomp.h"
 #include "util.h"
 
 static const char usage_text[] =
-    "Usage: sandboxrt doctor [--delegate-cgroup USER]\n"
+    "Usage: sandboxrt doctor [--image IMAGE] [--delegate-cgroup USER]\n"
     "\n"
     "Report which isolation features this host has (user namespaces, cgroup hierarchy and\n"
     "controllers, seccomp, Landlock, the Docker engine) and which backend `--backend auto`\n"
     "picks, with the fix for anything missing. Exit status 0 when some backend works.\n"
     "\n"
+    "  --image IMAGE           also check that the Docker engine has IMAGE\n"
     "  --delegate-cgroup USER  (root) give USER a cgroup subtree of its own, so that its\n"
     "                          unprivileged sandboxes get memory, pids and CPU limits\n";
 
@@ -87,19 +88,18 @@ static void check_landlock(void)
         line("landlock", abi > 0, detail);
 }
 
-static void check_docker_socket(void)
+static void check_docker(const char *image)
 {
-        const char *host = getenv("DOCKER_HOST");
-        const char *path = host && !strncmp(host, "unix://", 7) ? host + 7 : "/var/run/docker.sock";
-        struct sockaddr_un sa = {.sun_family = AF_UNIX};
-        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        char detail[PATH_MAX + 64];
+        _cleanup_free_ char *report = NULL;
+        struct sbx_error *err = NULL;
+        int r = sbx_docker_describe(image, &report, &err);
 
-        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-        bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-        snprintf(detail, sizeof(detail), ok ? "%s reachable" : "%s not reachable: start dockerd",
-                 path);
-        line("docker socket", ok, detail);
+        line("docker engine", r == 0, r == 0 ? "answers" : err && err->message ? err->message : "");
+        for (char *l = report, *nl; l && *l; l = nl ? nl + 1 : NULL) {
+                nl = strchr(l, '\n');
+                printf("%-16s      %.*s\n", "", (int)(nl ? nl - l : (ptrdiff_t)strlen(l)), l);
+        }
+        sbx_error_free(err);
 }
 
 static int delegate(const char *user)
@@ -124,15 +124,20 @@ static int doctor_main(int argc, char **argv)
 {
         static const struct option options[] = {
             {"delegate-cgroup", required_argument, NULL, 'd'},
+            {"image", required_argument, NULL, 'i'},
             {"help", no_argument, NULL, 'h'},
             {0},
         };
-        const char *auto_pick = NULL;
+        const char *auto_pick = NULL, *image = NULL;
         int c;
 
         while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
                 if (c == 'd')
                         return delegate(optarg);
+                if (c == 'i') {
+                        image = optarg;
+                        continue;
+                }
                 if (c == 'h') {
                         fputs(usage_text, stdout);
                         return 0;
@@ -144,7 +149,7 @@ static int doctor_main(int argc, char **argv)
         check_cgroups();
         check_seccomp();
         check_landlock();
-        check_docker_socket();
+        check_docker(image);
         for (size_t i = 0; sbx_backends[i]; i++)
                 if (strcmp(sbx_backends[i]->name, "remote") &&
                     check_backend(sbx_backends[i]->name) && !auto_pick)
