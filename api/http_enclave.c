@@ -326,7 +326,7 @@ void sbx_route_archive(struct sbx_http_request *req, struct sbx_http_response *r
                 sbx_http_reply_detail(resp, 404, "Sandbox not found");
                 return;
         }
-        int r = sbx_tool_map_path(e->cfg.working_dir, target, &dir, &why);
+        int r = sbx_http_map_path(e->cfg.working_dir, target, &dir, &why);
         if (r < 0)
                 sbx_http_reply_detail(resp, r == -ENOMEM ? 500 : 400, "target_dir %s %s", target,
                                       why ? why : "cannot be used");

@@ -309,6 +309,11 @@ int sbx_http_base64_decode(const char *s, size_t n, char **out, size_t *out_size
                                 return -EINVAL;
                         }
                 }
+                /* Bits the padding leaves unused must be zero: one text per byte string. */
+                if ((pad == 1 && (v[2] & 3)) || (pad == 2 && (v[1] & 15))) {
+                        free(buf);
+                        return -EINVAL;
+                }
                 uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 |
                              (uint32_t)v[3];
                 *o++ = (char)(w >> 16);
@@ -371,5 +376,58 @@ int sbx_http_seconds_to_ms(const char *s, double max_seconds, uint64_t *out_ms)
         if (errno || !end || *end || !isfinite(v) || v <= 0 || v > max_seconds)
                 return -EINVAL;
         *out_ms = (uint64_t)ceil(v * 1000.0);
+        return 0;
+}
+
+/* ---- paths -------------------------------------------------------------------------------- */
+
+static bool strip_dir(const char *path, const char *dir, const char **rest)
+{
+        size_t n = strlen(dir);
+
+        while (n > 1 && dir[n - 1] == '/')
+                n--;
+        if (n == 1 && dir[0] == '/') {
+                *rest = path;
+                return true;
+        }
+        if (strncmp(path, dir, n) || (path[n] != '\0' && path[n] != '/'))
+                return false;
+        *rest = path + n;
+        return true;
+}
+
+int sbx_http_map_path(const char *working_dir, const char *path, char **rel, const char **why)
+{
+        const char *rest = path;
+        char *out, *o;
+
+        if (path[0] == '/' && !strip_dir(path, working_dir, &rest) &&
+            !strip_dir(path, "/sandbox", &rest)) {
+                *why = "is outside the sandbox's working directory";
+                return -EINVAL;
+        }
+        out = o = malloc(strlen(rest) + 1);
+        if (!out)
+                return -ENOMEM;
+        for (const char *p = rest; *p;) {
+                size_t n = strcspn(p, "/");
+                if (n == 2 && !strncmp(p, "..", 2)) {
+                        free(out);
+                        *why = "must not contain '..'";
+                        return -EINVAL;
+                }
+                if (n > 0 && !(n == 1 && p[0] == '.')) {
+                        if (o != out)
+                                *o++ = '/';
+                        memcpy(o, p, n);
+                        o += n;
+                }
+                p += n;
+                while (*p == '/')
+                        p++;
+        }
+        *o = '\0';
+        *rel = out;
         return 0;
 }

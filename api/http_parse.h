@@ -61,4 +61,9 @@ void sbx_http_format_time(uint64_t realtime_usec, char *buf, size_t size);
  * 0 < value <= max_seconds. Returns 0 or -EINVAL. */
 int sbx_http_seconds_to_ms(const char *s, double max_seconds, uint64_t *out_ms);
 
+/* A client's file path (absolute under working_dir or /sandbox, or relative to it) as a path
+ * relative to the sandbox's work dir, "" for the work dir itself. 0 or -EINVAL with a message
+ * in *why. Never touches the file system. */
+int sbx_http_map_path(const char *working_dir, const char *path, char **rel, const char **why);
+
 #endif

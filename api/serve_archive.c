@@ -12,7 +12,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "api/serve_tools.h"
+#include "api/http_parse.h"
 #include "util.h"
 
 static void archive_freep(struct archive **a)
@@ -63,7 +63,7 @@ static int entry_path(struct archive_entry *entry, char **rel, struct sbx_error 
                                      "are accepted",
                                      name);
         /* ARCHIVE_EXTRACT_SECURE_NODOTDOT: map_path refuses ".." components. */
-        int r = sbx_tool_map_path("/sandbox", name, rel, &why);
+        int r = sbx_http_map_path("/sandbox", name, rel, &why);
         if (r == -ENOMEM)
                 return sbx_error_set(err, ENOMEM, "out of memory");
         if (r < 0)

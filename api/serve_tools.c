@@ -112,59 +112,6 @@ cJSON *sbx_tool_schema(enum sbx_tool_id tool)
         return o;
 }
 
-/* ---- paths -------------------------------------------------------------------------------- */
-
-static bool strip_dir(const char *path, const char *dir, const char **rest)
-{
-        size_t n = strlen(dir);
-
-        while (n > 1 && dir[n - 1] == '/')
-                n--;
-        if (n == 1 && dir[0] == '/') {
-                *rest = path;
-                return true;
-        }
-        if (strncmp(path, dir, n) || (path[n] != '\0' && path[n] != '/'))
-                return false;
-        *rest = path + n;
-        return true;
-}
-
-int sbx_tool_map_path(const char *working_dir, const char *path, char **rel, const char **why)
-{
-        const char *rest = path;
-        char *out, *o;
-
-        if (path[0] == '/' && !strip_dir(path, working_dir, &rest) &&
-            !strip_dir(path, "/sandbox", &rest)) {
-                *why = "is outside the sandbox's working directory";
-                return -EINVAL;
-        }
-        out = o = malloc(strlen(rest) + 1);
-        if (!out)
-                return -ENOMEM;
-        for (const char *p = rest; *p;) {
-                size_t n = strcspn(p, "/");
-                if (n == 2 && !strncmp(p, "..", 2)) {
-                        free(out);
-                        *why = "must not contain '..'";
-                        return -EINVAL;
-                }
-                if (n > 0 && !(n == 1 && p[0] == '.')) {
-                        if (o != out)
-                                *o++ = '/';
-                        memcpy(o, p, n);
-                        o += n;
-                }
-                p += n;
-                while (*p == '/')
-                        p++;
-        }
-        *o = '\0';
-        *rel = out;
-        return 0;
-}
-
 /* ---- results ------------------------------------------------------------------------------ */
 
 static char *text_of(const struct sbx_output *o)
@@ -584,7 +531,7 @@ static int file_operation(struct sbx_tool_ctx *ctx, struct sbx_sandbox *sb,
                               sbx_strdup_printf("Unknown operation: %s", p->operation));
                 return 0;
         }
-        int r = sbx_tool_map_path(ctx->entry->cfg.working_dir, p->file_path, &rel, &why);
+        int r = sbx_http_map_path(ctx->entry->cfg.working_dir, p->file_path, &rel, &why);
         if (r == -ENOMEM)
                 return sbx_error_set(err, ENOMEM, "out of memory");
         if (r < 0) {

@@ -52,9 +52,4 @@ int sbx_tool_execute(struct sbx_tool_ctx *ctx, enum sbx_tool_id tool,
 cJSON *sbx_tool_result_json(const char *tool_name, struct sbx_tool_result *res);
 void sbx_tool_result_clear(struct sbx_tool_result *res);
 
-/* A client's file path (absolute under working_dir or /sandbox, or relative to it) as a path
- * relative to the sandbox's work dir, "" for the work dir itself. 0 or -EINVAL with a message
- * in *why. Never touches the file system. */
-int sbx_tool_map_path(const char *working_dir, const char *path, char **rel, const char **why);
-
 #endif

@@ -294,7 +294,7 @@ static void map_ok(const char *wd, const char *path, const char *want)
         char *rel = NULL;
         const char *why = NULL;
 
-        assert_int_equal(sbx_tool_map_path(wd, path, &rel, &why), 0);
+        assert_int_equal(sbx_http_map_path(wd, path, &rel, &why), 0);
         assert_string_equal(rel, want);
         free(rel);
 }
@@ -311,10 +311,10 @@ static void test_map_path(void **state)
         map_ok("/work", "/sandbox/x", "x");
         map_ok("/sandbox", "x/y", "x/y");
         map_ok("/sandbox", "./x", "x");
-        assert_int_equal(sbx_tool_map_path("/sandbox", "/etc/passwd", &rel, &why), -EINVAL);
-        assert_int_equal(sbx_tool_map_path("/sandbox", "/sandboxes/x", &rel, &why), -EINVAL);
-        assert_int_equal(sbx_tool_map_path("/sandbox", "../x", &rel, &why), -EINVAL);
-        assert_int_equal(sbx_tool_map_path("/sandbox", "/sandbox/a/../../x", &rel, &why), -EINVAL);
+        assert_int_equal(sbx_http_map_path("/sandbox", "/etc/passwd", &rel, &why), -EINVAL);
+        assert_int_equal(sbx_http_map_path("/sandbox", "/sandboxes/x", &rel, &why), -EINVAL);
+        assert_int_equal(sbx_http_map_path("/sandbox", "../x", &rel, &why), -EINVAL);
+        assert_int_equal(sbx_http_map_path("/sandbox", "/sandbox/a/../../x", &rel, &why), -EINVAL);
         assert_int_equal(sbx_req_parse_memory("4g", &(uint64_t){0}), 0);
         assert_int_equal(sbx_req_parse_memory("4gb", &(uint64_t){0}), -EINVAL);
 }
