@@ -25,3 +25,9 @@ foreach(case routes auth tools manager hostile_tar concurrency disconnect)
 endforeach()
 sbx_script_test(serve_sigterm serve/sigterm.sh)
 set_tests_properties(serve_concurrency PROPERTIES RUN_SERIAL TRUE)
+
+# The remote backend, driven through its ops table against a live server.
+sbx_unit_test(test_remote serve/test_remote.c ${CMAKE_SOURCE_DIR}/api/remote.c)
+set_tests_properties(test_remote PROPERTIES DISABLED TRUE) # runs inside serve_remote only
+sbx_script_test(serve_remote serve/remote.sh $<TARGET_FILE:test_remote>)
+set_tests_properties(serve_remote PROPERTIES TIMEOUT 300)
