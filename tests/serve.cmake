@@ -24,6 +24,7 @@ foreach(case routes auth tools manager hostile_tar concurrency disconnect)
   set_tests_properties(serve_${case} PROPERTIES TIMEOUT 300)
 endforeach()
 sbx_script_test(serve_sigterm serve/sigterm.sh)
+sbx_script_test(serve_crash serve/crash.sh)
 set_tests_properties(serve_concurrency PROPERTIES RUN_SERIAL TRUE)
 
 # The remote backend, driven through its ops table against a live server.

@@ -2,6 +2,7 @@
 # run sandboxes. Sourced by tests/serve/*.sh; needs $SANDBOXRT.
 PY=/usr/bin/python3
 SERVE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export SERVE_DIR
 SERVER_PID=
 SERVER_LOG=
 URL=
