@@ -48,6 +48,9 @@ static cJSON *stats_object(struct sbx_server *srv)
         cJSON_AddNumberToObject(o, "max_concurrency", srv->cfg->max_concurrency);
         cJSON_AddNumberToObject(o, "running_jobs", running);
         cJSON_AddNumberToObject(o, "queued_jobs", waiting);
+        cJSON *backends = cJSON_AddObjectToObject(o, "backends");
+        cJSON_AddBoolToObject(backends, "native", srv->rt_native != NULL);
+        cJSON_AddBoolToObject(backends, "docker", srv->rt_docker != NULL);
         return o;
 }
 

@@ -19,7 +19,7 @@ sbx_unit_test(test_serve serve/test_serve.c ${SBX_SERVE_SOURCES})
 # Through HTTP with a client written from the spec (tests/serve/enclave.py). Cases that run
 # programs skip (77) until `sandboxrt run` works on the host.
 sbx_script_test(serve_cli serve/cli.sh)
-foreach(case routes auth tools manager hostile_tar concurrency disconnect)
+foreach(case routes auth backend_choice tools manager hostile_tar concurrency disconnect)
   sbx_script_test(serve_${case} serve/api.sh ${case})
   set_tests_properties(serve_${case} PROPERTIES TIMEOUT 300)
 endforeach()

@@ -15,6 +15,19 @@ auth)
 	stop_server
 	start_server --api-key flag-key-987
 	api --api-key flag-key-987 auth
+	# One line per request, without the key (it came in headers and query strings).
+	grep -q "GET /health 401" "$SERVER_LOG" || fail "no log line for a refused request"
+	grep -q "flag-key-987" "$SERVER_LOG" && fail "the log shows the API key"
+	;;
+backend_choice)
+	start_server
+	api --expect auto backend_choice
+	stop_server
+	start_server --image-map 'node:*=native' --allow-network
+	api --expect mapped backend_choice
+	stop_server
+	start_server --backend native
+	api --expect native backend_choice
 	;;
 tools)
 	need_exec

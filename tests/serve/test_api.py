@@ -600,6 +600,30 @@ def group_v1(c, args):
     ok("/v1/policies")
 
 
+def group_backend_choice(c, args):
+    """Which backend serves an image: the image map, --backend, and the refusal naming the
+    image when its backend is missing. Run with the flags the case names."""
+    backends = c.stats()["backends"]
+    info = lambda cfg: c.get_sandbox_info(c.create_sandbox(cfg))
+    if args.expect == "auto":
+        assert info({"image": "python:3.11-slim"})["metadata"]["backend"] == "native"
+        assert info({})["metadata"]["backend"] == "native"
+        if not backends["docker"]:
+            expect(c.request("POST", "/sandbox/create", {"sandbox_type": "docker"},
+                             {"image": "node:20"}), 400,
+                   detail_prefix="Failed to create sandbox: image 'node:20' needs the docker "
+                                 "backend, which is not available")
+        m = info({"network_enabled": True})["metadata"]
+        assert m["network"] == "none" and "--allow-network" in m["network_note"], m
+    elif args.expect == "mapped":  # --image-map 'node:*=native' --allow-network
+        assert info({"image": "node:20"})["metadata"]["backend"] == "native"
+        m = info({"network_enabled": True})["metadata"]
+        assert m["network"] == "host" and "network_note" not in m, m
+    elif args.expect == "native":  # --backend native
+        assert info({"image": "golang:1.22"})["metadata"]["backend"] == "native"
+    ok(f"backend choice ({args.expect})")
+
+
 GROUPS = {name[len("group_"):]: fn for name, fn in globals().items() if name.startswith("group_")}
 
 
@@ -611,6 +635,7 @@ def main():
     ap.add_argument("--max-concurrency", type=int, default=2)
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--outside", help="a host directory a hostile tar aims at")
+    ap.add_argument("--expect", default="auto", help="backend_choice: auto, mapped or native")
     ap.add_argument("group", choices=sorted(GROUPS))
     args = ap.parse_args()
     GROUPS[args.group](Client(args.url, args.api_key), args)
