@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -16,6 +18,7 @@
 #include "api/http_parse.h"
 #include "api/http_server.h"
 #include "api/serve_archive.h"
+#include "api/serve_registry.h"
 #include "api/serve_request.h"
 #include "api/serve_tools.h"
 #include "util.h"
@@ -427,6 +430,140 @@ static void test_schemas(void **state)
         }
 }
 
+/* ---- the registry and the pool, on the native runtime (skipped without one) -------------- */
+
+static struct sbx_serve_config reg_cfg = {
+    .backend = "auto", .max_sandboxes = 8, .n_rules = 1, .rules = {{"python:*", true}}};
+static struct sbx_server reg_srv = {.cfg = &reg_cfg};
+
+static int reg_setup(void **state)
+{
+        struct sbx_runtime_options o = {.backend = "native"};
+        struct sbx_error *err = NULL;
+
+        if (sbx_runtime_new(&o, &reg_srv.rt_native, &err) < 0) {
+                fprintf(stderr, "no native runtime: %s\n", err->message);
+                sbx_error_free(err);
+                return 0;
+        }
+        return sbx_registry_new(&reg_srv, &reg_srv.reg);
+}
+
+static int reg_teardown(void **state)
+{
+        reg_srv.reg = sbx_registry_free(reg_srv.reg);
+        reg_srv.rt_native = sbx_runtime_free(reg_srv.rt_native);
+        return 0;
+}
+
+static struct sbx_served *make(const char *body, bool pool)
+{
+        struct sbx_sandbox_config c;
+        struct sbx_served *e = NULL;
+        struct sbx_error *err = NULL;
+        char *detail = NULL;
+
+        assert_int_equal(sbx_req_parse_sandbox_config(body, strlen(body), &c, &detail), 0);
+        if (sbx_registry_create(reg_srv.reg, "docker", &c, pool, &e, &err) < 0)
+                fail_msg("create: %s", err->message);
+        sbx_sandbox_config_clear(&c);
+        return e;
+}
+
+static uint64_t wall_now(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static void test_cleanup(void **state)
+{
+        const uint64_t hour = 3600ull * 1000000;
+        size_t counts[_SBX_SB_MAX], total;
+
+        if (!reg_srv.reg)
+                skip();
+        struct sbx_served *a = make("{}", false), *b = make("{}", false);
+        assert_int_equal(sbx_registry_stop(reg_srv.reg, b->id), 0);
+        sbx_registry_put(reg_srv.reg, a);
+        sbx_registry_put(reg_srv.reg, b);
+        assert_int_equal(sbx_registry_cleanup(reg_srv.reg, wall_now() + hour / 2), 0);
+        assert_int_equal(sbx_registry_cleanup(reg_srv.reg, wall_now() + 2 * hour), 1);
+        sbx_registry_counts(reg_srv.reg, counts, &total);
+        assert_int_equal(total, 1);
+        assert_int_equal(counts[SBX_SB_RUNNING], 1);
+        assert_int_equal(sbx_registry_cleanup(reg_srv.reg, wall_now() + 49 * hour), 1);
+        sbx_registry_counts(reg_srv.reg, counts, &total);
+        assert_int_equal(total, 0);
+        /* The cap: max_sandboxes entries, then ENOSPC. */
+        struct sbx_served *all[8];
+        for (size_t i = 0; i < 8; i++)
+                all[i] = make("{}", true);
+        struct sbx_sandbox_config c = {0};
+        struct sbx_served *e = NULL;
+        struct sbx_error *err = NULL;
+        sbx_req_parse_sandbox_config("{}", 2, &c, NULL);
+        assert_int_equal(sbx_registry_create(reg_srv.reg, "docker", &c, true, &e, &err), -ENOSPC);
+        sbx_error_free(err);
+        sbx_sandbox_config_clear(&c);
+        for (size_t i = 0; i < 8; i++) {
+                assert_int_equal(sbx_registry_delete(reg_srv.reg, all[i]->id), 0);
+                assert_int_equal(sbx_registry_delete(reg_srv.reg, all[i]->id), -ENOENT);
+                sbx_registry_put(reg_srv.reg, all[i]);
+        }
+}
+
+static void test_pool(void **state)
+{
+        atomic_bool stopping = false;
+        struct sbx_wait w = {.client_fd = -1, .stopping = &stopping};
+        struct sbx_served *got[4];
+        struct sbx_error *err = NULL;
+        cJSON *ids = NULL;
+        size_t size;
+        bool init;
+
+        if (!reg_srv.reg)
+                skip();
+        w.deadline_usec = sbx_now_usec() + 100000;
+        assert_int_equal(sbx_pool_acquire(reg_srv.reg, &w, &got[0]), -ENOENT);
+        assert_int_equal(sbx_pool_initialize(reg_srv.reg, 3, "docker", "{}", 2, &ids, &err), 0);
+        assert_int_equal(cJSON_GetArraySize(ids), 3);
+        sbx_pool_stats(reg_srv.reg, &size, &init);
+        assert_int_equal(size, 3);
+        assert_true(init);
+        /* Members come out in the order they went idle. */
+        for (int i = 0; i < 3; i++) {
+                w.deadline_usec = sbx_now_usec() + 100000;
+                assert_int_equal(sbx_pool_acquire(reg_srv.reg, &w, &got[i]), 0);
+                assert_string_equal(got[i]->id, cJSON_GetStringValue(cJSON_GetArrayItem(ids, i)));
+                assert_int_equal(sbx_registry_status(reg_srv.reg, got[i]), SBX_SB_BUSY);
+        }
+        w.deadline_usec = sbx_now_usec() + 150000;
+        assert_int_equal(sbx_pool_acquire(reg_srv.reg, &w, &got[3]), -ETIMEDOUT);
+        sbx_pool_release(reg_srv.reg, got[1]);
+        w.deadline_usec = sbx_now_usec() + 100000;
+        assert_int_equal(sbx_pool_acquire(reg_srv.reg, &w, &got[3]), 0);
+        assert_ptr_equal(got[3], got[1]);
+        /* Deleting a busy member takes it out of the pool; its borrower still holds it. */
+        assert_int_equal(sbx_registry_delete(reg_srv.reg, got[0]->id), 0);
+        sbx_pool_stats(reg_srv.reg, &size, &init);
+        assert_int_equal(size, 2);
+        sbx_pool_release(reg_srv.reg, got[0]);
+        sbx_pool_release(reg_srv.reg, got[2]);
+        sbx_pool_release(reg_srv.reg, got[3]);
+        /* Re-initializing replaces every member. */
+        cJSON_Delete(ids);
+        assert_int_equal(sbx_pool_initialize(reg_srv.reg, 2, "docker", "", 0, &ids, &err), 0);
+        size_t counts[_SBX_SB_MAX], total;
+        sbx_registry_counts(reg_srv.reg, counts, &total);
+        assert_int_equal(total, 2);
+        assert_int_equal(counts[SBX_SB_IDLE], 2);
+        cJSON_Delete(ids);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -436,5 +573,10 @@ int main(void)
             cmocka_unit_test(test_map_path),     cmocka_unit_test(test_tar_check),
             cmocka_unit_test(test_sched),        cmocka_unit_test(test_schemas),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        const struct CMUnitTest registry[] = {
+            cmocka_unit_test(test_cleanup),
+            cmocka_unit_test(test_pool),
+        };
+        int failed = cmocka_run_group_tests(tests, NULL, NULL);
+        return failed + cmocka_run_group_tests(registry, reg_setup, reg_teardown);
 }
