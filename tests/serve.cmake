@@ -25,6 +25,9 @@ foreach(case routes auth backend_choice tools manager hostile_tar concurrency di
 endforeach()
 sbx_script_test(serve_sigterm serve/sigterm.sh)
 sbx_script_test(serve_crash serve/crash.sh)
+# eval through base_url gives the local report (skips until remote is in the backend table).
+sbx_script_test(serve_eval_remote serve/eval_remote.sh)
+set_tests_properties(serve_eval_remote PROPERTIES TIMEOUT 600)
 set_tests_properties(serve_concurrency PROPERTIES RUN_SERIAL TRUE)
 
 # The remote backend, driven through its ops table against a live server.
