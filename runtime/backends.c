@@ -5,6 +5,7 @@
 #include "backend.h"
 #include "isolation/native.h"
 #ifndef SBX_NATIVE_ONLY
+#include "api/remote.h"
 #include "docker/docker.h"
 #endif
 
@@ -12,6 +13,7 @@ const struct sbx_backend_ops *const sbx_backends[] = {
     &sbx_native_ops,
 #ifndef SBX_NATIVE_ONLY /* the light binary: see api/CMakeLists.txt */
     &sbx_docker_ops,
+    &sbx_remote_ops, /* never picked by "auto": only with a URL */
 #endif
     NULL,
 };
