@@ -38,6 +38,8 @@ static const char usage_text[] =
     "  --all-tests             run every test case, not only up to the first failure\n"
     "  --ignore-errors         go on past failed model requests (they score as failures)\n"
     "  --backend NAME          auto (default), native, docker or remote\n"
+    "  --remote URL            run the programs on a sandboxrt or ms-enclave server\n"
+    "                          (sandbox.manager_config.base_url)\n"
     "  -q, --quiet             no progress lines\n"
     "  -h, --help              show this help\n"
     "\n"
@@ -58,6 +60,7 @@ enum {
         OPT_MODEL,
         OPT_SAMPLES,
         OPT_API_URL,
+        OPT_REMOTE,
         OPT_LIMIT,
         OPT_REPEATS,
         OPT_BATCH,
@@ -95,6 +98,7 @@ static const struct option options[] = {
     {"all-tests", no_argument, NULL, OPT_ALL_TESTS},
     {"ignore-errors", no_argument, NULL, OPT_IGNORE_ERRORS},
     {"backend", required_argument, NULL, OPT_BACKEND},
+    {"remote", required_argument, NULL, OPT_REMOTE},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -151,6 +155,9 @@ static int set_option(int c, struct eval_cli *a)
                 break;
         case OPT_BACKEND:
                 a->ov.backend = optarg;
+                break;
+        case OPT_REMOTE:
+                a->ov.remote = optarg;
                 break;
         case 'q':
                 a->quiet = true;

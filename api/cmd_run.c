@@ -35,6 +35,8 @@ static const char usage_text[] =
     "  --source FILE         the program's source (with --language)\n"
     "  --backend NAME        auto (default), native or docker\n"
     "  --image IMAGE         container image (docker backend)\n"
+    "  --remote URL          run on a sandboxrt or ms-enclave server (the remote backend);\n"
+    "                        its API key comes from $SANDBOXRT_API_KEY\n"
     "  --policy-dir DIR      load policies from DIR too\n"
     "  --json                print the result as one JSON object on stdout\n"
     "  -v, --verbose         say which backend and cgroup hierarchy ran the job\n"
@@ -131,6 +133,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
                 OPT_SOURCE,
                 OPT_BACKEND,
                 OPT_IMAGE,
+                OPT_REMOTE,
                 OPT_POLICY_DIR,
                 OPT_JSON
         };
@@ -144,6 +147,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
             {"source", required_argument, NULL, OPT_SOURCE},
             {"backend", required_argument, NULL, OPT_BACKEND},
             {"image", required_argument, NULL, OPT_IMAGE},
+            {"remote", required_argument, NULL, OPT_REMOTE},
             {"policy-dir", required_argument, NULL, OPT_POLICY_DIR},
             {"json", no_argument, NULL, OPT_JSON},
             {"verbose", no_argument, NULL, 'v'},
@@ -181,6 +185,10 @@ static int parse_args(int argc, char **argv, struct run_args *a)
                         break;
                 case OPT_IMAGE:
                         a->rt.image = optarg;
+                        break;
+                case OPT_REMOTE:
+                        a->rt.remote_url = optarg;
+                        a->rt.remote_api_key = getenv("SANDBOXRT_API_KEY");
                         break;
                 case OPT_POLICY_DIR:
                         a->rt.policy_dir = optarg;

@@ -96,6 +96,7 @@ struct sbx_eval_overrides {
         const char *repeats;
         const char *jobs;
         const char *api_url;
+        const char *remote; /* sandbox.manager_config.base_url */
         bool rerun_review, all_tests, no_timestamp, ignore_errors;
 };
 

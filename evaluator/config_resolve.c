@@ -232,7 +232,8 @@ static int apply_overrides(struct cparse *ps, const struct sbx_eval_overrides *o
         }
         if (set_str(&c->model, ov->model) < 0 || set_str(&c->samples_path, ov->samples) < 0 ||
             set_str(&c->work_dir, ov->work_dir) < 0 || set_str(&c->use_cache, ov->use_cache) < 0 ||
-            set_str(&c->backend, ov->backend) < 0 || set_str(&c->api_url, ov->api_url) < 0)
+            set_str(&c->backend, ov->backend) < 0 || set_str(&c->api_url, ov->api_url) < 0 ||
+            set_str(&c->remote_url, ov->remote) < 0)
                 return sbx_error_set(ps->err, ENOMEM, "out of memory");
         if ((r = flag_u32(ps, "--eval-batch-size", ov->eval_batch_size, 1, 4096,
                           &c->eval_batch_size)) < 0 ||
