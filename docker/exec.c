@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <time.h>
 
 #include "docker/parse.h"
 #include "util.h"
+#include "verdict.h"
 
 #define CPU_CHECK_MS    20   /* how often the container's CPU time is compared with the limit */
 #define DRAIN_MS        1000 /* after the program ended, how long the stream may take to close */
@@ -21,8 +23,6 @@
 #define EXIT_WAIT_MS    5000 /* the engine records the exit code shortly after the stream ends */
 #define REQ_TIMEOUT     60000L
 #define STATS_CHECK_MS  250 /* CPU checks through the Engine API, when the cgroup is not visible */
-
-enum stop_reason { STOP_NONE, STOP_WALL, STOP_CPU, STOP_OUTPUT };
 
 struct capture {
         struct sbx_output out;
@@ -41,7 +41,7 @@ struct job {
         bool stdin_done, eof, exited, killed, have_before;
         int pidfd;
         int exit_code;
-        enum stop_reason stop;
+        enum sbx_stop stop;
         uint64_t start_ms, next_status_ms, next_cpu_ms, drain_until, status_step;
         struct sbx_docker_cgroup_sample before;
         struct sbx_docker_stats stats_before;
@@ -136,9 +136,9 @@ static int container_stats(struct job *j, struct sbx_docker_stats *st)
 
 /* ---- the stream --------------------------------------------------------------------------- */
 
-static void stop_job(struct job *j, enum stop_reason why)
+static void stop_job(struct job *j, enum sbx_stop why)
 {
-        if (j->stop == STOP_NONE)
+        if (j->stop == SBX_STOP_NONE)
                 j->stop = why;
         if (!j->killed) {
                 j->killed = true;
@@ -164,7 +164,7 @@ static int capture(void *ctx, int stream, const char *data, size_t len)
         }
         if (take < len) {
                 c->out.truncated = true;
-                stop_job(j, STOP_OUTPUT);
+                stop_job(j, SBX_STOP_OUTPUT);
         }
         return 0;
 }
@@ -248,7 +248,7 @@ static void check_cpu_stats(struct job *j, uint64_t now)
         if (j->have_before && container_stats(j, &st) == 0 &&
             st.cpu_usec > j->stats_before.cpu_usec &&
             st.cpu_usec - j->stats_before.cpu_usec >= l->cpu_ms * 1000u)
-                stop_job(j, STOP_CPU);
+                stop_job(j, SBX_STOP_CPU);
 }
 
 static void check_limits(struct job *j, uint64_t now)
@@ -257,12 +257,12 @@ static void check_limits(struct job *j, uint64_t now)
         uint64_t cpu;
 
         if (now - j->start_ms >= l->wall_ms) {
-                stop_job(j, STOP_WALL);
+                stop_job(j, SBX_STOP_WALL);
         } else if (now >= j->next_cpu_ms) {
                 j->next_cpu_ms = now + CPU_CHECK_MS;
                 if (j->c->cg && j->have_before && sbx_docker_cgroup_cpu_usec(j->c->cg, &cpu) == 0 &&
                     cpu - j->before.cpu_usec >= l->cpu_ms * 1000u)
-                        stop_job(j, STOP_CPU);
+                        stop_job(j, SBX_STOP_CPU);
                 else if (!j->c->cg)
                         check_cpu_stats(j, now);
         }
@@ -271,7 +271,7 @@ static void check_limits(struct job *j, uint64_t now)
 static int poll_timeout(struct job *j, uint64_t now)
 {
         uint64_t until = now + STATUS_EVERY_MS;
-        bool limits = !j->exited && j->stop == STOP_NONE;
+        bool limits = !j->exited && j->stop == SBX_STOP_NONE;
         uint64_t wall_end = j->start_ms + j->spec->policy->limits.wall_ms;
 
         if (limits && wall_end < until)
@@ -307,7 +307,7 @@ static int wait_once(struct job *j, struct sbx_error **err)
         if (p[1].revents || (!j->exited && now >= j->next_status_ms))
                 if ((r = check_status(j, now, err)) < 0)
                         return r;
-        if (!j->exited && j->stop == STOP_NONE)
+        if (!j->exited && j->stop == SBX_STOP_NONE)
                 check_limits(j, now);
         return 0;
 }
@@ -325,7 +325,7 @@ static int supervise(struct job *j, struct sbx_error **err)
                         /* The program is gone; what it left behind holds the stream open. */
                         j->drain_until = sbx_now_ms() + DRAIN_MS;
                         if (!j->eof)
-                                stop_job(j, STOP_NONE);
+                                stop_job(j, SBX_STOP_NONE);
                 }
                 if (j->exited && !j->eof && sbx_now_ms() >= j->drain_until)
                         break;
@@ -335,78 +335,26 @@ static int supervise(struct job *j, struct sbx_error **err)
 
 /* ---- the verdict -------------------------------------------------------------------------- */
 
-static void set_message(struct sbx_result *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void set_message(struct sbx_result *r, const char *fmt, ...)
-{
-        va_list ap;
-
-        free(r->message);
-        va_start(ap, fmt);
-        if (vasprintf(&r->message, fmt, ap) < 0)
-                r->message = NULL;
-        va_end(ap);
-}
-
 /* The engine reports a signal death as 128 + signal, as shells do. */
-static void judge_status(struct sbx_result *r, int code, const struct sbx_limits *l)
+static int wait_status(int code)
 {
-        if (code <= 128 || code > 128 + 64) {
-                r->exit_code = code;
-                r->verdict = code == 0 ? SBX_VERDICT_OK : SBX_VERDICT_RUNTIME_ERROR;
-                return;
-        }
-        r->exit_code = -1;
-        r->signal = code - 128;
-        switch (r->signal) {
-        case SIGSYS:
-                r->verdict = SBX_VERDICT_POLICY_VIOLATION;
-                set_message(r, "killed by the seccomp policy (a forbidden system call)");
-                break;
-        case SIGXCPU:
-                r->verdict = SBX_VERDICT_TIME_LIMIT;
-                set_message(r, "CPU time limit of %llu ms exceeded", (unsigned long long)l->cpu_ms);
-                break;
-        case SIGXFSZ:
-                r->verdict = SBX_VERDICT_OUTPUT_LIMIT;
-                set_message(r, "file size limit of %llu bytes exceeded",
-                            (unsigned long long)l->file_size_bytes);
-                break;
-        default:
-                r->verdict = SBX_VERDICT_SIGNALED;
-                set_message(r, "killed by signal %d (%s)", r->signal, strsignal(r->signal));
-        }
+        return code > 128 && code <= 128 + 64 ? W_EXITCODE(0, code - 128) : W_EXITCODE(code, 0);
 }
 
 static void judge(struct job *j, bool oom, struct sbx_result *r)
 {
-        const struct sbx_limits *l = &j->spec->policy->limits;
+        struct sbx_ending e = {
+            .stop = j->stop,
+            .oom_killed = oom,
+            .exited = j->exited,
+            .status = wait_status(j->exit_code),
+        };
 
-        r->exit_code = -1;
-        if (j->stop == STOP_WALL) {
-                r->verdict = SBX_VERDICT_TIME_LIMIT;
-                set_message(r, "wall-clock limit of %llu ms exceeded",
-                            (unsigned long long)l->wall_ms);
-        } else if (j->stop == STOP_CPU || r->cpu_ms >= l->cpu_ms) {
-                r->verdict = SBX_VERDICT_TIME_LIMIT;
-                set_message(r, "CPU time limit of %llu ms exceeded", (unsigned long long)l->cpu_ms);
-        } else if (j->stop == STOP_OUTPUT) {
-                r->verdict = SBX_VERDICT_OUTPUT_LIMIT;
-                set_message(r, "output limit of %llu bytes per stream exceeded",
-                            (unsigned long long)l->output_bytes);
-        } else if (oom) {
-                r->verdict = SBX_VERDICT_MEMORY_LIMIT;
-                set_message(r, "memory limit of %llu bytes exceeded",
-                            (unsigned long long)l->memory_bytes);
-        } else if (!j->exited) {
-                r->verdict = SBX_VERDICT_SANDBOX_ERROR;
-                set_message(r, "the engine did not report the program's exit");
-        } else {
-                judge_status(r, j->exit_code, l);
-                if ((j->exit_code == 126 || j->exit_code == 127) && j->out.out.data &&
-                    strstr(j->out.out.data, "exec failed"))
-                        set_message(r, "%s", j->out.out.data);
-        }
+        sbx_judge(&e, &j->spec->policy->limits, r);
+        if ((j->exit_code == 126 || j->exit_code == 127) &&
+            r->verdict == SBX_VERDICT_RUNTIME_ERROR && j->out.out.data &&
+            strstr(j->out.out.data, "exec failed"))
+                sbx_result_set_message(r, "%s", j->out.out.data);
 }
 
 /* ---- entry -------------------------------------------------------------------------------- */
@@ -479,7 +427,7 @@ static int final_status(struct job *j, struct sbx_error **err)
                         break;
                 }
                 if (sbx_now_ms() >= until) {
-                        stop_job(j, STOP_NONE);
+                        stop_job(j, SBX_STOP_NONE);
                         until = UINT64_MAX;
                 }
                 nanosleep(&(struct timespec){.tv_nsec = (long)step * 1000000}, NULL);

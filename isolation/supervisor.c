@@ -19,12 +19,11 @@
 
 #include "jail.h"
 #include "util.h"
+#include "verdict.h"
 #include "wire.h"
 
 #define CPU_CHECK_MS 20   /* how often the tree's CPU time is compared with the limit */
 #define DRAIN_MS     1000 /* after the jail ended, how long pipes may take to reach EOF */
-
-enum stop_reason { STOP_NONE, STOP_WALL, STOP_CPU, STOP_OUTPUT, STOP_CANCEL };
 
 struct capture {
         int fd;
@@ -46,7 +45,7 @@ struct job {
         struct capture out, err;
         size_t stdin_off;
         uint64_t start_ms;
-        enum stop_reason stop;
+        enum sbx_stop stop;
         bool init_done;
         struct sbx_jail_record exited, failed;
 };
@@ -196,9 +195,9 @@ static void start_payload(struct job *job)
 
 /* ---- the supervision loop --------------------------------------------------------------- */
 
-static void stop_jail(struct job *job, enum stop_reason why)
+static void stop_jail(struct job *job, enum sbx_stop why)
 {
-        if (job->stop == STOP_NONE)
+        if (job->stop == SBX_STOP_NONE)
                 job->stop = why;
         /* Killing pid 1 of the namespace takes every process in it along. */
         kill(job->init, SIGKILL);
@@ -221,7 +220,7 @@ static bool drain(struct job *job, struct capture *c)
         if (take) {
                 char *d = realloc(c->out.data, c->out.size + take + 1);
                 if (!d) {
-                        stop_jail(job, STOP_CANCEL);
+                        stop_jail(job, SBX_STOP_CANCEL);
                         return false;
                 }
                 memcpy(d + c->out.size, buf, take);
@@ -231,7 +230,7 @@ static bool drain(struct job *job, struct capture *c)
         }
         if (take < (size_t)n) {
                 c->out.truncated = true;
-                stop_jail(job, STOP_OUTPUT);
+                stop_jail(job, SBX_STOP_OUTPUT);
         }
         return true;
 }
@@ -270,10 +269,10 @@ static void check_limits(struct job *job, uint64_t now)
         uint64_t cpu_usec;
 
         if (now - job->start_ms >= l->wall_ms)
-                stop_jail(job, STOP_WALL);
+                stop_jail(job, SBX_STOP_WALL);
         else if (job->cgroup && sbx_cgroup_cpu_usec(job->cgroup, &cpu_usec) == 0 &&
                  cpu_usec >= l->cpu_ms * 1000u)
-                stop_jail(job, STOP_CPU);
+                stop_jail(job, SBX_STOP_CPU);
 }
 
 static void supervise_loop(struct job *job)
@@ -311,7 +310,7 @@ static void supervise_loop(struct job *job)
                 if (p[2].revents)
                         feed_stdin(job);
                 if (p[4].revents)
-                        stop_jail(job, STOP_CANCEL); /* the caller hung up */
+                        stop_jail(job, SBX_STOP_CANCEL); /* the caller hung up */
                 if (p[3].revents) {
                         job->init_done = true;
                         drain_until = sbx_now_ms() + DRAIN_MS;
@@ -324,48 +323,6 @@ static void supervise_loop(struct job *job)
 
 /* ---- the verdict ------------------------------------------------------------------------ */
 
-static void set_message(struct sbx_result *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void set_message(struct sbx_result *r, const char *fmt, ...)
-{
-        va_list ap;
-
-        free(r->message);
-        va_start(ap, fmt);
-        if (vasprintf(&r->message, fmt, ap) < 0)
-                r->message = NULL;
-        va_end(ap);
-}
-
-static void judge_status(struct sbx_result *r, int status, const struct sbx_limits *l)
-{
-        if (WIFEXITED(status)) {
-                r->exit_code = WEXITSTATUS(status);
-                r->verdict = r->exit_code == 0 ? SBX_VERDICT_OK : SBX_VERDICT_RUNTIME_ERROR;
-                return;
-        }
-        r->exit_code = -1;
-        r->signal = WTERMSIG(status);
-        switch (r->signal) {
-        case SIGSYS:
-                r->verdict = SBX_VERDICT_POLICY_VIOLATION;
-                set_message(r, "killed by the seccomp policy (a forbidden system call)");
-                break;
-        case SIGXCPU:
-                r->verdict = SBX_VERDICT_TIME_LIMIT;
-                set_message(r, "CPU time limit of %llu ms exceeded", (unsigned long long)l->cpu_ms);
-                break;
-        case SIGXFSZ:
-                r->verdict = SBX_VERDICT_OUTPUT_LIMIT;
-                set_message(r, "file size limit of %llu bytes exceeded",
-                            (unsigned long long)l->file_size_bytes);
-                break;
-        default:
-                r->verdict = SBX_VERDICT_SIGNALED;
-                set_message(r, "killed by signal %d (%s)", r->signal, strsignal(r->signal));
-        }
-}
-
 static void judge(struct job *job, struct sbx_result *r)
 {
         const struct sbx_limits *l = &job->spec->policy->limits;
@@ -374,44 +331,23 @@ static void judge(struct job *job, struct sbx_result *r)
 
         r->cpu_ms = (have_stats ? st.cpu_usec : job->exited.cpu_usec) / 1000u;
         r->peak_memory_bytes = have_stats ? st.peak_memory_bytes : job->exited.maxrss_bytes;
-        r->exit_code = -1;
         if (job->failed.kind == SBX_JAIL_SETUP_FAILED) {
                 r->verdict = SBX_VERDICT_SANDBOX_ERROR;
-                set_message(r, "setting up the jail: %s: %s", job->failed.message,
-                            strerror(job->failed.error));
-        } else if (job->stop == STOP_CANCEL) {
-                r->verdict = SBX_VERDICT_SANDBOX_ERROR;
-                set_message(r, "cancelled: the caller went away");
-        } else if (job->stop == STOP_WALL) {
-                r->verdict = SBX_VERDICT_TIME_LIMIT;
-                set_message(r, "wall-clock limit of %llu ms exceeded",
-                            (unsigned long long)l->wall_ms);
-        } else if (job->stop == STOP_CPU || r->cpu_ms >= l->cpu_ms) {
-                r->verdict = SBX_VERDICT_TIME_LIMIT;
-                set_message(r, "CPU time limit of %llu ms exceeded", (unsigned long long)l->cpu_ms);
-        } else if (job->stop == STOP_OUTPUT) {
-                r->verdict = SBX_VERDICT_OUTPUT_LIMIT;
-                set_message(r, "output limit of %llu bytes per stream exceeded",
-                            (unsigned long long)l->output_bytes);
-        } else if (st.oom_killed) {
-                r->verdict = SBX_VERDICT_MEMORY_LIMIT;
-                set_message(r, "memory limit of %llu bytes exceeded",
-                            (unsigned long long)l->memory_bytes);
-        } else if (job->exited.kind != SBX_JAIL_EXITED) {
-                r->verdict = SBX_VERDICT_SANDBOX_ERROR;
-                set_message(r, "the jail ended without reporting the program's status");
-        } else {
-                judge_status(r, job->exited.status, l);
-                if (job->failed.kind == SBX_JAIL_EXEC_FAILED)
-                        set_message(r, "%s", job->failed.message);
-                /* An allocation refused at the limit (MemoryError, std::bad_alloc) fails the
-                 * program without an OOM kill: still the memory limit's doing. */
-                if (r->verdict != SBX_VERDICT_OK && st.memory_oom) {
-                        r->verdict = SBX_VERDICT_MEMORY_LIMIT;
-                        set_message(r, "memory limit of %llu bytes exceeded",
-                                    (unsigned long long)l->memory_bytes);
-                }
+                r->exit_code = -1;
+                sbx_result_set_message(r, "setting up the jail: %s: %s", job->failed.message,
+                                       strerror(job->failed.error));
+                return;
         }
+        struct sbx_ending e = {
+            .stop = job->stop,
+            .oom_killed = st.oom_killed,
+            .memory_oom = st.memory_oom,
+            .exited = job->exited.kind == SBX_JAIL_EXITED,
+            .status = job->exited.status,
+        };
+        sbx_judge(&e, l, r);
+        if (job->failed.kind == SBX_JAIL_EXEC_FAILED && r->verdict == SBX_VERDICT_RUNTIME_ERROR)
+                sbx_result_set_message(r, "%s", job->failed.message);
 }
 
 static void collect(struct job *job, struct sbx_result *r)
