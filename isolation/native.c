@@ -28,12 +28,6 @@
 #include "util.h"
 #include "wire.h"
 
-struct launch_request {
-        uint32_t magic;
-        uint32_t box_uid;
-};
-#define LAUNCH_MAGIC 0x53425852u /* "SBXR" */
-
 struct sbx_backend {
         struct sbx_native_env env; /* the launcher's copy also has cgroups and seccomp */
         int ctrl_fd;
@@ -242,26 +236,6 @@ static void spawn_supervisor(struct sbx_native_env *env, struct netns_pool *pool
         }
 }
 
-static int hand_over(const struct ready_supervisor *s, const int *fds, size_t nfds, uint32_t uid)
-{
-        union {
-                char buf[CMSG_SPACE(2 * sizeof(int))];
-                struct cmsghdr align;
-        } cbuf = {0};
-        struct iovec iov = {.iov_base = &uid, .iov_len = sizeof(uid)};
-        struct msghdr msg = {.msg_iov = &iov,
-                             .msg_iovlen = 1,
-                             .msg_control = cbuf.buf,
-                             .msg_controllen = CMSG_SPACE(nfds * sizeof(int))};
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-        memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
-        return s->pid > 0 && sendmsg(s->ctl_fd, &msg, MSG_NOSIGNAL) == sizeof(uid) ? 0 : -1;
-}
-
 /* Give the job to the ready supervisor (a fresh one if it died), then start the next one. */
 static void launch(struct sbx_native_env *env, struct netns_pool *pool,
                    struct ready_supervisor *next, const int *fds, size_t nfds, uid_t box_uid)
@@ -270,7 +244,11 @@ static void launch(struct sbx_native_env *env, struct netns_pool *pool,
         for (int attempt = 0; attempt < 2; attempt++) {
                 if (next->pid <= 0)
                         spawn_supervisor(env, pool, next);
-                int r = hand_over(next, fds, nfds, (uint32_t)box_uid);
+                struct sbx_launch_request req = {.magic = SBX_LAUNCH_MAGIC,
+                                                 .box_uid = (uint32_t)box_uid};
+                int r = next->pid > 0
+                            ? sbx_wire_send_fds(next->ctl_fd, &req, sizeof(req), fds, nfds)
+                            : -ESRCH;
                 sbx_closep(&next->ctl_fd);
                 next->pid = -1;
                 if (r == 0)
@@ -304,27 +282,13 @@ static _Noreturn void launcher_main(struct sbx_native_env *env, int ctrl, pid_t 
         spawn_supervisor(env, &pool, &next);
 
         for (;;) {
-                struct launch_request req;
-                union {
-                        char buf[CMSG_SPACE(2 * sizeof(int))];
-                        struct cmsghdr align;
-                } cbuf;
-                struct iovec iov = {.iov_base = &req, .iov_len = sizeof(req)};
-                struct msghdr msg = {.msg_iov = &iov,
-                                     .msg_iovlen = 1,
-                                     .msg_control = cbuf.buf,
-                                     .msg_controllen = sizeof(cbuf.buf)};
-                int fds[2] = {-1, -1};
+                struct sbx_launch_request req;
+                int fds[SBX_WIRE_MAX_FDS];
 
-                ssize_t n = recvmsg(3, &msg, MSG_CMSG_CLOEXEC);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
+                int n = sbx_wire_recv_fds(3, &req, sizeof(req), fds);
+                if (n == -EPIPE || n == -ECONNRESET)
                         _exit(0); /* the runtime is gone */
-                struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-                if (c && c->cmsg_type == SCM_RIGHTS)
-                        memcpy(fds, CMSG_DATA(c), c->cmsg_len - CMSG_LEN(0));
-                if (n == sizeof(req) && req.magic == LAUNCH_MAGIC && fds[0] >= 0)
+                if (n == 0 && req.magic == SBX_LAUNCH_MAGIC && fds[0] >= 0)
                         launch(env, &pool, &next, fds, fds[1] >= 0 ? 2 : 1, (uid_t)req.box_uid);
                 sbx_closep(&fds[0]);
                 sbx_closep(&fds[1]);
@@ -416,26 +380,11 @@ static int native_open(const struct sbx_runtime_options *opts, struct sbx_backen
 
 static int send_request(struct sbx_backend *be, int job_fd, const struct sbx_box *box)
 {
-        struct launch_request req = {.magic = LAUNCH_MAGIC,
-                                     .box_uid = box ? (uint32_t)box->uid : UINT32_MAX};
+        struct sbx_launch_request req = {.magic = SBX_LAUNCH_MAGIC,
+                                         .box_uid = box ? (uint32_t)box->uid : UINT32_MAX};
         int fds[2] = {job_fd, box ? box->dir_fd : -1};
-        size_t nfds = box ? 2 : 1;
-        union {
-                char buf[CMSG_SPACE(2 * sizeof(int))];
-                struct cmsghdr align;
-        } cbuf = {0};
-        struct iovec iov = {.iov_base = &req, .iov_len = sizeof(req)};
-        struct msghdr msg = {.msg_iov = &iov,
-                             .msg_iovlen = 1,
-                             .msg_control = cbuf.buf,
-                             .msg_controllen = CMSG_SPACE(nfds * sizeof(int))};
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-        memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
-        return sendmsg(be->ctrl_fd, &msg, MSG_NOSIGNAL) == (ssize_t)sizeof(req) ? 0 : -errno;
+        return sbx_wire_send_fds(be->ctrl_fd, &req, sizeof(req), fds, box ? 2 : 1);
 }
 
 static int native_run(struct sbx_backend *be, struct sbx_box *box, const struct sbx_spec *spec,

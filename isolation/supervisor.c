@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -424,34 +423,22 @@ static int prepare(struct job *job, struct sbx_error **err)
         return r < 0 ? r : 0;
 }
 
-/* The job arrives from the launcher: its socket, a stateful sandbox's work dir and uid. */
+/* The job arrives from the launcher: its socket, a stateful sandbox's work dir and uid (the
+ * launcher's message: struct sbx_launch_request). */
 static int receive_job(int ctl_fd, int *job_fd, int *workdir_fd, uid_t *box_uid)
 {
-        uint32_t uid;
-        union {
-                char buf[CMSG_SPACE(2 * sizeof(int))];
-                struct cmsghdr align;
-        } cbuf;
-        struct iovec iov = {.iov_base = &uid, .iov_len = sizeof(uid)};
-        struct msghdr msg = {.msg_iov = &iov,
-                             .msg_iovlen = 1,
-                             .msg_control = cbuf.buf,
-                             .msg_controllen = sizeof(cbuf.buf)};
-        int fds[2] = {-1, -1};
+        struct sbx_launch_request req;
+        int fds[SBX_WIRE_MAX_FDS];
+        int r = sbx_wire_recv_fds(ctl_fd, &req, sizeof(req), fds);
 
-        ssize_t n;
-        while ((n = recvmsg(ctl_fd, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-                ;
-        struct cmsghdr *c = n == sizeof(uid) ? CMSG_FIRSTHDR(&msg) : NULL;
-        if (c && c->cmsg_type == SCM_RIGHTS)
-                memcpy(fds, CMSG_DATA(c), c->cmsg_len - CMSG_LEN(0));
-        if (fds[0] < 0) {
+        if (r < 0 || req.magic != SBX_LAUNCH_MAGIC || fds[0] < 0) {
+                sbx_closep(&fds[0]);
                 sbx_closep(&fds[1]);
                 return -EPIPE; /* the launcher is gone */
         }
         *job_fd = fds[0];
         *workdir_fd = fds[1];
-        *box_uid = (uid_t)uid;
+        *box_uid = (uid_t)req.box_uid;
         return 0;
 }
 

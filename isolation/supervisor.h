@@ -13,6 +13,14 @@
 #define SBX_SLOT_UID_BASE 0x70000000u
 #define SBX_SLOT_COUNT    1024u
 
+/* What travels with a job's socket (and a stateful sandbox's work dir fd) from the runtime to
+ * the launcher, and from the launcher to the supervisor that takes the job. */
+struct sbx_launch_request {
+        uint32_t magic;
+        uint32_t box_uid; /* a stateful sandbox's uid, or UINT32_MAX */
+};
+#define SBX_LAUNCH_MAGIC 0x53425852u /* "SBXR" */
+
 /* What the launcher prepared once and every supervisor shares (copied by fork). */
 struct sbx_native_env {
         struct sbx_cgroup_host *cgroups;

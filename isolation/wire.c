@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "util.h"
 
@@ -219,6 +220,63 @@ int sbx_wire_recv(int fd, char **out, size_t *size)
         }
         *out = buf;
         *size = len;
+        return 0;
+}
+
+union fd_control {
+        char buf[CMSG_SPACE(SBX_WIRE_MAX_FDS * sizeof(int))];
+        struct cmsghdr align;
+};
+
+int sbx_wire_send_fds(int sock, const void *msg, size_t size, const int *fds, size_t nfds)
+{
+        union fd_control cbuf = {0};
+        struct iovec iov = {.iov_base = (void *)msg, .iov_len = size};
+        struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+
+        if (nfds > SBX_WIRE_MAX_FDS)
+                return -EINVAL;
+        if (nfds) {
+                m.msg_control = cbuf.buf;
+                m.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+                struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+                c->cmsg_level = SOL_SOCKET;
+                c->cmsg_type = SCM_RIGHTS;
+                c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+                memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
+        }
+        return sendmsg(sock, &m, MSG_NOSIGNAL) == (ssize_t)size ? 0 : -errno;
+}
+
+int sbx_wire_recv_fds(int sock, void *msg, size_t size, int fds[SBX_WIRE_MAX_FDS])
+{
+        union fd_control cbuf;
+        struct iovec iov = {.iov_base = msg, .iov_len = size};
+        struct msghdr m = {.msg_iov = &iov,
+                           .msg_iovlen = 1,
+                           .msg_control = cbuf.buf,
+                           .msg_controllen = sizeof(cbuf.buf)};
+        ssize_t n;
+
+        for (int i = 0; i < SBX_WIRE_MAX_FDS; i++)
+                fds[i] = -1;
+        while ((n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+                ;
+        if (n < 0)
+                return -errno;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+        if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+                size_t len = c->cmsg_len - CMSG_LEN(0);
+                memcpy(fds, CMSG_DATA(c),
+                       len < SBX_WIRE_MAX_FDS * sizeof(int) ? len : SBX_WIRE_MAX_FDS * sizeof(int));
+        }
+        if (n == 0)
+                return -EPIPE;
+        if ((size_t)n != size || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+                for (int i = 0; i < SBX_WIRE_MAX_FDS; i++)
+                        sbx_closep(&fds[i]), fds[i] = -1;
+                return -EBADMSG;
+        }
         return 0;
 }
 

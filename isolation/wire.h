@@ -45,6 +45,14 @@ void sbx_strv_free(char **v);
 int sbx_wire_send(int fd, const struct sbx_wbuf *b);
 int sbx_wire_recv(int fd, char **out, size_t *size);
 
+/* A small fixed-size message with up to SBX_WIRE_MAX_FDS fds attached (SCM_RIGHTS), on a
+ * SOCK_SEQPACKET socket: how a job's socket travels from the runtime to the launcher and on to
+ * its supervisor. recv returns 0 or -errno (-EPIPE at EOF, -EBADMSG for a message of another
+ * size, whose fds it closes); fds[] not received are -1, received ones are O_CLOEXEC. */
+#define SBX_WIRE_MAX_FDS 2
+int sbx_wire_send_fds(int sock, const void *msg, size_t size, const int *fds, size_t nfds);
+int sbx_wire_recv_fds(int sock, void *msg, size_t size, int fds[SBX_WIRE_MAX_FDS]);
+
 /* A job spec as decoded by the supervisor: owns all its memory. */
 struct sbx_wire_spec {
         struct sbx_spec spec;
