@@ -760,20 +760,6 @@ const char *sbx_cgroup_host_parent(const struct sbx_cgroup_host *h, const char *
         return NULL;
 }
 
-pid_t sbx_cgroup_prewarm(const struct sbx_cgroup_host *h)
-{
-        if (!h || h->mode == SBX_CGROUP_NONE)
-                return -1;
-        pid_t pid = fork();
-        if (pid == 0) {
-                /* "0" is the writer itself; it may stay in the parent, or be refused (v2 has no
-                 * processes in inner nodes): the migration lock is taken either way. */
-                (void)sbx_write_string_at(h->h[0].parent_fd, "cgroup.procs", "0");
-                _exit(0);
-        }
-        return pid;
-}
-
 /* ---- delegation ---------------------------------------------------------------------------- */
 
 static int chown_at(int fd, const char *name, uid_t uid, gid_t gid)

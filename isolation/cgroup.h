@@ -70,12 +70,6 @@ struct sbx_cgroup_stats {
  * -ENOTSUP). */
 int sbx_cgroup_create(struct sbx_cgroup_host *h, const struct sbx_limits *limits,
                       struct sbx_cgroup **out, struct sbx_error **err);
-/* Moving a task between cgroups takes a global lock whose first writer waits out an RCU grace
- * period (~10 ms); later writers within that period do not. Fork a child that takes it now
- * (by moving itself), so the first job's migration is mostly paid for by the time it comes.
- * Returns the child's pid (the caller reaps it) or -1. */
-pid_t sbx_cgroup_prewarm(const struct sbx_cgroup_host *h);
-
 /* Apply (new) limits to a job cgroup, as create does. */
 int sbx_cgroup_set_limits(struct sbx_cgroup *cg, const struct sbx_limits *limits,
                           struct sbx_error **err);

@@ -136,7 +136,6 @@ static int launcher_prepare(struct sbx_native_env *env, struct launcher_ready *r
         int r = sbx_cgroup_host_open(&env->cgroups, &err);
 
         if (r == 0) {
-                (void)sbx_cgroup_prewarm(env->cgroups); /* reaped with the supervisors */
                 snprintf(ready->cgroups, sizeof(ready->cgroups), "%s",
                          sbx_cgroup_host_describe(env->cgroups));
                 (void)sbx_cgroup_reap(env->cgroups, NULL);
