@@ -8,6 +8,8 @@
 #   bare       /usr/bin/python3 -c pass
 #   sandboxrt  sandboxrt run [SANDBOXRT_RUN_OPTIONS] -- /usr/bin/python3 -c pass
 #   bwrap      bwrap --unshare-all --die-with-parent with read-only /usr (when bwrap is installed)
+#   runtime    the same job through one long-lived runtime (sbx_run, as eval and serve do; a
+#              driver built here on the build's libsbxlight.a, skipped when that is missing)
 # Each run is timed with CLOCK_MONOTONIC around fork+exec+wait by a small C timer compiled on
 # the spot (bash's EPOCHREALTIME when there is no C compiler). Prints median, p90 and min per
 # variant, the time each adds over bare (by median), and sandboxrt's added time over bwrap's.
@@ -108,9 +110,58 @@ else
 	}
 fi
 
+# The runtime variant: a driver that runs one job per line read and prints its microseconds.
+build_dir=$(cd "$(dirname "$sandboxrt")/.." && pwd)
+cat >"$tmp/runtime.c" <<'EOF'
+#include <stdio.h>
+#include <time.h>
+#include "sandboxrt.h"
+int main(void)
+{
+	const char *const argv[] = {"/usr/bin/python3", "-c", "pass", NULL};
+	struct sbx_job job = {.argv = argv};
+	struct sbx_runtime *rt;
+	struct sbx_error *err = NULL;
+	char line[16];
+
+	if (sbx_runtime_new(NULL, &rt, &err) < 0) {
+		fprintf(stderr, "%s\n", err->message);
+		return 1;
+	}
+	while (fgets(line, sizeof(line), stdin)) {
+		struct sbx_result *r = NULL;
+		struct timespec a, b;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		int ok = sbx_run(rt, &job, &r, NULL) == 0 && r->verdict == SBX_VERDICT_OK;
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		printf("%lld\n", ok ? (long long)(b.tv_sec - a.tv_sec) * 1000000 +
+					   (b.tv_nsec - a.tv_nsec) / 1000 : -1LL);
+		fflush(stdout);
+		sbx_result_free(r);
+	}
+	sbx_runtime_free(rt);
+	return 0;
+}
+EOF
+if [ -n "$cc" ] && [ -f "$build_dir/libsbxlight.a" ] &&
+	"$cc" -O2 -I"$src/runtime" -I"$src" -o "$tmp/driver" "$tmp/runtime.c" \
+		"$build_dir/libsbxlight.a" -lseccomp -lcap -lyaml -lcjson -lpthread -lm 2>>"$tmp/cc.log"; then
+	coproc RUNTIME { "$tmp/driver"; }
+	variants+=(runtime)
+else
+	echo "runtime: variant skipped (no C compiler or no $build_dir/libsbxlight.a)"
+fi
+
 # run_variant NAME: one timed run appended to $tmp/NAME; on failure, show the run's output.
 run_variant() {
 	local us rc=0
+	if [ "$1" = runtime ]; then
+		echo run >&"${RUNTIME[1]}"
+		read -r us <&"${RUNTIME[0]}"
+		[ "$us" -ge 0 ] || { echo "overhead: the runtime variant's job failed" >&2; exit 1; }
+		echo "$us" >>"$tmp/runtime"
+		return
+	fi
 	eval "us=\$(time_once ${cmd[$1]})" || rc=$?
 	if [ $rc -ne 0 ]; then
 		echo "overhead: the $1 variant failed (exit status $rc); its output:" >&2
@@ -167,4 +218,7 @@ if [ -n "${median[bwrap]:-}" ]; then
 	else
 		echo "sandboxrt added / bwrap added: n/a (bwrap added no measurable time)"
 	fi
+fi
+if [ -n "${median[runtime]:-}" ]; then
+	echo "one long-lived runtime (eval, serve): $(ms $((median[runtime] - median[bare]))) ms" 		"added per job"
 fi
