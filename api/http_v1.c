@@ -65,6 +65,7 @@ static int run_one(struct sbx_server *srv, const struct sbx_run_request *rq,
             .policy = rq->policy,
             .limits = (const char *const *)rq->limits,
             .env = (const char *const *)rq->env,
+            .cancel_fd = w->client_fd > 0 ? w->client_fd : 0, /* a client that leaves cancels */
         };
         struct sbx_runtime *rt = default_runtime(srv);
         int r;

@@ -258,6 +258,7 @@ static int run_job(struct sbx_tool_ctx *ctx, struct sbx_sandbox *sb, struct sbx_
         limits[n] = NULL;
         job->limits = limits;
         job->env = (const char *const *)ctx->entry->cfg.env;
+        job->cancel_fd = ctx->wait->client_fd > 0 ? ctx->wait->client_fd : 0; /* client left */
         r = sbx_sched_acquire(&ctx->srv->sched, ctx->wait);
         if (r < 0) {
                 sbx_metrics_rejected(&ctx->srv->metrics, r);

@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -386,6 +387,22 @@ static int send_request(struct sbx_backend *be, int job_fd, const struct sbx_box
         return sbx_wire_send_fds(be->ctrl_fd, &req, sizeof(req), fds, box ? 2 : 1);
 }
 
+/* Wait until the supervisor answers, or the job's cancel fd hangs up: then closing our end of
+ * the job socket (by the caller) makes the supervisor kill the jail. */
+static int wait_for_answer(int job_fd, int cancel_fd)
+{
+        struct pollfd p[] = {
+            {.fd = job_fd, .events = POLLIN},
+            {.fd = cancel_fd > 0 ? cancel_fd : -1, .events = POLLRDHUP},
+        };
+
+        while (poll(p, ELEMENTSOF(p), -1) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        return p[0].revents == 0 && (p[1].revents & (POLLHUP | POLLRDHUP | POLLERR)) ? -ECANCELED
+                                                                                     : 0;
+}
+
 static int native_run(struct sbx_backend *be, struct sbx_box *box, const struct sbx_spec *spec,
                       struct sbx_result *res, struct sbx_error **err)
 {
@@ -408,6 +425,9 @@ static int native_run(struct sbx_backend *be, struct sbx_box *box, const struct 
         if (r < 0)
                 return sbx_error_set(err, -r, "sending the job to its supervisor: %s",
                                      strerror(-r));
+        r = wait_for_answer(job_fd, spec->cancel_fd);
+        if (r < 0)
+                return sbx_error_set(err, -r, "cancelled: the client went away");
         r = sbx_wire_recv(job_fd, &raw, &size);
         if (r < 0)
                 return sbx_error_set(err, -r, "the supervisor died before answering (%s)",

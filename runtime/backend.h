@@ -14,6 +14,7 @@ struct sbx_spec {
         const void *stdin_data;
         size_t stdin_size;
         const struct sbx_policy *policy; /* overrides already applied */
+        int cancel_fd;                   /* see struct sbx_job; 0 = none */
 };
 
 struct sbx_backend; /* backend-private state */

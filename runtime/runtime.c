@@ -315,6 +315,7 @@ static int resolve_job(struct sbx_runtime *rt, const struct sbx_job *job,
             .stdin_data = job->stdin_data,
             .stdin_size = job->stdin_data ? job->stdin_size : 0,
             .policy = j->policy,
+            .cancel_fd = job->cancel_fd,
         };
         return 0;
 }

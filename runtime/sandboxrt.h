@@ -111,6 +111,10 @@ struct sbx_job {
         const void *stdin_data; /* fed to the program's stdin; NULL = empty */
         size_t stdin_size;
 
+        /* A socket or pipe whose hang-up (its peer closed it) cancels the job, e.g. a server's
+         * client connection; 0 means none (fd 0 is never one). Native backend only. */
+        int cancel_fd;
+
         const char *policy;        /* policy name; NULL = "default" */
         const char *const *limits; /* NULL-terminated "key=value" overrides, as in
                                     * policy files and --limit ("wall=2s") */

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import socket
+import subprocess
 import sys
 import tarfile
 import threading
@@ -571,6 +572,26 @@ def group_disconnect(c, args):
                          metrics).group(1))
     assert gone >= 1, metrics
     ok(f"disconnected client dropped from the queue; slow client blocks nobody ({elapsed:.1f}s)")
+
+    # A client that leaves while its job runs cancels the job: the slot frees at once and
+    # nothing of the job survives.
+    body = json.dumps({"argv": ["/bin/sh", "-c", "sleep 9.31; echo done"],
+                       "limits": {"wall": "30s"}}).encode()
+    s = socket.create_connection((u.hostname, u.port))
+    s.sendall(b"POST /v1/run HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    time.sleep(1)
+    running = subprocess.run(["pgrep", "-f", "slee[p] 9.31"], capture_output=True).returncode
+    assert running == 0, "the job never started"
+    s.close()
+    t0 = time.monotonic()
+    status, r = c.request("POST", "/v1/run", body={"argv": ["/bin/echo", "next"]})
+    assert status == 200 and r["stdout"] == "next\n", r
+    assert time.monotonic() - t0 < 5, "the cancelled job kept its slot"
+    time.sleep(0.5)
+    gone = subprocess.run(["pgrep", "-f", "slee[p] 9.31"], capture_output=True).returncode
+    assert gone != 0, "the cancelled job's process survived"
+    ok("a client that leaves mid-job cancels it")
 
 
 def group_v1(c, args):

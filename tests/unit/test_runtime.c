@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -165,6 +166,38 @@ static void parallel_runs(void **state)
         assert_int_equal(total, THREADS * RUNS);
 }
 
+static void *close_later(void *arg)
+{
+        usleep(300 * 1000);
+        close(*(int *)arg);
+        return NULL;
+}
+
+/* A job whose cancel fd hangs up ends at once, as a sandbox error, and its processes die. */
+static void cancel(void **state)
+{
+        int p[2];
+        pthread_t t;
+        struct sbx_job job = {.argv = ARGV("/bin/sh", "-c", "sleep 7.77; echo done"),
+                              .limits = ARGV("wall=20s")};
+        struct sbx_result *r = NULL;
+        struct sbx_error *err = NULL;
+
+        assert_int_equal(pipe(p), 0);
+        job.cancel_fd = p[0];
+        assert_int_equal(pthread_create(&t, NULL, close_later, &p[1]), 0);
+        uint64_t t0 = (uint64_t)time(NULL);
+        assert_int_equal(sbx_run(rt, &job, &r, &err), 0);
+        pthread_join(t, NULL);
+        assert_int_equal(r->verdict, SBX_VERDICT_SANDBOX_ERROR);
+        assert_non_null(strstr(r->message, "cancelled"));
+        assert_true((uint64_t)time(NULL) - t0 < 5);
+        sbx_result_free(r);
+        close(p[0]);
+        usleep(500 * 1000);
+        assert_int_not_equal(system("pgrep -f 'slee[p] 7.77' >/dev/null"), 0);
+}
+
 static void *wait_for_byte(void *arg)
 {
         char c;
@@ -206,7 +239,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(one_shot),         cmocka_unit_test(invalid_jobs),
             cmocka_unit_test(stateful_sandbox), cmocka_unit_test(parallel_runs),
-            cmocka_unit_test(refuses_threads),
+            cmocka_unit_test(cancel),           cmocka_unit_test(refuses_threads),
         };
         int failed = cmocka_run_group_tests(tests, NULL, NULL);
         sbx_runtime_free(rt);
