@@ -1,5 +1,4 @@
 /* sandboxrt's own routes: POST /v1/run, POST /v1/runs, GET /v1/policies, GET /openapi.json. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +11,6 @@
 #define V1_DEFAULT_WAIT_MS  (300u * 1000)
 #define V1_BATCH_WAIT_MS    (3600u * 1000)
 #define V1_WORKER_STACK     (256u << 10)
-#define V1_POLICY_NAMES_MAX 64
 
 /* The OpenAPI document, embedded at build time (tests/serve.cmake makes this object depend on
  * the file). */
@@ -261,48 +259,13 @@ static cJSON *policy_json(const struct sbx_policy *p)
         return o;
 }
 
-static void add_name(char **names, size_t *n, const char *name, size_t len)
-{
-        for (size_t i = 0; i < *n; i++)
-                if (strlen(names[i]) == len && !strncmp(names[i], name, len))
-                        return;
-        if (*n < V1_POLICY_NAMES_MAX && (names[*n] = strndup(name, len)))
-                (*n)++;
-}
-
-/* The runtime API looks policies up by name only, so the names come from the built-in set and
- * the policy directory's *.yaml files. */
-static size_t policy_names(const struct sbx_serve_config *cfg, char **names)
-{
-        static const char *const builtin[] = {"default", "strict", "loopback", "compile"};
-        const char *dir = cfg->policy_dir ? cfg->policy_dir : getenv("SANDBOXRT_POLICY_DIR");
-        DIR *d = dir ? opendir(dir) : NULL;
-        size_t n = 0;
-
-        for (size_t i = 0; i < ELEMENTSOF(builtin); i++)
-                add_name(names, &n, builtin[i], strlen(builtin[i]));
-        for (struct dirent *de; d && (de = readdir(d));) {
-                size_t len = strlen(de->d_name);
-                if (len > 5 && !strcmp(de->d_name + len - 5, ".yaml"))
-                        add_name(names, &n, de->d_name, len - 5);
-        }
-        if (d)
-                closedir(d);
-        return n;
-}
-
 void sbx_route_v1_policies(struct sbx_http_request *req, struct sbx_http_response *resp)
 {
         struct sbx_runtime *rt = default_runtime(req->srv);
-        char *names[V1_POLICY_NAMES_MAX];
-        size_t n = policy_names(req->srv->cfg, names);
+        const struct sbx_policy *p;
         cJSON *list = cJSON_CreateArray();
 
-        for (size_t i = 0; i < n; i++) {
-                const struct sbx_policy *p;
-                if (rt && sbx_runtime_policy(rt, names[i], &p, NULL) == 0)
-                        cJSON_AddItemToArray(list, policy_json(p));
-                free(names[i]);
-        }
+        for (size_t i = 0; rt && (p = sbx_runtime_policy_at(rt, i)); i++)
+                cJSON_AddItemToArray(list, policy_json(p));
         sbx_http_reply_json(resp, 200, list);
 }

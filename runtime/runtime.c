@@ -128,6 +128,11 @@ int sbx_runtime_policy(struct sbx_runtime *rt, const char *name, const struct sb
         return 0;
 }
 
+const struct sbx_policy *sbx_runtime_policy_at(const struct sbx_runtime *rt, size_t i)
+{
+        return sbx_policy_set_at(rt->policies, i);
+}
+
 /* ---- resolving a job -------------------------------------------------------------------- */
 
 static int resolve_policy(struct sbx_runtime *rt, const char *name, const char *const *limits,

@@ -175,6 +175,9 @@ const char *sbx_runtime_backend(const struct sbx_runtime *rt);
 int sbx_runtime_policy(struct sbx_runtime *rt, const char *name, const struct sbx_policy **out,
                        struct sbx_error **err);
 
+/* The i-th policy the runtime knows (built-in ones, then the policy dir's); NULL past the end. */
+const struct sbx_policy *sbx_runtime_policy_at(const struct sbx_runtime *rt, size_t i);
+
 /* Run one job in a fresh sandbox. Returns < 0 only when the job itself is invalid (unknown
  * language or policy, bad limit override): every failure of the sandbox is a result with
  * verdict SBX_VERDICT_SANDBOX_ERROR. Thread-safe: many threads may run jobs at once. */
