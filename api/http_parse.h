@@ -43,11 +43,6 @@ bool sbx_http_secret_equal(const char *given, const char *expected);
  * Used to refuse deep documents before a recursive parser sees them. */
 unsigned sbx_http_json_depth(const char *text, size_t size);
 
-/* Bytes to valid UTF-8: invalid sequences and NULs become U+FFFD. malloc'd, NULL on ENOMEM. */
-char *sbx_http_utf8_sanitize(const char *s, size_t n);
-/* True when the n bytes are valid UTF-8 without NULs. */
-bool sbx_http_utf8_valid(const char *s, size_t n);
-
 /* Standard base64 (RFC 4648, padding required, no whitespace). decode: 0 or -EINVAL/-ENOMEM;
  * *out is malloc'd and NUL-terminated. encode: malloc'd or NULL. */
 int sbx_http_base64_decode(const char *s, size_t n, char **out, size_t *out_size);

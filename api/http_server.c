@@ -123,7 +123,7 @@ void sbx_http_reply_detail(struct sbx_http_response *resp, unsigned status, cons
         if (vasprintf(&msg, fmt, ap) < 0)
                 msg = NULL;
         va_end(ap);
-        _cleanup_free_ char *clean = msg ? sbx_http_utf8_sanitize(msg, strlen(msg)) : NULL;
+        _cleanup_free_ char *clean = msg ? sbx_utf8_sanitize(msg, strlen(msg)) : NULL;
         cJSON *o = cJSON_CreateObject();
         if (o && !cJSON_AddStringToObject(o, "detail", clean ? clean : "internal error")) {
                 cJSON_Delete(o);

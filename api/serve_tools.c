@@ -116,7 +116,7 @@ cJSON *sbx_tool_schema(enum sbx_tool_id tool)
 
 static char *text_of(const struct sbx_output *o)
 {
-        return sbx_http_utf8_sanitize(o->data ? o->data : "", o->size);
+        return sbx_utf8_sanitize(o->data ? o->data : "", o->size);
 }
 
 static cJSON *metadata_of(const struct sbx_tool_ctx *ctx, const struct sbx_result *r)

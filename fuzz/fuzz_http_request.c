@@ -22,7 +22,7 @@ static void target(const char *s, size_t n)
 
 static void text(const char *s, size_t n)
 {
-        char *out = sbx_http_utf8_sanitize(s, n), *dec = NULL, *rel = NULL;
+        char *out = sbx_utf8_sanitize(s, n), *dec = NULL, *rel = NULL;
         const char *why;
         size_t size;
 

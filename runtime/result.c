@@ -46,43 +46,9 @@ struct sbx_result *sbx_result_free(struct sbx_result *r)
         return NULL;
 }
 
-/* Program output is arbitrary bytes; JSON strings must be UTF-8. Invalid sequences (and NULs)
- * become U+FFFD. */
-static char *utf8_sanitize(const char *s, size_t n)
-{
-        char *out = malloc(n * 3 + 1), *o = out;
-
-        if (!out)
-                return NULL;
-        for (size_t i = 0; i < n;) {
-                unsigned char c = (unsigned char)s[i];
-                size_t len = c < 0x80         ? 1
-                             : (c >> 5) == 6  ? 2
-                             : (c >> 4) == 14 ? 3
-                             : (c >> 3) == 30 ? 4
-                                              : 0;
-                bool ok = len > 0 && i + len <= n && c != 0;
-                for (size_t k = 1; ok && k < len; k++)
-                        ok = ((unsigned char)s[i + k] >> 6) == 2;
-                if (ok && len == 2)
-                        ok = c >= 0xc2;
-                if (ok) {
-                        memcpy(o, s + i, len);
-                        o += len;
-                        i += len;
-                } else {
-                        memcpy(o, "\xef\xbf\xbd", 3);
-                        o += 3;
-                        i++;
-                }
-        }
-        *o = '\0';
-        return out;
-}
-
 static void add_output(cJSON *o, const char *name, const struct sbx_output *out)
 {
-        _cleanup_free_ char *text = utf8_sanitize(out->data ? out->data : "", out->size);
+        _cleanup_free_ char *text = sbx_utf8_sanitize(out->data ? out->data : "", out->size);
         char key[32];
 
         cJSON_AddStringToObject(o, name, text ? text : "");

@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -126,4 +127,73 @@ uint64_t sbx_now_usec(void)
 uint64_t sbx_now_ms(void)
 {
         return sbx_now_usec() / 1000u;
+}
+
+/* Length of the valid UTF-8 sequence at s[0..n), or 0. Overlong forms, surrogates and code
+ * points past U+10FFFF are invalid (Python's strict decoder refuses them too). */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+        unsigned char c = s[0];
+        size_t len;
+        uint32_t cp;
+
+        if (c == 0)
+                return 0;
+        if (c < 0x80)
+                return 1;
+        if ((c >> 5) == 6)
+                len = 2, cp = c & 0x1f;
+        else if ((c >> 4) == 14)
+                len = 3, cp = c & 0x0f;
+        else if ((c >> 3) == 30)
+                len = 4, cp = c & 0x07;
+        else
+                return 0;
+        if (len > n)
+                return 0;
+        for (size_t k = 1; k < len; k++) {
+                if ((s[k] >> 6) != 2)
+                        return 0;
+                cp = cp << 6 | (s[k] & 0x3f);
+        }
+        static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < min_cp[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+                return 0;
+        return len;
+}
+
+bool sbx_utf8_valid(const char *s, size_t n)
+{
+        for (size_t i = 0; i < n;) {
+                size_t len = utf8_seq((const unsigned char *)s + i, n - i);
+                if (!len)
+                        return false;
+                i += len;
+        }
+        return true;
+}
+
+char *sbx_utf8_sanitize(const char *s, size_t n)
+{
+        char *out, *o;
+
+        if (n > (SIZE_MAX - 1) / 3)
+                return NULL;
+        out = o = malloc(n * 3 + 1);
+        if (!out)
+                return NULL;
+        for (size_t i = 0; i < n;) {
+                size_t len = utf8_seq((const unsigned char *)s + i, n - i);
+                if (len) {
+                        memcpy(o, s + i, len);
+                        o += len;
+                        i += len;
+                } else {
+                        memcpy(o, "\xef\xbf\xbd", 3);
+                        o += 3;
+                        i++;
+                }
+        }
+        *o = '\0';
+        return out;
 }

@@ -3,6 +3,7 @@
 #define SBX_UTIL_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -54,6 +55,12 @@ int sbx_write_all(int fd, const void *buf, size_t size);
 /* Write a small string to a file (cgroup, /proc knobs). */
 int sbx_write_string(const char *path, const char *s);
 int sbx_write_string_at(int dirfd, const char *name, const char *s);
+
+/* UTF-8 as JSON and Python's strict decoder want it: no overlong forms, surrogates, code
+ * points past U+10FFFF or NULs. sanitize returns a malloc'd copy with every invalid byte
+ * replaced by U+FFFD (NULL when out of memory). */
+bool sbx_utf8_valid(const char *s, size_t n);
+char *sbx_utf8_sanitize(const char *s, size_t n);
 
 uint64_t sbx_now_ms(void); /* CLOCK_MONOTONIC */
 uint64_t sbx_now_usec(void);

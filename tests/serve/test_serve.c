@@ -116,12 +116,12 @@ static void test_text_helpers(void **state)
         assert_int_equal(sbx_http_json_depth(BODY("{\"a\":[[1]],\"b\":\"[[[[\"}")), 3);
         assert_int_equal(sbx_http_json_depth(BODY("\"\\\"[\"")), 0);
 
-        s = sbx_http_utf8_sanitize("a\xffz\xc3\xa9\0x\xed\xa0\x80", 10);
+        s = sbx_utf8_sanitize("a\xffz\xc3\xa9\0x\xed\xa0\x80", 10);
         assert_string_equal(s, "a\xef\xbf\xbdz\xc3\xa9\xef\xbf\xbdx\xef\xbf\xbd\xef\xbf\xbd"
                                "\xef\xbf\xbd");
         free(s);
-        assert_true(sbx_http_utf8_valid(BODY("h\xc3\xa9llo")));
-        assert_false(sbx_http_utf8_valid(BODY("\xc0\xaf")));
+        assert_true(sbx_utf8_valid(BODY("h\xc3\xa9llo")));
+        assert_false(sbx_utf8_valid(BODY("\xc0\xaf")));
 
         s = sbx_http_base64_encode("\x00\xffhi!", 5);
         assert_string_equal(s, "AP9oaSE=");
