@@ -8,9 +8,9 @@
 #include "api/serve_request.h"
 #include "util.h"
 
-#define V1_DEFAULT_WAIT_MS  (300u * 1000)
-#define V1_BATCH_WAIT_MS    (3600u * 1000)
-#define V1_WORKER_STACK     (256u << 10)
+#define V1_DEFAULT_WAIT_MS (300u * 1000)
+#define V1_BATCH_WAIT_MS   (3600u * 1000)
+#define V1_WORKER_STACK    (256u << 10)
 
 /* The OpenAPI document, embedded at build time (tests/serve.cmake makes this object depend on
  * the file). */
