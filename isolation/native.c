@@ -1,11 +1,14 @@
 /* The native backend: a single-threaded launcher (a fork server started before any thread)
- * forks one supervisor per job; the caller talks to its supervisor over a private socket.
+ * forks the supervisors; the caller talks to its job's supervisor over a private socket.
  *
- *   caller thread --SCM_RIGHTS--> launcher --fork--> supervisor --clone--> jail (pid 1)
+ *   caller thread --SCM_RIGHTS--> launcher --SCM_RIGHTS--> ready supervisor --clone--> jail
  *        \______________ job socket: spec -> , <- result ______________/
  *
- * Closing the job socket cancels the job; if the caller process dies, the launcher sees EOF on
- * its control socket and exits, and each supervisor sees EOF on its job socket. */
+ * The launcher keeps one supervisor ready: it has prepared a jail for the next job (see
+ * supervisor.c: prepare) and takes the job socket as soon as one comes; the launcher then
+ * starts the next. Closing the job socket cancels the job; if the caller process dies, the
+ * launcher sees EOF on its control socket and exits, and each supervisor sees EOF on its own
+ * socket. */
 #include "native.h"
 
 #include <dirent.h>
