@@ -5,6 +5,7 @@
 
 #include "api/cli.h"
 #include "api/commands.h"
+#include "isolation/native.h"
 #include "sandboxrt.h"
 
 #ifdef SBX_NATIVE_ONLY
@@ -34,6 +35,9 @@ void sbx_cli_error(const char *fmt, ...)
 #ifdef SBX_NATIVE_ONLY
 int main(int argc, char **argv)
 {
+        /* A big process's native backend runs its launcher here: see isolation/native.c. */
+        if (argc == 3 && !strcmp(argv[1], "__launcher"))
+                return sbx_native_launcher_main(argv[2]);
         if (argc >= 2 && !strcmp(argv[1], "--version")) {
                 printf("sandboxrt %s\n", SBX_VERSION);
                 return 0;

@@ -14,9 +14,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -31,6 +33,12 @@
 #include "supervisor.h"
 #include "util.h"
 #include "wire.h"
+
+extern char **environ;
+
+/* The launcher protocol's version (launch requests, the ready message, the wire formats):
+ * bump it with any change to them, so that a launcher binary from another build is refused. */
+#define SBX_LAUNCHER_BUILD 2u
 
 struct sbx_backend {
         struct sbx_native_env env; /* the launcher's copy also has cgroups and seccomp */
@@ -127,7 +135,8 @@ static int count_threads(void)
 
 /* The launcher's first message: whether it could prepare cgroups and seccomp. */
 struct launcher_ready {
-        int32_t error; /* errno, 0 when ready */
+        uint32_t build; /* SBX_LAUNCHER_BUILD: a launcher binary from another build is refused */
+        int32_t error;  /* errno, 0 when ready */
         char message[512];
         char cgroups[512]; /* sbx_cgroup_host_describe() */
 };
@@ -270,7 +279,7 @@ static _Noreturn void launcher_main(struct sbx_native_env *env, int ctrl, pid_t 
         if (getppid() != parent)
                 _exit(0);
         prctl(PR_SET_NAME, "sbx-launcher", 0, 0, 0);
-        if (dup3(ctrl, 3, O_CLOEXEC) < 0)
+        if (ctrl != 3 && dup3(ctrl, 3, O_CLOEXEC) < 0)
                 _exit(1);
         syscall(SYS_close_range, 4, ~0U, 0);
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -279,6 +288,7 @@ static _Noreturn void launcher_main(struct sbx_native_env *env, int ctrl, pid_t 
         signal(SIGPIPE, SIG_IGN);
         if (env->privileged)
                 pool.home_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        ready.build = SBX_LAUNCHER_BUILD;
         int r = launcher_prepare(env, &ready);
         if (send(3, &ready, sizeof(ready), MSG_NOSIGNAL) != sizeof(ready) || r < 0)
                 _exit(1);
@@ -329,17 +339,78 @@ static void native_close(struct sbx_backend *be)
         free(be);
 }
 
+/* The launcher and everything it forks copy its address space at every fork: a big process
+ * (sandboxrt-full maps ~270 areas: libcurl, ICU, ...) makes each job's four forks and exits
+ * cost milliseconds of CPU. So a big process spawns the light `sandboxrt` binary as its
+ * launcher ("sandboxrt __launcher PID", control socket on fd 3): found beside our own binary,
+ * at $SANDBOXRT_LAUNCHER, or where the build put it. Without it, the launcher is forked. */
+static bool find_launcher(char *path, size_t size)
+{
+        const char *env = getenv("SANDBOXRT_LAUNCHER");
+        char self[PATH_MAX];
+        ssize_t n;
+
+        if (env && *env) {
+                snprintf(path, size, "%s", env);
+                return access(path, X_OK) == 0;
+        }
+        if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
+                self[n] = '\0';
+                char *slash = strrchr(self, '/');
+                if (slash && strcmp(slash + 1, "sandboxrt")) {
+                        *slash = '\0';
+                        if (snprintf(path, size, "%s/sandboxrt", self) < (int)size &&
+                            access(path, X_OK) == 0)
+                                return true;
+                }
+        }
+#ifdef SBX_BUILD_LAUNCHER
+        snprintf(path, size, "%s", SBX_BUILD_LAUNCHER);
+        return access(path, X_OK) == 0;
+#else
+        return false;
+#endif
+}
+
+static pid_t spawn_launcher(const char *path, int ctrl)
+{
+        char parent[16];
+        char *argv[] = {(char *)"sandboxrt", (char *)"__launcher", parent, NULL};
+        posix_spawn_file_actions_t fa;
+        pid_t pid;
+
+        snprintf(parent, sizeof(parent), "%d", (int)getpid());
+        if (posix_spawn_file_actions_init(&fa) != 0)
+                return -1;
+        int r = posix_spawn_file_actions_adddup2(&fa, ctrl, 3);
+        if (r == 0)
+                r = posix_spawn(&pid, path, &fa, NULL, argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
+        return r == 0 ? pid : -1;
+}
+
 static int start_launcher(struct sbx_backend *be, struct sbx_error **err)
 {
         struct launcher_ready ready = {0};
+        char path[PATH_MAX];
         int sv[2];
 
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
                 return sbx_error_set(err, errno, "socketpair: %m");
-        pid_t parent = getpid();
-        be->launcher = fork();
-        if (be->launcher == 0)
-                launcher_main(&be->env, sv[1], parent);
+        be->launcher = find_launcher(path, sizeof(path)) ? spawn_launcher(path, sv[1]) : -1;
+        if (be->launcher < 0 && count_threads() != 1) {
+                close(sv[1]);
+                return sbx_error_set(err, EBUSY,
+                                     "no sandboxrt launcher binary to spawn, and the process "
+                                     "has threads so it cannot fork one: install sandboxrt "
+                                     "beside this program or set SANDBOXRT_LAUNCHER");
+        }
+        if (be->launcher < 0) {
+                pid_t parent = getpid();
+                be->launcher = fork();
+                if (be->launcher == 0)
+                        launcher_main(&be->env, sv[1], parent);
+        }
         close(sv[1]);
         be->ctrl_fd = sv[0];
         if (be->launcher < 0)
@@ -347,11 +418,26 @@ static int start_launcher(struct sbx_backend *be, struct sbx_error **err)
         ssize_t n = recv(be->ctrl_fd, &ready, sizeof(ready), 0);
         if (n != sizeof(ready))
                 return sbx_error_set(err, EPIPE, "the launcher died while starting");
+        if (ready.build != SBX_LAUNCHER_BUILD)
+                return sbx_error_set(err, EPROTO,
+                                     "the launcher %s is from another sandboxrt build: "
+                                     "install both binaries together",
+                                     path);
         ready.message[sizeof(ready.message) - 1] = ready.cgroups[sizeof(ready.cgroups) - 1] = '\0';
         if (ready.error)
                 return sbx_error_set(err, ready.error, "%s", ready.message);
         be->cgroups = strdup(ready.cgroups);
         return be->cgroups ? 0 : sbx_error_set(err, ENOMEM, "out of memory");
+}
+
+int sbx_native_launcher_main(const char *parent)
+{
+        struct sbx_native_env env = {.netns_fd = -1, .privileged = geteuid() == 0};
+        uint64_t pid;
+
+        if (sbx_parse_u64(parent, &pid) < 0 || open_state_dir(&env, NULL) < 0)
+                return 1;
+        launcher_main(&env, 3, (pid_t)pid);
 }
 
 static int native_open(const struct sbx_runtime_options *opts, struct sbx_backend **out,
@@ -365,11 +451,7 @@ static int native_open(const struct sbx_runtime_options *opts, struct sbx_backen
         be->ctrl_fd = -1;
         be->env.netns_fd = -1;
         be->env.privileged = geteuid() == 0;
-        if (count_threads() != 1)
-                r = sbx_error_set(err, EBUSY,
-                                  "the native backend must be opened before the "
-                                  "process starts threads");
-        else if ((r = open_state_dir(&be->env, err)) == 0) {
+        if ((r = open_state_dir(&be->env, err)) == 0) {
                 reap_boxes(&be->env);
                 r = start_launcher(be, err);
         }

@@ -161,9 +161,10 @@ struct sbx_runtime_options {
         bool verbose;
 };
 
-/* Create a runtime. The native backend starts its single-threaded launcher here, so this must
- * be called before the process starts any thread (checked: fails with -EBUSY otherwise).
- * Reaps what earlier, killed sandboxrt processes left behind. Thread-safe after creation. */
+/* Create a runtime. The native backend starts its single-threaded launcher here: it spawns the
+ * `sandboxrt` binary (installed beside this program, or $SANDBOXRT_LAUNCHER), or else forks,
+ * which a process that already has threads cannot do safely (then -EBUSY). Reaps what earlier,
+ * killed sandboxrt processes left behind. Thread-safe after creation. */
 int sbx_runtime_new(const struct sbx_runtime_options *opts, struct sbx_runtime **out,
                     struct sbx_error **err);
 struct sbx_runtime *sbx_runtime_free(struct sbx_runtime *rt);

@@ -2,6 +2,7 @@
 function(sbx_unit_test name)
   add_executable(${name} ${ARGN})
   target_link_libraries(${name} PRIVATE sbxcore PkgConfig::CMOCKA)
+  add_dependencies(${name} sandboxrt) # the jail launcher they spawn
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES SKIP_RETURN_CODE 77 LABELS unit)
 endfunction()
