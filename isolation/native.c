@@ -196,12 +196,29 @@ static int netns_lend(struct netns_pool *pool)
         return fd;
 }
 
+/* The supervisors that will take the next jobs: each prepares a jail while it waits (see
+ * supervisor.c), so a job finds one ready. As many stay ready as jobs are running (at least
+ * one, at most READY_MAX), so that parallel callers (eval, serve) do not wait for one. */
+#define READY_MAX 4
+
+struct ready_supervisor {
+        pid_t pid;
+        int ctl_fd; /* the job is handed over here */
+};
+
+struct supervisors {
+        struct ready_supervisor ready[READY_MAX]; /* oldest first */
+        size_t n_ready;
+        unsigned alive; /* forked and not reaped: ready ones and those running a job */
+};
+
 /* Supervisors are reaped here, before each job: their namespaces come back to the pool. */
-static void netns_collect(struct netns_pool *pool)
+static void collect_supervisors(struct netns_pool *pool, struct supervisors *sv)
 {
         pid_t pid;
 
         while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
+                sv->alive--;
                 for (size_t i = 0; i < pool->n_lent; i++) {
                         if (pool->lent[i].supervisor != pid)
                                 continue;
@@ -212,68 +229,85 @@ static void netns_collect(struct netns_pool *pool)
         }
 }
 
-/* The supervisor that will take the next job: it prepares a jail while it waits (see
- * supervisor.c), so a job finds one ready. */
-struct ready_supervisor {
-        pid_t pid;
-        int ctl_fd; /* the job is handed over here */
-};
-
-static void spawn_supervisor(struct sbx_native_env *env, struct netns_pool *pool,
-                             struct ready_supervisor *next)
+static struct ready_supervisor spawn_supervisor(struct sbx_native_env *env, struct netns_pool *pool,
+                                                struct supervisors *sv)
 {
-        int sv[2];
+        struct ready_supervisor next = {.pid = -1, .ctl_fd = -1};
+        int pair[2];
 
-        next->pid = -1;
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-                return;
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+                return next;
         env->netns_fd = netns_lend(pool);
         pid_t pid = fork();
         if (pid == 0) {
                 close(3);
-                close(sv[0]);
+                close(pair[0]);
+                for (size_t i = 0; i < sv->n_ready; i++)
+                        close(sv->ready[i].ctl_fd); /* so they see EOF if we die */
                 prctl(PR_SET_NAME, "sbx-supervisor", 0, 0, 0);
-                sbx_supervise(env, sv[1]);
+                sbx_supervise(env, pair[1]);
         }
-        close(sv[1]);
-        next->pid = pid;
-        next->ctl_fd = sv[0];
+        close(pair[1]);
+        if (pid < 0) {
+                close(pair[0]);
+        } else {
+                next = (struct ready_supervisor){.pid = pid, .ctl_fd = pair[0]};
+                sv->alive++;
+        }
         if (env->netns_fd < 0)
-                return;
+                return next;
         if (pid > 0) {
                 pool->lent[pool->n_lent].supervisor = pid;
                 pool->lent[pool->n_lent++].fd = env->netns_fd;
         } else {
                 pool->free[pool->n_free++] = env->netns_fd;
         }
+        return next;
 }
 
-/* Give the job to the ready supervisor (a fresh one if it died), then start the next one. */
-static void launch(struct sbx_native_env *env, struct netns_pool *pool,
-                   struct ready_supervisor *next, const int *fds, size_t nfds, uid_t box_uid)
+static void refill(struct sbx_native_env *env, struct netns_pool *pool, struct supervisors *sv)
 {
-        netns_collect(pool);
+        unsigned busy = sv->alive - (unsigned)sv->n_ready;
+        size_t target = 1 + (busy < READY_MAX - 1 ? busy : READY_MAX - 1);
+
+        while (sv->n_ready < target) {
+                struct ready_supervisor s = spawn_supervisor(env, pool, sv);
+                if (s.pid < 0)
+                        return;
+                sv->ready[sv->n_ready++] = s;
+        }
+}
+
+/* Give the job to the oldest ready supervisor (a fresh one if none is, or it died), then get
+ * enough ready for the next jobs. */
+static void launch(struct sbx_native_env *env, struct netns_pool *pool, struct supervisors *sv,
+                   const int *fds, size_t nfds, uid_t box_uid)
+{
+        struct sbx_launch_request req = {.magic = SBX_LAUNCH_MAGIC, .box_uid = (uint32_t)box_uid};
+
+        collect_supervisors(pool, sv);
         for (int attempt = 0; attempt < 2; attempt++) {
-                if (next->pid <= 0)
-                        spawn_supervisor(env, pool, next);
-                struct sbx_launch_request req = {.magic = SBX_LAUNCH_MAGIC,
-                                                 .box_uid = (uint32_t)box_uid};
-                int r = next->pid > 0
-                            ? sbx_wire_send_fds(next->ctl_fd, &req, sizeof(req), fds, nfds)
-                            : -ESRCH;
-                sbx_closep(&next->ctl_fd);
-                next->pid = -1;
+                struct ready_supervisor s;
+                if (sv->n_ready) {
+                        s = sv->ready[0];
+                        memmove(sv->ready, sv->ready + 1, --sv->n_ready * sizeof(s));
+                } else {
+                        s = spawn_supervisor(env, pool, sv);
+                }
+                int r =
+                    s.pid > 0 ? sbx_wire_send_fds(s.ctl_fd, &req, sizeof(req), fds, nfds) : -ESRCH;
+                sbx_closep(&s.ctl_fd);
                 if (r == 0)
                         break;
         }
-        spawn_supervisor(env, pool, next);
+        refill(env, pool, sv);
 }
 
 static _Noreturn void launcher_main(struct sbx_native_env *env, int ctrl, pid_t parent)
 {
         struct launcher_ready ready = {0};
         struct netns_pool pool = {.home_fd = -1};
-        struct ready_supervisor next = {.pid = -1, .ctl_fd = -1};
+        struct supervisors sv = {0};
 
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         if (getppid() != parent)
@@ -292,7 +326,7 @@ static _Noreturn void launcher_main(struct sbx_native_env *env, int ctrl, pid_t 
         int r = launcher_prepare(env, &ready);
         if (send(3, &ready, sizeof(ready), MSG_NOSIGNAL) != sizeof(ready) || r < 0)
                 _exit(1);
-        spawn_supervisor(env, &pool, &next);
+        refill(env, &pool, &sv);
 
         for (;;) {
                 struct sbx_launch_request req;
@@ -302,7 +336,7 @@ static _Noreturn void launcher_main(struct sbx_native_env *env, int ctrl, pid_t 
                 if (n == -EPIPE || n == -ECONNRESET)
                         _exit(0); /* the runtime is gone */
                 if (n == 0 && req.magic == SBX_LAUNCH_MAGIC && fds[0] >= 0)
-                        launch(env, &pool, &next, fds, fds[1] >= 0 ? 2 : 1, (uid_t)req.box_uid);
+                        launch(env, &pool, &sv, fds, fds[1] >= 0 ? 2 : 1, (uid_t)req.box_uid);
                 sbx_closep(&fds[0]);
                 sbx_closep(&fds[1]);
         }
