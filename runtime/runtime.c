@@ -189,6 +189,31 @@ static int build_env(const char *const *extra, const char **env, struct sbx_erro
         return 0;
 }
 
+/* A job's file lands in the work dir or /tmp (the only writable places): refuse anything else
+ * up front, with the path in the message, rather than fail inside the jail. */
+static int check_file_path(const char *path, struct sbx_error **err)
+{
+        const char *p = path;
+
+        if (!p || !*p)
+                return sbx_error_set(err, EINVAL, "a file has an empty path");
+        if (*p == '/' && strncmp(p, "/sandbox/", 9) && strncmp(p, "/tmp/", 5))
+                return sbx_error_set(err, EINVAL,
+                                     "file '%s': an absolute path must be under /sandbox/ or "
+                                     "/tmp/",
+                                     path);
+        while (*p) {
+                size_t len = strcspn(p, "/");
+                if (len == 2 && !strncmp(p, "..", 2))
+                        return sbx_error_set(err, EINVAL, "file '%s': '..' is not allowed", path);
+                p += len;
+                p += *p == '/';
+        }
+        return path[strlen(path) - 1] == '/'
+                   ? sbx_error_set(err, EINVAL, "file '%s' names a directory", path)
+                   : 0;
+}
+
 static struct sbx_result *sandbox_error(struct sbx_error *e, const char *backend)
 {
         struct sbx_result *r = calloc(1, sizeof(*r));
@@ -302,6 +327,9 @@ static int resolve_job(struct sbx_runtime *rt, const struct sbx_job *job,
         if (r < 0)
                 return r == -ENOMEM ? sbx_error_set(err, ENOMEM, "out of memory") : r;
 
+        for (size_t i = 0; i < job->n_files; i++)
+                if ((r = check_file_path(job->files[i].path, err)) < 0)
+                        return r;
         size_t n = job->n_files + (j->lang ? 1 : 0);
         j->files = calloc(n ? n : 1, sizeof(*j->files));
         if (!j->files)
