@@ -8,7 +8,7 @@
 #   2. configure and build BUILD_DIR with -DSBX_WERROR=ON
 #   3. scripts/docker-setup.sh, when it exists (stopped again on exit)
 #   4. ctest in BUILD_DIR: every test except the style ones
-#   5. configure and build BUILD_DIR-asan with -DSBX_SANITIZE=ON (ASan+UBSan); ctest -L 'unit|fuzz'
+#   5. configure and build BUILD_DIR-asan with -DSBX_SANITIZE=ON (ASan+UBSan); ctest -L 'unit|fuzz|asan'
 #   6. style: scripts/checksrc.sh and scripts/format-check.sh
 #   7. as root only: create the user sbxtest, delegate cgroups to it with
 #      `sandboxrt doctor --delegate-cgroup sbxtest`, build a copy of the tree as that user and run
@@ -220,7 +220,7 @@ if $asan_built; then
 	# Not strict_string_checks: it flags strndup() of a buffer without a NUL, which is valid.
 	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:detect_stack_use_after_return=1}
 	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-	run_ctest "unit+fuzz under ASan+UBSan" "$asan_build" -L 'unit|fuzz'
+	run_ctest "unit+fuzz under ASan+UBSan" "$asan_build" -L 'unit|fuzz|asan'
 else
 	record "unit+fuzz under ASan+UBSan" FAIL 0 "not run: the sanitizer build failed"
 fi

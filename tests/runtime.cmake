@@ -2,4 +2,4 @@
 # jails (integration: also run unprivileged).
 sbx_unit_test(test_wire unit/test_wire.c)
 sbx_unit_test(test_runtime unit/test_runtime.c)
-set_tests_properties(test_runtime PROPERTIES LABELS integration TIMEOUT 300)
+set_tests_properties(test_runtime PROPERTIES LABELS "integration;asan" TIMEOUT 300)
