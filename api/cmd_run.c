@@ -293,7 +293,9 @@ static int run_main(int argc, char **argv)
 #endif
         if (r < 0) {
                 sbx_cli_error("%s", err->message);
-                status = SBX_CLI_EXIT_SANDBOX_ERROR;
+                /* A policy file or directory that cannot be loaded is the caller's to fix. */
+                status =
+                    r == -EINVAL || r == -ENOENT ? SBX_CLI_EXIT_USAGE : SBX_CLI_EXIT_SANDBOX_ERROR;
                 goto out;
         }
         if (a.rt.verbose)

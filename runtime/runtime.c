@@ -2,6 +2,7 @@
  * step to the chosen backend through its ops table. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -313,8 +314,14 @@ static int resolve_job(struct sbx_runtime *rt, const struct sbx_job *job,
                 return sbx_error_set(err, EINVAL, "a job needs either argv or a language");
         if (job->argv && !job->argv[0])
                 return sbx_error_set(err, EINVAL, "empty argv");
-        if (job->language && !(j->lang = sbx_language_find(job->language)))
-                return sbx_error_set(err, EINVAL, "unknown language '%s'", job->language);
+        if (job->language && !(j->lang = sbx_language_find(job->language))) {
+                char known[256] = "";
+                for (size_t i = 0; sbx_language_at(i); i++)
+                        snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s",
+                                 i ? ", " : "", sbx_language_at(i)->name);
+                return sbx_error_set(err, EINVAL, "unknown language '%s' (known: %s)",
+                                     job->language, known);
+        }
         r = fixed ? ((j->policy = sbx_policy_dup(fixed)) ? 0 : -ENOMEM)
                   : resolve_policy(rt, job->policy, job->limits, &j->policy, err);
         if (r == 0 && fixed)
