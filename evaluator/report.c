@@ -209,8 +209,10 @@ char *sbx_eval_summary_breakdown(const struct sbx_eval_summary *s)
                 bool first = true;
                 sbx_eval_buf_printf(&b, "%s: %zu samples:", r->dataset, r->n_samples);
                 for (int i = 0; i < _SBX_EVAL_OUTCOME_MAX; i++) {
-                        /* OK and the program's own failures always; the rest when they occur. */
-                        if (!r->outcomes[i] && i > SBX_EVAL_RUNTIME_ERROR)
+                        /* OK, the program's own failures and sandbox errors always (a 0 there
+                         * says the sandbox never failed); the rest when they occur. */
+                        if (!r->outcomes[i] && i > SBX_EVAL_RUNTIME_ERROR &&
+                            i != SBX_EVAL_SANDBOX_ERROR)
                                 continue;
                         sbx_eval_buf_printf(&b, "%s %s %zu", first ? "" : ",",
                                             sbx_eval_outcome_to_string(i), r->outcomes[i]);
