@@ -268,7 +268,7 @@ static struct ready_supervisor spawn_supervisor(struct sbx_native_env *env, stru
 static void refill(struct sbx_native_env *env, struct netns_pool *pool, struct supervisors *sv)
 {
         unsigned busy = sv->alive - (unsigned)sv->n_ready;
-        size_t target = 1 + (busy < READY_MAX - 1 ? busy : READY_MAX - 1);
+        size_t target = busy < 1 ? 1 : busy < READY_MAX ? busy : READY_MAX;
 
         while (sv->n_ready < target) {
                 struct ready_supervisor s = spawn_supervisor(env, pool, sv);
