@@ -132,6 +132,37 @@ int sbx_eval_jsonl_foreach(const char *text, size_t size,
         return 0;
 }
 
+struct jsonl_objects {
+        const char *path;
+        int (*fn)(void *ctx, const cJSON *obj, const char *where);
+        void *ctx;
+        struct sbx_error **err;
+};
+
+static int object_line(void *ctx, const char *line, size_t len, size_t lineno)
+{
+        struct jsonl_objects *o = ctx;
+        _cleanup_free_ char *where = sbx_strdup_printf("%s:%zu", o->path, lineno);
+        cJSON *j = cJSON_ParseWithLength(line, len);
+        int r;
+
+        if (!where || !cJSON_IsObject(j))
+                r = sbx_error_set(o->err, EINVAL, "%s: not a JSON object", where ? where : o->path);
+        else
+                r = o->fn(o->ctx, j, where);
+        cJSON_Delete(j);
+        return r;
+}
+
+int sbx_eval_jsonl_objects(const char *text, size_t size, const char *path,
+                           int (*fn)(void *ctx, const cJSON *obj, const char *where), void *ctx,
+                           struct sbx_error **err)
+{
+        struct jsonl_objects o = {.path = path, .fn = fn, .ctx = ctx, .err = err};
+
+        return sbx_eval_jsonl_foreach(text, size, object_line, &o);
+}
+
 /* ---- JSON fields ---------------------------------------------------------------------------- */
 
 int sbx_eval_json_string(const cJSON *obj, const char *key, bool required, const char *where,

@@ -7,6 +7,12 @@
 
 #include "sandboxrt.h"
 
+/* Call fn for every line of a JSONL text parsed as a JSON object; where is "path:line" for
+ * messages. A line that is not an object is an error naming it. Stops at fn's < 0. */
+int sbx_eval_jsonl_objects(const char *text, size_t size, const char *path,
+                           int (*fn)(void *ctx, const cJSON *obj, const char *where), void *ctx,
+                           struct sbx_error **err);
+
 /* A string field (a number is turned into its decimal text). Missing or null: *out stays NULL
  * and, when required, an error "<where>: missing field 'key'". */
 int sbx_eval_json_string(const cJSON *obj, const char *key, bool required, const char *where,

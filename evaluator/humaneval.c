@@ -22,24 +22,14 @@ struct he_load {
         struct sbx_error **err;
 };
 
-static int he_line(void *ctx, const char *line, size_t len, size_t lineno)
+static int he_record(void *ctx, const cJSON *j, const char *where)
 {
         struct he_load *l = ctx;
-        _cleanup_free_ char *where = sbx_strdup_printf("%s:%zu", l->path, lineno);
-        cJSON *j = cJSON_ParseWithLength(line, len);
-        struct sbx_eval_problem *p;
+        struct sbx_eval_problem *p = sbx_eval_problem_set_push(l->set, false);
         int r;
 
-        if (!where || !j) {
-                cJSON_Delete(j);
-                return sbx_error_set(l->err, EINVAL, "%s: not a JSON object",
-                                     where ? where : l->path);
-        }
-        p = sbx_eval_problem_set_push(l->set, false);
-        if (!p) {
-                cJSON_Delete(j);
+        if (!p)
                 return sbx_error_set(l->err, ENOMEM, "out of memory");
-        }
         p->check = SBX_EVAL_CHECK_EXIT;
         if ((r = sbx_eval_json_string(j, "task_id", true, where, &p->task_id, l->err)) < 0 ||
             (r = sbx_eval_json_string(j, "prompt", true, where, &p->prompt, l->err)) < 0 ||
@@ -47,11 +37,8 @@ static int he_line(void *ctx, const char *line, size_t len, size_t lineno)
                 0 ||
             (r = sbx_eval_json_string(j, "test", true, where, &p->test, l->err)) < 0 ||
             (r = sbx_eval_json_string(j, "canonical_solution", false, where, &p->reference,
-                                      l->err)) < 0) {
-                cJSON_Delete(j);
+                                      l->err)) < 0)
                 return r;
-        }
-        cJSON_Delete(j);
         return 0;
 }
 
@@ -65,7 +52,7 @@ static int humaneval_load(const char *path, const struct sbx_eval_dataset_args *
 
         if (r < 0)
                 return r;
-        return sbx_eval_jsonl_foreach(text, size, he_line, &l);
+        return sbx_eval_jsonl_objects(text, size, path, he_record, &l, err);
 }
 
 static char *humaneval_prompt(const struct sbx_eval_problem_set *set,

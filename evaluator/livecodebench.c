@@ -135,8 +135,9 @@ static int lcb_func_name(const cJSON *j, const char *where, struct sbx_eval_prob
         return 0;
 }
 
-static int lcb_record(struct lcb_load *l, const cJSON *j, const char *where)
+static int lcb_record(void *ctx, const cJSON *j, const char *where)
 {
+        struct lcb_load *l = ctx;
         static const char *const test_keys[] = {"public_test_cases", "private_test_cases"};
         struct sbx_eval_problem *p = sbx_eval_problem_set_push(l->set, false);
         const char *id_key =
@@ -168,23 +169,6 @@ static int lcb_record(struct lcb_load *l, const cJSON *j, const char *where)
         return lcb_func_name(j, where, p, l->err);
 }
 
-static int lcb_line(void *ctx, const char *line, size_t len, size_t lineno)
-{
-        struct lcb_load *l = ctx;
-        _cleanup_free_ char *where = sbx_strdup_printf("%s:%zu", l->path, lineno);
-        cJSON *j = cJSON_ParseWithLength(line, len);
-        int r;
-
-        if (!where || !cJSON_IsObject(j)) {
-                cJSON_Delete(j);
-                return sbx_error_set(l->err, EINVAL, "%s: not a JSON object",
-                                     where ? where : l->path);
-        }
-        r = lcb_record(l, j, where);
-        cJSON_Delete(j);
-        return r;
-}
-
 static int lcb_load(const char *path, const struct sbx_eval_dataset_args *args,
                     struct sbx_eval_problem_set *out, struct sbx_error **err)
 {
@@ -195,7 +179,7 @@ static int lcb_load(const char *path, const struct sbx_eval_dataset_args *args,
 
         if (r < 0)
                 return r;
-        return sbx_eval_jsonl_foreach(text, size, lcb_line, &l);
+        return sbx_eval_jsonl_objects(text, size, path, lcb_record, &l, err);
 }
 
 #define LCB_INTRO                                                                                  \

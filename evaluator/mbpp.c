@@ -42,8 +42,9 @@ static int mbpp_setup(const cJSON *j, const char *where, struct sbx_eval_problem
         return p->setup ? 0 : sbx_error_set(err, ENOMEM, "out of memory");
 }
 
-static int mbpp_record(struct mbpp_load *l, const cJSON *j, const char *where)
+static int mbpp_record(void *ctx, const cJSON *j, const char *where)
 {
+        struct mbpp_load *l = ctx;
         struct sbx_eval_problem *p = sbx_eval_problem_set_push(&l->all, false);
         const char *text_key = cJSON_GetObjectItemCaseSensitive(j, "text") ? "text" : "prompt";
         int r;
@@ -58,23 +59,6 @@ static int mbpp_record(struct mbpp_load *l, const cJSON *j, const char *where)
             (r = mbpp_setup(j, where, p, l->err)) < 0)
                 return r;
         return 0;
-}
-
-static int mbpp_line(void *ctx, const char *line, size_t len, size_t lineno)
-{
-        struct mbpp_load *l = ctx;
-        _cleanup_free_ char *where = sbx_strdup_printf("%s:%zu", l->path, lineno);
-        cJSON *j = cJSON_ParseWithLength(line, len);
-        int r;
-
-        if (!where || !cJSON_IsObject(j)) {
-                cJSON_Delete(j);
-                return sbx_error_set(l->err, EINVAL, "%s: not a JSON object",
-                                     where ? where : l->path);
-        }
-        r = mbpp_record(l, j, where);
-        cJSON_Delete(j);
-        return r;
 }
 
 static int mbpp_array(struct mbpp_load *l, const char *text, size_t size)
@@ -153,8 +137,9 @@ static int mbpp_load(const char *path, const struct sbx_eval_dataset_args *args,
                 return r;
         while (i < size && strchr(" \t\r\n", text[i]))
                 i++;
-        r = i < size && text[i] == '[' ? mbpp_array(&l, text, size)
-                                       : sbx_eval_jsonl_foreach(text, size, mbpp_line, &l);
+        r = i < size && text[i] == '['
+                ? mbpp_array(&l, text, size)
+                : sbx_eval_jsonl_objects(text, size, path, mbpp_record, &l, err);
         if (r == 0)
                 r = mbpp_partition(&l, out);
         sbx_eval_problem_set_release(&l.all);

@@ -26,23 +26,15 @@ struct samples_load {
         struct sbx_error **err;
 };
 
-static int samples_line(void *ctx, const char *line, size_t len, size_t lineno)
+static int samples_record(void *ctx, const cJSON *j, const char *where)
 {
         struct samples_load *l = ctx;
-        _cleanup_free_ char *where = sbx_strdup_printf("%s:%zu", l->path, lineno);
         _cleanup_free_ char *id = NULL, *completion = NULL;
-        cJSON *j = cJSON_ParseWithLength(line, len);
         int r;
 
-        if (!where || !cJSON_IsObject(j)) {
-                cJSON_Delete(j);
-                return sbx_error_set(l->err, EINVAL, "%s: not a JSON object",
-                                     where ? where : l->path);
-        }
         r = sbx_eval_json_string(j, "task_id", true, where, &id, l->err);
         if (r == 0)
                 r = sbx_eval_json_string(j, "completion", true, where, &completion, l->err);
-        cJSON_Delete(j);
         if (r < 0)
                 return r;
         ssize_t p = run_find_problem(l->d, id);
@@ -82,7 +74,7 @@ static int samples_load(struct ds_run *d, struct strv **out, struct sbx_error **
         l.lists = calloc(d->set.n, sizeof(*l.lists));
         if (!l.lists)
                 return sbx_error_set(err, ENOMEM, "out of memory");
-        r = sbx_eval_jsonl_foreach(text, size, samples_line, &l);
+        r = sbx_eval_jsonl_objects(text, size, path, samples_record, &l, err);
         for (size_t i = 0; r == 0 && i < d->set.n; i++)
                 if (l.lists[i].n == 0 && missing++ == 0)
                         first_missing = i;
