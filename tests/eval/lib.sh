@@ -1,18 +1,6 @@
-# Shared helpers for the evaluator's integration tests (sourced). Exit 0 pass, 1 fail, 77 skip.
-set -u
-SBX=${SANDBOXRT:?SANDBOXRT must name the sandboxrt binary}
+# Shared helpers for the evaluator's integration tests (sourced).
+. "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 SRC=${SBX_SOURCE_DIR:?}
-PY=/usr/bin/python3
-
-fail() {
-        echo "FAIL: $*" >&2
-        exit 1
-}
-
-skip() {
-        echo "SKIP: $*" >&2
-        exit 77
-}
 
 # Programs run in the native jail: skip (with doctor's report) where it cannot run.
 require_jail() {

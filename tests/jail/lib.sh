@@ -1,18 +1,5 @@
-# Shared helpers for the jail's integration tests (sourced). Each test is one script: exit 0
-# pass, 1 fail, 77 skipped (with the reason on stderr).
-set -u
-SBX=${SANDBOXRT:?SANDBOXRT must name the sandboxrt binary}
-PY=/usr/bin/python3
-
-fail() {
-        echo "FAIL: $*" >&2
-        exit 1
-}
-
-skip() {
-        echo "SKIP: $*" >&2
-        exit 77
-}
+# Shared helpers for the jail's integration tests (sourced).
+. "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 
 # The native jail must work on this host; otherwise say why (doctor's report) and skip.
 require_jail() {
