@@ -47,12 +47,17 @@ int sbx_rm_rf_at(int dirfd, const char *name)
 }
 
 /* Walk path's directories under dirfd (creating them, owned by owner, when create is set):
- * returns an fd of the parent directory and points *leaf at the last component. */
-static int open_parent(int dirfd, char *path, bool create, uid_t owner, char **leaf,
+ * returns an fd of the parent directory and sets *leaf to a malloc'd copy of the last
+ * component. */
+static int open_parent(int dirfd, const char *path, bool create, uid_t owner, char **leaf,
                        struct sbx_error **err)
 {
         static const char prefix[] = "/sandbox/";
-        char *rest = path, *name = NULL;
+        _cleanup_free_ char *copy = strdup(path);
+        char *rest = copy, *name = NULL;
+
+        if (!copy)
+                return sbx_error_set(err, ENOMEM, "out of memory");
 
         if (!strncmp(rest, prefix, sizeof(prefix) - 1))
                 rest += sizeof(prefix) - 1;
@@ -81,20 +86,17 @@ static int open_parent(int dirfd, char *path, bool create, uid_t owner, char **l
         }
         if (!name)
                 return sbx_error_set(err, EINVAL, "empty path");
-        *leaf = name;
+        if (!(*leaf = strdup(name)))
+                return sbx_error_set(err, ENOMEM, "out of memory");
         return TAKE_FD(fd);
 }
 
 int sbx_write_file_beneath(int dirfd, const struct sbx_file *file, uid_t owner,
                            struct sbx_error **err)
 {
-        _cleanup_free_ char *path = strdup(file->path);
         mode_t mode = file->mode ? file->mode & 0777 : 0644;
-        char *leaf;
-
-        if (!path)
-                return sbx_error_set(err, ENOMEM, "out of memory");
-        _cleanup_close_ int dfd = open_parent(dirfd, path, true, owner, &leaf, err);
+        _cleanup_free_ char *leaf = NULL;
+        _cleanup_close_ int dfd = open_parent(dirfd, file->path, true, owner, &leaf, err);
         if (dfd < 0)
                 return dfd;
         _cleanup_close_ int fd =
@@ -112,12 +114,8 @@ int sbx_write_file_beneath(int dirfd, const struct sbx_file *file, uid_t owner,
 int sbx_read_file_beneath(int dirfd, const char *path, size_t max_bytes, struct sbx_output *out,
                           struct sbx_error **err)
 {
-        _cleanup_free_ char *copy = strdup(path);
-        char *leaf;
-
-        if (!copy)
-                return sbx_error_set(err, ENOMEM, "out of memory");
-        _cleanup_close_ int dfd = open_parent(dirfd, copy, false, (uid_t)-1, &leaf, err);
+        _cleanup_free_ char *leaf = NULL;
+        _cleanup_close_ int dfd = open_parent(dirfd, path, false, (uid_t)-1, &leaf, err);
         if (dfd < 0)
                 return dfd;
         _cleanup_close_ int fd = openat(dfd, leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
@@ -148,12 +146,8 @@ int sbx_read_file_beneath(int dirfd, const char *path, size_t max_bytes, struct 
 
 int sbx_remove_beneath(int dirfd, const char *path, struct sbx_error **err)
 {
-        _cleanup_free_ char *copy = strdup(path);
-        char *leaf;
-
-        if (!copy)
-                return sbx_error_set(err, ENOMEM, "out of memory");
-        _cleanup_close_ int dfd = open_parent(dirfd, copy, false, (uid_t)-1, &leaf, err);
+        _cleanup_free_ char *leaf = NULL;
+        _cleanup_close_ int dfd = open_parent(dirfd, path, false, (uid_t)-1, &leaf, err);
         if (dfd < 0)
                 return dfd;
         int r = sbx_rm_rf_at(dfd, leaf);
