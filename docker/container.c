@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "docker/parse.h"
+#include "docker/seccomp.h"
 #include "docker/wipe.h"
 #include "util.h"
 
@@ -154,6 +155,8 @@ static bool add_host_config(cJSON *root, const struct sbx_policy *p, const char 
             !cJSON_AddItemToArray(caps, cJSON_CreateString("ALL")) ||
             !(sec = cJSON_AddArrayToObject(hc, "SecurityOpt")) ||
             !cJSON_AddItemToArray(sec, cJSON_CreateString("no-new-privileges")) ||
+            !sbx_docker_seccomp_option() ||
+            !cJSON_AddItemToArray(sec, cJSON_CreateString(sbx_docker_seccomp_option())) ||
             !(log = cJSON_AddObjectToObject(hc, "LogConfig")) ||
             !cJSON_AddStringToObject(log, "Type", "none"))
                 return false;

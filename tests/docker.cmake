@@ -3,6 +3,10 @@
 # no sandboxrt-labelled container is left and stops a daemon that setup started
 # (SBX_DOCKER_KEEP=1 keeps it). Without an engine every test exits 77 with the reason.
 sbx_unit_test(test_docker ${CMAKE_CURRENT_SOURCE_DIR}/docker/test_docker.c)
+# The seccomp probes run inside containers (a binary of this host: the test image is Debian too).
+target_compile_definitions(test_docker PRIVATE
+                           SBX_PAYLOAD_SYSCALLS="$<TARGET_FILE:sbx_payload_syscalls>")
+add_dependencies(test_docker sbx_payload_syscalls)
 set_tests_properties(test_docker PROPERTIES LABELS "docker" TIMEOUT 600
                      FIXTURES_REQUIRED docker_engine)
 

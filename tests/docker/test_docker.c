@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -427,6 +428,83 @@ static void test_pool_reset(void **state)
         assert_int_equal(sbx_docker_set_pool_size(be, 0, &err), 0);
 }
 
+/* The probes of tests/payloads/syscalls.c in a container: the same answers as in the native jail
+ * (tests/jail/seccomp.sh), from our profile and not the engine's default, which lets AF_VSOCK,
+ * AF_ALG, modify_ldt, ptrace and io_uring through and answers keyctl with EPERM. */
+static const struct {
+        const char *probe;
+        const char *want; /* the probe's output, or NULL: killed (POLICY_VIOLATION) */
+} seccomp_rows[] = {
+    {"socket_vsock", "errno=EAFNOSUPPORT"},
+    {"socket_alg", "errno=EAFNOSUPPORT"},
+    {"socket_key", "errno=EAFNOSUPPORT"},
+    {"socket_packet", "errno=EAFNOSUPPORT"},
+    {"modify_ldt", NULL},
+    {"iopl", NULL},
+    {"ioperm", NULL},
+    {"syslog", NULL},
+    {"reboot", NULL},
+    {"x32_getpid", NULL},
+    {"keyctl", "errno=ENOSYS"},
+    {"io_uring_setup", "errno=ENOSYS"},
+    {"clone3", "errno=ENOSYS"},
+    {"ptrace", "errno=EPERM"},
+    {"unshare", "errno=EPERM"},
+    {"clone_newuser", "errno=EPERM"},
+    {"personality_read_implies_exec", "errno=EPERM"},
+    {"ioctl_tiocsti_hibits", "errno=EPERM"},
+    {"perf_event_open", "errno=EPERM"},
+    {"userfaultfd", "errno=EPERM"},
+    {"clone_plain", "errno=EINVAL"}, /* reached the kernel: allowed */
+    {"fork", "ok"},
+    {"thread", "ok"},
+    {"spawn", "ok"},
+    {"socket_inet", "ok"},
+    {"socket_unix", "ok"},
+    {"memfd_create", "ok"},
+};
+
+static void test_seccomp_profile(void **state)
+{
+        struct sbx_policy p = policy();
+        struct sbx_box *box = NULL;
+        struct sbx_error *err = NULL;
+        struct sbx_file probe = {.path = "probe", .mode = 0755};
+        char *data = NULL;
+        size_t size = 0;
+
+        assert_int_equal(sbx_read_file(SBX_PAYLOAD_SYSCALLS, 16u << 20, &data, &size), 0);
+        probe.data = data;
+        probe.size = size;
+        assert_int_equal(sbx_docker_ops.box_create(be, &p, image, &box, &err), 0);
+        assert_int_equal(sbx_docker_ops.box_write(be, box, &probe, &err), 0);
+        for (size_t i = 0; i < ELEMENTSOF(seccomp_rows); i++) {
+                const char *const argv[] = {"./probe", seccomp_rows[i].probe, NULL};
+                const struct sbx_spec spec = {.argv = argv, .env = test_env, .policy = &p};
+                struct sbx_result r = {0};
+                char want[128];
+
+                assert_int_equal(sbx_docker_ops.run(be, box, &spec, &r, &err), 0);
+                if (!seccomp_rows[i].want) {
+                        if (r.verdict != SBX_VERDICT_POLICY_VIOLATION || r.signal != SIGSYS)
+                                fail_msg("%s: want POLICY_VIOLATION, got %s (exit %d, signal %d) "
+                                         "%s",
+                                         seccomp_rows[i].probe, sbx_verdict_to_string(r.verdict),
+                                         r.exit_code, r.signal, r.out.data);
+                } else {
+                        snprintf(want, sizeof(want), "%s %s\n", seccomp_rows[i].probe,
+                                 seccomp_rows[i].want);
+                        if (r.verdict != SBX_VERDICT_OK || strcmp(r.out.data, want))
+                                fail_msg("%s: want '%s', got %s '%s'", seccomp_rows[i].probe,
+                                         seccomp_rows[i].want, sbx_verdict_to_string(r.verdict),
+                                         r.out.data);
+                }
+                result_clear(&r);
+        }
+        sbx_docker_ops.box_destroy(be, box);
+        free(data);
+}
+
 static int open_backend(void)
 {
         struct sbx_runtime_options opts = {.image = image};
@@ -493,7 +571,7 @@ int main(int argc, char **argv)
             cmocka_unit_test(test_no_network),  cmocka_unit_test(test_read_only_root),
             cmocka_unit_test(test_non_root),    cmocka_unit_test(test_files),
             cmocka_unit_test(test_box_files),   cmocka_unit_test(test_stray_holds_stdout),
-            cmocka_unit_test(test_pool_reset),
+            cmocka_unit_test(test_pool_reset),  cmocka_unit_test(test_seccomp_profile),
         };
         int r;
 
