@@ -13,6 +13,7 @@
 #include "docker/parse.h"
 #include "docker/seccomp.h"
 #include "docker/wipe.h"
+#include "slots.h"
 #include "util.h"
 
 #define MIN_MEMORY     (6u << 20) /* the engine refuses less */
@@ -95,11 +96,11 @@ static bool add_tmpfs_volume(cJSON *mounts, const char *target, const char *opts
                cJSON_AddStringToObject(o, "o", opts);
 }
 
-static bool add_mounts(cJSON *hc, const struct sbx_limits *l, const char *label)
+static bool add_mounts(cJSON *hc, const struct sbx_limits *l, const char *label, uid_t uid)
 {
-        _cleanup_free_ char *work = sbx_strdup_printf(
-            "size=%llu,nosuid,nodev,uid=%d,gid=%d,mode=0700", (unsigned long long)l->tmpfs_bytes,
-            SBX_DOCKER_JOB_UID, SBX_DOCKER_JOB_UID);
+        _cleanup_free_ char *work =
+            sbx_strdup_printf("size=%llu,nosuid,nodev,uid=%u,gid=%u,mode=0700",
+                              (unsigned long long)l->tmpfs_bytes, (unsigned)uid, (unsigned)uid);
         _cleanup_free_ char *tmp = sbx_strdup_printf("size=%llu,nosuid,nodev,mode=1777",
                                                      (unsigned long long)l->tmpfs_bytes);
         cJSON *mounts = cJSON_AddArrayToObject(hc, "Mounts");
@@ -141,7 +142,7 @@ static bool add_sysctls(cJSON *hc)
                cJSON_AddStringToObject(s, "fs.mqueue.queues_max", "0");
 }
 
-static bool add_host_config(cJSON *root, const struct sbx_policy *p, const char *label)
+static bool add_host_config(cJSON *root, const struct sbx_policy *p, const char *label, uid_t uid)
 {
         cJSON *hc = cJSON_AddObjectToObject(root, "HostConfig"), *caps, *sec, *log;
 
@@ -160,11 +161,11 @@ static bool add_host_config(cJSON *root, const struct sbx_policy *p, const char 
             !(log = cJSON_AddObjectToObject(hc, "LogConfig")) ||
             !cJSON_AddStringToObject(log, "Type", "none"))
                 return false;
-        return add_limits(hc, &p->limits) && add_mounts(hc, &p->limits, label);
+        return add_limits(hc, &p->limits) && add_mounts(hc, &p->limits, label, uid);
 }
 
 char *sbx_docker_create_body(const char *image, const struct sbx_policy *policy,
-                             const char *sandbox_label)
+                             const char *sandbox_label, uid_t uid)
 {
         _cleanup_cjson_ cJSON *root = cJSON_CreateObject();
         cJSON *ep;
@@ -178,7 +179,7 @@ char *sbx_docker_create_body(const char *image, const struct sbx_policy *policy,
             !(ep = cJSON_AddArrayToObject(root, "Entrypoint")) ||
             !cJSON_AddItemToArray(ep, cJSON_CreateString("sleep")) ||
             !cJSON_AddItemToArray(ep, cJSON_CreateString("infinity")) ||
-            !add_labels(root, sandbox_label) || !add_host_config(root, policy, sandbox_label))
+            !add_labels(root, sandbox_label) || !add_host_config(root, policy, sandbox_label, uid))
                 return NULL;
         return cJSON_PrintUnformatted(root);
 }
@@ -251,9 +252,9 @@ static int start(struct sbx_docker_engine *e, struct sbx_docker_container *c,
         return 0;
 }
 
-int sbx_docker_container_new(struct sbx_docker_engine *e, const char *image,
-                             const struct sbx_policy *policy, struct sbx_docker_container **out,
-                             struct sbx_error **err)
+int sbx_docker_container_new(struct sbx_docker_engine *e, const struct sbx_docker_config *cfg,
+                             const char *image, const struct sbx_policy *policy,
+                             struct sbx_docker_container **out, struct sbx_error **err)
 {
         static unsigned long counter;
         _cleanup_free_ char *label = NULL, *body = NULL;
@@ -262,15 +263,22 @@ int sbx_docker_container_new(struct sbx_docker_engine *e, const char *image,
 
         if (!valid_image(image))
                 return sbx_error_set(err, EINVAL, "invalid image name '%s'", image);
+        c = calloc(1, sizeof(*c));
+        if (!c)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        /* A uid of its own: per-user kernel counters (inotify instances, queued signals) of one
+         * container's jobs never limit another's. */
+        c->slot_fd = sbx_slot_claim(cfg->state_dir, &c->uid, err);
+        if (c->slot_fd < 0) {
+                r = c->slot_fd;
+                free(c);
+                sbx_error_prefix(err, "a uid for the container's jobs");
+                return r;
+        }
         label = sbx_strdup_printf("%d-%lu", (int)getpid(),
                                   __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
-        body = label ? sbx_docker_create_body(image, policy, label) : NULL;
-        c = calloc(1, sizeof(*c));
-        if (!body || !c) {
-                free(c);
-                return sbx_error_set(err, ENOMEM, "out of memory");
-        }
-        r = create_once(e, body, &c->id, err);
+        body = label ? sbx_docker_create_body(image, policy, label, c->uid) : NULL;
+        r = body ? create_once(e, body, &c->id, err) : sbx_error_set(err, ENOMEM, "out of memory");
         if (r == -ENOENT) { /* "No such image": pull it, then once more */
                 if (err)
                         *err = sbx_error_free(*err);
@@ -313,12 +321,11 @@ static int fast_reset(struct sbx_docker_engine *e, struct sbx_docker_container *
                 find_volumes(e, c); /* once, off the job's path */
         if (!c->cg || c->broken || !c->work_source || !c->tmp_source)
                 return -ENOTSUP;
-        r = sbx_docker_cgroup_kill_uid(c->cg, SBX_DOCKER_JOB_UID);
-        if (r == 0 && sbx_docker_cgroup_count_uid(c->cg, SBX_DOCKER_JOB_UID) != 0)
+        r = sbx_docker_cgroup_kill_uid(c->cg, c->uid);
+        if (r == 0 && sbx_docker_cgroup_count_uid(c->cg, c->uid) != 0)
                 r = -EBUSY;
         if (r == 0)
-                r = sbx_docker_wipe_tmpfs(c->work_source, SBX_DOCKER_JOB_UID, SBX_DOCKER_JOB_UID,
-                                          0700);
+                r = sbx_docker_wipe_tmpfs(c->work_source, c->uid, c->uid, 0700);
         if (r == 0)
                 r = sbx_docker_wipe_tmpfs(c->tmp_source, 0, 0, 01777);
         return r;
@@ -348,7 +355,7 @@ int sbx_docker_container_kill(struct sbx_docker_engine *e, struct sbx_docker_con
 
 int sbx_docker_container_kill_jobs(struct sbx_docker_engine *e, struct sbx_docker_container *c)
 {
-        if (c->cg && sbx_docker_cgroup_kill_uid(c->cg, SBX_DOCKER_JOB_UID) == 0)
+        if (c->cg && sbx_docker_cgroup_kill_uid(c->cg, c->uid) == 0)
                 return 0;
         return sbx_docker_container_kill(e, c);
 }
@@ -371,6 +378,7 @@ struct sbx_docker_container *sbx_docker_container_remove(struct sbx_docker_engin
                 return NULL;
         if (c->id)
                 remove_by_id(e, c->id);
+        sbx_closep(&c->slot_fd); /* its processes are gone: the uid is free */
         sbx_docker_cgroup_free(c->cg);
         free(c->id);
         free(c->work_source);
@@ -456,8 +464,8 @@ static la_ssize_t tar_write(struct archive *a, void *ud, const void *buf, size_t
         return (la_ssize_t)n;
 }
 
-static int tar_entry(struct archive *a, const char *name, mode_t type_mode, const void *data,
-                     size_t size)
+static int tar_entry(struct archive *a, uid_t uid, const char *name, mode_t type_mode,
+                     const void *data, size_t size)
 {
         struct archive_entry *en = archive_entry_new();
         int r;
@@ -467,8 +475,8 @@ static int tar_entry(struct archive *a, const char *name, mode_t type_mode, cons
         archive_entry_set_pathname(en, name);
         archive_entry_set_mode(en, type_mode);
         archive_entry_set_size(en, S_ISREG(type_mode) ? (la_int64_t)size : 0);
-        archive_entry_set_uid(en, SBX_DOCKER_JOB_UID);
-        archive_entry_set_gid(en, SBX_DOCKER_JOB_UID);
+        archive_entry_set_uid(en, uid);
+        archive_entry_set_gid(en, uid);
         archive_entry_set_mtime(en, time(NULL), 0);
         r = archive_write_header(a, en);
         if (r == ARCHIVE_OK && size && S_ISREG(type_mode) &&
@@ -479,25 +487,25 @@ static int tar_entry(struct archive *a, const char *name, mode_t type_mode, cons
 }
 
 /* Each parent directory as its own entry, so it belongs to the job user, not root. */
-static int tar_file(struct archive *a, const char *rel, const struct sbx_file *f)
+static int tar_file(struct archive *a, uid_t uid, const char *rel, const struct sbx_file *f)
 {
         _cleanup_free_ char *dir = strdup(rel);
         int r = dir ? 0 : -ENOMEM;
 
         for (char *s = dir ? strchr(dir, '/') : NULL; r == 0 && s; s = strchr(s + 1, '/')) {
                 *s = '\0';
-                r = tar_entry(a, dir, S_IFDIR | 0755, NULL, 0);
+                r = tar_entry(a, uid, dir, S_IFDIR | 0755, NULL, 0);
                 *s = '/';
         }
         if (r == 0)
-                r = tar_entry(a, rel, S_IFREG | ((f->mode ? f->mode : 0644) & 07777), f->data,
+                r = tar_entry(a, uid, rel, S_IFREG | ((f->mode ? f->mode : 0644) & 07777), f->data,
                               f->size);
         return r;
 }
 
 /* A tar of the files under one root ("/sandbox" or "/tmp"). */
-static int build_tar(const struct sbx_file *files, size_t n, const char *root, struct tar_buf *t,
-                     size_t *count, struct sbx_error **err)
+static int build_tar(const struct sbx_file *files, size_t n, const char *root, uid_t uid,
+                     struct tar_buf *t, size_t *count, struct sbx_error **err)
 {
         struct archive *a = archive_write_new();
         int r = 0;
@@ -515,7 +523,7 @@ static int build_tar(const struct sbx_file *files, size_t n, const char *root, s
                 if (r < 0)
                         r = sbx_error_set(err, -r, "file path '%s' is not under %s or /tmp",
                                           files[i].path, SBX_DOCKER_WORKDIR);
-                else if (!strcmp(froot, root) && (r = tar_file(a, rel, &files[i])) < 0)
+                else if (!strcmp(froot, root) && (r = tar_file(a, uid, rel, &files[i])) < 0)
                         r = sbx_error_set(err, -r, "tar: %s: %s", files[i].path,
                                           archive_error_string(a) ? archive_error_string(a)
                                                                   : "write failed");
@@ -536,7 +544,7 @@ int sbx_docker_container_put_files(struct sbx_docker_engine *e, struct sbx_docke
         for (size_t i = 0; i < ELEMENTSOF(roots); i++) {
                 struct tar_buf t = {0};
                 size_t count = 0;
-                int r = build_tar(files, n, roots[i], &t, &count, err);
+                int r = build_tar(files, n, roots[i], c->uid, &t, &count, err);
                 if (r == 0 && count > 0) {
                         _cleanup_free_ char *path =
                             sbx_strdup_printf("/containers/%s/archive?path=%s", c->id, roots[i]);

@@ -1,6 +1,7 @@
 /* The Docker Engine backend: sandboxes as hardened containers driven over the Engine API.
  *
- * Jobs run as uid 65534 through exec in a container whose idle init runs as 65533, under a
+ * Jobs run through exec as a uid of their container's own (claimed from the range the native
+ * jail's slots use, runtime/slots.h) in a container whose idle init runs as 65533, under a
  * read-only root with size-capped tmpfs volumes at /sandbox (the work dir) and /tmp, all
  * capabilities dropped, no-new-privileges, network "none" (policies with "loopback" get "none"
  * too: a fresh network namespace has only lo; "host" only when the policy says so), memory

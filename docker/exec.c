@@ -63,12 +63,12 @@ static bool add_strings(cJSON *obj, const char *key, const char *const *v)
         return arr != NULL;
 }
 
-static char *exec_body(const struct sbx_spec *spec)
+static char *exec_body(const struct sbx_spec *spec, uid_t uid)
 {
         _cleanup_cjson_ cJSON *root = cJSON_CreateObject();
         char user[32];
 
-        snprintf(user, sizeof(user), "%d:%d", SBX_DOCKER_JOB_UID, SBX_DOCKER_JOB_UID);
+        snprintf(user, sizeof(user), "%u:%u", (unsigned)uid, (unsigned)uid);
         if (!root || !cJSON_AddBoolToObject(root, "AttachStdin", true) ||
             !cJSON_AddBoolToObject(root, "AttachStdout", true) ||
             !cJSON_AddBoolToObject(root, "AttachStderr", true) ||
@@ -82,7 +82,7 @@ static char *exec_body(const struct sbx_spec *spec)
 
 static int exec_create(struct job *j, struct sbx_error **err)
 {
-        _cleanup_free_ char *body = exec_body(j->spec);
+        _cleanup_free_ char *body = exec_body(j->spec, j->c->uid);
         _cleanup_free_ char *path = sbx_strdup_printf("/containers/%s/exec", j->c->id);
         struct sbx_docker_response resp;
         int r;
@@ -473,7 +473,7 @@ static int run_job(struct job *j, struct sbx_result *res, struct sbx_error **err
         /* Nothing of the job may outlive it: background processes die with it. Without the
          * cgroup that means killing the container, so only when something held the stream. */
         if (!j->c->broken &&
-            (j->c->cg ? sbx_docker_cgroup_count_uid(j->c->cg, SBX_DOCKER_JOB_UID) != 0 : !j->eof))
+            (j->c->cg ? sbx_docker_cgroup_count_uid(j->c->cg, j->c->uid) != 0 : !j->eof))
                 (void)sbx_docker_container_kill_jobs(j->e, j->c);
         judge(j, oom, res);
         return 0;

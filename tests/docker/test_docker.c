@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,7 +82,8 @@ static void run_py(struct sbx_box *box, const struct sbx_policy *p, const char *
         assert_string_equal(res->backend, "docker");
 }
 
-/* Processes of the job user other than the asking job itself. */
+/* Processes of the job user other than the asking job itself (and its parent, when the job runs
+ * under sandboxrt's waiter). */
 static const char *count_procs =
     "import os\n"
     "me = os.getpid()\n"
@@ -92,7 +94,7 @@ static const char *count_procs =
     "        st = open('/proc/%s/status' % p).read()\n"
     "    except OSError: continue\n"
     "    uid = [l for l in st.splitlines() if l.startswith('Uid:')][0].split()[1]\n"
-    "    if uid == '65534': n += 1\n"
+    "    if uid == str(os.getuid()) and int(p) != os.getppid(): n += 1\n"
     "print(n)\n";
 
 static void assert_no_job_left(struct sbx_box *box)
@@ -324,9 +326,96 @@ static void test_non_root(void **state)
             "      st['NoNewPrivs'])\n",
             NULL, 0, &r);
         assert_int_equal(r.verdict, SBX_VERDICT_OK);
-        assert_string_equal(r.out.data,
-                            "65534 65534 /sandbox 0000000000000000 0000000000000000 1\n");
+        unsigned uid, gid;
+        char rest[256];
+        assert_int_equal(sscanf(r.out.data, "%u %u %255[^\n]", &uid, &gid, rest), 3);
+        assert_true(uid >= 0x70000000u && uid < 0x70000000u + 1024);
+        assert_int_equal(uid, gid);
+        assert_string_equal(rest, "/sandbox 0000000000000000 0000000000000000 1");
         result_clear(&r);
+}
+
+/* Every container's jobs run as a uid of its own: per-user kernel counters are not shared. One
+ * job holds as many inotify instances as its user may have; a job in another container running
+ * meanwhile still gets one (with one uid for every job, it got EMFILE). */
+static const char *inotify_hold = "import ctypes, errno, os, time\n"
+                                  "libc = ctypes.CDLL(None, use_errno=True)\n"
+                                  "fds = []\n"
+                                  "while len(fds) < 10000:\n"
+                                  "    fd = libc.inotify_init1(0)\n"
+                                  "    if fd < 0: break\n"
+                                  "    fds.append(fd)\n"
+                                  "e = errno.errorcode.get(ctypes.get_errno(), '?')\n"
+                                  "t0 = time.time(); time.sleep(4)\n"
+                                  "print(os.getuid(), len(fds), e, t0, time.time())\n";
+
+static const char *inotify_one =
+    "import ctypes, errno, os, time\n"
+    "libc = ctypes.CDLL(None, use_errno=True)\n"
+    "fd = libc.inotify_init1(0)\n"
+    "e = 'ok' if fd >= 0 else errno.errorcode.get(ctypes.get_errno(), '?')\n"
+    "print(os.getuid(), e, time.time())\n";
+
+struct holder {
+        struct sbx_box *box;
+        struct sbx_result r;
+        int status;
+};
+
+static void *hold(void *arg)
+{
+        struct holder *h = arg;
+        struct sbx_policy p = policy();
+        const char *const argv[] = {PY, "-c", inotify_hold, NULL};
+        const struct sbx_spec spec = {.argv = argv, .env = test_env, .policy = &p};
+        struct sbx_error *err = NULL;
+
+        h->status = sbx_docker_ops.run(be, h->box, &spec, &h->r, &err);
+        sbx_error_free(err);
+        return NULL;
+}
+
+static void test_uid_per_container(void **state)
+{
+        struct sbx_policy p = policy();
+        struct sbx_error *err = NULL;
+        struct holder h = {0};
+        struct sbx_box *other = NULL;
+        struct sbx_result r;
+        _cleanup_free_ char *max_s = NULL;
+        uint64_t max = 0;
+        unsigned uid_a, uid_b, n;
+        double ready, end, when;
+        char e_a[32], e_b[32];
+        pthread_t t;
+
+        assert_int_equal(sbx_read_file("/proc/sys/fs/inotify/max_user_instances", 64, &max_s, NULL),
+                         0);
+        max_s[strcspn(max_s, "\n")] = '\0';
+        assert_int_equal(sbx_parse_u64(max_s, &max), 0);
+        assert_int_equal(sbx_docker_ops.box_create(be, &p, image, &h.box, &err), 0);
+        assert_int_equal(sbx_docker_ops.box_create(be, &p, image, &other, &err), 0);
+        assert_int_equal(pthread_create(&t, NULL, hold, &h), 0);
+        sleep(2);
+        run_py(other, &p, inotify_one, NULL, 0, &r);
+        pthread_join(t, NULL);
+        assert_int_equal(h.status, 0);
+        assert_int_equal(h.r.verdict, SBX_VERDICT_OK);
+        assert_int_equal(sscanf(h.r.out.data, "%u %u %31s %lf %lf", &uid_a, &n, e_a, &ready, &end),
+                         5);
+        assert_int_equal(r.verdict, SBX_VERDICT_OK);
+        assert_int_equal(sscanf(r.out.data, "%u %31s %lf", &uid_b, e_b, &when), 3);
+        print_message("uids %u and %u; %u inotify instances held (then %s), the other: %s\n", uid_a,
+                      uid_b, n, e_a, e_b);
+        assert_int_not_equal(uid_a, uid_b);
+        assert_int_equal(n, max); /* the whole per-user allowance, and no more */
+        assert_string_equal(e_a, "EMFILE");
+        assert_true(ready < when && when < end); /* while they were held */
+        assert_string_equal(e_b, "ok");
+        result_clear(&r);
+        result_clear(&h.r);
+        sbx_docker_ops.box_destroy(be, h.box);
+        sbx_docker_ops.box_destroy(be, other);
 }
 
 static void test_files(void **state)
@@ -564,14 +653,23 @@ static int bench(const char *mode, int n, unsigned pool)
 int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_hello),       cmocka_unit_test(test_exit_codes),
-            cmocka_unit_test(test_stdin),       cmocka_unit_test(test_wall_timeout),
-            cmocka_unit_test(test_cpu_timeout), cmocka_unit_test(test_memory_limit),
-            cmocka_unit_test(test_fork_bomb),   cmocka_unit_test(test_output_flood),
-            cmocka_unit_test(test_no_network),  cmocka_unit_test(test_read_only_root),
-            cmocka_unit_test(test_non_root),    cmocka_unit_test(test_files),
-            cmocka_unit_test(test_box_files),   cmocka_unit_test(test_stray_holds_stdout),
-            cmocka_unit_test(test_pool_reset),  cmocka_unit_test(test_seccomp_profile),
+            cmocka_unit_test(test_hello),
+            cmocka_unit_test(test_exit_codes),
+            cmocka_unit_test(test_stdin),
+            cmocka_unit_test(test_wall_timeout),
+            cmocka_unit_test(test_cpu_timeout),
+            cmocka_unit_test(test_memory_limit),
+            cmocka_unit_test(test_fork_bomb),
+            cmocka_unit_test(test_output_flood),
+            cmocka_unit_test(test_no_network),
+            cmocka_unit_test(test_read_only_root),
+            cmocka_unit_test(test_non_root),
+            cmocka_unit_test(test_files),
+            cmocka_unit_test(test_box_files),
+            cmocka_unit_test(test_stray_holds_stdout),
+            cmocka_unit_test(test_pool_reset),
+            cmocka_unit_test(test_seccomp_profile),
+            cmocka_unit_test(test_uid_per_container),
         };
         int r;
 
