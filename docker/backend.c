@@ -1,5 +1,6 @@
 /* The ops table: one-shot containers, pooled containers, and stateful boxes. */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,10 @@
 #include "slots.h"
 #include "util.h"
 
+#ifndef SBX_BUILD_WAITER
+#define SBX_BUILD_WAITER NULL
+#endif
+
 #define POOL_MAX       64
 #define FILE_OP_WALL   10000
 #define FILE_OP_OUTPUT 65536
@@ -19,6 +24,7 @@ struct sbx_backend {
         struct sbx_docker_engine *e;
         struct sbx_docker_config cfg;
         char *state_dir;
+        char waiter[PATH_MAX];
         char *image;
         struct sbx_docker_pools *pools;
         pthread_mutex_t lock;
@@ -130,6 +136,10 @@ static int docker_open(const struct sbx_runtime_options *opts, struct sbx_backen
         r = env_pool_size(&pool, err);
         if (r == 0 && (r = sbx_state_dir_open(&be->state_dir, err)) == 0)
                 be->cfg.state_dir = be->state_dir;
+        /* Without the waiter, a job's exit(130) reads as SIGINT (see docker/waiter.c). */
+        if (sbx_find_helper("SANDBOXRT_DOCKER_WAITER", "sandboxrt-waiter", SBX_BUILD_WAITER,
+                            be->waiter, sizeof(be->waiter)))
+                be->cfg.waiter = be->waiter;
         if (r == 0)
                 r = sbx_docker_engine_open(&be->e, err);
         if (r == 0)

@@ -96,7 +96,24 @@ static bool add_tmpfs_volume(cJSON *mounts, const char *target, const char *opts
                cJSON_AddStringToObject(o, "o", opts);
 }
 
-static bool add_mounts(cJSON *hc, const struct sbx_limits *l, const char *label, uid_t uid)
+/* The waiter, read-only, over the tmpfs volume that takes its records. */
+static bool add_waiter(cJSON *mounts, const char *waiter, const char *label, uid_t uid)
+{
+        _cleanup_free_ char *opts = sbx_strdup_printf(
+            "size=65536,nosuid,nodev,noexec,uid=%u,gid=%u,mode=0700", (unsigned)uid, (unsigned)uid);
+        cJSON *m = cJSON_CreateObject();
+
+        if (!m || !cJSON_AddItemToArray(mounts, m))
+                return cJSON_Delete(m), false;
+        return opts && cJSON_AddStringToObject(m, "Type", "bind") &&
+               cJSON_AddStringToObject(m, "Source", waiter) &&
+               cJSON_AddStringToObject(m, "Target", SBX_DOCKER_WAITER) &&
+               cJSON_AddBoolToObject(m, "ReadOnly", true) &&
+               add_tmpfs_volume(mounts, SBX_DOCKER_WAITER_DIR, opts, label);
+}
+
+static bool add_mounts(cJSON *hc, const struct sbx_limits *l, const char *label, uid_t uid,
+                       const char *waiter)
 {
         _cleanup_free_ char *work =
             sbx_strdup_printf("size=%llu,nosuid,nodev,uid=%u,gid=%u,mode=0700",
@@ -106,10 +123,11 @@ static bool add_mounts(cJSON *hc, const struct sbx_limits *l, const char *label,
         cJSON *mounts = cJSON_AddArrayToObject(hc, "Mounts");
 
         return work && tmp && mounts && add_tmpfs_volume(mounts, SBX_DOCKER_WORKDIR, work, label) &&
-               add_tmpfs_volume(mounts, "/tmp", tmp, label);
+               add_tmpfs_volume(mounts, "/tmp", tmp, label) &&
+               (!waiter || add_waiter(mounts, waiter, label, uid));
 }
 
-static bool add_limits(cJSON *hc, const struct sbx_limits *l)
+static bool add_limits(cJSON *hc, const struct sbx_limits *l, bool waiter)
 {
         uint64_t mem = l->memory_bytes < MIN_MEMORY ? MIN_MEMORY : l->memory_bytes;
         uint64_t cpu_s = (l->cpu_ms + 999) / 1000 + 1;
@@ -117,7 +135,7 @@ static bool add_limits(cJSON *hc, const struct sbx_limits *l)
 
         if (!cJSON_AddNumberToObject(hc, "Memory", (double)mem) ||
             !cJSON_AddNumberToObject(hc, "MemorySwap", (double)mem) ||
-            !cJSON_AddNumberToObject(hc, "PidsLimit", (double)l->pids + IDLE_PROCESSES) ||
+            !cJSON_AddNumberToObject(hc, "PidsLimit", (double)l->pids + IDLE_PROCESSES + waiter) ||
             !cJSON_AddNumberToObject(hc, "ShmSize", (double)l->tmpfs_bytes) ||
             (l->cpu_millicores &&
              !cJSON_AddNumberToObject(hc, "NanoCpus", (double)l->cpu_millicores * 1e6)))
@@ -142,7 +160,8 @@ static bool add_sysctls(cJSON *hc)
                cJSON_AddStringToObject(s, "fs.mqueue.queues_max", "0");
 }
 
-static bool add_host_config(cJSON *root, const struct sbx_policy *p, const char *label, uid_t uid)
+static bool add_host_config(cJSON *root, const struct sbx_policy *p, const char *label, uid_t uid,
+                            const char *waiter)
 {
         cJSON *hc = cJSON_AddObjectToObject(root, "HostConfig"), *caps, *sec, *log;
 
@@ -161,11 +180,12 @@ static bool add_host_config(cJSON *root, const struct sbx_policy *p, const char 
             !(log = cJSON_AddObjectToObject(hc, "LogConfig")) ||
             !cJSON_AddStringToObject(log, "Type", "none"))
                 return false;
-        return add_limits(hc, &p->limits) && add_mounts(hc, &p->limits, label, uid);
+        return add_limits(hc, &p->limits, waiter != NULL) &&
+               add_mounts(hc, &p->limits, label, uid, waiter);
 }
 
 char *sbx_docker_create_body(const char *image, const struct sbx_policy *policy,
-                             const char *sandbox_label, uid_t uid)
+                             const char *sandbox_label, uid_t uid, const char *waiter)
 {
         _cleanup_cjson_ cJSON *root = cJSON_CreateObject();
         cJSON *ep;
@@ -179,7 +199,8 @@ char *sbx_docker_create_body(const char *image, const struct sbx_policy *policy,
             !(ep = cJSON_AddArrayToObject(root, "Entrypoint")) ||
             !cJSON_AddItemToArray(ep, cJSON_CreateString("sleep")) ||
             !cJSON_AddItemToArray(ep, cJSON_CreateString("infinity")) ||
-            !add_labels(root, sandbox_label) || !add_host_config(root, policy, sandbox_label, uid))
+            !add_labels(root, sandbox_label) ||
+            !add_host_config(root, policy, sandbox_label, uid, waiter))
                 return NULL;
         return cJSON_PrintUnformatted(root);
 }
@@ -222,11 +243,11 @@ static void find_volumes(struct sbx_docker_engine *e, struct sbx_docker_containe
         }
         if (sbx_docker_parse_container_state(resp.body, resp.size, &st) == 0) {
                 for (size_t i = 0; i < st.n_mounts; i++) {
-                        char **dst =
-                            !strcmp(st.mounts[i].destination, SBX_DOCKER_WORKDIR)
-                                ? &c->work_source
-                                : (!strcmp(st.mounts[i].destination, "/tmp") ? &c->tmp_source
-                                                                             : NULL);
+                        const char *d = st.mounts[i].destination;
+                        char **dst = !strcmp(d, SBX_DOCKER_WORKDIR)      ? &c->work_source
+                                     : !strcmp(d, "/tmp")                ? &c->tmp_source
+                                     : !strcmp(d, SBX_DOCKER_WAITER_DIR) ? &c->waiter_source
+                                                                         : NULL;
                         if (dst && !*dst && st.mounts[i].source)
                                 *dst = TAKE_PTR(st.mounts[i].source);
                 }
@@ -249,6 +270,9 @@ static int start(struct sbx_docker_engine *e, struct sbx_docker_container *c,
         c->cg = sbx_docker_cgroup_free(c->cg);
         c->cg = sbx_docker_cgroup_open(c->id, sbx_docker_engine_cgroup_driver(e));
         c->broken = false;
+        /* The waiter's records are read from the host after each job. */
+        if (c->cg && c->waiter && !c->waiter_source)
+                find_volumes(e, c);
         return 0;
 }
 
@@ -277,7 +301,8 @@ int sbx_docker_container_new(struct sbx_docker_engine *e, const struct sbx_docke
         }
         label = sbx_strdup_printf("%d-%lu", (int)getpid(),
                                   __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
-        body = label ? sbx_docker_create_body(image, policy, label, c->uid) : NULL;
+        c->waiter = cfg->waiter != NULL;
+        body = label ? sbx_docker_create_body(image, policy, label, c->uid, cfg->waiter) : NULL;
         r = body ? create_once(e, body, &c->id, err) : sbx_error_set(err, ENOMEM, "out of memory");
         if (r == -ENOENT) { /* "No such image": pull it, then once more */
                 if (err)
@@ -310,6 +335,9 @@ int sbx_docker_container_restart(struct sbx_docker_engine *e, struct sbx_docker_
                 return sbx_error_prefix(err, "restarting container %.12s", c->id);
         c->cg = sbx_docker_cgroup_open(c->id, sbx_docker_engine_cgroup_driver(e));
         c->broken = false;
+        /* The waiter's records are read from the host after each job. */
+        if (c->cg && c->waiter && !c->waiter_source)
+                find_volumes(e, c);
         return 0;
 }
 
@@ -383,6 +411,7 @@ struct sbx_docker_container *sbx_docker_container_remove(struct sbx_docker_engin
         free(c->id);
         free(c->work_source);
         free(c->tmp_source);
+        free(c->waiter_source);
         free(c);
         return NULL;
 }

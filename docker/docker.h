@@ -9,7 +9,8 @@
  *
  * Environment: DOCKER_HOST (unix:// only), SANDBOXRT_DOCKER_IMAGE (default image when the
  * runtime options name none), SANDBOXRT_DOCKER_POOL (warm containers per image and policy;
- * 0, the default, creates a container per job). */
+ * 0, the default, creates a container per job), SANDBOXRT_DOCKER_WAITER (the sandboxrt-waiter
+ * binary, when it is not beside this program). */
 #ifndef SBX_DOCKER_H
 #define SBX_DOCKER_H
 

@@ -353,29 +353,10 @@ static void native_close(struct sbx_backend *be)
  * at $SANDBOXRT_LAUNCHER, or where the build put it. Without it, the launcher is forked. */
 static bool find_launcher(char *path, size_t size)
 {
-        const char *env = getenv("SANDBOXRT_LAUNCHER");
-        char self[PATH_MAX];
-        ssize_t n;
-
-        if (env && *env) {
-                snprintf(path, size, "%s", env);
-                return access(path, X_OK) == 0;
-        }
-        if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
-                self[n] = '\0';
-                char *slash = strrchr(self, '/');
-                if (slash && strcmp(slash + 1, "sandboxrt")) {
-                        *slash = '\0';
-                        if (snprintf(path, size, "%s/sandboxrt", self) < (int)size &&
-                            access(path, X_OK) == 0)
-                                return true;
-                }
-        }
 #ifdef SBX_BUILD_LAUNCHER
-        snprintf(path, size, "%s", SBX_BUILD_LAUNCHER);
-        return access(path, X_OK) == 0;
+        return sbx_find_helper("SANDBOXRT_LAUNCHER", "sandboxrt", SBX_BUILD_LAUNCHER, path, size);
 #else
-        return false;
+        return sbx_find_helper("SANDBOXRT_LAUNCHER", "sandboxrt", NULL, path, size);
 #endif
 }
 

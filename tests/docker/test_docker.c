@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "docker/docker.h"
+#include "isolation/native.h"
 #include "util.h"
 
 #define PY "/usr/bin/python3"
@@ -594,6 +595,71 @@ static void test_seccomp_profile(void **state)
         free(data);
 }
 
+/* The same programs under the native jail and in a container end with the same verdict, exit
+ * code, signal, output sizes, truncation flags and message: the engine reports exit(130) and a
+ * SIGINT alike, so this needs sandboxrt-waiter's record. */
+static const struct {
+        const char *what;
+        const char *code; /* python, or NULL: run a program that does not exist */
+} parity_rows[] = {
+    {"exit(130)", "import sys; sys.exit(130)"},
+    {"exit(137)", "import sys; sys.stderr.write('x'); sys.exit(137)"},
+    {"SIGTERM", "import os, signal; os.kill(os.getpid(), signal.SIGTERM)"},
+    {"SIGSEGV", "import ctypes; ctypes.string_at(0)"},
+    {"memory bomb", "a = []\nwhile True: a.append(' ' * (1 << 20))\n"},
+    {"output flood", "import sys\nwhile True: sys.stdout.write('x' * 4096)\n"},
+    {"stderr flood", "import sys\nwhile True: sys.stderr.write('x' * 4096)\n"},
+    {"no such program", NULL},
+};
+
+static void run_on(const struct sbx_backend_ops *ops, struct sbx_backend *b, const char *code,
+                   struct sbx_result *r)
+{
+        struct sbx_policy p = policy();
+        const char *const py[] = {PY, "-c", code, NULL};
+        const char *const missing[] = {"no-such-program", NULL};
+        const struct sbx_spec spec = {.argv = code ? py : missing, .env = test_env, .policy = &p};
+        struct sbx_error *err = NULL;
+
+        p.limits.memory_bytes = 64u << 20;
+        p.limits.output_bytes = 65536;
+        memset(r, 0, sizeof(*r));
+        if (ops->run(b, NULL, &spec, r, &err) < 0)
+                fail_msg("%s: %s", ops->name, err && err->message ? err->message : "?");
+}
+
+static void test_verdict_parity(void **state)
+{
+        struct sbx_backend *native = NULL;
+        struct sbx_error *err = NULL;
+
+        if (sbx_native_ops.probe(&err) < 0 || sbx_native_ops.open(NULL, &native, &err) < 0) {
+                print_message("skipped: no native jail here: %s\n",
+                              err && err->message ? err->message : "?");
+                sbx_error_free(err);
+                skip();
+        }
+        for (size_t i = 0; i < ELEMENTSOF(parity_rows); i++) {
+                struct sbx_result n, d;
+
+                run_on(&sbx_native_ops, native, parity_rows[i].code, &n);
+                run_on(&sbx_docker_ops, be, parity_rows[i].code, &d);
+                print_message("%-16s native %s %d/%d, docker %s %d/%d\n", parity_rows[i].what,
+                              sbx_verdict_to_string(n.verdict), n.exit_code, n.signal,
+                              sbx_verdict_to_string(d.verdict), d.exit_code, d.signal);
+                if (n.verdict != d.verdict || n.exit_code != d.exit_code || n.signal != d.signal ||
+                    n.out.size != d.out.size || n.err.size != d.err.size ||
+                    n.out.truncated != d.out.truncated || n.err.truncated != d.err.truncated ||
+                    !n.message != !d.message || (n.message && strcmp(n.message, d.message)))
+                        fail_msg("%s: native and docker differ (messages '%s', '%s')",
+                                 parity_rows[i].what, n.message ? n.message : "",
+                                 d.message ? d.message : "");
+                result_clear(&n);
+                result_clear(&d);
+        }
+        sbx_native_ops.close(native);
+}
+
 static int open_backend(void)
 {
         struct sbx_runtime_options opts = {.image = image};
@@ -670,6 +736,7 @@ int main(int argc, char **argv)
             cmocka_unit_test(test_pool_reset),
             cmocka_unit_test(test_seccomp_profile),
             cmocka_unit_test(test_uid_per_container),
+            cmocka_unit_test(test_verdict_parity),
         };
         int r;
 
