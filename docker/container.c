@@ -207,11 +207,11 @@ char *sbx_docker_create_body(const char *image, const struct sbx_policy *policy,
 
 static bool valid_image(const char *image)
 {
-        size_t n = strlen(image);
+        struct sbx_docker_ref ref;
+        int r = sbx_docker_parse_ref(image, &ref);
 
-        return n > 0 && n < 256 && image[0] != '-' &&
-               strspn(image, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                             "._-/:@") == n;
+        sbx_docker_ref_clear(&ref);
+        return r == 0;
 }
 
 static int create_once(struct sbx_docker_engine *e, const char *body, char **id,
@@ -700,10 +700,10 @@ static int pull_line(void *ud, const char *line, size_t len)
 int sbx_docker_image_ensure(struct sbx_docker_engine *e, const char *image,
                             sbx_docker_progress_fn fn, void *ctx, struct sbx_error **err)
 {
-        _cleanup_free_ char *path = NULL, *name = NULL;
+        _cleanup_free_ char *path = NULL;
         struct pull_ctx p = {.fn = fn, .ctx = ctx};
         struct sbx_error *probe = NULL;
-        const char *slash, *colon;
+        struct sbx_docker_ref ref;
         int r;
 
         r = sbx_docker_image_exists(e, image, &probe);
@@ -714,13 +714,22 @@ int sbx_docker_image_ensure(struct sbx_docker_engine *e, const char *image,
                 return r;
         }
         sbx_error_free(probe);
-        /* A tag is the part after the last ':' that comes after the last '/'. */
-        slash = strrchr(image, '/');
-        colon = strrchr(slash ? slash : image, ':');
-        name = colon ? strndup(image, (size_t)(colon - image)) : strdup(image);
-        path = name ? sbx_strdup_printf("/images/create?fromImage=%s&tag=%s", name,
-                                        colon ? colon + 1 : "latest")
-                    : NULL;
+        r = sbx_docker_parse_ref(image, &ref);
+        if (r == 0 && ref.id)
+                r = sbx_error_set(err, ENOENT,
+                                  "image %s is not on the engine (an image ID cannot be pulled: "
+                                  "name the image, or load it with `docker load`)",
+                                  image);
+        else if (r == 0)
+                /* A digest pins the image (a tag beside it is ignored, as the engine does). */
+                path = sbx_strdup_printf("/images/create?fromImage=%s&tag=%s", ref.name,
+                                         ref.digest ? ref.digest
+                                         : ref.tag  ? ref.tag
+                                                    : "latest");
+        sbx_docker_ref_clear(&ref);
+        if (r < 0)
+                return r == -EINVAL ? sbx_error_set(err, EINVAL, "invalid image name '%s'", image)
+                                    : r;
         if (!path)
                 return sbx_error_set(err, ENOMEM, "out of memory");
         r = sbx_docker_request_lines(e, "POST", path, PULL_LINE_MAX, pull_line, &p, err);

@@ -22,3 +22,6 @@ set_tests_properties(docker_orphans PROPERTIES FIXTURES_REQUIRED docker_engine
 add_test(NAME docker_teardown COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/docker/teardown.sh)
 set_tests_properties(docker_teardown PROPERTIES FIXTURES_CLEANUP docker_engine
                      SKIP_RETURN_CODE 77 TIMEOUT 120 LABELS docker)
+
+# Image references and the create request, without an engine.
+sbx_unit_test(test_docker_ref unit/test_docker_ref.c)

@@ -21,7 +21,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "docker/docker.h"
+#include "docker/engine.h"
 #include "isolation/native.h"
 #include "util.h"
 
@@ -660,6 +663,46 @@ static void test_verdict_parity(void **state)
         sbx_native_ops.close(native);
 }
 
+/* An image named by its ID ("sha256:<hex>", what `docker image inspect` prints) runs. A repo
+ * digest (name@sha256:<manifest digest>) exists only for images pulled from or pushed to a
+ * registry, which this test cannot reach: test_docker_ref checks how those are parsed and pulled.
+ */
+static void test_image_by_digest(void **state)
+{
+        _cleanup_free_ char *path = sbx_strdup_printf("/images/%s/json", image);
+        struct sbx_docker_engine *e = NULL;
+        struct sbx_docker_response resp = {0};
+        struct sbx_error *err = NULL;
+        struct sbx_policy p = policy();
+        struct sbx_box *box = NULL;
+        struct sbx_result r;
+        cJSON *j, *id;
+
+        assert_int_equal(sbx_docker_engine_open(&e, &err), 0);
+        assert_int_equal(
+            sbx_docker_request(e, "GET", path, NULL, NULL, 0, 1u << 20, 10000, &resp, &err), 0);
+        j = cJSON_ParseWithLength(resp.body, resp.size);
+        id = cJSON_GetObjectItemCaseSensitive(j, "Id");
+        assert_true(cJSON_IsString(id) && !strncmp(id->valuestring, "sha256:", 7));
+        print_message("%s is %s\n", image, id->valuestring);
+        assert_int_equal(sbx_docker_ops.box_create(be, &p, id->valuestring, &box, &err), 0);
+        run_py(box, &p, "print('by digest')", NULL, 0, &r);
+        assert_int_equal(r.verdict, SBX_VERDICT_OK);
+        assert_string_equal(r.out.data, "by digest\n");
+        result_clear(&r);
+        sbx_docker_ops.box_destroy(be, box);
+        /* An ID that is not on the engine cannot be pulled: a clear error, no pull attempted. */
+        assert_true(sbx_docker_ops.box_create(be, &p,
+                                              "sha256:00000000000000000000000000000000000000000000"
+                                              "00000000000000000000",
+                                              &box, &err) < 0);
+        assert_non_null(strstr(err->message, "an image ID cannot be pulled"));
+        err = sbx_error_free(err);
+        cJSON_Delete(j);
+        sbx_docker_response_clear(&resp);
+        sbx_docker_engine_free(e);
+}
+
 static int open_backend(void)
 {
         struct sbx_runtime_options opts = {.image = image};
@@ -737,6 +780,7 @@ int main(int argc, char **argv)
             cmocka_unit_test(test_seccomp_profile),
             cmocka_unit_test(test_uid_per_container),
             cmocka_unit_test(test_verdict_parity),
+            cmocka_unit_test(test_image_by_digest),
         };
         int r;
 
