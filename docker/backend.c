@@ -1,5 +1,6 @@
 /* The ops table: one-shot containers, pooled containers, and stateful boxes. */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +9,12 @@
 #include "docker/docker.h"
 #include "docker/exec.h"
 #include "docker/pool.h"
+#include "slots.h"
 #include "util.h"
+
+#ifndef SBX_BUILD_WAITER
+#define SBX_BUILD_WAITER NULL
+#endif
 
 #define POOL_MAX       64
 #define FILE_OP_WALL   10000
@@ -16,6 +22,9 @@
 
 struct sbx_backend {
         struct sbx_docker_engine *e;
+        struct sbx_docker_config cfg;
+        char *state_dir;
+        char waiter[PATH_MAX];
         char *image;
         struct sbx_docker_pools *pools;
         pthread_mutex_t lock;
@@ -105,6 +114,7 @@ static void docker_close(struct sbx_backend *be)
         sbx_docker_engine_free(be->e);
         pthread_cond_destroy(&be->idle);
         pthread_mutex_destroy(&be->lock);
+        free(be->state_dir);
         free(be->image);
         free(be);
 }
@@ -124,10 +134,16 @@ static int docker_open(const struct sbx_runtime_options *opts, struct sbx_backen
         pthread_mutex_init(&be->lock, NULL);
         pthread_cond_init(&be->idle, NULL);
         r = env_pool_size(&pool, err);
+        if (r == 0 && (r = sbx_state_dir_open(&be->state_dir, err)) == 0)
+                be->cfg.state_dir = be->state_dir;
+        /* Without the waiter, a job's exit(130) reads as SIGINT (see docker/waiter.c). */
+        if (sbx_find_helper("SANDBOXRT_DOCKER_WAITER", "sandboxrt-waiter", SBX_BUILD_WAITER,
+                            be->waiter, sizeof(be->waiter)))
+                be->cfg.waiter = be->waiter;
         if (r == 0)
                 r = sbx_docker_engine_open(&be->e, err);
         if (r == 0)
-                r = sbx_docker_pools_new(be->e, pool, &be->pools, err);
+                r = sbx_docker_pools_new(be->e, &be->cfg, pool, &be->pools, err);
         /* What killed sandboxrt processes left behind goes first. */
         if (r == 0 && (r = sbx_docker_reap(be->e, err)) > 0)
                 r = 0;
@@ -171,7 +187,7 @@ static int docker_run(struct sbx_backend *be, struct sbx_box *box, const struct 
                 sbx_docker_pool_release(be->pools, be->image, spec->policy, c);
                 return r;
         }
-        r = sbx_docker_container_new(be->e, be->image, spec->policy, &c, err);
+        r = sbx_docker_container_new(be->e, &be->cfg, be->image, spec->policy, &c, err);
         if (r < 0)
                 return r;
         r = sbx_docker_exec_run(be->e, c, spec, res, err);
@@ -202,7 +218,7 @@ static int docker_box_create(struct sbx_backend *be, const struct sbx_policy *po
         pthread_mutex_init(&box->lock, NULL);
         box->policy.limits = policy->limits;
         box->policy.network = policy->network;
-        r = sbx_docker_container_new(be->e, box->image, &box->policy, &box->c, err);
+        r = sbx_docker_container_new(be->e, &be->cfg, box->image, &box->policy, &box->c, err);
         if (r < 0) {
                 docker_box_destroy(be, box);
                 return r;
@@ -311,7 +327,7 @@ int sbx_docker_set_pool_size(struct sbx_backend *be, unsigned size, struct sbx_e
 
         if (size > POOL_MAX)
                 return sbx_error_set(err, EINVAL, "pool size %u over %d", size, POOL_MAX);
-        r = sbx_docker_pools_new(be->e, size, &p, err);
+        r = sbx_docker_pools_new(be->e, &be->cfg, size, &p, err);
         if (r < 0)
                 return r;
         sbx_docker_pools_free(be->pools);

@@ -11,25 +11,41 @@
 #include "sandboxrt.h"
 
 #define SBX_DOCKER_WORKDIR  "/sandbox"
-#define SBX_DOCKER_JOB_UID  65534 /* "nobody": runs every job */
 #define SBX_DOCKER_IDLE_UID 65533 /* runs the container's idle init, out of the job's reach */
+
+/* What every container of one backend shares; owned by the backend, outlives its containers. */
+struct sbx_docker_config {
+        const char *state_dir; /* where job uids are claimed (runtime/slots.h) */
+        const char *waiter;    /* host path of sandboxrt-waiter, NULL without it */
+};
+
+/* Where the waiter is bind-mounted in a container, and where it leaves its record: a tmpfs
+ * volume the host reads (docker/waiter.c). */
+#define SBX_DOCKER_WAITER_DIR "/.sandboxrt"
+#define SBX_DOCKER_WAITER     SBX_DOCKER_WAITER_DIR "/waiter"
 
 struct sbx_docker_container {
         char *id;
+        uid_t uid;   /* runs this container's jobs (gid alike): its own, claimed ... */
+        int slot_fd; /* ... with this lock, released when the container is gone */
         struct sbx_docker_cgroup *cg; /* NULL when the cgroup is not visible from here */
         bool broken;                  /* killed whole: must be restarted before the next job */
         char *work_source;            /* host paths of the /sandbox and /tmp volumes, when */
         char *tmp_source;             /* visible: they allow a reset without a restart */
+        bool waiter;                  /* jobs run under sandboxrt-waiter ... */
+        char *waiter_source;          /* ... whose records are here, when visible */
 };
 
-/* The create request's JSON (exposed for tests). malloc'd, NULL on ENOMEM. */
+/* The create request's JSON for a container whose jobs run as uid, under the waiter at host
+ * path waiter unless it is NULL (exposed for tests). malloc'd, NULL on ENOMEM. */
 char *sbx_docker_create_body(const char *image, const struct sbx_policy *policy,
-                             const char *sandbox_label);
+                             const char *sandbox_label, uid_t uid, const char *waiter);
 
-/* Create and start a container for policy from image (pulled when missing). */
-int sbx_docker_container_new(struct sbx_docker_engine *e, const char *image,
-                             const struct sbx_policy *policy, struct sbx_docker_container **out,
-                             struct sbx_error **err);
+/* Create and start a container for policy from image (pulled when missing), with a uid of its
+ * own for its jobs. */
+int sbx_docker_container_new(struct sbx_docker_engine *e, const struct sbx_docker_config *cfg,
+                             const char *image, const struct sbx_policy *policy,
+                             struct sbx_docker_container **out, struct sbx_error **err);
 /* Kill everything in it and start it again: fresh processes, work dir and /tmp. */
 int sbx_docker_container_restart(struct sbx_docker_engine *e, struct sbx_docker_container *c,
                                  struct sbx_error **err);

@@ -433,3 +433,96 @@ bool sbx_docker_demux_idle(const struct sbx_docker_demux *d)
 {
         return d->remaining == 0 && d->header_len == 0;
 }
+
+/* ---- image references --------------------------------------------------------------------- */
+
+#define REF_MAX    512
+#define TAG_MAX    128
+#define NAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/:"
+#define HEX        "0123456789abcdef"
+
+static bool all_of(const char *s, size_t n, const char *set)
+{
+        return strspn(s, set) >= n;
+}
+
+static bool is_image_id(const char *ref)
+{
+        const char *hex = strncmp(ref, "sha256:", 7) ? ref : ref + 7;
+
+        return strlen(hex) == 64 && all_of(hex, 64, HEX);
+}
+
+/* algorithm:hex, as in the OCI image spec (sha256, sha512, ...). */
+static bool valid_digest(const char *d)
+{
+        const char *colon = strchr(d, ':');
+        size_t algo = colon ? (size_t)(colon - d) : 0, hex = colon ? strlen(colon + 1) : 0;
+
+        return algo > 0 && all_of(d, algo, "abcdefghijklmnopqrstuvwxyz0123456789") && hex >= 32 &&
+               all_of(colon + 1, hex, HEX) && (strncmp(d, "sha256:", 7) || hex == 64);
+}
+
+/* Path components separated by single slashes, none empty; a tag only after the last slash. */
+static bool valid_name(const char *name)
+{
+        size_t n = strlen(name);
+
+        return n > 0 && name[0] != '-' && name[0] != '/' && name[n - 1] != '/' &&
+               !strstr(name, "//") && all_of(name, n, NAME_CHARS);
+}
+
+static bool valid_tag(const char *tag)
+{
+        size_t n = strlen(tag);
+
+        return n > 0 && n <= TAG_MAX && tag[0] != '.' && tag[0] != '-' &&
+               all_of(tag, n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-");
+}
+
+int sbx_docker_parse_ref(const char *ref, struct sbx_docker_ref *out)
+{
+        _cleanup_free_ char *copy = NULL;
+        char *at, *slash, *colon;
+
+        memset(out, 0, sizeof(*out));
+        if (!ref || !*ref || strlen(ref) > REF_MAX)
+                return -EINVAL;
+        if (is_image_id(ref)) {
+                out->id = true;
+                out->name = strdup(ref);
+                return out->name ? 0 : -ENOMEM;
+        }
+        if (!(copy = strdup(ref)))
+                return -ENOMEM;
+        if ((at = strchr(copy, '@'))) {
+                *at++ = '\0';
+                if (strchr(at, '@') || !valid_digest(at))
+                        return -EINVAL;
+        }
+        slash = strrchr(copy, '/');
+        colon = strrchr(slash ? slash : copy, ':');
+        if (colon) {
+                *colon++ = '\0';
+                if (!valid_tag(colon))
+                        return -EINVAL;
+        }
+        if (!valid_name(copy) || strchr(slash ? slash : copy, ':'))
+                return -EINVAL;
+        out->name = strdup(copy);
+        out->tag = colon ? strdup(colon) : NULL;
+        out->digest = at ? strdup(at) : NULL;
+        if (!out->name || (colon && !out->tag) || (at && !out->digest)) {
+                sbx_docker_ref_clear(out);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+void sbx_docker_ref_clear(struct sbx_docker_ref *r)
+{
+        free(r->name);
+        free(r->tag);
+        free(r->digest);
+        memset(r, 0, sizeof(*r));
+}

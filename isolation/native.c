@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "slots.h"
 #include "supervisor.h"
 #include "util.h"
 #include "wire.h"
@@ -56,46 +57,18 @@ struct sbx_box {
 
 /* ---- host state --------------------------------------------------------------------------- */
 
-static int ensure_private_dir(const char *path, mode_t mode, struct sbx_error **err)
-{
-        struct stat st;
-
-        if (mkdir(path, mode) < 0 && errno != EEXIST)
-                return sbx_error_set(err, errno, "creating %s: %m", path);
-        if (lstat(path, &st) < 0)
-                return sbx_error_set(err, errno, "%s: %m", path);
-        if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid())
-                return sbx_error_set(
-                    err, EPERM, "%s is not a directory owned by us: remove it and retry", path);
-        return 0;
-}
-
-/* root: /run/sandboxrt; a user: $XDG_RUNTIME_DIR/sandboxrt, else /tmp/sandboxrt-<uid>. */
+/* The state directory (runtime/slots.c) and its boxes/. */
 static int open_state_dir(struct sbx_native_env *env, struct sbx_error **err)
 {
-        const char *xdg = getenv("XDG_RUNTIME_DIR");
-        char *dir;
+        _cleanup_free_ char *boxes = NULL;
+        int r = sbx_state_dir_open(&env->state_dir, err);
 
-        if (env->privileged)
-                dir = strdup("/run/sandboxrt");
-        else if (xdg && xdg[0] == '/')
-                dir = sbx_strdup_printf("%s/sandboxrt", xdg);
-        else
-                dir = sbx_strdup_printf("/tmp/sandboxrt-%u", (unsigned)getuid());
-        if (!dir)
+        if (r < 0)
+                return r;
+        boxes = sbx_strdup_printf("%s/boxes", env->state_dir);
+        if (!boxes)
                 return sbx_error_set(err, ENOMEM, "out of memory");
-        env->state_dir = dir;
-
-        _cleanup_free_ char *slots = sbx_strdup_printf("%s/slots", dir);
-        _cleanup_free_ char *boxes = sbx_strdup_printf("%s/boxes", dir);
-        if (!slots || !boxes)
-                return sbx_error_set(err, ENOMEM, "out of memory");
-        int r = ensure_private_dir(dir, 0711, err);
-        if (r == 0)
-                r = ensure_private_dir(slots, 0700, err);
-        if (r == 0)
-                r = ensure_private_dir(boxes, 0711, err);
-        return r;
+        return sbx_private_dir(boxes, 0711, err);
 }
 
 /* Stateful sandboxes are named <owner pid>-<random>: remove those whose owner is gone. */
@@ -380,29 +353,10 @@ static void native_close(struct sbx_backend *be)
  * at $SANDBOXRT_LAUNCHER, or where the build put it. Without it, the launcher is forked. */
 static bool find_launcher(char *path, size_t size)
 {
-        const char *env = getenv("SANDBOXRT_LAUNCHER");
-        char self[PATH_MAX];
-        ssize_t n;
-
-        if (env && *env) {
-                snprintf(path, size, "%s", env);
-                return access(path, X_OK) == 0;
-        }
-        if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
-                self[n] = '\0';
-                char *slash = strrchr(self, '/');
-                if (slash && strcmp(slash + 1, "sandboxrt")) {
-                        *slash = '\0';
-                        if (snprintf(path, size, "%s/sandboxrt", self) < (int)size &&
-                            access(path, X_OK) == 0)
-                                return true;
-                }
-        }
 #ifdef SBX_BUILD_LAUNCHER
-        snprintf(path, size, "%s", SBX_BUILD_LAUNCHER);
-        return access(path, X_OK) == 0;
+        return sbx_find_helper("SANDBOXRT_LAUNCHER", "sandboxrt", SBX_BUILD_LAUNCHER, path, size);
 #else
-        return false;
+        return sbx_find_helper("SANDBOXRT_LAUNCHER", "sandboxrt", NULL, path, size);
 #endif
 }
 
@@ -572,7 +526,8 @@ static int native_box_create(struct sbx_backend *be, const struct sbx_policy *po
                 return sbx_error_set(err, ENOMEM, "out of memory");
         box->dir_fd = box->slot_fd = -1;
         box->uid = getuid();
-        if (be->env.privileged && (box->slot_fd = sbx_slot_claim(&be->env, &box->uid, err)) < 0)
+        if (be->env.privileged &&
+            (box->slot_fd = sbx_slot_claim(be->env.state_dir, &box->uid, err)) < 0)
                 r = box->slot_fd;
         if (r == 0 && getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
                 r = sbx_error_set(err, errno, "getrandom: %m");

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "jail.h"
+#include "slots.h"
 #include "util.h"
 #include "verdict.h"
 #include "wire.h"
@@ -48,26 +49,6 @@ struct job {
         bool init_done;
         struct sbx_jail_record exited, failed;
 };
-
-int sbx_slot_claim(const struct sbx_native_env *env, uid_t *uid, struct sbx_error **err)
-{
-        char path[PATH_MAX];
-        unsigned start = (unsigned)getpid() % SBX_SLOT_COUNT;
-
-        for (unsigned i = 0; i < SBX_SLOT_COUNT; i++) {
-                unsigned slot = (start + i) % SBX_SLOT_COUNT;
-                snprintf(path, sizeof(path), "%s/slots/%u", env->state_dir, slot);
-                int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-                if (fd < 0)
-                        return sbx_error_set(err, errno, "opening slot lock %s: %m", path);
-                if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
-                        *uid = SBX_SLOT_UID_BASE + slot;
-                        return fd;
-                }
-                close(fd);
-        }
-        return sbx_error_set(err, EAGAIN, "all %u sandbox slots are busy", SBX_SLOT_COUNT);
-}
 
 /* ---- starting the jail ------------------------------------------------------------------ */
 
@@ -411,7 +392,7 @@ static int prepare(struct job *job, struct sbx_error **err)
         job->uid = getuid();
         job->gid = getgid();
         if (job->env->privileged) {
-                r = job->slot_fd = sbx_slot_claim(job->env, &job->uid, err);
+                r = job->slot_fd = sbx_slot_claim(job->env->state_dir, &job->uid, err);
                 job->gid = (gid_t)job->uid;
         }
         if (r >= 0 && sbx_cgroup_host_mode(job->env->cgroups) != SBX_CGROUP_NONE)

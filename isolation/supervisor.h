@@ -9,10 +9,6 @@
 #include "cgroup.h"
 #include "seccomp.h"
 
-/* As root, each concurrent sandbox gets its own host uid/gid from this range. */
-#define SBX_SLOT_UID_BASE 0x70000000u
-#define SBX_SLOT_COUNT    1024u
-
 /* What travels with a job's socket (and a stateful sandbox's work dir fd) from the runtime to
  * the launcher, and from the launcher to the supervisor that takes the job. */
 struct sbx_launch_request {
@@ -25,13 +21,10 @@ struct sbx_launch_request {
 struct sbx_native_env {
         struct sbx_cgroup_host *cgroups;
         struct sbx_seccomp *seccomp;
-        bool privileged; /* root: private uids per slot */
+        bool privileged; /* root: private uids per slot (runtime/slots.h) */
         char *state_dir; /* holds slots/ (root) and boxes/ */
         int netns_fd;    /* an empty network namespace lent to this supervisor, or -1 */
 };
-
-/* Claim a free slot uid (root only): returns a locked fd (close it to release) and the uid. */
-int sbx_slot_claim(const struct sbx_native_env *env, uid_t *uid, struct sbx_error **err);
 
 /* A supervisor, forked by the launcher: prepares a jail for a one-shot job without network,
  * then receives its job on ctl_fd (the job's socket, and for a stateful sandbox its work dir and
