@@ -38,13 +38,14 @@ extern char **environ;
 
 /* The launcher protocol's version (launch requests, the ready message, the wire formats):
  * bump it with any change to them, so that a launcher binary from another build is refused. */
-#define SBX_LAUNCHER_BUILD 2u
+#define SBX_LAUNCHER_BUILD 3u
 
 struct sbx_backend {
-        struct sbx_native_env env; /* the launcher's copy also has cgroups and seccomp */
+        struct sbx_native_env env; /* the launcher's copy also has cgroups, seccomp, owner */
         int ctrl_fd;
         pid_t launcher;
-        char *cgroups; /* how the launcher uses cgroups, for doctor/--verbose */
+        char *cgroups;                       /* how the launcher uses cgroups, for --verbose */
+        char owner[SBX_OWNER_TOKEN_LEN + 1]; /* the launcher's owner token (owner.h) */
 };
 
 struct sbx_box {
@@ -56,65 +57,80 @@ struct sbx_box {
 
 /* ---- host state --------------------------------------------------------------------------- */
 
-static int ensure_private_dir(const char *path, mode_t mode, struct sbx_error **err)
+/* As root, a job's uid (a slot's) binds its stateful work dir by path: every directory above
+ * boxes/ must let others through. Said here rather than as a failing mount in every job. */
+static int check_searchable(const char *dir, struct sbx_error **err)
 {
+        _cleanup_free_ char *path = strdup(dir);
         struct stat st;
 
-        if (mkdir(path, mode) < 0 && errno != EEXIST)
-                return sbx_error_set(err, errno, "creating %s: %m", path);
-        if (lstat(path, &st) < 0)
-                return sbx_error_set(err, errno, "%s: %m", path);
-        if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid())
-                return sbx_error_set(
-                    err, EPERM, "%s is not a directory owned by us: remove it and retry", path);
+        if (!path)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        for (char *slash = path + strlen(path); slash; slash = strrchr(path, '/')) {
+                *slash = '\0';
+                if (stat(*path ? path : "/", &st) < 0)
+                        return sbx_error_set(err, errno, "%s: %m", *path ? path : "/");
+                if (!(st.st_mode & S_IXOTH))
+                        return sbx_error_set(err, EACCES,
+                                             "the state dir %s is under %s, which other users may "
+                                             "not enter (mode %03o): the sandboxes' uids reach "
+                                             "their work dirs through it; `chmod o+x` it or set "
+                                             "$SANDBOXRT_STATE_DIR elsewhere",
+                                             dir, *path ? path : "/", st.st_mode & 0777);
+        }
         return 0;
 }
 
-/* root: /run/sandboxrt; a user: $XDG_RUNTIME_DIR/sandboxrt, else /tmp/sandboxrt-<uid>. */
+/* The state dir holds owners/ and boxes/. As root, the slot locks live in /run/sandboxrt
+ * whatever the state dir: uids are the host's, so every instance must see the same locks. */
 static int open_state_dir(struct sbx_native_env *env, struct sbx_error **err)
 {
-        const char *xdg = getenv("XDG_RUNTIME_DIR");
-        char *dir;
+        int r = sbx_state_dir_open(&env->state_dir, err);
 
-        if (env->privileged)
-                dir = strdup("/run/sandboxrt");
-        else if (xdg && xdg[0] == '/')
-                dir = sbx_strdup_printf("%s/sandboxrt", xdg);
-        else
-                dir = sbx_strdup_printf("/tmp/sandboxrt-%u", (unsigned)getuid());
-        if (!dir)
-                return sbx_error_set(err, ENOMEM, "out of memory");
-        env->state_dir = dir;
-
-        _cleanup_free_ char *slots = sbx_strdup_printf("%s/slots", dir);
-        _cleanup_free_ char *boxes = sbx_strdup_printf("%s/boxes", dir);
-        if (!slots || !boxes)
-                return sbx_error_set(err, ENOMEM, "out of memory");
-        int r = ensure_private_dir(dir, 0711, err);
+        if (r == 0 && env->privileged)
+                r = check_searchable(env->state_dir, err);
         if (r == 0)
-                r = ensure_private_dir(slots, 0700, err);
-        if (r == 0)
-                r = ensure_private_dir(boxes, 0711, err);
+                r = sbx_state_subdir(env->state_dir, "boxes", 0711, err);
+        if (r == 0 && env->privileged)
+                r = sbx_state_subdir("/run", "sandboxrt", 0711, err);
+        if (r == 0 && env->privileged)
+                r = sbx_state_subdir("/run/sandboxrt", "slots", 0700, err);
         return r;
 }
 
-/* Stateful sandboxes are named <owner pid>-<random>: remove those whose owner is gone. */
-static void reap_boxes(const struct sbx_native_env *env)
+/* Stateful sandboxes' work dirs are named <owner token>-<random>: remove those of dead owners,
+ * keeping the record of one whose dir could not be removed. */
+static void reap_boxes(const struct sbx_native_env *env, struct sbx_owners *dead)
 {
         _cleanup_free_ char *path = sbx_strdup_printf("%s/boxes", env->state_dir);
         _cleanup_close_ int dfd = path ? open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
         DIR *d = dfd >= 0 ? fdopendir(dup(dfd)) : NULL;
         struct dirent *de;
+        const char *token;
 
-        while (d && (de = readdir(d))) {
-                unsigned pid;
-                if (sscanf(de->d_name, "%u-", &pid) != 1 || pid == 0)
-                        continue;
-                if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
-                        (void)sbx_rm_rf_at(dfd, de->d_name);
-        }
+        if (!d)
+                sbx_owners_keep_all(dead);
+        while (d && (de = readdir(d)))
+                if ((token = sbx_owners_match(dead, de->d_name)) &&
+                    sbx_rm_rf_at(dfd, de->d_name) < 0)
+                        sbx_owners_keep(dead, token);
         if (d)
                 closedir(d);
+}
+
+/* What dead instances of our scope (same state dir, same cgroup parent) left behind. Cheap when
+ * none is dead: one readdir of owners/. */
+static void reap_leftovers(const struct sbx_native_env *env, const char *scope)
+{
+        struct sbx_owners *dead = NULL;
+
+        if (sbx_owners_find_dead(env->state_dir, "native", scope, &dead, NULL) < 0)
+                return;
+        if (sbx_owners_count(dead)) {
+                (void)sbx_cgroup_reap(env->cgroups, dead, NULL);
+                reap_boxes(env, dead);
+        }
+        sbx_owners_release(dead);
 }
 
 static int count_threads(void)
@@ -139,19 +155,28 @@ struct launcher_ready {
         int32_t error;  /* errno, 0 when ready */
         char message[512];
         char cgroups[512]; /* sbx_cgroup_host_describe() */
+        char owner[SBX_OWNER_TOKEN_LEN + 1];
 };
 
-/* The launcher owns what every supervisor shares: it opens the cgroup hierarchy and compiles
- * the seccomp filter itself, after closing every fd it inherited from the runtime's process. */
+/* The launcher owns what every supervisor shares: it opens the cgroup hierarchy, holds the
+ * owner record (its lock lives as long as the launcher or any supervisor) and compiles the
+ * seccomp filter itself, after closing every fd it inherited from the runtime's process. */
 static int launcher_prepare(struct sbx_native_env *env, struct launcher_ready *ready)
 {
         struct sbx_error *err = NULL;
         int r = sbx_cgroup_host_open(&env->cgroups, &err);
+        const char *scope = sbx_cgroup_host_parent(env->cgroups, "memory");
 
         if (r == 0) {
                 snprintf(ready->cgroups, sizeof(ready->cgroups), "%s",
                          sbx_cgroup_host_describe(env->cgroups));
-                (void)sbx_cgroup_reap(env->cgroups, NULL);
+                r = sbx_owner_new(env->state_dir, "native", scope ? scope : "none", &env->owner,
+                                  &err);
+        }
+        if (r == 0) {
+                snprintf(ready->owner, sizeof(ready->owner), "%s", sbx_owner_token(env->owner));
+                sbx_cgroup_host_set_owner(env->cgroups, ready->owner);
+                reap_leftovers(env, scope ? scope : "none");
                 r = sbx_seccomp_compile(&env->seccomp, &err);
         }
         if (r < 0) {
@@ -303,6 +328,18 @@ static void launch(struct sbx_native_env *env, struct netns_pool *pool, struct s
         refill(env, pool, sv);
 }
 
+/* The runtime closed us: every supervisor finishes tearing its jail and cgroup down before we
+ * exit, and the runtime waits for us (native_close). Otherwise, when the runtime is the init of
+ * its pid namespace (a container, `unshare --pid`), its exit would kill them mid-cleanup. */
+static _Noreturn void shut_down(struct supervisors *sv)
+{
+        for (size_t i = 0; i < sv->n_ready; i++)
+                sbx_closep(&sv->ready[i].ctl_fd); /* ready ones see EOF */
+        while (wait(NULL) > 0 || errno == EINTR)
+                ;
+        _exit(0);
+}
+
 static _Noreturn void launcher_main(struct sbx_native_env *env, int ctrl, pid_t parent)
 {
         struct launcher_ready ready = {0};
@@ -334,7 +371,7 @@ static _Noreturn void launcher_main(struct sbx_native_env *env, int ctrl, pid_t 
 
                 int n = sbx_wire_recv_fds(3, &req, sizeof(req), fds);
                 if (n == -EPIPE || n == -ECONNRESET)
-                        _exit(0); /* the runtime is gone */
+                        shut_down(&sv); /* the runtime is gone */
                 if (n == 0 && req.magic == SBX_LAUNCH_MAGIC && fds[0] >= 0)
                         launch(env, &pool, &sv, fds, fds[1] >= 0 ? 2 : 1, (uid_t)req.box_uid);
                 sbx_closep(&fds[0]);
@@ -460,6 +497,8 @@ static int start_launcher(struct sbx_backend *be, struct sbx_error **err)
         ready.message[sizeof(ready.message) - 1] = ready.cgroups[sizeof(ready.cgroups) - 1] = '\0';
         if (ready.error)
                 return sbx_error_set(err, ready.error, "%s", ready.message);
+        memcpy(be->owner, ready.owner, sizeof(be->owner));
+        be->owner[SBX_OWNER_TOKEN_LEN] = '\0';
         be->cgroups = strdup(ready.cgroups);
         return be->cgroups ? 0 : sbx_error_set(err, ENOMEM, "out of memory");
 }
@@ -485,10 +524,8 @@ static int native_open(const struct sbx_runtime_options *opts, struct sbx_backen
         be->ctrl_fd = -1;
         be->env.netns_fd = -1;
         be->env.privileged = geteuid() == 0;
-        if ((r = open_state_dir(&be->env, err)) == 0) {
-                reap_boxes(&be->env);
+        if ((r = open_state_dir(&be->env, err)) == 0)
                 r = start_launcher(be, err);
-        }
         if (r < 0) {
                 native_close(be);
                 return r;
@@ -577,9 +614,9 @@ static int native_box_create(struct sbx_backend *be, const struct sbx_policy *po
         if (r == 0 && getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
                 r = sbx_error_set(err, errno, "getrandom: %m");
         if (r == 0) {
-                box->path = sbx_strdup_printf("%s/boxes/%u-%02x%02x%02x%02x%02x%02x",
-                                              be->env.state_dir, (unsigned)getpid(), rnd[0], rnd[1],
-                                              rnd[2], rnd[3], rnd[4], rnd[5]);
+                box->path =
+                    sbx_strdup_printf("%s/boxes/%s-%02x%02x%02x%02x%02x%02x", be->env.state_dir,
+                                      be->owner, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
                 if (!box->path)
                         r = sbx_error_set(err, ENOMEM, "out of memory");
         }

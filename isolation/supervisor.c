@@ -56,7 +56,7 @@ int sbx_slot_claim(const struct sbx_native_env *env, uid_t *uid, struct sbx_erro
 
         for (unsigned i = 0; i < SBX_SLOT_COUNT; i++) {
                 unsigned slot = (start + i) % SBX_SLOT_COUNT;
-                snprintf(path, sizeof(path), "%s/slots/%u", env->state_dir, slot);
+                snprintf(path, sizeof(path), SBX_SLOT_DIR "/%u", slot);
                 int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
                 if (fd < 0)
                         return sbx_error_set(err, errno, "opening slot lock %s: %m", path);

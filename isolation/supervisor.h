@@ -7,11 +7,15 @@
 #include <sys/types.h>
 
 #include "cgroup.h"
+#include "owner.h"
 #include "seccomp.h"
 
 /* As root, each concurrent sandbox gets its own host uid/gid from this range. */
 #define SBX_SLOT_UID_BASE 0x70000000u
 #define SBX_SLOT_COUNT    1024u
+/* Their locks (a slot's uid is in use while its file is flock'ed): one place for every instance
+ * on the host, whatever its state dir. */
+#define SBX_SLOT_DIR "/run/sandboxrt/slots"
 
 /* What travels with a job's socket (and a stateful sandbox's work dir fd) from the runtime to
  * the launcher, and from the launcher to the supervisor that takes the job. */
@@ -25,9 +29,10 @@ struct sbx_launch_request {
 struct sbx_native_env {
         struct sbx_cgroup_host *cgroups;
         struct sbx_seccomp *seccomp;
-        bool privileged; /* root: private uids per slot */
-        char *state_dir; /* holds slots/ (root) and boxes/ */
-        int netns_fd;    /* an empty network namespace lent to this supervisor, or -1 */
+        bool privileged;         /* root: private uids per slot */
+        struct sbx_owner *owner; /* the launcher's record; supervisors share its lock */
+        char *state_dir;         /* holds owners/ and boxes/ */
+        int netns_fd;            /* an empty network namespace lent to this supervisor, or -1 */
 };
 
 /* Claim a free slot uid (root only): returns a locked fd (close it to release) and the uid. */
