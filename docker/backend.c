@@ -16,6 +16,7 @@
 
 struct sbx_backend {
         struct sbx_docker_engine *e;
+        struct sbx_owner *owner; /* held while we live: our containers' label */
         char *image;
         struct sbx_docker_pools *pools;
         pthread_mutex_t lock;
@@ -103,10 +104,32 @@ static void docker_close(struct sbx_backend *be)
         pthread_mutex_unlock(&be->lock);
         sbx_docker_pools_free(be->pools);
         sbx_docker_engine_free(be->e);
+        sbx_owner_free(be->owner);
         pthread_cond_destroy(&be->idle);
         pthread_mutex_destroy(&be->lock);
         free(be->image);
         free(be);
+}
+
+/* Our owner record (in the state dir, scoped to the engine's socket), then what dead owners of
+ * the same scope left behind: never a container whose owner's record we cannot see. */
+static int own(struct sbx_backend *be, struct sbx_error **err)
+{
+        _cleanup_free_ char *state = NULL;
+        const char *scope = sbx_docker_socket_path();
+        struct sbx_owners *dead = NULL;
+        int r = sbx_state_dir_open(&state, err);
+
+        if (r == 0)
+                r = sbx_owner_new(state, "docker", scope, &be->owner, err);
+        if (r < 0)
+                return r;
+        sbx_docker_engine_set_owner(be->e, sbx_owner_token(be->owner));
+        if ((r = sbx_owners_find_dead(state, "docker", scope, &dead, err)) == 0 &&
+            (r = sbx_docker_reap(be->e, dead, err)) > 0)
+                r = 0;
+        sbx_owners_release(dead);
+        return r;
 }
 
 static int docker_open(const struct sbx_runtime_options *opts, struct sbx_backend **out,
@@ -127,10 +150,9 @@ static int docker_open(const struct sbx_runtime_options *opts, struct sbx_backen
         if (r == 0)
                 r = sbx_docker_engine_open(&be->e, err);
         if (r == 0)
+                r = own(be, err);
+        if (r == 0)
                 r = sbx_docker_pools_new(be->e, pool, &be->pools, err);
-        /* What killed sandboxrt processes left behind goes first. */
-        if (r == 0 && (r = sbx_docker_reap(be->e, err)) > 0)
-                r = 0;
         if (r < 0) {
                 docker_close(be);
                 return r;

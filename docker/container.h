@@ -8,6 +8,7 @@
 
 #include "docker/cgroup.h"
 #include "docker/engine.h"
+#include "owner.h"
 #include "sandboxrt.h"
 
 #define SBX_DOCKER_WORKDIR  "/sandbox"
@@ -22,8 +23,9 @@ struct sbx_docker_container {
         char *tmp_source;             /* visible: they allow a reset without a restart */
 };
 
-/* The create request's JSON (exposed for tests). malloc'd, NULL on ENOMEM. */
-char *sbx_docker_create_body(const char *image, const struct sbx_policy *policy,
+/* The create request's JSON (exposed for tests), labelled with the owner token and the
+ * sandbox's label. malloc'd, NULL on ENOMEM. */
+char *sbx_docker_create_body(const char *image, const struct sbx_policy *policy, const char *owner,
                              const char *sandbox_label);
 
 /* Create and start a container for policy from image (pulled when missing). */
@@ -51,8 +53,9 @@ int sbx_docker_container_put_files(struct sbx_docker_engine *e, struct sbx_docke
  * -EINVAL for "..", empty components, or anything outside the two. rel is malloc'd. */
 int sbx_docker_split_path(const char *path, const char **root, char **rel);
 
-/* Remove containers labelled by sandboxrt processes that are gone. Number removed, or < 0. */
-int sbx_docker_reap(struct sbx_docker_engine *e, struct sbx_error **err);
+/* Remove the containers (and their volumes) labelled with the token of a dead owner in dead;
+ * keeps the record of one whose container could not be removed. Number removed, or < 0. */
+int sbx_docker_reap(struct sbx_docker_engine *e, struct sbx_owners *dead, struct sbx_error **err);
 /* Make image available: local, or pulled (each progress line handed to fn, may be NULL). */
 typedef void (*sbx_docker_progress_fn)(void *ctx, const char *line);
 int sbx_docker_image_ensure(struct sbx_docker_engine *e, const char *image,
