@@ -81,6 +81,7 @@ cgroup_parents() {
 own_state() {
         local dir=$1 name=$2 p mount rel=
         OWN_CGROUPS=
+        chmod 711 "$dir" # as root, the sandboxes' uids pass through it to their work dirs
         export SANDBOXRT_STATE_DIR=$dir/state
         for p in $(cgroup_parents); do
                 mkdir -p "$p/$name" || fail "cannot create the cgroup $p/$name"
