@@ -313,6 +313,12 @@ static int docker_box_remove(struct sbx_backend *be, struct sbx_box *box, const 
         return r;
 }
 
+/* The engine enforces them all: cgroups in the container, ulimits, the job's wall clock here. */
+static uint32_t docker_limits_enforced(struct sbx_backend *be, const char **why)
+{
+        return SBX_LIMITS_ALL;
+}
+
 const struct sbx_backend_ops sbx_docker_ops = {
     .name = "docker",
     .probe = docker_probe,
@@ -324,6 +330,7 @@ const struct sbx_backend_ops sbx_docker_ops = {
     .box_write = docker_box_write,
     .box_read = docker_box_read,
     .box_remove = docker_box_remove,
+    .limits_enforced = docker_limits_enforced,
 };
 
 int sbx_docker_set_pool_size(struct sbx_backend *be, unsigned size, struct sbx_error **err)

@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,10 +39,11 @@ extern char **environ;
 
 /* The launcher protocol's version (launch requests, the ready message, the wire formats):
  * bump it with any change to them, so that a launcher binary from another build is refused. */
-#define SBX_LAUNCHER_BUILD 3u
+#define SBX_LAUNCHER_BUILD 4u
 
 struct sbx_backend {
-        struct sbx_native_env env; /* the launcher's copy also has cgroups, seccomp, owner */
+        struct sbx_native_env env; /* the launcher's copy also has cgroups, seccomp, owner;
+                                    * ours has the launcher's limits */
         int ctrl_fd;
         pid_t launcher;
         char *cgroups;                       /* how the launcher uses cgroups, for --verbose */
@@ -133,6 +135,48 @@ static void reap_leftovers(const struct sbx_native_env *env, const char *scope)
         sbx_owners_release(dead);
 }
 
+/* Since Linux 5.14 RLIMIT_NPROC counts a uid's tasks per user namespace: in a jail's, the
+ * jail's alone. Before, it counted every task of the host uid: unprivileged, all of ours. */
+static bool nproc_per_userns(void)
+{
+        struct utsname u;
+        unsigned major = 0, minor = 0;
+
+        return uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+               (major > 5 || (major == 5 && minor >= 14));
+}
+
+void sbx_native_limits(const struct sbx_cgroup_host *h, bool privileged,
+                       struct sbx_native_limits *out)
+{
+        const uint32_t tree = (1u << SBX_LIMIT_CPU) | (1u << SBX_LIMIT_CPUS) |
+                              (1u << SBX_LIMIT_MEMORY) | (1u << SBX_LIMIT_PIDS);
+
+        *out = (struct sbx_native_limits){.enforced = SBX_LIMITS_ALL};
+        if (sbx_cgroup_host_mode(h) != SBX_CGROUP_NONE) {
+                /* cpu (bandwidth) is optional: v1 without it, v2 where it cannot be enabled. */
+                if (!sbx_cgroup_host_parent(h, "cpu")) {
+                        out->enforced &= ~(1u << SBX_LIMIT_CPUS);
+                        snprintf(out->why, sizeof(out->why),
+                                 "CPU bandwidth needs the cpu controller; cgroups %s",
+                                 sbx_cgroup_host_describe(h));
+                }
+                return;
+        }
+        out->rlimit_memory = true;
+        out->rlimit_nproc = privileged || nproc_per_userns();
+        out->enforced &= ~tree;
+        if (out->rlimit_nproc)
+                out->enforced |= 1u << SBX_LIMIT_PIDS;
+        snprintf(out->why, sizeof(out->why),
+                 "without a usable cgroup, memory is capped per process (RLIMIT_AS), CPU time per "
+                 "process (RLIMIT_CPU), %s, CPU bandwidth not at all; cgroups %s",
+                 out->rlimit_nproc ? "processes by RLIMIT_NPROC"
+                                   : "processes not at all (before Linux 5.14 RLIMIT_NPROC counts "
+                                     "all of the user's processes)",
+                 sbx_cgroup_host_describe(h));
+}
+
 static int count_threads(void)
 {
         DIR *d = opendir("/proc/self/task");
@@ -156,6 +200,7 @@ struct launcher_ready {
         char message[512];
         char cgroups[512]; /* sbx_cgroup_host_describe() */
         char owner[SBX_OWNER_TOKEN_LEN + 1];
+        struct sbx_native_limits limits;
 };
 
 /* The launcher owns what every supervisor shares: it opens the cgroup hierarchy, holds the
@@ -170,6 +215,8 @@ static int launcher_prepare(struct sbx_native_env *env, struct launcher_ready *r
         if (r == 0) {
                 snprintf(ready->cgroups, sizeof(ready->cgroups), "%s",
                          sbx_cgroup_host_describe(env->cgroups));
+                sbx_native_limits(env->cgroups, env->privileged, &env->limits);
+                ready->limits = env->limits;
                 r = sbx_owner_new(env->state_dir, "native", scope ? scope : "none", &env->owner,
                                   &err);
         }
@@ -499,6 +546,8 @@ static int start_launcher(struct sbx_backend *be, struct sbx_error **err)
                 return sbx_error_set(err, ready.error, "%s", ready.message);
         memcpy(be->owner, ready.owner, sizeof(be->owner));
         be->owner[SBX_OWNER_TOKEN_LEN] = '\0';
+        be->env.limits = ready.limits;
+        be->env.limits.why[sizeof(be->env.limits.why) - 1] = '\0';
         be->cgroups = strdup(ready.cgroups);
         return be->cgroups ? 0 : sbx_error_set(err, ENOMEM, "out of memory");
 }
@@ -673,6 +722,12 @@ static int native_box_remove(struct sbx_backend *be, struct sbx_box *box, const 
         return sbx_remove_beneath(box->dir_fd, path, err);
 }
 
+static uint32_t native_limits_enforced(struct sbx_backend *be, const char **why)
+{
+        *why = be->env.limits.why[0] ? be->env.limits.why : NULL;
+        return be->env.limits.enforced;
+}
+
 const struct sbx_backend_ops sbx_native_ops = {
     .name = "native",
     .probe = native_probe,
@@ -684,6 +739,7 @@ const struct sbx_backend_ops sbx_native_ops = {
     .box_write = native_box_write,
     .box_read = native_box_read,
     .box_remove = native_box_remove,
+    .limits_enforced = native_limits_enforced,
 };
 
 const char *sbx_native_describe_cgroups(const struct sbx_backend *be)

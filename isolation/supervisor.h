@@ -25,10 +25,19 @@ struct sbx_launch_request {
 };
 #define SBX_LAUNCH_MAGIC 0x53425852u /* "SBXR" */
 
+/* How the jail limits jobs on this host: decided once, by the launcher (doctor asks too). */
+struct sbx_native_limits {
+        uint32_t enforced;  /* bits 1u << SBX_LIMIT_x, for a job's whole process tree */
+        bool rlimit_memory; /* no memory cgroup: RLIMIT_AS per process */
+        bool rlimit_nproc;  /* no pids cgroup: RLIMIT_NPROC, counted per jail */
+        char why[768];      /* when not all are enforced: what holds instead, and the fix */
+};
+
 /* What the launcher prepared once and every supervisor shares (copied by fork). */
 struct sbx_native_env {
         struct sbx_cgroup_host *cgroups;
         struct sbx_seccomp *seccomp;
+        struct sbx_native_limits limits;
         bool privileged;         /* root: private uids per slot */
         struct sbx_owner *owner; /* the launcher's record; supervisors share its lock */
         char *state_dir;         /* holds owners/ and boxes/ */
