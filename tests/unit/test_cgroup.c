@@ -335,6 +335,127 @@ static void test_no_hierarchy(void **state)
         sbx_cgroup_host_free(h);
 }
 
+/* A record in dir/owners of an owner that is already dead: its token. */
+static void dead_owner(const char *dir, const char *scope, char token[SBX_OWNER_TOKEN_LEN + 1])
+{
+        int p[2];
+
+        assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                struct sbx_owner *o = NULL;
+                if (sbx_owner_new(dir, "native", scope, &o, NULL) < 0 ||
+                    write(p[1], sbx_owner_token(o), SBX_OWNER_TOKEN_LEN + 1) < 0)
+                        _exit(1);
+                _exit(0);
+        }
+        close(p[1]);
+        assert_int_equal(read(p[0], token, SBX_OWNER_TOKEN_LEN + 1), SBX_OWNER_TOKEN_LEN + 1);
+        close(p[0]);
+        assert_int_equal(waitpid(pid, NULL, 0), pid);
+}
+
+static bool exists(const char *root, const char *rel)
+{
+        char path[4096];
+        struct stat st;
+
+        snprintf(path, sizeof(path), "%s/%s", root, rel);
+        return stat(path, &st) == 0;
+}
+
+/* Reaping removes the job cgroups of dead owners in every hierarchy, and nothing else: not a
+ * live owner's, not one whose record cannot be seen, not an old-style job-<pid>-<n>. */
+static void check_reap(const char *root, const char *mountinfo, const char *const *parents,
+                       size_t n)
+{
+        struct sbx_cgroup_host *h = probe(mountinfo, "0::/\n", 0, NULL);
+        _cleanup_free_ char *state = sbx_strdup_printf("%s/state", root);
+        const char *scope = sbx_cgroup_host_parent(h, "memory");
+        char dead[SBX_OWNER_TOKEN_LEN + 1], stuck[SBX_OWNER_TOKEN_LEN + 1], rel[512];
+        struct sbx_owner *live = NULL;
+        struct sbx_owners *d = NULL;
+
+        assert_int_equal(mkdir(state, 0711), 0);
+        assert_int_equal(sbx_state_subdir(state, "owners", 0700, NULL), 0);
+        dead_owner(state, scope, dead);
+        dead_owner(state, scope, stuck);
+        assert_int_equal(sbx_owner_new(state, "native", scope, &live, NULL), 0);
+        for (size_t i = 0; i < n; i++) {
+                snprintf(rel, sizeof(rel), "%s/job-%s-7-0", parents[i], dead);
+                put(root, rel, NULL);
+                if (i == 0) { /* half-removed: the dead owner's second one is in one place only */
+                        snprintf(rel, sizeof(rel), "%s/job-%s-7-1", parents[i], dead);
+                        put(root, rel, NULL);
+                }
+                snprintf(rel, sizeof(rel), "%s/job-%s-8-0/busy", parents[i], stuck);
+                put(root, rel, ""); /* rmdir fails: not empty */
+                snprintf(rel, sizeof(rel), "%s/job-%s-7-0", parents[i], sbx_owner_token(live));
+                put(root, rel, NULL);
+                snprintf(rel, sizeof(rel), "%s/job-0123456789abcdef-7-0", parents[i]);
+                put(root, rel, NULL);
+                snprintf(rel, sizeof(rel), "%s/job-1234-0", parents[i]);
+                put(root, rel, NULL);
+        }
+
+        assert_int_equal(sbx_owners_find_dead(state, "native", scope, &d, NULL), 0);
+        assert_int_equal(sbx_owners_count(d), 2);
+        assert_true(sbx_cgroup_reap(h, d, NULL) < 0); /* the stuck one */
+        sbx_owners_release(d);
+        for (size_t i = 0; i < n; i++) {
+                snprintf(rel, sizeof(rel), "%s/job-%s-7-0", parents[i], dead);
+                assert_false(exists(root, rel));
+                snprintf(rel, sizeof(rel), "%s/job-%s-7-1", parents[i], dead);
+                assert_false(exists(root, rel));
+                snprintf(rel, sizeof(rel), "%s/job-%s-8-0", parents[i], stuck);
+                assert_true(exists(root, rel));
+                snprintf(rel, sizeof(rel), "%s/job-%s-7-0", parents[i], sbx_owner_token(live));
+                assert_true(exists(root, rel));
+                snprintf(rel, sizeof(rel), "%s/job-0123456789abcdef-7-0", parents[i]);
+                assert_true(exists(root, rel));
+                snprintf(rel, sizeof(rel), "%s/job-1234-0", parents[i]);
+                assert_true(exists(root, rel));
+        }
+        /* The stuck owner's record stays for the next pass; the other dead one's is gone. */
+        assert_int_equal(sbx_owners_find_dead(state, "native", scope, &d, NULL), 0);
+        assert_int_equal(sbx_owners_count(d), 1);
+        snprintf(rel, sizeof(rel), "%s-8-0", stuck);
+        assert_non_null(sbx_owners_match(d, rel));
+        sbx_owners_release(d);
+        sbx_owner_free(live);
+        sbx_cgroup_host_free(h);
+}
+
+static void test_reap_v2(void **state)
+{
+        char *root = fake_root();
+        _cleanup_free_ char *mi = v2_mountinfo(root);
+        const char *const parents[] = {"sandboxrt"};
+
+        fake_v2_cgroup(root, "");
+        fake_v2_cgroup(root, "sandboxrt");
+        check_reap(root, mi, parents, 1);
+        fake_free(root);
+}
+
+static void test_reap_v1(void **state)
+{
+        char *root = fake_root();
+        _cleanup_free_ char *mi = v1_mountinfo(root, false);
+        const char *const parents[] = {"memory/sandboxrt", "pids/sandboxrt", "cpu/sandboxrt",
+                                       "cpuacct/sandboxrt"};
+
+        put(root, "unified/cgroup.controllers", "");
+        for (size_t i = 0; i < ELEMENTSOF(parents); i++) {
+                char ctrl[32];
+                snprintf(ctrl, sizeof(ctrl), "%.*s", (int)strcspn(parents[i], "/"), parents[i]);
+                put(root, ctrl, NULL);
+        }
+        check_reap(root, mi, parents, ELEMENTSOF(parents));
+        fake_free(root);
+}
+
 static void test_delegate_fake(void **state)
 {
         char *root = fake_root();
@@ -536,6 +657,8 @@ int main(void)
             cmocka_unit_test(test_v1_hybrid_comounted),
             cmocka_unit_test(test_v1_unprivileged),
             cmocka_unit_test(test_no_hierarchy),
+            cmocka_unit_test(test_reap_v2),
+            cmocka_unit_test(test_reap_v1),
             cmocka_unit_test(test_delegate_fake),
             cmocka_unit_test(test_limits_v2),
             cmocka_unit_test(test_limits_v1),
