@@ -53,11 +53,11 @@ instance() {
 
 # await_mark MARK: wait until a C job writing MARK into its work dir runs.
 await_mark() {
-        for _ in $(seq 300); do
+        for _ in $(seq 600); do
                 compgen -G "$boxes/*/$1" >/dev/null && return
                 sleep 0.05
         done
-        fail "the job marking $1 never ran"
+        fail "the job marking $1 never ran: $(cat "$work"/*.err)"
 }
 
 # check OUT STDOUT: that instance's job ended OK with STDOUT.
@@ -68,10 +68,10 @@ check() {
         expect stdout "$2"
 }
 
-# pid_of PATTERN: the process whose command line is PATTERN (empty: none within 5 s).
+# pid_of PATTERN: the process whose command line is PATTERN (empty: none within 15 s).
 pid_of() {
         local pid
-        for _ in $(seq 100); do
+        for _ in $(seq 300); do
                 pid=$(pgrep -f -x "$1" | head -1)
                 [ -n "$pid" ] && echo "$pid" && return
                 sleep 0.05
@@ -80,15 +80,15 @@ pid_of() {
 
 # 1. Instances A run two jobs; instances B, one with a job overlapping A's, start (and reap)
 #    while they run. Every job ends OK.
-source_with a2 a2-running 6
-instance a1 --limit wall=30s -- /bin/sh -c 'sleep 6.01; echo a1'
-instance a2 --limit wall=30s --language c --source "$work/a2.c"
+source_with a2 a2-running 12
+instance a2 --limit wall=60s --language c --source "$work/a2.c"
 await_mark a2-running
-pid_a=$(pid_of 'sleep 6.01')
-[ -n "$pid_a" ] || fail "the job of instance a1 never ran"
-instance b4 --limit wall=30s -- /bin/sh -c 'sleep 3.02; echo b4'
-pid_b=$(pid_of 'sleep 3.02')
-[ -n "$pid_b" ] || fail "the job of instance b4 never ran"
+instance a1 --limit wall=60s -- /bin/sh -c 'sleep 10.01; echo a1'
+pid_a=$(pid_of 'sleep 10.01')
+[ -n "$pid_a" ] || fail "the job of instance a1 never ran: $(cat "$work/a1" "$work/a1.err")"
+instance b4 --limit wall=60s -- /bin/sh -c 'sleep 5.02; echo b4'
+pid_b=$(pid_of 'sleep 5.02')
+[ -n "$pid_b" ] || fail "the job of instance b4 never ran: $(cat "$work/b4" "$work/b4.err")"
 uid_a=$(ps -o uid= -p "$pid_a" | tr -d ' ')
 uid_b=$(ps -o uid= -p "$pid_b" | tr -d ' ')
 kill -0 "$pid_a" || fail "the job of instance a1 ended before b4's started"
@@ -114,7 +114,7 @@ for _ in $(seq 50); do
 done
 [ -z "$(job_cgroups)" ] || fail "job cgroups left behind: $(job_cgroups)"
 [ -z "$(ls -A "$boxes")" ] || fail "work dirs left behind: $(ls -A "$boxes")"
-pgrep -f 'sleep (6\.01|3\.02)' && fail "a payload outlived its run"
+pgrep -f 'sleep (10\.01|5\.02)' && fail "a payload outlived its run"
 
 # 3. An instance killed with everything in its pid namespace leaves its cgroups and work dir...
 source_with k k-running 60
