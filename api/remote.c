@@ -264,6 +264,23 @@ static uint64_t number(const cJSON *o, const char *name)
         return v > 0 && v < 1.8e19 ? (uint64_t)v : 0;
 }
 
+/* The limits the server says it enforced; 0 when it does not say. */
+static uint32_t limits_from(const cJSON *o)
+{
+        const cJSON *a = cJSON_GetObjectItem(o, "limits_enforced"), *v;
+        uint32_t enforced = 0;
+        int l;
+
+        if (!cJSON_IsArray(a))
+                return 0;
+        cJSON_ArrayForEach(v, a)
+        {
+                if ((l = sbx_limit_from_string(cJSON_GetStringValue(v))) >= 0)
+                        enforced |= 1u << l;
+        }
+        return enforced;
+}
+
 /* A sandboxrt result object (/v1/run, or ToolResult.metadata) into res. */
 static int result_from(const cJSON *o, struct sbx_result *res)
 {
@@ -279,6 +296,7 @@ static int result_from(const cJSON *o, struct sbx_result *res)
         res->wall_ms = number(o, "wall_ms");
         res->cpu_ms = number(o, "cpu_ms");
         res->peak_memory_bytes = number(o, "peak_memory_bytes");
+        res->limits_enforced = limits_from(o);
         res->backend = "remote";
         if (msg && !(res->message = strdup(msg)))
                 return -ENOMEM;

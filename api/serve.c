@@ -80,6 +80,10 @@ static int start(struct sbx_server *srv, struct sbx_http_daemon **d)
                       strchr(cfg->host, ':') ? "]" : "", (unsigned)sbx_http_port(*d),
                       srv->rt_native ? "yes" : "no", srv->rt_docker ? "yes" : "no",
                       cfg->max_concurrency, cfg->queue, cfg->api_key ? "on" : "off");
+        _cleanup_free_ char *warning =
+            srv->rt_native ? sbx_runtime_limits_warning(srv->rt_native) : NULL;
+        if (warning)
+                sbx_serve_log(SBX_LOG_WARN, "native: %s", warning);
         return 0;
 }
 

@@ -23,8 +23,9 @@
 struct sbx_backend {
         struct sbx_docker_engine *e;
         struct sbx_docker_config cfg;
-        char *state_dir;
+        char *state_dir, *slot_dir;
         char waiter[PATH_MAX];
+        struct sbx_owner *owner; /* held while we live: our containers' label */
         char *image;
         struct sbx_docker_pools *pools;
         pthread_mutex_t lock;
@@ -112,11 +113,31 @@ static void docker_close(struct sbx_backend *be)
         pthread_mutex_unlock(&be->lock);
         sbx_docker_pools_free(be->pools);
         sbx_docker_engine_free(be->e);
+        sbx_owner_free(be->owner);
         pthread_cond_destroy(&be->idle);
         pthread_mutex_destroy(&be->lock);
         free(be->state_dir);
+        free(be->slot_dir);
         free(be->image);
         free(be);
+}
+
+/* Our owner record (in the state dir, scoped to the engine's socket), then what dead owners of
+ * the same scope left behind: never a container whose owner's record we cannot see. */
+static int own(struct sbx_backend *be, struct sbx_error **err)
+{
+        const char *scope = sbx_docker_socket_path();
+        struct sbx_owners *dead = NULL;
+        int r = sbx_owner_new(be->state_dir, "docker", scope, &be->owner, err);
+
+        if (r < 0)
+                return r;
+        sbx_docker_engine_set_owner(be->e, sbx_owner_token(be->owner));
+        if ((r = sbx_owners_find_dead(be->state_dir, "docker", scope, &dead, err)) == 0 &&
+            (r = sbx_docker_reap(be->e, dead, err)) > 0)
+                r = 0;
+        sbx_owners_release(dead);
+        return r;
 }
 
 static int docker_open(const struct sbx_runtime_options *opts, struct sbx_backend **out,
@@ -134,8 +155,10 @@ static int docker_open(const struct sbx_runtime_options *opts, struct sbx_backen
         pthread_mutex_init(&be->lock, NULL);
         pthread_cond_init(&be->idle, NULL);
         r = env_pool_size(&pool, err);
-        if (r == 0 && (r = sbx_state_dir_open(&be->state_dir, err)) == 0)
-                be->cfg.state_dir = be->state_dir;
+        if (r == 0)
+                r = sbx_state_dir_open(&be->state_dir, err);
+        if (r == 0 && (r = sbx_slot_dir(be->state_dir, &be->slot_dir, err)) == 0)
+                be->cfg.slot_dir = be->slot_dir;
         /* Without the waiter, a job's exit(130) reads as SIGINT (see docker/waiter.c). */
         if (sbx_find_helper("SANDBOXRT_DOCKER_WAITER", "sandboxrt-waiter", SBX_BUILD_WAITER,
                             be->waiter, sizeof(be->waiter)))
@@ -143,10 +166,9 @@ static int docker_open(const struct sbx_runtime_options *opts, struct sbx_backen
         if (r == 0)
                 r = sbx_docker_engine_open(&be->e, err);
         if (r == 0)
+                r = own(be, err);
+        if (r == 0)
                 r = sbx_docker_pools_new(be->e, &be->cfg, pool, &be->pools, err);
-        /* What killed sandboxrt processes left behind goes first. */
-        if (r == 0 && (r = sbx_docker_reap(be->e, err)) > 0)
-                r = 0;
         if (r < 0) {
                 docker_close(be);
                 return r;
@@ -307,6 +329,12 @@ static int docker_box_remove(struct sbx_backend *be, struct sbx_box *box, const 
         return r;
 }
 
+/* The engine enforces them all: cgroups in the container, ulimits, the job's wall clock here. */
+static uint32_t docker_limits_enforced(struct sbx_backend *be, const char **why)
+{
+        return SBX_LIMITS_ALL;
+}
+
 const struct sbx_backend_ops sbx_docker_ops = {
     .name = "docker",
     .probe = docker_probe,
@@ -318,6 +346,7 @@ const struct sbx_backend_ops sbx_docker_ops = {
     .box_write = docker_box_write,
     .box_read = docker_box_read,
     .box_remove = docker_box_remove,
+    .limits_enforced = docker_limits_enforced,
 };
 
 int sbx_docker_set_pool_size(struct sbx_backend *be, unsigned size, struct sbx_error **err)

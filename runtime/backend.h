@@ -41,6 +41,10 @@ struct sbx_backend_ops {
                         size_t max_bytes, struct sbx_output *out, struct sbx_error **err);
         int (*box_remove)(struct sbx_backend *be, struct sbx_box *box, const char *path,
                           struct sbx_error **err);
+        /* The limits it enforces for a job's whole process tree (bits 1u << SBX_LIMIT_x) and,
+         * when not all, why, what holds instead and the fix (in *why, owned by be). NULL: the
+         * results say (a remote server), or nothing is known. */
+        uint32_t (*limits_enforced)(struct sbx_backend *be, const char **why);
 };
 
 /* NULL-terminated list of the backends, in the order "auto" tries them. */

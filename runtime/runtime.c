@@ -114,6 +114,41 @@ const char *sbx_runtime_backend(const struct sbx_runtime *rt)
         return rt->ops->name;
 }
 
+uint32_t sbx_runtime_limits_enforced(const struct sbx_runtime *rt, const char **why)
+{
+        const char *none = NULL;
+
+        if (!why)
+                why = &none;
+        *why = NULL;
+        return rt->ops->limits_enforced ? rt->ops->limits_enforced(rt->backend, why) : 0;
+}
+
+char *sbx_runtime_limits_warning(const struct sbx_runtime *rt)
+{
+        const char *why = NULL;
+        uint32_t enforced = sbx_runtime_limits_enforced(rt, &why);
+        char names[128] = "";
+
+        if (!enforced || enforced == SBX_LIMITS_ALL)
+                return NULL;
+        for (int l = 0; l < _SBX_LIMIT_MAX; l++)
+                if (!(enforced & (1u << l)))
+                        snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+                                 *names ? ", " : "", sbx_limit_to_string(l));
+        return sbx_strdup_printf("these limits are not enforced for a job's whole process tree: "
+                                 "%s%s%s",
+                                 names, why ? ": " : "", why ? why : "");
+}
+
+/* Each step's result says which limits held, unless the backend's results say it themselves. */
+static void stamp_limits(const struct sbx_runtime *rt, struct sbx_result *r)
+{
+        for (; r; r = r->compile)
+                if (!r->limits_enforced)
+                        r->limits_enforced = sbx_runtime_limits_enforced(rt, NULL);
+}
+
 struct sbx_backend *sbx_runtime_backend_state(const struct sbx_runtime *rt)
 {
         return rt->backend;
@@ -373,6 +408,7 @@ static int run_resolved(struct sbx_runtime *rt, struct sbx_box *box, const struc
                            : run_step(rt, box, &j.spec);
                 if (!*out)
                         r = sbx_error_set(err, ENOMEM, "out of memory");
+                stamp_limits(rt, *out);
         }
         resolved_release(&j);
         return r;

@@ -77,6 +77,25 @@ struct sbx_limits {
         uint64_t tmpfs_bytes;     /* size of the writable work dir and /tmp */
 };
 
+/* The limits of struct sbx_limits, as bits (1u << SBX_LIMIT_x) of sbx_result.limits_enforced.
+ * Their names are the policy keys ("wall", "cpu", ...). */
+enum sbx_limit {
+        SBX_LIMIT_WALL,
+        SBX_LIMIT_CPU,
+        SBX_LIMIT_CPUS,
+        SBX_LIMIT_MEMORY,
+        SBX_LIMIT_PIDS,
+        SBX_LIMIT_OUTPUT,
+        SBX_LIMIT_FILE_SIZE,
+        SBX_LIMIT_OPEN_FILES,
+        SBX_LIMIT_TMPFS,
+        _SBX_LIMIT_MAX,
+};
+#define SBX_LIMITS_ALL ((1u << _SBX_LIMIT_MAX) - 1u)
+
+const char *sbx_limit_to_string(enum sbx_limit l);
+int sbx_limit_from_string(const char *s);
+
 struct sbx_policy {
         char *name;
         char *description;
@@ -141,6 +160,10 @@ struct sbx_result {
         char *message;              /* why: the limit hit, the sandbox failure; or NULL */
         const char *backend;        /* static string: "native", "docker", ... */
         struct sbx_result *compile; /* the compile step, for compiled languages; or NULL */
+        /* Bits 1u << SBX_LIMIT_x: the limits the backend enforced for the whole job (the
+         * native jail without cgroups enforces some per process only, others not at all); 0
+         * when unknown (a server that does not say). */
+        uint32_t limits_enforced;
 };
 
 struct sbx_result *sbx_result_free(struct sbx_result *r);
@@ -171,6 +194,15 @@ struct sbx_runtime *sbx_runtime_free(struct sbx_runtime *rt);
 
 /* The backend actually chosen ("native", ...). */
 const char *sbx_runtime_backend(const struct sbx_runtime *rt);
+
+/* The limits the backend enforces for a job's whole process tree (bits 1u << SBX_LIMIT_x; 0 when
+ * unknown). When some are not, *why (if why is non-NULL) says why, what holds instead and the
+ * fix; it lives as long as rt. */
+uint32_t sbx_runtime_limits_enforced(const struct sbx_runtime *rt, const char **why);
+/* When some are not: one line for the operator naming them, with why and the fix ("these
+ * limits are not enforced for a job's whole process tree: memory, cpu, cpus: ..."). NULL when
+ * all are, when it is unknown, or out of memory. malloc'd. */
+char *sbx_runtime_limits_warning(const struct sbx_runtime *rt);
 
 /* Look up a policy by name (policy files are loaded once). The pointer lives as long as rt. */
 int sbx_runtime_policy(struct sbx_runtime *rt, const char *name, const struct sbx_policy **out,
