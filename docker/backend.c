@@ -179,14 +179,16 @@ static int docker_run(struct sbx_backend *be, struct sbx_box *box, const struct 
         return r;
 }
 
-static void docker_box_destroy(struct sbx_backend *be, struct sbx_box *box)
+/* A container the engine fails to remove keeps its labels: the next open reaps it. */
+static int docker_box_destroy(struct sbx_backend *be, struct sbx_box *box, struct sbx_error **err)
 {
         if (!box)
-                return;
+                return 0;
         sbx_docker_container_remove(be->e, box->c);
         pthread_mutex_destroy(&box->lock);
         free(box->image);
         free(box);
+        return 0;
 }
 
 static int docker_box_create(struct sbx_backend *be, const struct sbx_policy *policy,
@@ -204,7 +206,7 @@ static int docker_box_create(struct sbx_backend *be, const struct sbx_policy *po
         box->policy.network = policy->network;
         r = sbx_docker_container_new(be->e, box->image, &box->policy, &box->c, err);
         if (r < 0) {
-                docker_box_destroy(be, box);
+                (void)docker_box_destroy(be, box, NULL);
                 return r;
         }
         *out = box;

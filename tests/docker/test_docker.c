@@ -183,7 +183,7 @@ static void test_wall_timeout(void **state)
         assert_true(sbx_now_ms() - t0 < 1000 + 3000);
         result_clear(&r);
         assert_no_job_left(box);
-        sbx_docker_ops.box_destroy(be, box);
+        sbx_docker_ops.box_destroy(be, box, NULL);
 }
 
 static void test_cpu_timeout(void **state)
@@ -205,7 +205,7 @@ static void test_cpu_timeout(void **state)
         assert_true(sbx_now_ms() - t0 < 1000 + 4000);
         result_clear(&r);
         assert_no_job_left(box);
-        sbx_docker_ops.box_destroy(be, box);
+        sbx_docker_ops.box_destroy(be, box, NULL);
 }
 
 static void test_memory_limit(void **state)
@@ -246,7 +246,7 @@ static void test_fork_bomb(void **state)
         assert_int_equal(r.verdict, SBX_VERDICT_TIME_LIMIT);
         result_clear(&r);
         assert_no_job_left(box);
-        sbx_docker_ops.box_destroy(be, box);
+        sbx_docker_ops.box_destroy(be, box, NULL);
 }
 
 static void test_output_flood(void **state)
@@ -379,7 +379,7 @@ static void test_box_files(void **state)
         assert_int_equal(sbx_docker_ops.box_remove(be, box, "new.txt", &err), 0);
         assert_true(sbx_docker_ops.box_read(be, box, "new.txt", 100, &out, &err) < 0);
         err = sbx_error_free(err);
-        sbx_docker_ops.box_destroy(be, box);
+        sbx_docker_ops.box_destroy(be, box, NULL);
 }
 
 static void test_stray_holds_stdout(void **state)
