@@ -137,7 +137,7 @@ struct sbx_job {
         size_t stdin_size;
 
         /* A socket or pipe whose hang-up (its peer closed it) cancels the job, e.g. a server's
-         * client connection; 0 means none (fd 0 is never one). Native backend only. */
+         * client connection; 0 means none (fd 0 is never one). Native and Docker backends. */
         int cancel_fd;
 
         const char *policy;        /* policy name; NULL = "default", or the ceiling's policy
