@@ -96,15 +96,18 @@ static const char *override_of(const char *const *limits, const char *key)
         return found;
 }
 
-/* "limit memory=1024g" when the client asked for it, "policy 'compile' sets memory=2g" when
- * its policy did. */
+/* "limit memory=1024g" when the client asked for it (its own words), "memory=2g (from policy
+ * 'compile')" when its policy did. */
 static const char *asked(const char *const *limits, const struct sbx_policy *p, const char *key,
                          const char *value, char *buf, size_t size)
 {
-        if (override_of(limits, key))
-                snprintf(buf, size, "limit %s=%s", key, value);
+        const char *own = override_of(limits, key);
+
+        if (own) /* as the client wrote it: "1024g", not "1t" */
+                snprintf(buf, size, "limit %.80s", own);
         else
-                snprintf(buf, size, "policy '%s' sets %s=%s", p->name ? p->name : "?", key, value);
+                snprintf(buf, size, "%s=%s (from policy '%s')", key, value,
+                         p->name ? p->name : "?");
         return buf;
 }
 
