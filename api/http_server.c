@@ -284,7 +284,6 @@ static struct sbx_tenant *authorized(struct sbx_http_daemon *d, struct MHD_Conne
 {
         const char *key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-API-Key");
 
-        req->api_key_header = key;
         if (!key)
                 key = sbx_http_query_get(&req->target.query, "api_key");
         return sbx_tenants_find(d->srv->tenants, key);

@@ -14,7 +14,6 @@ struct sbx_http_request {
         const char *method;
         struct sbx_http_target target;
         const char *id; /* the {id} segment of the matched route, or NULL */
-        const char *api_key_header;
         char *body;
         size_t body_size, body_cap;
         int client_fd;

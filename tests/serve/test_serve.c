@@ -111,13 +111,6 @@ static void test_text_helpers(void **state)
         char *s, *d;
         size_t n;
 
-        assert_true(sbx_http_secret_equal("key", "key"));
-        assert_false(sbx_http_secret_equal("kez", "key"));
-        assert_false(sbx_http_secret_equal("ke", "key"));
-        assert_false(sbx_http_secret_equal("keyy", "key"));
-        assert_false(sbx_http_secret_equal(NULL, "key"));
-        assert_false(sbx_http_secret_equal("", "key"));
-
         assert_int_equal(sbx_http_json_depth(BODY("{\"a\":[[1]],\"b\":\"[[[[\"}")), 3);
         assert_int_equal(sbx_http_json_depth(BODY("\"\\\"[\"")), 0);
 
