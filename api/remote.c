@@ -457,17 +457,20 @@ static int remote_box_create(struct sbx_backend *be, const struct sbx_policy *po
         return 0;
 }
 
-static void remote_box_destroy(struct sbx_backend *be, struct sbx_box *box)
+static int remote_box_destroy(struct sbx_backend *be, struct sbx_box *box, struct sbx_error **err)
 {
         char path[96];
         struct reply rep;
+        int r;
 
         if (!box)
-                return;
+                return 0;
         snprintf(path, sizeof(path), "/sandbox/%s", box->id);
-        if (http(be, "DELETE", path, NULL, NULL, 0, REMOTE_CALL_MS, &rep, NULL) == 0)
+        r = http(be, "DELETE", path, NULL, NULL, 0, REMOTE_CALL_MS, &rep, err);
+        if (r == 0)
                 reply_clear(&rep);
         free(box);
+        return r;
 }
 
 /* Files go in as one tar through /sandbox/{id}/archive (binary-safe, unlike file_operation). */
@@ -741,7 +744,7 @@ static int remote_run(struct sbx_backend *be, struct sbx_box *box, const struct 
         if (!box && (r = remote_box_create(be, spec->policy, NULL, &own, err)) < 0)
                 return r;
         r = run_in_box(be, box ? box : own, spec, res, err);
-        remote_box_destroy(be, own);
+        (void)remote_box_destroy(be, own, NULL);
         return r;
 }
 

@@ -217,14 +217,16 @@ static int docker_run(struct sbx_backend *be, struct sbx_box *box, const struct 
         return r;
 }
 
-static void docker_box_destroy(struct sbx_backend *be, struct sbx_box *box)
+/* A container the engine fails to remove keeps its labels: the next open reaps it. */
+static int docker_box_destroy(struct sbx_backend *be, struct sbx_box *box, struct sbx_error **err)
 {
         if (!box)
-                return;
+                return 0;
         sbx_docker_container_remove(be->e, box->c);
         pthread_mutex_destroy(&box->lock);
         free(box->image);
         free(box);
+        return 0;
 }
 
 static int docker_box_create(struct sbx_backend *be, const struct sbx_policy *policy,
@@ -242,7 +244,7 @@ static int docker_box_create(struct sbx_backend *be, const struct sbx_policy *po
         box->policy.network = policy->network;
         r = sbx_docker_container_new(be->e, &be->cfg, box->image, &box->policy, &box->c, err);
         if (r < 0) {
-                docker_box_destroy(be, box);
+                (void)docker_box_destroy(be, box, NULL);
                 return r;
         }
         *out = box;
@@ -285,20 +287,36 @@ static int file_path(const char *path, char **abs, struct sbx_error **err)
         return *abs ? 0 : sbx_error_set(err, ENOMEM, "out of memory");
 }
 
+/* What the read script's exit status means (it exits 0 after cat). */
+static int read_status(int code, const char *path, const struct sbx_result *res,
+                       struct sbx_error **err)
+{
+        if (code == 3)
+                return sbx_error_set(err, EINVAL, "%s is not a regular file", path);
+        if (code == 4)
+                return sbx_error_set(err, ELOOP, "%s is a symbolic link", path);
+        return sbx_error_set(err, ENOENT, "reading %s: %s", path,
+                             res->err.size ? res->err.data : "failed");
+}
+
+/* Only a regular file is read: cat would wait on a FIFO the sandbox planted until the file
+ * job's wall limit, and follow a symlink. (A process the sandbox left running could swap the
+ * file between the test and cat: then the wall limit still bounds the read.) */
 static int docker_box_read(struct sbx_backend *be, struct sbx_box *box, const char *path,
                            size_t max_bytes, struct sbx_output *out, struct sbx_error **err)
 {
+        static const char script[] = "[ -L \"$1\" ] && exit 4; [ -e \"$1\" ] || exit 2; "
+                                     "[ -f \"$1\" ] || exit 3; exec cat -- \"$1\"";
         _cleanup_free_ char *abs = NULL;
         struct sbx_result res = {0};
         int r = file_path(path, &abs, err);
 
         if (r < 0)
                 return r;
-        const char *const argv[] = {"cat", "--", abs, NULL};
+        const char *const argv[] = {"/bin/sh", "-c", script, "sh", abs, NULL};
         r = file_job(be, box, argv, max_bytes, &res, err);
         if (r == 0 && res.verdict != SBX_VERDICT_OK && !res.out.truncated)
-                r = sbx_error_set(err, ENOENT, "reading %s: %s", path,
-                                  res.err.size ? res.err.data : "failed");
+                r = read_status(res.exit_code, path, &res, err);
         if (r == 0) {
                 *out = res.out;
                 res.out = (struct sbx_output){0};
@@ -309,20 +327,26 @@ static int docker_box_read(struct sbx_backend *be, struct sbx_box *box, const ch
         return r;
 }
 
+/* rm -rf semantics, as the native backend: a tree goes whole, whatever modes the sandbox set
+ * on it (the file job runs as the sandbox's user, not root). */
 static int docker_box_remove(struct sbx_backend *be, struct sbx_box *box, const char *path,
                              struct sbx_error **err)
 {
+        static const char script[] = "[ -L \"$1\" ] || chmod -R u+rwX -- \"$1\" 2>/dev/null; "
+                                     "exec rm -rf -- \"$1\"";
         _cleanup_free_ char *abs = NULL;
         struct sbx_result res = {0};
         int r = file_path(path, &abs, err);
 
         if (r < 0)
                 return r;
-        const char *const argv[] = {"rm", "-f", "--", abs, NULL};
+        const char *const argv[] = {"/bin/sh", "-c", script, "sh", abs, NULL};
         r = file_job(be, box, argv, FILE_OP_OUTPUT, &res, err);
         if (r == 0 && res.verdict != SBX_VERDICT_OK)
                 r = sbx_error_set(err, EIO, "removing %s: %s", path,
-                                  res.err.size ? res.err.data : "failed");
+                                  res.err.size  ? res.err.data
+                                  : res.message ? res.message
+                                                : "failed");
         free(res.out.data);
         free(res.err.data);
         free(res.message);

@@ -678,18 +678,26 @@ static int native_box_create(struct sbx_backend *be, const struct sbx_policy *po
         return 0;
 }
 
-static void native_box_destroy(struct sbx_backend *be, struct sbx_box *box)
+/* No job runs in the box any more (the runtime serializes them), so its tree holds still while
+ * it goes; what cannot go stays for reap_boxes. */
+static int native_box_destroy(struct sbx_backend *be, struct sbx_box *box, struct sbx_error **err)
 {
+        int r = 0;
+
         if (!box)
-                return;
+                return 0;
         if (box->dir_fd >= 0)
-                (void)sbx_rm_contents_at(box->dir_fd);
-        if (box->path)
-                rmdir(box->path);
+                r = sbx_rm_contents_at(box->dir_fd);
+        if (r == 0 && box->path && rmdir(box->path) < 0)
+                r = -errno;
+        if (r < 0)
+                sbx_error_set(err, -r, "removing %s: %s", box->path ? box->path : "a sandbox",
+                              strerror(-r));
         sbx_closep(&box->dir_fd);
         sbx_closep(&box->slot_fd);
         free(box->path);
         free(box);
+        return r;
 }
 
 static int native_box_write(struct sbx_backend *be, struct sbx_box *box,

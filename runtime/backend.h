@@ -34,7 +34,9 @@ struct sbx_backend_ops {
         /* image: docker only, NULL = the backend's default. */
         int (*box_create)(struct sbx_backend *be, const struct sbx_policy *policy,
                           const char *image, struct sbx_box **out, struct sbx_error **err);
-        void (*box_destroy)(struct sbx_backend *be, struct sbx_box *box);
+        /* Kill what runs in the box, remove it and free it, whatever happens. < 0 with *err when
+         * something of it stays on the host (left for the next open to reap). */
+        int (*box_destroy)(struct sbx_backend *be, struct sbx_box *box, struct sbx_error **err);
         int (*box_write)(struct sbx_backend *be, struct sbx_box *box, const struct sbx_file *file,
                          struct sbx_error **err);
         int (*box_read)(struct sbx_backend *be, struct sbx_box *box, const char *path,

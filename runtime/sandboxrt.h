@@ -10,6 +10,7 @@
 #ifndef SANDBOXRT_H
 #define SANDBOXRT_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -104,6 +105,30 @@ struct sbx_policy {
         enum sbx_network network;
 };
 
+/* ---- ceilings ----------------------------------------------------------------------------- */
+
+/* What a job may ask for when whoever asks is not the operator (a server's client): every limit
+ * at most the ceiling policy's, and a network mode no more open than the ceiling's (none, then
+ * loopback, then host) unless network changes are allowed. A job or sandbox above its ceiling
+ * is refused with -SBX_ECEILING and a message naming the key, the value asked and the ceiling;
+ * nothing of it runs. The operator's own steps (the "compile" policy of compiled languages) are
+ * not the client's and are not held to it. A ceiling is immutable: one may serve any number of
+ * jobs, sandboxes, threads and runtimes (it holds its own copy of the policy). */
+struct sbx_ceiling;
+struct sbx_runtime;
+
+/* No backend fails with this code, so a server can tell "above the ceiling" (422) from any
+ * other failure. */
+#define SBX_ECEILING EDOM
+
+/* policy: a name the runtime knows, or a policy file (a path: "./tiny.yaml"); NULL means
+ * "default". allow_network: jobs may ask for any network mode. */
+int sbx_ceiling_new(struct sbx_runtime *rt, const char *policy, bool allow_network,
+                    struct sbx_ceiling **out, struct sbx_error **err);
+struct sbx_ceiling *sbx_ceiling_free(struct sbx_ceiling *c);
+const struct sbx_policy *sbx_ceiling_policy(const struct sbx_ceiling *c);
+bool sbx_ceiling_allows_network(const struct sbx_ceiling *c);
+
 /* ---- jobs --------------------------------------------------------------------------------- */
 
 /* A file placed in the sandbox before the job runs. A relative path is relative to the job's
@@ -131,13 +156,17 @@ struct sbx_job {
         size_t stdin_size;
 
         /* A socket or pipe whose hang-up (its peer closed it) cancels the job, e.g. a server's
-         * client connection; 0 means none (fd 0 is never one). Native backend only. */
+         * client connection; 0 means none (fd 0 is never one). Native and Docker backends. */
         int cancel_fd;
 
-        const char *policy;        /* policy name; NULL = "default" */
+        const char *policy;        /* policy name; NULL = "default", or the ceiling's policy
+                                    * when a ceiling applies */
         const char *const *limits; /* NULL-terminated "key=value" overrides, as in
                                     * policy files and --limit ("wall=2s") */
         const char *const *env;    /* NULL-terminated extra "KEY=VALUE" */
+        /* The ceiling the job is held to (policy and limits together); NULL = its sandbox's,
+         * else the runtime's (sbx_runtime_options.ceiling), else none: the operator's job. */
+        const struct sbx_ceiling *ceiling;
 };
 
 /* ---- results ------------------------------------------------------------------------------ */
@@ -181,6 +210,10 @@ struct sbx_runtime_options {
         const char *image;      /* docker: default image for jobs and sandboxes */
         const char *remote_url; /* remote: base URL of a sandboxrt or ms-enclave server */
         const char *remote_api_key;
+        /* Every job and sandbox that names no ceiling of its own is held to this one: a policy
+         * name or file (see sbx_ceiling_new); NULL: none, as for the operator's own jobs. */
+        const char *ceiling;
+        bool allow_network; /* with ceiling: network changes are allowed */
         bool verbose;
 };
 
@@ -217,6 +250,10 @@ const struct sbx_policy *sbx_runtime_policy_at(const struct sbx_runtime *rt, siz
 int sbx_run(struct sbx_runtime *rt, const struct sbx_job *job, struct sbx_result **out,
             struct sbx_error **err);
 
+/* Resolve a job exactly as sbx_run would (policy, limits, ceiling, language, files) without
+ * running anything: 0, or the error sbx_run would return. For refusing a batch whole. */
+int sbx_check(struct sbx_runtime *rt, const struct sbx_job *job, struct sbx_error **err);
+
 /* ---- stateful sandboxes ------------------------------------------------------------------- */
 
 /* A sandbox keeps its working directory between jobs; each job still gets fresh namespaces,
@@ -224,9 +261,11 @@ int sbx_run(struct sbx_runtime *rt, const struct sbx_job *job, struct sbx_result
 struct sbx_sandbox;
 
 struct sbx_sandbox_options {
-        const char *policy;        /* NULL = "default" */
+        const char *policy;        /* NULL = "default", or the ceiling's policy */
         const char *const *limits; /* NULL-terminated "key=value" overrides */
         const char *image;         /* docker: NULL = the runtime's image */
+        /* Held for the sandbox and each of its jobs (copied); NULL = the runtime's. */
+        const struct sbx_ceiling *ceiling;
 };
 
 int sbx_sandbox_create(struct sbx_runtime *rt, const struct sbx_sandbox_options *opts,
@@ -240,7 +279,11 @@ int sbx_sandbox_write_file(struct sbx_sandbox *sb, const struct sbx_file *file,
 int sbx_sandbox_read_file(struct sbx_sandbox *sb, const char *path, size_t max_bytes,
                           struct sbx_output *out, struct sbx_error **err);
 int sbx_sandbox_remove_file(struct sbx_sandbox *sb, const char *path, struct sbx_error **err);
-/* Kills anything still running and removes every trace of the sandbox. */
+/* Kill anything still running and remove every trace of the sandbox, which is freed whatever
+ * happens. Returns < 0 when something of it could not be removed from the host (the message
+ * says what): it stays there for the next runtime to reap, never blocks this call. */
+int sbx_sandbox_close(struct sbx_sandbox *sb, struct sbx_error **err);
+/* sbx_sandbox_close, for callers with nobody to tell. */
 struct sbx_sandbox *sbx_sandbox_destroy(struct sbx_sandbox *sb);
 
 /* ---- languages ---------------------------------------------------------------------------- */

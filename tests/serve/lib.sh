@@ -41,7 +41,8 @@ start_server() {
 	SERVER_LOG=$(mktemp)
 	"$SANDBOXRT" serve --port 0 "$@" 2>"$SERVER_LOG" &
 	SERVER_PID=$!
-	for _ in $(seq 100); do
+	# Starting reaps what killed servers left behind (a deep tree on a slow disk takes a while).
+	for _ in $(seq 600); do
 		PORT=$(sed -n 's/.*listening on http:\/\/[^ ]*:\([0-9]*\) .*/\1/p' "$SERVER_LOG")
 		[ -n "$PORT" ] && break
 		if ! kill -0 "$SERVER_PID" 2>/dev/null; then

@@ -20,7 +20,7 @@ c.initialize_pool(2, {"tools_config": ["shell_executor"]})
 out = {}
 def run(name, sid, cmd):
     try:
-        out[name] = c.execute_tool(sid, "shell_executor", {"command": cmd, "timeout": 30})
+        out[name] = c.execute_tool(sid, "shell_executor", {"command": cmd, "timeout": 10})
     except Exception as e:
         out[name] = e
 running = threading.Thread(target=run, args=("running", ids[0], "sleep 2.71; echo finished"))
