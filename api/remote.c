@@ -473,13 +473,30 @@ static int remote_box_destroy(struct sbx_backend *be, struct sbx_box *box, struc
         return r;
 }
 
-/* Files go in as one tar through /sandbox/{id}/archive (binary-safe, unlike file_operation). */
-static int upload(struct sbx_backend *be, struct sbx_box *box, const struct sbx_file *files,
-                  size_t n, struct sbx_error **err)
+/* Where a file goes: the writable directory it is in (a relative path: the working directory),
+ * and its path relative to that, or NULL when it is in none. */
+static const char *file_dir(const char *path, const char **rel)
 {
-        size_t cap = 64 << 10, used = 0;
-        char path[128];
+        for (size_t i = 0; path[0] == '/' && sbx_writable_dirs[i]; i++) {
+                size_t n = strlen(sbx_writable_dirs[i]);
+                if (!strncmp(path, sbx_writable_dirs[i], n) && path[n] == '/') {
+                        *rel = path + n + 1;
+                        return sbx_writable_dirs[i];
+                }
+        }
+        *rel = path;
+        return path[0] == '/' ? NULL : sbx_writable_dirs[0];
+}
+
+/* The files of files[] that go in dir, as one tar through /sandbox/{id}/archive (binary-safe,
+ * unlike file_operation). */
+static int upload_dir(struct sbx_backend *be, struct sbx_box *box, const char *dir,
+                      const struct sbx_file *files, size_t n, struct sbx_error **err)
+{
+        size_t cap = 64 << 10, used = 0, count = 0;
+        char path[192];
         struct reply rep;
+        const char *rel;
 
         for (size_t i = 0; i < n; i++)
                 cap += files[i].size + 2048;
@@ -490,15 +507,11 @@ static int upload(struct sbx_backend *be, struct sbx_box *box, const struct sbx_
                        archive_write_open_memory(a, buf, cap, &used) != ARCHIVE_OK))
                 r = -EIO;
         for (size_t i = 0; r == 0 && i < n; i++) {
-                const char *p = files[i].path;
-                p += !strncmp(p, "/sandbox/", 9) ? 9 : 0;
-                if (*p == '/') {
-                        r = sbx_error_set(err, EINVAL, "remote: %s is outside the work dir",
-                                          files[i].path);
-                        break;
-                }
+                const char *d = file_dir(files[i].path, &rel);
+                if (!d || strcmp(d, dir))
+                        continue;
                 struct archive_entry *e = archive_entry_new();
-                archive_entry_set_pathname(e, p);
+                archive_entry_set_pathname(e, rel);
                 archive_entry_set_filetype(e, AE_IFREG);
                 archive_entry_set_perm(e, files[i].mode ? files[i].mode & 0777 : 0644);
                 archive_entry_set_size(e, (la_int64_t)files[i].size);
@@ -506,19 +519,39 @@ static int upload(struct sbx_backend *be, struct sbx_box *box, const struct sbx_
                     archive_write_data(a, files[i].data, files[i].size) < 0)
                         r = -EIO;
                 archive_entry_free(e);
+                count++;
         }
         if (a && archive_write_close(a) != ARCHIVE_OK && r == 0)
                 r = -EIO;
         if (a)
                 archive_write_free(a);
         if (r < 0)
-                return err && *err ? r : sbx_error_set(err, -r, "remote: building the upload");
-        snprintf(path, sizeof(path), "/sandbox/%s/archive?target_dir=/sandbox", box->id);
+                return sbx_error_set(err, -r, "remote: building the upload");
+        if (count == 0)
+                return 0;
+        snprintf(path, sizeof(path), "/sandbox/%s/archive?target_dir=%s", box->id, dir);
         r = http(be, "POST", path, "application/x-tar", buf, used, REMOTE_CALL_MS, &rep, err);
         if (r == 0 && rep.status != 200)
                 r = sbx_error_set(err, EIO, "remote %s: archive upload: HTTP %ld: %.200s", be->url,
                                   rep.status, rep.body ? rep.body : "");
         reply_clear(&rep);
+        return r;
+}
+
+/* Files go in per writable directory; one in none is refused before anything is sent. */
+static int upload(struct sbx_backend *be, struct sbx_box *box, const struct sbx_file *files,
+                  size_t n, struct sbx_error **err)
+{
+        const char *rel;
+        int r = 0;
+
+        for (size_t i = 0; i < n; i++)
+                if (!file_dir(files[i].path, &rel))
+                        return sbx_error_set(err, EINVAL,
+                                             "remote: %s is not in a writable directory",
+                                             files[i].path);
+        for (size_t i = 0; r == 0 && sbx_writable_dirs[i]; i++)
+                r = upload_dir(be, box, sbx_writable_dirs[i], files, n, err);
         return r;
 }
 

@@ -43,6 +43,13 @@ struct sbx_box {
         struct sbx_policy policy; /* limits and network; the container was made for these */
         char *image;
         pthread_mutex_t lock; /* one job or file operation at a time */
+        bool pooled;          /* lent by a pool (struct sbx_box_pool): goes back to it */
+};
+
+/* The runtime's sbx_pool: containers of its own in the backend's pool machinery. */
+struct sbx_box_pool {
+        struct sbx_docker_pool *pool;
+        char *image;
 };
 
 static int docker_probe(struct sbx_error **err)
@@ -217,31 +224,46 @@ static int docker_run(struct sbx_backend *be, struct sbx_box *box, const struct 
         return r;
 }
 
+static struct sbx_box *box_free(struct sbx_box *box)
+{
+        pthread_mutex_destroy(&box->lock);
+        free(box->image);
+        free(box);
+        return NULL;
+}
+
 /* A container the engine fails to remove keeps its labels: the next open reaps it. */
 static int docker_box_destroy(struct sbx_backend *be, struct sbx_box *box, struct sbx_error **err)
 {
         if (!box)
                 return 0;
         sbx_docker_container_remove(be->e, box->c);
-        pthread_mutex_destroy(&box->lock);
-        free(box->image);
-        free(box);
+        box_free(box);
         return 0;
+}
+
+static struct sbx_box *box_new(const struct sbx_policy *policy, const char *image)
+{
+        struct sbx_box *box = calloc(1, sizeof(*box));
+
+        if (!box || !(box->image = strdup(image))) {
+                free(box);
+                return NULL;
+        }
+        pthread_mutex_init(&box->lock, NULL);
+        box->policy.limits = policy->limits;
+        box->policy.network = policy->network;
+        return box;
 }
 
 static int docker_box_create(struct sbx_backend *be, const struct sbx_policy *policy,
                              const char *image, struct sbx_box **out, struct sbx_error **err)
 {
-        struct sbx_box *box = calloc(1, sizeof(*box));
+        struct sbx_box *box = box_new(policy, image ? image : be->image);
         int r;
 
-        if (!box || !(box->image = strdup(image ? image : be->image))) {
-                free(box);
+        if (!box)
                 return sbx_error_set(err, ENOMEM, "out of memory");
-        }
-        pthread_mutex_init(&box->lock, NULL);
-        box->policy.limits = policy->limits;
-        box->policy.network = policy->network;
         r = sbx_docker_container_new(be->e, &be->cfg, box->image, &box->policy, &box->c, err);
         if (r < 0) {
                 (void)docker_box_destroy(be, box, NULL);
@@ -249,6 +271,65 @@ static int docker_box_create(struct sbx_backend *be, const struct sbx_policy *po
         }
         *out = box;
         return 0;
+}
+
+/* ---- pools of boxes (sbx_pool) ------------------------------------------------------------ */
+
+static void docker_pool_close(struct sbx_backend *be, struct sbx_box_pool *bp)
+{
+        if (!bp)
+                return;
+        sbx_docker_pool_close(be->pools, bp->pool);
+        free(bp->image);
+        free(bp);
+}
+
+static int docker_pool_open(struct sbx_backend *be, const struct sbx_policy *policy,
+                            const char *image, unsigned size, struct sbx_box_pool **out,
+                            struct sbx_error **err)
+{
+        struct sbx_box_pool *bp = calloc(1, sizeof(*bp));
+        int r;
+
+        if (!bp || !(bp->image = strdup(image ? image : be->image))) {
+                free(bp);
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        }
+        r = sbx_docker_pool_open(be->pools, bp->image, policy, size, &bp->pool, err);
+        if (r < 0) {
+                free(bp->image);
+                free(bp);
+                return r;
+        }
+        *out = bp;
+        return 0;
+}
+
+static int docker_pool_take(struct sbx_backend *be, struct sbx_box_pool *bp,
+                            const struct sbx_policy *policy, struct sbx_box **out,
+                            struct sbx_error **err)
+{
+        struct sbx_box *box = box_new(policy, bp->image);
+        int r;
+
+        if (!box)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        r = sbx_docker_pool_take(be->pools, bp->pool, &box->policy, &box->c, &box->pooled, err);
+        if (r < 0) {
+                box_free(box);
+                return r;
+        }
+        *out = box;
+        return 0;
+}
+
+static void docker_pool_give(struct sbx_backend *be, struct sbx_box_pool *bp, struct sbx_box *box)
+{
+        if (box->pooled)
+                sbx_docker_pool_give(be->pools, bp->pool, box->c);
+        else
+                remove_later(be, box->c);
+        box_free(box);
 }
 
 static int docker_box_write(struct sbx_backend *be, struct sbx_box *box,
@@ -370,6 +451,10 @@ const struct sbx_backend_ops sbx_docker_ops = {
     .box_write = docker_box_write,
     .box_read = docker_box_read,
     .box_remove = docker_box_remove,
+    .pool_open = docker_pool_open,
+    .pool_take = docker_pool_take,
+    .pool_give = docker_pool_give,
+    .pool_close = docker_pool_close,
     .limits_enforced = docker_limits_enforced,
 };
 

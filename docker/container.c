@@ -92,20 +92,41 @@ static bool add_waiter(cJSON *mounts, const char *waiter, const char *owner, con
                add_tmpfs_volume(mounts, SBX_DOCKER_WAITER_DIR, opts, owner, label);
 }
 
+/* /tmp is everyone's (sticky, root's); the other writable directories are the job user's. */
+static bool shared_dir(const char *dir)
+{
+        return !strcmp(dir, "/tmp");
+}
+
+/* Each writable directory is a tmpfs volume capped at the policy's tmpfs size (their pages are
+ * charged to the container's memory cgroup too, which caps them together). */
 static bool add_mounts(cJSON *hc, const struct sbx_limits *l, const char *owner, const char *label,
                        uid_t uid, const char *waiter)
 {
-        _cleanup_free_ char *work =
-            sbx_strdup_printf("size=%llu,nosuid,nodev,uid=%u,gid=%u,mode=0700",
-                              (unsigned long long)l->tmpfs_bytes, (unsigned)uid, (unsigned)uid);
-        _cleanup_free_ char *tmp = sbx_strdup_printf("size=%llu,nosuid,nodev,mode=1777",
-                                                     (unsigned long long)l->tmpfs_bytes);
         cJSON *mounts = cJSON_AddArrayToObject(hc, "Mounts");
 
-        return work && tmp && mounts &&
-               add_tmpfs_volume(mounts, SBX_DOCKER_WORKDIR, work, owner, label) &&
-               add_tmpfs_volume(mounts, "/tmp", tmp, owner, label) &&
-               (!waiter || add_waiter(mounts, waiter, owner, label, uid));
+        for (size_t i = 0; mounts && sbx_writable_dirs[i] && i < SBX_DOCKER_DIRS_MAX; i++) {
+                const char *dir = sbx_writable_dirs[i];
+                _cleanup_free_ char *opts =
+                    shared_dir(dir)
+                        ? sbx_strdup_printf("size=%llu,nosuid,nodev,mode=1777",
+                                            (unsigned long long)l->tmpfs_bytes)
+                        : sbx_strdup_printf("size=%llu,nosuid,nodev,uid=%u,gid=%u,mode=0700",
+                                            (unsigned long long)l->tmpfs_bytes, (unsigned)uid,
+                                            (unsigned)uid);
+                if (!opts || !add_tmpfs_volume(mounts, dir, opts, owner, label))
+                        return false;
+        }
+        return mounts && (!waiter || add_waiter(mounts, waiter, owner, label, uid));
+}
+
+/* The index of dir in sbx_writable_dirs, or -1. */
+static int dir_index(const char *dir)
+{
+        for (int i = 0; sbx_writable_dirs[i] && i < SBX_DOCKER_DIRS_MAX; i++)
+                if (!strcmp(sbx_writable_dirs[i], dir))
+                        return i;
+        return -1;
 }
 
 static bool add_limits(cJSON *hc, const struct sbx_limits *l, bool waiter)
@@ -225,8 +246,8 @@ static void find_volumes(struct sbx_docker_engine *e, struct sbx_docker_containe
         if (sbx_docker_parse_container_state(resp.body, resp.size, &st) == 0) {
                 for (size_t i = 0; i < st.n_mounts; i++) {
                         const char *d = st.mounts[i].destination;
-                        char **dst = !strcmp(d, SBX_DOCKER_WORKDIR)      ? &c->work_source
-                                     : !strcmp(d, "/tmp")                ? &c->tmp_source
+                        int k = dir_index(d);
+                        char **dst = k >= 0                              ? &c->sources[k]
                                      : !strcmp(d, SBX_DOCKER_WAITER_DIR) ? &c->waiter_source
                                                                          : NULL;
                         if (dst && !*dst && st.mounts[i].source)
@@ -324,21 +345,30 @@ int sbx_docker_container_restart(struct sbx_docker_engine *e, struct sbx_docker_
         return 0;
 }
 
+/* Every writable directory's volume is visible from here. */
+static bool sources_known(const struct sbx_docker_container *c)
+{
+        for (size_t i = 0; sbx_writable_dirs[i] && i < SBX_DOCKER_DIRS_MAX; i++)
+                if (!c->sources[i])
+                        return false;
+        return true;
+}
+
 static int fast_reset(struct sbx_docker_engine *e, struct sbx_docker_container *c)
 {
         int r;
 
-        if (c->cg && !c->work_source)
+        if (c->cg && !sources_known(c))
                 find_volumes(e, c); /* once, off the job's path */
-        if (!c->cg || c->broken || !c->work_source || !c->tmp_source)
+        if (!c->cg || c->broken || !sources_known(c))
                 return -ENOTSUP;
         r = sbx_docker_cgroup_kill_uid(c->cg, c->uid);
         if (r == 0 && sbx_docker_cgroup_count_uid(c->cg, c->uid) != 0)
                 r = -EBUSY;
-        if (r == 0)
-                r = sbx_docker_wipe_tmpfs(c->work_source, c->uid, c->uid, 0700);
-        if (r == 0)
-                r = sbx_docker_wipe_tmpfs(c->tmp_source, 0, 0, 01777);
+        for (size_t i = 0; r == 0 && sbx_writable_dirs[i] && i < SBX_DOCKER_DIRS_MAX; i++)
+                r = shared_dir(sbx_writable_dirs[i])
+                        ? sbx_docker_wipe_tmpfs(c->sources[i], 0, 0, 01777)
+                        : sbx_docker_wipe_tmpfs(c->sources[i], c->uid, c->uid, 0700);
         return r;
 }
 
@@ -394,8 +424,8 @@ struct sbx_docker_container *sbx_docker_container_remove(struct sbx_docker_engin
         sbx_closep(&c->slot_fd); /* its processes are gone: the uid is free */
         sbx_docker_cgroup_free(c->cg);
         free(c->id);
-        free(c->work_source);
-        free(c->tmp_source);
+        for (size_t i = 0; i < SBX_DOCKER_DIRS_MAX; i++)
+                free(c->sources[i]);
         free(c->waiter_source);
         free(c);
         return NULL;
@@ -412,14 +442,15 @@ int sbx_docker_split_path(const char *path, const char **root, char **rel)
         if (!path || !*path)
                 return -EINVAL;
         *root = SBX_DOCKER_WORKDIR;
-        if (!strncmp(p, SBX_DOCKER_WORKDIR "/", strlen(SBX_DOCKER_WORKDIR) + 1)) {
-                p += strlen(SBX_DOCKER_WORKDIR) + 1;
-        } else if (!strncmp(p, "/tmp/", 5)) {
-                *root = "/tmp";
-                p += 5;
-        } else if (*p == '/') {
-                return -EINVAL;
+        for (size_t i = 0; *p == '/' && sbx_writable_dirs[i]; i++) {
+                size_t n = strlen(sbx_writable_dirs[i]);
+                if (!strncmp(p, sbx_writable_dirs[i], n) && p[n] == '/') {
+                        *root = sbx_writable_dirs[i];
+                        p += n + 1;
+                }
         }
+        if (*p == '/')
+                return -EINVAL;
         out = o = malloc(strlen(p) + 1);
         if (!out)
                 return -ENOMEM;
@@ -535,8 +566,8 @@ static int build_tar(const struct sbx_file *files, size_t n, const char *root, u
                 const char *froot;
                 r = sbx_docker_split_path(files[i].path, &froot, &rel);
                 if (r < 0)
-                        r = sbx_error_set(err, -r, "file path '%s' is not under %s or /tmp",
-                                          files[i].path, SBX_DOCKER_WORKDIR);
+                        r = sbx_error_set(err, -r, "file path '%s' is not in a writable directory",
+                                          files[i].path);
                 else if (!strcmp(froot, root) && (r = tar_file(a, uid, rel, &files[i])) < 0)
                         r = sbx_error_set(err, -r, "tar: %s: %s", files[i].path,
                                           archive_error_string(a) ? archive_error_string(a)
@@ -553,20 +584,19 @@ static int build_tar(const struct sbx_file *files, size_t n, const char *root, u
 int sbx_docker_container_put_files(struct sbx_docker_engine *e, struct sbx_docker_container *c,
                                    const struct sbx_file *files, size_t n, struct sbx_error **err)
 {
-        static const char *const roots[] = {SBX_DOCKER_WORKDIR, "/tmp"};
-
-        for (size_t i = 0; i < ELEMENTSOF(roots); i++) {
+        for (size_t i = 0; sbx_writable_dirs[i]; i++) {
+                const char *root = sbx_writable_dirs[i];
                 struct tar_buf t = {0};
                 size_t count = 0;
-                int r = build_tar(files, n, roots[i], c->uid, &t, &count, err);
+                int r = build_tar(files, n, root, c->uid, &t, &count, err);
                 if (r == 0 && count > 0) {
                         _cleanup_free_ char *path =
-                            sbx_strdup_printf("/containers/%s/archive?path=%s", c->id, roots[i]);
+                            sbx_strdup_printf("/containers/%s/archive?path=%s", c->id, root);
                         r = path ? sbx_docker_request(e, "PUT", path, "application/x-tar", t.data,
                                                       t.len, 65536, REQ_TIMEOUT, NULL, err)
                                  : sbx_error_set(err, ENOMEM, "out of memory");
                         if (r < 0)
-                                sbx_error_prefix(err, "copying files into %s", roots[i]);
+                                sbx_error_prefix(err, "copying files into %s", root);
                 }
                 free(t.data);
                 if (r < 0)

@@ -12,6 +12,7 @@
 #include "sandboxrt.h"
 
 #define SBX_DOCKER_WORKDIR  "/sandbox"
+#define SBX_DOCKER_DIRS_MAX 8     /* writable directories (sbx_writable_dirs), each a volume */
 #define SBX_DOCKER_IDLE_UID 65533 /* runs the container's idle init, out of the job's reach */
 
 /* What every container of one backend shares; owned by the backend, outlives its containers. */
@@ -31,10 +32,11 @@ struct sbx_docker_container {
         int slot_fd; /* ... with this lock, released when the container is gone */
         struct sbx_docker_cgroup *cg; /* NULL when the cgroup is not visible from here */
         bool broken;                  /* killed whole: must be restarted before the next job */
-        char *work_source;            /* host paths of the /sandbox and /tmp volumes, when */
-        char *tmp_source;             /* visible: they allow a reset without a restart */
-        bool waiter;                  /* jobs run under sandboxrt-waiter ... */
-        char *waiter_source;          /* ... whose records are here, when visible */
+        /* Host paths of the volumes of the writable directories (sbx_writable_dirs' order), when
+         * visible: they allow a reset without a restart. */
+        char *sources[SBX_DOCKER_DIRS_MAX];
+        bool waiter;         /* jobs run under sandboxrt-waiter ... */
+        char *waiter_source; /* ... whose records are here, when visible */
 };
 
 /* The create request's JSON for a container whose jobs run as uid, under the waiter at host
@@ -62,11 +64,12 @@ int sbx_docker_container_kill_jobs(struct sbx_docker_engine *e, struct sbx_docke
 /* Force-remove with its volumes; accepts NULL, returns NULL. */
 struct sbx_docker_container *sbx_docker_container_remove(struct sbx_docker_engine *e,
                                                          struct sbx_docker_container *c);
-/* Write files (paths relative to the work dir, or absolute under it or /tmp). */
+/* Write files (paths relative to the work dir, or absolute in a writable directory). */
 int sbx_docker_container_put_files(struct sbx_docker_engine *e, struct sbx_docker_container *c,
                                    const struct sbx_file *files, size_t n, struct sbx_error **err);
-/* Split a sandbox path into its volume ("/sandbox" or "/tmp") and a clean relative path.
- * -EINVAL for "..", empty components, or anything outside the two. rel is malloc'd. */
+/* Split a sandbox path (relative to the work dir, or absolute) into its writable directory
+ * (one of sbx_writable_dirs: a volume) and a clean relative path. -EINVAL for "..", empty
+ * components, or anything outside them. rel is malloc'd. */
 int sbx_docker_split_path(const char *path, const char **root, char **rel);
 
 /* Remove the containers (and their volumes) labelled with the token of a dead owner in dead;

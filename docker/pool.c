@@ -8,21 +8,26 @@
 
 #include "util.h"
 
-#define RESET_WORKERS   2
-#define ACQUIRE_WAIT_MS 30000
+#define RESET_WORKERS    2
+#define ACQUIRE_WAIT_MS  30000
+#define POOL_CLOSE_BATCH 16
 
-struct pool {
+/* Containers of one (image, container-level policy): a keyed pool, which jobs of that key
+ * share (SANDBOXRT_DOCKER_POOL), or an explicit one (sbx_docker_pool_open, key NULL). */
+struct sbx_docker_pool {
         char *key;
         char *image;
         struct sbx_policy policy; /* limits and network only; no strings */
         struct sbx_docker_container **ready;
         size_t n_ready;
+        size_t size;  /* how many it keeps */
         size_t total; /* ready + in use + resetting + being created */
-        struct pool *next;
+        bool closed;  /* explicit, closed: freed once its last container is gone */
+        struct sbx_docker_pool *next;
 };
 
 struct reset_item {
-        struct pool *pool;
+        struct sbx_docker_pool *pool;
         struct sbx_docker_container *c;
         struct reset_item *next;
 };
@@ -33,7 +38,7 @@ struct sbx_docker_pools {
         unsigned size;
         pthread_mutex_t lock;
         pthread_cond_t changed;
-        struct pool *pools;
+        struct sbx_docker_pool *pools;
         struct reset_item *queue;
         unsigned creating; /* filler threads in flight */
         bool stopping;
@@ -53,20 +58,14 @@ static char *pool_key(const char *image, const struct sbx_policy *p)
                                  (unsigned long long)((l->cpu_ms + 999) / 1000), (int)p->network);
 }
 
-static struct pool *pool_find(struct sbx_docker_pools *p, const char *image,
-                              const struct sbx_policy *policy, bool create)
+static struct sbx_docker_pool *pool_alloc(const char *image, const struct sbx_policy *policy,
+                                          size_t size)
 {
-        _cleanup_free_ char *key = pool_key(image, policy);
-        struct pool *pool;
+        struct sbx_docker_pool *pool = calloc(1, sizeof(*pool));
 
-        if (!key)
+        if (!pool)
                 return NULL;
-        for (pool = p->pools; pool; pool = pool->next)
-                if (!strcmp(pool->key, key))
-                        return pool;
-        if (!create || !(pool = calloc(1, sizeof(*pool))))
-                return NULL;
-        pool->ready = calloc(p->size ? p->size : 1, sizeof(*pool->ready));
+        pool->ready = calloc(size ? size : 1, sizeof(*pool->ready));
         pool->image = strdup(image);
         if (!pool->ready || !pool->image) {
                 free(pool->ready);
@@ -74,18 +73,64 @@ static struct pool *pool_find(struct sbx_docker_pools *p, const char *image,
                 free(pool);
                 return NULL;
         }
-        pool->key = TAKE_PTR(key);
+        pool->size = size;
         pool->policy.limits = policy->limits;
         pool->policy.network = policy->network;
-        pool->next = p->pools;
-        p->pools = pool;
         return pool;
 }
 
-/* Called with the lock held: keep it if there is room, else the caller removes it. */
-static bool pool_put(struct sbx_docker_pools *p, struct pool *pool, struct sbx_docker_container *c)
+static void pool_link(struct sbx_docker_pools *p, struct sbx_docker_pool *pool)
 {
-        if (p->stopping || pool->n_ready >= p->size)
+        pool->next = p->pools;
+        p->pools = pool;
+}
+
+static struct sbx_docker_pool *pool_find(struct sbx_docker_pools *p, const char *image,
+                                         const struct sbx_policy *policy, bool create)
+{
+        _cleanup_free_ char *key = pool_key(image, policy);
+        struct sbx_docker_pool *pool;
+
+        if (!key)
+                return NULL;
+        for (pool = p->pools; pool; pool = pool->next)
+                if (pool->key && !strcmp(pool->key, key))
+                        return pool;
+        if (!create || !(pool = pool_alloc(image, policy, p->size)))
+                return NULL;
+        pool->key = TAKE_PTR(key);
+        pool_link(p, pool);
+        return pool;
+}
+
+static void pool_unlink_free(struct sbx_docker_pools *p, struct sbx_docker_pool *pool)
+{
+        struct sbx_docker_pool **pp = &p->pools;
+
+        while (*pp && *pp != pool)
+                pp = &(*pp)->next;
+        if (*pp)
+                *pp = pool->next;
+        free(pool->ready);
+        free(pool->image);
+        free(pool->key);
+        free(pool);
+}
+
+/* One container of pool is gone (removed, or never made). Lock held. */
+static void pool_drop_locked(struct sbx_docker_pools *p, struct sbx_docker_pool *pool)
+{
+        pool->total--;
+        if (pool->closed && pool->total == 0)
+                pool_unlink_free(p, pool);
+        pthread_cond_broadcast(&p->changed);
+}
+
+/* Called with the lock held: keep it if there is room, else the caller removes it. */
+static bool pool_put(struct sbx_docker_pools *p, struct sbx_docker_pool *pool,
+                     struct sbx_docker_container *c)
+{
+        if (p->stopping || pool->closed || pool->n_ready >= pool->size)
                 return false;
         pool->ready[pool->n_ready++] = c;
         pthread_cond_broadcast(&p->changed);
@@ -94,7 +139,7 @@ static bool pool_put(struct sbx_docker_pools *p, struct pool *pool, struct sbx_d
 
 struct filler {
         struct sbx_docker_pools *p;
-        struct pool *pool;
+        struct sbx_docker_pool *pool;
 };
 
 static void *fill_one(void *arg)
@@ -108,10 +153,10 @@ static void *fill_one(void *arg)
         sbx_error_free(err);
         pthread_mutex_lock(&p->lock);
         if (r < 0 || !pool_put(p, f->pool, c)) {
-                f->pool->total--;
                 pthread_mutex_unlock(&p->lock);
                 sbx_docker_container_remove(p->e, c);
                 pthread_mutex_lock(&p->lock);
+                pool_drop_locked(p, f->pool);
         }
         p->creating--;
         pthread_cond_broadcast(&p->changed);
@@ -121,9 +166,9 @@ static void *fill_one(void *arg)
 }
 
 /* Start creations in parallel until the pool's total reaches its size. Lock held. */
-static void fill_locked(struct sbx_docker_pools *p, struct pool *pool)
+static void fill_locked(struct sbx_docker_pools *p, struct sbx_docker_pool *pool)
 {
-        while (!p->stopping && pool->total < p->size) {
+        while (!p->stopping && !pool->closed && pool->total < pool->size) {
                 struct filler *f = malloc(sizeof(*f));
                 pthread_t t;
                 if (!f)
@@ -157,11 +202,13 @@ static void *reset_worker(void *arg)
                 sbx_error_free(err);
                 pthread_mutex_lock(&p->lock);
                 if (r < 0 || !pool_put(p, it->pool, it->c)) {
-                        it->pool->total--;
+                        bool refill = !it->pool->closed;
                         pthread_mutex_unlock(&p->lock);
                         sbx_docker_container_remove(p->e, it->c);
                         pthread_mutex_lock(&p->lock);
-                        fill_locked(p, it->pool);
+                        pool_drop_locked(p, it->pool); /* frees a closed pool at 0 */
+                        if (refill)
+                                fill_locked(p, it->pool);
                 }
                 pthread_cond_broadcast(&p->changed);
                 free(it);
@@ -182,7 +229,7 @@ int sbx_docker_pools_new(struct sbx_docker_engine *e, const struct sbx_docker_co
         p->size = size;
         pthread_mutex_init(&p->lock, NULL);
         pthread_cond_init(&p->changed, NULL);
-        for (size_t i = 0; size > 0 && i < RESET_WORKERS; i++) {
+        for (size_t i = 0; i < RESET_WORKERS; i++) {
                 if (pthread_create(&p->workers[i], NULL, reset_worker, p) != 0) {
                         sbx_docker_pools_free(p);
                         return sbx_error_set(err, EAGAIN, "cannot start pool workers");
@@ -207,7 +254,7 @@ struct sbx_docker_pools *sbx_docker_pools_free(struct sbx_docker_pools *p)
         while (p->creating > 0)
                 pthread_cond_wait(&p->changed, &p->lock);
         pthread_mutex_unlock(&p->lock);
-        for (struct pool *pool = p->pools, *next; pool; pool = next) {
+        for (struct sbx_docker_pool *pool = p->pools, *next; pool; pool = next) {
                 next = pool->next;
                 for (size_t i = 0; i < pool->n_ready; i++)
                         sbx_docker_container_remove(p->e, pool->ready[i]);
@@ -238,23 +285,18 @@ static void deadline_after(struct timespec *ts, uint64_t ms)
         }
 }
 
-int sbx_docker_pool_acquire(struct sbx_docker_pools *p, const char *image,
-                            const struct sbx_policy *policy, struct sbx_docker_container **out,
-                            struct sbx_error **err)
+/* Take a ready container of pool, waiting a while for one when all are out; the lock is held
+ * on entry and released. When none comes, one is made here for this job (so a failure reaches
+ * the caller); it joins the pool when given back. */
+static int take_locked(struct sbx_docker_pools *p, struct sbx_docker_pool *pool,
+                       struct sbx_docker_container **out, struct sbx_error **err)
 {
         struct timespec until;
-        struct pool *pool;
         int r;
 
         deadline_after(&until, ACQUIRE_WAIT_MS);
-        pthread_mutex_lock(&p->lock);
-        pool = pool_find(p, image, policy, true);
-        if (!pool) {
-                pthread_mutex_unlock(&p->lock);
-                return sbx_error_set(err, ENOMEM, "out of memory");
-        }
         fill_locked(p, pool);
-        while (pool->n_ready == 0 && pool->total >= p->size &&
+        while (pool->n_ready == 0 && pool->total >= pool->size &&
                pthread_cond_timedwait(&p->changed, &p->lock, &until) == 0)
                 ;
         if (pool->n_ready > 0) {
@@ -262,32 +304,31 @@ int sbx_docker_pool_acquire(struct sbx_docker_pools *p, const char *image,
                 pthread_mutex_unlock(&p->lock);
                 return 0;
         }
-        /* Creations failed or are slow: make one here, so a failure reaches the caller. */
         pool->total++;
         pthread_mutex_unlock(&p->lock);
-        r = sbx_docker_container_new(p->e, p->cfg, image, policy, out, err);
+        r = sbx_docker_container_new(p->e, p->cfg, pool->image, &pool->policy, out, err);
         if (r < 0) {
                 pthread_mutex_lock(&p->lock);
-                pool->total--;
+                pool_drop_locked(p, pool);
                 pthread_mutex_unlock(&p->lock);
         }
         return r;
 }
 
-void sbx_docker_pool_release(struct sbx_docker_pools *p, const char *image,
-                             const struct sbx_policy *policy, struct sbx_docker_container *c)
+/* Back through a reset worker, or removed (the backend is stopping, the pool closed). */
+static void give(struct sbx_docker_pools *p, struct sbx_docker_pool *pool,
+                 struct sbx_docker_container *c)
 {
         struct reset_item *it = malloc(sizeof(*it));
-        struct pool *pool;
 
         pthread_mutex_lock(&p->lock);
-        pool = pool_find(p, image, policy, false);
-        if (!it || !pool || p->stopping) {
-                if (pool)
-                        pool->total--;
+        if (!it || p->stopping || pool->closed) {
                 pthread_mutex_unlock(&p->lock);
                 free(it);
                 sbx_docker_container_remove(p->e, c);
+                pthread_mutex_lock(&p->lock);
+                pool_drop_locked(p, pool);
+                pthread_mutex_unlock(&p->lock);
                 return;
         }
         *it = (struct reset_item){.pool = pool, .c = c};
@@ -299,24 +340,151 @@ void sbx_docker_pool_release(struct sbx_docker_pools *p, const char *image,
         pthread_mutex_unlock(&p->lock);
 }
 
+/* Wait until pool has size ready containers (lock held); ETIMEDOUT past until. */
+static int wait_ready_locked(struct sbx_docker_pools *p, struct sbx_docker_pool *pool,
+                             const struct timespec *until, struct sbx_error **err)
+{
+        while (pool->n_ready < pool->size) {
+                fill_locked(p, pool);
+                if (pthread_cond_timedwait(&p->changed, &p->lock, until) != 0)
+                        return sbx_error_set(err, ETIMEDOUT,
+                                             "warming %zu containers of %s timed out (%zu ready)",
+                                             pool->size, pool->image, pool->n_ready);
+        }
+        return 0;
+}
+
+int sbx_docker_pool_acquire(struct sbx_docker_pools *p, const char *image,
+                            const struct sbx_policy *policy, struct sbx_docker_container **out,
+                            struct sbx_error **err)
+{
+        struct sbx_docker_pool *pool;
+
+        pthread_mutex_lock(&p->lock);
+        pool = pool_find(p, image, policy, true);
+        if (!pool) {
+                pthread_mutex_unlock(&p->lock);
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        }
+        return take_locked(p, pool, out, err);
+}
+
+void sbx_docker_pool_release(struct sbx_docker_pools *p, const char *image,
+                             const struct sbx_policy *policy, struct sbx_docker_container *c)
+{
+        struct sbx_docker_pool *pool;
+
+        pthread_mutex_lock(&p->lock);
+        pool = pool_find(p, image, policy, false);
+        pthread_mutex_unlock(&p->lock);
+        if (pool)
+                give(p, pool, c);
+        else
+                sbx_docker_container_remove(p->e, c);
+}
+
 int sbx_docker_pool_warm(struct sbx_docker_pools *p, const char *image,
                          const struct sbx_policy *policy, struct sbx_error **err)
 {
         struct timespec until;
-        struct pool *pool;
+        struct sbx_docker_pool *pool;
         int r = 0;
 
         deadline_after(&until, ACQUIRE_WAIT_MS * 4);
         pthread_mutex_lock(&p->lock);
         pool = pool_find(p, image, policy, true);
-        if (!pool)
-                r = sbx_error_set(err, ENOMEM, "out of memory");
-        while (r == 0 && pool->n_ready < p->size) {
-                fill_locked(p, pool);
-                if (pthread_cond_timedwait(&p->changed, &p->lock, &until) != 0)
-                        r = sbx_error_set(err, ETIMEDOUT, "warming the pool for %s timed out",
-                                          image);
-        }
+        r = pool ? wait_ready_locked(p, pool, &until, err)
+                 : sbx_error_set(err, ENOMEM, "out of memory");
         pthread_mutex_unlock(&p->lock);
         return r;
+}
+
+/* ---- explicit pools ----------------------------------------------------------------------- */
+
+int sbx_docker_pool_open(struct sbx_docker_pools *p, const char *image,
+                         const struct sbx_policy *policy, unsigned size,
+                         struct sbx_docker_pool **out, struct sbx_error **err)
+{
+        struct sbx_docker_pool *pool = pool_alloc(image, policy, size);
+        struct sbx_docker_container *first = NULL;
+        struct timespec until;
+        int r;
+
+        if (!pool)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        /* The first one here: what makes it fail (a missing image) reaches the caller. */
+        r = sbx_docker_container_new(p->e, p->cfg, image, policy, &first, err);
+        deadline_after(&until, ACQUIRE_WAIT_MS * 4);
+        pthread_mutex_lock(&p->lock);
+        pool_link(p, pool);
+        if (r == 0) {
+                pool->total++;
+                if (!pool_put(p, pool, first)) {
+                        pthread_mutex_unlock(&p->lock);
+                        sbx_docker_container_remove(p->e, first);
+                        pthread_mutex_lock(&p->lock);
+                        pool_drop_locked(p, pool);
+                }
+                r = wait_ready_locked(p, pool, &until, err);
+        }
+        pthread_mutex_unlock(&p->lock);
+        if (r < 0) {
+                sbx_docker_pool_close(p, pool);
+                return r;
+        }
+        *out = pool;
+        return 0;
+}
+
+/* A container made for policy serves a job of job: the same container-level limits, and a CPU
+ * rlimit (a backstop: each job's CPU time is watched) no lower than the job's. */
+static bool fits(const struct sbx_policy *pool, const struct sbx_policy *job)
+{
+        const struct sbx_limits *a = &pool->limits, *b = &job->limits;
+
+        return a->memory_bytes == b->memory_bytes && a->pids == b->pids &&
+               a->cpu_millicores == b->cpu_millicores && a->file_size_bytes == b->file_size_bytes &&
+               a->open_files == b->open_files && a->tmpfs_bytes == b->tmpfs_bytes &&
+               pool->network == job->network &&
+               (a->cpu_ms + 999) / 1000 >= (b->cpu_ms + 999) / 1000;
+}
+
+int sbx_docker_pool_take(struct sbx_docker_pools *p, struct sbx_docker_pool *pool,
+                         const struct sbx_policy *policy, struct sbx_docker_container **out,
+                         bool *pooled, struct sbx_error **err)
+{
+        *pooled = fits(&pool->policy, policy);
+        if (!*pooled)
+                return sbx_docker_container_new(p->e, p->cfg, pool->image, policy, out, err);
+        pthread_mutex_lock(&p->lock);
+        return take_locked(p, pool, out, err);
+}
+
+void sbx_docker_pool_give(struct sbx_docker_pools *p, struct sbx_docker_pool *pool,
+                          struct sbx_docker_container *c)
+{
+        give(p, pool, c);
+}
+
+void sbx_docker_pool_close(struct sbx_docker_pools *p, struct sbx_docker_pool *pool)
+{
+        struct sbx_docker_container *ready[POOL_CLOSE_BATCH];
+
+        if (!pool)
+                return;
+        pthread_mutex_lock(&p->lock);
+        pool->closed = true;
+        pool->total++; /* held: the pool outlives the loop */
+        while (pool->n_ready > 0) {
+                size_t n = 0;
+                while (pool->n_ready > 0 && n < ELEMENTSOF(ready))
+                        ready[n++] = pool->ready[--pool->n_ready];
+                pthread_mutex_unlock(&p->lock);
+                for (size_t i = 0; i < n; i++)
+                        sbx_docker_container_remove(p->e, ready[i]);
+                pthread_mutex_lock(&p->lock);
+                pool->total -= n;
+        }
+        pool_drop_locked(p, pool); /* ours: frees it unless containers are still out */
+        pthread_mutex_unlock(&p->lock);
 }

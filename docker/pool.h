@@ -8,7 +8,8 @@
 
 struct sbx_docker_pools;
 
-/* size containers per key (0: pools off). Starts the reset workers. */
+/* size containers per key for sbx_docker_pool_acquire (0: a container per job); explicit pools
+ * have sizes of their own. Starts the reset workers. */
 int sbx_docker_pools_new(struct sbx_docker_engine *e, const struct sbx_docker_config *cfg,
                          unsigned size, struct sbx_docker_pools **out, struct sbx_error **err);
 /* Waits for creations and resets in flight, then removes every pooled container. */
@@ -26,5 +27,23 @@ void sbx_docker_pool_release(struct sbx_docker_pools *p, const char *image,
 /* Fill the pool for (image, policy) to its size and wait until all are ready. */
 int sbx_docker_pool_warm(struct sbx_docker_pools *p, const char *image,
                          const struct sbx_policy *policy, struct sbx_error **err);
+
+/* An explicit pool: size containers of (image, policy) of its own (the runtime's sbx_pool),
+ * all ready when this returns; the first is made here, so a failure to make one (a missing
+ * image) is the caller's. */
+struct sbx_docker_pool;
+int sbx_docker_pool_open(struct sbx_docker_pools *p, const char *image,
+                         const struct sbx_policy *policy, unsigned size,
+                         struct sbx_docker_pool **out, struct sbx_error **err);
+/* A container for one job of policy: one of the pool's (*pooled), or, when the pool's do not fit
+ * policy's container-level limits, one made for it alone (give it back all the same). */
+int sbx_docker_pool_take(struct sbx_docker_pools *p, struct sbx_docker_pool *pool,
+                         const struct sbx_policy *policy, struct sbx_docker_container **out,
+                         bool *pooled, struct sbx_error **err);
+/* Back after its job: reset before it is taken again (removed if that fails). */
+void sbx_docker_pool_give(struct sbx_docker_pools *p, struct sbx_docker_pool *pool,
+                          struct sbx_docker_container *c);
+/* Remove the pool's containers; those taken go when given back, and the pool with the last. */
+void sbx_docker_pool_close(struct sbx_docker_pools *p, struct sbx_docker_pool *pool);
 
 #endif

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "jail.h"
 #include "slots.h"
 #include "supervisor.h"
 #include "util.h"
@@ -700,24 +701,44 @@ static int native_box_destroy(struct sbx_backend *be, struct sbx_box *box, struc
         return r;
 }
 
+/* A box path (absolute, in a writable directory) relative to the box's work dir. */
+static int box_rel(const char *path, const char **rel, struct sbx_error **err)
+{
+        size_t n = strlen(SBX_JAIL_WORKDIR);
+
+        if (strncmp(path, SBX_JAIL_WORKDIR, n) || (path[n] && path[n] != '/'))
+                return sbx_error_set(err, ENOTSUP, "%s: this sandbox keeps only %s between jobs",
+                                     path, SBX_JAIL_WORKDIR);
+        *rel = path[n] ? path + n + 1 : "";
+        return 0;
+}
+
 static int native_box_write(struct sbx_backend *be, struct sbx_box *box,
                             const struct sbx_file *file, struct sbx_error **err)
 {
         uid_t owner = be->env.privileged ? box->uid : (uid_t)-1;
+        struct sbx_file f = *file;
+        int r = box_rel(file->path, &f.path, err);
 
-        return sbx_write_file_beneath(box->dir_fd, file, owner, err);
+        return r < 0 ? r : sbx_write_file_beneath(box->dir_fd, &f, owner, err);
 }
 
 static int native_box_read(struct sbx_backend *be, struct sbx_box *box, const char *path,
                            size_t max_bytes, struct sbx_output *out, struct sbx_error **err)
 {
-        return sbx_read_file_beneath(box->dir_fd, path, max_bytes, out, err);
+        const char *rel;
+        int r = box_rel(path, &rel, err);
+
+        return r < 0 ? r : sbx_read_file_beneath(box->dir_fd, rel, max_bytes, out, err);
 }
 
 static int native_box_remove(struct sbx_backend *be, struct sbx_box *box, const char *path,
                              struct sbx_error **err)
 {
-        return sbx_remove_beneath(box->dir_fd, path, err);
+        const char *rel;
+        int r = box_rel(path, &rel, err);
+
+        return r < 0 ? r : sbx_remove_beneath(box->dir_fd, rel, err);
 }
 
 static uint32_t native_limits_enforced(struct sbx_backend *be, const char **why)

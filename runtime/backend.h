@@ -17,8 +17,9 @@ struct sbx_spec {
         int cancel_fd;                   /* see struct sbx_job; 0 = none */
 };
 
-struct sbx_backend; /* backend-private state */
-struct sbx_box;     /* backend-private stateful sandbox */
+struct sbx_backend;  /* backend-private state */
+struct sbx_box;      /* backend-private stateful sandbox */
+struct sbx_box_pool; /* backend-private: boxes kept ready for one-shot jobs */
 
 struct sbx_backend_ops {
         const char *name;
@@ -37,12 +38,28 @@ struct sbx_backend_ops {
         /* Kill what runs in the box, remove it and free it, whatever happens. < 0 with *err when
          * something of it stays on the host (left for the next open to reap). */
         int (*box_destroy)(struct sbx_backend *be, struct sbx_box *box, struct sbx_error **err);
+        /* File functions of a box: the runtime hands them paths normalized by
+         * sbx_sandbox_path (absolute, in one of sbx_writable_dirs; write and remove never get a
+         * writable directory itself). */
         int (*box_write)(struct sbx_backend *be, struct sbx_box *box, const struct sbx_file *file,
                          struct sbx_error **err);
         int (*box_read)(struct sbx_backend *be, struct sbx_box *box, const char *path,
                         size_t max_bytes, struct sbx_output *out, struct sbx_error **err);
         int (*box_remove)(struct sbx_backend *be, struct sbx_box *box, const char *path,
                           struct sbx_error **err);
+        /* Optional (NULL: a pool's jobs run fresh). pool_open makes size boxes of policy and
+         * image ready; pool_take lends one to a job whose resolved policy is policy, for all of
+         * its steps (run() with it), or one made for it alone when the pool's do not fit that
+         * policy, or when none is ready in time; pool_give takes it back and resets it (fresh
+         * processes, work dir, /tmp) before anyone gets it again, or removes it. pool_close
+         * removes the pool's boxes, those lent out when they come back. Thread-safe. */
+        int (*pool_open)(struct sbx_backend *be, const struct sbx_policy *policy, const char *image,
+                         unsigned size, struct sbx_box_pool **out, struct sbx_error **err);
+        int (*pool_take)(struct sbx_backend *be, struct sbx_box_pool *pool,
+                         const struct sbx_policy *policy, struct sbx_box **out,
+                         struct sbx_error **err);
+        void (*pool_give)(struct sbx_backend *be, struct sbx_box_pool *pool, struct sbx_box *box);
+        void (*pool_close)(struct sbx_backend *be, struct sbx_box_pool *pool);
         /* The limits it enforces for a job's whole process tree (bits 1u << SBX_LIMIT_x) and,
          * when not all, why, what holds instead and the fix (in *why, owned by be). NULL: the
          * results say (a remote server), or nothing is known. */

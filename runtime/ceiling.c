@@ -84,6 +84,23 @@ struct sbx_ceiling *sbx_ceiling_dup(const struct sbx_ceiling *c, bool *oom)
         return NULL;
 }
 
+int sbx_ceiling_derive(const struct sbx_ceiling *c, const char *const *overrides,
+                       struct sbx_ceiling **out, struct sbx_error **err)
+{
+        bool oom = false;
+        struct sbx_ceiling *d = sbx_ceiling_dup(c, &oom);
+        int r = d ? 0 : sbx_error_set(err, ENOMEM, "out of memory");
+
+        for (size_t i = 0; r == 0 && overrides && overrides[i]; i++)
+                r = sbx_policy_override(d->policy, overrides[i], err);
+        if (r < 0) {
+                sbx_ceiling_free(d);
+                return r;
+        }
+        *out = d;
+        return 0;
+}
+
 /* The override that set key last (the runtime applies them in order), or NULL. */
 static const char *override_of(const char *const *limits, const char *key)
 {

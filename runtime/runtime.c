@@ -27,6 +27,20 @@ struct sbx_sandbox {
         pthread_mutex_t lock;        /* one job at a time per sandbox */
 };
 
+struct sbx_pool {
+        struct sbx_runtime *rt;
+        struct sbx_box_pool *boxes; /* NULL: the backend has none, its jobs run fresh */
+        struct sbx_policy *policy;
+        struct sbx_ceiling *ceiling; /* its own copy, or NULL */
+};
+
+/* Where a job's policy comes from: its sandbox's or pool's (resolved once, held to its
+ * ceiling), else the policy the job names. */
+struct base {
+        const struct sbx_policy *policy; /* NULL: the job's own */
+        const struct sbx_ceiling *ceiling;
+};
+
 /* What every program finds in its environment; a job's env adds to it or replaces entries. */
 static const char *const base_env[] = {
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -245,26 +259,23 @@ static int build_env(const char *const *extra, const char **env, struct sbx_erro
         return 0;
 }
 
-/* A job's file lands in the work dir or /tmp (the only writable places): refuse anything else
- * up front, with the path in the message, rather than fail inside the jail. */
+/* A job's file lands in a writable directory: refuse anything else up front, with the path in
+ * the message, rather than fail inside the jail. */
 static int check_file_path(const char *path, struct sbx_error **err)
 {
-        const char *p = path;
+        _cleanup_free_ char *abs = NULL;
+        const char *why = NULL;
+        char dirs[128];
+        int r = sbx_sandbox_path(path, &abs, &why);
 
-        if (!p || !*p)
-                return sbx_error_set(err, EINVAL, "a file has an empty path");
-        if (*p == '/' && strncmp(p, "/sandbox/", 9) && strncmp(p, "/tmp/", 5))
-                return sbx_error_set(err, EINVAL,
-                                     "file '%s': an absolute path must be under /sandbox/ or "
-                                     "/tmp/",
-                                     path);
-        while (*p) {
-                size_t len = strcspn(p, "/");
-                if (len == 2 && !strncmp(p, "..", 2))
-                        return sbx_error_set(err, EINVAL, "file '%s': '..' is not allowed", path);
-                p += len;
-                p += *p == '/';
-        }
+        if (r == -ENOMEM)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        if (r < 0)
+                return sbx_error_set(err, EINVAL, "file '%s' %s (writable: %s)", path ? path : "",
+                                     why, sbx_writable_dirs_list(dirs, sizeof(dirs)));
+        for (size_t i = 0; sbx_writable_dirs[i]; i++)
+                if (!strcmp(abs, sbx_writable_dirs[i]))
+                        return sbx_error_set(err, EINVAL, "file '%s' names a directory", path);
         return path[strlen(path) - 1] == '/'
                    ? sbx_error_set(err, EINVAL, "file '%s' names a directory", path)
                    : 0;
@@ -360,25 +371,25 @@ static void resolved_release(struct resolved *j)
         free(j->files);
 }
 
-/* The policies of a job: its own (the sandbox's, when it runs in one, with its overrides),
- * held to its ceiling; and the operator's "compile" policy for a compile step, held to none. */
-static int resolve_policies(struct sbx_runtime *rt, const struct sbx_job *job,
-                            const struct sbx_sandbox *sb, struct resolved *j,
-                            struct sbx_error **err)
+/* The policies of a job: its own (its sandbox's or pool's, when it runs in one, with its
+ * overrides), held to its ceiling; and the operator's "compile" policy for a compile step, held
+ * to none. */
+static int resolve_policies(struct sbx_runtime *rt, const struct sbx_job *job, const struct base *b,
+                            struct resolved *j, struct sbx_error **err)
 {
-        const struct sbx_ceiling *ceiling = job->ceiling        ? job->ceiling
-                                            : sb && sb->ceiling ? sb->ceiling
-                                                                : rt->ceiling;
-        int r = sb ? apply_limits(sb->policy, job->limits, ceiling, &j->policy, err)
-                   : resolve_policy(rt, job->policy, job->limits, ceiling, &j->policy, err);
+        const struct sbx_ceiling *ceiling = job->ceiling ? job->ceiling
+                                            : b->ceiling ? b->ceiling
+                                                         : rt->ceiling;
+        int r = b->policy ? apply_limits(b->policy, job->limits, ceiling, &j->policy, err)
+                          : resolve_policy(rt, job->policy, job->limits, ceiling, &j->policy, err);
 
         if (r == 0 && j->lang && j->lang->compile)
                 r = resolve_policy(rt, "compile", NULL, NULL, &j->compile_policy, err);
         return r;
 }
 
-static int resolve_job(struct sbx_runtime *rt, const struct sbx_job *job,
-                       const struct sbx_sandbox *sb, struct resolved *j, struct sbx_error **err)
+static int resolve_job(struct sbx_runtime *rt, const struct sbx_job *job, const struct base *b,
+                       struct resolved *j, struct sbx_error **err)
 {
         int r;
 
@@ -394,7 +405,11 @@ static int resolve_job(struct sbx_runtime *rt, const struct sbx_job *job,
                 return sbx_error_set(err, EINVAL, "unknown language '%s' (known: %s)",
                                      job->language, known);
         }
-        r = resolve_policies(rt, job, sb, j, err);
+        if (b->policy && job->policy)
+                return sbx_error_set(err, EINVAL,
+                                     "a sandbox's jobs use the sandbox's policy; "
+                                     "pass limit overrides instead");
+        r = resolve_policies(rt, job, b, j, err);
         if (r == 0)
                 r = build_env(job->env, j->env, err);
         if (r < 0)
@@ -426,21 +441,29 @@ static int resolve_job(struct sbx_runtime *rt, const struct sbx_job *job,
         return 0;
 }
 
-static int run_resolved(struct sbx_runtime *rt, struct sbx_sandbox *sb, const struct sbx_job *job,
-                        struct sbx_result **out, struct sbx_error **err)
+/* Run a resolved job's steps in box (NULL: a sandbox of their own). */
+static int execute(struct sbx_runtime *rt, struct sbx_box *box, const struct resolved *j,
+                   struct sbx_result **out, struct sbx_error **err)
 {
-        struct sbx_box *box = sb ? sb->box : NULL;
-        struct resolved j = {0};
-        int r = resolve_job(rt, job, sb, &j, err);
+        struct sbx_spec spec = j->spec;
 
-        if (r == 0) {
-                *out = j.lang && j.lang->compile
-                           ? compile_and_run(rt, box, j.lang, &j.spec, j.compile_policy)
-                           : run_step(rt, box, &j.spec);
-                if (!*out)
-                        r = sbx_error_set(err, ENOMEM, "out of memory");
-                stamp_limits(rt, *out);
-        }
+        *out = j->lang && j->lang->compile
+                   ? compile_and_run(rt, box, j->lang, &spec, j->compile_policy)
+                   : run_step(rt, box, &spec);
+        if (!*out)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        stamp_limits(rt, *out);
+        return 0;
+}
+
+static int run_resolved(struct sbx_runtime *rt, struct sbx_box *box, const struct base *b,
+                        const struct sbx_job *job, struct sbx_result **out, struct sbx_error **err)
+{
+        struct resolved j = {0};
+        int r = resolve_job(rt, job, b, &j, err);
+
+        if (r == 0)
+                r = execute(rt, box, &j, out, err);
         resolved_release(&j);
         return r;
 }
@@ -448,13 +471,16 @@ static int run_resolved(struct sbx_runtime *rt, struct sbx_sandbox *sb, const st
 int sbx_run(struct sbx_runtime *rt, const struct sbx_job *job, struct sbx_result **out,
             struct sbx_error **err)
 {
-        return run_resolved(rt, NULL, job, out, err);
+        static const struct base none = {0};
+
+        return run_resolved(rt, NULL, &none, job, out, err);
 }
 
 int sbx_check(struct sbx_runtime *rt, const struct sbx_job *job, struct sbx_error **err)
 {
+        static const struct base none = {0};
         struct resolved j = {0};
-        int r = resolve_job(rt, job, NULL, &j, err);
+        int r = resolve_job(rt, job, &none, &j, err);
 
         resolved_release(&j);
         return r;
@@ -462,24 +488,33 @@ int sbx_check(struct sbx_runtime *rt, const struct sbx_job *job, struct sbx_erro
 
 /* ---- stateful sandboxes ----------------------------------------------------------------- */
 
+/* A sandbox's or pool's own copy of its ceiling (opts', else the runtime's) and its policy,
+ * held to it. */
+static int resolve_base(struct sbx_runtime *rt, const struct sbx_sandbox_options *opts,
+                        struct sbx_ceiling **ceiling, struct sbx_policy **policy,
+                        struct sbx_error **err)
+{
+        bool oom = false;
+
+        *ceiling = sbx_ceiling_dup(opts->ceiling ? opts->ceiling : rt->ceiling, &oom);
+        if (oom)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        return resolve_policy(rt, opts->policy, opts->limits, *ceiling, policy, err);
+}
+
 int sbx_sandbox_create(struct sbx_runtime *rt, const struct sbx_sandbox_options *opts,
                        struct sbx_sandbox **out, struct sbx_error **err)
 {
         static const struct sbx_sandbox_options none = {0};
         struct sbx_sandbox *sb = calloc(1, sizeof(*sb));
-        bool oom = false;
-        int r = 0;
+        int r;
 
         if (!sb)
                 return sbx_error_set(err, ENOMEM, "out of memory");
         opts = opts ? opts : &none;
         sb->rt = rt;
         pthread_mutex_init(&sb->lock, NULL);
-        sb->ceiling = sbx_ceiling_dup(opts->ceiling ? opts->ceiling : rt->ceiling, &oom);
-        if (oom)
-                r = sbx_error_set(err, ENOMEM, "out of memory");
-        if (r == 0)
-                r = resolve_policy(rt, opts->policy, opts->limits, sb->ceiling, &sb->policy, err);
+        r = resolve_base(rt, opts, &sb->ceiling, &sb->policy, err);
         if (r == 0)
                 r = rt->ops->box_create(rt->backend, sb->policy,
                                         opts->image ? opts->image : rt->image, &sb->box, err);
@@ -494,21 +529,46 @@ int sbx_sandbox_create(struct sbx_runtime *rt, const struct sbx_sandbox_options 
 int sbx_sandbox_run(struct sbx_sandbox *sb, const struct sbx_job *job, struct sbx_result **out,
                     struct sbx_error **err)
 {
-        if (job->policy)
-                return sbx_error_set(err, EINVAL,
-                                     "a sandbox's jobs use the sandbox's policy; "
-                                     "pass limit overrides instead");
+        const struct base b = {sb->policy, sb->ceiling};
+
         pthread_mutex_lock(&sb->lock);
-        int r = run_resolved(sb->rt, sb, job, out, err);
+        int r = run_resolved(sb->rt, sb->box, &b, job, out, err);
         pthread_mutex_unlock(&sb->lock);
         return r;
+}
+
+/* A file function's path as its backend takes it: normalized, absolute in a writable
+ * directory, and, unless whole_dir, below one (a writable directory itself is not a file). */
+static int box_path(const char *path, bool whole_dir, char **abs, struct sbx_error **err)
+{
+        const char *why = NULL;
+        char dirs[128];
+        int r = sbx_sandbox_path(path, abs, &why);
+
+        if (r == -ENOMEM)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        if (r < 0)
+                return sbx_error_set(err, -r, "%s %s (writable: %s)", path ? path : "", why,
+                                     sbx_writable_dirs_list(dirs, sizeof(dirs)));
+        for (size_t i = 0; !whole_dir && sbx_writable_dirs[i]; i++)
+                if (!strcmp(*abs, sbx_writable_dirs[i]))
+                        return sbx_error_set(err, EISDIR, "%s is a directory of the sandbox itself",
+                                             *abs);
+        return 0;
 }
 
 int sbx_sandbox_write_file(struct sbx_sandbox *sb, const struct sbx_file *file,
                            struct sbx_error **err)
 {
+        _cleanup_free_ char *abs = NULL;
+        struct sbx_file f = *file;
+        int r = box_path(file->path, false, &abs, err);
+
+        if (r < 0)
+                return r;
+        f.path = abs;
         pthread_mutex_lock(&sb->lock);
-        int r = sb->rt->ops->box_write(sb->rt->backend, sb->box, file, err);
+        r = sb->rt->ops->box_write(sb->rt->backend, sb->box, &f, err);
         pthread_mutex_unlock(&sb->lock);
         return r;
 }
@@ -516,16 +576,26 @@ int sbx_sandbox_write_file(struct sbx_sandbox *sb, const struct sbx_file *file,
 int sbx_sandbox_read_file(struct sbx_sandbox *sb, const char *path, size_t max_bytes,
                           struct sbx_output *out, struct sbx_error **err)
 {
+        _cleanup_free_ char *abs = NULL;
+        int r = box_path(path, true, &abs, err);
+
+        if (r < 0)
+                return r;
         pthread_mutex_lock(&sb->lock);
-        int r = sb->rt->ops->box_read(sb->rt->backend, sb->box, path, max_bytes, out, err);
+        r = sb->rt->ops->box_read(sb->rt->backend, sb->box, abs, max_bytes, out, err);
         pthread_mutex_unlock(&sb->lock);
         return r;
 }
 
 int sbx_sandbox_remove_file(struct sbx_sandbox *sb, const char *path, struct sbx_error **err)
 {
+        _cleanup_free_ char *abs = NULL;
+        int r = box_path(path, false, &abs, err);
+
+        if (r < 0)
+                return r;
         pthread_mutex_lock(&sb->lock);
-        int r = sb->rt->ops->box_remove(sb->rt->backend, sb->box, path, err);
+        r = sb->rt->ops->box_remove(sb->rt->backend, sb->box, abs, err);
         pthread_mutex_unlock(&sb->lock);
         return r;
 }
@@ -548,5 +618,68 @@ int sbx_sandbox_close(struct sbx_sandbox *sb, struct sbx_error **err)
 struct sbx_sandbox *sbx_sandbox_destroy(struct sbx_sandbox *sb)
 {
         (void)sbx_sandbox_close(sb, NULL);
+        return NULL;
+}
+
+/* ---- pools ------------------------------------------------------------------------------ */
+
+int sbx_pool_new(struct sbx_runtime *rt, const struct sbx_sandbox_options *opts, unsigned size,
+                 struct sbx_pool **out, struct sbx_error **err)
+{
+        static const struct sbx_sandbox_options none = {0};
+        struct sbx_pool *pool = calloc(1, sizeof(*pool));
+        int r;
+
+        if (!pool)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        opts = opts ? opts : &none;
+        pool->rt = rt;
+        r = resolve_base(rt, opts, &pool->ceiling, &pool->policy, err);
+        if (r == 0 && rt->ops->pool_open && size > 0)
+                r = rt->ops->pool_open(rt->backend, pool->policy,
+                                       opts->image ? opts->image : rt->image, size, &pool->boxes,
+                                       err);
+        if (r < 0) {
+                sbx_pool_free(pool);
+                return r;
+        }
+        *out = pool;
+        return 0;
+}
+
+int sbx_pool_run(struct sbx_pool *pool, const struct sbx_job *job, struct sbx_result **out,
+                 struct sbx_error **err)
+{
+        struct sbx_runtime *rt = pool->rt;
+        const struct base b = {pool->policy, pool->ceiling};
+        struct sbx_box *box = NULL;
+        struct sbx_error *e = NULL;
+        struct resolved j = {0};
+        int r = resolve_job(rt, job, &b, &j, err);
+
+        if (r == 0 && pool->boxes &&
+            rt->ops->pool_take(rt->backend, pool->boxes, j.policy, &box, &e) < 0) {
+                /* The sandbox failed, not the job: a result that says so. */
+                if (!(*out = sandbox_error(e, rt->ops->name)))
+                        r = sbx_error_set(err, ENOMEM, "out of memory");
+        } else if (r == 0) {
+                r = execute(rt, box, &j, out, err);
+        }
+        if (box)
+                rt->ops->pool_give(rt->backend, pool->boxes, box);
+        sbx_error_free(e);
+        resolved_release(&j);
+        return r;
+}
+
+struct sbx_pool *sbx_pool_free(struct sbx_pool *pool)
+{
+        if (pool) {
+                if (pool->boxes)
+                        pool->rt->ops->pool_close(pool->rt->backend, pool->boxes);
+                sbx_policy_free(pool->policy);
+                sbx_ceiling_free(pool->ceiling);
+                free(pool);
+        }
         return NULL;
 }

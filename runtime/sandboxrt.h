@@ -128,11 +128,18 @@ int sbx_ceiling_new(struct sbx_runtime *rt, const char *policy, bool allow_netwo
 struct sbx_ceiling *sbx_ceiling_free(struct sbx_ceiling *c);
 const struct sbx_policy *sbx_ceiling_policy(const struct sbx_ceiling *c);
 bool sbx_ceiling_allows_network(const struct sbx_ceiling *c);
+/* A copy of c whose policy has the operator's overrides applied (NULL-terminated "key=value",
+ * as in policy files; they are not held to c): for a route whose clients get more of a limit
+ * than the ceiling's own value (ms-enclave's tool calls, whose clients expect whole outputs).
+ * Jobs that name no policy start from the result and are held to it. 0, or -EINVAL for a bad
+ * override, -ENOMEM; *err says why. */
+int sbx_ceiling_derive(const struct sbx_ceiling *c, const char *const *overrides,
+                       struct sbx_ceiling **out, struct sbx_error **err);
 
 /* ---- jobs --------------------------------------------------------------------------------- */
 
 /* A file placed in the sandbox before the job runs. A relative path is relative to the job's
- * working directory; an absolute path must lie under the working directory or /tmp. */
+ * working directory; an absolute path must lie in one of sbx_writable_dirs. */
 struct sbx_file {
         const char *path;
         const void *data;
@@ -254,10 +261,27 @@ int sbx_run(struct sbx_runtime *rt, const struct sbx_job *job, struct sbx_result
  * running anything: 0, or the error sbx_run would return. For refusing a batch whole. */
 int sbx_check(struct sbx_runtime *rt, const struct sbx_job *job, struct sbx_error **err);
 
+/* ---- sandbox paths ------------------------------------------------------------------------ */
+
+/* The directories of a sandbox its programs may write, the working directory first: /sandbox,
+ * /tmp and /home/sandbox (everything else they see is read-only). A stateful sandbox keeps all
+ * of them between its jobs. NULL-terminated. */
+extern const char *const sbx_writable_dirs[];
+/* "/sandbox, /tmp, /home/sandbox" into buf (cut at size), for messages. Returns buf. */
+const char *sbx_writable_dirs_list(char *buf, size_t size);
+
+/* path, relative to the working directory or absolute, as the normalized absolute path of a
+ * place in one of sbx_writable_dirs ("." components and repeated slashes dropped; a directory
+ * itself when path names it). 0 and a malloc'd *out; -EINVAL ("must not contain '..'", "is
+ * empty") or -EROFS ("is not in a writable directory of the sandbox") with *why; -ENOMEM.
+ * Touches no file system: a symlink in the sandbox is refused where the path is opened. */
+int sbx_sandbox_path(const char *path, char **out, const char **why);
+
 /* ---- stateful sandboxes ------------------------------------------------------------------- */
 
-/* A sandbox keeps its working directory between jobs; each job still gets fresh namespaces,
- * processes and /tmp. One sandbox runs one job at a time (calls are serialized). */
+/* A sandbox keeps its writable directories (sbx_writable_dirs) between jobs, like a small
+ * machine of its own; each job still gets fresh namespaces and processes. One sandbox runs one
+ * job at a time (calls are serialized). */
 struct sbx_sandbox;
 
 struct sbx_sandbox_options {
@@ -272,7 +296,8 @@ int sbx_sandbox_create(struct sbx_runtime *rt, const struct sbx_sandbox_options 
                        struct sbx_sandbox **out, struct sbx_error **err);
 int sbx_sandbox_run(struct sbx_sandbox *sb, const struct sbx_job *job, struct sbx_result **out,
                     struct sbx_error **err);
-/* File access inside the working directory; paths are relative to it (no "..", no symlinks
+/* File access inside the sandbox's writable directories: a path as sbx_sandbox_path takes it
+ * (relative to the working directory, or absolute in one of them; no "..", no symlink
  * followed). read_file caps the size read at max_bytes and sets out->truncated. */
 int sbx_sandbox_write_file(struct sbx_sandbox *sb, const struct sbx_file *file,
                            struct sbx_error **err);
@@ -285,6 +310,27 @@ int sbx_sandbox_remove_file(struct sbx_sandbox *sb, const char *path, struct sbx
 int sbx_sandbox_close(struct sbx_sandbox *sb, struct sbx_error **err);
 /* sbx_sandbox_close, for callers with nobody to tell. */
 struct sbx_sandbox *sbx_sandbox_destroy(struct sbx_sandbox *sb);
+
+/* ---- pools ------------------------------------------------------------------------------- */
+
+/* Sandboxes kept ready for one-shot jobs of one configuration (a server's pool, an evaluator's
+ * workers). Each job gets one to itself for all of its steps, and it is reset (fresh processes,
+ * work dir and /tmp) before another job gets it: nothing of one job reaches the next. Where a
+ * fresh sandbox costs no more than a reset one (the native jail), a pool holds none and its
+ * jobs run fresh. Thread-safe: any number of a pool's jobs may run at once (past its size, the
+ * extra ones get sandboxes of their own). */
+struct sbx_pool;
+
+/* size sandboxes configured as sbx_sandbox_create's (policy, limits, image, ceiling), all made
+ * before it returns. Fails as sbx_sandbox_create does. */
+int sbx_pool_new(struct sbx_runtime *rt, const struct sbx_sandbox_options *opts, unsigned size,
+                 struct sbx_pool **out, struct sbx_error **err);
+/* Run one job as sbx_sandbox_run would (the pool's policy with the job's overrides, held to
+ * the pool's ceiling) in a ready sandbox of the pool. */
+int sbx_pool_run(struct sbx_pool *pool, const struct sbx_job *job, struct sbx_result **out,
+                 struct sbx_error **err);
+/* Removes the pool's sandboxes. No job of it may be running. */
+struct sbx_pool *sbx_pool_free(struct sbx_pool *pool);
 
 /* ---- languages ---------------------------------------------------------------------------- */
 
