@@ -21,6 +21,7 @@
 #define DEFAULT_MAX_CONNECTIONS    1024
 #define DEFAULT_CONNECTIONS_PER_IP 256
 #define DEFAULT_CONNECTION_TIMEOUT 10
+#define DEFAULT_TOOL_OUTPUT        (16u << 20)
 
 static void usage(FILE *f)
 {
@@ -40,6 +41,9 @@ static void usage(FILE *f)
               "  --ceiling NAME|FILE     the most a client may ask for: a policy (default:\n"
               "                          default); every limit of a request must be at or\n"
               "                          below it, else 422\n"
+              "  --tool-output SIZE      output cap per stream of ms-enclave's tool calls\n"
+              "                          (default 16m): they return whole outputs, above\n"
+              "                          the ceiling's own output limit\n"
               "  --allow-network         clients may change the network mode (network=host,\n"
               "                          network_enabled: true); off by default\n"
               "  --max-concurrency N     jobs running at once (default: CPU count)\n"
@@ -85,6 +89,7 @@ enum {
         OPT_MAX_CONNECTIONS,
         OPT_PER_IP,
         OPT_CONNECTION_TIMEOUT,
+        OPT_TOOL_OUTPUT,
 };
 
 static const struct option options[] = {
@@ -107,6 +112,7 @@ static const struct option options[] = {
     {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
     {"max-connections-per-ip", required_argument, NULL, OPT_PER_IP},
     {"connection-timeout", required_argument, NULL, OPT_CONNECTION_TIMEOUT},
+    {"tool-output", required_argument, NULL, OPT_TOOL_OUTPUT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -186,6 +192,15 @@ static int sizes_and_counts(struct sbx_serve_config *cfg, int opt, const char *a
                         r = -EINVAL;
                 }
                 cfg->max_body_bytes = (size_t)v;
+                break;
+        case OPT_TOOL_OUTPUT:
+                if (sbx_req_parse_memory(arg, &v) < 0 || v < 1024 || v > (1ull << 30)) {
+                        sbx_cli_error("serve: --tool-output must be a size from 1k to 1g, not "
+                                      "'%s'",
+                                      arg);
+                        r = -EINVAL;
+                }
+                cfg->tool_output_bytes = v;
                 break;
         }
         return r;
@@ -274,6 +289,7 @@ static void set_defaults(struct sbx_serve_config *cfg)
         cfg->max_connections = DEFAULT_MAX_CONNECTIONS;
         cfg->max_connections_per_ip = DEFAULT_CONNECTIONS_PER_IP;
         cfg->connection_timeout_s = DEFAULT_CONNECTION_TIMEOUT;
+        cfg->tool_output_bytes = DEFAULT_TOOL_OUTPUT;
         cfg->backend = "auto";
         cfg->log_level = SBX_LOG_INFO;
 }
@@ -387,9 +403,9 @@ static int load_tenants(struct sbx_server *srv, const struct sbx_serve_config *c
 static int open_ceilings(struct sbx_server *srv, const struct sbx_serve_config *cfg)
 {
         struct sbx_error *err = NULL;
-        int r = sbx_tenants_open_ceilings(srv->tenants,
-                                          srv->rt_native ? srv->rt_native : srv->rt_docker,
-                                          cfg->ceiling, cfg->allow_network, &err);
+        int r = sbx_tenants_open_ceilings(
+            srv->tenants, srv->rt_native ? srv->rt_native : srv->rt_docker, cfg->ceiling,
+            cfg->allow_network, cfg->tool_output_bytes, &err);
 
         if (r < 0)
                 sbx_cli_error("serve: %s: %s", cfg->tenants_file ? cfg->tenants_file : "--ceiling",

@@ -12,7 +12,7 @@
 #include "api/serve_tools.h"
 #include "util.h"
 
-#define POOL_DEFAULT_WAIT_MS (300u * 1000)
+#define POOL_DEFAULT_WAIT_MS (3600u * 1000) /* ms-enclave's DEFAULT_POOL_EXECUTION_TIMEOUT */
 #define POOL_SIZE_MAX        1024
 
 static const char *query(const struct sbx_http_request *req, const char *key)
@@ -43,7 +43,7 @@ static cJSON *stats_object(struct sbx_server *srv, struct sbx_tenant *t)
         bool pool_initialized;
 
         sbx_registry_counts(srv->reg, t, by_status, &total);
-        sbx_pool_stats(srv->reg, t, &pool_size, &pool_initialized);
+        sbx_registry_pool_stats(srv->reg, t, &pool_size, &pool_initialized);
         sbx_sched_stats(&srv->sched, &running, &waiting);
         for (int s = 0; s < _SBX_SB_MAX; s++)
                 if (by_status[s])
@@ -235,6 +235,15 @@ void sbx_route_tools(struct sbx_http_request *req, struct sbx_http_response *res
 
 /* ---- tools -------------------------------------------------------------------------------- */
 
+/* ms-enclave's words for a sandbox that is stopped or failed: its tool calls answer 404 with
+ * them, its uploads 400. */
+static void reply_not_active(struct sbx_http_request *req, struct sbx_http_response *resp,
+                             unsigned status, struct sbx_served *e)
+{
+        sbx_http_reply_detail(resp, status, "Sandbox %s is not active (status: %s)", e->id,
+                              sbx_sb_status_to_string(sbx_registry_status(req->srv->reg, e)));
+}
+
 /* A tool call's outcome as a response: ToolResult, or the status its error stands for. */
 static void reply_tool(struct sbx_http_response *resp, int r, const char *tool_name,
                        struct sbx_tool_result *res, struct sbx_error *err, unsigned bad_params,
@@ -271,9 +280,7 @@ static void execute_in(struct sbx_http_request *req, struct sbx_http_response *r
         if (r == -ENOENT) {
                 sbx_http_reply_detail(resp, 404, "Sandbox %s not found", e->id);
         } else if (r == -EPIPE) {
-                sbx_http_reply_detail(
-                    resp, 404, "Sandbox %s is not running (status: %s)", e->id,
-                    sbx_sb_status_to_string(sbx_registry_status(req->srv->reg, e)));
+                reply_not_active(req, resp, 404, e);
         } else if (r < 0 && err) {
                 sbx_http_reply_detail(resp, 500, "Sandbox %s could not start: %s", e->id,
                                       err->message ? err->message : strerror(-r));
@@ -282,7 +289,8 @@ static void execute_in(struct sbx_http_request *req, struct sbx_http_response *r
         } else {
                 r = sbx_tool_execute(&ctx, tool, &call->params, &res, &err);
                 sbx_registry_end(req->srv->reg, e);
-                reply_tool(resp, r, call->tool_name, &res, err, 422, wait_ms);
+                /* Parameters a tool refuses are ms-enclave's TypeError there: a 500. */
+                reply_tool(resp, r, call->tool_name, &res, err, 500, wait_ms);
         }
         sbx_tool_result_clear(&res);
         sbx_error_free(err);
@@ -321,8 +329,10 @@ static void extract_into(struct sbx_http_request *req, struct sbx_http_response 
         struct sbx_error *err = NULL;
         int r = sbx_registry_begin(req->srv->reg, e, &w, &err);
 
-        if (r == -ENOENT || r == -EPIPE) {
-                sbx_http_reply_detail(resp, 404, "Sandbox not found or not running");
+        if (r == -ENOENT) {
+                sbx_http_reply_detail(resp, 404, "Sandbox %s not found", e->id);
+        } else if (r == -EPIPE) {
+                reply_not_active(req, resp, 400, e);
         } else if (r < 0) {
                 if (err)
                         sbx_http_reply_detail(resp, 500, "%s", err->message);
@@ -344,26 +354,37 @@ static void extract_into(struct sbx_http_request *req, struct sbx_http_response 
         sbx_error_free(err);
 }
 
+/* ms-enclave's checks, in its order: target_dir is a required query parameter (422), the body
+ * is not empty (400), the sandbox exists (404), target_dir is not empty (400). A relative
+ * target_dir is relative to the working directory; one outside the writable directories fails
+ * as ms-enclave's `mkdir -p` of it would (500). */
 void sbx_route_archive(struct sbx_http_request *req, struct sbx_http_response *resp)
 {
         const char *target = query(req, "target_dir"), *why = NULL;
         _cleanup_free_ char *dir = NULL;
         struct sbx_served *e;
 
-        if (!target || target[0] != '/') {
-                sbx_http_reply_detail(resp, 400, "target_dir must be an absolute path");
+        if (!target) {
+                sbx_http_reply_detail(resp, 422, "target_dir: field required");
                 return;
         }
         if (req->body_size == 0) {
-                sbx_http_reply_detail(resp, 400, "Empty archive body");
+                sbx_http_reply_detail(resp, 400, "Archive body must not be empty");
                 return;
         }
         if (!(e = sbx_registry_get(req->srv->reg, req->tenant, req->id))) {
-                sbx_http_reply_detail(resp, 404, "Sandbox not found");
+                sbx_http_reply_detail(resp, 404, "Sandbox %s not found", req->id);
                 return;
         }
-        int r = sbx_http_map_path(e->cfg.working_dir, target, &dir, &why);
-        if (r < 0)
+        int r = *target ? sbx_http_map_path(e->cfg.working_dir, target, &dir, &why) : -EINVAL;
+        char dirs[128];
+        if (!*target)
+                sbx_http_reply_detail(resp, 400, "target_dir must not be empty");
+        else if (r == -EROFS) /* ms-enclave: its `mkdir -p` failed, a 500 */
+                sbx_http_reply_detail(resp, 500,
+                                      "Failed to create target directory %s: it %s (writable: %s)",
+                                      target, why, sbx_writable_dirs_list(dirs, sizeof(dirs)));
+        else if (r < 0)
                 sbx_http_reply_detail(resp, r == -ENOMEM ? 500 : 400, "target_dir %s %s", target,
                                       why ? why : "cannot be used");
         else
@@ -373,6 +394,28 @@ void sbx_route_archive(struct sbx_http_request *req, struct sbx_http_response *r
 
 /* ---- pool --------------------------------------------------------------------------------- */
 
+/* pool_size: an integer; absent, 0 or less asks for no pool (ms-enclave answers 200 with no
+ * ids and leaves any pool as it was). */
+static int pool_size(const char *s, uint64_t *n)
+{
+        *n = 0;
+        if (!s)
+                return 0;
+        if (s[0] == '-' && s[1] && strspn(s + 1, "0123456789") == strlen(s + 1))
+                return 0;
+        return sbx_parse_u64(s, n) < 0 || *n > POOL_SIZE_MAX ? -EINVAL : 0;
+}
+
+static void reply_pool(struct sbx_http_response *resp, uint64_t n, cJSON *ids)
+{
+        cJSON *o = cJSON_CreateObject();
+
+        cJSON_AddStringToObject(o, "message", "Pool initialized successfully");
+        cJSON_AddNumberToObject(o, "pool_size", (double)n);
+        cJSON_AddItemToObject(o, "sandbox_ids", ids ? ids : cJSON_CreateArray());
+        sbx_http_reply_json(resp, 200, o);
+}
+
 void sbx_route_pool_init(struct sbx_http_request *req, struct sbx_http_response *resp)
 {
         const char *size = query(req, "pool_size"), *type = query(req, "sandbox_type");
@@ -380,15 +423,20 @@ void sbx_route_pool_init(struct sbx_http_request *req, struct sbx_http_response 
         cJSON *ids = NULL;
         uint64_t n = 0;
 
-        if (!size || sbx_parse_u64(size, &n) < 0 || n < 1 || n > POOL_SIZE_MAX) {
-                sbx_http_reply_detail(resp, 422, "pool_size: must be an integer from 1 to %d",
+        if (pool_size(size, &n) < 0) {
+                sbx_http_reply_detail(resp, 422, "pool_size: must be an integer of at most %d",
                                       POOL_SIZE_MAX);
                 return;
         }
         if (!check_type(type ? type : "docker", true, resp))
                 return;
-        int r = sbx_pool_initialize(req->srv->reg, req->tenant, (unsigned)n, type ? type : "docker",
-                                    req->body, req->body_size, &ids, &err);
+        if (n == 0) {
+                reply_pool(resp, 0, NULL);
+                return;
+        }
+        int r =
+            sbx_registry_pool_init(req->srv->reg, req->tenant, (unsigned)n, type ? type : "docker",
+                                   req->body, req->body_size, &ids, &err);
         if (r < 0) {
                 sbx_http_reply_detail(resp, sbx_http_refusal_status(r, 500),
                                       "Failed to initialize pool: %s",
@@ -396,30 +444,59 @@ void sbx_route_pool_init(struct sbx_http_request *req, struct sbx_http_response 
                 sbx_error_free(err);
                 return;
         }
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "message", "Pool initialized successfully");
-        cJSON_AddNumberToObject(o, "pool_size", (double)n);
-        cJSON_AddItemToObject(o, "sandbox_ids", ids);
-        sbx_http_reply_json(resp, 200, o);
+        reply_pool(resp, n, ids);
+}
+
+/* How long /pool/execute waits for an idle member, and how ms-enclave words it: Python's str()
+ * of the float the client sent ("5.0", "0.5"), or of its default (3600). */
+struct pool_wait {
+        uint64_t ms;
+        char text[40];
+};
+
+static int pool_wait_of(const char *timeout, struct pool_wait *pw)
+{
+        double s;
+
+        pw->ms = 0;
+        if (timeout && sbx_http_timeout_to_ms(timeout, SBX_REQ_TIMEOUT_MAX_S, &pw->ms) < 0)
+                return -EINVAL;
+        if (pw->ms == 0) { /* absent, 0 or less: ms-enclave's `timeout or default` */
+                pw->ms = POOL_DEFAULT_WAIT_MS;
+                snprintf(pw->text, sizeof(pw->text), "%u", POOL_DEFAULT_WAIT_MS / 1000);
+                return 0;
+        }
+        s = (double)pw->ms / 1000.0;
+        snprintf(pw->text, sizeof(pw->text), s == (double)(uint64_t)s ? "%.1f" : "%g", s);
+        return 0;
 }
 
 /* Borrow an idle member, run the tool in a fresh sandbox configured like it, give it back. */
 static void pool_run(struct sbx_http_request *req, struct sbx_http_response *resp,
                      const char *tool_name, enum sbx_tool_id tool, struct sbx_tool_params *p,
-                     uint64_t wait_ms)
+                     const struct pool_wait *pw)
 {
+        uint64_t wait_ms = pw->ms;
         struct sbx_wait w = sbx_http_wait(req, wait_ms);
         struct sbx_tool_result res = {0};
         struct sbx_error *err = NULL;
         struct sbx_served *e = NULL;
-        int r = sbx_pool_acquire(req->srv->reg, req->tenant, &w, &e);
+        int r = sbx_registry_pool_acquire(req->srv->reg, req->tenant, &w, &e);
 
         if (r == -ENOENT) {
-                sbx_http_reply_detail(resp, 400, "Sandbox pool is not initialized or empty");
+                sbx_http_reply_detail(resp, 400,
+                                      "Sandbox pool is empty, call initialize_pool first");
+                return;
+        }
+        if (r < 0)
+                sbx_metrics_rejected(&req->tenant->metrics, r);
+        if (r == -ETIMEDOUT) {
+                sbx_http_reply_detail(resp, 408,
+                                      "Timeout waiting for available sandbox from pool after %ss",
+                                      pw->text);
                 return;
         }
         if (r < 0) {
-                sbx_metrics_rejected(&req->tenant->metrics, r);
                 sbx_http_reply_wait_error(resp, r, 408, wait_ms);
                 return;
         }
@@ -436,7 +513,7 @@ static void pool_run(struct sbx_http_request *req, struct sbx_http_response *res
                 r = sbx_tool_execute(&ctx, tool, p, &res, &err);
                 reply_tool(resp, r, tool_name, &res, err, 400, wait_ms);
         }
-        sbx_pool_release(req->srv->reg, e);
+        sbx_registry_pool_release(req->srv->reg, e);
         sbx_tool_result_clear(&res);
         sbx_error_free(err);
 }
@@ -444,7 +521,7 @@ static void pool_run(struct sbx_http_request *req, struct sbx_http_response *res
 void sbx_route_pool_execute(struct sbx_http_request *req, struct sbx_http_response *resp)
 {
         const char *tool_name = query(req, "tool_name"), *timeout = query(req, "timeout");
-        uint64_t wait_ms = POOL_DEFAULT_WAIT_MS;
+        struct pool_wait pw;
         struct sbx_tool_params p;
         _cleanup_free_ char *detail = NULL;
 
@@ -452,7 +529,7 @@ void sbx_route_pool_execute(struct sbx_http_request *req, struct sbx_http_respon
                 sbx_http_reply_detail(resp, 422, "tool_name: field required");
                 return;
         }
-        if (timeout && sbx_http_seconds_to_ms(timeout, SBX_REQ_TIMEOUT_MAX_S, &wait_ms) < 0) {
+        if (pool_wait_of(timeout, &pw) < 0) {
                 sbx_http_reply_detail(resp, 422, "timeout: must be a number of seconds");
                 return;
         }
@@ -462,12 +539,13 @@ void sbx_route_pool_execute(struct sbx_http_request *req, struct sbx_http_respon
                 return;
         }
         int r = sbx_req_parse_tool_params(req->body, req->body_size, &p, &detail);
-        if (r < 0) {
-                sbx_http_reply_detail(resp, 400, "%s", detail ? detail : strerror(-r));
+        if (r < 0) { /* a body that is not a JSON object fails FastAPI's validation there */
+                sbx_http_reply_detail(resp, r == -EBADMSG ? 422 : 400, "%s",
+                                      detail ? detail : strerror(-r));
                 return;
         }
         if (sbx_http_take_jobs(req, resp, 1) == 1) {
-                pool_run(req, resp, tool_name, (enum sbx_tool_id)tool, &p, wait_ms);
+                pool_run(req, resp, tool_name, (enum sbx_tool_id)tool, &p, &pw);
                 sbx_tenant_jobs_give(req->tenant, 1);
         }
         sbx_tool_params_clear(&p);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sandboxrt.h"
 #include "util.h"
 
 static int hex_value(char c)
@@ -276,18 +277,34 @@ void sbx_http_format_time(uint64_t realtime_usec, char *buf, size_t size)
         snprintf(buf, size, "%s.%06u", base, (unsigned)(realtime_usec % 1000000));
 }
 
-int sbx_http_seconds_to_ms(const char *s, double max_seconds, uint64_t *out_ms)
+static int parse_seconds(const char *s, double *v)
 {
         char *end = NULL;
-        double v;
 
         if (!s || !*s || strlen(s) > 32)
                 return -EINVAL;
         errno = 0;
-        v = strtod(s, &end);
-        if (errno || !end || *end || !isfinite(v) || v <= 0 || v > max_seconds)
+        *v = strtod(s, &end);
+        return errno || !end || *end || !isfinite(*v) ? -EINVAL : 0;
+}
+
+int sbx_http_seconds_to_ms(const char *s, double max_seconds, uint64_t *out_ms)
+{
+        double v;
+
+        if (parse_seconds(s, &v) < 0 || v <= 0 || v > max_seconds)
                 return -EINVAL;
         *out_ms = (uint64_t)ceil(v * 1000.0);
+        return 0;
+}
+
+int sbx_http_timeout_to_ms(const char *s, double max_seconds, uint64_t *out_ms)
+{
+        double v;
+
+        if (parse_seconds(s, &v) < 0 || v > max_seconds)
+                return -EINVAL;
+        *out_ms = v <= 0 ? 0 : (uint64_t)ceil(v * 1000.0);
         return 0;
 }
 
@@ -309,37 +326,25 @@ static bool strip_dir(const char *path, const char *dir, const char **rest)
         return true;
 }
 
-int sbx_http_map_path(const char *working_dir, const char *path, char **rel, const char **why)
+static bool in_writable_dir(const char *dir)
 {
-        const char *rest = path;
-        char *out, *o;
+        _cleanup_free_ char *abs = NULL;
+        const char *why;
 
-        if (path[0] == '/' && !strip_dir(path, working_dir, &rest) &&
-            !strip_dir(path, "/sandbox", &rest)) {
-                *why = "is outside the sandbox's working directory";
-                return -EINVAL;
+        return sbx_sandbox_path(dir, &abs, &why) == 0;
+}
+
+int sbx_http_map_path(const char *working_dir, const char *path, char **abs, const char **why)
+{
+        _cleanup_free_ char *moved = NULL;
+        const char *rest;
+
+        /* A client's working_dir elsewhere ("/workspace") is the sandbox's /sandbox. */
+        if (path[0] == '/' && working_dir && working_dir[0] == '/' && strcmp(working_dir, "/") &&
+            !in_writable_dir(working_dir) && strip_dir(path, working_dir, &rest)) {
+                if (!(moved = sbx_strdup_printf("%s%s", sbx_writable_dirs[0], rest)))
+                        return -ENOMEM;
+                path = moved;
         }
-        out = o = malloc(strlen(rest) + 1);
-        if (!out)
-                return -ENOMEM;
-        for (const char *p = rest; *p;) {
-                size_t n = strcspn(p, "/");
-                if (n == 2 && !strncmp(p, "..", 2)) {
-                        free(out);
-                        *why = "must not contain '..'";
-                        return -EINVAL;
-                }
-                if (n > 0 && !(n == 1 && p[0] == '.')) {
-                        if (o != out)
-                                *o++ = '/';
-                        memcpy(o, p, n);
-                        o += n;
-                }
-                p += n;
-                while (*p == '/')
-                        p++;
-        }
-        *o = '\0';
-        *rel = out;
-        return 0;
+        return sbx_sandbox_path(path, abs, why);
 }

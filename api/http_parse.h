@@ -51,10 +51,14 @@ void sbx_http_format_time(uint64_t realtime_usec, char *buf, size_t size);
 /* Seconds as given by clients (a JSON number or a numeric string) to milliseconds:
  * 0 < value <= max_seconds. Returns 0 or -EINVAL. */
 int sbx_http_seconds_to_ms(const char *s, double max_seconds, uint64_t *out_ms);
+/* The same for a timeout where 0 or less means "none of its own" (ms-enclave's tools): then
+ * *out_ms is 0. */
+int sbx_http_timeout_to_ms(const char *s, double max_seconds, uint64_t *out_ms);
 
-/* A client's file path (absolute under working_dir or /sandbox, or relative to it) as a path
- * relative to the sandbox's work dir, "" for the work dir itself. 0 or -EINVAL with a message
- * in *why. Never touches the file system. */
-int sbx_http_map_path(const char *working_dir, const char *path, char **rel, const char **why);
+/* A client's file path (relative to the working directory, or absolute; under the client's
+ * working_dir it means the same under /sandbox) as the normalized absolute path of a place in
+ * the sandbox's writable directories: as sbx_sandbox_path, whose errors it returns (-EROFS:
+ * not in a writable directory). Never touches the file system. */
+int sbx_http_map_path(const char *working_dir, const char *path, char **abs, const char **why);
 
 #endif

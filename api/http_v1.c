@@ -91,9 +91,10 @@ static int run_one(struct sbx_server *srv, struct sbx_tenant *t, const struct sb
 {
         struct sbx_file files[SBX_REQ_FILES_MAX];
         struct sbx_job job = job_of(rq, files, t);
+        const struct sbx_serve_target where = {.rt = default_runtime(srv)};
         int r = check_one(srv, t, rq, err);
 
-        return r < 0 ? r : sbx_serve_run(srv, t, default_runtime(srv), NULL, &job, w, out, err);
+        return r < 0 ? r : sbx_serve_run(srv, t, &where, &job, w, out, err);
 }
 
 static void reply_run(struct sbx_http_response *resp, int r, const struct sbx_result *res,

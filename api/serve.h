@@ -50,6 +50,7 @@ struct sbx_serve_config {
         unsigned max_connections;        /* open at once; past it idle ones are dropped */
         unsigned max_connections_per_ip; /* the same, per client address */
         unsigned connection_timeout_s;   /* a connection silent this long is closed */
+        uint64_t tool_output_bytes;      /* ms-enclave's tool calls: output cap per stream */
         const char *policy_dir;
         struct sbx_image_rule rules[SBX_IMAGE_RULES_MAX];
         size_t n_rules;
@@ -151,14 +152,22 @@ struct sbx_server {
 int sbx_server_runtime_for(struct sbx_server *srv, const char *image, struct sbx_runtime **out,
                            struct sbx_error **err);
 
+/* Where a server job runs: in sb (a stateful sandbox), else in pool, else in a fresh sandbox of
+ * rt. */
+struct sbx_serve_target {
+        struct sbx_runtime *rt;
+        struct sbx_sandbox *sb;
+        struct sbx_pool *pool;
+};
+
 /* Run one job of tenant t: its job quota is the caller's (sbx_tenant_jobs_take); this takes a
- * run slot (waiting as w says), holds the job to t's ceiling, runs it in sb (NULL: a fresh
- * sandbox of rt), and counts it in t's metrics. 0 with *out; a scheduler error (-EAGAIN,
- * -ETIMEDOUT, -ECONNRESET, -ESHUTDOWN); -SBX_ECEILING; -EINVAL for any other job the runtime
- * refuses; -ENOMEM. *err says why for the last three. */
-int sbx_serve_run(struct sbx_server *srv, struct sbx_tenant *t, struct sbx_runtime *rt,
-                  struct sbx_sandbox *sb, struct sbx_job *job, const struct sbx_wait *w,
-                  struct sbx_result **out, struct sbx_error **err);
+ * run slot (waiting as w says), holds the job to t's ceiling (unless job->ceiling names one of
+ * t's already), runs it where says, and counts it in t's metrics. 0 with *out; a scheduler
+ * error (-EAGAIN, -ETIMEDOUT, -ECONNRESET, -ESHUTDOWN); -SBX_ECEILING; -EINVAL for any other
+ * job the runtime refuses; -ENOMEM. *err says why for the last three. */
+int sbx_serve_run(struct sbx_server *srv, struct sbx_tenant *t,
+                  const struct sbx_serve_target *where, struct sbx_job *job,
+                  const struct sbx_wait *w, struct sbx_result **out, struct sbx_error **err);
 
 /* Prometheus text for GET /metrics, as tenant t sees it (its own sandboxes and jobs).
  * malloc'd. */

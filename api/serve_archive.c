@@ -62,13 +62,17 @@ static int entry_path(struct archive_entry *entry, char **rel, struct sbx_error 
                                      "unsafe archive entry '%s': only files and directories "
                                      "are accepted",
                                      name);
-        /* ARCHIVE_EXTRACT_SECURE_NODOTDOT: map_path refuses ".." components. */
-        int r = sbx_http_map_path("/sandbox", name, rel, &why);
+        /* ARCHIVE_EXTRACT_SECURE_NODOTDOT: sbx_sandbox_path refuses ".." components. */
+        _cleanup_free_ char *abs = NULL;
+        int r = sbx_sandbox_path(name, &abs, &why);
         if (r == -ENOMEM)
                 return sbx_error_set(err, ENOMEM, "out of memory");
         if (r < 0)
                 return sbx_error_set(err, EINVAL, "unsafe archive entry '%s': path %s", name, why);
-        return 0;
+        /* Relative to the working directory: the entry's own path, normalized. */
+        const char *own = abs + strlen(sbx_writable_dirs[0]);
+        *rel = strdup(*own == '/' ? own + 1 : own);
+        return *rel ? 0 : sbx_error_set(err, ENOMEM, "out of memory");
 }
 
 /* The next header: 1 for an entry, 0 at the end, -EINVAL for a damaged archive. */
@@ -117,7 +121,7 @@ static int write_entry(struct sbx_sandbox *sb, struct archive *a, struct archive
         if (size < 0 || (uint64_t)size > max_bytes)
                 return sbx_error_set(err, EINVAL, "archive entry '%s' is too large", rel);
         buf = malloc((size_t)size + 1);
-        path = *dir ? sbx_strdup_printf("%s/%s", dir, rel) : strdup(rel);
+        path = sbx_strdup_printf("%s/%s", dir, rel);
         if (!buf || !path)
                 return sbx_error_set(err, ENOMEM, "out of memory");
         la_ssize_t got = size ? archive_read_data(a, buf, (size_t)size) : 0;

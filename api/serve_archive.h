@@ -16,9 +16,10 @@
  * never created). Unpacked content is capped at max_bytes. 0 or -EINVAL with *err. */
 int sbx_archive_check(const void *data, size_t size, size_t max_bytes, struct sbx_error **err);
 
-/* Check, then write every regular file under dir (relative to the sandbox's work dir, "" for
- * the work dir) with its permission bits (no set-id bits). Nothing is written when the check
- * fails (-EINVAL); a write failure is -EIO with *err (earlier files stay). */
+/* Check, then write every regular file under dir (an absolute path in a writable directory of
+ * the sandbox, as sbx_sandbox_path makes them) with its permission bits (no set-id bits).
+ * Nothing is written when the check fails (-EINVAL); a write failure is -EIO with *err
+ * (earlier files stay). */
 int sbx_archive_extract(struct sbx_sandbox *sb, const char *dir, const void *data, size_t size,
                         size_t max_bytes, struct sbx_error **err);
 

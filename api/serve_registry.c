@@ -103,6 +103,15 @@ int sbx_registry_new(struct sbx_server *srv, struct sbx_registry **out)
         return 0;
 }
 
+static struct sbx_pool_share *share_put(struct sbx_pool_share *s)
+{
+        if (s && __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+                sbx_pool_free(s->pool);
+                free(s);
+        }
+        return NULL;
+}
+
 /* Frees e; what of its sandbox could not be removed is logged, and passed on in *err. */
 static int entry_free(struct sbx_served *e, struct sbx_error **err)
 {
@@ -111,6 +120,7 @@ static int entry_free(struct sbx_served *e, struct sbx_error **err)
 
         if (!e)
                 return 0;
+        share_put(e->share);
         r = sbx_sandbox_close(e->sb, &why);
         if (r < 0) {
                 sbx_serve_log(SBX_LOG_ERROR, "sandbox %s: %s (left for the next start to reap)",
@@ -223,7 +233,7 @@ static int create_sandbox(struct sbx_served *e, struct sbx_error **err)
         struct sbx_sandbox_options opts = {
             .limits = (const char *const *)e->limits,
             .image = e->cfg.image,
-            .ceiling = e->owner->ceiling,
+            .ceiling = e->owner->tool_ceiling,
         };
 
         return sbx_sandbox_create(e->rt, &opts, &e->sb, err);
@@ -300,7 +310,7 @@ int sbx_registry_create(struct sbx_registry *reg, struct sbx_tenant *t, const ch
         if (r == 0 && !pool)
                 r = create_sandbox(e, err);
         if (r == 0) {
-                /* A pool member joins the pool (in_pool) when sbx_pool_initialize counts it. */
+                /* A pool member joins the pool (in_pool) when sbx_registry_pool_init counts it. */
                 e->status = pool ? SBX_SB_INITIALIZING : SBX_SB_RUNNING;
                 e->created_usec = e->updated_usec = realtime_usec();
                 r = insert(reg, e, err);
@@ -632,8 +642,8 @@ static int pool_wait_locked(struct sbx_registry *reg, struct pool *pool, const s
         return 0;
 }
 
-int sbx_pool_acquire(struct sbx_registry *reg, const struct sbx_tenant *t, const struct sbx_wait *w,
-                     struct sbx_served **out)
+int sbx_registry_pool_acquire(struct sbx_registry *reg, const struct sbx_tenant *t,
+                              const struct sbx_wait *w, struct sbx_served **out)
 {
         struct pool *pool = pool_of(reg, t);
         int r = 0;
@@ -656,7 +666,7 @@ int sbx_pool_acquire(struct sbx_registry *reg, const struct sbx_tenant *t, const
         return r;
 }
 
-void sbx_pool_release(struct sbx_registry *reg, struct sbx_served *e)
+void sbx_registry_pool_release(struct sbx_registry *reg, struct sbx_served *e)
 {
         pthread_mutex_lock(&reg->lock);
         if (!e->removed && e->status == SBX_SB_BUSY)
@@ -665,8 +675,8 @@ void sbx_pool_release(struct sbx_registry *reg, struct sbx_served *e)
         sbx_registry_put(reg, e);
 }
 
-void sbx_pool_stats(struct sbx_registry *reg, const struct sbx_tenant *t, size_t *size,
-                    bool *initialized)
+void sbx_registry_pool_stats(struct sbx_registry *reg, const struct sbx_tenant *t, size_t *size,
+                             bool *initialized)
 {
         pthread_mutex_lock(&reg->lock);
         *size = pool_of(reg, t)->size;
@@ -697,9 +707,35 @@ static void pool_clear(struct sbx_registry *reg, const struct sbx_tenant *t)
         } while (n_dead == ELEMENTSOF(dead));
 }
 
+/* The runtime pool of n sandboxes that a pool's executions run in, configured like its first
+ * member e: making it proves the config (limits, ceiling, image) before the pool is used. */
+static int share_new(struct sbx_served *e, unsigned n, struct sbx_pool_share **out,
+                     struct sbx_error **err)
+{
+        struct sbx_sandbox_options opts = {
+            .limits = (const char *const *)e->limits,
+            .image = e->cfg.image,
+            .ceiling = e->owner->tool_ceiling,
+        };
+        struct sbx_pool_share *s = calloc(1, sizeof(*s));
+        int r;
+
+        if (!s)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        s->refs = 1;
+        if ((r = sbx_pool_new(e->rt, &opts, n, &s->pool, err)) < 0) {
+                free(s);
+                return r;
+        }
+        *out = s;
+        return 0;
+}
+
+/* One member of t's pool of n; the first makes the runtime pool (*share), the others share
+ * it. */
 static int pool_member(struct sbx_registry *reg, struct sbx_tenant *t, const char *type,
-                       const char *body, size_t size, bool first, cJSON *ids,
-                       struct sbx_error **err)
+                       const char *body, size_t size, unsigned n, struct sbx_pool_share **share,
+                       cJSON *ids, struct sbx_error **err)
 {
         struct sbx_sandbox_config cfg;
         struct sbx_served *e = NULL;
@@ -712,13 +748,13 @@ static int pool_member(struct sbx_registry *reg, struct sbx_tenant *t, const cha
         sbx_sandbox_config_clear(&cfg);
         if (r < 0)
                 return r;
-        /* The first member proves the config works (limits, image, ceiling) before the pool
-         * is used; the others get their sandbox on first direct use. */
-        if (first && (r = create_sandbox(e, err)) < 0) {
+        if (!*share && (r = share_new(e, n, share, err)) < 0) {
                 (void)sbx_registry_delete(reg, t, e->id, NULL);
                 sbx_registry_put(reg, e);
                 return r;
         }
+        __atomic_add_fetch(&(*share)->refs, 1, __ATOMIC_ACQ_REL);
+        e->share = *share;
         cJSON_AddItemToArray(ids, cJSON_CreateString(e->id));
         pthread_mutex_lock(&reg->lock);
         if (!e->removed) {
@@ -731,11 +767,12 @@ static int pool_member(struct sbx_registry *reg, struct sbx_tenant *t, const cha
         return 0;
 }
 
-int sbx_pool_initialize(struct sbx_registry *reg, struct sbx_tenant *t, unsigned n,
-                        const char *type, const char *config_body, size_t config_size, cJSON **ids,
-                        struct sbx_error **err)
+int sbx_registry_pool_init(struct sbx_registry *reg, struct sbx_tenant *t, unsigned n,
+                           const char *type, const char *config_body, size_t config_size,
+                           cJSON **ids, struct sbx_error **err)
 {
         cJSON *list = cJSON_CreateArray();
+        struct sbx_pool_share *share = NULL;
         int r = 0;
 
         if (!list)
@@ -746,7 +783,8 @@ int sbx_pool_initialize(struct sbx_registry *reg, struct sbx_tenant *t, unsigned
         }
         pool_clear(reg, t);
         for (unsigned i = 0; i < n && r == 0; i++)
-                r = pool_member(reg, t, type, config_body, config_size, i == 0, list, err);
+                r = pool_member(reg, t, type, config_body, config_size, n, &share, list, err);
+        share_put(share); /* the members hold it now */
         if (r < 0) {
                 pool_clear(reg, t);
                 cJSON_Delete(list);

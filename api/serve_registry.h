@@ -30,6 +30,13 @@ bool sbx_sandbox_type_known(const char *type);
 
 #define SBX_SANDBOX_ID_LEN 8
 
+/* What the members of one pool share: the runtime pool their /pool/execute calls run in (warm
+ * containers on Docker). The last member to go frees it. */
+struct sbx_pool_share {
+        struct sbx_pool *pool;
+        unsigned refs; /* atomic */
+};
+
 struct sbx_served {
         char id[SBX_SANDBOX_ID_LEN + 1];
         char *type;
@@ -37,9 +44,10 @@ struct sbx_served {
         struct sbx_tenant *owner;
         struct sbx_runtime *rt;
         const char *backend;
-        struct sbx_sandbox *sb; /* NULL for pool members until a direct call needs one */
-        char **limits;          /* the config as policy overrides, NULL-terminated */
-        char *network_note;     /* why the network is off although asked for, or NULL */
+        struct sbx_sandbox *sb;       /* NULL for pool members until a direct call needs one */
+        char **limits;                /* the config as policy overrides, NULL-terminated */
+        char *network_note;           /* why the network is off although asked for, or NULL */
+        struct sbx_pool_share *share; /* pool members: their pool's runtime pool */
         /* Below: guarded by the registry lock. */
         enum sbx_sb_status status;
         uint64_t created_usec, updated_usec; /* CLOCK_REALTIME */
@@ -96,18 +104,19 @@ size_t sbx_registry_cleanup(struct sbx_registry *reg, uint64_t now_realtime_usec
 
 /* ---- pool --------------------------------------------------------------------------------- */
 
-/* Replace t's pool with n fresh members configured by cfg (copied for each). On success *ids
- * is a JSON list of their ids. Errors as sbx_registry_create's; -EDQUOT before anything
- * changes when n members would not fit in t's max_sandboxes. */
-int sbx_pool_initialize(struct sbx_registry *reg, struct sbx_tenant *t, unsigned n,
-                        const char *type, const char *config_body, size_t config_size, cJSON **ids,
-                        struct sbx_error **err);
+/* Replace t's pool with n fresh members configured by cfg (copied for each), and a runtime
+ * pool of n sandboxes their executions run in (made before this returns: on Docker, n warm
+ * containers). On success *ids is a JSON list of their ids. Errors as sbx_registry_create's;
+ * -EDQUOT before anything changes when n members would not fit in t's max_sandboxes. */
+int sbx_registry_pool_init(struct sbx_registry *reg, struct sbx_tenant *t, unsigned n,
+                           const char *type, const char *config_body, size_t config_size,
+                           cJSON **ids, struct sbx_error **err);
 /* Borrow t's idle member that has waited longest (FIFO among borrowers). 0, -ENOENT (no
  * pool), -ETIMEDOUT, -ECONNRESET, -ESHUTDOWN. The entry comes referenced and busy. */
-int sbx_pool_acquire(struct sbx_registry *reg, const struct sbx_tenant *t, const struct sbx_wait *w,
-                     struct sbx_served **out);
-void sbx_pool_release(struct sbx_registry *reg, struct sbx_served *e);
-void sbx_pool_stats(struct sbx_registry *reg, const struct sbx_tenant *t, size_t *size,
-                    bool *initialized);
+int sbx_registry_pool_acquire(struct sbx_registry *reg, const struct sbx_tenant *t,
+                              const struct sbx_wait *w, struct sbx_served **out);
+void sbx_registry_pool_release(struct sbx_registry *reg, struct sbx_served *e);
+void sbx_registry_pool_stats(struct sbx_registry *reg, const struct sbx_tenant *t, size_t *size,
+                             bool *initialized);
 
 #endif

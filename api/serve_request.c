@@ -114,11 +114,14 @@ static int get_string(const cJSON *o, const char *key, char **out, char **detail
         return *out ? 0 : -ENOMEM;
 }
 
-/* Seconds as a number or numeric string; absent or null leaves *out_ms 0. */
-static int get_seconds(const cJSON *o, const char *key, uint64_t *out_ms, char **detail)
+/* Seconds as a number or numeric string; absent or null leaves *out_ms 0, and so does a value
+ * of 0 or less when none_at_zero (ms-enclave's "no timeout of its own"). */
+static int get_time(const cJSON *o, const char *key, bool none_at_zero, uint64_t *out_ms,
+                    char **detail)
 {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
         char buf[64];
+        int r;
 
         if (!v || cJSON_IsNull(v))
                 return 0;
@@ -128,10 +131,23 @@ static int get_seconds(const cJSON *o, const char *key, uint64_t *out_ms, char *
                 snprintf(buf, sizeof(buf), "%s", v->valuestring);
         else
                 return fail(detail, "'%s' must be a number of seconds", key);
-        if (sbx_http_seconds_to_ms(buf, SBX_REQ_TIMEOUT_MAX_S, out_ms) < 0)
-                return fail(detail, "'%s' must be a number of seconds in (0, %.0f]", key,
-                            SBX_REQ_TIMEOUT_MAX_S);
+        r = none_at_zero ? sbx_http_timeout_to_ms(buf, SBX_REQ_TIMEOUT_MAX_S, out_ms)
+                         : sbx_http_seconds_to_ms(buf, SBX_REQ_TIMEOUT_MAX_S, out_ms);
+        if (r < 0)
+                return fail(detail, "'%s' must be a number of seconds %s%.0f%s", key,
+                            none_at_zero ? "of at most " : "in (0, ", SBX_REQ_TIMEOUT_MAX_S,
+                            none_at_zero ? " (0: none)" : "]");
         return 0;
+}
+
+static int get_seconds(const cJSON *o, const char *key, uint64_t *out_ms, char **detail)
+{
+        return get_time(o, key, false, out_ms, detail);
+}
+
+static int get_timeout(const cJSON *o, const char *key, uint64_t *out_ms, char **detail)
+{
+        return get_time(o, key, true, out_ms, detail);
 }
 
 static void strv_free(char **v)
@@ -333,11 +349,11 @@ static int tool_params_from(const cJSON *o, struct sbx_tool_params *p, char **de
         if (r == 0)
                 r = get_files(o, &p->files, &p->n_files, detail);
         if (r == 0)
-                r = get_seconds(o, "timeout", &p->timeout_ms, detail);
+                r = get_timeout(o, "timeout", &p->timeout_ms, detail);
         if (r == 0)
-                r = get_seconds(o, "compile_timeout", &p->compile_timeout_ms, detail);
+                r = get_timeout(o, "compile_timeout", &p->compile_timeout_ms, detail);
         if (r == 0)
-                r = get_seconds(o, "run_timeout", &p->run_timeout_ms, detail);
+                r = get_timeout(o, "run_timeout", &p->run_timeout_ms, detail);
         return r;
 }
 
@@ -370,7 +386,7 @@ int sbx_req_parse_tool_call(const char *body, size_t size, struct sbx_tool_call 
         if (r == 0 && !out->tool_name)
                 r = fail(detail, "field required: tool_name");
         if (r == 0)
-                r = get_seconds(o, "timeout", &out->timeout_ms, detail);
+                r = get_timeout(o, "timeout", &out->timeout_ms, detail);
         if (r == 0) {
                 const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "parameters");
                 if (p && !cJSON_IsNull(p) && !cJSON_IsObject(p))
@@ -487,7 +503,7 @@ static int config_limits(const cJSON *o, struct sbx_sandbox_config *c, char **de
         if (net && !cJSON_IsNull(net) && !cJSON_IsBool(net))
                 return fail(detail, "'network_enabled' must be a boolean");
         c->network_enabled = cJSON_IsTrue(net);
-        return get_seconds(o, "timeout", &c->timeout_ms, detail);
+        return get_timeout(o, "timeout", &c->timeout_ms, detail);
 }
 
 /* SandboxInfo.config echoes the config; environment values may be secrets, so they are masked

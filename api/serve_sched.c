@@ -233,13 +233,24 @@ void sbx_sched_stats(struct sbx_sched *s, unsigned *running, unsigned *waiting)
 
 /* ---- a tenant's job ----------------------------------------------------------------------- */
 
-int sbx_serve_run(struct sbx_server *srv, struct sbx_tenant *t, struct sbx_runtime *rt,
-                  struct sbx_sandbox *sb, struct sbx_job *job, const struct sbx_wait *w,
+static int run_at(const struct sbx_serve_target *where, const struct sbx_job *job,
                   struct sbx_result **out, struct sbx_error **err)
+{
+        if (where->sb)
+                return sbx_sandbox_run(where->sb, job, out, err);
+        if (where->pool)
+                return sbx_pool_run(where->pool, job, out, err);
+        return sbx_run(where->rt, job, out, err);
+}
+
+int sbx_serve_run(struct sbx_server *srv, struct sbx_tenant *t,
+                  const struct sbx_serve_target *where, struct sbx_job *job,
+                  const struct sbx_wait *w, struct sbx_result **out, struct sbx_error **err)
 {
         int r;
 
-        job->ceiling = t->ceiling;
+        if (!job->ceiling)
+                job->ceiling = t->ceiling;
         job->cancel_fd = w->client_fd > 0 ? w->client_fd : 0; /* a client that leaves cancels */
         r = sbx_sched_acquire(&srv->sched, w);
         if (r < 0) {
@@ -247,7 +258,7 @@ int sbx_serve_run(struct sbx_server *srv, struct sbx_tenant *t, struct sbx_runti
                 return r;
         }
         uint64_t t0 = sbx_now_usec();
-        r = sb ? sbx_sandbox_run(sb, job, out, err) : sbx_run(rt, job, out, err);
+        r = run_at(where, job, out, err);
         sbx_sched_release(&srv->sched);
         if (r == 0)
                 sbx_metrics_job(&t->metrics, (*out)->verdict, sbx_now_usec() - t0);

@@ -446,6 +446,7 @@ struct sbx_tenants *sbx_tenants_free(struct sbx_tenants *set)
                 free(t->name);
                 free(t->ceiling_spec);
                 sbx_ceiling_free(t->ceiling);
+                sbx_ceiling_free(t->tool_ceiling);
         }
         free(set->items);
         free(set->dir);
@@ -464,8 +465,13 @@ static char *ceiling_path(const struct sbx_tenants *set, const char *spec)
 }
 
 int sbx_tenants_open_ceilings(struct sbx_tenants *set, struct sbx_runtime *rt, const char *ceiling,
-                              bool allow_network, struct sbx_error **err)
+                              bool allow_network, uint64_t tool_output_bytes,
+                              struct sbx_error **err)
 {
+        char output[48];
+        const char *const tool[] = {output, NULL};
+
+        snprintf(output, sizeof(output), "output=%llu", (unsigned long long)tool_output_bytes);
         for (size_t i = 0; i < set->n; i++) {
                 struct sbx_tenant *t = &set->items[i];
                 bool net = t->allow_network >= 0 ? t->allow_network == 1 : allow_network;
@@ -474,6 +480,8 @@ int sbx_tenants_open_ceilings(struct sbx_tenants *set, struct sbx_runtime *rt, c
                 if (t->ceiling_spec && !spec)
                         return sbx_error_set(err, ENOMEM, "out of memory");
                 int r = sbx_ceiling_new(rt, spec ? spec : ceiling, net, &t->ceiling, err);
+                if (r == 0)
+                        r = sbx_ceiling_derive(t->ceiling, tool, &t->tool_ceiling, err);
                 if (r < 0 && t->line)
                         return sbx_error_prefix(err, "tenant \"%s\" (line %zu)", t->name, t->line);
                 if (r < 0)

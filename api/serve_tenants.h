@@ -25,6 +25,9 @@ struct sbx_tenant {
         size_t line;            /* where the tenants file defines it; 0 when built in */
         /* Set when the server starts, then read-only. */
         struct sbx_ceiling *ceiling;
+        /* ceiling with the output cap of ms-enclave's tool calls: what their sandboxes and
+         * jobs start from and are held to */
+        struct sbx_ceiling *tool_ceiling;
         /* Live. */
         atomic_uint jobs;           /* jobs in flight: waiting for a slot or running */
         struct sbx_metrics metrics; /* initialized while the server runs (serve.c) */
@@ -49,9 +52,12 @@ int sbx_tenants_load(const char *path, struct sbx_tenants **out, struct sbx_erro
 int sbx_tenants_single(const char *api_key, struct sbx_tenants **out, struct sbx_error **err);
 struct sbx_tenants *sbx_tenants_free(struct sbx_tenants *t);
 
-/* Make every tenant's ceiling (its own, else ceiling / allow_network, the server's). */
+/* Make every tenant's ceiling (its own, else ceiling / allow_network, the server's), and its
+ * tool ceiling: the same with output=tool_output_bytes, the operator's choice for ms-enclave's
+ * tool calls (not a client's ask, so not held to the ceiling's output limit). */
 int sbx_tenants_open_ceilings(struct sbx_tenants *t, struct sbx_runtime *rt, const char *ceiling,
-                              bool allow_network, struct sbx_error **err);
+                              bool allow_network, uint64_t tool_output_bytes,
+                              struct sbx_error **err);
 
 /* The tenant whose key is key: the key is hashed and compared with every tenant's in constant
  * time (CRYPTO_memcmp), whoever matches. NULL when none does (or key is NULL); the only

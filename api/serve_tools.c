@@ -10,11 +10,10 @@
 #include "api/http_parse.h"
 #include "api/serve_tenants.h"
 #include "api/serve_tools.h"
+#include "policies/policy.h"
 #include "util.h"
 
-#define TOOL_DEFAULT_TIMEOUT_MS 30000
-#define TOOL_READ_MAX_BYTES     (16u << 20)
-#define TOOL_LIMITS_MAX         8
+#define TOOL_LIMITS_MAX 8
 
 static const char *const status_names[_SBX_TOOL_STATUS_MAX] = {
     [SBX_TOOL_SUCCESS] = "success",
@@ -115,9 +114,30 @@ cJSON *sbx_tool_schema(enum sbx_tool_id tool)
 
 /* ---- results ------------------------------------------------------------------------------ */
 
+/* What the tool calls of ctx start from and are held to (the tenant's tool ceiling). */
+static const struct sbx_policy *tool_policy(const struct sbx_tool_ctx *ctx)
+{
+        return sbx_ceiling_policy(ctx->tenant->tool_ceiling);
+}
+
 static char *text_of(const struct sbx_output *o)
 {
         return sbx_utf8_sanitize(o->data ? o->data : "", o->size);
+}
+
+/* A stream as the client sees it: over the cap, the head it kept and a line that says so, on
+ * a line of its own (ms-enclave returns outputs whole; its clients show this text as is). */
+static char *stream_text(const struct sbx_output *o, const char *stream, uint64_t cap)
+{
+        _cleanup_free_ char *text = text_of(o);
+        char size[32];
+
+        if (!o->truncated || !text)
+                return TAKE_PTR(text);
+        return sbx_strdup_printf("%s%s[output truncated: the program wrote more than %s to %s, "
+                                 "the cap per stream of this server's tool calls]\n",
+                                 text, *text && text[strlen(text) - 1] != '\n' ? "\n" : "",
+                                 sbx_format_size_bytes(cap, size, sizeof(size)), stream);
 }
 
 static cJSON *metadata_of(const struct sbx_tool_ctx *ctx, const struct sbx_result *r)
@@ -159,11 +179,25 @@ static char *failure_message(enum sbx_tool_id tool, const struct sbx_result *r)
         return strdup(sbx_verdict_to_string(r->verdict));
 }
 
-static void compile_failure(const struct sbx_result *c, struct sbx_tool_result *res)
+static void compile_failure(const struct sbx_result *c, uint64_t cap, struct sbx_tool_result *res)
 {
         res->status = SBX_TOOL_ERROR;
-        res->output = c ? text_of(&c->out) : strdup("");
-        res->error = c && c->err.size ? text_of(&c->err) : strdup("Compilation failed");
+        res->output = c ? stream_text(&c->out, "stdout", cap) : strdup("");
+        res->error =
+            c && c->err.size ? stream_text(&c->err, "stderr", cap) : strdup("Compilation failed");
+}
+
+/* stdout, after the compile step's when there is one (ms-enclave's multi_code_executor). */
+static char *output_of(const struct sbx_result *r, uint64_t cap)
+{
+        const struct sbx_output *c = r->compile && r->compile->out.size ? &r->compile->out : NULL;
+
+        if (c && r->out.size) {
+                _cleanup_free_ char *ct = stream_text(c, "stdout", cap);
+                _cleanup_free_ char *ot = stream_text(&r->out, "stdout", cap);
+                return ct && ot ? sbx_strdup_printf("%s\n%s", ct, ot) : NULL;
+        }
+        return stream_text(c ? c : &r->out, "stdout", cap);
 }
 
 /* A run's result as a ToolResult. The sandbox failing is not a program failure: -EIO. */
@@ -171,30 +205,27 @@ static int result_from(const struct sbx_tool_ctx *ctx, enum sbx_tool_id tool,
                        const struct sbx_result *r, uint64_t timeout_ms, struct sbx_tool_result *res,
                        struct sbx_error **err)
 {
+        uint64_t cap = tool_policy(ctx)->limits.output_bytes;
+
         if (r->verdict == SBX_VERDICT_SANDBOX_ERROR)
                 return sbx_error_set(err, EIO, "sandbox error: %s",
                                      r->message ? r->message : "the sandbox failed");
         res->metadata = metadata_of(ctx, r);
         if (r->verdict == SBX_VERDICT_COMPILE_ERROR) {
-                compile_failure(r->compile, res);
+                compile_failure(r->compile, cap, res);
                 return 0;
         }
-        if (r->compile && r->compile->out.size && r->out.size) {
-                _cleanup_free_ char *c = text_of(&r->compile->out), *o = text_of(&r->out);
-                res->output = c && o ? sbx_strdup_printf("%s\n%s", c, o) : NULL;
-        } else {
-                res->output =
-                    text_of(r->compile && r->compile->out.size ? &r->compile->out : &r->out);
-        }
+        res->output = output_of(r, cap);
         if (r->verdict == SBX_VERDICT_OK) {
                 res->status = SBX_TOOL_SUCCESS;
-                res->error = r->err.size ? text_of(&r->err) : NULL;
+                res->error = r->err.size ? stream_text(&r->err, "stderr", cap) : NULL;
         } else if (r->verdict == SBX_VERDICT_TIME_LIMIT) {
                 res->status = SBX_TOOL_TIMEOUT;
                 res->error = timeout_message(timeout_ms);
         } else {
                 res->status = SBX_TOOL_ERROR;
-                res->error = r->err.size ? text_of(&r->err) : failure_message(tool, r);
+                res->error =
+                    r->err.size ? stream_text(&r->err, "stderr", cap) : failure_message(tool, r);
         }
         return 0;
 }
@@ -240,29 +271,33 @@ void sbx_tool_result_clear(struct sbx_tool_result *res)
 
 /* ---- running jobs ------------------------------------------------------------------------- */
 
-/* A call's timeout: the client's, or 30 s capped at the ceiling's wall limit (a client that
- * asks for nothing is never refused). */
+/* A call's timeout: the client's, else (none given, or 0: ms-enclave's "no timeout of the
+ * tool's own") the policy's own wall limit, which the ceiling holds. A client that asks for
+ * nothing is never refused; one that asks above the ceiling is (422). */
 static uint64_t timeout_of(const struct sbx_tool_ctx *ctx, uint64_t asked_ms)
 {
-        uint64_t wall = sbx_ceiling_policy(ctx->tenant->ceiling)->limits.wall_ms;
-
-        if (asked_ms)
-                return asked_ms;
-        return TOOL_DEFAULT_TIMEOUT_MS < wall ? TOOL_DEFAULT_TIMEOUT_MS : wall;
+        return asked_ms ? asked_ms : tool_policy(ctx)->limits.wall_ms;
 }
 
 /* Run a job under the call's timeout (wall, and CPU up to the ceiling's), holding a scheduler
- * slot meanwhile. A fresh context also carries the entry's overrides (its own sandbox has
- * them already). Only the wall limit is the client's ask, held to the ceiling. */
+ * slot meanwhile: in sb, else in the entry's pool (its pool's policy has the entry's overrides,
+ * as its own sandbox has), else in a fresh sandbox with them. Only the wall limit is the
+ * client's ask, held to the ceiling. */
 static int run_job(struct sbx_tool_ctx *ctx, struct sbx_sandbox *sb, struct sbx_job *job,
                    uint64_t timeout_ms, struct sbx_result **out, struct sbx_error **err)
 {
-        uint64_t cpu_cap = sbx_ceiling_policy(ctx->tenant->ceiling)->limits.cpu_ms;
+        const struct sbx_serve_target where = {
+            .rt = ctx->entry->rt,
+            .sb = sb,
+            .pool = !sb && ctx->entry->share ? ctx->entry->share->pool : NULL,
+        };
+        uint64_t cpu_cap = tool_policy(ctx)->limits.cpu_ms;
         const char *limits[TOOL_LIMITS_MAX + 1];
         char wall[48], cpu[48];
         size_t n = 0;
 
-        for (size_t i = 0; !sb && ctx->entry->limits[i] && n < TOOL_LIMITS_MAX - 2; i++)
+        for (size_t i = 0; !sb && !where.pool && ctx->entry->limits[i] && n < TOOL_LIMITS_MAX - 2;
+             i++)
                 limits[n++] = ctx->entry->limits[i];
         snprintf(wall, sizeof(wall), "wall=%llums", (unsigned long long)timeout_ms);
         snprintf(cpu, sizeof(cpu), "cpu=%llums",
@@ -272,7 +307,8 @@ static int run_job(struct sbx_tool_ctx *ctx, struct sbx_sandbox *sb, struct sbx_
         limits[n] = NULL;
         job->limits = limits;
         job->env = (const char *const *)ctx->entry->cfg.env;
-        int r = sbx_serve_run(ctx->srv, ctx->tenant, ctx->entry->rt, sb, job, ctx->wait, out, err);
+        job->ceiling = ctx->tenant->tool_ceiling;
+        int r = sbx_serve_run(ctx->srv, ctx->tenant, &where, job, ctx->wait, out, err);
         if (r == -SBX_ECEILING)
                 sbx_error_prefix(err, "timeout %g s", (double)timeout_ms / 1000.0);
         return r;
@@ -404,17 +440,55 @@ static int multi_code_executor(struct sbx_tool_ctx *ctx, struct sbx_sandbox *sb,
 
 /* ---- file_operation ----------------------------------------------------------------------- */
 
+/* One operation on a path: abs, its place in the sandbox's writable directories, is where the
+ * server reads and writes from outside; a path out of them (abs NULL) is only read, by a small
+ * job that sees what the sandbox's programs see. */
 struct file_op {
         struct sbx_tool_ctx *ctx;
         struct sbx_sandbox *sb;
         const struct sbx_tool_params *p;
-        const char *rel; /* relative to the work dir, "" for the work dir itself */
+        const char *abs; /* NULL: not in a writable directory */
         struct sbx_tool_result *res;
 };
 
-static char *error_text(struct sbx_error *e, const char *fallback)
+/* "/usr/x is not in a writable directory of the sandbox (writable: /sandbox, ...)" */
+static char *not_writable(const char *path)
 {
-        return strdup(e && e->message ? e->message : fallback);
+        char dirs[128];
+
+        return sbx_strdup_printf("%s is not in a writable directory of the sandbox (writable: %s)",
+                                 path, sbx_writable_dirs_list(dirs, sizeof(dirs)));
+}
+
+static int read_result(struct file_op *op, struct sbx_output *out)
+{
+        simple_result(op->res, SBX_TOOL_SUCCESS, text_of(out), NULL);
+        op->res->metadata = cJSON_CreateObject();
+        cJSON_AddBoolToObject(op->res->metadata, "truncated", out->truncated);
+        cJSON_AddNumberToObject(op->res->metadata, "size_bytes", (double)out->size);
+        free(out->data);
+        return 0;
+}
+
+/* A read-only path, read in the sandbox: only a regular file (a FIFO would hold the job until
+ * its wall limit; a symlink is not followed, as for the writable directories). */
+static int read_outside(struct file_op *op, struct sbx_error **err)
+{
+        static const char script[] = "[ -L \"$1\" ] && { echo 'is a symbolic link' >&2; exit 1; }; "
+                                     "[ -f \"$1\" ] || { echo 'not a regular file' >&2; exit 1; }; "
+                                     "exec cat -- \"$1\"";
+        const char *argv[] = {"/bin/sh", "-c", script, "sh", op->p->file_path, NULL};
+        struct sbx_job job = {.argv = argv};
+        int r =
+            run_and_map(op->ctx, op->sb, SBX_TOOL_FILE, &job, timeout_of(op->ctx, 0), op->res, err);
+
+        if (r == 0 && op->res->status != SBX_TOOL_SUCCESS) {
+                char *why = op->res->error;
+                op->res->error = sbx_strdup_printf("Failed to read file: %s (%s)", op->p->file_path,
+                                                   why ? why : "unreadable");
+                free(why);
+        }
+        return r;
 }
 
 static int file_read(struct file_op *op, struct sbx_error **err)
@@ -422,26 +496,23 @@ static int file_read(struct file_op *op, struct sbx_error **err)
         struct sbx_output out = {0};
         struct sbx_error *e = NULL;
 
-        if (!*op->rel ||
-            sbx_sandbox_read_file(op->sb, op->rel, TOOL_READ_MAX_BYTES, &out, &e) < 0) {
+        if (!op->abs)
+                return read_outside(op, err);
+        if (sbx_sandbox_read_file(op->sb, op->abs, tool_policy(op->ctx)->limits.output_bytes, &out,
+                                  &e) < 0) {
                 simple_result(op->res, SBX_TOOL_ERROR, NULL,
                               sbx_strdup_printf("Failed to read file: %s (%s)", op->p->file_path,
                                                 e && e->message ? e->message : "not a file"));
                 sbx_error_free(e);
                 return 0;
         }
-        simple_result(op->res, SBX_TOOL_SUCCESS, text_of(&out), NULL);
-        op->res->metadata = cJSON_CreateObject();
-        cJSON_AddBoolToObject(op->res->metadata, "truncated", out.truncated);
-        cJSON_AddNumberToObject(op->res->metadata, "size_bytes", (double)out.size);
-        free(out.data);
-        return 0;
+        return read_result(op, &out);
 }
 
 static int file_write(struct file_op *op, struct sbx_error **err)
 {
         const char *content = op->p->content ? op->p->content : "";
-        struct sbx_file f = {.path = op->rel, .data = content, .size = strlen(content)};
+        struct sbx_file f = {.path = op->abs, .data = content, .size = strlen(content)};
         struct sbx_error *e = NULL;
 
         if (!op->p->has_content && !strcmp(op->p->operation, "write")) {
@@ -449,14 +520,19 @@ static int file_write(struct file_op *op, struct sbx_error **err)
                               strdup("Content is required for write operation"));
                 return 0;
         }
-        if (!*op->rel || sbx_sandbox_write_file(op->sb, &f, &e) < 0)
+        if (!op->abs) {
+                _cleanup_free_ char *why = not_writable(op->p->file_path);
+                simple_result(op->res, SBX_TOOL_ERROR, NULL,
+                              why ? sbx_strdup_printf("Write failed: %s", why) : NULL);
+        } else if (sbx_sandbox_write_file(op->sb, &f, &e) < 0) {
                 simple_result(op->res, SBX_TOOL_ERROR, NULL,
                               sbx_strdup_printf("Write failed: %s",
                                                 e && e->message ? e->message : op->p->file_path));
-        else
+        } else {
                 simple_result(op->res, SBX_TOOL_SUCCESS,
                               sbx_strdup_printf("File written successfully: %s", op->p->file_path),
                               NULL);
+        }
         sbx_error_free(e);
         return 0;
 }
@@ -464,13 +540,15 @@ static int file_write(struct file_op *op, struct sbx_error **err)
 static int file_delete(struct file_op *op, struct sbx_error **err)
 {
         struct sbx_error *e = NULL;
-        int r = *op->rel ? sbx_sandbox_remove_file(op->sb, op->rel, &e) : -EINVAL;
+        int r = op->abs ? sbx_sandbox_remove_file(op->sb, op->abs, &e) : -EROFS;
 
         /* rm -rf semantics: a path that is not there is deleted already. */
         if (r < 0 && r != -ENOENT)
                 simple_result(op->res, SBX_TOOL_ERROR, NULL,
-                              *op->rel ? error_text(e, "delete failed")
-                                       : strdup("Refusing to delete the working directory"));
+                              !op->abs ? not_writable(op->p->file_path)
+                              : e && e->message
+                                  ? strdup(e->message)
+                                  : sbx_strdup_printf("Failed to delete: %s", op->p->file_path));
         else
                 simple_result(op->res, SBX_TOOL_SUCCESS,
                               sbx_strdup_printf("Successfully deleted: %s", op->p->file_path),
@@ -481,9 +559,25 @@ static int file_delete(struct file_op *op, struct sbx_error **err)
 
 static int file_exists(struct file_op *op, struct sbx_error **err)
 {
+        static const char script[] = "[ -e \"$1\" ] || [ -L \"$1\" ]";
+        const char *argv[] = {"/bin/sh", "-c", script, "sh", op->p->file_path, NULL};
+        struct sbx_job job = {.argv = argv};
         struct sbx_output out = {0};
-        int r = *op->rel ? sbx_sandbox_read_file(op->sb, op->rel, 0, &out, NULL) : 0;
+        int r;
 
+        if (!op->abs) { /* asked in the sandbox, as `test -e` there */
+                struct sbx_tool_result probe = {0};
+                r = run_and_map(op->ctx, op->sb, SBX_TOOL_FILE, &job, timeout_of(op->ctx, 0),
+                                &probe, err);
+                if (r == 0)
+                        simple_result(
+                            op->res, SBX_TOOL_SUCCESS,
+                            strdup(probe.status == SBX_TOOL_SUCCESS ? "exists" : "does not exist"),
+                            NULL);
+                sbx_tool_result_clear(&probe);
+                return r;
+        }
+        r = sbx_sandbox_read_file(op->sb, op->abs, 0, &out, NULL);
         free(out.data);
         /* Not a regular file (a directory) or a symlink (refused by O_NOFOLLOW) still exists. */
         bool exists = r == 0 || r == -EINVAL || r == -ELOOP || r == -EISDIR;
@@ -494,7 +588,7 @@ static int file_exists(struct file_op *op, struct sbx_error **err)
 
 static int file_list(struct file_op *op, struct sbx_error **err)
 {
-        const char *argv[] = {"ls", "-la", "--", *op->rel ? op->rel : ".", NULL};
+        const char *argv[] = {"ls", "-la", "--", op->abs ? op->abs : op->p->file_path, NULL};
         struct sbx_job job = {.argv = argv};
         int r =
             run_and_map(op->ctx, op->sb, SBX_TOOL_FILE, &job, timeout_of(op->ctx, 0), op->res, err);
@@ -519,7 +613,7 @@ static int file_operation(struct sbx_tool_ctx *ctx, struct sbx_sandbox *sb,
                           const struct sbx_tool_params *p, struct sbx_tool_result *res,
                           struct sbx_error **err)
 {
-        _cleanup_free_ char *rel = NULL;
+        _cleanup_free_ char *abs = NULL;
         const char *why = NULL;
         size_t i = 0;
 
@@ -538,15 +632,15 @@ static int file_operation(struct sbx_tool_ctx *ctx, struct sbx_sandbox *sb,
                               sbx_strdup_printf("Unknown operation: %s", p->operation));
                 return 0;
         }
-        int r = sbx_http_map_path(ctx->entry->cfg.working_dir, p->file_path, &rel, &why);
+        int r = sbx_http_map_path(ctx->entry->cfg.working_dir, p->file_path, &abs, &why);
         if (r == -ENOMEM)
                 return sbx_error_set(err, ENOMEM, "out of memory");
-        if (r < 0) {
+        if (r < 0 && r != -EROFS) { /* "..": escapes stay refused */
                 simple_result(res, SBX_TOOL_ERROR, NULL,
                               sbx_strdup_printf("Path %s %s", p->file_path, why));
                 return 0;
         }
-        struct file_op op = {ctx, sb, p, rel, res};
+        struct file_op op = {ctx, sb, p, abs, res};
         return file_ops[i].fn(&op, err);
 }
 
@@ -569,7 +663,7 @@ static int fresh_sandbox(struct sbx_tool_ctx *ctx, struct sbx_sandbox **out, str
         struct sbx_sandbox_options opts = {
             .limits = (const char *const *)ctx->entry->limits,
             .image = ctx->entry->cfg.image,
-            .ceiling = ctx->tenant->ceiling,
+            .ceiling = ctx->tenant->tool_ceiling,
         };
         int r = sbx_sandbox_create(ctx->entry->rt, &opts, out, err);
 

@@ -242,7 +242,21 @@ static void test_tool_call(void **state)
         assert_string_equal(p.files[0].data, "int x;");
         assert_int_equal(p.run_timeout_ms, 3000);
         sbx_tool_params_clear(&p);
-        assert_int_equal(sbx_req_parse_tool_params(BODY("{\"timeout\":-1}"), &p, &detail), -EINVAL);
+        /* ms-enclave's "no timeout of the tool's own": 0 and less are "none given". */
+        assert_int_equal(sbx_req_parse_tool_params(BODY("{\"timeout\":0,\"run_timeout\":-1,"
+                                                        "\"compile_timeout\":\"0\"}"),
+                                                   &p, &detail),
+                         0);
+        assert_int_equal(p.timeout_ms, 0);
+        assert_int_equal(p.run_timeout_ms, 0);
+        assert_int_equal(p.compile_timeout_ms, 0);
+        sbx_tool_params_clear(&p);
+        assert_int_equal(sbx_req_parse_tool_params(BODY("{\"timeout\":\"soon\"}"), &p, &detail),
+                         -EINVAL);
+        free(detail);
+        detail = NULL;
+        assert_int_equal(sbx_req_parse_tool_params(BODY("{\"timeout\":1e9}"), &p, &detail),
+                         -EINVAL);
         free(detail);
 }
 
@@ -292,30 +306,39 @@ static void test_run_request(void **state)
 
 static void map_ok(const char *wd, const char *path, const char *want)
 {
-        char *rel = NULL;
+        char *abs = NULL;
         const char *why = NULL;
 
-        assert_int_equal(sbx_http_map_path(wd, path, &rel, &why), 0);
-        assert_string_equal(rel, want);
-        free(rel);
+        assert_int_equal(sbx_http_map_path(wd, path, &abs, &why), 0);
+        assert_string_equal(abs, want);
+        free(abs);
 }
 
 static void test_map_path(void **state)
 {
-        char *rel = NULL;
+        char *abs = NULL;
         const char *why = NULL;
 
-        map_ok("/sandbox", "/sandbox/a/b.txt", "a/b.txt");
-        map_ok("/sandbox", "/sandbox", "");
-        map_ok("/sandbox/", "/sandbox//a/./b/", "a/b");
-        map_ok("/work", "/work/x", "x");
-        map_ok("/work", "/sandbox/x", "x");
-        map_ok("/sandbox", "x/y", "x/y");
-        map_ok("/sandbox", "./x", "x");
-        assert_int_equal(sbx_http_map_path("/sandbox", "/etc/passwd", &rel, &why), -EINVAL);
-        assert_int_equal(sbx_http_map_path("/sandbox", "/sandboxes/x", &rel, &why), -EINVAL);
-        assert_int_equal(sbx_http_map_path("/sandbox", "../x", &rel, &why), -EINVAL);
-        assert_int_equal(sbx_http_map_path("/sandbox", "/sandbox/a/../../x", &rel, &why), -EINVAL);
+        map_ok("/sandbox", "/sandbox/a/b.txt", "/sandbox/a/b.txt");
+        map_ok("/sandbox", "/sandbox", "/sandbox");
+        map_ok("/sandbox/", "/sandbox//a/./b/", "/sandbox/a/b");
+        map_ok("/work", "/work/x", "/sandbox/x");
+        map_ok("/work", "/sandbox/x", "/sandbox/x");
+        map_ok("/sandbox", "x/y", "/sandbox/x/y");
+        map_ok("/sandbox", "./x", "/sandbox/x");
+        /* The other writable directories are the sandbox's too (ms-enclave's /tmp uploads). */
+        map_ok("/sandbox", "/tmp/eval-skills/a", "/tmp/eval-skills/a");
+        map_ok("/sandbox", "/home/sandbox/.cache", "/home/sandbox/.cache");
+        map_ok("/tmp", "/tmp/x", "/tmp/x"); /* a working_dir that is writable is itself */
+        assert_int_equal(sbx_http_map_path("/sandbox", "/etc/passwd", &abs, &why), -EROFS);
+        assert_string_equal(why, "is not in a writable directory of the sandbox");
+        assert_int_equal(sbx_http_map_path("/sandbox", "/sandboxes/x", &abs, &why), -EROFS);
+        assert_int_equal(sbx_http_map_path("/sandbox", "/home/other", &abs, &why), -EROFS);
+        assert_int_equal(sbx_http_map_path("/sandbox", "/", &abs, &why), -EROFS);
+        assert_int_equal(sbx_http_map_path("/sandbox", "../x", &abs, &why), -EINVAL);
+        assert_string_equal(why, "must not contain '..'");
+        assert_int_equal(sbx_http_map_path("/sandbox", "/sandbox/a/../../x", &abs, &why), -EINVAL);
+        assert_int_equal(sbx_http_map_path("/sandbox", "/tmp/../etc", &abs, &why), -EINVAL);
         assert_int_equal(sbx_req_parse_memory("4g", &(uint64_t){0}), 0);
         assert_int_equal(sbx_req_parse_memory("4gb", &(uint64_t){0}), -EINVAL);
 }
@@ -660,7 +683,8 @@ static int reg_setup(void **state)
                 return 0;
         }
         if (sbx_tenants_parse(tenants, strlen(tenants), "t.yaml", &reg_srv.tenants, &err) < 0 ||
-            sbx_tenants_open_ceilings(reg_srv.tenants, reg_srv.rt_native, NULL, false, &err) < 0)
+            sbx_tenants_open_ceilings(reg_srv.tenants, reg_srv.rt_native, NULL, false, 16u << 20,
+                                      &err) < 0)
                 return -1;
         ta = &reg_srv.tenants->items[0];
         tb = &reg_srv.tenants->items[1];
@@ -758,35 +782,37 @@ static void test_pool(void **state)
         if (!reg_srv.reg)
                 skip();
         w.deadline_usec = sbx_now_usec() + 100000;
-        assert_int_equal(sbx_pool_acquire(reg_srv.reg, tb, &w, &got[0]), -ENOENT);
-        assert_int_equal(sbx_pool_initialize(reg_srv.reg, tb, 3, "docker", "{}", 2, &ids, &err), 0);
+        assert_int_equal(sbx_registry_pool_acquire(reg_srv.reg, tb, &w, &got[0]), -ENOENT);
+        assert_int_equal(sbx_registry_pool_init(reg_srv.reg, tb, 3, "docker", "{}", 2, &ids, &err),
+                         0);
         assert_int_equal(cJSON_GetArraySize(ids), 3);
-        sbx_pool_stats(reg_srv.reg, tb, &size, &init);
+        sbx_registry_pool_stats(reg_srv.reg, tb, &size, &init);
         assert_int_equal(size, 3);
         assert_true(init);
         /* Members come out in the order they went idle. */
         for (int i = 0; i < 3; i++) {
                 w.deadline_usec = sbx_now_usec() + 100000;
-                assert_int_equal(sbx_pool_acquire(reg_srv.reg, tb, &w, &got[i]), 0);
+                assert_int_equal(sbx_registry_pool_acquire(reg_srv.reg, tb, &w, &got[i]), 0);
                 assert_string_equal(got[i]->id, cJSON_GetStringValue(cJSON_GetArrayItem(ids, i)));
                 assert_int_equal(sbx_registry_status(reg_srv.reg, got[i]), SBX_SB_BUSY);
         }
         w.deadline_usec = sbx_now_usec() + 150000;
-        assert_int_equal(sbx_pool_acquire(reg_srv.reg, tb, &w, &got[3]), -ETIMEDOUT);
-        sbx_pool_release(reg_srv.reg, got[1]);
+        assert_int_equal(sbx_registry_pool_acquire(reg_srv.reg, tb, &w, &got[3]), -ETIMEDOUT);
+        sbx_registry_pool_release(reg_srv.reg, got[1]);
         w.deadline_usec = sbx_now_usec() + 100000;
-        assert_int_equal(sbx_pool_acquire(reg_srv.reg, tb, &w, &got[3]), 0);
+        assert_int_equal(sbx_registry_pool_acquire(reg_srv.reg, tb, &w, &got[3]), 0);
         assert_ptr_equal(got[3], got[1]);
         /* Deleting a busy member takes it out of the pool; its borrower still holds it. */
         assert_int_equal(sbx_registry_delete(reg_srv.reg, tb, got[0]->id, NULL), 0);
-        sbx_pool_stats(reg_srv.reg, tb, &size, &init);
+        sbx_registry_pool_stats(reg_srv.reg, tb, &size, &init);
         assert_int_equal(size, 2);
-        sbx_pool_release(reg_srv.reg, got[0]);
-        sbx_pool_release(reg_srv.reg, got[2]);
-        sbx_pool_release(reg_srv.reg, got[3]);
+        sbx_registry_pool_release(reg_srv.reg, got[0]);
+        sbx_registry_pool_release(reg_srv.reg, got[2]);
+        sbx_registry_pool_release(reg_srv.reg, got[3]);
         /* Re-initializing replaces every member. */
         cJSON_Delete(ids);
-        assert_int_equal(sbx_pool_initialize(reg_srv.reg, tb, 2, "docker", "", 0, &ids, &err), 0);
+        assert_int_equal(sbx_registry_pool_init(reg_srv.reg, tb, 2, "docker", "", 0, &ids, &err),
+                         0);
         size_t counts[_SBX_SB_MAX], total;
         sbx_registry_counts(reg_srv.reg, tb, counts, &total);
         assert_int_equal(total, 2);
@@ -831,7 +857,7 @@ static void test_tenant_isolation(void **state)
         assert_int_equal(cJSON_GetNumberValue(cJSON_GetObjectItem(list, "docker")), b_had);
         cJSON_Delete(list);
         /* a's pool would not fit its quota; b has no pool of a's. */
-        assert_int_equal(sbx_pool_initialize(reg_srv.reg, ta, 1, "docker", "", 0, &ids, &err),
+        assert_int_equal(sbx_registry_pool_init(reg_srv.reg, ta, 1, "docker", "", 0, &ids, &err),
                          -EDQUOT);
         assert_non_null(strstr(err->message, "max_sandboxes (3)"));
         err = sbx_error_free(err);
@@ -839,17 +865,18 @@ static void test_tenant_isolation(void **state)
                 assert_int_equal(sbx_registry_delete(reg_srv.reg, ta, mine[i]->id, NULL), 0);
                 sbx_registry_put(reg_srv.reg, mine[i]);
         }
-        assert_int_equal(sbx_pool_initialize(reg_srv.reg, ta, 2, "docker", "", 0, &ids, &err), 0);
+        assert_int_equal(sbx_registry_pool_init(reg_srv.reg, ta, 2, "docker", "", 0, &ids, &err),
+                         0);
         cJSON_Delete(ids);
         for (size_t i = 0; i < b_had; i++) { /* b borrows only from b's own pool */
                 w.deadline_usec = sbx_now_usec() + 100000;
-                assert_int_equal(sbx_pool_acquire(reg_srv.reg, tb, &w, &got), 0);
+                assert_int_equal(sbx_registry_pool_acquire(reg_srv.reg, tb, &w, &got), 0);
                 assert_ptr_equal(got->owner, tb);
-                sbx_pool_release(reg_srv.reg, got);
+                sbx_registry_pool_release(reg_srv.reg, got);
         }
-        sbx_pool_stats(reg_srv.reg, tb, &size, &init);
+        sbx_registry_pool_stats(reg_srv.reg, tb, &size, &init);
         assert_int_equal(size, b_had);
-        sbx_pool_stats(reg_srv.reg, ta, &size, &init);
+        sbx_registry_pool_stats(reg_srv.reg, ta, &size, &init);
         assert_int_equal(size, 2);
         sbx_registry_counts(reg_srv.reg, NULL, counts, &total);
         assert_int_equal(total, 2 + b_had);
