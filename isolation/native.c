@@ -70,13 +70,16 @@ static int ensure_private_dir(const char *path, mode_t mode, struct sbx_error **
         return 0;
 }
 
-/* root: /run/sandboxrt; a user: $XDG_RUNTIME_DIR/sandboxrt, else /tmp/sandboxrt-<uid>. */
+/* $SANDBOXRT_STATE_DIR; else root: /run/sandboxrt; a user: $XDG_RUNTIME_DIR/sandboxrt, else
+ * /tmp/sandboxrt-<uid>. */
 static int open_state_dir(struct sbx_native_env *env, struct sbx_error **err)
 {
-        const char *xdg = getenv("XDG_RUNTIME_DIR");
+        const char *xdg = getenv("XDG_RUNTIME_DIR"), *own = getenv("SANDBOXRT_STATE_DIR");
         char *dir;
 
-        if (env->privileged)
+        if (own && own[0] == '/')
+                dir = strdup(own);
+        else if (env->privileged)
                 dir = strdup("/run/sandboxrt");
         else if (xdg && xdg[0] == '/')
                 dir = sbx_strdup_printf("%s/sandboxrt", xdg);
