@@ -230,15 +230,19 @@ static void seal_dev(void)
               "making /dev read-only");
 }
 
-/* The writable places: the work dir, /tmp and /dev/shm share one size-capped tmpfs, so the
- * policy's tmpfs size caps everything the payload can write. A stateful sandbox's work dir is
- * its host directory instead (opened by the supervisor, passed as FD_WORKDIR). */
+/* The writable places: the work dir, /tmp and /dev/shm share one tmpfs capped in bytes and
+ * inodes by the policy's tmpfs size. A job in a work dir of the launcher's (a stateful sandbox,
+ * a compiled language's steps; see storage.h) gets it as a detached mount on FD_WORKDIR
+ * instead, capped the same way. */
 static void mount_writable(const struct sbx_limits *l, bool have_workdir)
 {
-        char opts[96];
+        struct mount_attr attr = {.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
+        char opts[128];
 
-        snprintf(opts, sizeof(opts), "size=%llu,mode=0755,uid=%d,gid=%d",
-                 (unsigned long long)l->tmpfs_bytes, SBX_JAIL_UID, SBX_JAIL_UID);
+        snprintf(opts, sizeof(opts), "size=%llu,nr_inodes=%llu,mode=0755,uid=%d,gid=%d",
+                 (unsigned long long)l->tmpfs_bytes,
+                 (unsigned long long)(l->tmpfs_bytes / SBX_TMPFS_BYTES_PER_INODE), SBX_JAIL_UID,
+                 SBX_JAIL_UID);
         CHECK(mkdir("/.rw", 0700), "mkdir /.rw");
         CHECK(mount("tmpfs", "/.rw", "tmpfs", MS_NOSUID | MS_NODEV, opts),
               "mounting the writable tmpfs");
@@ -249,18 +253,16 @@ static void mount_writable(const struct sbx_limits *l, bool have_workdir)
         CHECK(chmod("/.rw/shm", 01777), "chmod shm");
         CHECK(mkdir(SBX_JAIL_WORKDIR, 0755), "mkdir " SBX_JAIL_WORKDIR);
         CHECK(mkdir("/tmp", 01777), "mkdir /tmp");
-        /* A bind mount's source must be in our own mount namespace: the work dir fd was opened
-         * in the host's, so bind its path in our copy of the host tree. The path's parents
-         * belong to the host state dir, where no sandbox can write. */
-        char work[PATH_MAX] = "/.rw/sandbox";
         if (have_workdir) {
-                char host[PATH_MAX - sizeof(OLDROOT)];
-                ssize_t n = readlink(OLDROOT "/proc/self/fd/5", host, sizeof(host) - 1);
-                CHECK(n, "resolving the work dir");
-                host[n] = '\0';
-                snprintf(work, sizeof(work), OLDROOT "%s", host);
+                CHECK(
+                    move_mount(FD_WORKDIR, "", AT_FDCWD, SBX_JAIL_WORKDIR, MOVE_MOUNT_F_EMPTY_PATH),
+                    "mounting the work dir");
+                CHECK(mount_setattr(AT_FDCWD, SBX_JAIL_WORKDIR, 0, &attr, sizeof(attr)),
+                      "making the work dir nosuid,nodev");
+        } else {
+                CHECK(mount("/.rw/sandbox", SBX_JAIL_WORKDIR, NULL, MS_BIND, NULL),
+                      "mounting the work dir");
         }
-        CHECK(mount(work, SBX_JAIL_WORKDIR, NULL, MS_BIND, NULL), "mounting work dir");
         CHECK(mount("/.rw/tmp", "/tmp", NULL, MS_BIND, NULL), "mounting /tmp");
         CHECK(mount("/.rw/shm", "/dev/shm", NULL, MS_BIND, NULL), "mounting /dev/shm");
         CHECK(umount2("/.rw", MNT_DETACH), "detaching the writable tmpfs");

@@ -423,15 +423,16 @@ static int prepare(struct job *job, struct sbx_error **err)
         return r < 0 ? r : 0;
 }
 
-/* The job arrives from the launcher: its socket, a stateful sandbox's work dir and uid (the
- * launcher's message: struct sbx_launch_request). */
-static int receive_job(int ctl_fd, int *job_fd, int *workdir_fd, uid_t *box_uid)
+/* The job arrives from the launcher: its socket, and for a job in a work dir the jail's copy of
+ * it (a detached mount) and its uid (the launcher's message: struct sbx_launch_request). */
+static int receive_job(int ctl_fd, int *job_fd, int *workdir_fd, uid_t *box_uid,
+                       struct sbx_error **err)
 {
         struct sbx_launch_request req;
         int fds[SBX_WIRE_MAX_FDS];
         int r = sbx_wire_recv_fds(ctl_fd, &req, sizeof(req), fds);
 
-        if (r < 0 || req.magic != SBX_LAUNCH_MAGIC || fds[0] < 0) {
+        if (r < 0 || req.magic != SBX_LAUNCH_MAGIC || req.kind != SBX_LAUNCH_JOB || fds[0] < 0) {
                 sbx_closep(&fds[0]);
                 sbx_closep(&fds[1]);
                 return -EPIPE; /* the launcher is gone */
@@ -439,6 +440,8 @@ static int receive_job(int ctl_fd, int *job_fd, int *workdir_fd, uid_t *box_uid)
         *job_fd = fds[0];
         *workdir_fd = fds[1];
         *box_uid = (uid_t)req.box_uid;
+        if (req.in_box && fds[1] < 0)
+                sbx_error_set(err, ENOENT, "the sandbox's work dir is gone");
         return 0;
 }
 
@@ -517,7 +520,7 @@ _Noreturn void sbx_supervise(const struct sbx_native_env *env, int ctl_fd)
                 sbx_error_set(&err, errno, "dropping supplementary groups: %m");
         bool prepared = !err && prepare(&job, &err) == 0;
 
-        if (receive_job(ctl_fd, &job.job_fd, &workdir_fd, &box_uid) == 0 &&
+        if (receive_job(ctl_fd, &job.job_fd, &workdir_fd, &box_uid, &err) == 0 &&
             sbx_wire_recv(job.job_fd, &raw, &size) == 0 && sbx_wire_get_spec(raw, size, &ws) == 0) {
                 job.spec = &ws.spec;
                 run(&job, workdir_fd, box_uid, prepared, &err);
