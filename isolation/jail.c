@@ -32,6 +32,11 @@
 #define NEWROOT "/tmp"
 #define OLDROOT "/oldroot"
 
+/* Queued signals and POSIX message queue bytes a sandbox may hold (RLIMIT_SIGPENDING and
+ * RLIMIT_MSGQUEUE): the kernel's defaults are per user, and in the tens of thousands. */
+#define SIGPENDING_MAX     1024u
+#define MSGQUEUE_MAX_BYTES (256u * 1024u)
+
 extern char **environ;
 
 static int status_fd = -1;
@@ -103,6 +108,30 @@ static void become_sandbox_user(void)
         if (!caps || cap_fill(caps, CAP_EFFECTIVE, CAP_PERMITTED) < 0 || cap_set_proc(caps) < 0)
                 fail(errno, "raising capabilities in the user namespace");
         cap_free(caps);
+}
+
+/* The per-user limits the kernel keeps in each user namespace (/proc/sys/user), set low in the
+ * jail's own: a sandbox needs no namespace (seccomp refuses them too; the jail's cgroup
+ * namespace is already made) and few inotify instances. What it holds counts against its own
+ * uid here and, up the chain of owners, against the slot's uid on the host (supervisor.c:
+ * clone_owned_by). dir is /proc/sys/user, opened while the host's /proc was still in reach. */
+static void limit_user_namespace(int dir)
+{
+        static const char *const limits[][2] = {
+            {"max_user_namespaces", "0"},    {"max_pid_namespaces", "0"},
+            {"max_net_namespaces", "0"},     {"max_mnt_namespaces", "0"},
+            {"max_uts_namespaces", "0"},     {"max_ipc_namespaces", "0"},
+            {"max_cgroup_namespaces", "0"},  {"max_time_namespaces", "0"},
+            {"max_inotify_instances", "16"}, {"max_inotify_watches", "8192"},
+            {"max_fanotify_groups", "0"},    {"max_fanotify_marks", "0"},
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(limits); i++) {
+                int r = sbx_write_string_at(dir, limits[i][0], limits[i][1]);
+                if (r < 0 && r != -ENOENT) /* older kernels lack some */
+                        fail(-r, "setting /proc/sys/user/%s", limits[i][0]);
+        }
+        close(dir);
 }
 
 static void drop_all_capabilities(void)
@@ -357,6 +386,10 @@ static void apply_rlimits(const struct sbx_jail_config *c, const struct sbx_limi
         set_limit(RLIMIT_NOFILE, l->open_files, "RLIMIT_NOFILE");
         set_limit(RLIMIT_CORE, 0, "RLIMIT_CORE");
         set_limit(RLIMIT_MEMLOCK, 0, "RLIMIT_MEMLOCK");
+        /* Counted per user (see limit_user_namespace): a few for the sandbox, the rest stay
+         * with everyone else of the same uid. */
+        set_limit(RLIMIT_SIGPENDING, SIGPENDING_MAX, "RLIMIT_SIGPENDING");
+        set_limit(RLIMIT_MSGQUEUE, MSGQUEUE_MAX_BYTES, "RLIMIT_MSGQUEUE");
         if (c->rlimit_memory)
                 set_limit(RLIMIT_DATA, l->memory_bytes, "RLIMIT_DATA");
         if (c->rlimit_nproc)
@@ -460,6 +493,10 @@ _Noreturn void sbx_jail_child(const struct sbx_jail_config *c)
         CHECK(prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl(PR_SET_DUMPABLE)");
 
         become_sandbox_user();
+        /* A change of ids may have cleared it. */
+        CHECK(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)");
+        int user_ns_limits = open("/proc/sys/user", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        CHECK(user_ns_limits, "opening /proc/sys/user");
         build_root(&policy->limits, c->workdir_fd >= 0);
         CHECK(sethostname(SBX_JAIL_HOSTNAME, strlen(SBX_JAIL_HOSTNAME)), "sethostname");
         CHECK(setdomainname("", 0), "setdomainname");
@@ -471,6 +508,7 @@ _Noreturn void sbx_jail_child(const struct sbx_jail_config *c)
                 _exit(127);
         close(FD_GO);
         CHECK(unshare(CLONE_NEWCGROUP), "unshare(CLONE_NEWCGROUP)");
+        limit_user_namespace(user_ns_limits);
         drop_all_capabilities();
 
         pid_t payload = fork();

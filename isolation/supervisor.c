@@ -90,6 +90,31 @@ static int write_id_maps(pid_t pid, uid_t uid, gid_t gid)
         return sbx_write_string(path, map);
 }
 
+/* The kernel charges per-user counters (inotify instances, queued signals, mqueue bytes,
+ * namespaces, processes) to the user inside a user namespace and also to the namespace's owner,
+ * the euid that created it, in the namespace above. So root creates a jail's user namespace as
+ * the jail's own slot uid, never as itself: what a sandbox holds then counts against that uid
+ * alone, not against host root or the other sandboxes. A raw clone without a new stack behaves
+ * like fork: fine, we are single-threaded. */
+static pid_t clone_owned_by(unsigned long flags, uid_t uid, gid_t gid, bool privileged)
+{
+        pid_t pid = -1;
+
+        if (!privileged)
+                return (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
+        if (setresgid(-1, gid, -1) == 0 && setresuid(-1, uid, -1) == 0)
+                pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
+        if (pid == 0)
+                return 0;
+        int e = errno;
+        /* Our real and saved ids are still root: the way back cannot fail, and we must not go
+         * on without it. */
+        if (setresuid(-1, 0, -1) < 0 || setresgid(-1, 0, -1) < 0)
+                _exit(1);
+        errno = e;
+        return pid;
+}
+
 /* Clone the jail's init (see jail.c) with network mode net and write its id maps: uid/gid are
  * the host ids its user maps to (a slot's private uid as root, else ours). The jail then waits
  * for its spec, and for "g" once it is in its cgroup. */
@@ -126,8 +151,7 @@ static int clone_jail(struct job *job, enum sbx_network net, int workdir_fd, uid
             .rlimit_memory = no_cgroup,
             .rlimit_nproc = no_cgroup && job->env->privileged,
         };
-        /* A raw clone without a new stack behaves like fork: fine, we are single-threaded. */
-        pid_t pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
+        pid_t pid = clone_owned_by(flags, uid, gid, job->env->privileged);
         if (pid < 0)
                 return sbx_error_set(err, errno, "clone: %m");
         if (pid == 0)
