@@ -30,37 +30,39 @@ host_free() { # free bytes and free inodes of the file system holding the state 
         }
 }
 
-# fill_watched MODE LIMIT...: run fill.c with MODE on stdin, recording the lowest free space
-# and inodes of the host's file system while it runs (it holds what it wrote for 2 s).
-# Sets RESULT, STATUS, DROP_BYTES and DROP_INODES.
+# fill_watched MODE LIMIT...: run fill.c with MODE on stdin, taking the host's free space and
+# inodes just before it writes and while it holds what it wrote (it names itself after the
+# phase it is in). Sets RESULT, STATUS, DROP_BYTES and DROP_INODES.
 fill_watched() {
-        local mode=$1 b0 i0 b i min_b min_i pid
+        local mode=$1 tag=$$$RANDOM b0 i0 b1 i1 pid
         shift
-        echo "$mode" >"$dir/mode"
-        read -r b0 i0 < <(host_free)
-        min_b=$b0 min_i=$i0
+        echo "$mode $tag" >"$dir/mode"
         "$SBX" run --backend native --json "$@" --language c --source "$fill" \
                 --stdin "$dir/mode" >"$dir/result" &
         pid=$!
-        while kill -0 "$pid" 2>/dev/null; do
-                read -r b i < <(host_free)
-                [ "$b" -lt "$min_b" ] && min_b=$b
-                [ "$i" -lt "$min_i" ] && min_i=$i
-                sleep 0.05
-        done
+        wait_name "w$tag" "$pid"
+        read -r b0 i0 < <(host_free)
+        wait_name "h$tag" "$pid"
+        read -r b1 i1 < <(host_free)
         wait "$pid"
         STATUS=$?
         RESULT=$(cat "$dir/result")
-        DROP_BYTES=$((b0 - min_b))
-        DROP_INODES=$((i0 - min_i))
+        DROP_BYTES=$((b0 - b1))
+        DROP_INODES=$((i0 - i1))
 }
 
-# fill_check MODE KEY MAX MIN MAX_DROP_BYTES MAX_DROP_INODES: the program stopped at the cap
-# (KEY between MIN and MAX) and the host did not pay for it. Other processes share the host's
-# disk, so a drop is measured again (up to 4 times) before it counts as ours.
+wait_name() { # NAME PID: until a process is named NAME, or PID has ended
+        while ! pgrep -x "${1:0:15}" >/dev/null && kill -0 "$2" 2>/dev/null; do
+                sleep 0.01
+        done
+}
+
+# fill_check MODE KEY MAX MIN: the program stopped at the cap (KEY between MIN and MAX) and the
+# host did not pay for it. Other processes share the host's disk, so a drop is measured again
+# (up to 6 times) before it counts as ours.
 fill_check() {
         local mode=$1 key=$2 max=$3 min=$4 n
-        for attempt in 1 2 3 4; do
+        for attempt in 1 2 3 4 5 6; do
                 fill_watched "$mode" --limit tmpfs=8m --limit file_size=64m
                 expect_verdict OK
                 n=$(field stdout | sed -n "s/^$key=//p")

@@ -22,7 +22,7 @@
 #define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define MIB       (1024ull * 1024ull)
 #define MAX_DROP  MIB /* the host may lose this much space meanwhile, and 100 inodes */
-#define ATTEMPTS  4   /* other processes write to the host's disk too: measure again */
+#define ATTEMPTS  6   /* other processes write to the host's disk too: measure again */
 #define TMPFS_8M  "tmpfs=8m"
 #define INODES_8M 2048 /* one inode per 4 KiB of the tmpfs */
 

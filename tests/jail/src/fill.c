@@ -1,24 +1,31 @@
 /* A payload for the storage tests, compiled in the sandbox (--language c): what it does comes
- * on stdin, one word:
- *   bytes   write 1 MiB files into the work dir until a write fails (at most 64 MiB), then hold
- *           them for 2 s; prints "bytes=N"
- *   inodes  create empty files until that fails (at most 20000), then hold them for 2 s;
- *           prints "inodes=N"
+ * on stdin, a word and a tag:
+ *   bytes   write 1 MiB files into the work dir until a write fails (at most 64 MiB); prints
+ *           "bytes=N"
+ *   inodes  create empty files until that fails (at most 20000); prints "inodes=N"
  *   deep    a chain of 40,000 nested directories, and a tree whose directories are chmod 0500
- *           and 0000; prints "depth=N" */
+ *           and 0000; prints "depth=N"
+ * The host can follow bytes and inodes by the process's name: "w<tag>" for 0.3 s before it
+ * writes, then "h<tag>" while it holds what it wrote, for 2 s. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 static char chunk[1 << 20];
+static char tag[12];
 
-static void hold(void)
+static void phase(char what, unsigned usec)
 {
+        char name[16];
+
+        snprintf(name, sizeof(name), "%c%s", what, tag);
+        prctl(PR_SET_NAME, name, 0, 0, 0);
         fflush(stdout);
-        sleep(2);
+        usleep(usec);
 }
 
 static int fill_bytes(void)
@@ -26,6 +33,7 @@ static int fill_bytes(void)
         long long total = 0;
 
         memset(chunk, 'x', sizeof(chunk));
+        phase('w', 300000);
         for (int i = 0; i < 64; i++) {
                 char name[32];
                 snprintf(name, sizeof(name), "f%d", i);
@@ -40,7 +48,7 @@ static int fill_bytes(void)
                         break;
         }
         printf("bytes=%lld\n", total);
-        hold();
+        phase('h', 2000000);
         return 0;
 }
 
@@ -48,6 +56,7 @@ static int fill_inodes(void)
 {
         int n = 0;
 
+        phase('w', 300000);
         for (; n < 20000; n++) {
                 char name[32];
                 snprintf(name, sizeof(name), "i%d", n);
@@ -57,7 +66,7 @@ static int fill_inodes(void)
                 close(fd);
         }
         printf("inodes=%d\n", n);
-        hold();
+        phase('h', 2000000);
         return 0;
 }
 
@@ -81,7 +90,7 @@ int main(void)
 {
         char what[16] = "";
 
-        if (!fgets(what, sizeof(what), stdin))
+        if (scanf("%15s %11s", what, tag) < 1)
                 return 2;
         if (!strncmp(what, "bytes", 5))
                 return fill_bytes();
