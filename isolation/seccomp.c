@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <linux/filter.h>
+#include <linux/netlink.h>
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -109,6 +110,34 @@ static const struct plain_rule plain_rules[] = {
     {"migrate_pages", ACT_EPERM},
     {"move_pages", ACT_EPERM},
     {"fanotify_init", ACT_EPERM},
+};
+
+/* Argument-dependent rows of the spec's table that libseccomp's comparisons express directly:
+ * the action applies when every comparison holds. Masks stay within the low 32 bits where the
+ * kernel reads an int (see add_masked). */
+struct arg_rule {
+        const char *name;
+        uint32_t action;
+        unsigned int n_cmp;
+        struct scmp_arg_cmp cmp[2];
+};
+
+#define ARG(n, o, a, b)                                                                            \
+        {                                                                                          \
+                .arg = (n), .op = (o), .datum_a = (a), .datum_b = (b)                              \
+        }
+
+static const struct arg_rule arg_rules[] = {
+    /* ioctl(fd, cmd): TIOCSTI and TIOCLINUX inject input into a terminal. */
+    {"ioctl", ACT_EPERM, 1, {ARG(1, SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCSTI)}},
+    {"ioctl", ACT_EPERM, 1, {ARG(1, SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCLINUX)}},
+    /* socket(AF_NETLINK, type, protocol): routing only (getaddrinfo, ip). Host device events
+     * (NETLINK_KOBJECT_UEVENT reaches network namespaces of the host's user namespace, such as
+     * the pooled ones), audit, the process connector and the rest stay out. */
+    {"socket",
+     SCMP_ACT_ERRNO(EPROTONOSUPPORT),
+     2,
+     {ARG(0, SCMP_CMP_EQ, AF_NETLINK, 0), ARG(2, SCMP_CMP_NE, NETLINK_ROUTE, 0)}},
 };
 
 /* Add one rule. A syscall this architecture (or this libseccomp) does not know is skipped: there
@@ -223,30 +252,21 @@ static int add_socket_rules(scmp_filter_ctx ctx, struct sbx_error **err)
         return r;
 }
 
-/* ioctl(fd, cmd, ...): TIOCSTI and TIOCLINUX inject input into a terminal. */
-static int add_ioctl_rules(scmp_filter_ctx ctx, struct sbx_error **err)
-{
-        int r = add_masked(ctx, "ioctl", ACT_EPERM, 1, 0xffffffffu, TIOCSTI, err);
-
-        if (r < 0)
-                return r;
-        return add_masked(ctx, "ioctl", ACT_EPERM, 1, 0xffffffffu, TIOCLINUX, err);
-}
-
 static int add_all_rules(scmp_filter_ctx ctx, struct sbx_error **err)
 {
         int r = 0;
 
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(plain_rules); i++)
                 r = add_rule(ctx, plain_rules[i].name, plain_rules[i].action, 0, NULL, err);
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(arg_rules); i++)
+                r = add_rule(ctx, arg_rules[i].name, arg_rules[i].action, arg_rules[i].n_cmp,
+                             arg_rules[i].cmp, err);
         if (r >= 0)
                 r = add_clone_rules(ctx, err);
         if (r >= 0)
                 r = add_personality_rules(ctx, err);
         if (r >= 0)
                 r = add_socket_rules(ctx, err);
-        if (r >= 0)
-                r = add_ioctl_rules(ctx, err);
         return r;
 }
 

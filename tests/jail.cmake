@@ -7,7 +7,7 @@ endforeach()
 set_tests_properties(jail_languages PROPERTIES TIMEOUT 300)
 sbx_script_test(jail_seccomp jail/seccomp.sh)
 # Tests that only make sense as root (the unprivileged pass leaves the label out).
-foreach(t iso_state_noexec)
+foreach(t iso_uevent iso_state_noexec)
   sbx_script_test(jail_${t} jail/${t}.sh)
   set_tests_properties(jail_${t} PROPERTIES LABELS "integration;root")
 endforeach()
