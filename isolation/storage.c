@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "jail.h"
 #include "util.h"
 
 /* At most this many work dirs at once: the inodes of the tmpfs holding their mount points. */
@@ -154,6 +155,34 @@ int sbx_storage_create(struct sbx_storage *st, uint64_t bytes, uid_t uid, gid_t 
         }
         *id = st->last_id;
         return 0;
+}
+
+int sbx_storage_devices(void)
+{
+        const struct tmpfs_options o = {.bytes = 4096, .inodes = 16, .mode = 0755};
+        int mnt = tmpfs_mount(&o, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+
+        for (size_t i = 0; mnt >= 0 && i < sbx_n_jail_devices; i++) {
+                const char *name = sbx_jail_devices[i];
+                char host[64];
+                struct stat st;
+                int r = 0;
+
+                snprintf(host, sizeof(host), "/dev/%s", name);
+                if (stat(host, &st) < 0)
+                        r = -errno;
+                else if (!S_ISCHR(st.st_mode))
+                        r = -ENODEV;
+                /* The mode as the host's, whatever our umask. */
+                else if (mknodat(mnt, name, S_IFCHR, st.st_rdev) < 0 ||
+                         fchmodat(mnt, name, st.st_mode & 0777, 0) < 0)
+                        r = -errno;
+                if (r < 0) {
+                        close(mnt);
+                        mnt = r;
+                }
+        }
+        return mnt;
 }
 
 int sbx_storage_clone(int root_fd)

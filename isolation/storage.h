@@ -2,7 +2,8 @@
  * compile and run steps): each is a tmpfs of its own, capped in bytes and inodes, mounted
  * nosuid,nodev by the launcher in a mount namespace only the launcher is in. Nothing of it is on
  * a host disk or in the host's mount table; an unmount frees it whatever the sandbox did to its
- * tree, and it all goes when the launcher exits. Used by the launcher only (single-threaded). */
+ * tree, and it all goes when the launcher exits. Used by the launcher (single-threaded), but for
+ * sbx_storage_devices. */
 #ifndef SBX_STORAGE_H
 #define SBX_STORAGE_H
 
@@ -40,6 +41,12 @@ int sbx_storage_create(struct sbx_storage *st, uint64_t bytes, uid_t uid, gid_t 
 /* A detached copy of the work dir whose top directory is root_fd, for one jail to attach at its
  * /sandbox with move_mount(2). Returns the mount's fd (close-on-exec) or -errno. */
 int sbx_storage_clone(int root_fd);
+
+/* As root (a supervisor): a detached tmpfs of private device nodes for one jail to attach
+ * (sbx_jail_devices, made like the host's, nosuid,noexec): new inodes, so that what the jail
+ * does with them (a lock) reaches no host process. Returns the mount's fd (close-on-exec), or
+ * -errno. */
+int sbx_storage_devices(void);
 
 /* Unmount work dir id: its memory is freed once the jails using it have ended and every fd of
  * it is closed. Unknown ids are ignored. */

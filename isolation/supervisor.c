@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "jail.h"
+#include "storage.h"
 #include "util.h"
 #include "verdict.h"
 #include "wire.h"
@@ -126,6 +127,9 @@ static int clone_jail(struct job *job, enum sbx_network net, int workdir_fd, uid
             CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
         bool no_cgroup = sbx_cgroup_host_mode(job->env->cgroups) == SBX_CGROUP_NONE;
 
+        /* As root, the jail's device nodes are copies of its own (storage.h). */
+        _cleanup_close_ int devices = job->env->privileged ? sbx_storage_devices() : -1;
+
         /* Without network, the jail joins the empty namespace the launcher lent us; otherwise
          * a fresh one (loopback) or the host's (host). It inherits ours at clone. */
         bool lent = net == SBX_NETWORK_NONE && job->env->netns_fd >= 0;
@@ -148,6 +152,7 @@ static int clone_jail(struct job *job, enum sbx_network net, int workdir_fd, uid
             .go_fd = go[0],
             .status_fd = status[1],
             .workdir_fd = workdir_fd,
+            .devices_fd = devices,
             .rlimit_memory = no_cgroup,
             .rlimit_nproc = no_cgroup && job->env->privileged,
         };
