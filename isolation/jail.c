@@ -364,8 +364,6 @@ static void mount_writable(const struct sbx_limits *l, bool have_workdir)
         CHECK(chmod("/.rw/tmp", 01777), "chmod tmp");
         CHECK(mkdir("/.rw/shm", 01777), "mkdir shm");
         CHECK(chmod("/.rw/shm", 01777), "chmod shm");
-        CHECK(mkdir(SBX_JAIL_WORKDIR, 0755), "mkdir " SBX_JAIL_WORKDIR);
-        CHECK(mkdir("/tmp", 01777), "mkdir /tmp");
         if (have_workdir) {
                 CHECK(
                     move_mount(FD_WORKDIR, "", AT_FDCWD, SBX_JAIL_WORKDIR, MOVE_MOUNT_F_EMPTY_PATH),
@@ -384,7 +382,10 @@ static void mount_writable(const struct sbx_limits *l, bool have_workdir)
                 close(FD_WORKDIR);
 }
 
-static void build_root(const struct sbx_jail_config *c, const struct sbx_limits *l)
+/* Everything of the root that does not depend on the job: a prepared jail builds it while it
+ * waits for one (see supervisor.c: prepare), off the job's path. The host's tree is detached
+ * at the end: nothing later needs it. */
+static void build_base_root(const struct sbx_jail_config *c)
 {
         static const char *const top[] = {"/usr",   "/bin",   "/sbin",  "/lib",
                                           "/lib32", "/lib64", "/libx32"};
@@ -403,15 +404,23 @@ static void build_root(const struct sbx_jail_config *c, const struct sbx_limits 
         populate_etc();
         CHECK(rmdir(EMPTY_LAYER), "rmdir " EMPTY_LAYER);
         populate_dev(c->devices_fd >= 0);
-        mount_writable(l, c->workdir_fd >= 0);
         seal_dev();
+        CHECK(mkdir(SBX_JAIL_WORKDIR, 0755), "mkdir " SBX_JAIL_WORKDIR);
+        CHECK(mkdir("/tmp", 01777), "mkdir /tmp");
         CHECK(mkdir("/proc", 0555), "mkdir /proc");
         CHECK(mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
                     "hidepid=invisible,subset=pid"),
               "mounting /proc");
-
         CHECK(umount2(OLDROOT, MNT_DETACH), "detaching the host's tree");
         CHECK(rmdir(OLDROOT), "rmdir " OLDROOT);
+        CHECK(sethostname(SBX_JAIL_HOSTNAME, strlen(SBX_JAIL_HOSTNAME)), "sethostname");
+        CHECK(setdomainname("", 0), "setdomainname");
+}
+
+/* The rest, once the job is known: its writable places, then the root goes read-only. */
+static void finish_root(const struct sbx_jail_config *c, const struct sbx_limits *l)
+{
+        mount_writable(l, c->workdir_fd >= 0);
         CHECK(mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL),
               "making the root read-only");
 }
@@ -570,11 +579,11 @@ _Noreturn void sbx_jail_child(const struct sbx_jail_config *c)
 
         arrange_fds(c);
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-        /* The supervisor may clone us before it has a job (see supervisor.c: prepare): the
-         * spec comes when it does (after our id maps), then "g" once we are in the job's
-         * cgroup. */
-        const struct sbx_spec *spec = receive_spec();
-        const struct sbx_policy *policy = spec->policy;
+        /* The supervisor may clone us before it has a job (see supervisor.c: prepare): "m"
+         * comes once our id maps are written, and we build what does not depend on the job;
+         * the spec comes with the job, then "g" once we are in the job's cgroup. */
+        if (read(FD_GO, &go, 1) != 1 || go != 'm')
+                _exit(127); /* the supervisor gave up on us */
         /* Nobody inside may read this process's memory or attach to it. Not earlier: an
          * unprivileged supervisor could then not open our /proc files to write the maps. */
         CHECK(prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl(PR_SET_DUMPABLE)");
@@ -584,9 +593,11 @@ _Noreturn void sbx_jail_child(const struct sbx_jail_config *c)
         CHECK(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)");
         int user_ns_limits = open("/proc/sys/user", O_PATH | O_DIRECTORY | O_CLOEXEC);
         CHECK(user_ns_limits, "opening /proc/sys/user");
-        build_root(c, &policy->limits);
-        CHECK(sethostname(SBX_JAIL_HOSTNAME, strlen(SBX_JAIL_HOSTNAME)), "sethostname");
-        CHECK(setdomainname("", 0), "setdomainname");
+        build_base_root(c);
+
+        const struct sbx_spec *spec = receive_spec();
+        const struct sbx_policy *policy = spec->policy;
+        finish_root(c, &policy->limits);
         if (policy->network == SBX_NETWORK_LOOPBACK)
                 bring_up_loopback();
         place_files(spec);

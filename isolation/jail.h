@@ -16,12 +16,12 @@
 struct sbx_jail_config {
         const struct sbx_seccomp *seccomp;
         int stdin_fd, stdout_fd, stderr_fd; /* the payload's ends */
-        int go_fd;                          /* read end: the job's spec, then "g" (EOF: abort) */
-        int status_fd;                      /* write end: struct sbx_jail_record messages */
-        int workdir_fd;                     /* a work dir (storage.h), or -1 */
-        int devices_fd;                     /* private device nodes (storage.h), or -1 */
-        bool rlimit_memory;                 /* no memory cgroup: fall back to RLIMIT_DATA */
-        bool rlimit_nproc;                  /* no pids cgroup, private uid: RLIMIT_NPROC */
+        int go_fd;          /* read end: "m" (maps written), the spec, "g" (EOF: abort) */
+        int status_fd;      /* write end: struct sbx_jail_record messages */
+        int workdir_fd;     /* a work dir (storage.h), or -1 */
+        int devices_fd;     /* private device nodes (storage.h), or -1 */
+        bool rlimit_memory; /* no memory cgroup: fall back to RLIMIT_DATA */
+        bool rlimit_nproc;  /* no pids cgroup, private uid: RLIMIT_NPROC */
 };
 
 enum sbx_jail_record_kind {

@@ -117,8 +117,9 @@ static pid_t clone_owned_by(unsigned long flags, uid_t uid, gid_t gid, bool priv
 }
 
 /* Clone the jail's init (see jail.c) with network mode net and write its id maps: uid/gid are
- * the host ids its user maps to (a slot's private uid as root, else ours). The jail then waits
- * for its spec, and for "g" once it is in its cgroup. */
+ * the host ids its user maps to (a slot's private uid as root, else ours). The jail then builds
+ * what of its root does not depend on the job, waits for its spec, and for "g" once it is in
+ * its cgroup. */
 static int clone_jail(struct job *job, enum sbx_network net, int workdir_fd, uid_t uid, gid_t gid,
                       struct sbx_error **err)
 {
@@ -179,9 +180,11 @@ static int clone_jail(struct job *job, enum sbx_network net, int workdir_fd, uid
         if (job->pidfd < 0)
                 return sbx_error_set(err, errno, "pidfd_open: %m");
         int r = write_id_maps(pid, uid, gid);
-        return r < 0 ? sbx_error_set(err, -r, "writing the user namespace's id maps: %s",
-                                     strerror(-r))
-                     : 0;
+        if (r < 0)
+                return sbx_error_set(err, -r, "writing the user namespace's id maps: %s",
+                                     strerror(-r));
+        (void)!write(job->go_fd, "m", 1); /* the jail builds its root meanwhile */
+        return 0;
 }
 
 /* Throw away a jail that was prepared for another kind of job. */
