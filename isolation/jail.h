@@ -20,8 +20,8 @@ struct sbx_jail_config {
         int status_fd;      /* write end: struct sbx_jail_record messages */
         int workdir_fd;     /* a work dir (storage.h), or -1 */
         int devices_fd;     /* private device nodes (storage.h), or -1 */
-        bool rlimit_memory; /* no memory cgroup: fall back to RLIMIT_DATA */
-        bool rlimit_nproc;  /* no pids cgroup, private uid: RLIMIT_NPROC */
+        bool rlimit_memory; /* no memory cgroup: RLIMIT_AS per process */
+        bool rlimit_nproc;  /* no pids cgroup: RLIMIT_NPROC (per jail) */
 };
 
 enum sbx_jail_record_kind {

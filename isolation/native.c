@@ -25,10 +25,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "slots.h"
 #include "storage.h"
 #include "supervisor.h"
 #include "util.h"
@@ -38,13 +40,14 @@ extern char **environ;
 
 /* The launcher protocol's version (launch requests, the ready message, the wire formats):
  * bump it with any change to them, so that a launcher binary from another build is refused. */
-#define SBX_LAUNCHER_BUILD 3u
+#define SBX_LAUNCHER_BUILD 5u
 
 struct sbx_backend {
-        struct sbx_native_env env; /* the launcher's copy also has cgroups and seccomp */
+        struct sbx_native_env env; /* the launcher's copy also has cgroups, seccomp, owner and
+                                    * storage; ours has the launcher's limits */
         int ctrl_fd;
         pid_t launcher;
-        char *cgroups; /* how the launcher uses cgroups, for doctor/--verbose */
+        char *cgroups; /* how the launcher uses cgroups, for --verbose */
 };
 
 /* A work dir in the launcher's storage (storage.h), for a stateful sandbox or the steps of a
@@ -58,49 +61,73 @@ struct sbx_box {
 
 /* ---- host state --------------------------------------------------------------------------- */
 
-static int ensure_private_dir(const char *path, mode_t mode, struct sbx_error **err)
-{
-        struct stat st;
-
-        if (mkdir(path, mode) < 0 && errno != EEXIST)
-                return sbx_error_set(err, errno, "creating %s: %m", path);
-        if (lstat(path, &st) < 0)
-                return sbx_error_set(err, errno, "%s: %m", path);
-        if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid())
-                return sbx_error_set(
-                    err, EPERM, "%s is not a directory owned by us: remove it and retry", path);
-        return 0;
-}
-
-/* $SANDBOXRT_STATE_DIR; else root: /run/sandboxrt; a user: $XDG_RUNTIME_DIR/sandboxrt, else
- * /tmp/sandboxrt-<uid>. */
+/* The state dir holds owners/ and boxes/ (the work dirs' mount point, storage.h); as root, the
+ * slot locks live apart (runtime/slots.h). */
 static int open_state_dir(struct sbx_native_env *env, struct sbx_error **err)
 {
-        const char *xdg = getenv("XDG_RUNTIME_DIR"), *own = getenv("SANDBOXRT_STATE_DIR");
-        char *dir;
+        int r = sbx_state_dir_open(&env->state_dir, err);
 
-        if (own && own[0] == '/')
-                dir = strdup(own);
-        else if (env->privileged)
-                dir = strdup("/run/sandboxrt");
-        else if (xdg && xdg[0] == '/')
-                dir = sbx_strdup_printf("%s/sandboxrt", xdg);
-        else
-                dir = sbx_strdup_printf("/tmp/sandboxrt-%u", (unsigned)getuid());
-        if (!dir)
-                return sbx_error_set(err, ENOMEM, "out of memory");
-        env->state_dir = dir;
-
-        _cleanup_free_ char *slots = sbx_strdup_printf("%s/slots", dir);
-        _cleanup_free_ char *boxes = sbx_strdup_printf("%s/boxes", dir);
-        if (!slots || !boxes)
-                return sbx_error_set(err, ENOMEM, "out of memory");
-        int r = ensure_private_dir(dir, 0711, err);
         if (r == 0)
-                r = ensure_private_dir(slots, 0700, err);
-        if (r == 0)
-                r = ensure_private_dir(boxes, 0711, err);
+                r = sbx_state_subdir(env->state_dir, "boxes", 0700, err);
+        if (r == 0 && env->privileged)
+                r = sbx_slot_dir(env->state_dir, &env->slot_dir, err);
         return r;
+}
+
+/* The job cgroups that dead instances of our scope (same state dir, same cgroup parent) left
+ * behind. Their work dirs went with their launchers' mount namespaces: nothing of them is on the
+ * host. Cheap when none is dead: one readdir of owners/. */
+static void reap_leftovers(const struct sbx_native_env *env, const char *scope)
+{
+        struct sbx_owners *dead = NULL;
+
+        if (sbx_owners_find_dead(env->state_dir, "native", scope, &dead, NULL) < 0)
+                return;
+        if (sbx_owners_count(dead))
+                (void)sbx_cgroup_reap(env->cgroups, dead, NULL);
+        sbx_owners_release(dead);
+}
+
+/* Since Linux 5.14 RLIMIT_NPROC counts a uid's tasks per user namespace: in a jail's, the
+ * jail's alone. Before, it counted every task of the host uid: unprivileged, all of ours. */
+static bool nproc_per_userns(void)
+{
+        struct utsname u;
+        unsigned major = 0, minor = 0;
+
+        return uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+               (major > 5 || (major == 5 && minor >= 14));
+}
+
+void sbx_native_limits(const struct sbx_cgroup_host *h, bool privileged,
+                       struct sbx_native_limits *out)
+{
+        const uint32_t tree = (1u << SBX_LIMIT_CPU) | (1u << SBX_LIMIT_CPUS) |
+                              (1u << SBX_LIMIT_MEMORY) | (1u << SBX_LIMIT_PIDS);
+
+        *out = (struct sbx_native_limits){.enforced = SBX_LIMITS_ALL};
+        if (sbx_cgroup_host_mode(h) != SBX_CGROUP_NONE) {
+                /* cpu (bandwidth) is optional: v1 without it, v2 where it cannot be enabled. */
+                if (!sbx_cgroup_host_parent(h, "cpu")) {
+                        out->enforced &= ~(1u << SBX_LIMIT_CPUS);
+                        snprintf(out->why, sizeof(out->why),
+                                 "CPU bandwidth needs the cpu controller; cgroups %s",
+                                 sbx_cgroup_host_describe(h));
+                }
+                return;
+        }
+        out->rlimit_memory = true;
+        out->rlimit_nproc = privileged || nproc_per_userns();
+        out->enforced &= ~tree;
+        if (out->rlimit_nproc)
+                out->enforced |= 1u << SBX_LIMIT_PIDS;
+        snprintf(out->why, sizeof(out->why),
+                 "without a usable cgroup, memory is capped per process (RLIMIT_AS), CPU time per "
+                 "process (RLIMIT_CPU), %s, CPU bandwidth not at all; cgroups %s",
+                 out->rlimit_nproc ? "processes by RLIMIT_NPROC"
+                                   : "processes not at all (before Linux 5.14 RLIMIT_NPROC counts "
+                                     "all of the user's processes)",
+                 sbx_cgroup_host_describe(h));
 }
 
 static int count_threads(void)
@@ -125,22 +152,32 @@ struct launcher_ready {
         int32_t error;  /* errno, 0 when ready */
         char message[512];
         char cgroups[512]; /* sbx_cgroup_host_describe() */
+        struct sbx_native_limits limits;
 };
 
-/* The launcher owns what every supervisor shares: it opens the cgroup hierarchy, compiles the
- * seccomp filter and moves into the mount namespace of the work dirs itself, after closing
- * every fd it inherited from the runtime's process. */
+/* The launcher owns what every supervisor shares: it opens the cgroup hierarchy, holds the
+ * owner record (its lock lives as long as the launcher or any supervisor), compiles the seccomp
+ * filter and moves into the mount namespace of the work dirs itself, after closing every fd it
+ * inherited from the runtime's process. */
 static int launcher_prepare(struct sbx_native_env *env, struct sbx_storage *storage,
                             struct launcher_ready *ready)
 {
         _cleanup_free_ char *boxes = sbx_strdup_printf("%s/boxes", env->state_dir);
         struct sbx_error *err = NULL;
         int r = boxes ? sbx_cgroup_host_open(&env->cgroups, &err) : -ENOMEM;
+        const char *scope = r == 0 ? sbx_cgroup_host_parent(env->cgroups, "memory") : NULL;
 
         if (r == 0) {
                 snprintf(ready->cgroups, sizeof(ready->cgroups), "%s",
                          sbx_cgroup_host_describe(env->cgroups));
-                (void)sbx_cgroup_reap(env->cgroups, NULL);
+                sbx_native_limits(env->cgroups, env->privileged, &env->limits);
+                ready->limits = env->limits;
+                r = sbx_owner_new(env->state_dir, "native", scope ? scope : "none", &env->owner,
+                                  &err);
+        }
+        if (r == 0) {
+                sbx_cgroup_host_set_owner(env->cgroups, sbx_owner_token(env->owner));
+                reap_leftovers(env, scope ? scope : "none");
                 r = sbx_seccomp_compile(&env->seccomp, &err);
         }
         if (r == 0 && (r = sbx_storage_open(storage, boxes, &err)) == 0)
@@ -333,6 +370,22 @@ static void create_box(struct sbx_native_env *env, const struct sbx_launch_reque
         sbx_error_free(err);
 }
 
+static void remove_box(struct sbx_native_env *env, const struct sbx_launch_request *req,
+                       int reply_fd)
+{
+        struct box_reply reply = {.id = req->box_id};
+        int r = sbx_storage_remove(env->storage, req->box_id);
+
+        if (r < 0) {
+                reply.error = -r;
+                snprintf(reply.message, sizeof(reply.message),
+                         "unmounting a sandbox's work dir: %s (its memory stays until the "
+                         "runtime exits)",
+                         strerror(-r));
+        }
+        (void)sbx_wire_send_fds(reply_fd, &reply, sizeof(reply), NULL, 0);
+}
+
 static void serve_request(struct sbx_native_env *env, struct netns_pool *pool,
                           struct supervisors *sv, const struct sbx_launch_request *req,
                           const int *fds)
@@ -341,11 +394,29 @@ static void serve_request(struct sbx_native_env *env, struct netns_pool *pool,
                 launch(env, pool, sv, req, fds);
         else if (req->kind == SBX_LAUNCH_BOX_CREATE && fds[0] >= 0)
                 create_box(env, req, fds[0]);
-        else if (req->kind == SBX_LAUNCH_BOX_REMOVE && fds[0] >= 0) {
-                struct box_reply done = {.id = req->box_id};
-                sbx_storage_remove(env->storage, req->box_id);
-                (void)sbx_wire_send_fds(fds[0], &done, sizeof(done), NULL, 0);
-        }
+        else if (req->kind == SBX_LAUNCH_BOX_REMOVE && fds[0] >= 0)
+                remove_box(env, req, fds[0]);
+}
+
+/* The kernel's fixed inode number for the initial pid namespace (PROC_PID_INIT_INO). */
+#define PID_NS_INIT_INO 0xEFFFFFFCu
+
+/* The runtime closed us. Every supervisor tears its jail and cgroup down once its job is done;
+ * in the host's pid namespace they may finish after we exit. In any other (a container, a CI
+ * job, `unshare --pid`) the namespace dies with its init, perhaps the runtime or its parent
+ * right after us, killing them mid-cleanup: there we wait for them, and the runtime for us
+ * (native_close). That costs a one-shot run some milliseconds, so only there. */
+static _Noreturn void shut_down(struct supervisors *sv)
+{
+        struct stat st;
+
+        if (stat("/proc/self/ns/pid", &st) == 0 && st.st_ino == PID_NS_INIT_INO)
+                _exit(0);
+        for (size_t i = 0; i < sv->n_ready; i++)
+                sbx_closep(&sv->ready[i].ctl_fd); /* ready ones see EOF */
+        while (wait(NULL) > 0 || errno == EINTR)
+                ;
+        _exit(0);
 }
 
 static _Noreturn void launcher_main(struct sbx_native_env *env, int ctrl, pid_t parent)
@@ -380,7 +451,7 @@ static _Noreturn void launcher_main(struct sbx_native_env *env, int ctrl, pid_t 
 
                 int n = sbx_wire_recv_fds(3, &req, sizeof(req), fds);
                 if (n == -EPIPE || n == -ECONNRESET)
-                        _exit(0); /* the runtime is gone */
+                        shut_down(&sv); /* the runtime is gone */
                 if (n == 0 && req.magic == SBX_LAUNCH_MAGIC)
                         serve_request(env, &pool, &sv, &req, fds);
                 sbx_closep(&fds[0]);
@@ -416,6 +487,7 @@ static void native_close(struct sbx_backend *be)
                 waitpid(be->launcher, NULL, 0);
         free(be->cgroups);
         free(be->env.state_dir);
+        free(be->env.slot_dir);
         free(be);
 }
 
@@ -426,29 +498,10 @@ static void native_close(struct sbx_backend *be)
  * at $SANDBOXRT_LAUNCHER, or where the build put it. Without it, the launcher is forked. */
 static bool find_launcher(char *path, size_t size)
 {
-        const char *env = getenv("SANDBOXRT_LAUNCHER");
-        char self[PATH_MAX];
-        ssize_t n;
-
-        if (env && *env) {
-                snprintf(path, size, "%s", env);
-                return access(path, X_OK) == 0;
-        }
-        if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
-                self[n] = '\0';
-                char *slash = strrchr(self, '/');
-                if (slash && strcmp(slash + 1, "sandboxrt")) {
-                        *slash = '\0';
-                        if (snprintf(path, size, "%s/sandboxrt", self) < (int)size &&
-                            access(path, X_OK) == 0)
-                                return true;
-                }
-        }
 #ifdef SBX_BUILD_LAUNCHER
-        snprintf(path, size, "%s", SBX_BUILD_LAUNCHER);
-        return access(path, X_OK) == 0;
+        return sbx_find_helper("SANDBOXRT_LAUNCHER", "sandboxrt", SBX_BUILD_LAUNCHER, path, size);
 #else
-        return false;
+        return sbx_find_helper("SANDBOXRT_LAUNCHER", "sandboxrt", NULL, path, size);
 #endif
 }
 
@@ -506,6 +559,8 @@ static int start_launcher(struct sbx_backend *be, struct sbx_error **err)
         ready.message[sizeof(ready.message) - 1] = ready.cgroups[sizeof(ready.cgroups) - 1] = '\0';
         if (ready.error)
                 return sbx_error_set(err, ready.error, "%s", ready.message);
+        be->env.limits = ready.limits;
+        be->env.limits.why[sizeof(be->env.limits.why) - 1] = '\0';
         be->cgroups = strdup(ready.cgroups);
         return be->cgroups ? 0 : sbx_error_set(err, ENOMEM, "out of memory");
 }
@@ -660,7 +715,8 @@ static int native_box_create(struct sbx_backend *be, const struct sbx_policy *po
                 return sbx_error_set(err, ENOMEM, "out of memory");
         box->dir_fd = box->slot_fd = -1;
         box->uid = getuid();
-        if (be->env.privileged && (box->slot_fd = sbx_slot_claim(&be->env, &box->uid, err)) < 0)
+        if (be->env.privileged &&
+            (box->slot_fd = sbx_slot_claim(be->env.slot_dir, &box->uid, err)) < 0)
                 r = box->slot_fd;
         if (r == 0)
                 r = request_box(be, policy, box, err);
@@ -674,8 +730,9 @@ static int native_box_create(struct sbx_backend *be, const struct sbx_policy *po
 }
 
 /* An unmount in the launcher: O(1) whatever the sandbox made of its tree. The memory goes
- * once the last jail using it has ended. */
-static void native_box_destroy(struct sbx_backend *be, struct sbx_box *box)
+ * once the last jail using it has ended. Nothing of it is ever on the host's disk: what cannot
+ * be unmounted stays in the launcher's namespace until the launcher exits. */
+static int native_box_destroy(struct sbx_backend *be, struct sbx_box *box, struct sbx_error **err)
 {
         struct sbx_launch_request req = {
             .magic = SBX_LAUNCH_MAGIC, .kind = SBX_LAUNCH_BOX_REMOVE, .box_id = box ? box->id : 0};
@@ -683,12 +740,13 @@ static void native_box_destroy(struct sbx_backend *be, struct sbx_box *box)
         int none = -1;
 
         if (!box)
-                return;
+                return 0;
         sbx_closep(&box->dir_fd);
-        (void)ask_launcher(be, &req, &reply, &none, NULL);
+        int r = ask_launcher(be, &req, &reply, &none, err);
         sbx_closep(&none);
         sbx_closep(&box->slot_fd);
         free(box);
+        return r;
 }
 
 static int native_box_write(struct sbx_backend *be, struct sbx_box *box,
@@ -711,6 +769,12 @@ static int native_box_remove(struct sbx_backend *be, struct sbx_box *box, const 
         return sbx_remove_beneath(box->dir_fd, path, err);
 }
 
+static uint32_t native_limits_enforced(struct sbx_backend *be, const char **why)
+{
+        *why = be->env.limits.why[0] ? be->env.limits.why : NULL;
+        return be->env.limits.enforced;
+}
+
 const struct sbx_backend_ops sbx_native_ops = {
     .name = "native",
     .probe = native_probe,
@@ -722,6 +786,7 @@ const struct sbx_backend_ops sbx_native_ops = {
     .box_write = native_box_write,
     .box_read = native_box_read,
     .box_remove = native_box_remove,
+    .limits_enforced = native_limits_enforced,
 };
 
 const char *sbx_native_describe_cgroups(const struct sbx_backend *be)

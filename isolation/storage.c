@@ -192,12 +192,14 @@ int sbx_storage_clone(int root_fd)
         return fd < 0 ? -errno : fd;
 }
 
-void sbx_storage_remove(struct sbx_storage *st, uint64_t id)
+int sbx_storage_remove(struct sbx_storage *st, uint64_t id)
 {
         char name[24], path[64];
 
         snprintf(name, sizeof(name), "%llu", (unsigned long long)id);
         snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", st->dir_fd, name);
-        if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) == 0 || errno == EINVAL)
-                (void)unlinkat(st->dir_fd, name, AT_REMOVEDIR);
+        if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL && errno != ENOENT)
+                return -errno;
+        (void)unlinkat(st->dir_fd, name, AT_REMOVEDIR);
+        return 0;
 }

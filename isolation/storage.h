@@ -49,7 +49,8 @@ int sbx_storage_clone(int root_fd);
 int sbx_storage_devices(void);
 
 /* Unmount work dir id: its memory is freed once the jails using it have ended and every fd of
- * it is closed. Unknown ids are ignored. */
-void sbx_storage_remove(struct sbx_storage *st, uint64_t id);
+ * it is closed. Unknown ids are ignored. Returns 0, or -errno when it stays mounted (until the
+ * launcher exits). */
+int sbx_storage_remove(struct sbx_storage *st, uint64_t id);
 
 #endif

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "jail.h"
+#include "slots.h"
 #include "storage.h"
 #include "util.h"
 #include "verdict.h"
@@ -49,26 +50,6 @@ struct job {
         bool init_done;
         struct sbx_jail_record exited, failed;
 };
-
-int sbx_slot_claim(const struct sbx_native_env *env, uid_t *uid, struct sbx_error **err)
-{
-        char path[PATH_MAX];
-        unsigned start = (unsigned)getpid() % SBX_SLOT_COUNT;
-
-        for (unsigned i = 0; i < SBX_SLOT_COUNT; i++) {
-                unsigned slot = (start + i) % SBX_SLOT_COUNT;
-                snprintf(path, sizeof(path), "%s/slots/%u", env->state_dir, slot);
-                int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-                if (fd < 0)
-                        return sbx_error_set(err, errno, "opening slot lock %s: %m", path);
-                if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
-                        *uid = SBX_SLOT_UID_BASE + slot;
-                        return fd;
-                }
-                close(fd);
-        }
-        return sbx_error_set(err, EAGAIN, "all %u sandbox slots are busy", SBX_SLOT_COUNT);
-}
 
 /* ---- starting the jail ------------------------------------------------------------------ */
 
@@ -126,7 +107,6 @@ static int clone_jail(struct job *job, enum sbx_network net, int workdir_fd, uid
         int in[2], out[2], errp[2], status[2], go[2];
         unsigned long flags =
             CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
-        bool no_cgroup = sbx_cgroup_host_mode(job->env->cgroups) == SBX_CGROUP_NONE;
 
         /* As root, the jail's device nodes are copies of its own (storage.h). */
         _cleanup_close_ int devices = job->env->privileged ? sbx_storage_devices() : -1;
@@ -154,8 +134,8 @@ static int clone_jail(struct job *job, enum sbx_network net, int workdir_fd, uid
             .status_fd = status[1],
             .workdir_fd = workdir_fd,
             .devices_fd = devices,
-            .rlimit_memory = no_cgroup,
-            .rlimit_nproc = no_cgroup && job->env->privileged,
+            .rlimit_memory = job->env->limits.rlimit_memory,
+            .rlimit_nproc = job->env->limits.rlimit_nproc,
         };
         pid_t pid = clone_owned_by(flags, uid, gid, job->env->privileged);
         if (pid < 0)
@@ -443,7 +423,7 @@ static int prepare(struct job *job, struct sbx_error **err)
         job->uid = getuid();
         job->gid = getgid();
         if (job->env->privileged) {
-                r = job->slot_fd = sbx_slot_claim(job->env, &job->uid, err);
+                r = job->slot_fd = sbx_slot_claim(job->env->slot_dir, &job->uid, err);
                 job->gid = (gid_t)job->uid;
         }
         if (r >= 0 && sbx_cgroup_host_mode(job->env->cgroups) != SBX_CGROUP_NONE)

@@ -4,6 +4,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
+own_state_dir
 start_server
 "$PY" - "$URL" <<'PYEOF' || fail "setup"
 import os, sys
@@ -29,7 +30,7 @@ for _ in $(seq 50); do
         sleep 0.1
 done
 kill -0 "$launcher" 2>/dev/null && fail "the launcher (and its work dirs) outlived the server"
-left=$(ls "$(state_dir)/boxes" 2>/dev/null | grep "^$dead-" || true)
+left=$(ls -A "$(state_dir)/boxes" 2>/dev/null)
 [ -z "$left" ] && ! grep -F "$boxes" /proc/self/mountinfo ||
         fail "the dead server left sandboxes on the host"
 start_server

@@ -17,6 +17,9 @@
 #include <linux/seccomp.h>
 #include <seccomp.h>
 
+#include <cjson/cJSON.h>
+
+#include "docker/seccomp.h"
 #include "isolation/seccomp.h"
 #include "util.h"
 
@@ -194,8 +197,13 @@ static void child_main(int fd, struct run how, body_fn body, const void *arg)
         struct rlimit no_core = {0, 0};
         long rec[2] = {0, 0};
 
-        /* SIGSYS dumps core by default. */
+        /* SIGSYS dumps core by default. cmocka's handlers for fatal signals would turn a crash
+         * of the child (int 0x80 without i386 emulation: SIGSEGV) into a second test run. */
         setrlimit(RLIMIT_CORE, &no_core);
+        signal(SIGSEGV, SIG_DFL);
+        signal(SIGBUS, SIG_DFL);
+        signal(SIGILL, SIG_DFL);
+        signal(SIGFPE, SIG_DFL);
         if (how.ours || how.canary != NO_CANARY)
                 rec[0] = prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0 ? -errno : 0;
         if (rec[0] == 0 && how.canary != NO_CANARY)
@@ -677,9 +685,124 @@ static int setup(void **state)
         return 0;
 }
 
+/* ---- the Docker profile ------------------------------------------------------------------ */
+
+/* Read the Engine profile back as runc does (one libseccomp rule per entry and name, the
+ * entry's conditions ANDed, the action and errno as given), so that the whole suite runs a second
+ * time against what a container gets. Returns the number of rules, or -1 with a message. */
+static const char *const profile_ops[] = {
+    [SBX_SECCOMP_EQ] = "SCMP_CMP_EQ",
+    [SBX_SECCOMP_NE] = "SCMP_CMP_NE",
+    [SBX_SECCOMP_LT] = "SCMP_CMP_LT",
+    [SBX_SECCOMP_LE] = "SCMP_CMP_LE",
+    [SBX_SECCOMP_GT] = "SCMP_CMP_GT",
+    [SBX_SECCOMP_GE] = "SCMP_CMP_GE",
+    [SBX_SECCOMP_MASKED_EQ] = "SCMP_CMP_MASKED_EQ",
+};
+
+static bool read_arg(const cJSON *j, struct sbx_seccomp_arg *a, unsigned int *seen)
+{
+        const cJSON *index = cJSON_GetObjectItemCaseSensitive(j, "index");
+        const cJSON *value = cJSON_GetObjectItemCaseSensitive(j, "value");
+        const cJSON *two = cJSON_GetObjectItemCaseSensitive(j, "valueTwo");
+        const cJSON *op = cJSON_GetObjectItemCaseSensitive(j, "op");
+        size_t i;
+
+        if (!cJSON_IsNumber(index) || index->valuedouble < 0 || index->valuedouble > 5 ||
+            !cJSON_IsNumber(value) || !cJSON_IsString(op) || (two && !cJSON_IsNumber(two)))
+                return false;
+        for (i = 0; i < ELEMENTSOF(profile_ops) && strcmp(op->valuestring, profile_ops[i]); i++)
+                ;
+        /* Exact in a double, and each argument once: runc would split the rule otherwise. */
+        if (i == ELEMENTSOF(profile_ops) || value->valuedouble > 9007199254740992.0 ||
+            (*seen & (1u << index->valueint)))
+                return false;
+        *seen |= 1u << index->valueint;
+        *a = (struct sbx_seccomp_arg){.index = (unsigned int)index->valueint,
+                                      .op = (enum sbx_seccomp_op)i,
+                                      .value = (uint64_t)value->valuedouble,
+                                      .datum = two ? (uint64_t)two->valuedouble : 0};
+        return true;
+}
+
+static bool read_entry(const cJSON *e, const char *name, struct sbx_seccomp_rule *r)
+{
+        const cJSON *action = cJSON_GetObjectItemCaseSensitive(e, "action");
+        const cJSON *errno_ret = cJSON_GetObjectItemCaseSensitive(e, "errnoRet");
+        const cJSON *args = cJSON_GetObjectItemCaseSensitive(e, "args"), *a;
+        unsigned int seen = 0;
+
+        *r = (struct sbx_seccomp_rule){.syscall = name};
+        if (!cJSON_IsString(action))
+                return false;
+        if (!strcmp(action->valuestring, "SCMP_ACT_KILL_PROCESS"))
+                r->action = SBX_SECCOMP_KILL;
+        else if (!strcmp(action->valuestring, "SCMP_ACT_ERRNO") && cJSON_IsNumber(errno_ret))
+                r->errno_value = errno_ret->valueint;
+        else
+                return false;
+        cJSON_ArrayForEach(a, args)
+        {
+                if (r->n_args == SBX_SECCOMP_MAX_ARGS || !read_arg(a, &r->args[r->n_args], &seen))
+                        return false;
+                r->n_args++;
+        }
+        return true;
+}
+
+static cJSON *profile_json;
+static struct sbx_seccomp_rule profile_rules[1024];
+
+static long read_profile(const char *json)
+{
+        const cJSON *e, *n, *def;
+        long count = 0;
+
+        profile_json = cJSON_Parse(json);
+        def = cJSON_GetObjectItemCaseSensitive(profile_json, "defaultAction");
+        if (!cJSON_IsString(def) || strcmp(def->valuestring, "SCMP_ACT_ALLOW") ||
+            cJSON_GetObjectItemCaseSensitive(profile_json, "architectures"))
+                return -1;
+        cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(profile_json, "syscalls"))
+        {
+                cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(e, "names"))
+                {
+                        if (!cJSON_IsString(n) || count == (long)ELEMENTSOF(profile_rules) ||
+                            !read_entry(e, n->valuestring, &profile_rules[count]))
+                                return -1;
+                        count++;
+                }
+        }
+        return count;
+}
+
+static int setup_docker_profile(void **state)
+{
+        _cleanup_free_ char *json = sbx_docker_seccomp_profile();
+        const char *opt = sbx_docker_seccomp_option();
+        struct sbx_error *err = NULL;
+        long n = json ? read_profile(json) : -1;
+
+        if (n != (long)sbx_seccomp_n_rules || !opt || strncmp(opt, "seccomp=", 8) ||
+            strcmp(opt + 8, json)) {
+                print_error("the Docker profile does not hold the table's %zu rules (read %ld)\n",
+                            sbx_seccomp_n_rules, n);
+                return -1;
+        }
+        print_message("docker profile: %zu bytes, %ld rules\n", strlen(json), n);
+        if (sbx_seccomp_compile_rules(profile_rules, (size_t)n, &filter, &err) < 0) {
+                print_error("compile: %s\n", err && err->message ? err->message : "?");
+                sbx_error_free(err);
+                return -1;
+        }
+        return 0;
+}
+
 static int teardown(void **state)
 {
         filter = sbx_seccomp_free(filter);
+        cJSON_Delete(profile_json);
+        profile_json = NULL;
         return 0;
 }
 
@@ -703,5 +826,7 @@ int main(void)
                 fprintf(stderr, "already under a seccomp filter: controls would be wrong\n");
                 return 77;
         }
-        return cmocka_run_group_tests(tests, setup, teardown);
+        /* Once with the native filter, once with the Docker profile's rules read back. */
+        return cmocka_run_group_tests_name("native filter", tests, setup, teardown) +
+               cmocka_run_group_tests_name("docker profile", tests, setup_docker_profile, teardown);
 }
