@@ -376,3 +376,44 @@ int sbx_remove_beneath(int dirfd, const char *path, struct sbx_error **err)
         int r = sbx_rm_rf_at(dfd, leaf);
         return r < 0 ? sbx_error_set(err, -r, "%s: %s", path, strerror(-r)) : 0;
 }
+
+/* One directory of the layout, dirfd/path, walked (and made) component by component. */
+static int layout_dir(int dirfd, const char *path, mode_t mode, uid_t owner, struct sbx_error **err)
+{
+        _cleanup_free_ char *copy = strdup(path);
+        _cleanup_close_ int fd = dup(dirfd);
+        char *rest = copy;
+
+        if (!copy || fd < 0)
+                return sbx_error_set(err, copy ? errno : ENOMEM, "%s: %s", path,
+                                     copy ? strerror(errno) : "out of memory");
+        for (char *c; (c = strsep(&rest, "/"));) {
+                mode_t m = rest ? 0755 : mode;
+                if (mkdirat(fd, c, m) == 0 && owner != (uid_t)-1 &&
+                    fchownat(fd, c, owner, owner, AT_SYMLINK_NOFOLLOW) < 0)
+                        return sbx_error_set(err, errno, "chown %s: %m", path);
+                int next = openat(fd, c, O_RDONLY | O_DIRECTORY | OPEN_PLANTED);
+                if (next < 0 && (errno == ELOOP || errno == ENOTDIR))
+                        return sbx_error_set(err, ENOTDIR,
+                                             "the sandbox's /%s is not a directory (something "
+                                             "else took its place)",
+                                             path);
+                if (next < 0)
+                        return sbx_error_set(err, errno, "/%s: %m", path);
+                close(fd);
+                fd = next;
+        }
+        /* mkdir's mode went through the umask, and the sandbox may have changed it since. */
+        return fchmod(fd, mode) < 0 ? sbx_error_set(err, errno, "chmod %s: %m", path) : 0;
+}
+
+int sbx_writable_layout(int dirfd, uid_t owner, struct sbx_error **err)
+{
+        int r = 0;
+
+        for (size_t i = 0; r == 0 && sbx_writable_dirs[i]; i++) {
+                const char *dir = sbx_writable_dirs[i] + 1;
+                r = layout_dir(dirfd, dir, strcmp(dir, "tmp") ? 0755 : 01777, owner, err);
+        }
+        return r < 0 ? r : layout_dir(dirfd, "shm", 01777, owner, err);
+}

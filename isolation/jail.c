@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "util.h"
 
 /* The new root is a tmpfs mounted here (in our private mount namespace), then pivoted to; the
@@ -343,43 +344,57 @@ static void seal_dev(void)
               "making /dev read-only");
 }
 
-/* The writable places: the work dir, /tmp and /dev/shm share one tmpfs capped in bytes and
- * inodes by the policy's tmpfs size. A job in a work dir of the launcher's (a stateful sandbox,
- * a compiled language's steps; see storage.h) gets it as a detached mount on FD_WORKDIR
- * instead, capped the same way. */
+/* The writable places: the sandbox's writable directories (sbx_writable_dirs) and /dev/shm are
+ * directories of one tmpfs capped in bytes and inodes by the policy's tmpfs size. A job in a
+ * work dir of the launcher's (a stateful sandbox, a compiled language's steps; see storage.h)
+ * gets that tmpfs as a detached mount on FD_WORKDIR, capped the same way and kept between its
+ * jobs; any other job, a fresh one. */
 static void mount_writable(const struct sbx_limits *l, bool have_workdir)
 {
         struct mount_attr attr = {.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
-        char opts[128];
+        struct sbx_error *err = NULL;
+        char opts[128], path[PATH_MAX];
 
-        snprintf(opts, sizeof(opts), "size=%llu,nr_inodes=%llu,mode=0755,uid=%d,gid=%d",
-                 (unsigned long long)l->tmpfs_bytes,
-                 (unsigned long long)(l->tmpfs_bytes / SBX_TMPFS_BYTES_PER_INODE), SBX_JAIL_UID,
-                 SBX_JAIL_UID);
         CHECK(mkdir("/.rw", 0700), "mkdir /.rw");
-        CHECK(mount("tmpfs", "/.rw", "tmpfs", MS_NOSUID | MS_NODEV, opts),
-              "mounting the writable tmpfs");
-        CHECK(mkdir("/.rw/sandbox", 0755), "mkdir work dir");
-        CHECK(mkdir("/.rw/tmp", 01777), "mkdir tmp");
-        CHECK(chmod("/.rw/tmp", 01777), "chmod tmp");
-        CHECK(mkdir("/.rw/shm", 01777), "mkdir shm");
-        CHECK(chmod("/.rw/shm", 01777), "chmod shm");
         if (have_workdir) {
-                CHECK(
-                    move_mount(FD_WORKDIR, "", AT_FDCWD, SBX_JAIL_WORKDIR, MOVE_MOUNT_F_EMPTY_PATH),
-                    "mounting the work dir");
-                CHECK(mount_setattr(AT_FDCWD, SBX_JAIL_WORKDIR, 0, &attr, sizeof(attr)),
-                      "making the work dir nosuid,nodev");
-        } else {
-                CHECK(mount("/.rw/sandbox", SBX_JAIL_WORKDIR, NULL, MS_BIND, NULL),
+                CHECK(move_mount(FD_WORKDIR, "", AT_FDCWD, "/.rw", MOVE_MOUNT_F_EMPTY_PATH),
                       "mounting the work dir");
+                CHECK(mount_setattr(AT_FDCWD, "/.rw", 0, &attr, sizeof(attr)),
+                      "making the work dir nosuid,nodev");
+                close(FD_WORKDIR);
+        } else {
+                snprintf(opts, sizeof(opts), "size=%llu,nr_inodes=%llu,mode=0755,uid=%d,gid=%d",
+                         (unsigned long long)l->tmpfs_bytes,
+                         (unsigned long long)(l->tmpfs_bytes / SBX_TMPFS_BYTES_PER_INODE),
+                         SBX_JAIL_UID, SBX_JAIL_UID);
+                CHECK(mount("tmpfs", "/.rw", "tmpfs", MS_NOSUID | MS_NODEV, opts),
+                      "mounting the writable tmpfs");
         }
-        CHECK(mount("/.rw/tmp", "/tmp", NULL, MS_BIND, NULL), "mounting /tmp");
+        int top = open("/.rw", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        CHECK(top, "opening the writable tmpfs");
+        if (sbx_writable_layout(top, (uid_t)-1, &err) < 0)
+                fail(err->code, "%s", err->message);
+        close(top);
+        for (size_t i = 0; sbx_writable_dirs[i]; i++) {
+                snprintf(path, sizeof(path), "/.rw%s", sbx_writable_dirs[i]);
+                CHECK(mount(path, sbx_writable_dirs[i], NULL, MS_BIND, NULL), "mounting %s",
+                      sbx_writable_dirs[i]);
+        }
         CHECK(mount("/.rw/shm", "/dev/shm", NULL, MS_BIND, NULL), "mounting /dev/shm");
         CHECK(umount2("/.rw", MNT_DETACH), "detaching the writable tmpfs");
         CHECK(rmdir("/.rw"), "rmdir /.rw");
-        if (have_workdir)
-                close(FD_WORKDIR);
+}
+
+/* Create the parents of path inside the jail (we already are inside: symlinks resolve within
+ * the jail's view, so a planted link can lead nowhere writable outside the sandbox). */
+static void make_parents(char *path)
+{
+        for (char *p = path + 1; (p = strchr(p, '/')); p++) {
+                *p = '\0';
+                if (mkdir(path, 0755) < 0 && errno != EEXIST)
+                        fail(errno, "creating directory %s", path);
+                *p = '/';
+        }
 }
 
 /* Everything of the root that does not depend on the job: a prepared jail builds it while it
@@ -405,8 +420,12 @@ static void build_base_root(const struct sbx_jail_config *c)
         CHECK(rmdir(EMPTY_LAYER), "rmdir " EMPTY_LAYER);
         populate_dev(c->devices_fd >= 0);
         seal_dev();
-        CHECK(mkdir(SBX_JAIL_WORKDIR, 0755), "mkdir " SBX_JAIL_WORKDIR);
-        CHECK(mkdir("/tmp", 01777), "mkdir /tmp");
+        for (size_t i = 0; sbx_writable_dirs[i]; i++) {
+                char dir[PATH_MAX];
+                snprintf(dir, sizeof(dir), "%s", sbx_writable_dirs[i]);
+                make_parents(dir);
+                CHECK(mkdir(dir, 0755), "mkdir %s", dir);
+        }
         CHECK(mkdir("/proc", 0555), "mkdir /proc");
         CHECK(mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
                     "hidepid=invisible,subset=pid"),
@@ -426,18 +445,6 @@ static void finish_root(const struct sbx_jail_config *c, const struct sbx_limits
 }
 
 /* ---- the job's files -------------------------------------------------------------------- */
-
-/* Create the parents of path inside the jail (we already are inside: symlinks resolve within
- * the jail's view, so a planted link can lead nowhere writable outside the sandbox). */
-static void make_parents(char *path)
-{
-        for (char *p = path + 1; (p = strchr(p, '/')); p++) {
-                *p = '\0';
-                if (mkdir(path, 0755) < 0 && errno != EEXIST)
-                        fail(errno, "creating directory %s", path);
-                *p = '/';
-        }
-}
 
 static void place_files(const struct sbx_spec *spec)
 {

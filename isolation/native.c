@@ -706,30 +706,6 @@ static int request_box(struct sbx_backend *be, const struct sbx_policy *policy, 
         return r;
 }
 
-static int native_box_create(struct sbx_backend *be, const struct sbx_policy *policy,
-                             const char *image, struct sbx_box **out, struct sbx_error **err)
-{
-        struct sbx_box *box = calloc(1, sizeof(*box));
-        int r = 0;
-
-        if (!box)
-                return sbx_error_set(err, ENOMEM, "out of memory");
-        box->dir_fd = box->slot_fd = -1;
-        box->uid = getuid();
-        if (be->env.privileged &&
-            (box->slot_fd = sbx_slot_claim(be->env.slot_dir, &box->uid, err)) < 0)
-                r = box->slot_fd;
-        if (r == 0)
-                r = request_box(be, policy, box, err);
-        if (r < 0) {
-                sbx_closep(&box->slot_fd);
-                free(box);
-                return r;
-        }
-        *out = box;
-        return 0;
-}
-
 /* An unmount in the launcher: O(1) whatever the sandbox made of its tree. The memory goes
  * once the last jail using it has ended. Nothing of it is ever on the host's disk: what cannot
  * be unmounted stays in the launcher's namespace until the launcher exits. */
@@ -750,15 +726,44 @@ static int native_box_destroy(struct sbx_backend *be, struct sbx_box *box, struc
         return r;
 }
 
-/* A box path (absolute, in a writable directory) relative to the box's work dir. */
+static int native_box_create(struct sbx_backend *be, const struct sbx_policy *policy,
+                             const char *image, struct sbx_box **out, struct sbx_error **err)
+{
+        struct sbx_box *box = calloc(1, sizeof(*box));
+        int r = 0;
+
+        if (!box)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        box->dir_fd = box->slot_fd = -1;
+        box->uid = getuid();
+        if (be->env.privileged &&
+            (box->slot_fd = sbx_slot_claim(be->env.slot_dir, &box->uid, err)) < 0)
+                r = box->slot_fd;
+        if (r == 0)
+                r = request_box(be, policy, box, err);
+        if (r == 0)
+                r = sbx_writable_layout(box->dir_fd, be->env.privileged ? box->uid : (uid_t)-1,
+                                        err);
+        if (r < 0 && box->dir_fd >= 0) {
+                (void)native_box_destroy(be, box, NULL);
+                return r;
+        }
+        if (r < 0) {
+                sbx_closep(&box->slot_fd);
+                free(box);
+                return r;
+        }
+        *out = box;
+        return 0;
+}
+
+/* A box path (absolute, in one of sbx_writable_dirs: sbx_sandbox_path's) relative to the top
+ * of the box's tmpfs, which holds them all (sbx_writable_layout). */
 static int box_rel(const char *path, const char **rel, struct sbx_error **err)
 {
-        size_t n = strlen(SBX_JAIL_WORKDIR);
-
-        if (strncmp(path, SBX_JAIL_WORKDIR, n) || (path[n] && path[n] != '/'))
-                return sbx_error_set(err, ENOTSUP, "%s: this sandbox keeps only %s between jobs",
-                                     path, SBX_JAIL_WORKDIR);
-        *rel = path[n] ? path + n + 1 : "";
+        if (path[0] != '/')
+                return sbx_error_set(err, EINVAL, "%s: not an absolute path", path);
+        *rel = path + 1;
         return 0;
 }
 
@@ -775,7 +780,7 @@ static int native_box_write(struct sbx_backend *be, struct sbx_box *box,
 static int native_box_read(struct sbx_backend *be, struct sbx_box *box, const char *path,
                            size_t max_bytes, struct sbx_output *out, struct sbx_error **err)
 {
-        const char *rel;
+        const char *rel = NULL;
         int r = box_rel(path, &rel, err);
 
         return r < 0 ? r : sbx_read_file_beneath(box->dir_fd, rel, max_bytes, out, err);
@@ -784,7 +789,7 @@ static int native_box_read(struct sbx_backend *be, struct sbx_box *box, const ch
 static int native_box_remove(struct sbx_backend *be, struct sbx_box *box, const char *path,
                              struct sbx_error **err)
 {
-        const char *rel;
+        const char *rel = NULL;
         int r = box_rel(path, &rel, err);
 
         return r < 0 ? r : sbx_remove_beneath(box->dir_fd, rel, err);

@@ -57,6 +57,8 @@ set_tests_properties(serve_attack_docker_deep_tree PROPERTIES TIMEOUT 1200)
 
 # ms-enclave parity (issue 12): its client's requests and error handling and its own tests, on
 # both backends.
+sbx_script_test(serve_parity_native serve/parity.sh native)
+set_tests_properties(serve_parity_native PROPERTIES TIMEOUT 600)
 sbx_script_test(serve_parity_docker serve/parity.sh docker)
 set_tests_properties(serve_parity_docker PROPERTIES TIMEOUT 600 LABELS "integration;docker"
                      FIXTURES_REQUIRED docker_engine)

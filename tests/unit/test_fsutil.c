@@ -361,6 +361,50 @@ static void test_files_refuse_planted(void **state)
         close(dir);
 }
 
+/* ---- the writable layout ---------------------------------------------------------------- */
+
+static mode_t mode_at(int dir, const char *path)
+{
+        struct stat st;
+
+        assert_int_equal(fstatat(dir, path, &st, AT_SYMLINK_NOFOLLOW), 0);
+        return st.st_mode;
+}
+
+/* Made with its modes; kept, contents and all, when it is there (a stateful sandbox's next
+ * job); a link planted in place of one of its directories is refused, never followed. */
+static void test_writable_layout(void **state)
+{
+        struct sbx_error *err = NULL;
+        int dir = open_dir(base);
+        int before = fd_count();
+
+        assert_int_equal(mkdirat(dir, "box", 0755), 0);
+        int box = openat(dir, "box", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_int_equal(sbx_writable_layout(box, (uid_t)-1, &err), 0);
+        assert_int_equal(mode_at(box, "sandbox"), S_IFDIR | 0755);
+        assert_int_equal(mode_at(box, "tmp"), S_IFDIR | 01777);
+        assert_int_equal(mode_at(box, "home/sandbox"), S_IFDIR | 0755);
+        assert_int_equal(mode_at(box, "shm"), S_IFDIR | 01777);
+
+        struct sbx_file f = {.path = "tmp/kept", .data = "k", .size = 1};
+        assert_int_equal(sbx_write_file_beneath(box, &f, (uid_t)-1, &err), 0);
+        assert_int_equal(fchmodat(box, "tmp", 0700, 0), 0);
+        assert_int_equal(sbx_writable_layout(box, (uid_t)-1, &err), 0);
+        assert_int_equal(mode_at(box, "tmp"), S_IFDIR | 01777);
+        assert_int_equal(faccessat(box, "tmp/kept", F_OK, 0), 0);
+
+        assert_int_equal(sbx_rm_rf_at(box, "home"), 0);
+        assert_int_equal(symlinkat(base, box, "home"), 0);
+        assert_int_equal(sbx_writable_layout(box, (uid_t)-1, &err), -ENOTDIR);
+        assert_non_null(strstr(err->message, "/home/sandbox is not a directory"));
+        err = sbx_error_free(err);
+        assert_int_equal(faccessat(dir, "sandbox", F_OK, 0), -1); /* nothing made through it */
+        close(box);
+        assert_int_equal(fd_count(), before);
+        close(dir);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -369,6 +413,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_rm_unprivileged, setup, teardown),
             cmocka_unit_test_setup_teardown(test_rm_mount_point, setup, teardown),
             cmocka_unit_test_setup_teardown(test_files_refuse_planted, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_writable_layout, setup, teardown),
         };
 
         signal(SIGPIPE, SIG_IGN);
