@@ -33,9 +33,9 @@ grep -q 'cannot execute /nonexistent/program' "$dir/err" || fail "message: $(cat
 grep -q wall "$dir/err" || fail "the error names the key: $(cat "$dir/err")"
 "$SBX" run --file "$dir/in.txt:../escape" -- /bin/true 2>"$dir/err"
 [ $? -eq 2 ] || fail "a file path with .. is a usage error"
-grep -q "'..' is not allowed" "$dir/err" || fail "message: $(cat "$dir/err")"
+grep -q "must not contain '..'" "$dir/err" || fail "message: $(cat "$dir/err")"
 "$SBX" run --file "$dir/in.txt:/etc/x" -- /bin/true 2>/dev/null
-[ $? -eq 2 ] || fail "a file outside /sandbox and /tmp is a usage error"
+[ $? -eq 2 ] || fail "a file outside the writable directories is a usage error"
 "$SBX" run --policy nope -- /bin/true 2>/dev/null
 [ $? -eq 2 ] || fail "an unknown policy is a usage error"
 "$SBX" run 2>/dev/null
