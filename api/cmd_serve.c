@@ -21,7 +21,6 @@
 #define DEFAULT_MAX_CONNECTIONS    1024
 #define DEFAULT_CONNECTIONS_PER_IP 256
 #define DEFAULT_CONNECTION_TIMEOUT 10
-#define DEFAULT_TOOL_OUTPUT        (16u << 20)
 
 static void usage(FILE *f)
 {
@@ -42,8 +41,9 @@ static void usage(FILE *f)
               "                          default); every limit of a request must be at or\n"
               "                          below it, else 422\n"
               "  --tool-output SIZE      output cap per stream of ms-enclave's tool calls\n"
-              "                          (default 16m): they return whole outputs, above\n"
-              "                          the ceiling's own output limit\n"
+              "                          (default: the ceiling policy's tool_output, 16m\n"
+              "                          when it sets none): they return whole outputs,\n"
+              "                          above the ceiling's own output limit\n"
               "  --allow-network         clients may change the network mode (network=host,\n"
               "                          network_enabled: true); off by default\n"
               "  --max-concurrency N     jobs running at once (default: CPU count)\n"
@@ -289,7 +289,6 @@ static void set_defaults(struct sbx_serve_config *cfg)
         cfg->max_connections = DEFAULT_MAX_CONNECTIONS;
         cfg->max_connections_per_ip = DEFAULT_CONNECTIONS_PER_IP;
         cfg->connection_timeout_s = DEFAULT_CONNECTION_TIMEOUT;
-        cfg->tool_output_bytes = DEFAULT_TOOL_OUTPUT;
         cfg->backend = "auto";
         cfg->log_level = SBX_LOG_INFO;
 }

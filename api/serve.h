@@ -50,7 +50,8 @@ struct sbx_serve_config {
         unsigned max_connections;        /* open at once; past it idle ones are dropped */
         unsigned max_connections_per_ip; /* the same, per client address */
         unsigned connection_timeout_s;   /* a connection silent this long is closed */
-        uint64_t tool_output_bytes;      /* ms-enclave's tool calls: output cap per stream */
+        uint64_t tool_output_bytes;      /* ms-enclave's tool calls: output cap per stream
+                                          * (0: the ceiling's tool_output) */
         const char *policy_dir;
         struct sbx_image_rule rules[SBX_IMAGE_RULES_MAX];
         size_t n_rules;

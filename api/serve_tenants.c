@@ -471,7 +471,6 @@ int sbx_tenants_open_ceilings(struct sbx_tenants *set, struct sbx_runtime *rt, c
         char output[48];
         const char *const tool[] = {output, NULL};
 
-        snprintf(output, sizeof(output), "output=%llu", (unsigned long long)tool_output_bytes);
         for (size_t i = 0; i < set->n; i++) {
                 struct sbx_tenant *t = &set->items[i];
                 bool net = t->allow_network >= 0 ? t->allow_network == 1 : allow_network;
@@ -480,8 +479,13 @@ int sbx_tenants_open_ceilings(struct sbx_tenants *set, struct sbx_runtime *rt, c
                 if (t->ceiling_spec && !spec)
                         return sbx_error_set(err, ENOMEM, "out of memory");
                 int r = sbx_ceiling_new(rt, spec ? spec : ceiling, net, &t->ceiling, err);
-                if (r == 0)
+                if (r == 0) {
+                        uint64_t bytes = tool_output_bytes
+                                             ? tool_output_bytes
+                                             : sbx_ceiling_policy(t->ceiling)->tool_output_bytes;
+                        snprintf(output, sizeof(output), "output=%llu", (unsigned long long)bytes);
                         r = sbx_ceiling_derive(t->ceiling, tool, &t->tool_ceiling, err);
+                }
                 if (r < 0 && t->line)
                         return sbx_error_prefix(err, "tenant \"%s\" (line %zu)", t->name, t->line);
                 if (r < 0)

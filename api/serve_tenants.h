@@ -53,8 +53,9 @@ int sbx_tenants_single(const char *api_key, struct sbx_tenants **out, struct sbx
 struct sbx_tenants *sbx_tenants_free(struct sbx_tenants *t);
 
 /* Make every tenant's ceiling (its own, else ceiling / allow_network, the server's), and its
- * tool ceiling: the same with output=tool_output_bytes, the operator's choice for ms-enclave's
- * tool calls (not a client's ask, so not held to the ceiling's output limit). */
+ * tool ceiling: the same with the output limit of ms-enclave's tool calls, tool_output_bytes
+ * when it is not 0 (--tool-output), else the ceiling policy's tool_output. The operator's
+ * choice, not a client's ask: not held to the ceiling's output limit. */
 int sbx_tenants_open_ceilings(struct sbx_tenants *t, struct sbx_runtime *rt, const char *ceiling,
                               bool allow_network, uint64_t tool_output_bytes,
                               struct sbx_error **err);

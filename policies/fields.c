@@ -18,7 +18,7 @@
 #define LIMIT(key, kind, member, lo, hi)                                                           \
         {                                                                                          \
                 key, kind, offsetof(struct sbx_policy, limits.member),                             \
-                    sizeof(((struct sbx_limits *)0)->member), lo, hi, true, NULL, 0                \
+                    sizeof(((struct sbx_limits *)0)->member), lo, hi, true, NULL, 0, false         \
         }
 
 /* Bounds: wide enough for any real job, narrow enough to catch a unit mistake ("wall: 10h" for a
@@ -53,11 +53,15 @@ int sbx_limit_from_string(const char *s)
 }
 
 const struct sbx_field sbx_policy_fields[] = {
-    {"name", SBX_FIELD_NAME, offsetof(struct sbx_policy, name), 0, 0, 0, false, NULL, 0},
+    {"name", SBX_FIELD_NAME, offsetof(struct sbx_policy, name), 0, 0, 0, false, NULL, 0, false},
     {"description", SBX_FIELD_TEXT, offsetof(struct sbx_policy, description), 0, 0, 0, false, NULL,
-     0},
-    {"limits", SBX_FIELD_LIMITS, 0, 0, 0, 0, false, sbx_limit_fields, ELEMENTSOF(sbx_limit_fields)},
-    {"network", SBX_FIELD_NETWORK, offsetof(struct sbx_policy, network), 0, 0, 0, true, NULL, 0},
+     0, false},
+    {"limits", SBX_FIELD_LIMITS, 0, 0, 0, 0, false, sbx_limit_fields, ELEMENTSOF(sbx_limit_fields),
+     false},
+    {"network", SBX_FIELD_NETWORK, offsetof(struct sbx_policy, network), 0, 0, 0, true, NULL, 0,
+     false},
+    {"tool_output", SBX_FIELD_SIZE, offsetof(struct sbx_policy, tool_output_bytes),
+     sizeof(uint64_t), KIB(1), GIB(1), false, NULL, 0, true},
 };
 const size_t sbx_n_policy_fields = ELEMENTSOF(sbx_policy_fields);
 
@@ -110,7 +114,8 @@ char *sbx_field_keys(const struct sbx_field *fields, size_t n, char *buf, size_t
 
         buf[0] = '\0';
         for (size_t i = 0; i < n; i++) {
-                int w = snprintf(buf + used, size - used, "%s%s", i ? ", " : "", fields[i].key);
+                int w = snprintf(buf + used, size - used, "%s%s%s", i ? ", " : "", fields[i].key,
+                                 fields[i].optional ? " (optional)" : "");
                 if (w < 0 || (size_t)w >= size - used)
                         break;
                 used += (size_t)w;

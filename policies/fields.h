@@ -27,6 +27,7 @@ struct sbx_field {
         bool override; /* settable with sbx_policy_override */
         const struct sbx_field *sub;
         size_t n_sub;
+        bool optional; /* a policy may leave it out (the parser's caller set its default) */
 };
 
 extern const struct sbx_field sbx_policy_fields[];

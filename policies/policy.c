@@ -187,7 +187,7 @@ static int parse_mapping(struct parser *ps, const struct sbx_field *fields, size
                         return r;
         }
         for (size_t i = 0; i < n; i++)
-                if (!seen_line[i]) {
+                if (!seen_line[i] && !fields[i].optional) {
                         key_path(path, sizeof(path), prefix, fields[i].key, strlen(fields[i].key));
                         return fail(ps, map_line, path, "missing (a policy sets every key: %s)",
                                     sbx_field_keys(fields, n, keys, sizeof(keys)));
@@ -263,6 +263,7 @@ static int policy_parse(const char *text, size_t size, const char *filename, con
         p = calloc(1, sizeof(*p));
         if (!p || !yaml_parser_initialize(&ps.yaml))
                 return sbx_error_set(err, ENOMEM, "%s: out of memory", filename);
+        p->tool_output_bytes = SBX_TOOL_OUTPUT_DEFAULT;
         yaml_parser_set_input_string(&ps.yaml, (const unsigned char *)text, size);
         r = parse_document(&ps, p);
         if (r < 0)
@@ -432,6 +433,10 @@ char *sbx_policy_to_yaml(const struct sbx_policy *p)
                 fprintf(f, "  %s: %s\n", sbx_limit_fields[i].key,
                         sbx_field_format(&sbx_limit_fields[i], p, value, sizeof(value)));
         fprintf(f, "network: %s\n", sbx_network_to_string(p->network) ?: "invalid");
+        fprintf(f, "tool_output: %s\n",
+                sbx_field_format(sbx_field_find(sbx_policy_fields, sbx_n_policy_fields,
+                                                "tool_output", strlen("tool_output")),
+                                 p, value, sizeof(value)));
         if (fclose(f) != 0) {
                 free(buf);
                 return NULL;

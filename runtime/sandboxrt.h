@@ -108,7 +108,13 @@ struct sbx_policy {
         char *path; /* file it came from, NULL when built in */
         struct sbx_limits limits;
         enum sbx_network network;
+        /* tool_output (optional, SBX_TOOL_OUTPUT_DEFAULT): the output cap per stream of a
+         * server's tool calls (ms-enclave's routes), whose clients expect whole outputs, in place
+         * of limits.output. Not a limit of a job: nothing else reads it. */
+        uint64_t tool_output_bytes;
 };
+
+#define SBX_TOOL_OUTPUT_DEFAULT (16ull << 20)
 
 /* ---- ceilings ----------------------------------------------------------------------------- */
 

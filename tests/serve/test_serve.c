@@ -2,6 +2,7 @@
  * the scheduler). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -882,6 +883,40 @@ static void test_tenant_isolation(void **state)
         assert_int_equal(total, 2 + b_had);
 }
 
+/* The tool ceiling's output limit: the ceiling policy's tool_output, unless --tool-output. */
+static void test_tool_output(void **state)
+{
+        char dir[] = "/tmp/sbx-tool-output-XXXXXX", path[64];
+        static const char policy[] = "name: x\ndescription: t\nlimits:\n  wall: 5s\n  cpu: 5s\n"
+                                     "  cpus: 1\n  memory: 256m\n  pids: 32\n  output: 1m\n"
+                                     "  file_size: 1m\n  open_files: 64\n  tmpfs: 16m\n"
+                                     "network: none\ntool_output: 2m\n";
+        assert_non_null(mkdtemp(dir));
+        snprintf(path, sizeof(path), "%s/x.yaml", dir);
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        struct sbx_error *err = NULL;
+        struct sbx_tenants *set = NULL;
+
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, policy, strlen(policy)), (int)strlen(policy));
+        close(fd);
+        for (int i = 0; i < 3; i++) {
+                const char *ceiling = i < 2 ? path : "default";
+                uint64_t cli = i == 1 ? 3u << 20 : 0, want[] = {2u << 20, 3u << 20, 16u << 20};
+                assert_int_equal(sbx_tenants_single(NULL, &set, &err), 0);
+                if (sbx_tenants_open_ceilings(set, reg_srv.rt_native, ceiling, false, cli, &err) <
+                    0)
+                        fail_msg("%s", err->message);
+                const struct sbx_policy *p = sbx_ceiling_policy(set->items[0].tool_ceiling);
+                assert_true(p->limits.output_bytes == want[i]);
+                assert_true(sbx_ceiling_policy(set->items[0].ceiling)->limits.output_bytes ==
+                            1u << 20);
+                set = sbx_tenants_free(set);
+        }
+        unlink(path);
+        rmdir(dir);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -897,6 +932,7 @@ int main(void)
             cmocka_unit_test(test_cleanup),
             cmocka_unit_test(test_pool),
             cmocka_unit_test(test_tenant_isolation),
+            cmocka_unit_test(test_tool_output),
         };
         int failed = cmocka_run_group_tests(tests, NULL, NULL);
         return failed + cmocka_run_group_tests(registry, reg_setup, reg_teardown);

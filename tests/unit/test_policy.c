@@ -270,7 +270,23 @@ static void test_parse_base(void **state)
         assert_true(p->limits.wall_ms == 10000);
         assert_true(p->limits.memory_bytes == 512ull << 20);
         assert_int_equal(p->network, SBX_NETWORK_NONE);
+        assert_true(p->tool_output_bytes == SBX_TOOL_OUTPUT_DEFAULT); /* optional: left out */
         sbx_policy_free(p);
+}
+
+/* tool_output: optional, a size from 1k to 1g, once. */
+static void test_tool_output(void **state)
+{
+        char *text = variant("network: none\n", "network: none\ntool_output: 4m\n");
+        struct sbx_policy *p = parse_ok(text);
+
+        assert_true(p->tool_output_bytes == 4ull << 20);
+        sbx_policy_free(p);
+        free(text);
+        variant_fails("network: none\n", "network: none\ntool_output: 0\n",
+                      "x.yaml:15: tool_output: \"0\" is out of range (1k to 1g)");
+        variant_fails("network: none\n", "network: none\ntool_output: 1m\ntool_output: 2m\n",
+                      "x.yaml:16: tool_output: duplicate key (first set on line 15)");
 }
 
 struct expected {
@@ -345,7 +361,7 @@ static void test_error_unknown_key(void **state)
                       "memory, pids, output, file_size, open_files, tmpfs)");
         variant_fails("network: none\n", "network: none\nnetwrk: host\n",
                       "x.yaml:15: netwrk: unknown key (expected one of: name, description, "
-                      "limits, network)");
+                      "limits, network, tool_output (optional))");
 }
 
 static void test_error_missing_key(void **state)
@@ -355,7 +371,7 @@ static void test_error_missing_key(void **state)
                       "memory, pids, output, file_size, open_files, tmpfs)");
         variant_fails("network: none\n", "",
                       "x.yaml:2: network: missing (a policy sets every key: name, description, "
-                      "limits, network)");
+                      "limits, network, tool_output (optional))");
 }
 
 static void test_error_bad_value(void **state)
@@ -633,6 +649,7 @@ static void assert_same_policy(const struct sbx_policy *a, const struct sbx_poli
         assert_string_equal(a->description, b->description);
         assert_memory_equal(&a->limits, &b->limits, sizeof(a->limits));
         assert_int_equal(a->network, b->network);
+        assert_int_equal(a->tool_output_bytes, b->tool_output_bytes);
 }
 
 static void round_trip(const struct sbx_policy *p)
@@ -697,6 +714,7 @@ int main(void)
             cmocka_unit_test(test_network_strings),
             cmocka_unit_test(test_limit_strings),
             cmocka_unit_test(test_parse_base),
+            cmocka_unit_test(test_tool_output),
             cmocka_unit_test(test_shipped),
             cmocka_unit_test(test_error_unknown_key),
             cmocka_unit_test(test_error_missing_key),
