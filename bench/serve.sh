@@ -14,6 +14,14 @@
 # and prints jobs/s, p50 and p99 latency in ms. The server runs with --max-concurrency equal to
 # the CPU count; its peak RSS (VmHWM) is printed at the end. Clients keep one HTTP connection
 # each. Environment: BENCH_JOBS, BENCH_CONCURRENCY (default "1 2 8").
+#
+# Then the HumanEval pool workload, ms-enclave's route as EvalScope uses it: the 164 canonical
+# programs through POST /pool/execute (python_executor) on a pool of 2 with 2 callers, on the
+# native backend and on the Docker backend (when an engine answers; image $BENCH_IMAGE, default
+# sandboxrt-test/python:3.11), and in the same run the same 164 programs through `docker exec`
+# in one running container of that image with 2 callers. Targets: native at least 5x the jobs/s
+# of Docker; a Docker pool job at most half the latency (p50) of a `docker exec`.
+# BENCH_WORKLOADS picks the parts: "print1 humaneval" (default), or either alone.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -25,7 +33,20 @@ levels=${BENCH_CONCURRENCY:-1 2 8}
 log=$(mktemp)
 driver_dir=$(mktemp -d)
 pid=
-trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$log" "$driver_dir"' EXIT
+container=
+# On exit: the server and the container we started, if any, and our files. Nothing here may
+# fail (set -e applies in the trap too, and would change the exit status).
+cleanup() {
+	if [ -n "$pid" ]; then
+		kill -TERM "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	fi
+	if [ -n "$container" ]; then
+		docker rm -f "$container" >/dev/null 2>&1 || true
+	fi
+	rm -rf "$log" "$driver_dir"
+}
+trap cleanup EXIT
 
 # The in-process local runtime: a small driver on libsbxcore calling sbx_run from N threads.
 cat >"$driver_dir/local.c" <<'C'
@@ -86,22 +107,34 @@ cc -O2 -D_GNU_SOURCE -I"$here/../runtime" -I"$here/.." -o "$driver_dir/local" "$
 
 "$bin" run -- /usr/bin/python3 -c 'print(1)' >/dev/null ||
 	{ echo "bench/serve.sh: sandboxrt run cannot run programs here" >&2; exit 77; }
-"$bin" serve --port 0 --log-level warn --queue 1024 2>"$log" &
-pid=$!
-for _ in $(seq 100); do
-	port=$(sed -n 's/.*listening on http:\/\/[^ ]*:\([0-9]*\) .*/\1/p' "$log")
-	[ -n "$port" ] && break
-	sleep 0.1
-done
-# --log-level warn hides the "listening" line: ask the kernel for the port instead.
-if [ -z "${port:-}" ]; then
-	for _ in $(seq 100); do
+
+# start_server ARGS...: a server in the background; sets pid and port. --log-level warn hides
+# the "listening" line: the kernel says which port it took.
+start_server() {
+	port=
+	"$bin" serve --port 0 --log-level warn --queue 1024 "$@" 2>"$log" &
+	pid=$!
+	for _ in $(seq 300); do
 		port=$(ss -ltnpH 2>/dev/null | awk -v p="pid=$pid," '$0 ~ p {sub(/.*:/, "", $4); print $4; exit}')
 		[ -n "$port" ] && break
+		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-fi
-[ -n "${port:-}" ] || { echo "bench/serve.sh: the server did not start: $(cat "$log")" >&2; exit 1; }
+	[ -n "${port:-}" ] || { echo "bench/serve.sh: the server did not start: $(cat "$log")" >&2; exit 1; }
+}
+
+stop_server() {
+	kill -TERM "$pid"
+	wait "$pid" || true
+	pid=
+}
+
+case " ${BENCH_WORKLOADS:-print1 humaneval} " in
+*" print1 "*) ;;
+*) jobs=0 ;;
+esac
+if [ "$jobs" -gt 0 ]; then
+start_server
 
 /usr/bin/python3 - "$port" "$bin" "$jobs" "$pid" "$driver_dir/local" $levels <<'PY'
 import http.client, json, subprocess, sys, threading, time
@@ -188,4 +221,130 @@ for n in levels:
 with open(f"/proc/{pid}/status") as f:
     hwm = [l.split()[1] for l in f if l.startswith("VmHWM")][0]
 print(f"server peak RSS (VmHWM): {int(hwm) / 1024:.1f} MiB")
+PY
+stop_server
+fi
+
+case " ${BENCH_WORKLOADS:-print1 humaneval} " in
+*" humaneval "*) ;;
+*) exit 0 ;;
+esac
+# ---- HumanEval over /pool/execute, native and Docker, and `docker exec` -----------------------
+
+image=${BENCH_IMAGE:-sandboxrt-test/python:3.11}
+programs=$driver_dir/programs
+mkdir "$programs"
+/usr/bin/python3 - "$here/../data/humaneval/HumanEval.jsonl.gz" "$programs" <<'PY'
+import gzip, json, os, sys
+for i, line in enumerate(gzip.open(sys.argv[1], "rt")):
+    p = json.loads(line)
+    prog = p["prompt"] + p["canonical_solution"] + "\n" + p["test"] + "\n" + f"check({p['entry_point']})"
+    with open(os.path.join(sys.argv[2], f"{i:03d}.py"), "w") as f:
+        f.write(prog)
+PY
+docker_ok=
+"$bin" doctor 2>/dev/null | grep -q '^docker *ok' && docker info >/dev/null 2>&1 && docker_ok=1
+
+# humaneval NAME [IMAGE]: the 164 programs through /pool/execute of the running server.
+humaneval() {
+	/usr/bin/python3 - "$port" "$programs" "$1" "${2:-}" <<'PY'
+import http.client, json, os, sys, threading, time
+port, progdir, name, image = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+progs = [open(os.path.join(progdir, f)).read() for f in sorted(os.listdir(progdir))]
+def post(conn, path, body):
+    conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+    r = conn.getresponse()
+    data = json.loads(r.read())
+    if r.status != 200:
+        raise RuntimeError(f"{path}: {r.status} {data}")
+    return data
+config = {"tools_config": ["python_executor"]}
+if image:
+    config["image"] = image
+t0 = time.perf_counter()
+post(http.client.HTTPConnection("127.0.0.1", port, timeout=600),
+     "/pool/initialize?pool_size=2&sandbox_type=docker", config)
+init = time.perf_counter() - t0
+lat, lock, todo = [], threading.Lock(), list(range(len(progs)))
+def caller():
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    while True:
+        with lock:
+            if not todo:
+                return
+            i = todo.pop(0)
+        t = time.perf_counter()
+        r = post(conn, "/pool/execute?tool_name=python_executor", {"code": progs[i]})
+        assert r["status"] == "success", (i, r)
+        with lock:
+            lat.append(time.perf_counter() - t)
+t0 = time.perf_counter()
+threads = [threading.Thread(target=caller) for _ in range(2)]
+for t in threads: t.start()
+for t in threads: t.join()
+wall = time.perf_counter() - t0
+lat.sort()
+print(json.dumps({"name": name, "rps": len(progs) / wall, "wall": wall, "init": init,
+                  "p50": lat[len(lat) // 2] * 1000, "p90": lat[int(len(lat) * 0.9)] * 1000}))
+PY
+}
+
+# docker_exec: the 164 programs through `docker exec` in one running container, 2 callers.
+docker_exec() {
+	container=$(docker run -d --rm --network none -v "$programs:/programs:ro" "$image" \
+		sleep infinity)
+	/usr/bin/python3 - "$container" "$programs" <<'PY'
+import json, os, subprocess, sys, threading, time
+container, progdir = sys.argv[1], sys.argv[2]
+names = sorted(os.listdir(progdir))
+lat, lock, todo = [], threading.Lock(), list(names)
+def caller():
+    while True:
+        with lock:
+            if not todo:
+                return
+            name = todo.pop(0)
+        t = time.perf_counter()
+        subprocess.run(["docker", "exec", container, "python3", f"/programs/{name}"], check=True,
+                       stdout=subprocess.DEVNULL)
+        with lock:
+            lat.append(time.perf_counter() - t)
+t0 = time.perf_counter()
+threads = [threading.Thread(target=caller) for _ in range(2)]
+for t in threads: t.start()
+for t in threads: t.join()
+wall = time.perf_counter() - t0
+lat.sort()
+print(json.dumps({"name": "docker exec", "rps": len(names) / wall, "wall": wall, "init": 0,
+                  "p50": lat[len(lat) // 2] * 1000, "p90": lat[int(len(lat) * 0.9)] * 1000}))
+PY
+	docker rm -f "$container" >/dev/null
+	container=
+}
+
+echo
+echo "HumanEval: 164 canonical programs, python_executor via POST /pool/execute, pool 2, 2 callers"
+rows=$driver_dir/rows
+start_server --backend native
+humaneval native >"$rows"
+stop_server
+if [ -n "$docker_ok" ]; then
+	SANDBOXRT_DOCKER_IMAGE=$image start_server --backend docker
+	humaneval docker "$image" >>"$rows"
+	stop_server
+	docker_exec >>"$rows"
+else
+	echo "(no usable Docker engine: the Docker rows are left out)"
+fi
+/usr/bin/python3 - "$rows" <<'PY'
+import json, sys
+rows = {r["name"]: r for r in map(json.loads, open(sys.argv[1]))}
+print(f"{'mode':<14}{'jobs/s':>9}{'p50 ms':>9}{'p90 ms':>9}{'wall s':>9}{'pool init s':>13}")
+for r in rows.values():
+    print(f"{r['name']:<14}{r['rps']:>9.1f}{r['p50']:>9.1f}{r['p90']:>9.1f}{r['wall']:>9.2f}"
+          f"{r['init']:>13.2f}")
+if "docker" in rows:
+    n, d, e = rows["native"], rows["docker"], rows["docker exec"]
+    print(f"native / docker jobs/s: {n['rps'] / d['rps']:.1f}x (target >= 5x)")
+    print(f"docker pool p50 / docker exec p50: {d['p50'] / e['p50']:.2f} (target <= 0.5)")
 PY
