@@ -314,6 +314,15 @@ class Checks:
         r = self.sh(sid, "cat /home/sandbox/.cfg/a")
         assert r["output"] == "fo", r
         ok("/tmp, /home/sandbox and /sandbox persist across calls, between tools")
+        # A writable directory itself is no file to delete or overwrite: it stays, with its files.
+        for op in ({"operation": "delete"}, {"operation": "write", "content": "x"}):
+            r = self.fop(sid, file_path="/home/sandbox", **op)
+            assert r["status"] == "error" and "/home/sandbox is a directory of the sandbox " \
+                "itself" in r["error"], r
+        r = self.sh(sid, "cat /home/sandbox/persist && echo back > /home/sandbox/f && cat "
+                         "/home/sandbox/f")
+        assert r["status"] == "success" and r["output"] == "kept\nback\n", r
+        ok("a writable directory itself cannot be deleted or overwritten")
 
     def not_writable(self, sid):
         r = self.fop(sid, operation="write", file_path="/usr/local/x", content="x")
