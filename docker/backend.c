@@ -359,15 +359,31 @@ static int file_path(const char *path, char **abs, struct sbx_error **err)
         return *abs ? 0 : sbx_error_set(err, ENOMEM, "out of memory");
 }
 
+/* What a file script's exit status means: 3 and 4 from the tests of the path (not a regular
+ * file, a symbolic link), else what its cat said (it exits 0 after it). */
+static int file_status(int code, const char *path, const struct sbx_result *res,
+                       struct sbx_error **err)
+{
+        if (code == 3)
+                return sbx_error_set(err, EINVAL, "%s is not a regular file", path);
+        if (code == 4)
+                return sbx_error_set(err, ELOOP, "%s is a symbolic link", path);
+        return sbx_error_set(err, ENOENT, "reading %s: %s", path,
+                             res->err.size ? res->err.data : "failed");
+}
+
 /* Written by the job user, the data on its stdin: only what the sandbox's own permissions and
  * read-only root let it write. (The engine's archive endpoint writes as root and follows, in
  * the directories of an entry's path, a link the sandbox planted: out of the capped volumes,
- * into the container's own layer on the host's disk.) */
+ * into the container's own layer on the host's disk.) As the native backend, only a regular
+ * file is written: cat would wait on a FIFO the sandbox planted until the file job's wall limit
+ * (which still bounds it if a process of the sandbox swaps one in after the test). */
 static int docker_box_write(struct sbx_backend *be, struct sbx_box *box,
                             const struct sbx_file *file, struct sbx_error **err)
 {
-        static const char script[] = "umask 077; mkdir -p -- \"${1%/*}\" && cat > \"$1\" && "
-                                     "chmod \"$2\" -- \"$1\"";
+        static const char script[] = "[ -L \"$1\" ] && exit 4; [ -e \"$1\" ] && [ ! -f \"$1\" ] "
+                                     "&& exit 3; umask 077; mkdir -p -- \"${1%/*}\" && "
+                                     "cat > \"$1\" && chmod \"$2\" -- \"$1\"";
         _cleanup_free_ char *abs = NULL;
         struct sbx_result res = {0};
         char mode[16];
@@ -378,7 +394,9 @@ static int docker_box_write(struct sbx_backend *be, struct sbx_box *box,
         snprintf(mode, sizeof(mode), "%o", (unsigned)((file->mode ? file->mode : 0644) & 0777));
         const char *const argv[] = {"/bin/sh", "-c", script, "sh", abs, mode, NULL};
         r = file_job(be, box, argv, file->data, file->size, FILE_OP_OUTPUT, &res, err);
-        if (r == 0 && res.verdict != SBX_VERDICT_OK)
+        if (r == 0 && res.verdict != SBX_VERDICT_OK && (res.exit_code == 3 || res.exit_code == 4))
+                r = file_status(res.exit_code, file->path, &res, err);
+        else if (r == 0 && res.verdict != SBX_VERDICT_OK)
                 r = sbx_error_set(err, EIO, "writing %s: %s", file->path,
                                   res.err.size  ? res.err.data
                                   : res.message ? res.message
@@ -387,18 +405,6 @@ static int docker_box_write(struct sbx_backend *be, struct sbx_box *box,
         free(res.err.data);
         free(res.message);
         return r;
-}
-
-/* What the read script's exit status means (it exits 0 after cat). */
-static int read_status(int code, const char *path, const struct sbx_result *res,
-                       struct sbx_error **err)
-{
-        if (code == 3)
-                return sbx_error_set(err, EINVAL, "%s is not a regular file", path);
-        if (code == 4)
-                return sbx_error_set(err, ELOOP, "%s is a symbolic link", path);
-        return sbx_error_set(err, ENOENT, "reading %s: %s", path,
-                             res->err.size ? res->err.data : "failed");
 }
 
 /* Only a regular file is read: cat would wait on a FIFO the sandbox planted until the file
@@ -418,7 +424,7 @@ static int docker_box_read(struct sbx_backend *be, struct sbx_box *box, const ch
         const char *const argv[] = {"/bin/sh", "-c", script, "sh", abs, NULL};
         r = file_job(be, box, argv, NULL, 0, max_bytes, &res, err);
         if (r == 0 && res.verdict != SBX_VERDICT_OK && !res.out.truncated)
-                r = read_status(res.exit_code, path, &res, err);
+                r = file_status(res.exit_code, path, &res, err);
         if (r == 0) {
                 *out = res.out;
                 res.out = (struct sbx_output){0};
