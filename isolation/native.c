@@ -638,6 +638,7 @@ static int native_box_remove(struct sbx_backend *be, struct sbx_box *box, const 
 
 const struct sbx_backend_ops sbx_native_ops = {
     .name = "native",
+    .host_toolchains = true,
     .probe = native_probe,
     .open = native_open,
     .close = native_close,
