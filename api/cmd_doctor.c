@@ -24,8 +24,9 @@ static const char usage_text[] =
     "Usage: sandboxrt doctor [--image IMAGE] [--delegate-cgroup USER]\n"
     "\n"
     "Report which isolation features this host has (user namespaces, cgroup hierarchy and\n"
-    "controllers, seccomp, Landlock, the Docker engine) and which backend `--backend auto`\n"
-    "picks, with the fix for anything missing. Exit status 0 when some backend works.\n"
+    "controllers, seccomp, Landlock, the Docker engine), which backend `--backend auto`\n"
+    "picks and which languages' toolchains the native backend finds, with the fix for\n"
+    "anything missing. Exit status 0 when some backend works.\n"
     "\n"
     "  --image IMAGE           also check that the Docker engine has IMAGE\n"
     "  --delegate-cgroup USER  (root) give USER a cgroup subtree of its own, so that its\n"
@@ -102,6 +103,25 @@ static void check_docker(const char *image)
         sbx_error_free(err);
 }
 
+/* The native backend runs the host's toolchains: one line per language. */
+static void check_languages(void)
+{
+        for (size_t i = 0; sbx_language_at(i); i++) {
+                const struct sbx_language *l = sbx_language_at(i);
+                const char *missing = sbx_language_missing(l);
+                char what[32], detail[160];
+
+                snprintf(what, sizeof(what), "lang %s", l->name);
+                if (missing)
+                        snprintf(detail, sizeof(detail),
+                                 "%s not found: install the Debian package %s", missing,
+                                 l->package);
+                else
+                        snprintf(detail, sizeof(detail), "%s", l->package);
+                line(what, !missing, detail);
+        }
+}
+
 static int delegate(const char *user)
 {
         struct passwd *pw = getpwnam(user);
@@ -155,6 +175,7 @@ static int doctor_main(int argc, char **argv)
                     check_backend(sbx_backends[i]->name) && !auto_pick)
                         auto_pick = sbx_backends[i]->name;
         printf("auto backend     %s\n", auto_pick ? auto_pick : "none: see the fixes above");
+        check_languages();
         return auto_pick ? 0 : 1;
 }
 

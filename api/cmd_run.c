@@ -31,7 +31,7 @@ static const char usage_text[] =
     "  --file HOST:SANDBOX   copy a host file in, keeping its mode; a relative SANDBOX\n"
     "                        path is relative to the working directory (repeatable)\n"
     "  --env KEY=VALUE       set an environment variable for the program (repeatable)\n"
-    "  --language LANG       python, c, cpp, javascript, java, bash or perl\n"
+    "  --language LANG       the source's language (listed below)\n"
     "  --source FILE         the program's source (with --language)\n"
     "  --backend NAME        auto (default), native or docker\n"
     "  --image IMAGE         container image (docker backend)\n"
@@ -43,8 +43,28 @@ static const char usage_text[] =
     "  -h, --help            show this help\n"
     "\n"
     "Without --json the program's stdout and stderr are passed through, and a summary is\n"
-    "printed to stderr when the verdict is not OK.\n"
-    "\n" SBX_CLI_EXIT_STATUS_HELP;
+    "printed to stderr when the verdict is not OK.\n";
+
+/* The usage text, the languages of the table, then the exit statuses. */
+static void print_usage(void)
+{
+        size_t col = strlen("Languages:");
+
+        fputs(usage_text, stdout);
+        fputs("\nLanguages:", stdout);
+        for (size_t i = 0; sbx_language_at(i); i++) {
+                const char *name = sbx_language_at(i)->name;
+                if (col + strlen(name) + 2 > 88) {
+                        fputs("\n ", stdout);
+                        col = 1;
+                }
+                col += (size_t)printf(" %s%s", name, sbx_language_at(i + 1) ? "," : ".");
+        }
+        fputs("\n`sandboxrt doctor` shows which toolchains this host has. A Java or Scala source\n"
+              "runs its class with main; a Go or Rust source of tests runs its tests.\n"
+              "\n" SBX_CLI_EXIT_STATUS_HELP,
+              stdout);
+}
 
 struct run_args {
         struct sbx_runtime_options rt;
@@ -200,7 +220,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
                         a->rt.verbose = true;
                         break;
                 case 'h':
-                        fputs(usage_text, stdout);
+                        print_usage();
                         return 1;
                 default:
                         return -EINVAL;
@@ -300,8 +320,10 @@ static int run_main(int argc, char **argv)
         }
         if (a.rt.verbose)
                 sbx_cli_print_backend(stderr, rt);
-        if (sbx_run(rt, &a.job, &res, &err) < 0) {
+        if ((r = sbx_run(rt, &a.job, &res, &err)) < 0) {
                 sbx_cli_error("%s", err->message);
+                /* A missing toolchain is the host's to fix, not the job's. */
+                status = r == -ENOPKG ? SBX_CLI_EXIT_SANDBOX_ERROR : SBX_CLI_EXIT_USAGE;
                 goto out;
         }
         if (a.json) {
