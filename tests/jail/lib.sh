@@ -13,6 +13,17 @@ require_cgroups() {
                 skip "no usable cgroup hierarchy: $("$SBX" doctor 2>&1 | grep '^cgroups')"
 }
 
+# A language's toolchain must be installed (doctor's "lang NAME ok" line); otherwise skip
+# with doctor's line, which names the package to install.
+require_language() {
+        local line
+        line=$("$SBX" doctor 2>/dev/null | grep "^lang $1 ")
+        case $line in
+        "lang $1 "*" ok "*) ;;
+        *) skip "${line:-doctor has no line for language $1}" ;;
+        esac
+}
+
 # sbx ARGS...: run `sandboxrt run --json ARGS`, keeping the JSON in RESULT, the exit status in
 # STATUS and the elapsed wall time (ms, measured here) in ELAPSED_MS.
 sbx() {
