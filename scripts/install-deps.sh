@@ -6,6 +6,7 @@
 #   scripts/install-deps.sh --list    print the package list
 #
 # Idempotent and quick when nothing is missing: dpkg-query decides, and apt is not touched at all.
+# It also compiles Debian's Go testify once into /usr/local/lib/sandboxrt/gopath (see below).
 # Non-interactive (no prompts, no standard input needed). The Docker engine for the Docker
 # backend's tests is installed separately by scripts/docker-setup.sh.
 set -euo pipefail
