@@ -10,6 +10,7 @@
 
 #include "api/commands.h"
 #include "api/serve.h"
+#include "api/serve_fleet.h"
 #include "api/serve_request.h"
 #include "util.h"
 
@@ -17,6 +18,7 @@
 #define DEFAULT_MAX_BODY      (16u << 20)
 #define DEFAULT_CLEANUP_S     300
 #define DEFAULT_MAX_SANDBOXES 512
+#define DEFAULT_DRAIN_S       600 /* longer than any sensible job */
 
 static void usage(FILE *f)
 {
@@ -41,8 +43,20 @@ static void usage(FILE *f)
               "  --allow-network         honour network_enabled: true in sandbox configs\n"
               "  --policy-dir DIR        policy files (default: $SANDBOXRT_POLICY_DIR)\n"
               "  --log-level LEVEL       error, warn, info (default) or debug\n"
+              "  --node-name NAME        this node's name in a fleet (default:\n"
+              "                          $SANDBOXRT_NODE_NAME): sandbox ids start with it so\n"
+              "                          a load balancer can route to their node, and /metrics\n"
+              "                          labels carry it\n"
+              "  --drain-timeout S       after SIGTERM, seconds running requests may take to\n"
+              "                          end (default 600)\n"
+              "  --pool-size N           create a pool of N sandboxes at start and keep it:\n"
+              "                          /pool/initialize then answers with it (in a fleet,\n"
+              "                          /pool/execute must work on every node)\n"
+              "  --pool-config FILE      the pool's sandbox config (JSON, as /pool/initialize\n"
+              "                          takes it; default: every tool, default limits)\n"
               "  -h, --help              show this help\n\n"
-              "SIGTERM or SIGINT stops the server: running requests end, every sandbox is\n"
+              "SIGTERM or SIGINT drains the server: /health answers 503, new work is refused\n"
+              "with 503, running requests end (up to --drain-timeout), every sandbox is\n"
               "removed, the exit status is 0.\n",
               f);
 }
@@ -62,6 +76,10 @@ enum {
         OPT_ALLOW_NETWORK,
         OPT_POLICY_DIR,
         OPT_LOG_LEVEL,
+        OPT_NODE_NAME,
+        OPT_DRAIN_TIMEOUT,
+        OPT_POOL_SIZE,
+        OPT_POOL_CONFIG,
 };
 
 static const struct option options[] = {
@@ -79,6 +97,10 @@ static const struct option options[] = {
     {"allow-network", no_argument, NULL, OPT_ALLOW_NETWORK},
     {"policy-dir", required_argument, NULL, OPT_POLICY_DIR},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"node-name", required_argument, NULL, OPT_NODE_NAME},
+    {"drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT},
+    {"pool-size", required_argument, NULL, OPT_POOL_SIZE},
+    {"pool-config", required_argument, NULL, OPT_POOL_CONFIG},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -139,6 +161,14 @@ static int sizes_and_counts(struct sbx_serve_config *cfg, int opt, const char *a
                 r = number("--cleanup-interval", arg, 1, 86400 * 7, &v);
                 cfg->cleanup_interval_s = (unsigned)v;
                 break;
+        case OPT_DRAIN_TIMEOUT:
+                r = number("--drain-timeout", arg, 0, 86400, &v);
+                cfg->drain_timeout_s = (unsigned)v;
+                break;
+        case OPT_POOL_SIZE:
+                r = number("--pool-size", arg, 0, 1024, &v);
+                cfg->pool_size = (unsigned)v;
+                break;
         case OPT_MAX_BODY:
                 if (sbx_req_parse_memory(arg, &v) < 0 || v < 1024 || v > (1ull << 30)) {
                         sbx_cli_error("serve: --max-body must be a size from 1k to 1g, not '%s'",
@@ -153,7 +183,7 @@ static int sizes_and_counts(struct sbx_serve_config *cfg, int opt, const char *a
 
 static int parse_option(struct sbx_serve_config *cfg, int opt, const char *arg)
 {
-        int level;
+        int level, r;
 
         switch (opt) {
         case OPT_HOST:
@@ -179,6 +209,17 @@ static int parse_option(struct sbx_serve_config *cfg, int opt, const char *arg)
         case OPT_POLICY_DIR:
                 cfg->policy_dir = arg;
                 return 0;
+        case OPT_NODE_NAME:
+                cfg->node_name = arg;
+                return 0;
+        case OPT_POOL_CONFIG:
+                free(cfg->pool_config);
+                cfg->pool_config = NULL;
+                if ((r = sbx_read_file(arg, 64 << 10, &cfg->pool_config, &cfg->pool_config_size)) <
+                    0)
+                        sbx_cli_error("serve: --pool-config %s: %s", arg,
+                                      r == -EFBIG ? "larger than 64k" : strerror(-r));
+                return r;
         case OPT_LOG_LEVEL:
                 if ((level = sbx_log_level_from_string(arg)) < 0) {
                         sbx_cli_error("serve: --log-level must be error, warn, info or debug");
@@ -225,6 +266,7 @@ static void set_defaults(struct sbx_serve_config *cfg)
         cfg->max_body_bytes = DEFAULT_MAX_BODY;
         cfg->cleanup_interval_s = DEFAULT_CLEANUP_S;
         cfg->max_sandboxes = DEFAULT_MAX_SANDBOXES;
+        cfg->drain_timeout_s = DEFAULT_DRAIN_S;
         cfg->backend = "auto";
         cfg->log_level = SBX_LOG_INFO;
 }
@@ -250,6 +292,19 @@ static int parse_args(int argc, char **argv, struct sbx_serve_config *cfg)
         cfg->rules[cfg->n_rules++] = (struct sbx_image_rule){"python:*", true};
         if (!cfg->api_key)
                 cfg->api_key = getenv("SANDBOXRT_API_KEY");
+        if (cfg->pool_config && !cfg->pool_size) {
+                sbx_cli_error("serve: --pool-config needs --pool-size");
+                return -EINVAL;
+        }
+        if (!cfg->node_name)
+                cfg->node_name = getenv("SANDBOXRT_NODE_NAME");
+        if (cfg->node_name && sbx_node_name_check(cfg->node_name) < 0) {
+                sbx_cli_error("serve: the node name '%s' must be 1 to %d characters of a-z, 0-9 "
+                              "and '-', not starting or ending with '-' (a Kubernetes pod name "
+                              "or a host name, lower case)",
+                              cfg->node_name, SBX_NODE_NAME_MAX);
+                return -EINVAL;
+        }
         if (cfg->api_key && !*cfg->api_key) {
                 sbx_cli_error("serve: the API key is empty");
                 return -EINVAL;
@@ -313,6 +368,7 @@ static int serve_main(int argc, char **argv)
         free(srv.docker_error);
         for (size_t i = 0; i + 1 < cfg.n_rules; i++)
                 free((char *)cfg.rules[i].pattern);
+        free(cfg.pool_config);
         return status;
 }
 

@@ -64,10 +64,8 @@ struct sbx_wait sbx_http_wait(const struct sbx_http_request *req, uint64_t wait_
 struct sbx_http_daemon;
 int sbx_http_start(struct sbx_server *srv, struct sbx_http_daemon **out, struct sbx_error **err);
 uint16_t sbx_http_port(struct sbx_http_daemon *d);
-/* Stop accepting connections; requests in progress go on. */
-void sbx_http_quiesce(struct sbx_http_daemon *d);
-/* Wait up to grace_s for the requests in flight to end, then close every connection and join
- * the threads. */
+/* Wait up to grace_s for the requests in flight to end (still accepting new ones, which the
+ * routes refuse while the server stops), then close every connection and join the threads. */
 void sbx_http_stop(struct sbx_http_daemon *d, unsigned grace_s);
 
 /* ---- routes ------------------------------------------------------------------------------- */

@@ -12,9 +12,6 @@
 #include "api/serve_registry.h"
 #include "util.h"
 
-/* How long running requests may take to end after SIGTERM: longer than any sensible job. */
-#define SHUTDOWN_GRACE_S 600
-
 int sbx_server_runtime_for(struct sbx_server *srv, const char *image, struct sbx_runtime **out,
                            struct sbx_error **err)
 {
@@ -56,6 +53,44 @@ static void block_signals(sigset_t *set)
         pthread_sigmask(SIG_BLOCK, set, NULL);
 }
 
+/* Without --pool-config: a sandbox with every tool. */
+static char *every_tool_config(void)
+{
+        cJSON *o = cJSON_CreateObject(), *tools = cJSON_AddArrayToObject(o, "tools_config");
+
+        for (int t = 0; t < _SBX_TOOL_MAX; t++)
+                cJSON_AddItemToArray(tools, cJSON_CreateString(sbx_tool_to_string(t)));
+        char *text = cJSON_PrintUnformatted(o);
+        cJSON_Delete(o);
+        return text;
+}
+
+/* --pool-size: the pool every node of a fleet serves /pool/execute from. */
+static int start_pool(struct sbx_server *srv)
+{
+        const struct sbx_serve_config *cfg = srv->cfg;
+        _cleanup_free_ char *every = NULL;
+        struct sbx_error *err = NULL;
+        cJSON *ids = NULL;
+
+        if (!cfg->pool_size)
+                return 0;
+        if (!cfg->pool_config && !(every = every_tool_config()))
+                return -ENOMEM;
+        int r = sbx_pool_initialize(
+            srv->reg, cfg->pool_size, "docker", cfg->pool_config ? cfg->pool_config : every,
+            cfg->pool_config ? cfg->pool_config_size : strlen(every), &ids, &err);
+        if (r < 0) {
+                sbx_serve_log(SBX_LOG_ERROR, "serve: --pool-size %u: %s", cfg->pool_size,
+                              err && err->message ? err->message : strerror(-r));
+                sbx_error_free(err);
+                return r;
+        }
+        cJSON_Delete(ids);
+        sbx_serve_log(SBX_LOG_INFO, "pool: %u sandboxes", cfg->pool_size);
+        return 0;
+}
+
 static int start(struct sbx_server *srv, struct sbx_http_daemon **d)
 {
         struct sbx_error *err = NULL;
@@ -66,6 +101,8 @@ static int start(struct sbx_server *srv, struct sbx_http_daemon **d)
                 return r;
         }
         srv->start_usec = sbx_now_usec();
+        if ((r = start_pool(srv)) < 0)
+                return r;
         r = sbx_http_start(srv, d, &err);
         if (r < 0) {
                 sbx_serve_log(SBX_LOG_ERROR, "serve: %s", err->message);
@@ -120,13 +157,15 @@ int sbx_serve_main(struct sbx_server *srv)
                 return 1;
         }
         int sig = wait_for_signal(srv, &set);
-        sbx_serve_log(SBX_LOG_INFO, "%s: stopping", strsignal(sig));
-        /* Order matters: refuse new work, wake the waiting, stop accepting, let running
-         * requests finish (the daemon joins their threads), then remove the sandboxes. */
+        sbx_serve_log(SBX_LOG_INFO, "%s: draining (running requests get up to %u s)",
+                      strsignal(sig), srv->cfg->drain_timeout_s);
+        /* Order matters: refuse new work, wake the waiting, let running requests finish (the
+         * daemon joins their threads), then remove the sandboxes. The listener stays open
+         * while they finish, so health checks read 503 "draining" instead of a refused
+         * connection; past the bound, closing the connections cancels what still runs. */
         atomic_store(&srv->stopping, true);
         sbx_sched_close(&srv->sched);
-        sbx_http_quiesce(d);
-        sbx_http_stop(d, SHUTDOWN_GRACE_S);
+        sbx_http_stop(d, srv->cfg->drain_timeout_s);
         sbx_registry_counts(srv->reg, counts, &total);
         srv->reg = sbx_registry_free(srv->reg);
         sbx_serve_log(SBX_LOG_INFO, "stopped; removed %zu sandboxes", total);

@@ -46,6 +46,11 @@ struct sbx_serve_config {
         bool allow_network;
         unsigned max_sandboxes;
         const char *policy_dir;
+        const char *node_name;    /* in a fleet: this node's name, carried by its sandbox ids */
+        unsigned drain_timeout_s; /* after SIGTERM, how long running requests may go on */
+        unsigned pool_size;       /* a pool made at start that /pool/initialize keeps; or 0 */
+        char *pool_config;        /* its sandbox config (JSON); NULL: every tool */
+        size_t pool_config_size;
         struct sbx_image_rule rules[SBX_IMAGE_RULES_MAX];
         size_t n_rules;
 };
