@@ -18,6 +18,8 @@ packages=(
 	libarchive-dev
 	# tests and style checks
 	libcmocka-dev clang-format passwd util-linux
+	# a fleet of serve nodes behind HAProxy (deploy/haproxy, tests/fleet)
+	haproxy curl
 	# benchmark baseline (bench/overhead.sh)
 	bubblewrap
 	# toolchains of the sandbox's languages: python, c, cpp, javascript, java, bash, perl
