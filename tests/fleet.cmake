@@ -11,3 +11,4 @@ set_tests_properties(fleet_routes fleet_drain fleet_eval_haproxy fleet_eval_hapr
 # Three nodes and HumanEval keep both cores busy: alone, as the evaluator's own runs.
 set_tests_properties(fleet_eval_haproxy fleet_eval_haproxy_kill fleet_eval_list
                      PROPERTIES RUN_SERIAL TRUE)
+sbx_script_test(fleet_kubernetes fleet/kubernetes.sh)
