@@ -335,6 +335,8 @@ static int eval_main(int argc, char **argv)
                 sbx_eval_config_free(cfg);
                 return SBX_CLI_EXIT_SANDBOX_ERROR;
         }
+        if (w.rt)
+                sbx_cli_warn_limits(stderr, w.rt);
         struct sbx_eval_hooks hooks = {.message = on_message, .progress = on_progress, .ctx = &a};
         if (sbx_eval_run(cfg, &w.ex, &hooks, &sum, &err) < 0) {
                 if (a.progress.active)

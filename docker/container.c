@@ -29,37 +29,15 @@ static inline void cjson_deletep(cJSON **j)
 }
 #define _cleanup_cjson_ __attribute__((cleanup(cjson_deletep)))
 
-/* Field 22 of /proc/<pid>/stat: tells a live owner from a reused pid. */
-static bool process_start(pid_t pid, char out[32])
-{
-        _cleanup_free_ char *path = sbx_strdup_printf("/proc/%d/stat", (int)pid), *s = NULL;
-        char *p;
-
-        if (!path || sbx_read_file(path, 4096, &s, NULL) < 0 || !(p = strrchr(s, ')')))
-                return false;
-        for (int field = 2; field < 22 && p; field++)
-                p = strchr(p + 1, ' ');
-        if (!p)
-                return false;
-        p++;
-        size_t n = strspn(p, "0123456789");
-        if (n == 0 || n >= 32)
-                return false;
-        memcpy(out, p, n);
-        out[n] = '\0';
-        return true;
-}
-
-static bool add_labels(cJSON *obj, const char *sandbox_label)
+/* sandboxrt.owner is the creating backend's owner token (runtime/owner.h): a later backend
+ * removes the container once that owner is provably dead, and never otherwise. */
+static bool add_labels(cJSON *obj, const char *owner, const char *sandbox_label)
 {
         cJSON *l = cJSON_AddObjectToObject(obj, "Labels");
-        char pid[16], start[32] = "0", now[24];
+        char now[24];
 
-        snprintf(pid, sizeof(pid), "%d", (int)getpid());
-        (void)process_start(getpid(), start);
         snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
-        return l && cJSON_AddStringToObject(l, "sandboxrt.owner", pid) &&
-               cJSON_AddStringToObject(l, "sandboxrt.owner.start", start) &&
+        return l && cJSON_AddStringToObject(l, "sandboxrt.owner", owner) &&
                cJSON_AddStringToObject(l, "sandboxrt.sandbox", sandbox_label) &&
                cJSON_AddStringToObject(l, "sandboxrt.created", now);
 }
@@ -77,7 +55,7 @@ static bool add_ulimit(cJSON *arr, const char *name, uint64_t soft, uint64_t har
 
 /* A size-capped tmpfs that the engine mounts on the host as a volume: unlike HostConfig.Tmpfs,
  * the archive endpoint can write into it under a read-only root. */
-static bool add_tmpfs_volume(cJSON *mounts, const char *target, const char *opts,
+static bool add_tmpfs_volume(cJSON *mounts, const char *target, const char *opts, const char *owner,
                              const char *sandbox_label)
 {
         cJSON *m = cJSON_CreateObject(), *vo, *dc, *o;
@@ -86,7 +64,8 @@ static bool add_tmpfs_volume(cJSON *mounts, const char *target, const char *opts
                 return cJSON_Delete(m), false;
         if (!cJSON_AddStringToObject(m, "Type", "volume") ||
             !cJSON_AddStringToObject(m, "Target", target) ||
-            !(vo = cJSON_AddObjectToObject(m, "VolumeOptions")) || !add_labels(vo, sandbox_label) ||
+            !(vo = cJSON_AddObjectToObject(m, "VolumeOptions")) ||
+            !add_labels(vo, owner, sandbox_label) ||
             !(dc = cJSON_AddObjectToObject(vo, "DriverConfig")) ||
             !cJSON_AddStringToObject(dc, "Name", "local") ||
             !(o = cJSON_AddObjectToObject(dc, "Options")))
@@ -97,7 +76,8 @@ static bool add_tmpfs_volume(cJSON *mounts, const char *target, const char *opts
 }
 
 /* The waiter, read-only, over the tmpfs volume that takes its records. */
-static bool add_waiter(cJSON *mounts, const char *waiter, const char *label, uid_t uid)
+static bool add_waiter(cJSON *mounts, const char *waiter, const char *owner, const char *label,
+                       uid_t uid)
 {
         _cleanup_free_ char *opts = sbx_strdup_printf(
             "size=65536,nosuid,nodev,noexec,uid=%u,gid=%u,mode=0700", (unsigned)uid, (unsigned)uid);
@@ -109,11 +89,11 @@ static bool add_waiter(cJSON *mounts, const char *waiter, const char *label, uid
                cJSON_AddStringToObject(m, "Source", waiter) &&
                cJSON_AddStringToObject(m, "Target", SBX_DOCKER_WAITER) &&
                cJSON_AddBoolToObject(m, "ReadOnly", true) &&
-               add_tmpfs_volume(mounts, SBX_DOCKER_WAITER_DIR, opts, label);
+               add_tmpfs_volume(mounts, SBX_DOCKER_WAITER_DIR, opts, owner, label);
 }
 
-static bool add_mounts(cJSON *hc, const struct sbx_limits *l, const char *label, uid_t uid,
-                       const char *waiter)
+static bool add_mounts(cJSON *hc, const struct sbx_limits *l, const char *owner, const char *label,
+                       uid_t uid, const char *waiter)
 {
         _cleanup_free_ char *work =
             sbx_strdup_printf("size=%llu,nosuid,nodev,uid=%u,gid=%u,mode=0700",
@@ -122,9 +102,10 @@ static bool add_mounts(cJSON *hc, const struct sbx_limits *l, const char *label,
                                                      (unsigned long long)l->tmpfs_bytes);
         cJSON *mounts = cJSON_AddArrayToObject(hc, "Mounts");
 
-        return work && tmp && mounts && add_tmpfs_volume(mounts, SBX_DOCKER_WORKDIR, work, label) &&
-               add_tmpfs_volume(mounts, "/tmp", tmp, label) &&
-               (!waiter || add_waiter(mounts, waiter, label, uid));
+        return work && tmp && mounts &&
+               add_tmpfs_volume(mounts, SBX_DOCKER_WORKDIR, work, owner, label) &&
+               add_tmpfs_volume(mounts, "/tmp", tmp, owner, label) &&
+               (!waiter || add_waiter(mounts, waiter, owner, label, uid));
 }
 
 static bool add_limits(cJSON *hc, const struct sbx_limits *l, bool waiter)
@@ -160,8 +141,8 @@ static bool add_sysctls(cJSON *hc)
                cJSON_AddStringToObject(s, "fs.mqueue.queues_max", "0");
 }
 
-static bool add_host_config(cJSON *root, const struct sbx_policy *p, const char *label, uid_t uid,
-                            const char *waiter)
+static bool add_host_config(cJSON *root, const struct sbx_policy *p, const char *owner,
+                            const char *label, uid_t uid, const char *waiter)
 {
         cJSON *hc = cJSON_AddObjectToObject(root, "HostConfig"), *caps, *sec, *log;
 
@@ -181,10 +162,10 @@ static bool add_host_config(cJSON *root, const struct sbx_policy *p, const char 
             !cJSON_AddStringToObject(log, "Type", "none"))
                 return false;
         return add_limits(hc, &p->limits, waiter != NULL) &&
-               add_mounts(hc, &p->limits, label, uid, waiter);
+               add_mounts(hc, &p->limits, owner, label, uid, waiter);
 }
 
-char *sbx_docker_create_body(const char *image, const struct sbx_policy *policy,
+char *sbx_docker_create_body(const char *image, const struct sbx_policy *policy, const char *owner,
                              const char *sandbox_label, uid_t uid, const char *waiter)
 {
         _cleanup_cjson_ cJSON *root = cJSON_CreateObject();
@@ -199,8 +180,8 @@ char *sbx_docker_create_body(const char *image, const struct sbx_policy *policy,
             !(ep = cJSON_AddArrayToObject(root, "Entrypoint")) ||
             !cJSON_AddItemToArray(ep, cJSON_CreateString("sleep")) ||
             !cJSON_AddItemToArray(ep, cJSON_CreateString("infinity")) ||
-            !add_labels(root, sandbox_label) ||
-            !add_host_config(root, policy, sandbox_label, uid, waiter))
+            !add_labels(root, owner, sandbox_label) ||
+            !add_host_config(root, policy, owner, sandbox_label, uid, waiter))
                 return NULL;
         return cJSON_PrintUnformatted(root);
 }
@@ -292,17 +273,19 @@ int sbx_docker_container_new(struct sbx_docker_engine *e, const struct sbx_docke
                 return sbx_error_set(err, ENOMEM, "out of memory");
         /* A uid of its own: per-user kernel counters (inotify instances, queued signals) of one
          * container's jobs never limit another's. */
-        c->slot_fd = sbx_slot_claim(cfg->state_dir, &c->uid, err);
+        c->slot_fd = sbx_slot_claim(cfg->slot_dir, &c->uid, err);
         if (c->slot_fd < 0) {
                 r = c->slot_fd;
                 free(c);
                 sbx_error_prefix(err, "a uid for the container's jobs");
                 return r;
         }
-        label = sbx_strdup_printf("%d-%lu", (int)getpid(),
+        label = sbx_strdup_printf("%s-%lu", sbx_docker_engine_owner(e),
                                   __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
         c->waiter = cfg->waiter != NULL;
-        body = label ? sbx_docker_create_body(image, policy, label, c->uid, cfg->waiter) : NULL;
+        body = label ? sbx_docker_create_body(image, policy, sbx_docker_engine_owner(e), label,
+                                              c->uid, cfg->waiter)
+                     : NULL;
         r = body ? create_once(e, body, &c->id, err) : sbx_error_set(err, ENOMEM, "out of memory");
         if (r == -ENOENT) { /* "No such image": pull it, then once more */
                 if (err)
@@ -388,15 +371,17 @@ int sbx_docker_container_kill_jobs(struct sbx_docker_engine *e, struct sbx_docke
         return sbx_docker_container_kill(e, c);
 }
 
-static void remove_by_id(struct sbx_docker_engine *e, const char *id)
+/* 0 when removed or already gone. */
+static int remove_by_id(struct sbx_docker_engine *e, const char *id)
 {
         _cleanup_free_ char *path = sbx_strdup_printf("/containers/%s?force=1&v=1", id);
         struct sbx_error *err = NULL;
+        int r = path ? sbx_docker_request(e, "DELETE", path, NULL, NULL, 0, 65536, REQ_TIMEOUT,
+                                          NULL, &err)
+                     : -ENOMEM;
 
-        if (path)
-                (void)sbx_docker_request(e, "DELETE", path, NULL, NULL, 0, 65536, REQ_TIMEOUT, NULL,
-                                         &err);
         sbx_error_free(err);
+        return r == -ENOENT ? 0 : r;
 }
 
 struct sbx_docker_container *sbx_docker_container_remove(struct sbx_docker_engine *e,
@@ -592,66 +577,39 @@ int sbx_docker_container_put_files(struct sbx_docker_engine *e, struct sbx_docke
 
 /* ---- orphans ----------------------------------------------------------------------------- */
 
-static char *owner_start_of(struct sbx_docker_engine *e, const char *id)
-{
-        _cleanup_free_ char *path = sbx_strdup_printf("/containers/%s/json", id);
-        struct sbx_docker_response resp;
-        struct sbx_error *err = NULL;
-        cJSON *j, *labels, *v;
-        char *out = NULL;
-
-        if (!path || sbx_docker_request(e, "GET", path, NULL, NULL, 0, SBX_DOCKER_BODY_MAX,
-                                        REQ_TIMEOUT, &resp, &err) < 0) {
-                sbx_error_free(err);
-                return NULL;
-        }
-        j = cJSON_ParseWithLength(resp.body, resp.size);
-        labels = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "Config"),
-                                                  "Labels");
-        v = cJSON_GetObjectItemCaseSensitive(labels, "sandboxrt.owner.start");
-        if (cJSON_IsString(v) && v->valuestring)
-                out = strdup(v->valuestring);
-        cJSON_Delete(j);
-        sbx_docker_response_clear(&resp);
-        return out;
-}
-
-/* Same pid with a different start time: the pid was reused, the owner is gone. */
-static bool owner_alive(struct sbx_docker_engine *e, const char *id, int64_t pid)
-{
-        _cleanup_free_ char *label = NULL;
-        char start[32];
-
-        if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
-                return false;
-        label = owner_start_of(e, id);
-        return !label || !process_start((pid_t)pid, start) || !strcmp(start, label);
-}
-
-int sbx_docker_reap(struct sbx_docker_engine *e, struct sbx_error **err)
+int sbx_docker_reap(struct sbx_docker_engine *e, struct sbx_owners *dead, struct sbx_error **err)
 {
         struct sbx_docker_container_summary *list = NULL;
         struct sbx_docker_response resp;
+        const char *token;
         size_t n = 0;
         int r, removed = 0;
 
+        if (sbx_owners_count(dead) == 0)
+                return 0;
         r = sbx_docker_request(e, "GET",
                                "/containers/json?all=1&filters=%7B%22label%22%3A%5B%22"
                                "sandboxrt.owner%22%5D%7D",
                                NULL, NULL, 0, 32u << 20, REQ_TIMEOUT, &resp, err);
-        if (r < 0)
-                return sbx_error_prefix(err, "listing sandboxrt containers");
-        r = sbx_docker_parse_container_list(resp.body, resp.size, &list, &n);
-        sbx_docker_response_clear(&resp);
-        if (r < 0)
-                return sbx_error_set(err, EPROTO, "engine: unreadable container list");
+        if (r == 0) {
+                r = sbx_docker_parse_container_list(resp.body, resp.size, &list, &n);
+                sbx_docker_response_clear(&resp);
+                if (r < 0)
+                        r = sbx_error_set(err, EPROTO, "engine: unreadable container list");
+        } else {
+                sbx_error_prefix(err, "listing sandboxrt containers");
+        }
+        if (r < 0) {
+                sbx_owners_keep_all(dead); /* not all seen: no record may go */
+                return r;
+        }
         for (size_t i = 0; i < n; i++) {
-                if (list[i].owner_pid == (int64_t)getpid() || list[i].owner_pid <= 0)
+                if (!list[i].owner || !(token = sbx_owners_match(dead, list[i].owner)))
                         continue;
-                if (owner_alive(e, list[i].id, list[i].owner_pid))
-                        continue;
-                remove_by_id(e, list[i].id);
-                removed++;
+                if (remove_by_id(e, list[i].id) < 0)
+                        sbx_owners_keep(dead, token);
+                else
+                        removed++;
         }
         sbx_docker_container_list_free(list, n);
         return removed;

@@ -8,6 +8,7 @@
 
 #include "docker/cgroup.h"
 #include "docker/engine.h"
+#include "owner.h"
 #include "sandboxrt.h"
 
 #define SBX_DOCKER_WORKDIR  "/sandbox"
@@ -15,8 +16,8 @@
 
 /* What every container of one backend shares; owned by the backend, outlives its containers. */
 struct sbx_docker_config {
-        const char *state_dir; /* where job uids are claimed (runtime/slots.h) */
-        const char *waiter;    /* host path of sandboxrt-waiter, NULL without it */
+        const char *slot_dir; /* where job uids are claimed (runtime/slots.h) */
+        const char *waiter;   /* host path of sandboxrt-waiter, NULL without it */
 };
 
 /* Where the waiter is bind-mounted in a container, and where it leaves its record: a tmpfs
@@ -37,8 +38,9 @@ struct sbx_docker_container {
 };
 
 /* The create request's JSON for a container whose jobs run as uid, under the waiter at host
- * path waiter unless it is NULL (exposed for tests). malloc'd, NULL on ENOMEM. */
-char *sbx_docker_create_body(const char *image, const struct sbx_policy *policy,
+ * path waiter unless it is NULL, labelled with the owner token and the sandbox's label (exposed
+ * for tests). malloc'd, NULL on ENOMEM. */
+char *sbx_docker_create_body(const char *image, const struct sbx_policy *policy, const char *owner,
                              const char *sandbox_label, uid_t uid, const char *waiter);
 
 /* Create and start a container for policy from image (pulled when missing), with a uid of its
@@ -67,8 +69,9 @@ int sbx_docker_container_put_files(struct sbx_docker_engine *e, struct sbx_docke
  * -EINVAL for "..", empty components, or anything outside the two. rel is malloc'd. */
 int sbx_docker_split_path(const char *path, const char **root, char **rel);
 
-/* Remove containers labelled by sandboxrt processes that are gone. Number removed, or < 0. */
-int sbx_docker_reap(struct sbx_docker_engine *e, struct sbx_error **err);
+/* Remove the containers (and their volumes) labelled with the token of a dead owner in dead;
+ * keeps the record of one whose container could not be removed. Number removed, or < 0. */
+int sbx_docker_reap(struct sbx_docker_engine *e, struct sbx_owners *dead, struct sbx_error **err);
 /* Make image available: local, or pulled (each progress line handed to fn, may be NULL). */
 typedef void (*sbx_docker_progress_fn)(void *ctx, const char *line);
 int sbx_docker_image_ensure(struct sbx_docker_engine *e, const char *image,

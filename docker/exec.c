@@ -306,6 +306,9 @@ static int wait_once(struct job *j, struct sbx_error **err)
             {.fd = j->eof ? -1 : sbx_docker_conn_fd(j->conn),
              .events = (short)(POLLIN | (j->stdin_done ? 0 : POLLOUT))},
             {.fd = j->exited ? -1 : j->pidfd, .events = POLLIN},
+            /* The caller hung up (a server's client left, or the server is stopping). */
+            {.fd = j->spec->cancel_fd > 0 && j->stop == SBX_STOP_NONE ? j->spec->cancel_fd : -1,
+             .events = POLLRDHUP},
         };
         uint64_t now = sbx_now_ms();
         int timeout = sbx_docker_conn_pending(j->conn) ? 0 : poll_timeout(j, now);
@@ -313,6 +316,8 @@ static int wait_once(struct job *j, struct sbx_error **err)
 
         if (poll(p, ELEMENTSOF(p), timeout) < 0 && errno != EINTR)
                 return sbx_error_set(err, errno, "poll: %m");
+        if (p[2].revents & (POLLRDHUP | POLLHUP | POLLERR))
+                stop_job(j, SBX_STOP_CANCEL);
         if ((p[0].revents & POLLOUT) && !j->stdin_done)
                 write_stdin(j);
         if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) || sbx_docker_conn_pending(j->conn))

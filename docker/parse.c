@@ -236,17 +236,6 @@ void sbx_docker_container_state_clear(struct sbx_docker_container_state *s)
         memset(s, 0, sizeof(*s));
 }
 
-static int64_t owner_label(const cJSON *labels)
-{
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(labels, "sandboxrt.owner");
-        uint64_t pid;
-
-        if (!cJSON_IsString(v) || !v->valuestring || sbx_parse_u64(v->valuestring, &pid) < 0 ||
-            pid == 0 || pid > INT32_MAX)
-                return -1;
-        return (int64_t)pid;
-}
-
 static int parse_summary(const cJSON *c, struct sbx_docker_container_summary *dst)
 {
         char *id = NULL;
@@ -258,7 +247,9 @@ static int parse_summary(const cJSON *c, struct sbx_docker_container_summary *ds
                 return 0; /* skipped: not a usable entry */
         }
         dst->id = id;
-        dst->owner_pid = owner_label(cJSON_GetObjectItemCaseSensitive(c, "Labels"));
+        if (dup_string(cJSON_GetObjectItemCaseSensitive(c, "Labels"), "sandboxrt.owner",
+                       &dst->owner) < 0)
+                return -ENOMEM;
         return dup_string(c, "State", &dst->state);
 }
 
@@ -298,6 +289,7 @@ void sbx_docker_container_list_free(struct sbx_docker_container_summary *list, s
 {
         for (size_t i = 0; list && i < n; i++) {
                 free(list[i].id);
+                free(list[i].owner);
                 free(list[i].state);
         }
         free(list);

@@ -48,8 +48,8 @@ struct sbx_docker_container_state {
 /* One element of GET /containers/json, with sandboxrt's labels. */
 struct sbx_docker_container_summary {
         char *id;
-        int64_t owner_pid; /* label sandboxrt.owner, -1 when absent or malformed */
-        char *state;       /* "running", "exited", ... */
+        char *owner; /* label sandboxrt.owner (an owner token), NULL when absent */
+        char *state; /* "running", "exited", ... */
 };
 
 /* GET /containers/{id}/stats?stream=false&one-shot=true */

@@ -355,8 +355,11 @@ static void apply_rlimits(const struct sbx_jail_config *c, const struct sbx_limi
         set_limit(RLIMIT_NOFILE, l->open_files, "RLIMIT_NOFILE");
         set_limit(RLIMIT_CORE, 0, "RLIMIT_CORE");
         set_limit(RLIMIT_MEMLOCK, 0, "RLIMIT_MEMLOCK");
+        /* Without cgroups, per process: the address space, since RLIMIT_DATA leaves shared
+         * mappings (memfd, MAP_SHARED|MAP_ANONYMOUS) out; and the tasks of our uid in this user
+         * namespace, which the jail owns alone (Linux 5.14+), so a fork or thread bomb stops. */
         if (c->rlimit_memory)
-                set_limit(RLIMIT_DATA, l->memory_bytes, "RLIMIT_DATA");
+                set_limit(RLIMIT_AS, l->memory_bytes, "RLIMIT_AS");
         if (c->rlimit_nproc)
                 set_limit(RLIMIT_NPROC, l->pids, "RLIMIT_NPROC");
 }

@@ -19,8 +19,8 @@ struct sbx_jail_config {
         int go_fd;                          /* read end: the job's spec, then "g" (EOF: abort) */
         int status_fd;                      /* write end: struct sbx_jail_record messages */
         int workdir_fd;                     /* a stateful sandbox's work dir, or -1 */
-        bool rlimit_memory;                 /* no memory cgroup: fall back to RLIMIT_DATA */
-        bool rlimit_nproc;                  /* no pids cgroup, private uid: RLIMIT_NPROC */
+        bool rlimit_memory;                 /* no memory cgroup: RLIMIT_AS per process */
+        bool rlimit_nproc;                  /* no pids cgroup: RLIMIT_NPROC (per jail) */
 };
 
 enum sbx_jail_record_kind {

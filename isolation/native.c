@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,13 +40,15 @@ extern char **environ;
 
 /* The launcher protocol's version (launch requests, the ready message, the wire formats):
  * bump it with any change to them, so that a launcher binary from another build is refused. */
-#define SBX_LAUNCHER_BUILD 2u
+#define SBX_LAUNCHER_BUILD 4u
 
 struct sbx_backend {
-        struct sbx_native_env env; /* the launcher's copy also has cgroups and seccomp */
+        struct sbx_native_env env; /* the launcher's copy also has cgroups, seccomp, owner;
+                                    * ours has the launcher's limits */
         int ctrl_fd;
         pid_t launcher;
-        char *cgroups; /* how the launcher uses cgroups, for doctor/--verbose */
+        char *cgroups;                       /* how the launcher uses cgroups, for --verbose */
+        char owner[SBX_OWNER_TOKEN_LEN + 1]; /* the launcher's owner token (owner.h) */
 };
 
 struct sbx_box {
@@ -57,37 +60,119 @@ struct sbx_box {
 
 /* ---- host state --------------------------------------------------------------------------- */
 
-/* The state directory (runtime/slots.c) and its boxes/. */
-static int open_state_dir(struct sbx_native_env *env, struct sbx_error **err)
+/* As root, a job's uid (a slot's) binds its stateful work dir by path: every directory above
+ * boxes/ must let others through. Said here rather than as a failing mount in every job. */
+static int check_searchable(const char *dir, struct sbx_error **err)
 {
-        _cleanup_free_ char *boxes = NULL;
-        int r = sbx_state_dir_open(&env->state_dir, err);
+        _cleanup_free_ char *path = strdup(dir);
+        struct stat st;
 
-        if (r < 0)
-                return r;
-        boxes = sbx_strdup_printf("%s/boxes", env->state_dir);
-        if (!boxes)
+        if (!path)
                 return sbx_error_set(err, ENOMEM, "out of memory");
-        return sbx_private_dir(boxes, 0711, err);
+        for (char *slash = path + strlen(path); slash; slash = strrchr(path, '/')) {
+                *slash = '\0';
+                if (stat(*path ? path : "/", &st) < 0)
+                        return sbx_error_set(err, errno, "%s: %m", *path ? path : "/");
+                if (!(st.st_mode & S_IXOTH))
+                        return sbx_error_set(err, EACCES,
+                                             "the state dir %s is under %s, which other users may "
+                                             "not enter (mode %03o): the sandboxes' uids reach "
+                                             "their work dirs through it; `chmod o+x` it or set "
+                                             "$SANDBOXRT_STATE_DIR elsewhere",
+                                             dir, *path ? path : "/", st.st_mode & 0777);
+        }
+        return 0;
 }
 
-/* Stateful sandboxes are named <owner pid>-<random>: remove those whose owner is gone. */
-static void reap_boxes(const struct sbx_native_env *env)
+/* The state dir holds owners/ and boxes/; as root, the slot locks live apart (runtime/slots.h). */
+static int open_state_dir(struct sbx_native_env *env, struct sbx_error **err)
+{
+        int r = sbx_state_dir_open(&env->state_dir, err);
+
+        if (r == 0 && env->privileged)
+                r = check_searchable(env->state_dir, err);
+        if (r == 0)
+                r = sbx_state_subdir(env->state_dir, "boxes", 0711, err);
+        if (r == 0 && env->privileged)
+                r = sbx_slot_dir(env->state_dir, &env->slot_dir, err);
+        return r;
+}
+
+/* Stateful sandboxes' work dirs are named <owner token>-<random>: remove those of dead owners,
+ * keeping the record of one whose dir could not be removed. */
+static void reap_boxes(const struct sbx_native_env *env, struct sbx_owners *dead)
 {
         _cleanup_free_ char *path = sbx_strdup_printf("%s/boxes", env->state_dir);
         _cleanup_close_ int dfd = path ? open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
         DIR *d = dfd >= 0 ? fdopendir(dup(dfd)) : NULL;
         struct dirent *de;
+        const char *token;
 
-        while (d && (de = readdir(d))) {
-                unsigned pid;
-                if (sscanf(de->d_name, "%u-", &pid) != 1 || pid == 0)
-                        continue;
-                if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
-                        (void)sbx_rm_rf_at(dfd, de->d_name);
-        }
+        if (!d)
+                sbx_owners_keep_all(dead);
+        while (d && (de = readdir(d)))
+                if ((token = sbx_owners_match(dead, de->d_name)) &&
+                    sbx_rm_rf_at(dfd, de->d_name) < 0)
+                        sbx_owners_keep(dead, token);
         if (d)
                 closedir(d);
+}
+
+/* What dead instances of our scope (same state dir, same cgroup parent) left behind. Cheap when
+ * none is dead: one readdir of owners/. */
+static void reap_leftovers(const struct sbx_native_env *env, const char *scope)
+{
+        struct sbx_owners *dead = NULL;
+
+        if (sbx_owners_find_dead(env->state_dir, "native", scope, &dead, NULL) < 0)
+                return;
+        if (sbx_owners_count(dead)) {
+                (void)sbx_cgroup_reap(env->cgroups, dead, NULL);
+                reap_boxes(env, dead);
+        }
+        sbx_owners_release(dead);
+}
+
+/* Since Linux 5.14 RLIMIT_NPROC counts a uid's tasks per user namespace: in a jail's, the
+ * jail's alone. Before, it counted every task of the host uid: unprivileged, all of ours. */
+static bool nproc_per_userns(void)
+{
+        struct utsname u;
+        unsigned major = 0, minor = 0;
+
+        return uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+               (major > 5 || (major == 5 && minor >= 14));
+}
+
+void sbx_native_limits(const struct sbx_cgroup_host *h, bool privileged,
+                       struct sbx_native_limits *out)
+{
+        const uint32_t tree = (1u << SBX_LIMIT_CPU) | (1u << SBX_LIMIT_CPUS) |
+                              (1u << SBX_LIMIT_MEMORY) | (1u << SBX_LIMIT_PIDS);
+
+        *out = (struct sbx_native_limits){.enforced = SBX_LIMITS_ALL};
+        if (sbx_cgroup_host_mode(h) != SBX_CGROUP_NONE) {
+                /* cpu (bandwidth) is optional: v1 without it, v2 where it cannot be enabled. */
+                if (!sbx_cgroup_host_parent(h, "cpu")) {
+                        out->enforced &= ~(1u << SBX_LIMIT_CPUS);
+                        snprintf(out->why, sizeof(out->why),
+                                 "CPU bandwidth needs the cpu controller; cgroups %s",
+                                 sbx_cgroup_host_describe(h));
+                }
+                return;
+        }
+        out->rlimit_memory = true;
+        out->rlimit_nproc = privileged || nproc_per_userns();
+        out->enforced &= ~tree;
+        if (out->rlimit_nproc)
+                out->enforced |= 1u << SBX_LIMIT_PIDS;
+        snprintf(out->why, sizeof(out->why),
+                 "without a usable cgroup, memory is capped per process (RLIMIT_AS), CPU time per "
+                 "process (RLIMIT_CPU), %s, CPU bandwidth not at all; cgroups %s",
+                 out->rlimit_nproc ? "processes by RLIMIT_NPROC"
+                                   : "processes not at all (before Linux 5.14 RLIMIT_NPROC counts "
+                                     "all of the user's processes)",
+                 sbx_cgroup_host_describe(h));
 }
 
 static int count_threads(void)
@@ -112,19 +197,31 @@ struct launcher_ready {
         int32_t error;  /* errno, 0 when ready */
         char message[512];
         char cgroups[512]; /* sbx_cgroup_host_describe() */
+        char owner[SBX_OWNER_TOKEN_LEN + 1];
+        struct sbx_native_limits limits;
 };
 
-/* The launcher owns what every supervisor shares: it opens the cgroup hierarchy and compiles
- * the seccomp filter itself, after closing every fd it inherited from the runtime's process. */
+/* The launcher owns what every supervisor shares: it opens the cgroup hierarchy, holds the
+ * owner record (its lock lives as long as the launcher or any supervisor) and compiles the
+ * seccomp filter itself, after closing every fd it inherited from the runtime's process. */
 static int launcher_prepare(struct sbx_native_env *env, struct launcher_ready *ready)
 {
         struct sbx_error *err = NULL;
         int r = sbx_cgroup_host_open(&env->cgroups, &err);
+        const char *scope = sbx_cgroup_host_parent(env->cgroups, "memory");
 
         if (r == 0) {
                 snprintf(ready->cgroups, sizeof(ready->cgroups), "%s",
                          sbx_cgroup_host_describe(env->cgroups));
-                (void)sbx_cgroup_reap(env->cgroups, NULL);
+                sbx_native_limits(env->cgroups, env->privileged, &env->limits);
+                ready->limits = env->limits;
+                r = sbx_owner_new(env->state_dir, "native", scope ? scope : "none", &env->owner,
+                                  &err);
+        }
+        if (r == 0) {
+                snprintf(ready->owner, sizeof(ready->owner), "%s", sbx_owner_token(env->owner));
+                sbx_cgroup_host_set_owner(env->cgroups, ready->owner);
+                reap_leftovers(env, scope ? scope : "none");
                 r = sbx_seccomp_compile(&env->seccomp, &err);
         }
         if (r < 0) {
@@ -276,6 +373,27 @@ static void launch(struct sbx_native_env *env, struct netns_pool *pool, struct s
         refill(env, pool, sv);
 }
 
+/* The kernel's fixed inode number for the initial pid namespace (PROC_PID_INIT_INO). */
+#define PID_NS_INIT_INO 0xEFFFFFFCu
+
+/* The runtime closed us. Every supervisor tears its jail and cgroup down once its job is done;
+ * in the host's pid namespace they may finish after we exit. In any other (a container, a CI
+ * job, `unshare --pid`) the namespace dies with its init, perhaps the runtime or its parent
+ * right after us, killing them mid-cleanup: there we wait for them, and the runtime for us
+ * (native_close). That costs a one-shot run some milliseconds, so only there. */
+static _Noreturn void shut_down(struct supervisors *sv)
+{
+        struct stat st;
+
+        if (stat("/proc/self/ns/pid", &st) == 0 && st.st_ino == PID_NS_INIT_INO)
+                _exit(0);
+        for (size_t i = 0; i < sv->n_ready; i++)
+                sbx_closep(&sv->ready[i].ctl_fd); /* ready ones see EOF */
+        while (wait(NULL) > 0 || errno == EINTR)
+                ;
+        _exit(0);
+}
+
 static _Noreturn void launcher_main(struct sbx_native_env *env, int ctrl, pid_t parent)
 {
         struct launcher_ready ready = {0};
@@ -307,7 +425,7 @@ static _Noreturn void launcher_main(struct sbx_native_env *env, int ctrl, pid_t 
 
                 int n = sbx_wire_recv_fds(3, &req, sizeof(req), fds);
                 if (n == -EPIPE || n == -ECONNRESET)
-                        _exit(0); /* the runtime is gone */
+                        shut_down(&sv); /* the runtime is gone */
                 if (n == 0 && req.magic == SBX_LAUNCH_MAGIC && fds[0] >= 0)
                         launch(env, &pool, &sv, fds, fds[1] >= 0 ? 2 : 1, (uid_t)req.box_uid);
                 sbx_closep(&fds[0]);
@@ -343,6 +461,7 @@ static void native_close(struct sbx_backend *be)
                 waitpid(be->launcher, NULL, 0);
         free(be->cgroups);
         free(be->env.state_dir);
+        free(be->env.slot_dir);
         free(be);
 }
 
@@ -414,6 +533,10 @@ static int start_launcher(struct sbx_backend *be, struct sbx_error **err)
         ready.message[sizeof(ready.message) - 1] = ready.cgroups[sizeof(ready.cgroups) - 1] = '\0';
         if (ready.error)
                 return sbx_error_set(err, ready.error, "%s", ready.message);
+        memcpy(be->owner, ready.owner, sizeof(be->owner));
+        be->owner[SBX_OWNER_TOKEN_LEN] = '\0';
+        be->env.limits = ready.limits;
+        be->env.limits.why[sizeof(be->env.limits.why) - 1] = '\0';
         be->cgroups = strdup(ready.cgroups);
         return be->cgroups ? 0 : sbx_error_set(err, ENOMEM, "out of memory");
 }
@@ -439,10 +562,8 @@ static int native_open(const struct sbx_runtime_options *opts, struct sbx_backen
         be->ctrl_fd = -1;
         be->env.netns_fd = -1;
         be->env.privileged = geteuid() == 0;
-        if ((r = open_state_dir(&be->env, err)) == 0) {
-                reap_boxes(&be->env);
+        if ((r = open_state_dir(&be->env, err)) == 0)
                 r = start_launcher(be, err);
-        }
         if (r < 0) {
                 native_close(be);
                 return r;
@@ -527,14 +648,14 @@ static int native_box_create(struct sbx_backend *be, const struct sbx_policy *po
         box->dir_fd = box->slot_fd = -1;
         box->uid = getuid();
         if (be->env.privileged &&
-            (box->slot_fd = sbx_slot_claim(be->env.state_dir, &box->uid, err)) < 0)
+            (box->slot_fd = sbx_slot_claim(be->env.slot_dir, &box->uid, err)) < 0)
                 r = box->slot_fd;
         if (r == 0 && getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
                 r = sbx_error_set(err, errno, "getrandom: %m");
         if (r == 0) {
-                box->path = sbx_strdup_printf("%s/boxes/%u-%02x%02x%02x%02x%02x%02x",
-                                              be->env.state_dir, (unsigned)getpid(), rnd[0], rnd[1],
-                                              rnd[2], rnd[3], rnd[4], rnd[5]);
+                box->path =
+                    sbx_strdup_printf("%s/boxes/%s-%02x%02x%02x%02x%02x%02x", be->env.state_dir,
+                                      be->owner, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
                 if (!box->path)
                         r = sbx_error_set(err, ENOMEM, "out of memory");
         }
@@ -557,18 +678,26 @@ static int native_box_create(struct sbx_backend *be, const struct sbx_policy *po
         return 0;
 }
 
-static void native_box_destroy(struct sbx_backend *be, struct sbx_box *box)
+/* No job runs in the box any more (the runtime serializes them), so its tree holds still while
+ * it goes; what cannot go stays for reap_boxes. */
+static int native_box_destroy(struct sbx_backend *be, struct sbx_box *box, struct sbx_error **err)
 {
+        int r = 0;
+
         if (!box)
-                return;
+                return 0;
         if (box->dir_fd >= 0)
-                (void)sbx_rm_contents_at(box->dir_fd);
-        if (box->path)
-                rmdir(box->path);
+                r = sbx_rm_contents_at(box->dir_fd);
+        if (r == 0 && box->path && rmdir(box->path) < 0)
+                r = -errno;
+        if (r < 0)
+                sbx_error_set(err, -r, "removing %s: %s", box->path ? box->path : "a sandbox",
+                              strerror(-r));
         sbx_closep(&box->dir_fd);
         sbx_closep(&box->slot_fd);
         free(box->path);
         free(box);
+        return r;
 }
 
 static int native_box_write(struct sbx_backend *be, struct sbx_box *box,
@@ -591,6 +720,12 @@ static int native_box_remove(struct sbx_backend *be, struct sbx_box *box, const 
         return sbx_remove_beneath(box->dir_fd, path, err);
 }
 
+static uint32_t native_limits_enforced(struct sbx_backend *be, const char **why)
+{
+        *why = be->env.limits.why[0] ? be->env.limits.why : NULL;
+        return be->env.limits.enforced;
+}
+
 const struct sbx_backend_ops sbx_native_ops = {
     .name = "native",
     .probe = native_probe,
@@ -602,6 +737,7 @@ const struct sbx_backend_ops sbx_native_ops = {
     .box_write = native_box_write,
     .box_read = native_box_read,
     .box_remove = native_box_remove,
+    .limits_enforced = native_limits_enforced,
 };
 
 const char *sbx_native_describe_cgroups(const struct sbx_backend *be)

@@ -80,7 +80,6 @@ static int clone_jail(struct job *job, enum sbx_network net, int workdir_fd, uid
         int in[2], out[2], errp[2], status[2], go[2];
         unsigned long flags =
             CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
-        bool no_cgroup = sbx_cgroup_host_mode(job->env->cgroups) == SBX_CGROUP_NONE;
 
         /* Without network, the jail joins the empty namespace the launcher lent us; otherwise
          * a fresh one (loopback) or the host's (host). It inherits ours at clone. */
@@ -104,8 +103,8 @@ static int clone_jail(struct job *job, enum sbx_network net, int workdir_fd, uid
             .go_fd = go[0],
             .status_fd = status[1],
             .workdir_fd = workdir_fd,
-            .rlimit_memory = no_cgroup,
-            .rlimit_nproc = no_cgroup && job->env->privileged,
+            .rlimit_memory = job->env->limits.rlimit_memory,
+            .rlimit_nproc = job->env->limits.rlimit_nproc,
         };
         /* A raw clone without a new stack behaves like fork: fine, we are single-threaded. */
         pid_t pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
@@ -392,7 +391,7 @@ static int prepare(struct job *job, struct sbx_error **err)
         job->uid = getuid();
         job->gid = getgid();
         if (job->env->privileged) {
-                r = job->slot_fd = sbx_slot_claim(job->env->state_dir, &job->uid, err);
+                r = job->slot_fd = sbx_slot_claim(job->env->slot_dir, &job->uid, err);
                 job->gid = (gid_t)job->uid;
         }
         if (r >= 0 && sbx_cgroup_host_mode(job->env->cgroups) != SBX_CGROUP_NONE)

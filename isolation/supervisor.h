@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "cgroup.h"
+#include "owner.h"
 #include "seccomp.h"
 
 /* What travels with a job's socket (and a stateful sandbox's work dir fd) from the runtime to
@@ -17,13 +18,24 @@ struct sbx_launch_request {
 };
 #define SBX_LAUNCH_MAGIC 0x53425852u /* "SBXR" */
 
+/* How the jail limits jobs on this host: decided once, by the launcher (doctor asks too). */
+struct sbx_native_limits {
+        uint32_t enforced;  /* bits 1u << SBX_LIMIT_x, for a job's whole process tree */
+        bool rlimit_memory; /* no memory cgroup: RLIMIT_AS per process */
+        bool rlimit_nproc;  /* no pids cgroup: RLIMIT_NPROC, counted per jail */
+        char why[768];      /* when not all are enforced: what holds instead, and the fix */
+};
+
 /* What the launcher prepared once and every supervisor shares (copied by fork). */
 struct sbx_native_env {
         struct sbx_cgroup_host *cgroups;
         struct sbx_seccomp *seccomp;
-        bool privileged; /* root: private uids per slot (runtime/slots.h) */
-        char *state_dir; /* holds slots/ (root) and boxes/ */
-        int netns_fd;    /* an empty network namespace lent to this supervisor, or -1 */
+        struct sbx_native_limits limits;
+        bool privileged;         /* root: private uids per slot (runtime/slots.h) */
+        struct sbx_owner *owner; /* the launcher's record; supervisors share its lock */
+        char *state_dir;         /* holds owners/ and boxes/ */
+        char *slot_dir;          /* the slot locks (root only) */
+        int netns_fd;            /* an empty network namespace lent to this supervisor, or -1 */
 };
 
 /* A supervisor, forked by the launcher: prepares a jail for a one-shot job without network,

@@ -10,53 +10,35 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "owner.h"
 #include "util.h"
 
-int sbx_private_dir(const char *path, mode_t mode, struct sbx_error **err)
+int sbx_slot_dir(const char *state_dir, char **out, struct sbx_error **err)
 {
-        struct stat st;
-
-        if (mkdir(path, mode) < 0 && errno != EEXIST)
-                return sbx_error_set(err, errno, "creating %s: %m", path);
-        if (lstat(path, &st) < 0)
-                return sbx_error_set(err, errno, "%s: %m", path);
-        if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid())
-                return sbx_error_set(
-                    err, EPERM, "%s is not a directory owned by us: remove it and retry", path);
-        return 0;
-}
-
-int sbx_state_dir_open(char **dir, struct sbx_error **err)
-{
-        const char *xdg = getenv("XDG_RUNTIME_DIR");
-        _cleanup_free_ char *path = NULL, *slots = NULL;
         int r;
 
-        if (geteuid() == 0)
-                path = strdup("/run/sandboxrt");
-        else if (xdg && xdg[0] == '/')
-                path = sbx_strdup_printf("%s/sandboxrt", xdg);
-        else
-                path = sbx_strdup_printf("/tmp/sandboxrt-%u", (unsigned)getuid());
-        slots = path ? sbx_strdup_printf("%s/slots", path) : NULL;
-        if (!slots)
-                return sbx_error_set(err, ENOMEM, "out of memory");
-        r = sbx_private_dir(path, 0711, err);
-        if (r == 0)
-                r = sbx_private_dir(slots, 0700, err);
-        if (r == 0)
-                *dir = TAKE_PTR(path);
+        if (geteuid() != 0) {
+                r = sbx_state_subdir(state_dir, "slots", 0700, err);
+                *out = r == 0 ? sbx_strdup_printf("%s/slots", state_dir) : NULL;
+        } else {
+                r = sbx_state_subdir("/run", "sandboxrt", 0711, err);
+                if (r == 0)
+                        r = sbx_state_subdir("/run/sandboxrt", "slots", 0700, err);
+                *out = r == 0 ? strdup(SBX_SLOT_ROOT_DIR) : NULL;
+        }
+        if (r == 0 && !*out)
+                r = sbx_error_set(err, ENOMEM, "out of memory");
         return r;
 }
 
-int sbx_slot_claim(const char *state_dir, uid_t *uid, struct sbx_error **err)
+int sbx_slot_claim(const char *slot_dir, uid_t *uid, struct sbx_error **err)
 {
         char path[PATH_MAX];
         unsigned start = (unsigned)getpid() % SBX_SLOT_COUNT;
 
         for (unsigned i = 0; i < SBX_SLOT_COUNT; i++) {
                 unsigned slot = (start + i) % SBX_SLOT_COUNT;
-                snprintf(path, sizeof(path), "%s/slots/%u", state_dir, slot);
+                snprintf(path, sizeof(path), "%s/%u", slot_dir, slot);
                 int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
                 if (fd < 0)
                         return sbx_error_set(err, errno, "opening slot lock %s: %m", path);

@@ -13,17 +13,16 @@
 
 #define SBX_SLOT_UID_BASE 0x70000000u
 #define SBX_SLOT_COUNT    1024u
+#define SBX_SLOT_ROOT_DIR "/run/sandboxrt/slots"
 
-/* The state directory, created if missing with its slots/ directory: /run/sandboxrt for root,
- * $XDG_RUNTIME_DIR/sandboxrt or /tmp/sandboxrt-<uid> for a user. Refuses a directory that is not
- * ours. *dir is malloc'd. */
-int sbx_state_dir_open(char **dir, struct sbx_error **err);
-/* mkdir path with mode unless it exists; fail unless it is a directory owned by us. */
-int sbx_private_dir(const char *path, mode_t mode, struct sbx_error **err);
+/* Where the slot locks live. As root: /run/sandboxrt/slots whatever the state dir, because the
+ * uids are the host's and every root instance must see the same locks; otherwise (a Docker
+ * backend run by a user) <state dir>/slots. Created when missing. *out is malloc'd. */
+int sbx_slot_dir(const char *state_dir, char **out, struct sbx_error **err);
 
 /* Claim a free uid of the range: returns the locked fd (close it to release) and the uid, or
  * -EAGAIN when all are taken, < 0 with *err filled. Thread-safe; each claim is its own open file
  * description, so two claims of one process never get the same uid. */
-int sbx_slot_claim(const char *state_dir, uid_t *uid, struct sbx_error **err);
+int sbx_slot_claim(const char *slot_dir, uid_t *uid, struct sbx_error **err);
 
 #endif

@@ -1,7 +1,7 @@
 # The native jail's integration tests: real jails, real limits. Label "integration": the test
 # script runs them as root and again as an unprivileged user.
-foreach(t limits_cpu limits_wall limits_memory limits_pids limits_output limits_disk iso_fs
-          iso_net iso_identity iso_orphans languages cli)
+foreach(t limits_cpu limits_wall limits_memory limits_pids limits_fallback limits_output
+          limits_disk iso_fs iso_net iso_identity iso_orphans iso_instances languages cli)
   sbx_script_test(jail_${t} jail/${t}.sh)
 endforeach()
 set_tests_properties(jail_languages PROPERTIES TIMEOUT 300)

@@ -5,6 +5,7 @@
 
 # Node names and ids, the /metrics label, base_url lists: no sandbox runs.
 sbx_unit_test(test_fleet_unit fleet/test_fleet_unit.c ${SBX_SERVE_SOURCES})
+target_link_libraries(test_fleet_unit PRIVATE PkgConfig::CRYPTO)
 sbx_script_test(fleet_routes fleet/routes.sh)
 sbx_script_test(fleet_eval_haproxy fleet/eval_haproxy.sh plain)
 sbx_script_test(fleet_eval_haproxy_kill fleet/eval_haproxy.sh kill)

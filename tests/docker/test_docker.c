@@ -190,7 +190,7 @@ static void test_wall_timeout(void **state)
         assert_true(sbx_now_ms() - t0 < 1000 + 3000);
         result_clear(&r);
         assert_no_job_left(box);
-        sbx_docker_ops.box_destroy(be, box);
+        sbx_docker_ops.box_destroy(be, box, NULL);
 }
 
 static void test_cpu_timeout(void **state)
@@ -212,7 +212,7 @@ static void test_cpu_timeout(void **state)
         assert_true(sbx_now_ms() - t0 < 1000 + 4000);
         result_clear(&r);
         assert_no_job_left(box);
-        sbx_docker_ops.box_destroy(be, box);
+        sbx_docker_ops.box_destroy(be, box, NULL);
 }
 
 static void test_memory_limit(void **state)
@@ -253,7 +253,7 @@ static void test_fork_bomb(void **state)
         assert_int_equal(r.verdict, SBX_VERDICT_TIME_LIMIT);
         result_clear(&r);
         assert_no_job_left(box);
-        sbx_docker_ops.box_destroy(be, box);
+        sbx_docker_ops.box_destroy(be, box, NULL);
 }
 
 static void test_output_flood(void **state)
@@ -418,8 +418,8 @@ static void test_uid_per_container(void **state)
         assert_string_equal(e_b, "ok");
         result_clear(&r);
         result_clear(&h.r);
-        sbx_docker_ops.box_destroy(be, h.box);
-        sbx_docker_ops.box_destroy(be, other);
+        sbx_docker_ops.box_destroy(be, h.box, NULL);
+        sbx_docker_ops.box_destroy(be, other, NULL);
 }
 
 static void test_files(void **state)
@@ -473,7 +473,7 @@ static void test_box_files(void **state)
         assert_int_equal(sbx_docker_ops.box_remove(be, box, "new.txt", &err), 0);
         assert_true(sbx_docker_ops.box_read(be, box, "new.txt", 100, &out, &err) < 0);
         err = sbx_error_free(err);
-        sbx_docker_ops.box_destroy(be, box);
+        sbx_docker_ops.box_destroy(be, box, NULL);
 }
 
 static void test_stray_holds_stdout(void **state)
@@ -594,7 +594,7 @@ static void test_seccomp_profile(void **state)
                 }
                 result_clear(&r);
         }
-        sbx_docker_ops.box_destroy(be, box);
+        sbx_docker_ops.box_destroy(be, box, NULL);
         free(data);
 }
 
@@ -690,7 +690,7 @@ static void test_image_by_digest(void **state)
         assert_int_equal(r.verdict, SBX_VERDICT_OK);
         assert_string_equal(r.out.data, "by digest\n");
         result_clear(&r);
-        sbx_docker_ops.box_destroy(be, box);
+        sbx_docker_ops.box_destroy(be, box, NULL);
         /* An ID that is not on the engine cannot be pulled: a clear error, no pull attempted. */
         assert_true(sbx_docker_ops.box_create(be, &p,
                                               "sha256:00000000000000000000000000000000000000000000"

@@ -66,10 +66,15 @@ env = {e["name"]: e for e in c["env"]}
 need(env["SANDBOXRT_NODE_NAME"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name",
      "nodes: the node name is the pod name")
 need("secretKeyRef" in env["SANDBOXRT_API_KEY"]["valueFrom"], "nodes: the key from a Secret")
-drain = int(next(a.split("=")[1] for a in c["args"] if a.startswith("--drain-timeout=")))
+args = dict(a[2:].split("=", 1) for a in c["args"] if a.startswith("--") and "=" in a)
+drain = int(args["drain-timeout"])
 pause = c["lifecycle"]["preStop"]["sleep"]["seconds"]
-need(pod["terminationGracePeriodSeconds"] > drain + pause,
-     "nodes: the grace period outlasts the preStop pause and the drain")
+# After the drain a node takes up to 4 s (SBX_SHUTDOWN_S) to cancel and remove what is left.
+need(pod["terminationGracePeriodSeconds"] > pause + drain + 4,
+     "nodes: the grace period outlasts the preStop pause, the drain and the removal")
+# Behind HAProxy every connection comes from one address.
+need(args.get("max-connections-per-ip") == args.get("max-connections", "1024"),
+     "nodes: --max-connections-per-ip equals --max-connections (all come from HAProxy)")
 need("/health" in " ".join(c["readinessProbe"]["exec"]["command"]), "nodes: ready on /health")
 need("tcpSocket" in c["livenessProbe"], "nodes: alive while accepting (draining included)")
 need(by[("Service", "sbx-nodes")]["spec"]["clusterIP"] == "None", "a headless Service")

@@ -167,15 +167,20 @@ kill_node_busy() {
 	kill_node "$1"
 }
 
-# Where the native backend keeps its per-sandbox directories (as tests/serve/lib.sh).
-state_dir() {
-	if [ "$(id -u)" = 0 ]; then
-		echo /run/sandboxrt
-	elif [ -n "${XDG_RUNTIME_DIR:-}" ]; then
-		echo "$XDG_RUNTIME_DIR/sandboxrt"
-	else
-		echo "/tmp/sandboxrt-$(id -u)"
-	fi
+# node_token NAME: the owner token of the node's native backend (runtime/owner.h), which the
+# names of its sandbox directories start with, read from the record it holds open.
+node_token() {
+	local f
+	for f in /proc/"${NODE_PID[$1]}"/fd/*; do
+		f=$(readlink "$f" 2>/dev/null) || continue
+		case $f in "$(state_dir)"/owners/native.*) echo "${f##*.}" && return 0 ;; esac
+	done
+	fleet_fail "node $1 holds no owner record in $(state_dir)/owners"
+}
+
+# node_boxes TOKEN: the sandbox directories left by the node whose token is TOKEN.
+node_boxes() {
+	ls "$(state_dir)/boxes" 2>/dev/null | grep "^$1-" || true
 }
 
 # json FILE EXPR: a Python expression over the JSON document d in FILE.

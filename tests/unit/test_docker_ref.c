@@ -84,9 +84,10 @@ static void test_create_body(void **state)
                                           .cpu_ms = 1000,
                                           .open_files = 64,
                                           .file_size_bytes = 1u << 20}};
-        _cleanup_free_ char *with = sbx_docker_create_body("python@sha256:" HEX64, &p, "l",
+        _cleanup_free_ char *with = sbx_docker_create_body("python@sha256:" HEX64, &p, "o", "l",
                                                            0x70000005, "/usr/bin/sbx-waiter");
-        _cleanup_free_ char *without = sbx_docker_create_body("python", &p, "l", 0x70000005, NULL);
+        _cleanup_free_ char *without =
+            sbx_docker_create_body("python", &p, "o", "l", 0x70000005, NULL);
 
         assert_non_null(with);
         assert_non_null(without);
