@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -32,6 +31,7 @@
 
 #include "fsutil.h"
 #include "slots.h"
+#include "storage.h"
 #include "supervisor.h"
 #include "util.h"
 #include "wire.h"
@@ -40,96 +40,51 @@ extern char **environ;
 
 /* The launcher protocol's version (launch requests, the ready message, the wire formats):
  * bump it with any change to them, so that a launcher binary from another build is refused. */
-#define SBX_LAUNCHER_BUILD 4u
+#define SBX_LAUNCHER_BUILD 5u
 
 struct sbx_backend {
-        struct sbx_native_env env; /* the launcher's copy also has cgroups, seccomp, owner;
-                                    * ours has the launcher's limits */
+        struct sbx_native_env env; /* the launcher's copy also has cgroups, seccomp, owner and
+                                    * storage; ours has the launcher's limits */
         int ctrl_fd;
         pid_t launcher;
-        char *cgroups;                       /* how the launcher uses cgroups, for --verbose */
-        char owner[SBX_OWNER_TOKEN_LEN + 1]; /* the launcher's owner token (owner.h) */
+        char *cgroups; /* how the launcher uses cgroups, for --verbose */
 };
 
+/* A work dir in the launcher's storage (storage.h), for a stateful sandbox or the steps of a
+ * compiled language. */
 struct sbx_box {
-        int dir_fd;
+        int dir_fd; /* its top directory, for the host's file operations */
         int slot_fd;
         uid_t uid;
-        char *path;
+        uint64_t id;
 };
 
 /* ---- host state --------------------------------------------------------------------------- */
 
-/* As root, a job's uid (a slot's) binds its stateful work dir by path: every directory above
- * boxes/ must let others through. Said here rather than as a failing mount in every job. */
-static int check_searchable(const char *dir, struct sbx_error **err)
-{
-        _cleanup_free_ char *path = strdup(dir);
-        struct stat st;
-
-        if (!path)
-                return sbx_error_set(err, ENOMEM, "out of memory");
-        for (char *slash = path + strlen(path); slash; slash = strrchr(path, '/')) {
-                *slash = '\0';
-                if (stat(*path ? path : "/", &st) < 0)
-                        return sbx_error_set(err, errno, "%s: %m", *path ? path : "/");
-                if (!(st.st_mode & S_IXOTH))
-                        return sbx_error_set(err, EACCES,
-                                             "the state dir %s is under %s, which other users may "
-                                             "not enter (mode %03o): the sandboxes' uids reach "
-                                             "their work dirs through it; `chmod o+x` it or set "
-                                             "$SANDBOXRT_STATE_DIR elsewhere",
-                                             dir, *path ? path : "/", st.st_mode & 0777);
-        }
-        return 0;
-}
-
-/* The state dir holds owners/ and boxes/; as root, the slot locks live apart (runtime/slots.h). */
+/* The state dir holds owners/ and boxes/ (the work dirs' mount point, storage.h); as root, the
+ * slot locks live apart (runtime/slots.h). */
 static int open_state_dir(struct sbx_native_env *env, struct sbx_error **err)
 {
         int r = sbx_state_dir_open(&env->state_dir, err);
 
-        if (r == 0 && env->privileged)
-                r = check_searchable(env->state_dir, err);
         if (r == 0)
-                r = sbx_state_subdir(env->state_dir, "boxes", 0711, err);
+                r = sbx_state_subdir(env->state_dir, "boxes", 0700, err);
         if (r == 0 && env->privileged)
                 r = sbx_slot_dir(env->state_dir, &env->slot_dir, err);
         return r;
 }
 
-/* Stateful sandboxes' work dirs are named <owner token>-<random>: remove those of dead owners,
- * keeping the record of one whose dir could not be removed. */
-static void reap_boxes(const struct sbx_native_env *env, struct sbx_owners *dead)
-{
-        _cleanup_free_ char *path = sbx_strdup_printf("%s/boxes", env->state_dir);
-        _cleanup_close_ int dfd = path ? open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-        DIR *d = dfd >= 0 ? fdopendir(dup(dfd)) : NULL;
-        struct dirent *de;
-        const char *token;
-
-        if (!d)
-                sbx_owners_keep_all(dead);
-        while (d && (de = readdir(d)))
-                if ((token = sbx_owners_match(dead, de->d_name)) &&
-                    sbx_rm_rf_at(dfd, de->d_name) < 0)
-                        sbx_owners_keep(dead, token);
-        if (d)
-                closedir(d);
-}
-
-/* What dead instances of our scope (same state dir, same cgroup parent) left behind. Cheap when
- * none is dead: one readdir of owners/. */
+/* The job cgroups that dead instances of our scope (same state dir, same cgroup parent) left
+ * behind. Their work dirs went with their launchers' mount namespaces: nothing of them is on the
+ * host. Cheap when none is dead: one readdir of owners/. */
 static void reap_leftovers(const struct sbx_native_env *env, const char *scope)
 {
         struct sbx_owners *dead = NULL;
 
         if (sbx_owners_find_dead(env->state_dir, "native", scope, &dead, NULL) < 0)
                 return;
-        if (sbx_owners_count(dead)) {
+        if (sbx_owners_count(dead))
                 (void)sbx_cgroup_reap(env->cgroups, dead, NULL);
-                reap_boxes(env, dead);
-        }
         sbx_owners_release(dead);
 }
 
@@ -197,18 +152,20 @@ struct launcher_ready {
         int32_t error;  /* errno, 0 when ready */
         char message[512];
         char cgroups[512]; /* sbx_cgroup_host_describe() */
-        char owner[SBX_OWNER_TOKEN_LEN + 1];
         struct sbx_native_limits limits;
 };
 
 /* The launcher owns what every supervisor shares: it opens the cgroup hierarchy, holds the
- * owner record (its lock lives as long as the launcher or any supervisor) and compiles the
- * seccomp filter itself, after closing every fd it inherited from the runtime's process. */
-static int launcher_prepare(struct sbx_native_env *env, struct launcher_ready *ready)
+ * owner record (its lock lives as long as the launcher or any supervisor), compiles the seccomp
+ * filter and moves into the mount namespace of the work dirs itself, after closing every fd it
+ * inherited from the runtime's process. */
+static int launcher_prepare(struct sbx_native_env *env, struct sbx_storage *storage,
+                            struct launcher_ready *ready)
 {
+        _cleanup_free_ char *boxes = sbx_strdup_printf("%s/boxes", env->state_dir);
         struct sbx_error *err = NULL;
-        int r = sbx_cgroup_host_open(&env->cgroups, &err);
-        const char *scope = sbx_cgroup_host_parent(env->cgroups, "memory");
+        int r = boxes ? sbx_cgroup_host_open(&env->cgroups, &err) : -ENOMEM;
+        const char *scope = r == 0 ? sbx_cgroup_host_parent(env->cgroups, "memory") : NULL;
 
         if (r == 0) {
                 snprintf(ready->cgroups, sizeof(ready->cgroups), "%s",
@@ -219,11 +176,12 @@ static int launcher_prepare(struct sbx_native_env *env, struct launcher_ready *r
                                   &err);
         }
         if (r == 0) {
-                snprintf(ready->owner, sizeof(ready->owner), "%s", sbx_owner_token(env->owner));
-                sbx_cgroup_host_set_owner(env->cgroups, ready->owner);
+                sbx_cgroup_host_set_owner(env->cgroups, sbx_owner_token(env->owner));
                 reap_leftovers(env, scope ? scope : "none");
                 r = sbx_seccomp_compile(&env->seccomp, &err);
         }
+        if (r == 0 && (r = sbx_storage_open(storage, boxes, &err)) == 0)
+                env->storage = storage;
         if (r < 0) {
                 ready->error = -r;
                 snprintf(ready->message, sizeof(ready->message), "%s",
@@ -315,6 +273,10 @@ static struct ready_supervisor spawn_supervisor(struct sbx_native_env *env, stru
                 for (size_t i = 0; i < sv->n_ready; i++)
                         close(sv->ready[i].ctl_fd); /* so they see EOF if we die */
                 prctl(PR_SET_NAME, "sbx-supervisor", 0, 0, 0);
+                /* Jails copy our mount namespace: it must not hold the work dirs. */
+                if (sbx_storage_leave(env->storage) < 0)
+                        _exit(1);
+                env->storage = NULL;
                 sbx_supervise(env, pair[1]);
         }
         close(pair[1]);
@@ -348,12 +310,17 @@ static void refill(struct sbx_native_env *env, struct netns_pool *pool, struct s
         }
 }
 
-/* Give the job to the oldest ready supervisor (a fresh one if none is, or it died), then get
- * enough ready for the next jobs. */
+/* Give the job to the oldest ready supervisor (a fresh one if none is, or it died), with a copy
+ * of its work dir if it has one, then get enough ready for the next jobs. */
 static void launch(struct sbx_native_env *env, struct netns_pool *pool, struct supervisors *sv,
-                   const int *fds, size_t nfds, uid_t box_uid)
+                   const struct sbx_launch_request *job, const int *fds)
 {
-        struct sbx_launch_request req = {.magic = SBX_LAUNCH_MAGIC, .box_uid = (uint32_t)box_uid};
+        struct sbx_launch_request req = {.magic = SBX_LAUNCH_MAGIC,
+                                         .kind = SBX_LAUNCH_JOB,
+                                         .box_uid = job->box_uid,
+                                         .in_box = job->in_box};
+        _cleanup_close_ int copy = job->in_box && fds[1] >= 0 ? sbx_storage_clone(fds[1]) : -1;
+        const int pass[] = {fds[0], copy};
 
         collect_supervisors(pool, sv);
         for (int attempt = 0; attempt < 2; attempt++) {
@@ -364,13 +331,71 @@ static void launch(struct sbx_native_env *env, struct netns_pool *pool, struct s
                 } else {
                         s = spawn_supervisor(env, pool, sv);
                 }
-                int r =
-                    s.pid > 0 ? sbx_wire_send_fds(s.ctl_fd, &req, sizeof(req), fds, nfds) : -ESRCH;
+                int r = s.pid > 0 ? sbx_wire_send_fds(s.ctl_fd, &req, sizeof(req), pass,
+                                                      copy >= 0 ? 2 : 1)
+                                  : -ESRCH;
                 sbx_closep(&s.ctl_fd);
                 if (r == 0)
                         break;
         }
         refill(env, pool, sv);
+}
+
+/* The answer to SBX_LAUNCH_BOX_CREATE (with the work dir's top directory attached) and to
+ * SBX_LAUNCH_BOX_REMOVE. */
+struct box_reply {
+        int32_t error; /* errno, 0 when created */
+        uint32_t pad;
+        uint64_t id;
+        char message[256];
+};
+
+static void create_box(struct sbx_native_env *env, const struct sbx_launch_request *req,
+                       int reply_fd)
+{
+        struct box_reply reply = {0};
+        struct sbx_error *err = NULL;
+        /* Without root the work dir is ours, and we are ourselves in our user namespace. */
+        uid_t uid = env->privileged ? (uid_t)req->box_uid : getuid();
+        gid_t gid = env->privileged ? (gid_t)req->box_uid : getgid();
+        _cleanup_close_ int root = -1;
+
+        int r = sbx_storage_create(env->storage, req->bytes, uid, gid, &reply.id, &root, &err);
+        if (r < 0) {
+                reply.error = -r;
+                snprintf(reply.message, sizeof(reply.message), "%s",
+                         err && err->message ? err->message : strerror(-r));
+        }
+        (void)sbx_wire_send_fds(reply_fd, &reply, sizeof(reply), &root, root >= 0 ? 1 : 0);
+        sbx_error_free(err);
+}
+
+static void remove_box(struct sbx_native_env *env, const struct sbx_launch_request *req,
+                       int reply_fd)
+{
+        struct box_reply reply = {.id = req->box_id};
+        int r = sbx_storage_remove(env->storage, req->box_id);
+
+        if (r < 0) {
+                reply.error = -r;
+                snprintf(reply.message, sizeof(reply.message),
+                         "unmounting a sandbox's work dir: %s (its memory stays until the "
+                         "runtime exits)",
+                         strerror(-r));
+        }
+        (void)sbx_wire_send_fds(reply_fd, &reply, sizeof(reply), NULL, 0);
+}
+
+static void serve_request(struct sbx_native_env *env, struct netns_pool *pool,
+                          struct supervisors *sv, const struct sbx_launch_request *req,
+                          const int *fds)
+{
+        if (req->kind == SBX_LAUNCH_JOB && fds[0] >= 0)
+                launch(env, pool, sv, req, fds);
+        else if (req->kind == SBX_LAUNCH_BOX_CREATE && fds[0] >= 0)
+                create_box(env, req, fds[0]);
+        else if (req->kind == SBX_LAUNCH_BOX_REMOVE && fds[0] >= 0)
+                remove_box(env, req, fds[0]);
 }
 
 /* The kernel's fixed inode number for the initial pid namespace (PROC_PID_INIT_INO). */
@@ -399,6 +424,7 @@ static _Noreturn void launcher_main(struct sbx_native_env *env, int ctrl, pid_t 
         struct launcher_ready ready = {0};
         struct netns_pool pool = {.home_fd = -1};
         struct supervisors sv = {0};
+        struct sbx_storage storage;
 
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         if (getppid() != parent)
@@ -414,7 +440,7 @@ static _Noreturn void launcher_main(struct sbx_native_env *env, int ctrl, pid_t 
         if (env->privileged)
                 pool.home_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
         ready.build = SBX_LAUNCHER_BUILD;
-        int r = launcher_prepare(env, &ready);
+        int r = launcher_prepare(env, &storage, &ready);
         if (send(3, &ready, sizeof(ready), MSG_NOSIGNAL) != sizeof(ready) || r < 0)
                 _exit(1);
         refill(env, &pool, &sv);
@@ -426,8 +452,8 @@ static _Noreturn void launcher_main(struct sbx_native_env *env, int ctrl, pid_t 
                 int n = sbx_wire_recv_fds(3, &req, sizeof(req), fds);
                 if (n == -EPIPE || n == -ECONNRESET)
                         shut_down(&sv); /* the runtime is gone */
-                if (n == 0 && req.magic == SBX_LAUNCH_MAGIC && fds[0] >= 0)
-                        launch(env, &pool, &sv, fds, fds[1] >= 0 ? 2 : 1, (uid_t)req.box_uid);
+                if (n == 0 && req.magic == SBX_LAUNCH_MAGIC)
+                        serve_request(env, &pool, &sv, &req, fds);
                 sbx_closep(&fds[0]);
                 sbx_closep(&fds[1]);
         }
@@ -533,8 +559,6 @@ static int start_launcher(struct sbx_backend *be, struct sbx_error **err)
         ready.message[sizeof(ready.message) - 1] = ready.cgroups[sizeof(ready.cgroups) - 1] = '\0';
         if (ready.error)
                 return sbx_error_set(err, ready.error, "%s", ready.message);
-        memcpy(be->owner, ready.owner, sizeof(be->owner));
-        be->owner[SBX_OWNER_TOKEN_LEN] = '\0';
         be->env.limits = ready.limits;
         be->env.limits.why[sizeof(be->env.limits.why) - 1] = '\0';
         be->cgroups = strdup(ready.cgroups);
@@ -575,7 +599,9 @@ static int native_open(const struct sbx_runtime_options *opts, struct sbx_backen
 static int send_request(struct sbx_backend *be, int job_fd, const struct sbx_box *box)
 {
         struct sbx_launch_request req = {.magic = SBX_LAUNCH_MAGIC,
-                                         .box_uid = box ? (uint32_t)box->uid : UINT32_MAX};
+                                         .kind = SBX_LAUNCH_JOB,
+                                         .box_uid = box ? (uint32_t)box->uid : UINT32_MAX,
+                                         .in_box = box != NULL};
         int fds[2] = {job_fd, box ? box->dir_fd : -1};
 
         return sbx_wire_send_fds(be->ctrl_fd, &req, sizeof(req), fds, box ? 2 : 1);
@@ -636,11 +662,53 @@ static int native_run(struct sbx_backend *be, struct sbx_box *box, const struct 
 
 /* ---- stateful sandboxes ----------------------------------------------------------------- */
 
+/* Send req to the launcher with a socket for its answer, and wait for it: 0 and the fd it
+ * attached (or -1), or < 0 with *err filled. */
+static int ask_launcher(struct sbx_backend *be, const struct sbx_launch_request *req,
+                        struct box_reply *reply, int *fd, struct sbx_error **err)
+{
+        int sv[2], fds[SBX_WIRE_MAX_FDS];
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return sbx_error_set(err, errno, "socketpair: %m");
+        _cleanup_close_ int answer = sv[0];
+        int r = sbx_wire_send_fds(be->ctrl_fd, req, sizeof(*req), &sv[1], 1);
+        close(sv[1]);
+        if (r == 0)
+                r = sbx_wire_recv_fds(answer, reply, sizeof(*reply), fds);
+        if (r < 0)
+                return sbx_error_set(err, -r, "the native launcher is gone (%s)", strerror(-r));
+        sbx_closep(&fds[1]);
+        reply->message[sizeof(reply->message) - 1] = '\0';
+        if (reply->error) {
+                sbx_closep(&fds[0]);
+                return sbx_error_set(err, reply->error, "%s", reply->message);
+        }
+        *fd = fds[0];
+        return 0;
+}
+
+/* Ask the launcher for a work dir of policy's tmpfs size, owned by box->uid. */
+static int request_box(struct sbx_backend *be, const struct sbx_policy *policy, struct sbx_box *box,
+                       struct sbx_error **err)
+{
+        struct sbx_launch_request req = {.magic = SBX_LAUNCH_MAGIC,
+                                         .kind = SBX_LAUNCH_BOX_CREATE,
+                                         .box_uid = (uint32_t)box->uid,
+                                         .bytes = policy->limits.tmpfs_bytes};
+        struct box_reply reply;
+        int r = ask_launcher(be, &req, &reply, &box->dir_fd, err);
+
+        if (r == 0 && box->dir_fd < 0)
+                return sbx_error_set(err, EPROTO, "the launcher sent no work dir");
+        box->id = reply.id;
+        return r;
+}
+
 static int native_box_create(struct sbx_backend *be, const struct sbx_policy *policy,
                              const char *image, struct sbx_box **out, struct sbx_error **err)
 {
         struct sbx_box *box = calloc(1, sizeof(*box));
-        uint8_t rnd[6];
         int r = 0;
 
         if (!box)
@@ -650,27 +718,10 @@ static int native_box_create(struct sbx_backend *be, const struct sbx_policy *po
         if (be->env.privileged &&
             (box->slot_fd = sbx_slot_claim(be->env.slot_dir, &box->uid, err)) < 0)
                 r = box->slot_fd;
-        if (r == 0 && getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
-                r = sbx_error_set(err, errno, "getrandom: %m");
-        if (r == 0) {
-                box->path =
-                    sbx_strdup_printf("%s/boxes/%s-%02x%02x%02x%02x%02x%02x", be->env.state_dir,
-                                      be->owner, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
-                if (!box->path)
-                        r = sbx_error_set(err, ENOMEM, "out of memory");
-        }
-        if (r == 0 && mkdir(box->path, 0700) < 0)
-                r = sbx_error_set(err, errno, "creating %s: %m", box->path);
-        if (r == 0 &&
-            (box->dir_fd = open(box->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-                r = sbx_error_set(err, errno, "opening %s: %m", box->path);
-        if (r == 0 && be->env.privileged && fchown(box->dir_fd, box->uid, box->uid) < 0)
-                r = sbx_error_set(err, errno, "chown %s: %m", box->path);
+        if (r == 0)
+                r = request_box(be, policy, box, err);
         if (r < 0) {
-                box->path ? (void)rmdir(box->path) : (void)0;
-                sbx_closep(&box->dir_fd);
                 sbx_closep(&box->slot_fd);
-                free(box->path);
                 free(box);
                 return r;
         }
@@ -678,24 +729,22 @@ static int native_box_create(struct sbx_backend *be, const struct sbx_policy *po
         return 0;
 }
 
-/* No job runs in the box any more (the runtime serializes them), so its tree holds still while
- * it goes; what cannot go stays for reap_boxes. */
+/* An unmount in the launcher: O(1) whatever the sandbox made of its tree. The memory goes
+ * once the last jail using it has ended. Nothing of it is ever on the host's disk: what cannot
+ * be unmounted stays in the launcher's namespace until the launcher exits. */
 static int native_box_destroy(struct sbx_backend *be, struct sbx_box *box, struct sbx_error **err)
 {
-        int r = 0;
+        struct sbx_launch_request req = {
+            .magic = SBX_LAUNCH_MAGIC, .kind = SBX_LAUNCH_BOX_REMOVE, .box_id = box ? box->id : 0};
+        struct box_reply reply;
+        int none = -1;
 
         if (!box)
                 return 0;
-        if (box->dir_fd >= 0)
-                r = sbx_rm_contents_at(box->dir_fd);
-        if (r == 0 && box->path && rmdir(box->path) < 0)
-                r = -errno;
-        if (r < 0)
-                sbx_error_set(err, -r, "removing %s: %s", box->path ? box->path : "a sandbox",
-                              strerror(-r));
         sbx_closep(&box->dir_fd);
+        int r = ask_launcher(be, &req, &reply, &none, err);
+        sbx_closep(&none);
         sbx_closep(&box->slot_fd);
-        free(box->path);
         free(box);
         return r;
 }

@@ -10,11 +10,22 @@
 #include "owner.h"
 #include "seccomp.h"
 
-/* What travels with a job's socket (and a stateful sandbox's work dir fd) from the runtime to
- * the launcher, and from the launcher to the supervisor that takes the job. */
+/* What the runtime asks of the launcher on its control socket (a SOCK_SEQPACKET message with
+ * its fds attached): run a job, or create or remove a work dir (storage.h). A job's request is
+ * forwarded to the supervisor that takes it, with the job's own copy of its work dir. */
+enum sbx_launch_kind {
+        SBX_LAUNCH_JOB = 1,    /* fds: the job's socket[, its work dir's top directory] */
+        SBX_LAUNCH_BOX_CREATE, /* fds: a socket for the answer, see native.c: struct box_reply */
+        SBX_LAUNCH_BOX_REMOVE, /* fds: a socket for the answer */
+};
+
 struct sbx_launch_request {
         uint32_t magic;
-        uint32_t box_uid; /* a stateful sandbox's uid, or UINT32_MAX */
+        uint32_t kind;
+        uint32_t box_uid; /* JOB in a work dir, BOX_CREATE: the work dir's uid (and gid) */
+        uint32_t in_box;  /* JOB: 1 when it runs in a work dir (gone if the fd is missing) */
+        uint64_t box_id;  /* BOX_REMOVE: which one */
+        uint64_t bytes;   /* BOX_CREATE: its size */
 };
 #define SBX_LAUNCH_MAGIC 0x53425852u /* "SBXR" */
 
@@ -26,21 +37,25 @@ struct sbx_native_limits {
         char why[768];      /* when not all are enforced: what holds instead, and the fix */
 };
 
+struct sbx_storage;
+
 /* What the launcher prepared once and every supervisor shares (copied by fork). */
 struct sbx_native_env {
         struct sbx_cgroup_host *cgroups;
         struct sbx_seccomp *seccomp;
         struct sbx_native_limits limits;
-        bool privileged;         /* root: private uids per slot (runtime/slots.h) */
-        struct sbx_owner *owner; /* the launcher's record; supervisors share its lock */
-        char *state_dir;         /* holds owners/ and boxes/ */
-        char *slot_dir;          /* the slot locks (root only) */
-        int netns_fd;            /* an empty network namespace lent to this supervisor, or -1 */
+        struct sbx_storage *storage; /* the launcher's work dirs (storage.h); NULL elsewhere */
+        bool privileged;             /* root: private uids per slot (runtime/slots.h) */
+        struct sbx_owner *owner;     /* the launcher's record; supervisors share its lock */
+        char *state_dir;             /* holds owners/ and boxes/ (storage.h) */
+        char *slot_dir;              /* the slot locks (root only) */
+        int netns_fd;                /* an empty network namespace lent to this supervisor, or -1 */
 };
 
-/* A supervisor, forked by the launcher: prepares a jail for a one-shot job without network,
- * then receives its job on ctl_fd (the job's socket, and for a stateful sandbox its work dir and
- * uid, see native.c), runs it and writes the result to the job's socket. Never returns. */
+/* A supervisor, forked by the launcher (and back in the mount namespace the launcher came
+ * from): prepares a jail for a one-shot job without network, then receives its job on ctl_fd
+ * (the job's socket, and for a job in a work dir a copy of it and its uid, see native.c), runs
+ * it and writes the result to the job's socket. Never returns. */
 _Noreturn void sbx_supervise(const struct sbx_native_env *env, int ctl_fd);
 
 #endif

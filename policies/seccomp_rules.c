@@ -4,6 +4,7 @@
 #include "policies/seccomp_rules.h"
 
 #include <errno.h>
+#include <linux/netlink.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -58,6 +59,14 @@ _Static_assert((CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CL
 _Static_assert(AF_UNIX == 1 && AF_INET == 2 && AF_INET6 == 10 && AF_NETLINK == 16,
                "socket family numbers");
 #define SOCKET(mask, want) DENY_IF("socket", EAFNOSUPPORT, MASKED(0, (mask), (want)))
+
+/* socket(AF_NETLINK, type, protocol): routing only (getaddrinfo, ip). Host device events
+ * (NETLINK_KOBJECT_UEVENT reaches network namespaces of the host's user namespace, such as the
+ * native jail's pooled ones), audit, the process connector and the rest stay out. */
+#define NETLINK_ROUTE_ONLY                                                                         \
+        DENY_IF("socket", EPROTONOSUPPORT,                                                         \
+                {.index = 0, .op = SBX_SECCOMP_EQ, .value = AF_NETLINK},                           \
+                {.index = 2, .op = SBX_SECCOMP_NE, .value = NETLINK_ROUTE})
 
 /* ioctl(fd, cmd, ...): TIOCSTI and TIOCLINUX inject input into a terminal. The command is an
  * unsigned int: the upper half of the register is ignored by the kernel and must be ignored here
@@ -168,6 +177,7 @@ const struct sbx_seccomp_rule sbx_seccomp_rules[] = {
     SOCKET(0x14, 0x04), /* 4..7, 12..15 */
     SOCKET(0x1a, 0x08), /* 8, 9, 12, 13 */
     SOCKET(0x1b, 0x0b), /* 11, 15 */
+    NETLINK_ROUTE_ONLY,
     IOCTL(TIOCSTI),
     IOCTL(TIOCLINUX),
     DENY("mbind", EPERM),

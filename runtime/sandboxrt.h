@@ -75,8 +75,13 @@ struct sbx_limits {
         uint64_t output_bytes;    /* per stream (stdout, stderr) */
         uint64_t file_size_bytes; /* RLIMIT_FSIZE */
         uint32_t open_files;      /* RLIMIT_NOFILE */
-        uint64_t tmpfs_bytes;     /* size of the writable work dir and /tmp */
+        uint64_t tmpfs_bytes;     /* size of the writable work dir and /tmp (and their inodes:
+                                   * see SBX_TMPFS_BYTES_PER_INODE) */
 };
+
+/* A sandbox's writable storage holds at most one inode (file, directory, link) per this many
+ * bytes of its size: a tree of empty files costs the kernel no more than one of one-page files. */
+#define SBX_TMPFS_BYTES_PER_INODE 4096u
 
 /* The limits of struct sbx_limits, as bits (1u << SBX_LIMIT_x) of sbx_result.limits_enforced.
  * Their names are the policy keys ("wall", "cpu", ...). */

@@ -364,11 +364,36 @@ def group_fifo(c, args):
 
 
 def boxes(args):
-    """The sandbox directories in the server's own state dir (a test's private one)."""
+    """The sandboxes' work dirs in the server's state dir (a test's private one). They are
+    mounts in the launcher's own mount namespace, so look through every process of the server's:
+    /proc/PID/root is the root of PID's mount namespace."""
     if not args.state_dir:
         return set()
-    d = os.path.join(args.state_dir, "boxes")
-    return {n for n in os.listdir(d) if not n.startswith(".")} if os.path.isdir(d) else set()
+    found = set()
+    for pid in descendants(args.server_pid):
+        d = f"/proc/{pid}/root{os.path.abspath(args.state_dir)}/boxes"
+        try:
+            found |= {n for n in os.listdir(d) if not n.startswith(".")}
+        except OSError:
+            pass
+    return found
+
+
+def descendants(pid):
+    children = {}
+    for p in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(p))
+    todo, seen = [pid], []
+    while todo:
+        p = todo.pop()
+        seen.append(p)
+        todo += children.get(p, [])
+    return seen
 
 
 DEEP = """import os, socket
@@ -541,6 +566,7 @@ def main():
     ap.add_argument("--url", required=True)
     ap.add_argument("--api-key")
     ap.add_argument("--state-dir", help="the native backend's state dir (sandbox dirs)")
+    ap.add_argument("--server-pid", type=int, help="with --state-dir: the server's pid")
     ap.add_argument("--image", help="sandbox image (the Docker backend's cases)")
     ap.add_argument("--depth", type=int, default=40000)
     ap.add_argument("--wide", type=int, default=100000)

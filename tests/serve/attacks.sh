@@ -74,10 +74,12 @@ PYEOF
 	pgrep -f "slee[p] 25" >/dev/null && fail "a sandboxed process outlived the server"
 }
 
-# A ceiling with room for long jobs: the default policy with a 2 min wall and CPU limit.
+# A ceiling with room for long jobs and big trees: the default policy with a 2 min wall and CPU
+# limit, and a work dir with inodes for 200,000 files.
 tall_policy() {
 	mkdir -p "$1"
 	sed -e 's/^name: .*/name: tall/' -e 's/wall: .*/wall: 120s/' -e 's/cpu: .*/cpu: 120s/' \
+		-e 's/tmpfs: .*/tmpfs: 1g/' -e 's/memory: .*/memory: 1g/' \
 		"$SBX_SOURCE_DIR/policies/default.yaml" >"$1/tall.yaml"
 }
 
@@ -136,7 +138,7 @@ fifo)
 	need_exec
 	own_state_dir
 	start_server
-	attack --state-dir "$(state_dir)" fifo
+	attack --state-dir "$(state_dir)" --server-pid "$SERVER_PID" fifo
 	;;
 deep_tree)
 	need_exec
@@ -144,7 +146,7 @@ deep_tree)
 	tall_policy "$work/pol"
 	own_state_dir
 	start_server --ceiling "$work/pol/tall.yaml"
-	attack --state-dir "$(state_dir)" --build-timeout 120 deep_tree
+	attack --state-dir "$(state_dir)" --server-pid "$SERVER_PID" --build-timeout 120 deep_tree
 	;;
 connections)
 	start_server

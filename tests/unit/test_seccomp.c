@@ -117,6 +117,8 @@ static const struct row spec_rows[] = {
     {"socket_vsock", WANT_ERRNO, EAFNOSUPPORT},
     {"socket_unspec", WANT_ERRNO, EAFNOSUPPORT},
     {"socket_inet_hibits", WANT_ERRNO, EAFNOSUPPORT},
+    {"socket_netlink_uevent", WANT_ERRNO, EPROTONOSUPPORT},
+    {"socket_netlink_audit", WANT_ERRNO, EPROTONOSUPPORT},
     {"ioctl_tiocsti", WANT_ERRNO, EPERM},
     {"ioctl_tiocsti_hibits", WANT_ERRNO, EPERM},
     {"ioctl_tioclinux", WANT_ERRNO, EPERM},
@@ -384,6 +386,7 @@ struct sweep {
         unsigned int arg;
         bool (*allowed)(unsigned long v);
         int deny_errno;
+        long base[6]; /* the other arguments */
 };
 
 static unsigned long values[8192];
@@ -441,8 +444,9 @@ static long body_sweep(const void *arg)
         const struct sweep *sw = arg;
 
         for (size_t i = 0; i < n_values; i++) {
-                long a[6] = {0}, r;
+                long a[6], r;
 
+                memcpy(a, sw->base, sizeof(a));
                 a[sw->arg] = (long)values[i];
                 r = syscall(sw->nr, a[0], a[1], a[2], a[3], a[4], a[5]) < 0 ? -errno : 0;
                 if (r != (sw->allowed(values[i]) ? -CANARY_ERRNO : -sw->deny_errno))
@@ -468,7 +472,7 @@ static bool clone_allowed(unsigned long v)
 
 static void test_clone_flags(void **state)
 {
-        const struct sweep sw = {"clone", SYS_clone, 0, clone_allowed, EPERM};
+        const struct sweep sw = {"clone", SYS_clone, 0, clone_allowed, EPERM, {0}};
         struct outcome o;
 
         n_values = 0;
@@ -491,7 +495,8 @@ static bool personality_allowed(unsigned long v)
 static void test_personality(void **state)
 {
         static const unsigned long allowed[] = {0, 8, 0x20000, 0x20008, 0xffffffff};
-        const struct sweep sw = {"personality", SYS_personality, 0, personality_allowed, EPERM};
+        const struct sweep sw = {"personality",       SYS_personality, 0,
+                                 personality_allowed, EPERM,           {0}};
 
         n_values = 0;
         add_bit_patterns();
@@ -508,13 +513,33 @@ static bool family_allowed(unsigned long v)
 
 static void test_socket_families(void **state)
 {
-        const struct sweep sw = {"socket", SYS_socket, 0, family_allowed, EAFNOSUPPORT};
+        const struct sweep sw = {"socket", SYS_socket, 0, family_allowed, EAFNOSUPPORT, {0}};
         static const unsigned long big[] = {255, 256, 0x10010, 0x7fffffff, 0x80000000, 0x80000002};
 
         n_values = 0;
         for (unsigned long f = 0; f < 128; f++)
                 add_value(f);
         add_with_upper(big, ELEMENTSOF(big));
+        add_bit_patterns();
+        run_sweep(&sw);
+}
+
+/* A netlink socket's protocol is NETLINK_ROUTE or refused; a dirty upper half is refused too. */
+static bool netlink_allowed(unsigned long v)
+{
+        return v == NETLINK_ROUTE;
+}
+
+static void test_netlink_protocols(void **state)
+{
+        const struct sweep sw = {"socket(AF_NETLINK)", SYS_socket,      2,
+                                 netlink_allowed,      EPROTONOSUPPORT, {AF_NETLINK, SOCK_RAW}};
+        static const unsigned long some[] = {0, 4, 9, 15, 16, 31, 32};
+
+        n_values = 0;
+        for (unsigned long p = 0; p < 64; p++)
+                add_value(p);
+        add_with_upper(some, ELEMENTSOF(some));
         add_bit_patterns();
         run_sweep(&sw);
 }
@@ -528,7 +553,7 @@ static bool ioctl_allowed(unsigned long v)
 
 static void test_ioctl_commands(void **state)
 {
-        const struct sweep sw = {"ioctl", SYS_ioctl, 1, ioctl_allowed, EPERM};
+        const struct sweep sw = {"ioctl", SYS_ioctl, 1, ioctl_allowed, EPERM, {0}};
         static const unsigned long more[] = {(unsigned long)TIOCSTI << 32,
                                              (unsigned long)TIOCLINUX << 32, FIONREAD, TCGETS};
 
@@ -791,6 +816,7 @@ int main(void)
             cmocka_unit_test(test_clone_flags),
             cmocka_unit_test(test_personality),
             cmocka_unit_test(test_socket_families),
+            cmocka_unit_test(test_netlink_protocols),
             cmocka_unit_test(test_ioctl_commands),
             cmocka_unit_test(test_kill_is_process_wide),
             cmocka_unit_test(test_load_without_memory),
