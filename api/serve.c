@@ -88,8 +88,8 @@ static int start_pools(struct sbx_server *srv)
                 struct sbx_tenant *t = &srv->tenants->items[i];
                 struct sbx_error *err = NULL;
                 cJSON *ids = NULL;
-                int r = sbx_pool_initialize(srv->reg, t, cfg->pool_size, "docker", body, size,
-                                            &ids, &err);
+                int r = sbx_pool_initialize(srv->reg, t, cfg->pool_size, "docker", body, size, &ids,
+                                            &err);
                 if (r < 0) {
                         sbx_serve_log(SBX_LOG_ERROR, "serve: --pool-size %u%s%s: %s",
                                       cfg->pool_size, srv->tenants->named ? ", tenant " : "",

@@ -178,11 +178,6 @@ node_token() {
 	fleet_fail "node $1 holds no owner record in $(state_dir)/owners"
 }
 
-# node_boxes TOKEN: the sandbox directories left by the node whose token is TOKEN.
-node_boxes() {
-	ls "$(state_dir)/boxes" 2>/dev/null | grep "^$1-" || true
-}
-
 # json FILE EXPR: a Python expression over the JSON document d in FILE.
 json() {
 	"$PY" -c 'import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"

@@ -1,17 +1,13 @@
 # Helpers for the serve tests: start a server on a free port, stop it, skip when the host cannot
 # run sandboxes. Sourced by tests/serve/*.sh; needs $SANDBOXRT.
-PY=/usr/bin/python3
+. "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 SERVE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export SERVE_DIR
 SERVER_PID=
 SERVER_LOG=
 URL=
 
-skip() {
-	echo "SKIP: $*" >&2
-	exit 77
-}
-
+# fail, with the server's last words.
 fail() {
 	echo "FAIL: $*" >&2
 	[ -n "$SERVER_LOG" ] && tail -n 30 "$SERVER_LOG" >&2
@@ -32,7 +28,13 @@ cleanup_server() {
 		wait "$SERVER_PID" 2>/dev/null
 	fi
 	[ -n "$SERVER_LOG" ] && rm -f "$SERVER_LOG"
-	[ -n "${OWN_STATE:-}" ] && rm -rf "$OWN_STATE"
+	if [ -n "${OWN_STATE:-}" ]; then
+		# What a killed server left in the run's cgroups is reaped only by an instance that
+		# sees its owner record: one last instance before the records go.
+		owners_released
+		"$SANDBOXRT" run --backend native -- /bin/true >/dev/null 2>&1
+		rm -rf "$OWN_STATE"
+	fi
 }
 trap cleanup_server EXIT
 
