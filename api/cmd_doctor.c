@@ -17,6 +17,8 @@
 #include "backend.h"
 #include "docker/docker.h"
 #include "isolation/cgroup.h"
+#include "isolation/native.h"
+#include "isolation/supervisor.h"
 #include "isolation/seccomp.h"
 #include "util.h"
 
@@ -49,16 +51,38 @@ static bool check_backend(const char *name)
         return ok;
 }
 
+/* Which policy limits the native jail enforces for a job's whole process tree, given h. */
+static void check_limits(const struct sbx_cgroup_host *h)
+{
+        struct sbx_native_limits l;
+        char detail[1024] = "";
+
+        sbx_native_limits(h, geteuid() == 0, &l);
+        if (l.enforced == SBX_LIMITS_ALL) {
+                line("limits", true, "every policy limit holds for a job's whole process tree");
+                return;
+        }
+        for (int i = 0; i < _SBX_LIMIT_MAX; i++)
+                if (!(l.enforced & (1u << i)))
+                        snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail), "%s%s",
+                                 *detail ? ", " : "", sbx_limit_to_string(i));
+        snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail),
+                 " not enforced for a job's whole process tree: %s", l.why);
+        line("limits", false, detail);
+}
+
 static void check_cgroups(void)
 {
         struct sbx_cgroup_host *h = NULL;
         struct sbx_error *err = NULL;
 
-        if (sbx_cgroup_host_open(&h, &err) < 0)
+        if (sbx_cgroup_host_open(&h, &err) < 0) {
                 line("cgroups", false, err && err->message ? err->message : "unusable");
-        else
+        } else {
                 line("cgroups", sbx_cgroup_host_mode(h) != SBX_CGROUP_NONE,
                      sbx_cgroup_host_describe(h));
+                check_limits(h);
+        }
         sbx_cgroup_host_free(h);
         sbx_error_free(err);
 }

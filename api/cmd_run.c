@@ -320,6 +320,7 @@ static int run_main(int argc, char **argv)
         }
         if (a.rt.verbose)
                 sbx_cli_print_backend(stderr, rt);
+        sbx_cli_warn_limits(stderr, rt);
         if ((r = sbx_run(rt, &a.job, &res, &err)) < 0) {
                 sbx_cli_error("%s", err->message);
                 /* A missing toolchain is the host's to fix, not the job's. */

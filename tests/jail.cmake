@@ -1,10 +1,16 @@
 # The native jail's integration tests: real jails, real limits. Label "integration": the test
 # script runs them as root and again as an unprivileged user.
-foreach(t limits_cpu limits_wall limits_memory limits_pids limits_output limits_disk iso_fs
-          iso_net iso_identity iso_orphans cli)
+foreach(t limits_cpu limits_wall limits_memory limits_pids limits_fallback limits_output
+          limits_disk iso_fs iso_net iso_identity iso_orphans iso_instances iso_storage
+          iso_counters iso_locks cli)
   sbx_script_test(jail_${t} jail/${t}.sh)
 endforeach()
 sbx_script_test(jail_seccomp jail/seccomp.sh)
+# Tests that only make sense as root (the unprivileged pass leaves the label out).
+foreach(t iso_uevent iso_state_noexec)
+  sbx_script_test(jail_${t} jail/${t}.sh)
+  set_tests_properties(jail_${t} PROPERTIES LABELS "integration;root")
+endforeach()
 
 # Every language of runtime/languages.c, one test each (a missing toolchain skips its test with
 # the package to install); jail_languages_table checks that this list is the table.
