@@ -18,3 +18,6 @@ set_tests_properties(docker_orphans PROPERTIES FIXTURES_REQUIRED docker_engine
 add_test(NAME docker_teardown COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/docker/teardown.sh)
 set_tests_properties(docker_teardown PROPERTIES FIXTURES_CLEANUP docker_engine
                      SKIP_RETURN_CODE 77 TIMEOUT 120 LABELS docker)
+
+# What the backend says when no engine answers (needs none).
+sbx_script_test(docker_messages docker/messages.sh)
