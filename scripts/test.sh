@@ -44,13 +44,13 @@ timeout=${SBX_TEST_TIMEOUT:-600}
 test_user=${SBX_TEST_USER:-sbxtest}
 ci=false
 case ${CI:-} in true | 1 | yes) ci=true ;; esac
-python=/usr/bin/python3
 
 step_names=()
 step_results=()
 step_notes=()
 step_secs=()
 skipped_tests=()
+failed_tests=()
 
 banner() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 note() { echo "test.sh: $*" >&2; }
@@ -89,27 +89,10 @@ configure_and_build() {
 	cmake -S "$src" -B "$dir" -DSBX_WERROR=ON "$@" && cmake --build "$dir" -j"$jobs"
 }
 
-# junit_skips FILE: print "name: reason" for every test in a ctest JUnit report that did not run.
-junit_skips() {
-	"$python" - "$1" <<'EOF'
-import sys
-import xml.etree.ElementTree as ET
-
-for case in ET.parse(sys.argv[1]).getroot().iter("testcase"):
-    if case.get("status") == "run":
-        continue
-    out = (case.findtext("system-out") or "").strip().splitlines()
-    skipped = case.find("skipped")
-    why = out[-1] if out else (skipped.get("message") if skipped is not None else case.get("status"))
-    why = why if len(why) <= 200 else why[:197] + "..."
-    print(f"{case.get('name')}: {why}")
-EOF
-}
-
 # run_ctest NAME DIR [CTEST_ARGS...]: ctest as one step; skipped tests are noted (and fail in CI).
 # RUNAS (an array) may hold a command prefix such as runuser.
 run_ctest() {
-	local name=$1 dir=$2 start=$SECONDS rc=0 junit skips=()
+	local name=$1 dir=$2 start=$SECONDS rc=0 junit skips=() fails=()
 	shift 2
 	junit=$dir/junit-$(echo "$name" | tr -c 'A-Za-z0-9\n' '-').xml
 	banner "$name"
@@ -117,10 +100,15 @@ run_ctest() {
 	"${RUNAS[@]}" ctest --test-dir "$dir" --output-on-failure --no-tests=error \
 		--timeout "$timeout" -j"$test_jobs" --output-junit "$junit" "$@" || rc=$?
 	if [ -f "$junit" ]; then
-		mapfile -t skips < <(junit_skips "$junit" || echo "?: cannot read the report $junit")
+		mapfile -t skips < <("$here/junit-tests.py" notrun "$junit" ||
+			echo "?: cannot read the report $junit")
+		mapfile -t fails < <("$here/junit-tests.py" fail "$junit" || true)
 	fi
 	for s in "${skips[@]}"; do
 		skipped_tests+=("[$name] $s")
+	done
+	for s in "${fails[@]}"; do
+		failed_tests+=("[$name] $s")
 	done
 	if [ $rc -ne 0 ]; then
 		record "$name" FAIL $((SECONDS - start)) "ctest exit status $rc"
@@ -251,6 +239,11 @@ for i in "${!step_names[@]}"; do
 		"${step_secs[$i]}" "${step_notes[$i]}"
 	[ "${step_results[$i]}" = FAIL ] && failed=$((failed + 1))
 done
+if [ ${#failed_tests[@]} -ne 0 ]; then
+	echo
+	echo "Tests that failed (${#failed_tests[@]}):"
+	printf '  %s\n' "${failed_tests[@]}"
+fi
 if [ ${#skipped_tests[@]} -ne 0 ]; then
 	echo
 	echo "Tests that did not run (${#skipped_tests[@]}):"
