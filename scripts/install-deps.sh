@@ -22,6 +22,8 @@ packages=(
 	bubblewrap
 	# toolchains of the sandbox's languages: python, c, cpp, javascript, java, bash, perl
 	python3 g++ nodejs default-jdk-headless perl bash
+	# the cgroup v2 test VM (scripts/vm-test.sh): its image and the machine
+	debootstrap e2fsprogs qemu-utils qemu-system-x86
 )
 
 say() { echo "install-deps: $*" >&2; }

@@ -7,12 +7,15 @@
 #   1. scripts/install-deps.sh (a no-op when everything is installed)
 #   2. configure and build BUILD_DIR with -DSBX_WERROR=ON
 #   3. scripts/docker-setup.sh, when it exists (stopped again on exit)
-#   4. ctest in BUILD_DIR: every test except the style ones
+#   4. ctest in BUILD_DIR: every test except the style ones and those for the VM (label vm)
 #   5. configure and build BUILD_DIR-asan with -DSBX_SANITIZE=ON (ASan+UBSan); ctest -L 'unit|fuzz|asan'
 #   6. style: scripts/checksrc.sh and scripts/format-check.sh
 #   7. as root only: create the user sbxtest, delegate cgroups to it with
 #      `sandboxrt doctor --delegate-cgroup sbxtest`, build a copy of the tree as that user and run
 #      `ctest -L integration -LE 'docker|root'` there (the jail tests, unprivileged)
+#   8. the cgroup v2 lane: scripts/vm-test.sh BUILD_DIR boots a Debian 12 VM (pure cgroup v2,
+#      systemd, /run noexec) and runs the cgroup, jail, language and stateful-sandbox tests there
+#      as root and as a user whose cgroups come from systemd (building its image first: root)
 #
 # A test that cannot run here exits 77 and ctest reports it skipped. With CI=true, a skipped test
 # or a skipped step is a failure: CI must run everything.
@@ -26,6 +29,7 @@
 #   SBX_TEST_USER=NAME    the unprivileged user (default: sbxtest)
 #   SBX_SKIP_DEPS=1       do not run scripts/install-deps.sh
 #   SBX_KEEP_TMP=1        keep the unprivileged pass's copy of the tree in /tmp
+#   SBX_SKIP_VM=1         do not run step 8 (the VM lane; its own knobs: scripts/vm-test.sh)
 #
 # Exit status: 0 when every step passed, 1 otherwise.
 set -uo pipefail
@@ -195,7 +199,7 @@ fi
 
 # 4. all tests but style
 if $built; then
-	run_ctest "tests $(basename "$build")" "$build" -LE style
+	run_ctest "tests $(basename "$build")" "$build" -LE 'style|vm'
 else
 	record "tests $(basename "$build")" FAIL 0 "not run: the build failed"
 fi
@@ -229,6 +233,15 @@ else
 	run_step "delegate cgroups to $test_user" \
 		"$build/api/sandboxrt" doctor --delegate-cgroup "$test_user"
 	unprivileged_pass "$test_user"
+fi
+
+# 8. the cgroup v2 VM (it builds nothing: step 2's build goes into the VM)
+if [ "${SBX_SKIP_VM:-0}" = 1 ]; then
+	record "cgroup v2 VM" SKIP 0 "SBX_SKIP_VM=1"
+elif ! $built; then
+	record "cgroup v2 VM" FAIL 0 "not run: the build failed"
+else
+	run_step "cgroup v2 VM (scripts/vm-test.sh)" env SBX_SKIP_BUILD=1 "$here/vm-test.sh" "$build"
 fi
 
 # Summary

@@ -15,7 +15,7 @@ skip() {
 }
 
 # SBX_TEST_TIME_SCALE (default 1): how many times slower than an ordinary machine this one runs
-# the tests (scripts/vm-test.sh's VM without KVM sets 4). Every timing-bound test multiplies its
+# the tests (scripts/vm-test.sh's VM without KVM sets 6). Every timing-bound test multiplies its
 # time limits, margins and waits by it; CPU-time and memory limits stay as they are.
 TIME_SCALE=${SBX_TEST_TIME_SCALE:-1}
 awk -v s="$TIME_SCALE" 'BEGIN { exit !(s ~ /^[0-9]+(\.[0-9]+)?$/ && s + 0 > 0) }' ||

@@ -6,3 +6,7 @@ foreach(t limits_cpu limits_wall limits_memory limits_pids limits_output limits_
 endforeach()
 set_tests_properties(jail_languages PROPERTIES TIMEOUT 300)
 sbx_script_test(jail_seccomp jail/seccomp.sh)
+# Every way a process gets a cgroup on a cgroup v2 host run by systemd, and the shipped unit:
+# it changes the host, so only scripts/vm-test.sh's VM runs it (labels vm and root).
+sbx_script_test(jail_systemd jail/systemd.sh)
+set_tests_properties(jail_systemd PROPERTIES LABELS "vm;root" TIMEOUT 900)

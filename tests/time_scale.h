@@ -1,5 +1,5 @@
 /* SBX_TEST_TIME_SCALE for the C tests (see tests/common.sh): how many times slower than an
- * ordinary machine this one runs the tests (scripts/vm-test.sh's VM without KVM: 4). Waits and
+ * ordinary machine this one runs the tests (scripts/vm-test.sh's VM without KVM: 6). Waits and
  * margins are multiplied by it; the limits given to sandboxes are not. */
 #ifndef SBX_TESTS_TIME_SCALE_H
 #define SBX_TESTS_TIME_SCALE_H
