@@ -40,8 +40,8 @@ check() {
 	RESULT=$(cd / && "$@" "$SBX" run --backend native --json --limit memory=64m -- \
 		/usr/bin/python3 -c "$bomb")
 	expect_verdict MEMORY_LIMIT
-	RESULT=$(cd / && "$@" "$SBX" run --backend native --json --limit pids=16 -- /bin/bash -c \
-		"$sleepers")
+	RESULT=$(cd / && "$@" "$SBX" run --backend native --json --limit pids=16 \
+		--limit wall="$(scaled 30)s" -- /bin/bash -c "$sleepers")
 	[ "$(field stdout)" -le 16 ] || fail "$name: $(field stdout) processes under pids=16"
 	echo "ok: $name ($line)"
 }
