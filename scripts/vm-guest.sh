@@ -11,9 +11,11 @@
 # Passes:
 #   1. root: the tests (lane: the cgroup v2 subset below; full: all but Docker and style);
 #   2. an unprivileged user whose cgroups come from systemd: `sandboxrt doctor --delegate-cgroup`
-#      enables lingering, and the user's sandboxrt asks its systemd for a delegated scope by
-#      itself; the integration tests of the same set run as that user, from a shell that has no
-#      login session (runuser), the hardest case.
+#      enables lingering, and the integration tests of the same set run as that user in one
+#      `systemd-run --user --scope -p Delegate=yes` from a shell without a login session: every
+#      sandboxrt of the pass shares that scope's cgroup. (A sandboxrt outside any delegated
+#      cgroup asks the user's systemd for a scope of its own, a second or so under TCG per run:
+#      jail_systemd checks that way.)
 set -uo pipefail
 
 out=${1:?usage: vm-guest.sh OUTDIR}
@@ -91,8 +93,10 @@ done
 chmod -R o+rX "$src" "$build"
 export SBX_TEST_CHANGE_HOST=1 SBX_TEST_USER=$user
 # The built-in policies' time limits, scaled like the tests' own (tests/common.sh), for every
-# test, the C ones too.
+# test, the C ones too; and ctest's per-test timeouts, which its --timeout does not override.
 if [ "$SBX_TEST_TIME_SCALE" != 1 ]; then
+	find "$build" -name CTestTestfile.cmake -exec perl -pi -e \
+		's/\bTIMEOUT "(\d+)"/sprintf("TIMEOUT \"%d\"", $1 * $ENV{SBX_TEST_TIME_SCALE} + 0.5)/ge' {} +
 	export SANDBOXRT_POLICY_DIR=/var/tmp/sandboxrt-policies
 	"$src/tests/scale-policies.sh" "$build/api/sandboxrt" "$SBX_TEST_TIME_SCALE" \
 		"$SANDBOXRT_POLICY_DIR"
@@ -120,7 +124,8 @@ echo "doctor as $user:"
 (cd / && "${as_user[@]}" "$build/api/sandboxrt" doctor) | grep -E '^(cgroups|user namespaces)'
 # shellcheck disable=SC2046
 pass "integration tests as $user" "$out/junit-$user.xml" \
-	"${as_user[@]}" ctest --test-dir "$build" --output-on-failure -j2 --timeout 900 \
+	"${as_user[@]}" "XDG_RUNTIME_DIR=/run/user/$uid" systemd-run --user --scope -p Delegate=yes \
+	--quiet -- ctest --test-dir "$build" --output-on-failure -j2 --timeout 900 \
 	$(select_tests) -L integration -LE 'docker|style|root'
 
 banner "nothing left behind"

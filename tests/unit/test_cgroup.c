@@ -949,7 +949,9 @@ static void test_live_cpu(void **state)
         assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
         assert_true(mid > before);
         assert_true(after > mid);
-        assert_true(after >= 395000);
+        /* The exiting child's last slice is charged at its final switch, which a slow machine
+         * (TCG) may not have made when waitpid returns: a margin, scaled. */
+        assert_true(after + scaled_ms(5) * 1000 >= 400000);
         assert_int_equal(sbx_cgroup_stats(cg, &st), 0);
         assert_true(st.cpu_usec >= after);
         assert_false(st.memory_oom);
