@@ -9,6 +9,7 @@
 #include "backend.h"
 #include "api/commands.h"
 #include "isolation/native.h"
+#include "util.h"
 
 int sbx_cli_exit_status(enum sbx_verdict v)
 {
@@ -59,6 +60,14 @@ void sbx_cli_print_backend(FILE *f, const struct sbx_runtime *rt)
                 fprintf(f, ", cgroups %s",
                         sbx_native_describe_cgroups(sbx_runtime_backend_state(rt)));
         fputc('\n', f);
+}
+
+void sbx_cli_warn_limits(FILE *f, const struct sbx_runtime *rt)
+{
+        _cleanup_free_ char *warning = sbx_runtime_limits_warning(rt);
+
+        if (warning)
+                fprintf(f, "sandboxrt: warning: %s\n", warning);
 }
 
 int sbx_cli_exec_full(int argc, char **argv)

@@ -20,6 +20,7 @@
 #include "docker/docker.h"
 #include "isolation/cgroup.h"
 #include "isolation/native.h"
+#include "isolation/supervisor.h"
 #include "isolation/seccomp.h"
 #include "util.h"
 
@@ -112,24 +113,50 @@ static void check_userns(void)
         line("user namespaces", pid > 0, detail);
 }
 
+/* Which policy limits the native jail enforces for a job's whole process tree: enforced (bits of
+ * enum sbx_limit) and why the others are not. */
+static void check_limits(uint32_t enforced, const char *why)
+{
+        char detail[1024] = "";
+
+        if (enforced == SBX_LIMITS_ALL) {
+                line("limits", true, "every policy limit holds for a job's whole process tree");
+                return;
+        }
+        for (int i = 0; i < _SBX_LIMIT_MAX; i++)
+                if (!(enforced & (1u << i)))
+                        snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail), "%s%s",
+                                 *detail ? ", " : "", sbx_limit_to_string(i));
+        snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail),
+                 " not enforced for a job's whole process tree: %s", why ? why : "");
+        line("limits", false, detail);
+}
+
 /* What the native backend's launcher found, which may differ from what this process would:
  * an unprivileged launcher on cgroup v2 asks the user's systemd for a scope. Without the
  * native backend, our own discovery. */
 static void check_cgroups(void)
 {
         struct sbx_runtime_options opts = {.backend = "native"};
+        struct sbx_native_limits l;
         struct sbx_cgroup_host *h = NULL;
         struct sbx_runtime *rt = NULL;
         struct sbx_error *err = NULL;
 
         if (sbx_runtime_new(&opts, &rt, NULL) == 0) {
                 const char *d = sbx_native_describe_cgroups(sbx_runtime_backend_state(rt));
+                const char *why = NULL;
+                uint32_t enforced = sbx_runtime_limits_enforced(rt, &why);
+
                 line("cgroups", strncmp(d, "none", 4) != 0, d);
+                check_limits(enforced, why);
         } else if (sbx_cgroup_host_open(&h, &err) < 0) {
                 line("cgroups", false, err && err->message ? err->message : "unusable");
         } else {
                 line("cgroups", sbx_cgroup_host_mode(h) != SBX_CGROUP_NONE,
                      sbx_cgroup_host_describe(h));
+                sbx_native_limits(h, geteuid() == 0, &l);
+                check_limits(l.enforced, l.why);
         }
         sbx_runtime_free(rt);
         sbx_cgroup_host_free(h);

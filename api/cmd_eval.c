@@ -265,6 +265,7 @@ static int eval_main(int argc, char **argv)
                 sbx_eval_config_free(cfg);
                 return SBX_CLI_EXIT_SANDBOX_ERROR;
         }
+        sbx_cli_warn_limits(stderr, rt);
         struct sbx_eval_executor ex = sbx_eval_executor_runtime(rt);
         struct sbx_eval_hooks hooks = {.message = on_message, .progress = on_progress, .ctx = &a};
         if (sbx_eval_run(cfg, &ex, &hooks, &sum, &err) < 0) {

@@ -332,6 +332,7 @@ static int run_main(int argc, char **argv)
                 goto out;
         if (a.rt.verbose)
                 sbx_cli_print_backend(stderr, rt);
+        sbx_cli_warn_limits(stderr, rt);
         if (sbx_run(rt, &a.job, &res, &err) < 0) {
                 sbx_cli_error("%s", err->message);
                 goto out;

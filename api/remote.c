@@ -264,6 +264,23 @@ static uint64_t number(const cJSON *o, const char *name)
         return v > 0 && v < 1.8e19 ? (uint64_t)v : 0;
 }
 
+/* The limits the server says it enforced; 0 when it does not say. */
+static uint32_t limits_from(const cJSON *o)
+{
+        const cJSON *a = cJSON_GetObjectItem(o, "limits_enforced"), *v;
+        uint32_t enforced = 0;
+        int l;
+
+        if (!cJSON_IsArray(a))
+                return 0;
+        cJSON_ArrayForEach(v, a)
+        {
+                if ((l = sbx_limit_from_string(cJSON_GetStringValue(v))) >= 0)
+                        enforced |= 1u << l;
+        }
+        return enforced;
+}
+
 /* A sandboxrt result object (/v1/run, or ToolResult.metadata) into res. */
 static int result_from(const cJSON *o, struct sbx_result *res)
 {
@@ -279,6 +296,7 @@ static int result_from(const cJSON *o, struct sbx_result *res)
         res->wall_ms = number(o, "wall_ms");
         res->cpu_ms = number(o, "cpu_ms");
         res->peak_memory_bytes = number(o, "peak_memory_bytes");
+        res->limits_enforced = limits_from(o);
         res->backend = "remote";
         if (msg && !(res->message = strdup(msg)))
                 return -ENOMEM;
@@ -439,17 +457,20 @@ static int remote_box_create(struct sbx_backend *be, const struct sbx_policy *po
         return 0;
 }
 
-static void remote_box_destroy(struct sbx_backend *be, struct sbx_box *box)
+static int remote_box_destroy(struct sbx_backend *be, struct sbx_box *box, struct sbx_error **err)
 {
         char path[96];
         struct reply rep;
+        int r;
 
         if (!box)
-                return;
+                return 0;
         snprintf(path, sizeof(path), "/sandbox/%s", box->id);
-        if (http(be, "DELETE", path, NULL, NULL, 0, REMOTE_CALL_MS, &rep, NULL) == 0)
+        r = http(be, "DELETE", path, NULL, NULL, 0, REMOTE_CALL_MS, &rep, err);
+        if (r == 0)
                 reply_clear(&rep);
         free(box);
+        return r;
 }
 
 /* Files go in as one tar through /sandbox/{id}/archive (binary-safe, unlike file_operation). */
@@ -723,7 +744,7 @@ static int remote_run(struct sbx_backend *be, struct sbx_box *box, const struct 
         if (!box && (r = remote_box_create(be, spec->policy, NULL, &own, err)) < 0)
                 return r;
         r = run_in_box(be, box ? box : own, spec, res, err);
-        remote_box_destroy(be, own);
+        (void)remote_box_destroy(be, own, NULL);
         return r;
 }
 

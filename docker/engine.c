@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "docker/parse.h"
+#include "owner.h"
 #include "util.h"
 
 #define DEFAULT_SOCKET  "/var/run/docker.sock"
@@ -32,6 +33,7 @@ struct sbx_docker_engine {
         pthread_mutex_t lock;
         CURL *idle[IDLE_HANDLES]; /* keep-alive connections for reuse */
         size_t n_idle;
+        char owner[SBX_OWNER_TOKEN_LEN + 1]; /* labels what we create */
 };
 
 struct sbx_docker_conn {
@@ -47,6 +49,16 @@ static CURLcode curl_init_code;
 static void curl_init(void)
 {
         curl_init_code = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+void sbx_docker_engine_set_owner(struct sbx_docker_engine *e, const char *token)
+{
+        snprintf(e->owner, sizeof(e->owner), "%s", token);
+}
+
+const char *sbx_docker_engine_owner(const struct sbx_docker_engine *e)
+{
+        return e->owner;
 }
 
 const char *sbx_docker_socket_path(void)

@@ -3,9 +3,9 @@
  *
  * Discovery (mountinfo, parent creation, controller enabling) happens once per host. The job
  * path (create, attach, poll, destroy) only uses directory fds opened then: mkdirat, openat,
- * pread on a kept fd, unlinkat. Job cgroups are named job-<owner pid>-<n> so that a later
- * process can tell leftovers of dead supervisors (SIGKILLed, so no cleanup ran) from live
- * ones. */
+ * pread on a kept fd, unlinkat. Job cgroups are named job-<owner token>-<pid>-<n> (owner.h):
+ * a later instance reaps the leftovers of dead owners (SIGKILLed, so no cleanup ran) and never
+ * touches those of live ones, whatever pid namespace they run in. */
 #include "isolation/cgroup.h"
 
 #include <dirent.h>
@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "owner.h"
 #include "util.h"
 
 #define PARENT_NAME     "sandboxrt"
@@ -61,6 +62,7 @@ struct sbx_cgroup_host {
         char *describe;
         const char *source;  /* why the parent is ours, for describe() */
         bool scope_possible; /* NONE, but the user's systemd could delegate a scope */
+        char owner[SBX_OWNER_TOKEN_LEN + 1]; /* the token job cgroups carry */
 };
 
 struct sbx_cgroup {
@@ -1417,8 +1419,9 @@ struct sbx_cgroup *sbx_cgroup_destroy(struct sbx_cgroup *cg)
 
 /* ---- job cgroups: create, attach, poll ----------------------------------------------------- */
 
-/* mkdir job-<pid>-<n> in every hierarchy. An existing name is a leftover of a dead process
- * that had our pid: never reuse it (reap removes it once we are gone), take the next n. */
+/* mkdir job-<token>-<pid>-<n> in every hierarchy: the supervisors of one owner share its token.
+ * An existing name is a leftover of a dead supervisor of ours that had our pid: never reuse it
+ * (a reaper removes it once our owner is gone), take the next n. */
 static int job_mkdirs(struct sbx_cgroup *cg, struct sbx_error **err)
 {
         struct sbx_cgroup_host *h = cg->host;
@@ -1426,7 +1429,8 @@ static int job_mkdirs(struct sbx_cgroup *cg, struct sbx_error **err)
         for (int attempt = 0; attempt < NAME_RETRIES; attempt++) {
                 size_t i;
                 int e = 0;
-                snprintf(cg->name, sizeof(cg->name), "job-%d-%u", (int)getpid(), h->counter++);
+                snprintf(cg->name, sizeof(cg->name), "job-%s-%d-%u", h->owner, (int)getpid(),
+                         h->counter++);
                 for (i = 0; i < h->n; i++) {
                         if (mkdirat(h->h[i].parent_fd, cg->name, 0755) < 0) {
                                 e = errno;
@@ -1459,6 +1463,8 @@ int sbx_cgroup_create(struct sbx_cgroup_host *h, const struct sbx_limits *limits
 
         if (!h || h->mode == SBX_CGROUP_NONE)
                 return sbx_error_set(err, ENOTSUP, "cgroup: %s", sbx_cgroup_host_describe(h));
+        if (!h->owner[0])
+                return sbx_error_set(err, EINVAL, "cgroup: no owner token set");
         if (!(cg = cg_new(h)))
                 return sbx_error_set(err, ENOMEM, "cgroup: out of memory");
         r = job_mkdirs(cg, err);
@@ -1546,25 +1552,17 @@ int sbx_cgroup_cpu_usec(struct sbx_cgroup *cg, uint64_t *out)
 
 /* ---- reaping leftovers ----------------------------------------------------------------------- */
 
-static bool owner_dead(const char *name)
+void sbx_cgroup_host_set_owner(struct sbx_cgroup_host *h, const char *token)
 {
-        char num[16];
-        const char *dash;
-        uint64_t pid, n;
+        snprintf(h->owner, sizeof(h->owner), "%s", token);
+}
 
+/* The token of a dead owner when name is one of its job cgroups. */
+static const char *dead_owner(const struct sbx_owners *dead, const char *name)
+{
         if (strncmp(name, "job-", 4) != 0 || strlen(name) >= sizeof(((struct sbx_cgroup *)0)->name))
-                return false;
-        name += 4;
-        dash = strchr(name, '-');
-        if (!dash || (size_t)(dash - name) >= sizeof(num))
-                return false;
-        memcpy(num, name, (size_t)(dash - name));
-        num[dash - name] = '\0';
-        if (sbx_parse_u64(num, &pid) < 0 || pid == 0 || pid > INT_MAX ||
-            sbx_parse_u64(dash + 1, &n) < 0)
-                return false;
-        /* EPERM means alive (another user's process). */
-        return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+                return NULL;
+        return sbx_owners_match(dead, name + 4);
 }
 
 static int add_name(char ***names, size_t *n, const char *name)
@@ -1584,7 +1582,7 @@ static int add_name(char ***names, size_t *n, const char *name)
 
 /* Dead owners' job cgroups in one parent. Collected first: removing while readdir runs could
  * skip entries. */
-static int collect_dead(int parent_fd, char ***names, size_t *n)
+static int collect_dead(int parent_fd, const struct sbx_owners *dead, char ***names, size_t *n)
 {
         int fd = openat(parent_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
@@ -1597,16 +1595,18 @@ static int collect_dead(int parent_fd, char ***names, size_t *n)
                 return r;
         }
         while (r == 0 && *n < MAX_REAP && (de = readdir(d)))
-                if ((de->d_type == DT_DIR || de->d_type == DT_UNKNOWN) && owner_dead(de->d_name))
+                if ((de->d_type == DT_DIR || de->d_type == DT_UNKNOWN) &&
+                    dead_owner(dead, de->d_name))
                         r = add_name(names, n, de->d_name);
         closedir(d);
         return r;
 }
 
+/* The owner is dead and its record locked by the caller: nobody else creates this name. */
 static int reap_one(struct sbx_cgroup_host *h, const char *name)
 {
         struct sbx_cgroup *cg = cg_new(h);
-        int r = 0;
+        int r;
 
         if (!cg)
                 return -ENOMEM;
@@ -1615,28 +1615,27 @@ static int reap_one(struct sbx_cgroup_host *h, const char *name)
         for (size_t i = 0; i < h->n; i++)
                 cg->dir[i] =
                     openat(h->h[i].parent_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-        /* Checked again after opening: if the pid was reused by a new supervisor that made
-         * this name since (after another reaper removed the old one), it is alive now. */
-        if (owner_dead(name))
-                r = destroy_wait(cg);
+        r = destroy_wait(cg);
         cg_free(cg);
         return r;
 }
 
-int sbx_cgroup_reap(struct sbx_cgroup_host *h, struct sbx_error **err)
+int sbx_cgroup_reap(struct sbx_cgroup_host *h, struct sbx_owners *dead, struct sbx_error **err)
 {
         char **names = NULL;
         size_t n = 0;
         int r = 0, first = 0;
         const char *bad = NULL;
 
-        if (!h || h->mode == SBX_CGROUP_NONE)
+        if (!h || h->mode == SBX_CGROUP_NONE || sbx_owners_count(dead) == 0)
                 return 0;
         for (size_t i = 0; i < h->n && r == 0; i++)
-                if ((r = collect_dead(h->h[i].parent_fd, &names, &n)) < 0)
+                if ((r = collect_dead(h->h[i].parent_fd, dead, &names, &n)) < 0)
                         bad = h->h[i].parent;
         for (size_t i = 0; i < n; i++) {
                 int rr = reap_one(h, names[i]);
+                if (rr < 0)
+                        sbx_owners_keep(dead, dead_owner(dead, names[i]));
                 if (rr < 0 && !first)
                         first = sbx_error_set(err, -rr, "cgroup: removing leftover %s/%s: %s",
                                               h->h[0].parent, names[i], strerror(-rr));
@@ -1644,6 +1643,8 @@ int sbx_cgroup_reap(struct sbx_cgroup_host *h, struct sbx_error **err)
         for (size_t i = 0; i < n; i++)
                 free(names[i]);
         free(names);
+        if (r < 0)
+                sbx_owners_keep_all(dead); /* not all seen: no record may go */
         if (r < 0 && !first)
                 first =
                     sbx_error_set(err, -r, "cgroup: listing %s: %s", bad ? bad : "?", strerror(-r));

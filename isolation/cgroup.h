@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "owner.h"
 #include "sandboxrt.h"
 
 enum sbx_cgroup_mode {
@@ -68,9 +69,13 @@ enum sbx_cgroup_mode sbx_cgroup_host_kind(void);
  * user's systemd instead (lingering). */
 int sbx_cgroup_delegate(uid_t uid, gid_t gid, struct sbx_error **err);
 
-/* Remove job cgroups (job-<pid>-<n>) whose owner pid no longer exists, killing what still runs
- * in them. Safe while other supervisors are active: live owners' cgroups are never touched. */
-int sbx_cgroup_reap(struct sbx_cgroup_host *h, struct sbx_error **err);
+/* The owner token (owner.h) the job cgroups created from h carry. Set before creating any. */
+void sbx_cgroup_host_set_owner(struct sbx_cgroup_host *h, const char *token);
+
+/* Remove the job cgroups (job-<token>-...) of the dead owners in dead, killing what still runs
+ * in them; keeps (sbx_owners_keep) the record of an owner whose cgroup could not be removed.
+ * Live owners' cgroups, and those of owners not in dead, are never touched. */
+int sbx_cgroup_reap(struct sbx_cgroup_host *h, struct sbx_owners *dead, struct sbx_error **err);
 
 struct sbx_cgroup;
 
@@ -82,9 +87,9 @@ struct sbx_cgroup_stats {
                           * killed or not: with a failed exit it still means MEMORY_LIMIT */
 };
 
-/* Create job-<getpid()>-<n> under the host's parent(s) with the limits applied: memory with
- * swap off, pids, cpu bandwidth (a zero limit means none). Fails <0 with *err (mode NONE:
- * -ENOTSUP). */
+/* Create job-<owner token>-<getpid()>-<n> under the host's parent(s) with the limits applied:
+ * memory with swap off, pids, cpu bandwidth (a zero limit means none). Fails <0 with *err (mode
+ * NONE: -ENOTSUP; no owner token set: -EINVAL). */
 int sbx_cgroup_create(struct sbx_cgroup_host *h, const struct sbx_limits *limits,
                       struct sbx_cgroup **out, struct sbx_error **err);
 /* Apply (new) limits to a job cgroup, as create does. */
@@ -94,7 +99,7 @@ int sbx_cgroup_set_limits(struct sbx_cgroup *cg, const struct sbx_limits *limits
 int sbx_cgroup_attach(struct sbx_cgroup *cg, pid_t pid, struct sbx_error **err);
 /* v2: an O_PATH|O_DIRECTORY fd usable with CLONE_INTO_CGROUP; -1 on v1. Owned by cg. */
 int sbx_cgroup_fd(const struct sbx_cgroup *cg);
-/* The job cgroup's directory name (job-<pid>-<n>). */
+/* The job cgroup's directory name (job-<owner token>-<pid>-<n>). */
 const char *sbx_cgroup_name(const struct sbx_cgroup *cg);
 /* CPU time, peak memory and OOM events so far. 0 or -errno. */
 int sbx_cgroup_stats(struct sbx_cgroup *cg, struct sbx_cgroup_stats *out);
@@ -104,7 +109,7 @@ int sbx_cgroup_cpu_usec(struct sbx_cgroup *cg, uint64_t *out);
  * for them to exit. 0 or -errno. */
 int sbx_cgroup_kill(struct sbx_cgroup *cg);
 /* Kill, wait until empty (at most ~2 s), remove in every hierarchy, free. What could not be
- * removed stays for sbx_cgroup_reap once this process has exited. Accepts NULL, returns NULL. */
+ * removed stays for sbx_cgroup_reap once its owner is gone. Accepts NULL, returns NULL. */
 struct sbx_cgroup *sbx_cgroup_destroy(struct sbx_cgroup *cg);
 
 /* ---- internals exported for unit tests on fixture text and fake trees (not for modules) --- */

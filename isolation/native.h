@@ -6,6 +6,14 @@
 
 extern const struct sbx_backend_ops sbx_native_ops;
 
+struct sbx_cgroup_host;
+struct sbx_native_limits;
+
+/* What the jail enforces with cgroups h (mode NONE included) as root or not (see
+ * supervisor.h); doctor reports it. Never fails. */
+void sbx_native_limits(const struct sbx_cgroup_host *h, bool privileged,
+                       struct sbx_native_limits *out);
+
 /* How an open native backend uses cgroups (for doctor and --verbose), e.g. "v1 (memory, ...)". */
 const char *sbx_native_describe_cgroups(const struct sbx_backend *be);
 

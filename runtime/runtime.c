@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "ceiling.h"
 #include "policies/policy.h"
 #include "util.h"
 
@@ -15,13 +16,15 @@ struct sbx_runtime {
         struct sbx_backend *backend;
         struct sbx_policy_set *policies;
         char *image;
+        struct sbx_ceiling *ceiling; /* for jobs and sandboxes that name none */
 };
 
 struct sbx_sandbox {
         struct sbx_runtime *rt;
         struct sbx_box *box;
         struct sbx_policy *policy;
-        pthread_mutex_t lock; /* one job at a time per sandbox */
+        struct sbx_ceiling *ceiling; /* its own copy, or NULL */
+        pthread_mutex_t lock;        /* one job at a time per sandbox */
 };
 
 /* What every program finds in its environment; a job's env adds to it or replaces entries. */
@@ -89,6 +92,8 @@ int sbx_runtime_new(const struct sbx_runtime_options *opts, struct sbx_runtime *
                 sbx_error_prefix(err, "%s backend", rt->ops->name);
         if (r == 0 && opts->image && !(rt->image = strdup(opts->image)))
                 r = sbx_error_set(err, ENOMEM, "out of memory");
+        if (r == 0 && opts->ceiling)
+                r = sbx_ceiling_new(rt, opts->ceiling, opts->allow_network, &rt->ceiling, err);
         if (r < 0) {
                 sbx_runtime_free(rt);
                 return r;
@@ -103,6 +108,7 @@ struct sbx_runtime *sbx_runtime_free(struct sbx_runtime *rt)
                 if (rt->backend)
                         rt->ops->close(rt->backend);
                 sbx_policy_set_free(rt->policies);
+                sbx_ceiling_free(rt->ceiling);
                 free(rt->image);
                 free(rt);
         }
@@ -112,6 +118,41 @@ struct sbx_runtime *sbx_runtime_free(struct sbx_runtime *rt)
 const char *sbx_runtime_backend(const struct sbx_runtime *rt)
 {
         return rt->ops->name;
+}
+
+uint32_t sbx_runtime_limits_enforced(const struct sbx_runtime *rt, const char **why)
+{
+        const char *none = NULL;
+
+        if (!why)
+                why = &none;
+        *why = NULL;
+        return rt->ops->limits_enforced ? rt->ops->limits_enforced(rt->backend, why) : 0;
+}
+
+char *sbx_runtime_limits_warning(const struct sbx_runtime *rt)
+{
+        const char *why = NULL;
+        uint32_t enforced = sbx_runtime_limits_enforced(rt, &why);
+        char names[128] = "";
+
+        if (!enforced || enforced == SBX_LIMITS_ALL)
+                return NULL;
+        for (int l = 0; l < _SBX_LIMIT_MAX; l++)
+                if (!(enforced & (1u << l)))
+                        snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+                                 *names ? ", " : "", sbx_limit_to_string(l));
+        return sbx_strdup_printf("these limits are not enforced for a job's whole process tree: "
+                                 "%s%s%s",
+                                 names, why ? ": " : "", why ? why : "");
+}
+
+/* Each step's result says which limits held, unless the backend's results say it themselves. */
+static void stamp_limits(const struct sbx_runtime *rt, struct sbx_result *r)
+{
+        for (; r; r = r->compile)
+                if (!r->limits_enforced)
+                        r->limits_enforced = sbx_runtime_limits_enforced(rt, NULL);
 }
 
 struct sbx_backend *sbx_runtime_backend_state(const struct sbx_runtime *rt)
@@ -136,26 +177,40 @@ const struct sbx_policy *sbx_runtime_policy_at(const struct sbx_runtime *rt, siz
 
 /* ---- resolving a job -------------------------------------------------------------------- */
 
-static int resolve_policy(struct sbx_runtime *rt, const char *name, const char *const *limits,
-                          struct sbx_policy **out, struct sbx_error **err)
+/* A copy of base with the overrides applied, checked against the ceiling. */
+static int apply_limits(const struct sbx_policy *base, const char *const *limits,
+                        const struct sbx_ceiling *ceiling, struct sbx_policy **out,
+                        struct sbx_error **err)
 {
-        const struct sbx_policy *base;
-        int r = sbx_runtime_policy(rt, name, &base, err);
-
-        if (r < 0)
-                return r;
         struct sbx_policy *p = sbx_policy_dup(base);
-        if (!p)
-                return sbx_error_set(err, ENOMEM, "out of memory");
-        for (size_t i = 0; limits && limits[i]; i++) {
+        int r = p ? 0 : sbx_error_set(err, ENOMEM, "out of memory");
+
+        for (size_t i = 0; r == 0 && limits && limits[i]; i++)
                 r = sbx_policy_override(p, limits[i], err);
-                if (r < 0) {
-                        sbx_policy_free(p);
-                        return r;
-                }
+        if (r == 0)
+                r = sbx_ceiling_check(ceiling, p, limits, err);
+        if (r < 0) {
+                sbx_policy_free(p);
+                return r;
         }
         *out = p;
         return 0;
+}
+
+/* The job's policy: base (a name, else the ceiling's policy, else "default") with the overrides
+ * applied, held to the ceiling when there is one. */
+static int resolve_policy(struct sbx_runtime *rt, const char *name, const char *const *limits,
+                          const struct sbx_ceiling *ceiling, struct sbx_policy **out,
+                          struct sbx_error **err)
+{
+        const struct sbx_policy *base;
+        int r = 0;
+
+        if (!name && ceiling)
+                base = sbx_ceiling_policy(ceiling);
+        else if ((r = sbx_runtime_policy(rt, name, &base, err)) < 0)
+                return r;
+        return apply_limits(base, limits, ceiling, out, err);
 }
 
 static bool same_key(const char *a, const char *b)
@@ -299,8 +354,8 @@ static struct sbx_result *compile_and_run(struct sbx_runtime *rt, struct sbx_box
                 run->compile = compile;
         else
                 sbx_result_free(compile);
-        if (own)
-                rt->ops->box_destroy(rt->backend, own);
+        if (own) /* a job's own box: nobody to tell; what stays is reaped later */
+                (void)rt->ops->box_destroy(rt->backend, own, NULL);
         return run;
 }
 
@@ -319,8 +374,25 @@ static void resolved_release(struct resolved *j)
         free(j->files);
 }
 
+/* The policies of a job: its own (the sandbox's, when it runs in one, with its overrides),
+ * held to its ceiling; and the operator's "compile" policy for a compile step, held to none. */
+static int resolve_policies(struct sbx_runtime *rt, const struct sbx_job *job,
+                            const struct sbx_sandbox *sb, struct resolved *j,
+                            struct sbx_error **err)
+{
+        const struct sbx_ceiling *ceiling = job->ceiling        ? job->ceiling
+                                            : sb && sb->ceiling ? sb->ceiling
+                                                                : rt->ceiling;
+        int r = sb ? apply_limits(sb->policy, job->limits, ceiling, &j->policy, err)
+                   : resolve_policy(rt, job->policy, job->limits, ceiling, &j->policy, err);
+
+        if (r == 0 && j->lang && j->lang->compile)
+                r = resolve_policy(rt, "compile", NULL, NULL, &j->compile_policy, err);
+        return r;
+}
+
 static int resolve_job(struct sbx_runtime *rt, const struct sbx_job *job,
-                       const struct sbx_policy *fixed, struct resolved *j, struct sbx_error **err)
+                       const struct sbx_sandbox *sb, struct resolved *j, struct sbx_error **err)
 {
         int r;
 
@@ -336,17 +408,11 @@ static int resolve_job(struct sbx_runtime *rt, const struct sbx_job *job,
                 return sbx_error_set(err, EINVAL, "unknown language '%s' (known: %s)",
                                      job->language, known);
         }
-        r = fixed ? ((j->policy = sbx_policy_dup(fixed)) ? 0 : -ENOMEM)
-                  : resolve_policy(rt, job->policy, job->limits, &j->policy, err);
-        if (r == 0 && fixed)
-                for (size_t i = 0; job->limits && job->limits[i] && r == 0; i++)
-                        r = sbx_policy_override(j->policy, job->limits[i], err);
-        if (r == 0 && j->lang && j->lang->compile)
-                r = resolve_policy(rt, "compile", NULL, &j->compile_policy, err);
+        r = resolve_policies(rt, job, sb, j, err);
         if (r == 0)
                 r = build_env(job->env, j->env, err);
         if (r < 0)
-                return r == -ENOMEM ? sbx_error_set(err, ENOMEM, "out of memory") : r;
+                return r;
 
         for (size_t i = 0; i < job->n_files; i++)
                 if ((r = check_file_path(job->files[i].path, err)) < 0)
@@ -374,12 +440,12 @@ static int resolve_job(struct sbx_runtime *rt, const struct sbx_job *job,
         return 0;
 }
 
-static int run_resolved(struct sbx_runtime *rt, struct sbx_box *box, const struct sbx_job *job,
-                        const struct sbx_policy *fixed, struct sbx_result **out,
-                        struct sbx_error **err)
+static int run_resolved(struct sbx_runtime *rt, struct sbx_sandbox *sb, const struct sbx_job *job,
+                        struct sbx_result **out, struct sbx_error **err)
 {
+        struct sbx_box *box = sb ? sb->box : NULL;
         struct resolved j = {0};
-        int r = resolve_job(rt, job, fixed, &j, err);
+        int r = resolve_job(rt, job, sb, &j, err);
 
         if (r == 0) {
                 *out = j.lang && j.lang->compile
@@ -387,6 +453,7 @@ static int run_resolved(struct sbx_runtime *rt, struct sbx_box *box, const struc
                            : run_step(rt, box, &j.spec);
                 if (!*out)
                         r = sbx_error_set(err, ENOMEM, "out of memory");
+                stamp_limits(rt, *out);
         }
         resolved_release(&j);
         return r;
@@ -395,7 +462,16 @@ static int run_resolved(struct sbx_runtime *rt, struct sbx_box *box, const struc
 int sbx_run(struct sbx_runtime *rt, const struct sbx_job *job, struct sbx_result **out,
             struct sbx_error **err)
 {
-        return run_resolved(rt, NULL, job, NULL, out, err);
+        return run_resolved(rt, NULL, job, out, err);
+}
+
+int sbx_check(struct sbx_runtime *rt, const struct sbx_job *job, struct sbx_error **err)
+{
+        struct resolved j = {0};
+        int r = resolve_job(rt, job, NULL, &j, err);
+
+        resolved_release(&j);
+        return r;
 }
 
 /* ---- stateful sandboxes ----------------------------------------------------------------- */
@@ -403,19 +479,24 @@ int sbx_run(struct sbx_runtime *rt, const struct sbx_job *job, struct sbx_result
 int sbx_sandbox_create(struct sbx_runtime *rt, const struct sbx_sandbox_options *opts,
                        struct sbx_sandbox **out, struct sbx_error **err)
 {
+        static const struct sbx_sandbox_options none = {0};
         struct sbx_sandbox *sb = calloc(1, sizeof(*sb));
-        int r;
+        bool oom = false;
+        int r = 0;
 
         if (!sb)
                 return sbx_error_set(err, ENOMEM, "out of memory");
+        opts = opts ? opts : &none;
         sb->rt = rt;
         pthread_mutex_init(&sb->lock, NULL);
-        r = resolve_policy(rt, opts ? opts->policy : NULL, opts ? opts->limits : NULL, &sb->policy,
-                           err);
-        if (r == 0) {
-                const char *image = opts && opts->image ? opts->image : rt->image;
-                r = rt->ops->box_create(rt->backend, sb->policy, image, &sb->box, err);
-        }
+        sb->ceiling = sbx_ceiling_dup(opts->ceiling ? opts->ceiling : rt->ceiling, &oom);
+        if (oom)
+                r = sbx_error_set(err, ENOMEM, "out of memory");
+        if (r == 0)
+                r = resolve_policy(rt, opts->policy, opts->limits, sb->ceiling, &sb->policy, err);
+        if (r == 0)
+                r = rt->ops->box_create(rt->backend, sb->policy,
+                                        opts->image ? opts->image : rt->image, &sb->box, err);
         if (r < 0) {
                 sbx_sandbox_destroy(sb);
                 return r;
@@ -432,7 +513,7 @@ int sbx_sandbox_run(struct sbx_sandbox *sb, const struct sbx_job *job, struct sb
                                      "a sandbox's jobs use the sandbox's policy; "
                                      "pass limit overrides instead");
         pthread_mutex_lock(&sb->lock);
-        int r = run_resolved(sb->rt, sb->box, job, sb->policy, out, err);
+        int r = run_resolved(sb->rt, sb, job, out, err);
         pthread_mutex_unlock(&sb->lock);
         return r;
 }
@@ -463,14 +544,23 @@ int sbx_sandbox_remove_file(struct sbx_sandbox *sb, const char *path, struct sbx
         return r;
 }
 
+int sbx_sandbox_close(struct sbx_sandbox *sb, struct sbx_error **err)
+{
+        int r = 0;
+
+        if (!sb)
+                return 0;
+        if (sb->box)
+                r = sb->rt->ops->box_destroy(sb->rt->backend, sb->box, err);
+        sbx_policy_free(sb->policy);
+        sbx_ceiling_free(sb->ceiling);
+        pthread_mutex_destroy(&sb->lock);
+        free(sb);
+        return r;
+}
+
 struct sbx_sandbox *sbx_sandbox_destroy(struct sbx_sandbox *sb)
 {
-        if (sb) {
-                if (sb->box)
-                        sb->rt->ops->box_destroy(sb->rt->backend, sb->box);
-                sbx_policy_free(sb->policy);
-                pthread_mutex_destroy(&sb->lock);
-                free(sb);
-        }
+        (void)sbx_sandbox_close(sb, NULL);
         return NULL;
 }

@@ -15,7 +15,7 @@ packages=(
 	build-essential gcc cmake pkg-config git
 	# libraries sandboxrt links
 	libseccomp-dev libcap-dev libcurl4-openssl-dev libmicrohttpd-dev libcjson-dev libyaml-dev
-	libarchive-dev
+	libarchive-dev libssl-dev
 	# tests and style checks
 	libcmocka-dev clang-format passwd util-linux
 	# benchmark baseline (bench/overhead.sh)

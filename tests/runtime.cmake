@@ -3,3 +3,6 @@
 sbx_unit_test(test_wire unit/test_wire.c)
 sbx_unit_test(test_runtime unit/test_runtime.c)
 set_tests_properties(test_runtime PROPERTIES LABELS "integration;asan" TIMEOUT 300)
+sbx_unit_test(test_storage unit/test_storage.c)
+set_tests_properties(test_storage PROPERTIES LABELS integration TIMEOUT 300)
+sbx_unit_test(test_owner unit/test_owner.c)

@@ -72,3 +72,54 @@ expect_contains() {
         *) fail "$1 does not contain '$2': ${RESULT:0:600}" ;;
         esac
 }
+
+# cgroup_parents: the parents of job cgroups (absolute, one per hierarchy) that `doctor` reports
+# with the current environment; nothing when there is no usable hierarchy.
+cgroup_parents() {
+        "$SBX" doctor 2>/dev/null | sed -n 's/^cgroups *ok .* under \(.*\); .*/\1/p'
+}
+
+# own_state DIR NAME: a state dir (DIR/state) and a cgroup parent (NAME, under the current one) of
+# this test's own, so that what it counts is its own and not a concurrent test's. Exports
+# SANDBOXRT_STATE_DIR and SANDBOXRT_CGROUP, and OWN_CGROUPS (the new parents, absolute: empty
+# without cgroups) for own_state_cleanup.
+own_state() {
+        local dir=$1 name=$2 p mount rel=
+        OWN_CGROUPS=
+        chmod 711 "$dir" # as root, the sandboxes' uids pass through it to their work dirs
+        export SANDBOXRT_STATE_DIR=$dir/state
+        for p in $(cgroup_parents); do
+                mkdir -p "$p/$name" || fail "cannot create the cgroup $p/$name"
+                OWN_CGROUPS="$OWN_CGROUPS $p/$name"
+                mount=$(findmnt -n -o TARGET -T "$p") || fail "no mount point for $p"
+                rel=${p#"$mount"}
+        done
+        [ -z "$OWN_CGROUPS" ] && return
+        export SANDBOXRT_CGROUP=${rel#/}/$name
+        [ "$(cgroup_parents)" = "${OWN_CGROUPS# }" ] ||
+                fail "SANDBOXRT_CGROUP=$SANDBOXRT_CGROUP gives '$(cgroup_parents)', not '$OWN_CGROUPS'"
+}
+
+# job_cgroups: the job cgroups under this test's own parents, one per line.
+job_cgroups() {
+        local p
+        for p in $OWN_CGROUPS; do
+                find "$p" -mindepth 1 -maxdepth 1 -type d -name 'job-*'
+        done
+}
+
+# own_state_cleanup: after the test's instances are gone (or killed), one more instance reaps
+# what they left (a killed supervisor may leave a frozen cgroup: only a reaper can tell it is
+# ours), then the parents go.
+own_state_cleanup() {
+        local p
+        [ -z "${SANDBOXRT_STATE_DIR:-}" ] || "$SBX" run --backend native -- /bin/true >/dev/null 2>&1
+        for _ in $(seq 30); do
+                [ -z "$(job_cgroups)" ] && break
+                sleep 0.1
+        done
+        for p in $OWN_CGROUPS; do
+                find "$p" -mindepth 1 -maxdepth 1 -type d -name 'job-*' -exec rmdir {} + 2>/dev/null
+                rmdir "$p" 2>/dev/null
+        done
+}

@@ -28,6 +28,7 @@ cleanup_server() {
 		wait "$SERVER_PID" 2>/dev/null
 	fi
 	[ -n "$SERVER_LOG" ] && rm -f "$SERVER_LOG"
+	[ -n "${OWN_STATE:-}" ] && rm -rf "$OWN_STATE"
 }
 trap cleanup_server EXIT
 
@@ -36,7 +37,8 @@ start_server() {
 	SERVER_LOG=$(mktemp)
 	"$SANDBOXRT" serve --port 0 "$@" 2>"$SERVER_LOG" &
 	SERVER_PID=$!
-	for _ in $(seq "$(scaled 100)"); do
+	# Starting reaps what killed servers left behind (a deep tree on a slow disk takes a while).
+	for _ in $(seq "$(scaled 600)"); do
 		PORT=$(sed -n 's/.*listening on http:\/\/[^ ]*:\([0-9]*\) .*/\1/p' "$SERVER_LOG")
 		[ -n "$PORT" ] && break
 		if ! kill -0 "$SERVER_PID" 2>/dev/null; then
@@ -69,13 +71,37 @@ api() {
 	"$PY" "$SERVE_DIR/test_api.py" --url "$URL" "$@" || fail "test_api.py $*"
 }
 
-# Where the native backend keeps its per-sandbox directories.
+# Where the native backend keeps its per-sandbox directories and owner records.
 state_dir() {
-	if [ "$(id -u)" = 0 ]; then
+	if [ -n "${SANDBOXRT_STATE_DIR:-}" ]; then
+		echo "$SANDBOXRT_STATE_DIR"
+	elif [ "$(id -u)" = 0 ]; then
 		echo /run/sandboxrt
 	elif [ -n "${XDG_RUNTIME_DIR:-}" ]; then
 		echo "$XDG_RUNTIME_DIR/sandboxrt"
 	else
 		echo "/tmp/sandboxrt-$(id -u)"
 	fi
+}
+
+# own_state_dir: a state dir of this test's own, so that every sandbox dir in it is its servers'.
+own_state_dir() {
+	OWN_STATE=$(mktemp -d)
+	chmod 711 "$OWN_STATE" # as root, the sandboxes' uids pass through it to their work dirs
+	export SANDBOXRT_STATE_DIR=$OWN_STATE/state
+}
+
+# owners_released: wait until no process holds an owner record of the state dir (a killed
+# server's supervisors finish their cleanup after it died).
+owners_released() {
+	local f held
+	for _ in $(seq 100); do
+		held=
+		for f in "$(state_dir)"/owners/*; do
+			[ -e "$f" ] && ! flock -n "$f" true && held=$f
+		done
+		[ -z "$held" ] && return 0
+		sleep 0.1
+	done
+	fail "$held is still locked 10 s after its server was killed"
 }

@@ -139,7 +139,7 @@ static void test_box(void **state)
         assert_int_equal(sbx_remote_ops.box_remove(be, box, "dir", &err), 0);
         assert_true(sbx_remote_ops.box_read(be, box, "dir/kept.txt", 100, &out, &err) < 0);
         err = sbx_error_free(err);
-        sbx_remote_ops.box_destroy(be, box);
+        sbx_remote_ops.box_destroy(be, box, NULL);
 }
 
 static void test_unreachable(void **state)

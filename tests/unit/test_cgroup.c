@@ -443,8 +443,129 @@ static void test_no_hierarchy(void **state)
         assert_int_equal(sbx_cgroup_create(h, &l, &cg, &err), -ENOTSUP);
         assert_non_null(err);
         sbx_error_free(err);
-        assert_int_equal(sbx_cgroup_reap(h, NULL), 0);
+        assert_int_equal(sbx_cgroup_reap(h, NULL, NULL), 0);
         sbx_cgroup_host_free(h);
+}
+
+/* A record in dir/owners of an owner that is already dead: its token. */
+static void dead_owner(const char *dir, const char *scope, char token[SBX_OWNER_TOKEN_LEN + 1])
+{
+        int p[2];
+
+        assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                struct sbx_owner *o = NULL;
+                if (sbx_owner_new(dir, "native", scope, &o, NULL) < 0 ||
+                    write(p[1], sbx_owner_token(o), SBX_OWNER_TOKEN_LEN + 1) < 0)
+                        _exit(1);
+                _exit(0);
+        }
+        close(p[1]);
+        assert_int_equal(read(p[0], token, SBX_OWNER_TOKEN_LEN + 1), SBX_OWNER_TOKEN_LEN + 1);
+        close(p[0]);
+        assert_int_equal(waitpid(pid, NULL, 0), pid);
+}
+
+static bool exists(const char *root, const char *rel)
+{
+        char path[4096];
+        struct stat st;
+
+        snprintf(path, sizeof(path), "%s/%s", root, rel);
+        return stat(path, &st) == 0;
+}
+
+/* Reaping removes the job cgroups of dead owners in every hierarchy, and nothing else: not a
+ * live owner's, not one whose record cannot be seen, not an old-style job-<pid>-<n>. */
+static void check_reap(const char *root, const char *mountinfo, const char *const *parents,
+                       size_t n)
+{
+        struct sbx_cgroup_host *h = probe(mountinfo, "0::/\n", 0, NULL);
+        _cleanup_free_ char *state = sbx_strdup_printf("%s/state", root);
+        const char *scope = sbx_cgroup_host_parent(h, "memory");
+        char dead[SBX_OWNER_TOKEN_LEN + 1], stuck[SBX_OWNER_TOKEN_LEN + 1], rel[512];
+        struct sbx_owner *live = NULL;
+        struct sbx_owners *d = NULL;
+
+        assert_int_equal(mkdir(state, 0711), 0);
+        assert_int_equal(sbx_state_subdir(state, "owners", 0700, NULL), 0);
+        dead_owner(state, scope, dead);
+        dead_owner(state, scope, stuck);
+        assert_int_equal(sbx_owner_new(state, "native", scope, &live, NULL), 0);
+        for (size_t i = 0; i < n; i++) {
+                snprintf(rel, sizeof(rel), "%s/job-%s-7-0", parents[i], dead);
+                put(root, rel, NULL);
+                if (i == 0) { /* half-removed: the dead owner's second one is in one place only */
+                        snprintf(rel, sizeof(rel), "%s/job-%s-7-1", parents[i], dead);
+                        put(root, rel, NULL);
+                }
+                snprintf(rel, sizeof(rel), "%s/job-%s-8-0/busy", parents[i], stuck);
+                put(root, rel, ""); /* rmdir fails: not empty */
+                snprintf(rel, sizeof(rel), "%s/job-%s-7-0", parents[i], sbx_owner_token(live));
+                put(root, rel, NULL);
+                snprintf(rel, sizeof(rel), "%s/job-0123456789abcdef-7-0", parents[i]);
+                put(root, rel, NULL);
+                snprintf(rel, sizeof(rel), "%s/job-1234-0", parents[i]);
+                put(root, rel, NULL);
+        }
+
+        assert_int_equal(sbx_owners_find_dead(state, "native", scope, &d, NULL), 0);
+        assert_int_equal(sbx_owners_count(d), 2);
+        assert_true(sbx_cgroup_reap(h, d, NULL) < 0); /* the stuck one */
+        sbx_owners_release(d);
+        for (size_t i = 0; i < n; i++) {
+                snprintf(rel, sizeof(rel), "%s/job-%s-7-0", parents[i], dead);
+                assert_false(exists(root, rel));
+                snprintf(rel, sizeof(rel), "%s/job-%s-7-1", parents[i], dead);
+                assert_false(exists(root, rel));
+                snprintf(rel, sizeof(rel), "%s/job-%s-8-0", parents[i], stuck);
+                assert_true(exists(root, rel));
+                snprintf(rel, sizeof(rel), "%s/job-%s-7-0", parents[i], sbx_owner_token(live));
+                assert_true(exists(root, rel));
+                snprintf(rel, sizeof(rel), "%s/job-0123456789abcdef-7-0", parents[i]);
+                assert_true(exists(root, rel));
+                snprintf(rel, sizeof(rel), "%s/job-1234-0", parents[i]);
+                assert_true(exists(root, rel));
+        }
+        /* The stuck owner's record stays for the next pass; the other dead one's is gone. */
+        assert_int_equal(sbx_owners_find_dead(state, "native", scope, &d, NULL), 0);
+        assert_int_equal(sbx_owners_count(d), 1);
+        snprintf(rel, sizeof(rel), "%s-8-0", stuck);
+        assert_non_null(sbx_owners_match(d, rel));
+        sbx_owners_release(d);
+        sbx_owner_free(live);
+        sbx_cgroup_host_free(h);
+}
+
+static void test_reap_v2(void **state)
+{
+        char *root = fake_root();
+        _cleanup_free_ char *mi = v2_mountinfo(root);
+        const char *const parents[] = {"sandboxrt"};
+
+        fake_v2_cgroup(root, "");
+        fake_v2_cgroup(root, "sandboxrt");
+        check_reap(root, mi, parents, 1);
+        fake_free(root);
+}
+
+static void test_reap_v1(void **state)
+{
+        char *root = fake_root();
+        _cleanup_free_ char *mi = v1_mountinfo(root, false);
+        const char *const parents[] = {"memory/sandboxrt", "pids/sandboxrt", "cpu/sandboxrt",
+                                       "cpuacct/sandboxrt"};
+
+        put(root, "unified/cgroup.controllers", "");
+        for (size_t i = 0; i < ELEMENTSOF(parents); i++) {
+                char ctrl[32];
+                snprintf(ctrl, sizeof(ctrl), "%.*s", (int)strcspn(parents[i], "/"), parents[i]);
+                put(root, ctrl, NULL);
+        }
+        check_reap(root, mi, parents, ELEMENTSOF(parents));
+        fake_free(root);
 }
 
 static void test_delegate_fake(void **state)
@@ -650,6 +771,8 @@ int main(void)
             cmocka_unit_test(test_v1_hybrid_comounted),
             cmocka_unit_test(test_v1_unprivileged),
             cmocka_unit_test(test_no_hierarchy),
+            cmocka_unit_test(test_reap_v2),
+            cmocka_unit_test(test_reap_v1),
             cmocka_unit_test(test_delegate_fake),
             cmocka_unit_test(test_limits_v2),
             cmocka_unit_test(test_limits_v1),
@@ -662,6 +785,14 @@ int main(void)
 #else /* SBX_CGROUP_LIVE */
 
 static struct sbx_cgroup_host *host;
+static struct sbx_owner *owner; /* this test's own record, in state_dir */
+static char state_dir[] = "/tmp/sbx-cgroup-test.XXXXXX";
+static char other_state_dir[] = "/tmp/sbx-cgroup-test.XXXXXX";
+
+static const char *scope(void)
+{
+        return sbx_cgroup_host_parent(host, "memory");
+}
 
 static enum sbx_cgroup_mode expected_mode(void)
 {
@@ -797,9 +928,11 @@ static void test_live_mode(void **state)
 
         assert_int_equal(sbx_cgroup_host_mode(host), expected_mode());
         /* In a unit with Delegate=yes, the unit's cgroup is the parent. */
-        if (!getenv("SANDBOXRT_CGROUP") && !strstr(sbx_cgroup_host_describe(host), "Delegate=")) {
+        if (!strstr(sbx_cgroup_host_describe(host), "Delegate=")) {
+                const char *env = getenv("SANDBOXRT_CGROUP");
                 const char *p = sbx_cgroup_host_parent(host, "memory");
-                assert_string_equal(p + strlen(p) - strlen("/sandboxrt"), "/sandboxrt");
+                _cleanup_free_ char *want = sbx_strdup_printf("/%s", env ? env : "sandboxrt");
+                assert_string_equal(p + strlen(p) - strlen(want), want);
         }
         if (expected_mode() != SBX_CGROUP_V1)
                 return;
@@ -1034,17 +1167,20 @@ static void test_live_destroy_busy(void **state)
         reap_all(pids, 7, 5000);
 }
 
-/* The "supervisor" (a forked child) creates a job cgroup, puts a sleeper in it and _exit()s
- * without cleaning up, as when it is SIGKILLed. */
-static void leave_leftover(int fd)
+/* The "supervisor" (a forked child) becomes an owner of its own with a record in state_dir,
+ * creates a job cgroup, puts a sleeper in it and _exit()s without cleaning up, as when it is
+ * SIGKILLed. */
+static void leave_leftover(int fd, const char *dir)
 {
         struct sbx_limits l = {.memory_bytes = 32 * MiB, .pids = 8};
         struct sbx_cgroup *cg = NULL;
+        struct sbx_owner *own = NULL;
         char name[64] = "";
         int go[2];
 
-        if (sbx_cgroup_create(host, &l, &cg, NULL) < 0 || pipe2(go, O_CLOEXEC) < 0)
+        if (pipe2(go, O_CLOEXEC) < 0)
                 _exit(2);
+        /* Forked before the record exists, as a jail closes it: the owner dies with us. */
         pid_t sleeper = fork();
         if (sleeper == 0) {
                 char c;
@@ -1054,7 +1190,11 @@ static void leave_leftover(int fd)
                 for (;;)
                         pause();
         }
-        if (sleeper < 0 || sbx_cgroup_attach(cg, sleeper, NULL) < 0 || write(go[1], "g", 1) != 1)
+        if (sleeper < 0 || sbx_owner_new(dir, "native", scope(), &own, NULL) < 0)
+                _exit(1);
+        sbx_cgroup_host_set_owner(host, sbx_owner_token(own));
+        if (sbx_cgroup_create(host, &l, &cg, NULL) < 0 ||
+            sbx_cgroup_attach(cg, sleeper, NULL) < 0 || write(go[1], "g", 1) != 1)
                 _exit(3);
         snprintf(name, sizeof(name), "%s", sbx_cgroup_name(cg));
         if (write(fd, &sleeper, sizeof(sleeper)) != sizeof(sleeper) ||
@@ -1063,35 +1203,61 @@ static void leave_leftover(int fd)
         _exit(0);
 }
 
+/* A dead owner's leftover, in a state dir: its sleeper's pid and the cgroup's name. */
+static void leftover(const char *dir, pid_t *sleeper, char name[64])
+{
+        int p[2], status;
+
+        assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+        pid_t child = fork();
+        assert_true(child >= 0);
+        if (child == 0)
+                leave_leftover(p[1], dir);
+        close(p[1]);
+        assert_int_equal(wait_for(child, &status, 10000), child);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        assert_int_equal(read(p[0], sleeper, sizeof(*sleeper)), sizeof(*sleeper));
+        assert_int_equal(read(p[0], name, 64), 64);
+        close(p[0]);
+}
+
+static void reap_in(const char *dir, size_t dead_expected)
+{
+        struct sbx_owners *dead = NULL;
+        struct sbx_error *err = NULL;
+
+        assert_int_equal(sbx_owners_find_dead(dir, "native", scope(), &dead, NULL), 0);
+        assert_int_equal(sbx_owners_count(dead), dead_expected);
+        if (sbx_cgroup_reap(host, dead, &err) < 0)
+                fail_msg("reap: %s", err->message);
+        sbx_owners_release(dead);
+}
+
 static void test_live_reap(void **state)
 {
         struct sbx_cgroup *mine = make(32 * MiB, 8, 0);
-        struct sbx_error *err = NULL;
-        char name[64];
-        pid_t sleeper;
-        int p[2], status;
+        char name[64], elsewhere_name[64];
+        pid_t sleepers[2];
         bool all;
 
-        assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-        pid_t owner = fork();
-        assert_true(owner >= 0);
-        if (owner == 0)
-                leave_leftover(p[1]);
-        close(p[1]);
-        assert_int_equal(wait_for(owner, &status, 10000), owner);
-        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-        assert_int_equal(read(p[0], &sleeper, sizeof(sleeper)), sizeof(sleeper));
-        assert_int_equal(read(p[0], name, sizeof(name)), sizeof(name));
-        close(p[0]);
+        leftover(state_dir, &sleepers[0], name);
         assert_true(job_exists(name, &all) && all);
-        assert_int_equal(kill(sleeper, 0), 0);
+        assert_int_equal(kill(sleepers[0], 0), 0);
+        /* An owner whose record is in another state dir: not ours to judge. */
+        leftover(other_state_dir, &sleepers[1], elsewhere_name);
 
-        if (sbx_cgroup_reap(host, &err) < 0)
-                fail_msg("reap: %s", err->message);
+        reap_in(state_dir, 1);
         assert_false(job_exists(name, &all));
-        reap_all(&sleeper, 1, 5000); /* reparented to us, and killed */
-        /* A live owner's job cgroup is left alone. */
+        reap_all(&sleepers[0], 1, 5000); /* reparented to us, and killed */
+        /* A live owner's job cgroup, and one whose owner we cannot see, are left alone. */
         assert_true(job_exists(sbx_cgroup_name(mine), &all) && all);
+        assert_true(job_exists(elsewhere_name, &all) && all);
+        assert_int_equal(kill(sleepers[1], 0), 0);
+        /* The dead owner's record went with its last leftover. */
+        reap_in(state_dir, 0);
+        reap_in(other_state_dir, 1);
+        assert_false(job_exists(elsewhere_name, &all));
+        reap_all(&sleepers[1], 1, 5000);
         destroy_and_check(mine);
 }
 
@@ -1108,6 +1274,7 @@ static int exercise_host(const char *want)
 
         if (sbx_cgroup_host_open(&h, NULL) < 0 || sbx_cgroup_host_mode(h) == SBX_CGROUP_NONE)
                 return 2;
+        sbx_cgroup_host_set_owner(h, sbx_owner_token(owner));
         const char *parent = sbx_cgroup_host_parent(h, "memory");
         if (!strstr(parent, want) || !sbx_cgroup_host_parent(h, "cpu"))
                 return 3;
@@ -1164,7 +1331,7 @@ static void test_live_delegate(void **state)
         bool v2 = sbx_cgroup_host_mode(host) == SBX_CGROUP_V2;
         int status;
 
-        if (getenv("SANDBOXRT_CGROUP"))
+        if (sbx_cgroup_host_mode(host) == SBX_CGROUP_NONE)
                 skip();
         if (sbx_cgroup_delegate(nobody, nobody, &err) < 0)
                 fail_msg("delegate: %s", err->message);
@@ -1174,6 +1341,8 @@ static void test_live_delegate(void **state)
         pid_t pid = fork();
         assert_true(pid >= 0);
         if (pid == 0) {
+                /* The test run's private parent is root's: nobody's is the delegated one. */
+                unsetenv("SANDBOXRT_CGROUP");
                 if (v2 && enter(top) != 0)
                         _exit(1);
                 if (setgroups(0, NULL) < 0 || setgid(nobody) < 0 || setuid(nobody) < 0)
@@ -1297,10 +1466,22 @@ int main(void)
                 fprintf(stderr, "skipped: %s\n", sbx_cgroup_host_describe(host));
                 return 77;
         }
+        /* Owner records of our own: reaping here judges nobody else's leftovers. */
+        if (!mkdtemp(state_dir) || !mkdtemp(other_state_dir) ||
+            sbx_state_subdir(state_dir, "owners", 0700, &err) < 0 ||
+            sbx_state_subdir(other_state_dir, "owners", 0700, &err) < 0 ||
+            sbx_owner_new(state_dir, "native", scope(), &owner, &err) < 0) {
+                fprintf(stderr, "owner records: %s\n", err ? err->message : strerror(errno));
+                return 1;
+        }
+        sbx_cgroup_host_set_owner(host, sbx_owner_token(owner));
         /* Orphaned grandchildren come back to us, so tests can reap and check them. */
         prctl(PR_SET_CHILD_SUBREAPER, 1);
         int r = cmocka_run_group_tests(tests, NULL, NULL);
         sbx_cgroup_host_free(host);
+        sbx_owner_free(owner);
+        (void)sbx_rm_rf_at(AT_FDCWD, state_dir);
+        (void)sbx_rm_rf_at(AT_FDCWD, other_state_dir);
         return r;
 }
 
