@@ -277,6 +277,7 @@ static struct sbx_result *sandbox_error(struct sbx_error *e, const char *backend
         if (r) {
                 r->verdict = SBX_VERDICT_SANDBOX_ERROR;
                 r->exit_code = -1;
+                r->error = e && e->code > 0 ? e->code : EIO;
                 r->backend = backend;
                 r->message = strdup(e && e->message ? e->message : "the sandbox failed");
         }
@@ -346,6 +347,7 @@ static struct sbx_result *compile_and_run(struct sbx_runtime *rt, struct sbx_box
                         run->verdict =
                             sandbox ? SBX_VERDICT_SANDBOX_ERROR : SBX_VERDICT_COMPILE_ERROR;
                         run->exit_code = -1;
+                        run->error = sandbox ? compile->error : 0;
                         run->backend = rt->ops->name;
                         run->message = compile_failure(compile);
                 }

@@ -189,6 +189,10 @@ struct sbx_result {
         uint64_t wall_ms;
         uint64_t cpu_ms;
         uint64_t peak_memory_bytes;
+        /* SANDBOX_ERROR because the backend failed: what failed, as an errno (the remote
+         * backend: ECONNREFUSED, ECONNRESET, ETIMEDOUT, EHOSTUNREACH, EREMOTEIO for an HTTP
+         * 5xx, ENOENT for a sandbox gone with its server). 0 otherwise. */
+        int error;
         struct sbx_output out;      /* stdout */
         struct sbx_output err;      /* stderr */
         char *message;              /* why: the limit hit, the sandbox failure; or NULL */
@@ -215,6 +219,8 @@ struct sbx_runtime_options {
         const char *image;      /* docker: default image for jobs and sandboxes */
         const char *remote_url; /* remote: base URL of a sandboxrt or ms-enclave server */
         const char *remote_api_key;
+        /* remote: one connection attempt, no retries (the caller has other servers to try) */
+        bool remote_fail_fast;
         /* Every job and sandbox that names no ceiling of its own is held to this one: a policy
          * name or file (see sbx_ceiling_new); NULL: none, as for the operator's own jobs. */
         const char *ceiling;

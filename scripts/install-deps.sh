@@ -5,7 +5,9 @@
 #   scripts/install-deps.sh --check   list what is missing; exit 1 if anything is
 #   scripts/install-deps.sh --list    print the package list
 #
-# Idempotent and quick when nothing is missing: dpkg-query decides, and apt is not touched at all.
+# Debian packages with apt-get, and the few npm packages the tests need that Debian lacks (into
+# /usr/local/lib/sandboxrt-test). Idempotent and quick when nothing is missing: dpkg-query and
+# node decide, and apt and npm are not touched at all.
 # Non-interactive (no prompts, no standard input needed). The Docker engine for the Docker
 # backend's tests is installed separately by scripts/docker-setup.sh.
 set -euo pipefail
@@ -18,6 +20,9 @@ packages=(
 	libarchive-dev libssl-dev
 	# tests and style checks
 	libcmocka-dev clang-format passwd util-linux
+	# a fleet of serve nodes behind HAProxy (deploy/haproxy, tests/fleet), and the Kubernetes
+	# manifests' check (deploy/kubernetes: YAML read by Python, the schema from npm below)
+	haproxy curl python3-yaml
 	# benchmark baseline (bench/overhead.sh)
 	bubblewrap
 	# toolchains of the sandbox's languages: python, c, cpp, javascript, java, bash, perl
@@ -25,6 +30,11 @@ packages=(
 	# the cgroup v2 test VM (scripts/vm-test.sh): its image and the machine
 	debootstrap e2fsprogs qemu-utils qemu-system-x86
 )
+
+# npm packages the tests need and Debian does not have, installed under npm_prefix: the
+# Kubernetes OpenAPI schema, as kubernetes-models' validators and type declarations.
+npm_prefix=/usr/local/lib/sandboxrt-test
+npm_packages=(kubernetes-models@4.5.1)
 
 say() { echo "install-deps: $*" >&2; }
 
@@ -35,16 +45,26 @@ missing_packages() {
 		# "ii " = installed; anything else (absent, half-installed, config-files) needs apt.
 		[ "${status:0:2}" = "ii" ] || echo "$p"
 	done
+	# Debian's npm, unless an npm came with the installed nodejs.
+	command -v npm >/dev/null 2>&1 || echo npm
+}
+
+missing_npm() {
+	local p
+	for p in "${npm_packages[@]}"; do
+		[ "$(node -p "require('$npm_prefix/node_modules/${p%@*}/package.json').version" \
+			2>/dev/null)" = "${p##*@}" ] || echo "$p"
+	done
 }
 
 case "${1:-}" in
 --list)
-	printf '%s\n' "${packages[@]}"
+	printf '%s\n' "${packages[@]}" "${npm_packages[@]/#/npm:}"
 	exit 0
 	;;
 --check | "") ;;
 -h | --help)
-	sed -n '2,11s/^# \{0,1\}//p' "$0"
+	sed -n '2,13s/^# \{0,1\}//p' "$0"
 	exit 0
 	;;
 *)
@@ -60,19 +80,20 @@ if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>
 fi
 
 mapfile -t missing < <(missing_packages)
-if [ ${#missing[@]} -eq 0 ]; then
-	say "all ${#packages[@]} packages are installed"
+mapfile -t missing_js < <(missing_npm)
+if [ ${#missing[@]} -eq 0 ] && [ ${#missing_js[@]} -eq 0 ]; then
+	say "all ${#packages[@]} packages and ${#npm_packages[@]} npm packages are installed"
 	exit 0
 fi
 if [ "${1:-}" = "--check" ]; then
-	say "missing: ${missing[*]}"
+	say "missing: ${missing[*]} ${missing_js[*]/#/npm:}"
 	exit 1
 fi
 
 sudo=()
 if [ "$(id -u)" -ne 0 ]; then
 	if ! command -v sudo >/dev/null 2>&1; then
-		say "missing: ${missing[*]}"
+		say "missing: ${missing[*]} ${missing_js[*]/#/npm:}"
 		say "not root and sudo is not installed; as root run: apt-get install ${missing[*]}"
 		exit 1
 	fi
@@ -80,20 +101,33 @@ if [ "$(id -u)" -ne 0 ]; then
 	if [ -t 0 ]; then sudo=(sudo); else sudo=(sudo -n); fi
 fi
 
-export DEBIAN_FRONTEND=noninteractive
-# Wait for another apt/dpkg to finish instead of failing on its lock.
-apt=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=600)
-
-say "installing: ${missing[*]}"
-"${apt[@]}" update </dev/null
-# Slim Debian images drop /usr/share/man; the JDK's postinst registers man pages there and fails
-# without the directory.
-"${sudo[@]}" mkdir -p /usr/share/man/man1
-"${apt[@]}" install --no-install-recommends "${missing[@]}" </dev/null
-
-mapfile -t missing < <(missing_packages)
 if [ ${#missing[@]} -ne 0 ]; then
-	say "still missing after apt-get install: ${missing[*]}"
-	exit 1
+	export DEBIAN_FRONTEND=noninteractive
+	# Wait for another apt/dpkg to finish instead of failing on its lock.
+	apt=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=600)
+	say "installing: ${missing[*]}"
+	"${apt[@]}" update </dev/null
+	# Slim Debian images drop /usr/share/man; the JDK's postinst registers man pages there and
+	# fails without the directory.
+	"${sudo[@]}" mkdir -p /usr/share/man/man1
+	"${apt[@]}" install --no-install-recommends "${missing[@]}" </dev/null
+	mapfile -t missing < <(missing_packages)
+	if [ ${#missing[@]} -ne 0 ]; then
+		say "still missing after apt-get install: ${missing[*]}"
+		exit 1
+	fi
 fi
-say "all ${#packages[@]} packages are installed"
+
+mapfile -t missing_js < <(missing_npm)
+if [ ${#missing_js[@]} -ne 0 ]; then
+	say "installing from npm into $npm_prefix: ${missing_js[*]}"
+	"${sudo[@]}" mkdir -p "$npm_prefix"
+	"${sudo[@]}" npm install --prefix "$npm_prefix" --no-audit --no-fund --no-save \
+		"${missing_js[@]}" </dev/null
+	mapfile -t missing_js < <(missing_npm)
+	if [ ${#missing_js[@]} -ne 0 ]; then
+		say "still missing after npm install: ${missing_js[*]}"
+		exit 1
+	fi
+fi
+say "all ${#packages[@]} packages and ${#npm_packages[@]} npm packages are installed"

@@ -41,3 +41,17 @@ scaled() {
 scaled_sleep() {
 	sleep "$(awk -v n="$1" -v s="$TIME_SCALE" 'BEGIN { printf "%.3f", n * s }')"
 }
+
+# Where sandboxrt keeps its host state (per-sandbox work dirs in boxes/, owner records in
+# owners/): as sbx_state_dir_open finds it.
+state_dir() {
+	if [ -n "${SANDBOXRT_STATE_DIR:-}" ]; then
+		echo "$SANDBOXRT_STATE_DIR"
+	elif [ "$(id -u)" = 0 ]; then
+		echo /run/sandboxrt
+	elif [ -n "${XDG_RUNTIME_DIR:-}" ]; then
+		echo "$XDG_RUNTIME_DIR/sandboxrt"
+	else
+		echo "/tmp/sandboxrt-$(id -u)"
+	fi
+}
