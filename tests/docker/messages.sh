@@ -24,7 +24,11 @@ case $err in *"no Docker daemon listens on $dir/closed.sock"*) ;;
 # A socket this user may not open: mode 000 (root ignores modes: it tries as nobody).
 chmod 000 "$dir/closed.sock"
 as=()
-[ "$(id -u)" -ne 0 ] || as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+if [ "$(id -u)" = 0 ]; then
+	# nobody keeps its state in a directory of its own, not the test run's (root's).
+	install -d -o 65534 -g 65534 "$dir/nobody-state"
+	as=(setpriv --reuid=65534 --regid=65534 --clear-groups env SANDBOXRT_STATE_DIR="$dir/nobody-state")
+fi
 err=$(docker_error "$dir/closed.sock" "${as[@]}")
 case $err in *"may not use $dir/closed.sock: add it to the socket's group"*) ;;
 *) fail "a socket without permission: $err" ;; esac

@@ -76,7 +76,7 @@ expect_contains() {
 # cgroup_parents: the parents of job cgroups (absolute, one per hierarchy) that `doctor` reports
 # with the current environment; nothing when there is no usable hierarchy.
 cgroup_parents() {
-        "$SBX" doctor 2>/dev/null | sed -n 's/^cgroups *ok .* under \(.*\); .*/\1/p'
+        "$SBX" doctor 2>/dev/null | sed -n 's/^cgroups *ok .* under \(.*\) ([^)]*); .*/\1/p'
 }
 
 # own_state DIR NAME: a state dir (DIR/state) and a cgroup parent (NAME, under the current one) of
