@@ -306,6 +306,21 @@ static struct sbx_result *run_step(struct sbx_runtime *rt, struct sbx_box *box,
         return r;
 }
 
+/* Why the program did not run, from its compile step's result (its own message says why when
+ * the sandbox failed or a limit stopped the compiler). */
+static char *compile_failure(const struct sbx_result *c)
+{
+        if (!c)
+                return strdup("compilation failed (out of memory)");
+        if (c->verdict == SBX_VERDICT_SANDBOX_ERROR)
+                return sbx_strdup_printf("the compile step's sandbox failed: %s",
+                                         c->message ? c->message : "no reason given");
+        if (c->verdict == SBX_VERDICT_RUNTIME_ERROR)
+                return strdup("compilation failed");
+        return sbx_strdup_printf("compilation failed: %s%s%s", sbx_verdict_to_string(c->verdict),
+                                 c->message ? ": " : "", c->message ? c->message : "");
+}
+
 /* A compiled language: compile under the "compile" policy, then run, in one sandbox that
  * lives for this job only (or in the caller's stateful sandbox). */
 static struct sbx_result *compile_and_run(struct sbx_runtime *rt, struct sbx_box *box,
@@ -341,8 +356,7 @@ static struct sbx_result *compile_and_run(struct sbx_runtime *rt, struct sbx_box
                         run->exit_code = -1;
                         run->error = sandbox ? compile->error : 0;
                         run->backend = rt->ops->name;
-                        run->message = strdup(sandbox ? "the compile step's sandbox failed"
-                                                      : "compilation failed");
+                        run->message = compile_failure(compile);
                 }
         }
         if (run)

@@ -33,6 +33,8 @@ packages=(
 	# r, csharp, scala, d, racket: about 1.4 GiB more
 	golang-go golang-github-stretchr-testify-dev rustc node-typescript ruby php-cli php-mbstring
 	lua5.4 r-base-core mono-mcs scala gdc racket
+	# the cgroup v2 test VM (scripts/vm-test.sh): its image and the machine
+	debootstrap e2fsprogs qemu-utils qemu-system-x86
 )
 
 # npm packages the tests need and Debian does not have, installed under npm_prefix: the

@@ -25,3 +25,8 @@ sbx_script_test(jail_languages_table jail/languages_meta.sh table "${languages}"
 # Hides a toolchain in a private mount namespace: root only.
 sbx_script_test(jail_languages_missing jail/languages_meta.sh missing)
 set_tests_properties(jail_languages_missing PROPERTIES LABELS "integration;root")
+
+# Every way a process gets a cgroup on a cgroup v2 host run by systemd, and the shipped unit:
+# it changes the host, so only scripts/vm-test.sh's VM runs it (labels vm and root).
+sbx_script_test(jail_systemd jail/systemd.sh)
+set_tests_properties(jail_systemd PROPERTIES LABELS "vm;root" TIMEOUT 900)

@@ -1,13 +1,13 @@
 # Helpers for the serve tests: start a server on a free port, stop it, skip when the host cannot
 # run sandboxes. Sourced by tests/serve/*.sh; needs $SANDBOXRT.
-. "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 SERVE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export SERVE_DIR
+. "$SERVE_DIR/../common.sh"
 SERVER_PID=
 SERVER_LOG=
 URL=
 
-# fail, with the server's last words.
+# common.sh's fail, with the server's last words.
 fail() {
 	echo "FAIL: $*" >&2
 	[ -n "$SERVER_LOG" ] && tail -n 30 "$SERVER_LOG" >&2
@@ -44,7 +44,7 @@ start_server() {
 	"$SANDBOXRT" serve --port 0 "$@" 2>"$SERVER_LOG" &
 	SERVER_PID=$!
 	# Starting reaps what killed servers left behind (a deep tree on a slow disk takes a while).
-	for _ in $(seq 600); do
+	for _ in $(seq "$(scaled 600)"); do
 		PORT=$(sed -n 's/.*listening on http:\/\/[^ ]*:\([0-9]*\) .*/\1/p' "$SERVER_LOG")
 		[ -n "$PORT" ] && break
 		if ! kill -0 "$SERVER_PID" 2>/dev/null; then
@@ -62,11 +62,11 @@ start_server() {
 stop_server() {
 	local status
 	kill -TERM "$SERVER_PID"
-	for _ in $(seq 300); do
+	for _ in $(seq "$(scaled 300)"); do
 		kill -0 "$SERVER_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	kill -0 "$SERVER_PID" 2>/dev/null && fail "the server ignored SIGTERM for 30 s"
+	kill -0 "$SERVER_PID" 2>/dev/null && fail "the server ignored SIGTERM for $(scaled 30) s"
 	wait "$SERVER_PID"
 	status=$?
 	[ "$status" = 0 ] || fail "the server exited with $status after SIGTERM"
