@@ -403,7 +403,7 @@ def group_languages(c, args):
             print(f"skip {lang}: {tool} is not installed", flush=True)
             continue
         r = c.execute_tool(sid, "multi_code_executor", {"language": lang, "code": code,
-                                                         "run_timeout": 10})
+                                                         "run_timeout": int(scaled(10))})
         assert r["status"] == "success" and r["output"].rstrip("\n") == "hello", (lang, r)
         tried += 1
     assert tried >= 2, langs
