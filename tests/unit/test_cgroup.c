@@ -1321,6 +1321,16 @@ static bool self_in(const char *suffix)
         return n >= k && strcmp(text + n - k, suffix) == 0;
 }
 
+/* The cgroup delegated to nobody in the hierarchy of parent (ours: $SANDBOXRT_CGROUP, else
+ * sandboxrt, under the hierarchy's root), which is at that root. */
+static char *delegated_dir(const char *parent)
+{
+        const char *env = getenv("SANDBOXRT_CGROUP");
+        size_t ours = strlen(env ? env : "sandboxrt") + 1;
+
+        return sbx_strdup_printf("%.*s/sandboxrt-65534", (int)(strlen(parent) - ours), parent);
+}
+
 /* As root, delegate to nobody; then nobody finds and uses it. v1 has no common-ancestor rule;
  * on v2 (a host without systemd) root moves nobody's process inside once, as doctor says, and
  * sandboxrt moves it on into the subtree's leaf, since the subtree holds processes. */
@@ -1335,9 +1345,7 @@ static void test_live_delegate(void **state)
                 skip();
         if (sbx_cgroup_delegate(nobody, nobody, &err) < 0)
                 fail_msg("delegate: %s", err->message);
-        const char *mine = sbx_cgroup_host_parent(host, "memory");
-        _cleanup_free_ char *top =
-            sbx_strdup_printf("%.*s/sandboxrt-65534", (int)(strrchr(mine, '/') - mine), mine);
+        _cleanup_free_ char *top = delegated_dir(sbx_cgroup_host_parent(host, "memory"));
         pid_t pid = fork();
         assert_true(pid >= 0);
         if (pid == 0) {
@@ -1355,8 +1363,7 @@ static void test_live_delegate(void **state)
                 const char *parent = sbx_cgroup_host_parent(host, all_ctrls[i]);
                 if (!parent)
                         continue;
-                _cleanup_free_ char *d = sbx_strdup_printf(
-                    "%.*s/sandboxrt-65534", (int)(strrchr(parent, '/') - parent), parent);
+                _cleanup_free_ char *d = delegated_dir(parent);
                 _cleanup_free_ char *leaf = sbx_strdup_printf("%s/supervisor", d);
                 assert_true(rmdir(leaf) == 0 || errno == ENOENT);
                 assert_true(rmdir(d) == 0 || errno == ENOENT);
