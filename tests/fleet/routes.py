@@ -77,7 +77,7 @@ def check_stateful(lb, nodes):
         lb.execute_tool(stopped, "shell_executor", {"command": "true"})
         raise AssertionError("a stopped sandbox ran a command")
     except HttpError as e:
-        assert e.status == 404 and "not running" in (e.detail or ""), e
+        assert e.status == 404 and e.detail == f"Sandbox {stopped} is not active (status: stopped)", e
     assert lb.delete_sandbox(stopped) and lb.delete_sandbox(deleted)
     for sid in (stopped, deleted):
         status, body = lb.request("GET", f"/sandbox/{sid}")
