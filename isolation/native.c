@@ -39,9 +39,10 @@
 
 extern char **environ;
 
-/* The launcher protocol's version (launch requests, the ready message, the wire formats):
- * bump it with any change to them, so that a launcher binary from another build is refused. */
-#define SBX_LAUNCHER_BUILD 5u
+/* The launcher protocol's version (launch requests, the ready message, the wire formats, the
+ * layout of a work dir: sbx_writable_layout): bump it with any change to them, so that a
+ * launcher binary from another build is refused. */
+#define SBX_LAUNCHER_BUILD 6u
 
 struct sbx_backend {
         struct sbx_native_env env; /* the launcher's copy also has cgroups, seccomp, owner and
