@@ -2,20 +2,18 @@
  * libarchive), JSONL lines, problem storage. */
 #include <archive.h>
 #include <errno.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "evaluator/config.h"
 #include "evaluator/dataset.h"
 #include "evaluator/dataset_json.h"
 #include "evaluator/strutil.h"
+#include "install_dirs.h"
 #include "util.h"
-
-#ifndef SBX_EVAL_INSTALL_DATA_DIR
-#define SBX_EVAL_INSTALL_DATA_DIR "/usr/local/share/sandboxrt/data"
-#endif
 
 static const struct sbx_eval_benchmark *const benchmarks[] = {
     &sbx_eval_humaneval,
@@ -36,11 +34,15 @@ const struct sbx_eval_benchmark *sbx_eval_benchmark_at(size_t i)
         return i < ELEMENTSOF(benchmarks) ? benchmarks[i] : NULL;
 }
 
-static bool is_dir(const char *p)
-{
-        struct stat st;
+static char data_dir[PATH_MAX];
+static pthread_once_t data_dir_once = PTHREAD_ONCE_INIT;
 
-        return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+/* The installed data; the source tree's only when we run from the build tree. */
+static void find_data_dir(void)
+{
+        if (!sbx_install_path(SBX_INSTALL_DATADIR "/sandboxrt/data", SBX_SOURCE_DIR "/data",
+                              data_dir, sizeof(data_dir)))
+                data_dir[0] = '\0';
 }
 
 const char *sbx_eval_data_dir(void)
@@ -49,9 +51,8 @@ const char *sbx_eval_data_dir(void)
 
         if (env && *env)
                 return env;
-        if (is_dir(SBX_SOURCE_DIR "/data"))
-                return SBX_SOURCE_DIR "/data";
-        return SBX_EVAL_INSTALL_DATA_DIR;
+        pthread_once(&data_dir_once, find_data_dir);
+        return data_dir;
 }
 
 /* ---- reading -------------------------------------------------------------------------------- */

@@ -67,8 +67,8 @@ const struct sbx_eval_benchmark *sbx_eval_benchmark_find(const char *name);
 /* Iterate: NULL past the end. */
 const struct sbx_eval_benchmark *sbx_eval_benchmark_at(size_t i);
 
-/* Where the bundled data lives: $SANDBOXRT_DATA_DIR, else the source tree's data/, else the
- * installed share/sandboxrt/data. Returns a static string. */
+/* Where the bundled data lives: $SANDBOXRT_DATA_DIR, else the installed PREFIX/share/sandboxrt/
+ * data (the source tree's data/ when running from the build tree). Returns a static string. */
 const char *sbx_eval_data_dir(void);
 
 /* Load a benchmark: args->local_path or the bundled file; limit not applied here. */
