@@ -4,6 +4,8 @@
 #   lib/                        libsandboxrt.so.* and libsandboxrt.a, pkgconfig/sandboxrt.pc
 #   include/                    sandboxrt.h
 #   share/sandboxrt/            policies/ (the built-in ones, as files to copy), data/ (evaluator)
+#   share/man/man1/             sandboxrt(1) and sandboxrt-COMMAND(1), from docs/man/*.scd
+#   share/bash-completion/      completions/sandboxrt
 # Installed code finds its files relative to the prefix it is installed in (runtime/util.c:
 # sbx_install_path), so `cmake --install build --prefix DIR` gives a working tree in DIR.
 include(GNUInstallDirs)
@@ -84,8 +86,30 @@ Cflags: -I\${includedir}
 install(FILES ${CMAKE_BINARY_DIR}/generated/sandboxrt.pc
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
-# ---- policies --------------------------------------------------------
+# ---- policies, man pages, completion --------------------------------------------------------
 
 # The built-in policies are compiled in; these copies are for `--policy-dir` trees to start from.
 file(GLOB sbx_policy_files ${CMAKE_SOURCE_DIR}/policies/*.yaml)
 install(FILES ${sbx_policy_files} DESTINATION ${CMAKE_INSTALL_DATADIR}/sandboxrt/policies)
+
+find_program(SBX_SCDOC scdoc)
+if(SBX_SCDOC)
+  file(GLOB sbx_man_sources ${CMAKE_SOURCE_DIR}/docs/man/*.1.scd)
+  set(sbx_man_pages "")
+  foreach(src IN LISTS sbx_man_sources)
+    get_filename_component(page ${src} NAME_WLE)
+    add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/man/${page}
+                       COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/man
+                       COMMAND ${SBX_SCDOC} < ${src} > ${CMAKE_BINARY_DIR}/man/${page}
+                       DEPENDS ${src} VERBATIM)
+    list(APPEND sbx_man_pages ${CMAKE_BINARY_DIR}/man/${page})
+  endforeach()
+  add_custom_target(man ALL DEPENDS ${sbx_man_pages})
+  install(FILES ${sbx_man_pages} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+else()
+  message(WARNING "scdoc not found: the man pages are not built (scripts/install-deps.sh "
+                  "installs it)")
+endif()
+
+install(FILES ${CMAKE_SOURCE_DIR}/completion/sandboxrt.bash
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME sandboxrt)
