@@ -16,8 +16,10 @@ packages=(
 	# libraries sandboxrt links
 	libseccomp-dev libcap-dev libcurl4-openssl-dev libmicrohttpd-dev libcjson-dev libyaml-dev
 	libarchive-dev libssl-dev
-	# tests and style checks
-	libcmocka-dev clang-format passwd util-linux
+	# man pages (converted at build time)
+	scdoc
+	# tests and style checks (tests/install: man-db, strace)
+	libcmocka-dev clang-format passwd util-linux man-db strace
 	# benchmark baseline (bench/overhead.sh)
 	bubblewrap
 	# toolchains of the sandbox's languages: python, c, cpp, javascript, java, bash, perl

@@ -1,0 +1,7 @@
+# cmake --install into a temporary prefix, then use that tree alone: the library through
+# pkg-config (examples/embed.c, shared and static), the man pages, and the installed binaries,
+# traced to show that they touch nothing of the source or build tree.
+sbx_script_test(install_prefix install/prefix.sh)
+set_property(TEST install_prefix APPEND PROPERTY ENVIRONMENT
+             "SBX_SANITIZE=$<IF:$<BOOL:${SBX_SANITIZE}>,1,0>")
+set_tests_properties(install_prefix PROPERTIES TIMEOUT 300)
