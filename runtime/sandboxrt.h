@@ -1,6 +1,6 @@
 /* sandboxrt public API: run untrusted programs under a policy and get one result back.
  *
- * Conventions (see STYLE.md):
+ * Conventions (see docs/style.md):
  *  - fallible functions return 0 on success and a negative errno on failure, and then fill
  *    *err with a message (the caller frees it with sbx_error_free);
  *  - destructors accept NULL and return NULL;
