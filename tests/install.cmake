@@ -5,3 +5,5 @@ sbx_script_test(install_prefix install/prefix.sh)
 set_property(TEST install_prefix APPEND PROPERTY ENVIRONMENT
              "SBX_SANITIZE=$<IF:$<BOOL:${SBX_SANITIZE}>,1,0>")
 set_tests_properties(install_prefix PROPERTIES TIMEOUT 300)
+# How the helpers and data are found, from the build tree.
+sbx_unit_test(test_install_path unit/test_install_path.c)
