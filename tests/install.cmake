@@ -7,3 +7,7 @@ set_property(TEST install_prefix APPEND PROPERTY ENVIRONMENT
 set_tests_properties(install_prefix PROPERTIES TIMEOUT 300)
 # How the helpers and data are found, from the build tree.
 sbx_unit_test(test_install_path unit/test_install_path.c)
+# The installed Docker backend finds its waiter in the prefix.
+sbx_script_test(install_prefix_docker install/docker.sh)
+set_tests_properties(install_prefix_docker PROPERTIES LABELS "integration;docker"
+                     FIXTURES_REQUIRED "docker_engine;sbx_test_state" TIMEOUT 300)

@@ -4,21 +4,12 @@
 # the pages, and the installed binaries, traced with strace, open and execute nothing under the
 # source or build dir (their launcher, waiter and data are the prefix's). As root, the run is
 # repeated with both trees hidden under an empty tmpfs.
-. "$(dirname "$0")/../jail/lib.sh"
-: "${SBX_SOURCE_DIR:?}" "${SBX_BUILD_DIR:?}"
+. "$(dirname "$0")/lib.sh"
 require_jail
 for tool in pkg-config cc nm strace man; do
         command -v "$tool" >/dev/null || skip "$tool is not installed (scripts/install-deps.sh installs it)"
 done
-
-tmp=$(mktemp -d /tmp/sandboxrt-install.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-chmod 755 "$tmp"
-prefix=$tmp/prefix
-src=$(realpath "$SBX_SOURCE_DIR")
-build=$(realpath "$SBX_BUILD_DIR")
-cmake --install "$SBX_BUILD_DIR" --prefix "$prefix" >"$tmp/install.log" 2>&1 ||
-        fail "cmake --install failed: $(tail -5 "$tmp/install.log")"
+install_prefix
 
 for f in bin/sandboxrt bin/sandboxrt-full libexec/sandboxrt/sandboxrt-waiter lib/libsandboxrt.so \
         lib/libsandboxrt.a include/sandboxrt.h lib/pkgconfig/sandboxrt.pc \
@@ -27,7 +18,8 @@ for f in bin/sandboxrt bin/sandboxrt-full libexec/sandboxrt/sandboxrt-waiter lib
         [ -e "$prefix/$f" ] || fail "not installed: $f"
 done
 for cmd in run doctor policy serve eval; do
-        [ -e "$prefix/share/man/man1/sandboxrt-$cmd.1" ] || fail "no man page for sandboxrt $cmd"
+        [ -e "$prefix/share/man/man1/sandboxrt-$cmd.1" ] ||
+                fail "no man page for sandboxrt $cmd (was scdoc installed when the build was configured?)"
 done
 
 # The library exports exactly the functions sandboxrt.h declares.
@@ -45,20 +37,6 @@ grep -q 'sandboxrt - run untrusted code in a hardened sandbox' <<<"$page" ||
         fail "man sandboxrt does not show the page: ${page:0:300}"
 page=$(MANPAGER=cat man -M "$prefix/share/man" sandboxrt-run 2>&1) || fail "man sandboxrt-run: $page"
 grep -q -- '--limit KEY=VALUE' <<<"$page" || fail "man sandboxrt-run has no --limit: ${page:0:300}"
-
-# traced NAME CMD...: run CMD under strace (files and execs of every process), output in
-# $tmp/NAME.out, status in STATUS; fail if anything under the source or build dir was touched.
-traced() {
-        local name=$1
-        shift
-        STATUS=0
-        strace -f -qq -o "$tmp/$name.trace" -e trace=%file,%process "$@" >"$tmp/$name.out" \
-                2>"$tmp/$name.err" || STATUS=$?
-        if grep -F -e "$src/" -e "$build/" -e "\"$src\"" -e "\"$build\"" "$tmp/$name.trace" \
-                >"$tmp/$name.leaks"; then
-                fail "$name touched the source or build tree: $(head -5 "$tmp/$name.leaks")"
-        fi
-}
 
 # expect_embed NAME: embed's two jobs ended as they should.
 expect_embed() {
