@@ -59,6 +59,8 @@ cc "${cflags[@]}" -Wall -Wextra -Werror "$SBX_SOURCE_DIR/examples/embed.c" $flag
         fail "examples/embed.c does not build against the installed library: $(cat "$tmp/cc.err")"
 ldd "$tmp/embed" | grep -q "$libdir.*libsandboxrt.so.0\|$prefix/lib/libsandboxrt.so.0" ||
         fail "embed does not load the installed libsandboxrt: $(ldd "$tmp/embed")"
+"$tmp/embed" >/dev/null 2>"$tmp/embed-untraced.err" ||
+        fail "embed failed untraced: $(cat "$tmp/embed-untraced.err")"
 traced embed "$tmp/embed"
 expect_embed embed
 
