@@ -163,6 +163,14 @@ int sbx_eval_jsonl_objects(const char *text, size_t size, const char *path,
         return sbx_eval_jsonl_foreach(text, size, object_line, &o);
 }
 
+uint32_t sbx_eval_where_line(const char *where)
+{
+        const char *colon = strrchr(where, ':');
+        uint64_t n = 0;
+
+        return colon && sbx_parse_u64(colon + 1, &n) == 0 && n <= UINT32_MAX ? (uint32_t)n : 0;
+}
+
 /* ---- JSON fields ---------------------------------------------------------------------------- */
 
 int sbx_eval_json_string(const cJSON *obj, const char *key, bool required, const char *where,
@@ -262,34 +270,63 @@ void sbx_eval_problem_set_release(struct sbx_eval_problem_set *set)
                 sbx_eval_problem_release(&set->shots[i]);
         free(set->items);
         free(set->shots);
+        free(set->label);
         memset(set, 0, sizeof(*set));
 }
 
+/* args->local_path, else the bundled file. */
+static int dataset_path(const struct sbx_eval_benchmark *b,
+                        const struct sbx_eval_dataset_args *args, char **out,
+                        struct sbx_error **err)
+{
+        if (args->local_path)
+                *out = strdup(args->local_path);
+        else if (b->default_file)
+                *out = sbx_strdup_printf("%s/%s", sbx_eval_data_dir(), b->default_file);
+        else
+                return sbx_error_set(err, EINVAL,
+                                     "%s has no bundled data: set dataset_args.%s.local_path",
+                                     b->name, b->name);
+        return *out ? 0 : sbx_error_set(err, ENOMEM, "out of memory");
+}
+
+int sbx_eval_dataset_subsets(const struct sbx_eval_benchmark *b,
+                             const struct sbx_eval_dataset_args *args, char ***out,
+                             struct sbx_error **err)
+{
+        _cleanup_free_ char *path = NULL;
+        int r = dataset_path(b, args, &path, err);
+
+        *out = NULL;
+        if (r < 0)
+                return r;
+        r = b->subsets(path, args, out, err);
+        if (r == 0 && (!*out || !**out))
+                r = sbx_error_set(err, EINVAL, "no subset to evaluate in %s", path);
+        return r < 0 ? sbx_error_prefix(err, "dataset_args.%s.subset_list", b->name) : 0;
+}
+
 int sbx_eval_dataset_load(const struct sbx_eval_benchmark *b,
-                          const struct sbx_eval_dataset_args *args,
+                          const struct sbx_eval_dataset_args *args, const char *subset,
                           struct sbx_eval_problem_set *out, struct sbx_error **err)
 {
         _cleanup_free_ char *path = NULL;
         int r;
 
         memset(out, 0, sizeof(*out));
-        if (args->local_path)
-                path = strdup(args->local_path);
-        else if (b->default_file)
-                path = sbx_strdup_printf("%s/%s", sbx_eval_data_dir(), b->default_file);
-        else
-                return sbx_error_set(err, EINVAL,
-                                     "%s has no bundled data: set dataset_args.%s.local_path",
-                                     b->name, b->name);
-        if (!path)
-                return sbx_error_set(err, ENOMEM, "out of memory");
-        r = b->load(path, args, out, err);
+        if ((r = dataset_path(b, args, &path, err)) < 0)
+                return r;
+        r = b->load(path, args, subset, out, err);
         if (r < 0) {
                 sbx_eval_problem_set_release(out);
                 return r;
         }
-        if (out->n == 0)
-                return sbx_error_set(err, EINVAL, "%s: no problems in %s", b->name, path);
+        if (out->n == 0) {
+                r = sbx_error_set(err, EINVAL, "no problems in %s%s%s", path,
+                                  out->label ? " for " : "", out->label ? out->label : "");
+                sbx_eval_problem_set_release(out);
+                return r;
+        }
         return 0;
 }
 

@@ -4,6 +4,7 @@
 
 #include <cjson/cJSON.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "sandboxrt.h"
 
@@ -12,6 +13,9 @@
 int sbx_eval_jsonl_objects(const char *text, size_t size, const char *path,
                            int (*fn)(void *ctx, const cJSON *obj, const char *where), void *ctx,
                            struct sbx_error **err);
+
+/* The line number of a "path:line" where (0 if it has none). */
+uint32_t sbx_eval_where_line(const char *where);
 
 /* A string field (a number is turned into its decimal text). Missing or null: *out stays NULL
  * and, when required, an error "<where>: missing field 'key'". */

@@ -93,7 +93,7 @@ static int samples_load(struct ds_run *d, struct strv **out, struct sbx_error **
                 run_message(d, SBX_EVAL_WARNING,
                             "%s: %zu samples name a task that is not among the %zu evaluated: "
                             "ignored",
-                            d->bench->name, l.unknown, d->set.n);
+                            d->name, l.unknown, d->set.n);
         *out = l.lists;
         return 0;
 }
@@ -210,7 +210,7 @@ static int fill_offline(struct ds_run *d, FILE *f, struct strv *lists, struct sb
                         return sbx_error_set(err, EINVAL,
                                              "%s: problem %s has no canonical solution: model "
                                              "reference cannot run this dataset",
-                                             d->bench->name, p->task_id);
+                                             d->name, p->task_id);
                 } else {
                         /* The canonical solution is the completion, verbatim. */
                         r = slot_set(s, p->prompt, p->reference, p->reference, NULL);
@@ -255,8 +255,7 @@ static int api_done(void *ctx, size_t index, const struct sbx_eval_openai_reply 
                         return sbx_error_set(a->err, EIO,
                                              "%s: %s: %s (set ignore_errors: true to go on past "
                                              "failed requests)",
-                                             d->bench->name, d->set.items[s->problem].task_id,
-                                             error);
+                                             d->name, d->set.items[s->problem].task_id, error);
                 if (slot_set(s, s->prompt, error ? NULL : text, code, error) < 0)
                         return sbx_error_set(a->err, ENOMEM, "out of memory");
                 if ((r = write_pred(d, a->f, s, a->err)) < 0)
@@ -340,8 +339,7 @@ static int count_samples(struct ds_run *d, struct strv **lists, struct sbx_error
 
 int run_predictions(struct ds_run *d, struct sbx_error **err)
 {
-        _cleanup_free_ char *path =
-            sbx_eval_outputs_path(d->out, "predictions", d->bench->name, ".jsonl");
+        _cleanup_free_ char *path = sbx_eval_outputs_path(d->out, "predictions", d->name, ".jsonl");
         struct strv *lists = NULL;
         FILE *f = NULL;
         size_t cached;
@@ -367,7 +365,7 @@ int run_predictions(struct ds_run *d, struct sbx_error **err)
                 fclose(f);
         strv_lists_free(lists, d->set.n);
         if (r == 0)
-                sbx_eval_log(d->out, "%s: predictions: %zu reused, %zu new", d->bench->name, cached,
+                sbx_eval_log(d->out, "%s: predictions: %zu reused, %zu new", d->name, cached,
                              d->n_slots - cached);
         return r;
 }

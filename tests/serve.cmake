@@ -1,6 +1,6 @@
 # sandboxrt serve (api/serve*.c, api/http_*.c) and the remote backend (api/remote.c).
 set(SBX_SERVE_SOURCES
-    ${CMAKE_SOURCE_DIR}/api/http_parse.c ${CMAKE_SOURCE_DIR}/api/serve_request.c
+    ${CMAKE_SOURCE_DIR}/api/serve_request.c
     ${CMAKE_SOURCE_DIR}/api/serve_sched.c ${CMAKE_SOURCE_DIR}/api/serve_registry.c
     ${CMAKE_SOURCE_DIR}/api/serve_tools.c ${CMAKE_SOURCE_DIR}/api/serve_archive.c
     ${CMAKE_SOURCE_DIR}/api/http_server.c ${CMAKE_SOURCE_DIR}/api/http_enclave.c
