@@ -18,9 +18,10 @@
 #endif
 
 static const struct sbx_eval_benchmark *const benchmarks[] = {
-    &sbx_eval_humaneval,
-    &sbx_eval_mbpp,
-    &sbx_eval_livecodebench,
+    &sbx_eval_humaneval,      &sbx_eval_mbpp,      &sbx_eval_livecodebench,
+    &sbx_eval_humaneval_plus, &sbx_eval_mbpp_plus, &sbx_eval_humaneval_x,
+    &sbx_eval_mbxp,           &sbx_eval_multiple,  &sbx_eval_multiple_humaneval,
+    &sbx_eval_multiple_mbpp,
 };
 
 const struct sbx_eval_benchmark *sbx_eval_benchmark_find(const char *name)
@@ -139,6 +140,32 @@ struct jsonl_objects {
         struct sbx_error **err;
 };
 
+/* A \u0000 escape in a JSON text: cJSON's C strings would end there, silently. */
+static bool has_escaped_nul(const char *line, size_t len)
+{
+        for (const char *p = line; (p = memmem(p, (size_t)(line + len - p), "\\u0000", 6)); p++) {
+                size_t backslashes = 0;
+                for (const char *q = p; q >= line && *q == '\\'; q--)
+                        backslashes++;
+                if (backslashes % 2)
+                        return true;
+        }
+        return false;
+}
+
+/* The id a record gives itself, for messages. */
+static const char *record_id(const cJSON *j)
+{
+        static const char *const keys[] = {"task_id", "question_id", "name"};
+
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, keys[i]);
+                if (cJSON_IsString(v))
+                        return v->valuestring;
+        }
+        return "?";
+}
+
 static int object_line(void *ctx, const char *line, size_t len, size_t lineno)
 {
         struct jsonl_objects *o = ctx;
@@ -148,6 +175,11 @@ static int object_line(void *ctx, const char *line, size_t len, size_t lineno)
 
         if (!where || !cJSON_IsObject(j))
                 r = sbx_error_set(o->err, EINVAL, "%s: not a JSON object", where ? where : o->path);
+        else if (has_escaped_nul(line, len))
+                r = sbx_error_set(o->err, EINVAL,
+                                  "%s: task %s: a string holds a NUL character (\\u0000), which "
+                                  "no program or prompt can carry",
+                                  where, record_id(j));
         else
                 r = o->fn(o->ctx, j, where);
         cJSON_Delete(j);
@@ -255,6 +287,7 @@ void sbx_eval_problem_release(struct sbx_eval_problem *p)
                 free(p->asserts[i]);
         free(p->asserts);
         free(p->starter_code);
+        free(p->stdin_data);
         for (size_t i = 0; i < p->n_tests; i++) {
                 free(p->tests[i].input);
                 free(p->tests[i].output);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "evaluator/harness.h"
 #include "sandboxrt.h"
 
 struct sbx_eval_dataset_args;
@@ -22,8 +23,6 @@ struct sbx_eval_test {
         char *output;
 };
 
-struct sbx_eval_lang;
-
 struct sbx_eval_problem {
         char *task_id;
         uint32_t line;     /* its line in the dataset file, for messages; 0 when unknown */
@@ -38,7 +37,9 @@ struct sbx_eval_problem {
         struct sbx_eval_test *tests;
         size_t n_tests;
         const struct sbx_eval_lang *lang; /* the program's language; NULL: Python */
+        struct sbx_eval_wrap_opts wrap;   /* what the language's harness needs */
         bool quiet_stdout, quiet_stderr;  /* output there fails a run (the benchmark's rule) */
+        char *stdin_data; /* exit-status problems: stdin after the proof line (test inputs) */
 };
 
 struct sbx_eval_problem_set {
@@ -74,6 +75,13 @@ struct sbx_eval_benchmark {
 extern const struct sbx_eval_benchmark sbx_eval_humaneval;
 extern const struct sbx_eval_benchmark sbx_eval_mbpp;
 extern const struct sbx_eval_benchmark sbx_eval_livecodebench;
+extern const struct sbx_eval_benchmark sbx_eval_humaneval_plus;
+extern const struct sbx_eval_benchmark sbx_eval_mbpp_plus;
+extern const struct sbx_eval_benchmark sbx_eval_humaneval_x;
+extern const struct sbx_eval_benchmark sbx_eval_mbxp;
+extern const struct sbx_eval_benchmark sbx_eval_multiple;
+extern const struct sbx_eval_benchmark sbx_eval_multiple_humaneval;
+extern const struct sbx_eval_benchmark sbx_eval_multiple_mbpp;
 
 /* NULL when unknown. */
 const struct sbx_eval_benchmark *sbx_eval_benchmark_find(const char *name);

@@ -141,8 +141,9 @@ static const struct sbx_eval_lang langs[] = {
     {"python", "python", SBX_EVAL_WRAP_SCRIPT, NULL, NULL},
     {"cpp", "cpp", SBX_EVAL_WRAP_GUARD, NULL, NULL},
     {"java", "java", SBX_EVAL_WRAP_RENAME, STRV("CLASSPATH=.:" SBX_EVAL_JAVATUPLES_JAR), NULL},
-    {"javascript", "javascript", SBX_EVAL_WRAP_SCRIPT, NULL, NULL},
-    {"typescript", "typescript", SBX_EVAL_WRAP_SCRIPT, NULL, NULL},
+    /* Debian's node modules (lodash for MBXP) */
+    {"javascript", "javascript", SBX_EVAL_WRAP_SCRIPT, STRV("NODE_PATH=/usr/share/nodejs"), NULL},
+    {"typescript", "typescript", SBX_EVAL_WRAP_SCRIPT, STRV("NODE_PATH=/usr/share/nodejs"), NULL},
     /* HumanEval-X's Go tests import testify: Debian's copy, in GOPATH mode. */
     {"go", "go", SBX_EVAL_WRAP_GO,
      STRV("GO111MODULE=off", "GOPATH=/usr/share/gocode", "GOCACHE=/tmp/.sbx-gocache",

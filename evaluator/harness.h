@@ -40,17 +40,16 @@ struct sbx_eval_wrap_opts {
         bool csharp_debug;    /* compile with DEBUG, so that Debug.Assert checks (MultiPL-E) */
 };
 
-/* Can the harness put its proof around these tests (a main function to guard, a package
- * clause for Go, ...)? 0, or -EINVAL with *why saying what is missing. Loaders call it so that
- * a dataset the harness cannot wrap is an error naming the problem, not a zero score. */
-int sbx_eval_harness_check(const struct sbx_eval_lang *l, const char *head, const char *tests,
-                           const char **why);
-
 /* The whole program: head (prompt and completion, as the benchmark joins them) then tests (the
- * benchmark's test code), with the completion proof added for the language. NULL on allocation
- * failure. The proof line is read from stdin: the judge gives it as the first line of stdin. */
+ * benchmark's test code), with the completion proof added for the language. NULL when the tests
+ * lack what the language's harness needs (see sbx_eval_harness_needs) or on allocation failure.
+ * The proof line is read from stdin: the judge gives it as the first line of stdin. */
 char *sbx_eval_harness_program(const struct sbx_eval_lang *l, const char *head, const char *tests,
                                const struct sbx_eval_wrap_opts *opts);
+
+/* What the harness needs from a language's tests (a main function, a package clause), for the
+ * message when a program cannot be built. */
+const char *sbx_eval_harness_needs(const struct sbx_eval_lang *l);
 
 /* Python pieces for the benchmarks that build their own Python programs: the prologue reads the
  * proof line into a closure; emit prints it (then a payload, for functional problems). */

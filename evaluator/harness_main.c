@@ -554,30 +554,19 @@ char *sbx_eval_harness_go(const char *head, const char *tests)
         return sbx_eval_buf_take(&b);
 }
 
-/* ---- checks at load time -------------------------------------------------------------------- */
+/* ---- what the tests must have --------------------------------------------------------------- */
 
-int sbx_eval_harness_check(const struct sbx_eval_lang *l, const char *head, const char *tests,
-                           const char **why)
+const char *sbx_eval_harness_needs(const struct sbx_eval_lang *l)
 {
-        _cleanup_free_ char *program = NULL;
-
-        if (l->wrap == SBX_EVAL_WRAP_SCRIPT)
-                return 0;
-        program = sbx_eval_harness_program(l, head, tests, NULL);
-        if (program)
-                return 0;
         switch (l->wrap) {
         case SBX_EVAL_WRAP_GO:
-                *why = "the Go program has no package clause";
-                break;
+                return "a package clause, and a main function or Test functions";
         case SBX_EVAL_WRAP_RENAME:
-                *why = !strcmp(l->name, "scala")
-                           ? "the tests have neither a main method nor an `extends App` object"
-                           : "the tests have no main method";
-                break;
+                return !strcmp(l->name, "scala") ? "a main method or an `extends App` object"
+                                                 : "a main method";
+        case SBX_EVAL_WRAP_GUARD:
+                return "a main function";
         default:
-                *why = "the tests have no main function";
-                break;
+                return "nothing";
         }
-        return -EINVAL;
 }

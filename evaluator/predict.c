@@ -32,9 +32,25 @@ static int samples_record(void *ctx, const cJSON *j, const char *where)
         _cleanup_free_ char *id = NULL, *completion = NULL;
         int r;
 
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "completion");
+        size_t bad = 0;
+
         r = sbx_eval_json_string(j, "task_id", true, where, &id, l->err);
+        if (r == 0 && c && !cJSON_IsString(c) && !cJSON_IsNull(c))
+                /* a number or a list is not code: turning it into some text would hide that */
+                r = sbx_error_set(l->err, EINVAL, "%s: task %s: completion is %s, not a string",
+                                  where, id,
+                                  cJSON_IsNumber(c)  ? "a number"
+                                  : cJSON_IsArray(c) ? "a list"
+                                  : cJSON_IsBool(c)  ? "a boolean"
+                                                     : "an object");
         if (r == 0)
                 r = sbx_eval_json_string(j, "completion", true, where, &completion, l->err);
+        if (r == 0 && !sbx_eval_utf8_valid(completion, strlen(completion), &bad))
+                r = sbx_error_set(l->err, EINVAL,
+                                  "%s: task %s: completion is not valid UTF-8 (byte 0x%02x at "
+                                  "offset %zu): fix the file's encoding",
+                                  where, id, (unsigned char)completion[bad], bad);
         if (r < 0)
                 return r;
         ssize_t p = run_find_problem(l->d, id);
@@ -242,7 +258,10 @@ static int api_done(void *ctx, size_t index, const struct sbx_eval_openai_reply 
 
         for (uint32_t k = 0; k < a->choices; k++) {
                 struct slot *s = &d->slots[a->first[index] + k];
-                const char *text = reply->error || k >= reply->n_choices ? NULL : reply->choices[k];
+                const char *raw = reply->error || k >= reply->n_choices ? NULL : reply->choices[k];
+                /* a reply with bytes that are not UTF-8: kept as the U+FFFD JSON can carry */
+                _cleanup_free_ char *text =
+                    raw ? sbx_eval_utf8_clean(raw, strlen(raw), strlen(raw), NULL) : NULL;
                 _cleanup_free_ char *code = text ? d->bench->extract(text) : NULL;
                 _cleanup_free_ char *short_msg = NULL;
                 const char *error = reply->error;

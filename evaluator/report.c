@@ -208,7 +208,9 @@ char *sbx_eval_summary_breakdown(const struct sbx_eval_summary *s)
         for (size_t d = 0; d < s->n; d++) {
                 const struct sbx_eval_dataset_result *r = &s->results[d];
                 bool first = true;
-                sbx_eval_buf_printf(&b, "%s: %zu samples:", r->dataset, r->n_samples);
+                bool subset = r->subset && strcmp(r->subset, "default");
+                sbx_eval_buf_printf(&b, "%s%s%s: %zu samples:", r->dataset, subset ? " " : "",
+                                    subset ? r->subset : "", r->n_samples);
                 for (int i = 0; i < _SBX_EVAL_OUTCOME_MAX; i++) {
                         /* OK, the program's own failures, the output cap and sandbox errors
                          * always (a 0 there says it never happened); the rest when they do. */

@@ -14,6 +14,10 @@
 
 #define HEAD_BYTES 1024
 
+/* A program this large is the sample's fault, not the sandbox's: it is judged without running
+ * (the default policy's work directory holds 64 MiB; no benchmark's program nears this). */
+#define PROGRAM_MAX_BYTES ((size_t)16 << 20)
+
 struct unit {
         size_t slot;
         struct sbx_eval_review rv;
@@ -56,6 +60,10 @@ static uint64_t program_hash(const struct ds_run *d, const struct slot *s)
 static void record_result(struct sbx_eval_review *rv, const struct sbx_result *r,
                           const char *reason)
 {
+        /* a compile error's story is the compiler's output */
+        const struct sbx_result *shown =
+            r->verdict == SBX_VERDICT_COMPILE_ERROR && r->compile ? r->compile : r;
+
         review_release(rv);
         rv->executed = true;
         rv->verdict = r->verdict;
@@ -64,13 +72,16 @@ static void record_result(struct sbx_eval_review *rv, const struct sbx_result *r
         rv->wall_ms = r->wall_ms;
         rv->cpu_ms = r->cpu_ms;
         rv->peak_memory_bytes = r->peak_memory_bytes;
-        rv->stdout_head = sbx_eval_utf8_clean(r->out.data ? r->out.data : "", r->out.size,
-                                              HEAD_BYTES, &rv->stdout_truncated);
-        rv->stderr_head = sbx_eval_utf8_clean(r->err.data ? r->err.data : "", r->err.size,
-                                              HEAD_BYTES, &rv->stderr_truncated);
-        rv->stdout_truncated |= r->out.truncated;
-        rv->stderr_truncated |= r->err.truncated;
-        rv->message = sbx_eval_strdup0(reason ? reason : r->message);
+        rv->stdout_head = sbx_eval_utf8_clean(shown->out.data ? shown->out.data : "",
+                                              shown->out.size, HEAD_BYTES, &rv->stdout_truncated);
+        rv->stderr_head = sbx_eval_utf8_clean(shown->err.data ? shown->err.data : "",
+                                              shown->err.size, HEAD_BYTES, &rv->stderr_truncated);
+        rv->stdout_truncated |= shown->out.truncated;
+        rv->stderr_truncated |= shown->err.truncated;
+        if (!reason && shown != r && shown->message)
+                rv->message = sbx_strdup_printf("compile step: %s", shown->message);
+        else
+                rv->message = sbx_eval_strdup0(reason ? reason : r->message);
 }
 
 /* A fresh random line for each run: the harness prints it back only after its last test. */
@@ -94,7 +105,9 @@ static int make_proof(char out[static 33])
 static int run_once(struct ds_run *d, const struct sbx_eval_problem *p, const char *program,
                     size_t t, const char *proof, struct sbx_result **res, struct sbx_error **err)
 {
-        const char *input = p->check == SBX_EVAL_CHECK_EXIT ? "" : p->tests[t].input;
+        const char *input = p->check != SBX_EVAL_CHECK_EXIT ? p->tests[t].input
+                            : p->stdin_data                 ? p->stdin_data
+                                                            : "";
         _cleanup_free_ char *stdin_text = proof ? sbx_strdup_printf("%s\n%s", proof, input) : NULL;
         struct sbx_job job = {
             .language = p->lang ? p->lang->runtime : "python",
@@ -140,6 +153,14 @@ static int exec_unit(struct ds_run *d, struct unit *u, struct sbx_error **err)
         if (!program)
                 return sbx_error_set(err, ENOMEM, "out of memory");
         u->rv.program_hash = sbx_eval_hash64(program, strlen(program));
+        if (strlen(program) > PROGRAM_MAX_BYTES) {
+                u->rv.outcome = SBX_EVAL_RUNTIME_ERROR;
+                u->rv.message = sbx_strdup_printf(
+                    "the program is %.1f MiB, more than the %zu MiB a judged program may be: not "
+                    "run",
+                    (double)strlen(program) / (1 << 20), PROGRAM_MAX_BYTES >> 20);
+                return u->rv.message ? 0 : sbx_error_set(err, ENOMEM, "out of memory");
+        }
         u->rv.outcome = SBX_EVAL_OK;
         u->rv.tests_total = p->check == SBX_EVAL_CHECK_EXIT ? 0 : (uint32_t)n_runs;
         for (size_t t = 0; t < n_runs && (!failed || d->c->all_tests); t++) {

@@ -198,7 +198,9 @@ static void test_value_errors(void **state)
 {
         expect_error("datasets: [humanevl]\n",
                      "task.yaml:1: datasets: unknown benchmark 'humanevl' (did you mean "
-                     "'humaneval'?) (sandboxrt runs: humaneval, mbpp, live_code_bench)");
+                     "'humaneval'?) (sandboxrt runs: humaneval, mbpp, live_code_bench, "
+                     "humaneval_plus, mbpp_plus, humaneval_x, mbxp, multiple, "
+                     "multiple_humaneval, multiple_mbpp)");
         expect_error("model: reference\n", "no datasets");
         expect_error("model: gpt-4o\ndatasets: [mbpp]\n",
                      "model: 'gpt-4o' needs eval_type: openai_api and api_url");
