@@ -1,4 +1,5 @@
 /* sandboxrt eval: an EvalScope task file run with every program in a sandbox. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,9 @@ static const char usage_text[] =
     "\n"
     "Options:\n"
     "  --config FILE           the task file\n"
-    "  --datasets A,B          benchmarks: humaneval, mbpp, live_code_bench\n"
+    "  --datasets A,B          benchmarks: humaneval, mbpp, live_code_bench, humaneval_plus,\n"
+    "                          mbpp_plus, humaneval_x, mbxp, multiple (also\n"
+    "                          multiple_humaneval, multiple_mbpp)\n"
     "  --model NAME            model name for the API; 'reference' runs the canonical\n"
     "                          solutions; a .jsonl file is a samples file\n"
     "  --samples FILE          human-eval samples JSONL ({task_id, completion} per line)\n"
@@ -30,14 +33,16 @@ static const char usage_text[] =
     "  --limit N|F             first N problems per dataset, or a fraction F in (0, 1]\n"
     "  --repeats N             samples per problem (pass@k for k <= N)\n"
     "  --eval-batch-size N     model requests in flight\n"
-    "  -j, --jobs N            programs run in parallel (default: the CPU count)\n"
+    "  -j, --jobs N            programs run in parallel (default: judge_worker_num, else\n"
+    "                          the CPU count)\n"
     "  --work-dir DIR          output root (default ./outputs)\n"
     "  --no-timestamp          write into the work dir itself, not a timestamped folder\n"
     "  --use-cache DIR         resume the run in DIR: only what is missing is done\n"
     "  --rerun-review          with --use-cache: keep predictions, run and judge again\n"
     "  --all-tests             run every test case, not only up to the first failure\n"
     "  --ignore-errors         go on past failed model requests (they score as failures)\n"
-    "  --backend NAME          auto (default), native, docker or remote\n"
+    "  --backend NAME          auto (default), native, docker or remote (sandbox_type:\n"
+    "                          docker in the task file chooses docker too)\n"
     "  --remote URL            run the programs on a sandboxrt or ms-enclave server\n"
     "                          (sandbox.manager_config.base_url)\n"
     "  -q, --quiet             no progress lines\n"
@@ -219,6 +224,57 @@ static void on_progress(void *ctx, const char *phase, const char *dataset, size_
                 sbx_eval_progress_finish(&a->progress);
 }
 
+/* The runtimes behind the executor: one per Docker image a dataset asks for, created when it is
+ * first asked for (between datasets, when no job runs). */
+struct runtimes {
+        struct sbx_runtime_options opts;
+        struct sbx_runtime *current;
+        struct {
+                char *image;
+                struct sbx_runtime *rt;
+        } list[16];
+        size_t n;
+};
+
+static int runtimes_run(void *ctx, const struct sbx_job *job, struct sbx_result **out,
+                        struct sbx_error **err)
+{
+        struct runtimes *rs = ctx;
+
+        return sbx_run(rs->current, job, out, err);
+}
+
+static int runtimes_use_image(void *ctx, const char *image, struct sbx_error **err)
+{
+        struct runtimes *rs = ctx;
+        struct sbx_runtime_options o = rs->opts;
+
+        image = image ? image : rs->opts.image;
+        for (size_t i = 0; i < rs->n; i++)
+                if ((!image && !rs->list[i].image) ||
+                    (image && rs->list[i].image && !strcmp(image, rs->list[i].image))) {
+                        rs->current = rs->list[i].rt;
+                        return 0;
+                }
+        if (rs->n == sizeof(rs->list) / sizeof(rs->list[0]))
+                return sbx_error_set(err, E2BIG, "more than %zu images in one evaluation", rs->n);
+        o.image = image;
+        int r = sbx_runtime_new(&o, &rs->list[rs->n].rt, err);
+        if (r < 0)
+                return r;
+        rs->list[rs->n].image = image ? strdup(image) : NULL;
+        rs->current = rs->list[rs->n++].rt;
+        return 0;
+}
+
+static void runtimes_free(struct runtimes *rs)
+{
+        for (size_t i = 0; i < rs->n; i++) {
+                sbx_runtime_free(rs->list[i].rt);
+                free(rs->list[i].image);
+        }
+}
+
 static int report(const struct sbx_eval_summary *s)
 {
         char *table = sbx_eval_summary_table(s), *breakdown = sbx_eval_summary_breakdown(s);
@@ -237,7 +293,7 @@ static int eval_main(int argc, char **argv)
 {
         struct eval_cli a = {.tty = isatty(STDERR_FILENO) == 1};
         struct sbx_eval_config *cfg = NULL;
-        struct sbx_runtime *rt = NULL;
+        struct runtimes rs = {0};
         struct sbx_eval_summary *sum = NULL;
         struct sbx_error *err = NULL;
         int r, status;
@@ -253,19 +309,22 @@ static int eval_main(int argc, char **argv)
         for (size_t i = 0; cfg->warnings && cfg->warnings[i]; i++)
                 sbx_cli_error("warning: %s", cfg->warnings[i]);
         /* Before any thread: the native backend forks its launcher here. */
-        struct sbx_runtime_options ro = {
+        rs.opts = (struct sbx_runtime_options){
             .backend = cfg->backend,
             .image = cfg->sandbox_default.image,
             .remote_url = cfg->remote_url,
             .remote_api_key = cfg->remote_api_key,
         };
-        if (sbx_runtime_new(&ro, &rt, &err) < 0) {
+        if (runtimes_use_image(&rs, NULL, &err) < 0) {
                 sbx_cli_error("eval: %s", err && err->message ? err->message : "no runtime");
                 sbx_error_free(err);
                 sbx_eval_config_free(cfg);
                 return SBX_CLI_EXIT_SANDBOX_ERROR;
         }
-        struct sbx_eval_executor ex = sbx_eval_executor_runtime(rt);
+        struct sbx_eval_executor ex = sbx_eval_executor_runtime(rs.current);
+        ex.run = runtimes_run;
+        ex.ctx = &rs;
+        ex.use_image = runtimes_use_image;
         struct sbx_eval_hooks hooks = {.message = on_message, .progress = on_progress, .ctx = &a};
         if (sbx_eval_run(cfg, &ex, &hooks, &sum, &err) < 0) {
                 if (a.progress.active)
@@ -277,7 +336,7 @@ static int eval_main(int argc, char **argv)
         }
         sbx_error_free(err);
         sbx_eval_summary_free(sum);
-        sbx_runtime_free(rt);
+        runtimes_free(&rs);
         sbx_eval_config_free(cfg);
         return status;
 }

@@ -183,6 +183,8 @@ static int use_image(struct ds_run *d, struct sbx_error **err)
         }
         if (!d->ex->use_image)
                 return 0;
+        if (image)
+                sbx_eval_log(d->out, "%s: image %s", d->name, image);
         int r = d->ex->use_image(d->ex->ctx, image, err);
         return r < 0 ? sbx_error_prefix(err, "%s: image %s", d->name, image ? image : "default")
                      : 0;
