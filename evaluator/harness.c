@@ -144,11 +144,8 @@ static const struct sbx_eval_lang langs[] = {
     /* Debian's node modules (lodash for MBXP) */
     {"javascript", "javascript", SBX_EVAL_WRAP_SCRIPT, STRV("NODE_PATH=/usr/share/nodejs"), NULL},
     {"typescript", "typescript", SBX_EVAL_WRAP_SCRIPT, STRV("NODE_PATH=/usr/share/nodejs"), NULL},
-    /* HumanEval-X's Go tests import testify: Debian's copy, in GOPATH mode. */
-    {"go", "go", SBX_EVAL_WRAP_GO,
-     STRV("GO111MODULE=off", "GOPATH=/usr/share/gocode", "GOCACHE=/tmp/.sbx-gocache",
-          "GOFLAGS=-buildvcs=false"),
-     NULL},
+    /* a build cache in the job's own /tmp when the language's steps do not set one */
+    {"go", "go", SBX_EVAL_WRAP_GO, STRV("GOCACHE=/tmp/.sbx-gocache"), NULL},
     {"rust", "rust", SBX_EVAL_WRAP_GUARD, NULL, NULL},
     {"ruby", "ruby", SBX_EVAL_WRAP_SCRIPT, NULL, NULL},
     {"php", "php", SBX_EVAL_WRAP_SCRIPT, NULL, NULL},

@@ -5,7 +5,10 @@
  *   cpp:        the helper #includes the prompt lacks + "\n" + prompt + completion + "\n" + test
  *   java, js:   prompt + completion + "\n" + test
  *   go:         test_setup + imports of the helper packages the completion names + prompt
- *               without its import block + completion + "\n" + test, run by `go test` rules
+ *               without its import block + completion + "\n" + test, run by `go test` rules;
+ *               testify's assert.Equal (all the tests use of it) comes from a shim with its
+ *               semantics (ObjectsAreEqual: reflect.DeepEqual, bytes.Equal for []byte), so
+ *               that no third-party module has to be built for every program
  *   rust:       declaration + prompt + completion + test, the #[test] functions called from main
  * JavaScript fails on any output (CodeGeeX's rule: console.assert only prints). Rust's rand,
  * regex and md5 crates are not available: their `use` lines are dropped. */
@@ -155,14 +158,57 @@ static void python_head(struct sbx_eval_buf *b)
                              "except ImportError:\n    pass\n");
 }
 
+/* testify's assert.New(t).Equal(expected, actual) as the tests use it: equal as testify's
+ * ObjectsAreEqual says, func arguments refused, a failure reported through t. */
+static const char go_assert_shim[] =
+    "\ntype sbxAssertions struct{ t *testing.T }\n"
+    "\ntype sbxAssertPackage struct{}\n"
+    "\nvar assert sbxAssertPackage\n"
+    "\nfunc (sbxAssertPackage) New(t *testing.T) *sbxAssertions { return &sbxAssertions{t} }\n"
+    "\nfunc sbxObjectsAreEqual(expected, actual interface{}) bool {\n"
+    "\tif expected == nil || actual == nil {\n\t\treturn expected == actual\n\t}\n"
+    "\texp, ok := expected.([]byte)\n"
+    "\tif !ok {\n\t\treturn sbxreflect.DeepEqual(expected, actual)\n\t}\n"
+    "\tact, ok := actual.([]byte)\n"
+    "\tif !ok {\n\t\treturn false\n\t}\n"
+    "\tif exp == nil || act == nil {\n\t\treturn exp == nil && act == nil\n\t}\n"
+    "\treturn sbxbytes.Equal(exp, act)\n}\n"
+    "\nfunc (a *sbxAssertions) Equal(expected, actual interface{}, msgAndArgs ...interface{}) "
+    "bool {\n"
+    "\tfor _, v := range []interface{}{expected, actual} {\n"
+    "\t\tif v != nil && sbxreflect.TypeOf(v).Kind() == sbxreflect.Func {\n"
+    "\t\t\ta.t.Errorf(\"cannot take func type as argument\")\n\t\t\treturn false\n\t\t}\n"
+    "\t}\n"
+    "\tif !sbxObjectsAreEqual(expected, actual) {\n"
+    "\t\ta.t.Errorf(\"Not equal: expected: %#v, actual: %#v\", expected, actual)\n"
+    "\t\treturn false\n\t}\n"
+    "\treturn true\n}\n";
+
+#define TESTIFY_IMPORT "\"github.com/stretchr/testify/assert\""
+
+/* test_setup with testify's import turned into the shim's own imports; true when the shim must
+ * follow (after every import). */
+static bool go_setup(struct sbx_eval_buf *b, const char *setup)
+{
+        const char *at = strstr(setup, TESTIFY_IMPORT);
+
+        if (!at) {
+                sbx_eval_buf_printf(b, "%s\n", setup);
+                return false;
+        }
+        sbx_eval_buf_append(b, setup, (size_t)(at - setup));
+        sbx_eval_buf_puts(b, "sbxreflect \"reflect\"\n    sbxbytes \"bytes\"");
+        sbx_eval_buf_printf(b, "%s\n", at + strlen(TESTIFY_IMPORT));
+        return true;
+}
+
 /* Go: CodeGeeX drops the prompt's import block and imports the helper packages the completion
  * names instead (Go refuses unused imports). */
 static void go_head(struct sbx_eval_buf *b, const struct sbx_eval_problem *p, const char *code)
 {
         const char *import = p->starter_code ? strstr(p->prompt, p->starter_code) : NULL;
-        bool any = false;
+        bool any = false, shim = go_setup(b, p->setup);
 
-        sbx_eval_buf_printf(b, "%s\n", p->setup);
         for (size_t i = 0; i < ELEMENTSOF(go_packages); i++) {
                 const char *last = strrchr(go_packages[i], '/');
                 _cleanup_free_ char *use =
@@ -175,6 +221,8 @@ static void go_head(struct sbx_eval_buf *b, const struct sbx_eval_problem *p, co
         }
         if (any)
                 sbx_eval_buf_puts(b, ")\n");
+        if (shim)
+                sbx_eval_buf_puts(b, go_assert_shim);
         if (import) {
                 sbx_eval_buf_append(b, p->prompt, (size_t)(import - p->prompt));
                 sbx_eval_buf_puts(b, import + strlen(p->starter_code));

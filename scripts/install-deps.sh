@@ -15,13 +15,18 @@ packages=(
 	build-essential gcc cmake pkg-config git
 	# libraries sandboxrt links
 	libseccomp-dev libcap-dev libcurl4-openssl-dev libmicrohttpd-dev libcjson-dev libyaml-dev
-	libarchive-dev
+	libarchive-dev zlib1g-dev
 	# tests and style checks
 	libcmocka-dev clang-format passwd util-linux
 	# benchmark baseline (bench/overhead.sh)
 	bubblewrap
 	# toolchains of the sandbox's languages: python, c, cpp, javascript, java, bash, perl
 	python3 g++ nodejs default-jdk-headless perl bash
+	# what the benchmarks' own tests import: numpy (HumanEval-X, EvalPlus), lodash (MBXP),
+	# javatuples (MultiPL-E Java), Boost (two HumanEval-X C++ tasks), Test::Deep and
+	# Data::Compare (MultiPL-E and MBXP Perl), luaunit (MultiPL-E Lua)
+	python3-numpy node-lodash libjavatuples-java libboost-dev libtest-deep-perl
+	libdata-compare-perl lua-unit
 )
 
 say() { echo "install-deps: $*" >&2; }
