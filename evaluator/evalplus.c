@@ -296,16 +296,26 @@ static int plus_fields(struct plus_load *l, const cJSON *j, const char *where,
 {
         int r;
 
+        /* MBPP+'s OriginFmt: the MBPP fields (code, a text prompt) and a module-level test */
+        bool origin_mbpp = !strcmp(l->dataset, "mbpp") &&
+                           cJSON_GetObjectItemCaseSensitive(j, "code") &&
+                           !cJSON_GetObjectItemCaseSensitive(j, "base_input");
+
         p->check = SBX_EVAL_CHECK_EXIT;
         p->line = sbx_eval_where_line(where);
         if ((r = sbx_eval_json_string(j, "task_id", true, where, &p->task_id, l->err)) < 0 ||
             (r = sbx_eval_json_string(j, "prompt", true, where, &p->prompt, l->err)) < 0 ||
-            (r = sbx_eval_json_string(j, "entry_point", true, where, &p->entry_point, l->err)) <
-                0 ||
-            (r = sbx_eval_json_string(j, "canonical_solution", false, where, &p->reference,
+            (r = sbx_eval_json_string(j, "entry_point", !origin_mbpp, where, &p->entry_point,
                                       l->err)) < 0 ||
+            (r = sbx_eval_json_string(j, origin_mbpp ? "code" : "canonical_solution", false, where,
+                                      &p->reference, l->err)) < 0 ||
             (r = sbx_eval_json_string(j, "test", false, where, &p->test, l->err)) < 0)
                 return r;
+        if (origin_mbpp) {
+                /* the prompt is the task's text, not code: the program starts at the code */
+                p->starter_code = strdup("");
+                return p->starter_code ? 0 : sbx_error_set(l->err, ENOMEM, "out of memory");
+        }
         if (!is_identifier(p->entry_point))
                 return sbx_error_set(l->err, EINVAL, "%s: problem %s: entry_point is not a name",
                                      where, p->task_id);
@@ -403,7 +413,8 @@ static char *plus_program(const struct sbx_eval_problem *p, const char *code, bo
         struct sbx_eval_buf b = {0};
 
         sbx_eval_buf_puts(&b, sbx_eval_python_proof_prologue);
-        sbx_eval_buf_printf(&b, "%s%s\n", p->prompt, code);
+        /* starter_code set: MBPP+'s OriginFmt, whose prompt is text, not code */
+        sbx_eval_buf_printf(&b, "%s%s\n", p->starter_code ? "" : p->prompt, code);
         if (!p->stdin_data && humaneval)
                 sbx_eval_buf_printf(&b, "%s\ncheck(%s)\n", p->test, p->entry_point);
         else if (!p->stdin_data)

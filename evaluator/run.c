@@ -190,6 +190,34 @@ static int use_image(struct ds_run *d, struct sbx_error **err)
                      : 0;
 }
 
+/* model reference runs the problems that have one (MBXP's languages lack some); saying how many
+ * were left out. */
+static int keep_references(struct ds_run *d, struct sbx_error **err)
+{
+        size_t kept = 0, n = d->set.n;
+
+        if (d->c->model_kind != SBX_EVAL_MODEL_REFERENCE)
+                return 0;
+        for (size_t i = 0; i < n; i++) {
+                if (d->set.items[i].reference)
+                        d->set.items[kept++] = d->set.items[i];
+                else
+                        sbx_eval_problem_release(&d->set.items[i]);
+        }
+        d->set.n = kept;
+        if (kept == 0)
+                return sbx_error_set(err, EINVAL,
+                                     "%s: no problem has a canonical solution: model reference "
+                                     "cannot run this dataset",
+                                     d->name);
+        if (kept < n)
+                run_message(d, SBX_EVAL_WARNING,
+                            "%s: %zu of %zu problems have no canonical solution: model reference "
+                            "evaluates the other %zu",
+                            d->name, n - kept, n, kept);
+        return 0;
+}
+
 static int prepare(struct ds_run *d, struct sbx_error **err)
 {
         const char *name = d->bench->name;
@@ -199,6 +227,8 @@ static int prepare(struct ds_run *d, struct sbx_error **err)
         d->tolerance = d->args->tolerance >= 0 ? d->args->tolerance : SBX_EVAL_DEFAULT_TOLERANCE;
         if ((r = sbx_eval_dataset_load(d->bench, d->args, d->subset, &d->set, err)) < 0)
                 return sbx_error_prefix(err, "%s", d->name);
+        if ((r = keep_references(d, err)) < 0)
+                return r;
         apply_limit(d);
         if ((r = index_problems(d, err)) < 0)
                 return r;
