@@ -17,7 +17,6 @@ struct cparse {
         char *api_key_raw;
         bool have_timeout;
         char *engine;        /* sandbox.engine / sandbox_type */
-        bool jobs_set;       /* jobs or sandbox.pool_size given */
         uint32_t judge_jobs; /* judge_worker_num */
 };
 

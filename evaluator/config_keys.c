@@ -415,7 +415,6 @@ static int h_repeats(struct cparse *ps, const struct sbx_eval_node *v, const cha
 
 static int h_jobs(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
 {
-        ps->jobs_set = true;
         return cfg_u32(ps, v, path, 1, 4096, &TARGET_CONFIG(t)->jobs);
 }
 

@@ -91,6 +91,10 @@ static enum sbx_eval_outcome verdict_outcome(const struct sbx_eval_expect *e,
                 if (e->check == SBX_EVAL_CHECK_EXIT &&
                     (e->python ? python_failed_assert(&r->err) : failed_assert(&r->err)))
                         return SBX_EVAL_WRONG_ANSWER;
+                /* Go's testing reports a failed test on stdout */
+                if (e->check == SBX_EVAL_CHECK_EXIT && r->out.data &&
+                    memmem(r->out.data, r->out.size, "--- FAIL: ", 10))
+                        return SBX_EVAL_WRONG_ANSWER;
                 return SBX_EVAL_RUNTIME_ERROR;
         case SBX_VERDICT_TIME_LIMIT:
                 return SBX_EVAL_TIME_LIMIT;

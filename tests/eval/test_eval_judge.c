@@ -209,6 +209,8 @@ static void test_verdicts(void **state)
                    "Exception in thread \"main\" "
                    "java.lang.AssertionError\n\tat Main.main");
         assert_int_equal(sbx_eval_judge(&cpp, &r, NULL), SBX_EVAL_WRONG_ANSWER);
+        r = result(SBX_VERDICT_RUNTIME_ERROR, "--- FAIL: TestAdd (0.00s)\nFAIL\n", "");
+        assert_int_equal(sbx_eval_judge(&cpp, &r, NULL), SBX_EVAL_WRONG_ANSWER); /* Go */
         r = result(SBX_VERDICT_RUNTIME_ERROR, "", "segfault");
         assert_int_equal(sbx_eval_judge(&cpp, &r, NULL), SBX_EVAL_RUNTIME_ERROR);
 }
