@@ -137,20 +137,40 @@ struct jsonl_objects {
         const char *path;
         int (*fn)(void *ctx, const cJSON *obj, const char *where);
         void *ctx;
+        const char *nul_escape;
         struct sbx_error **err;
 };
 
-/* A \u0000 escape in a JSON text: cJSON's C strings would end there, silently. */
-static bool has_escaped_nul(const char *line, size_t len)
+/* The next \u0000 escape of a JSON text (cJSON's C strings would end there, silently), or
+ * NULL. */
+static const char *escaped_nul(const char *p, const char *end)
 {
-        for (const char *p = line; (p = memmem(p, (size_t)(line + len - p), "\\u0000", 6)); p++) {
+        for (const char *start = p; (p = memmem(p, (size_t)(end - p), "\\u0000", 6)); p++) {
                 size_t backslashes = 0;
-                for (const char *q = p; q >= line && *q == '\\'; q--)
+                for (const char *q = p; q >= start && *q == '\\'; q--)
                         backslashes++;
                 if (backslashes % 2)
-                        return true;
+                        return p;
         }
-        return false;
+        return NULL;
+}
+
+/* The line with every \u0000 escape replaced by the JSON text of a string holding escape (its
+ * backslashes doubled: the escapes used have no quotes or control characters). NULL when out of
+ * memory. */
+static char *replace_escaped_nul(const char *line, size_t len, const char *escape)
+{
+        struct sbx_eval_buf b = {0};
+        const char *end = line + len, *p = line, *nul;
+
+        while ((nul = escaped_nul(p, end))) {
+                sbx_eval_buf_append(&b, p, (size_t)(nul - p));
+                for (const char *e = escape; *e; e++)
+                        sbx_eval_buf_append(&b, *e == '\\' ? "\\\\" : e, *e == '\\' ? 2 : 1);
+                p = nul + 6;
+        }
+        sbx_eval_buf_append(&b, p, (size_t)(end - p));
+        return sbx_eval_buf_take(&b);
 }
 
 /* The id a record gives itself, for messages. */
@@ -166,6 +186,19 @@ static const char *record_id(const cJSON *j)
         return "?";
 }
 
+/* A dataset line whose strings hold NULs: parsed again with the language's escape for them. */
+static int escaped_object_line(struct jsonl_objects *o, const char *line, size_t len,
+                               const char *where)
+{
+        _cleanup_free_ char *text = replace_escaped_nul(line, len, o->nul_escape);
+        cJSON *j = text ? cJSON_Parse(text) : NULL;
+        int r = j ? o->fn(o->ctx, j, where)
+                  : sbx_error_set(o->err, text ? EINVAL : ENOMEM, "%s: not a JSON object", where);
+
+        cJSON_Delete(j);
+        return r;
+}
+
 static int object_line(void *ctx, const char *line, size_t len, size_t lineno)
 {
         struct jsonl_objects *o = ctx;
@@ -175,11 +208,13 @@ static int object_line(void *ctx, const char *line, size_t len, size_t lineno)
 
         if (!where || !cJSON_IsObject(j))
                 r = sbx_error_set(o->err, EINVAL, "%s: not a JSON object", where ? where : o->path);
-        else if (has_escaped_nul(line, len))
+        else if (escaped_nul(line, line + len) && !o->nul_escape)
                 r = sbx_error_set(o->err, EINVAL,
                                   "%s: task %s: a string holds a NUL character (\\u0000), which "
                                   "no program or prompt can carry",
                                   where, record_id(j));
+        else if (escaped_nul(line, line + len))
+                r = escaped_object_line(o, line, len, where);
         else
                 r = o->fn(o->ctx, j, where);
         cJSON_Delete(j);
@@ -190,7 +225,15 @@ int sbx_eval_jsonl_objects(const char *text, size_t size, const char *path,
                            int (*fn)(void *ctx, const cJSON *obj, const char *where), void *ctx,
                            struct sbx_error **err)
 {
-        struct jsonl_objects o = {.path = path, .fn = fn, .ctx = ctx, .err = err};
+        return sbx_eval_jsonl_objects_nul(text, size, path, fn, ctx, NULL, err);
+}
+
+int sbx_eval_jsonl_objects_nul(const char *text, size_t size, const char *path,
+                               int (*fn)(void *ctx, const cJSON *obj, const char *where), void *ctx,
+                               const char *nul_escape, struct sbx_error **err)
+{
+        struct jsonl_objects o = {
+            .path = path, .fn = fn, .ctx = ctx, .nul_escape = nul_escape, .err = err};
 
         return sbx_eval_jsonl_foreach(text, size, object_line, &o);
 }

@@ -137,28 +137,35 @@ static const struct script scripts[] = {
     {"racket", racket_prologue, racket_epilogue, "#lang"},
 };
 
+/* nul_escape: how a NUL character is written inside a string literal, in a form that no
+ * following character can extend (C++'s \x is greedy: \u0000; Go takes \x00; PHP \u{0} in
+ * double quotes, where MBXP's tests have it). */
 static const struct sbx_eval_lang langs[] = {
-    {"python", "python", SBX_EVAL_WRAP_SCRIPT, NULL, NULL},
-    {"cpp", "cpp", SBX_EVAL_WRAP_GUARD, NULL, NULL},
-    {"java", "java", SBX_EVAL_WRAP_RENAME, STRV("CLASSPATH=.:" SBX_EVAL_JAVATUPLES_JAR), NULL},
+    {"python", "python", SBX_EVAL_WRAP_SCRIPT, NULL, NULL, "\\x00"},
+    {"cpp", "cpp", SBX_EVAL_WRAP_GUARD, NULL, NULL, "\\u0000"},
+    {"java", "java", SBX_EVAL_WRAP_RENAME, STRV("CLASSPATH=.:" SBX_EVAL_JAVATUPLES_JAR), NULL,
+     "\\u0000"},
     /* Debian's node modules (lodash for MBXP) */
-    {"javascript", "javascript", SBX_EVAL_WRAP_SCRIPT, STRV("NODE_PATH=/usr/share/nodejs"), NULL},
-    {"typescript", "typescript", SBX_EVAL_WRAP_SCRIPT, STRV("NODE_PATH=/usr/share/nodejs"), NULL},
+    {"javascript", "javascript", SBX_EVAL_WRAP_SCRIPT, STRV("NODE_PATH=/usr/share/nodejs"), NULL,
+     "\\u0000"},
+    {"typescript", "typescript", SBX_EVAL_WRAP_SCRIPT, STRV("NODE_PATH=/usr/share/nodejs"), NULL,
+     "\\u0000"},
     /* a build cache in the job's own /tmp when the language's steps do not set one */
-    {"go", "go", SBX_EVAL_WRAP_GO, STRV("GOCACHE=/tmp/.sbx-gocache"), NULL},
-    {"rust", "rust", SBX_EVAL_WRAP_GUARD, NULL, NULL},
-    {"ruby", "ruby", SBX_EVAL_WRAP_SCRIPT, NULL, NULL},
-    {"php", "php", SBX_EVAL_WRAP_SCRIPT, NULL, NULL},
-    {"lua", "lua", SBX_EVAL_WRAP_SCRIPT, NULL, NULL},
-    {"r", "r", SBX_EVAL_WRAP_SCRIPT, NULL, NULL},
+    {"go", "go", SBX_EVAL_WRAP_GO, STRV("GOCACHE=/tmp/.sbx-gocache"), NULL, "\\x00"},
+    {"rust", "rust", SBX_EVAL_WRAP_GUARD, NULL, NULL, "\\x00"},
+    {"ruby", "ruby", SBX_EVAL_WRAP_SCRIPT, NULL, NULL, "\\u0000"},
+    {"php", "php", SBX_EVAL_WRAP_SCRIPT, NULL, NULL, "\\u{0}"},
+    {"lua", "lua", SBX_EVAL_WRAP_SCRIPT, NULL, NULL, "\\x00"},
+    /* R strings cannot hold a NUL */
+    {"r", "r", SBX_EVAL_WRAP_SCRIPT, NULL, NULL, NULL},
     /* Debug.Assert reports on stderr and exits 0 under Mono (MultiPL-E's rule). */
     {"csharp", "csharp", SBX_EVAL_WRAP_RENAME, STRV("MONO_TRACE_LISTENER=Console.Error"),
-     STRV("DefaultTraceListener.Fail", "Unhandled Exception")},
-    {"scala", "scala", SBX_EVAL_WRAP_RENAME, NULL, NULL},
-    {"d", "d", SBX_EVAL_WRAP_GUARD, NULL, NULL},
-    {"racket", "racket", SBX_EVAL_WRAP_SCRIPT, NULL, NULL},
-    {"perl", "perl", SBX_EVAL_WRAP_SCRIPT, NULL, NULL},
-    {"bash", "bash", SBX_EVAL_WRAP_SCRIPT, NULL, NULL},
+     STRV("DefaultTraceListener.Fail", "Unhandled Exception"), "\\u0000"},
+    {"scala", "scala", SBX_EVAL_WRAP_RENAME, NULL, NULL, "\\u0000"},
+    {"d", "d", SBX_EVAL_WRAP_GUARD, NULL, NULL, "\\x00"},
+    {"racket", "racket", SBX_EVAL_WRAP_SCRIPT, NULL, NULL, "\\u0000"},
+    {"perl", "perl", SBX_EVAL_WRAP_SCRIPT, NULL, NULL, "\\x{0}"},
+    {"bash", "bash", SBX_EVAL_WRAP_SCRIPT, NULL, NULL, NULL},
 };
 
 /* The benchmarks' own names for the languages (MultiPL-E's file extensions, MBXP's names,

@@ -27,6 +27,7 @@ struct sbx_eval_lang {
         enum sbx_eval_wrap wrap;
         const char *const *env;          /* extra environment for the job, NULL-terminated */
         const char *const *fail_markers; /* stderr text that fails a run that exited 0 */
+        const char *nul_escape; /* a NUL character inside a string literal, or NULL (none) */
 };
 
 /* A language by its canonical name or a benchmark's alias ("py", "js", "ts", "rs", "rb", "cs",

@@ -143,7 +143,8 @@ static int hx_load(const char *path, const struct sbx_eval_dataset_args *args, c
         if (r == 0)
                 r = sbx_eval_read_dataset_file(file, &text, &size, err);
         if (r == 0)
-                r = sbx_eval_jsonl_objects(text, size, file, hx_record, &l, err);
+                r = sbx_eval_jsonl_objects_nul(text, size, file, hx_record, &l,
+                                               l.lang ? l.lang->nul_escape : NULL, err);
         return r < 0 ? r : sbx_eval_ml_check(out, hx_program, err);
 }
 

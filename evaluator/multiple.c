@@ -123,7 +123,8 @@ static int load_with(const struct sbx_eval_ml_layout *lay, const char *path, con
         if (r == 0)
                 r = sbx_eval_read_dataset_file(file, &text, &size, err);
         if (r == 0)
-                r = sbx_eval_jsonl_objects(text, size, file, multiple_record, &l, err);
+                r = sbx_eval_jsonl_objects_nul(text, size, file, multiple_record, &l,
+                                               l.lang ? l.lang->nul_escape : NULL, err);
         return r < 0 ? r : sbx_eval_ml_check(out, multiple_program, err);
 }
 

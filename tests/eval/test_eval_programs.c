@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -188,13 +190,54 @@ static void test_bad_files(void **state)
         sbx_error_free(err);
 }
 
+/* A NUL in a string of a dataset (MBXP's problem 217 in Go, C#, TypeScript has one inside a
+ * string literal): the language's escape stands for it; where no escape is known, an error. */
+static void test_nul_in_dataset(void **state)
+{
+        static const char line[] =
+            "{\"task_id\": \"MBTSP/217\", \"language\": \"typescript\", \"prompt\": \"function "
+            "f(s: string): string {\\n\", \"entry_point\": \"f\", \"canonical_solution\": "
+            "\"return \\\"\\\\u0000\\\";\\n}\\n\", \"test\": \"let x = \\\"\\u0000\\\" + "
+            "\\\"a\\\\\\\\u0000\\u0000\\\";\\n\"}\n";
+        char dir[] = "/tmp/sbx-eval-nul.XXXXXX", *file, *text;
+        struct sbx_eval_dataset_args args = {.few_shot_num = -1, .local_path = dir};
+        struct sbx_eval_problem_set set;
+        struct sbx_error *err = NULL;
+        FILE *f;
+
+        assert_non_null(mkdtemp(dir));
+        file = sbx_strdup_printf("%s/mbtsp_release_v1.2.jsonl", dir);
+        assert_non_null(f = fopen(file, "w"));
+        fputs(line, f);
+        fclose(f);
+        assert_int_equal(sbx_eval_dataset_load(&sbx_eval_mbxp, &args, "typescript", &set, &err), 0);
+        assert_int_equal(set.n, 1);
+        /* escaped NULs only; an escaped backslash before "u0000" is text, kept */
+        assert_string_equal(set.items[0].test, "let x = \"\\u0000\" + \"a\\\\u0000\\u0000\";\n");
+        assert_string_equal(set.items[0].reference, "return \"\\u0000\";\n}\n");
+        text = sbx_eval_mbxp.program(&set.items[0], set.items[0].reference);
+        assert_non_null(strstr(text, "let x = \"\\u0000\""));
+        free(text);
+        sbx_eval_problem_set_release(&set);
+        /* HumanEval's Python records: no language escape, an error naming the line and task */
+        args.local_path = file;
+        assert_int_equal(sbx_eval_dataset_load(&sbx_eval_humaneval, &args, NULL, &set, &err),
+                         -EINVAL);
+        assert_non_null(strstr(err->message, "mbtsp_release_v1.2.jsonl:1: task MBTSP/217: a "
+                                             "string holds a NUL character"));
+        sbx_error_free(err);
+        unlink(file);
+        rmdir(dir);
+        free(file);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_humaneval_program), cmocka_unit_test(test_mbpp_program),
             cmocka_unit_test(test_bundled_humaneval), cmocka_unit_test(test_bundled_mbpp),
             cmocka_unit_test(test_livecodebench),     cmocka_unit_test(test_livecodebench_pickled),
-            cmocka_unit_test(test_bad_files),
+            cmocka_unit_test(test_bad_files),         cmocka_unit_test(test_nul_in_dataset),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
