@@ -33,6 +33,8 @@ while read -r bench subset; do
 datasets: [$bench]
 samples: $samples
 limit: 1
+# one job at a time: compilers stay within the compile policy's 30 s on a busy host
+judge_worker_num: 1
 dataset_args:
   $bench:
     subset_list: [$subset]
