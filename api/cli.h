@@ -22,6 +22,9 @@ void sbx_cli_print_summary(FILE *f, const struct sbx_result *r);
 
 /* Which backend (and, for the native jail, which cgroup hierarchy) the runtime uses. */
 void sbx_cli_print_backend(FILE *f, const struct sbx_runtime *rt);
+/* "sandboxrt: warning: these limits are not enforced ..." on f when some limit is not enforced
+ * for a job's whole process tree (the native jail without a usable cgroup). */
+void sbx_cli_warn_limits(FILE *f, const struct sbx_runtime *rt);
 
 /* The light `sandboxrt` binary carries only the native jail: run the command in argv (argv[0]
  * is the command's name) with sandboxrt-full from the same directory instead. Returns only on

@@ -7,7 +7,9 @@
 
 #include "api/http_server.h"
 #include "api/serve_archive.h"
+#include "api/serve_fleet.h"
 #include "api/serve_registry.h"
+#include "api/serve_tenants.h"
 #include "api/serve_tools.h"
 #include "util.h"
 
@@ -21,15 +23,28 @@ static const char *query(const struct sbx_http_request *req, const char *key)
 
 /* ---- health and stats --------------------------------------------------------------------- */
 
-static cJSON *stats_object(struct sbx_server *srv)
+/* What a tenant may ask for: at most its ceiling policy, and a network change only when
+ * network_allowed. */
+static cJSON *ceiling_object(const struct sbx_ceiling *c)
+{
+        cJSON *o = cJSON_CreateObject();
+
+        cJSON_AddStringToObject(o, "policy", sbx_ceiling_policy(c)->name);
+        cJSON_AddBoolToObject(o, "network_allowed", sbx_ceiling_allows_network(c));
+        cJSON_AddItemToObject(o, "limits", sbx_http_policy_json(sbx_ceiling_policy(c)));
+        return o;
+}
+
+/* The server as tenant t sees it: its own sandboxes, pool and jobs. */
+static cJSON *stats_object(struct sbx_server *srv, struct sbx_tenant *t)
 {
         cJSON *o = cJSON_CreateObject(), *counts = cJSON_CreateObject();
         size_t by_status[_SBX_SB_MAX], total, pool_size;
         unsigned running, waiting;
         bool pool_initialized;
 
-        sbx_registry_counts(srv->reg, by_status, &total);
-        sbx_pool_stats(srv->reg, &pool_size, &pool_initialized);
+        sbx_registry_counts(srv->reg, t, by_status, &total);
+        sbx_pool_stats(srv->reg, t, &pool_size, &pool_initialized);
         sbx_sched_stats(&srv->sched, &running, &waiting);
         for (int s = 0; s < _SBX_SB_MAX; s++)
                 if (by_status[s])
@@ -38,7 +53,7 @@ static cJSON *stats_object(struct sbx_server *srv)
         cJSON_AddStringToObject(o, "manager_type", "local");
         cJSON_AddNumberToObject(o, "total_sandboxes", (double)total);
         cJSON_AddItemToObject(o, "status_counts", counts);
-        cJSON_AddItemToObject(o, "sandbox_types", sbx_registry_types(srv->reg));
+        cJSON_AddItemToObject(o, "sandbox_types", sbx_registry_types(srv->reg, t));
         cJSON_AddBoolToObject(o, "running", !atomic_load(&srv->stopping));
         cJSON_AddNumberToObject(o, "cleanup_interval", srv->cfg->cleanup_interval_s);
         cJSON_AddNumberToObject(o, "pool_size", (double)pool_size);
@@ -48,6 +63,8 @@ static cJSON *stats_object(struct sbx_server *srv)
         cJSON_AddNumberToObject(o, "max_concurrency", srv->cfg->max_concurrency);
         cJSON_AddNumberToObject(o, "running_jobs", running);
         cJSON_AddNumberToObject(o, "queued_jobs", waiting);
+        cJSON_AddNumberToObject(o, "tenant_jobs", atomic_load(&t->jobs));
+        cJSON_AddItemToObject(o, "ceiling", ceiling_object(t->ceiling));
         cJSON *backends = cJSON_AddObjectToObject(o, "backends");
         cJSON_AddBoolToObject(backends, "native", srv->rt_native != NULL);
         cJSON_AddBoolToObject(backends, "docker", srv->rt_docker != NULL);
@@ -57,9 +74,13 @@ static cJSON *stats_object(struct sbx_server *srv)
 void sbx_route_health(struct sbx_http_request *req, struct sbx_http_response *resp)
 {
         struct sbx_server *srv = req->srv;
-        cJSON *o = cJSON_CreateObject(), *stats = stats_object(srv);
+        cJSON *o = cJSON_CreateObject(), *stats = stats_object(srv, req->tenant);
+        bool draining = atomic_load(&srv->stopping);
 
-        cJSON_AddBoolToObject(o, "healthy", true);
+        /* Draining after SIGTERM: readiness fails, so load balancers send new work elsewhere. */
+        cJSON_AddBoolToObject(o, "healthy", !draining);
+        if (draining)
+                cJSON_AddStringToObject(o, "status", "draining");
         cJSON_AddStringToObject(o, "version", SBX_VERSION);
         cJSON_AddNumberToObject(o, "uptime", (double)(sbx_now_usec() - srv->start_usec) / 1e6);
         cJSON_AddNumberToObject(
@@ -72,12 +93,21 @@ void sbx_route_health(struct sbx_http_request *req, struct sbx_http_response *re
                                 srv->rt_native   ? "native"
                                 : srv->rt_docker ? "docker"
                                                  : "none");
-        sbx_http_reply_json(resp, 200, o);
+        sbx_http_reply_json(resp, draining ? 503 : 200, o);
+}
+
+/* A node that is draining takes no new sandboxes; true when it replied so. */
+static bool refuse_draining(struct sbx_http_request *req, struct sbx_http_response *resp)
+{
+        if (!atomic_load(&req->srv->stopping))
+                return false;
+        sbx_http_reply_wait_error(resp, -ESHUTDOWN, 503, 0);
+        return true;
 }
 
 void sbx_route_stats(struct sbx_http_request *req, struct sbx_http_response *resp)
 {
-        sbx_http_reply_json(resp, 200, stats_object(req->srv));
+        sbx_http_reply_json(resp, 200, stats_object(req->srv, req->tenant));
 }
 
 /* ---- sandboxes ---------------------------------------------------------------------------- */
@@ -116,7 +146,7 @@ void sbx_route_create(struct sbx_http_request *req, struct sbx_http_response *re
         struct sbx_error *err = NULL;
         _cleanup_free_ char *detail = NULL;
 
-        if (!check_type(type, true, resp))
+        if (!check_type(type, true, resp) || refuse_draining(req, resp))
                 return;
         int r = sbx_req_parse_sandbox_config(req->body, req->body_size, &cfg, &detail);
         if (r == -EBADMSG) {
@@ -128,10 +158,11 @@ void sbx_route_create(struct sbx_http_request *req, struct sbx_http_response *re
                                       detail ? detail : strerror(-r));
                 return;
         }
-        r = sbx_registry_create(req->srv->reg, type, &cfg, false, &e, &err);
+        r = sbx_registry_create(req->srv->reg, req->tenant, type, &cfg, false, &e, &err);
         sbx_sandbox_config_clear(&cfg);
         if (r < 0) {
-                sbx_http_reply_detail(resp, 400, "Failed to create sandbox: %s",
+                sbx_http_reply_detail(resp, sbx_http_refusal_status(r, 400),
+                                      "Failed to create sandbox: %s",
                                       err && err->message ? err->message : strerror(-r));
                 sbx_error_free(err);
                 return;
@@ -153,12 +184,12 @@ void sbx_route_list(struct sbx_http_request *req, struct sbx_http_response *resp
                                       "'idle', 'busy', 'stopping', 'stopped', 'error'");
                 return;
         }
-        sbx_http_reply_json(resp, 200, sbx_registry_list(req->srv->reg, filter));
+        sbx_http_reply_json(resp, 200, sbx_registry_list(req->srv->reg, req->tenant, filter));
 }
 
 void sbx_route_get(struct sbx_http_request *req, struct sbx_http_response *resp)
 {
-        struct sbx_served *e = sbx_registry_get(req->srv->reg, req->id);
+        struct sbx_served *e = sbx_registry_get(req->srv->reg, req->tenant, req->id);
 
         if (!e) {
                 sbx_http_reply_detail(resp, 404, "Sandbox not found");
@@ -170,7 +201,7 @@ void sbx_route_get(struct sbx_http_request *req, struct sbx_http_response *resp)
 
 void sbx_route_stop(struct sbx_http_request *req, struct sbx_http_response *resp)
 {
-        if (sbx_registry_stop(req->srv->reg, req->id) < 0) {
+        if (sbx_registry_stop(req->srv->reg, req->tenant, req->id) < 0) {
                 sbx_http_reply_detail(resp, 404, "Sandbox not found");
                 return;
         }
@@ -181,8 +212,19 @@ void sbx_route_stop(struct sbx_http_request *req, struct sbx_http_response *resp
 
 void sbx_route_delete(struct sbx_http_request *req, struct sbx_http_response *resp)
 {
-        if (sbx_registry_delete(req->srv->reg, req->id) < 0) {
+        struct sbx_error *err = NULL;
+        int r = sbx_registry_delete(req->srv->reg, req->tenant, req->id, &err);
+
+        if (r == -ENOENT) {
                 sbx_http_reply_detail(resp, 404, "Sandbox not found");
+                return;
+        }
+        if (r < 0) {
+                sbx_http_reply_detail(resp, 500,
+                                      "Sandbox deleted, but not all of it could be removed "
+                                      "from the host: %s",
+                                      err && err->message ? err->message : strerror(-r));
+                sbx_error_free(err);
                 return;
         }
         cJSON *o = cJSON_CreateObject();
@@ -192,7 +234,7 @@ void sbx_route_delete(struct sbx_http_request *req, struct sbx_http_response *re
 
 void sbx_route_tools(struct sbx_http_request *req, struct sbx_http_response *resp)
 {
-        struct sbx_served *e = sbx_registry_get(req->srv->reg, req->id);
+        struct sbx_served *e = sbx_registry_get(req->srv->reg, req->tenant, req->id);
 
         if (!e) {
                 sbx_http_reply_detail(resp, 404, "Sandbox %s not found", req->id);
@@ -218,6 +260,8 @@ static void reply_tool(struct sbx_http_response *resp, int r, const char *tool_n
                 sbx_http_reply_json(resp, 200, sbx_tool_result_json(tool_name, res));
         else if (r == -EINVAL)
                 sbx_http_reply_detail(resp, bad_params, "%s", msg);
+        else if (r == -SBX_ECEILING)
+                sbx_http_reply_detail(resp, 422, "%s", msg);
         else if (r == -EAGAIN || r == -ETIMEDOUT || r == -ECONNRESET || r == -ESHUTDOWN)
                 sbx_http_reply_wait_error(resp, r, 503, wait_ms);
         else
@@ -232,7 +276,8 @@ static void execute_in(struct sbx_http_request *req, struct sbx_http_response *r
                            : call->params.timeout_ms ? call->params.timeout_ms
                                                      : 30000;
         struct sbx_wait w = sbx_http_wait(req, wait_ms);
-        struct sbx_tool_ctx ctx = {.srv = req->srv, .entry = e, .fresh = false, .wait = &w};
+        struct sbx_tool_ctx ctx = {
+            .srv = req->srv, .tenant = req->tenant, .entry = e, .fresh = false, .wait = &w};
         struct sbx_tool_result res = {0};
         struct sbx_error *err = NULL;
         int r = sbx_registry_begin(req->srv->reg, e, &w, &err);
@@ -267,14 +312,17 @@ void sbx_route_tool_execute(struct sbx_http_request *req, struct sbx_http_respon
                 sbx_http_reply_detail(resp, 422, "%s", detail ? detail : strerror(-r));
                 return;
         }
-        struct sbx_served *e = sbx_registry_get(req->srv->reg, call.sandbox_id);
+        struct sbx_served *e = sbx_registry_get(req->srv->reg, req->tenant, call.sandbox_id);
         int tool = sbx_tool_from_string(call.tool_name);
-        if (!e)
-                sbx_http_reply_detail(resp, 404, "Sandbox %s not found", call.sandbox_id);
-        else if (tool < 0 || !(e->cfg.tools & (1u << tool)))
+        if (!e) {
+                if (!sbx_node_reply_foreign(req, resp, call.sandbox_id))
+                        sbx_http_reply_detail(resp, 404, "Sandbox %s not found", call.sandbox_id);
+        } else if (tool < 0 || !(e->cfg.tools & (1u << tool))) {
                 sbx_http_reply_detail(resp, 404, "Tool %s is not available", call.tool_name);
-        else
+        } else if (sbx_http_take_jobs(req, resp, 1) == 1) {
                 execute_in(req, resp, e, (enum sbx_tool_id)tool, &call);
+                sbx_tenant_jobs_give(req->tenant, 1);
+        }
         sbx_registry_put(req->srv->reg, e);
         sbx_tool_call_clear(&call);
 }
@@ -325,7 +373,7 @@ void sbx_route_archive(struct sbx_http_request *req, struct sbx_http_response *r
                 sbx_http_reply_detail(resp, 400, "Empty archive body");
                 return;
         }
-        if (!(e = sbx_registry_get(req->srv->reg, req->id))) {
+        if (!(e = sbx_registry_get(req->srv->reg, req->tenant, req->id))) {
                 sbx_http_reply_detail(resp, 404, "Sandbox not found");
                 return;
         }
@@ -340,6 +388,22 @@ void sbx_route_archive(struct sbx_http_request *req, struct sbx_http_response *r
 
 /* ---- pool --------------------------------------------------------------------------------- */
 
+/* A node started with --pool-size keeps each tenant's pool: behind a load balancer
+ * /pool/initialize reaches one node only, and every node must serve /pool/execute alike. */
+static void reply_operator_pool(struct sbx_http_request *req, struct sbx_http_response *resp)
+{
+        cJSON *o = cJSON_CreateObject();
+
+        cJSON_AddStringToObject(o, "message", "Pool initialized successfully");
+        cJSON_AddNumberToObject(o, "pool_size", req->srv->cfg->pool_size);
+        cJSON_AddItemToObject(o, "sandbox_ids", sbx_pool_ids(req->srv->reg, req->tenant));
+        cJSON_AddStringToObject(o, "note",
+                                "this server keeps the pool it was started with (--pool-size, "
+                                "--pool-config); the requested size and config were not "
+                                "applied");
+        sbx_http_reply_json(resp, 200, o);
+}
+
 void sbx_route_pool_init(struct sbx_http_request *req, struct sbx_http_response *resp)
 {
         const char *size = query(req, "pool_size"), *type = query(req, "sandbox_type");
@@ -352,12 +416,17 @@ void sbx_route_pool_init(struct sbx_http_request *req, struct sbx_http_response 
                                       POOL_SIZE_MAX);
                 return;
         }
-        if (!check_type(type ? type : "docker", true, resp))
+        if (!check_type(type ? type : "docker", true, resp) || refuse_draining(req, resp))
                 return;
-        int r = sbx_pool_initialize(req->srv->reg, (unsigned)n, type ? type : "docker", req->body,
-                                    req->body_size, &ids, &err);
+        if (req->srv->cfg->pool_size) {
+                reply_operator_pool(req, resp);
+                return;
+        }
+        int r = sbx_pool_initialize(req->srv->reg, req->tenant, (unsigned)n, type ? type : "docker",
+                                    req->body, req->body_size, &ids, &err);
         if (r < 0) {
-                sbx_http_reply_detail(resp, 500, "Failed to initialize pool: %s",
+                sbx_http_reply_detail(resp, sbx_http_refusal_status(r, 500),
+                                      "Failed to initialize pool: %s",
                                       err && err->message ? err->message : strerror(-r));
                 sbx_error_free(err);
                 return;
@@ -378,14 +447,14 @@ static void pool_run(struct sbx_http_request *req, struct sbx_http_response *res
         struct sbx_tool_result res = {0};
         struct sbx_error *err = NULL;
         struct sbx_served *e = NULL;
-        int r = sbx_pool_acquire(req->srv->reg, &w, &e);
+        int r = sbx_pool_acquire(req->srv->reg, req->tenant, &w, &e);
 
         if (r == -ENOENT) {
                 sbx_http_reply_detail(resp, 400, "Sandbox pool is not initialized or empty");
                 return;
         }
         if (r < 0) {
-                sbx_metrics_rejected(&req->srv->metrics, r);
+                sbx_metrics_rejected(&req->tenant->metrics, r);
                 sbx_http_reply_wait_error(resp, r, 408, wait_ms);
                 return;
         }
@@ -394,8 +463,11 @@ static void pool_run(struct sbx_http_request *req, struct sbx_http_response *res
         } else {
                 /* The member is ours; the run slot gets a full wait of its own. */
                 struct sbx_wait slot = sbx_http_wait(req, wait_ms);
-                struct sbx_tool_ctx ctx = {
-                    .srv = req->srv, .entry = e, .fresh = true, .wait = &slot};
+                struct sbx_tool_ctx ctx = {.srv = req->srv,
+                                           .tenant = req->tenant,
+                                           .entry = e,
+                                           .fresh = true,
+                                           .wait = &slot};
                 r = sbx_tool_execute(&ctx, tool, p, &res, &err);
                 reply_tool(resp, r, tool_name, &res, err, 400, wait_ms);
         }
@@ -429,6 +501,9 @@ void sbx_route_pool_execute(struct sbx_http_request *req, struct sbx_http_respon
                 sbx_http_reply_detail(resp, 400, "%s", detail ? detail : strerror(-r));
                 return;
         }
-        pool_run(req, resp, tool_name, (enum sbx_tool_id)tool, &p, wait_ms);
+        if (sbx_http_take_jobs(req, resp, 1) == 1) {
+                pool_run(req, resp, tool_name, (enum sbx_tool_id)tool, &p, wait_ms);
+                sbx_tenant_jobs_give(req->tenant, 1);
+        }
         sbx_tool_params_clear(&p);
 }

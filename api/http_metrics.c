@@ -1,4 +1,6 @@
-/* GET /metrics: Prometheus text exposition (version 0.0.4). */
+/* GET /metrics: Prometheus text exposition (version 0.0.4), as the asking tenant sees the
+ * server: its own jobs, requests and sandboxes, and the server's shared gauges. No label names
+ * a tenant or a sandbox. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -6,7 +8,9 @@
 #include <string.h>
 
 #include "api/http_server.h"
+#include "api/serve_fleet.h"
 #include "api/serve_registry.h"
+#include "api/serve_tenants.h"
 #include "util.h"
 
 /* Upper bounds of the job duration histogram, in seconds. */
@@ -129,22 +133,46 @@ static void render_jobs(struct text *t, struct sbx_metrics *snap)
             (unsigned long long)snap->client_gone);
 }
 
-static void render_server(struct text *t, struct sbx_server *srv, struct sbx_metrics *snap)
+static void render_connections(struct text *t, struct sbx_server *srv)
+{
+        unsigned long dropped = 0;
+        unsigned open = 0;
+
+        if (srv->http)
+                sbx_http_conn_stats(srv->http, &open, &dropped);
+        put(t,
+            "# HELP sandboxrt_connections Client connections open.\n"
+            "# TYPE sandboxrt_connections gauge\nsandboxrt_connections %u\n"
+            "# HELP sandboxrt_connections_dropped_total Idle or slow connections closed to make "
+            "room for new ones.\n"
+            "# TYPE sandboxrt_connections_dropped_total counter\n"
+            "sandboxrt_connections_dropped_total %lu\n"
+            "# HELP sandboxrt_http_unauthorized_total Requests refused for a missing or wrong "
+            "API key.\n"
+            "# TYPE sandboxrt_http_unauthorized_total counter\n"
+            "sandboxrt_http_unauthorized_total %lu\n",
+            open, dropped, atomic_load(&srv->unauthorized));
+}
+
+static void render_server(struct text *t, struct sbx_server *srv, struct sbx_tenant *tenant,
+                          struct sbx_metrics *snap)
 {
         size_t counts[_SBX_SB_MAX], total;
         unsigned running, waiting;
 
         sbx_sched_stats(&srv->sched, &running, &waiting);
-        sbx_registry_counts(srv->reg, counts, &total);
+        sbx_registry_counts(srv->reg, tenant, counts, &total);
         put(t,
             "# HELP sandboxrt_running_jobs Jobs holding a run slot.\n"
             "# TYPE sandboxrt_running_jobs gauge\nsandboxrt_running_jobs %u\n"
             "# HELP sandboxrt_queue_depth Jobs waiting for a run slot.\n"
             "# TYPE sandboxrt_queue_depth gauge\nsandboxrt_queue_depth %u\n"
             "# HELP sandboxrt_max_concurrency Run slots.\n"
-            "# TYPE sandboxrt_max_concurrency gauge\nsandboxrt_max_concurrency %u\n",
-            running, waiting, srv->cfg->max_concurrency);
-        put(t, "# HELP sandboxrt_sandboxes Sandboxes held, by status.\n"
+            "# TYPE sandboxrt_max_concurrency gauge\nsandboxrt_max_concurrency %u\n"
+            "# HELP sandboxrt_tenant_jobs Jobs of this tenant in flight (waiting or running).\n"
+            "# TYPE sandboxrt_tenant_jobs gauge\nsandboxrt_tenant_jobs %u\n",
+            running, waiting, srv->cfg->max_concurrency, atomic_load(&tenant->jobs));
+        put(t, "# HELP sandboxrt_sandboxes Sandboxes of this tenant, by status.\n"
                "# TYPE sandboxrt_sandboxes gauge\n");
         for (int s = 0; s < _SBX_SB_MAX; s++)
                 put(t, "sandboxrt_sandboxes{status=\"%s\"} %zu\n", sbx_sb_status_to_string(s),
@@ -160,22 +188,23 @@ static void render_server(struct text *t, struct sbx_server *srv, struct sbx_met
             (double)(sbx_now_usec() - srv->start_usec) / 1e6);
 }
 
-char *sbx_metrics_render(struct sbx_server *srv)
+char *sbx_metrics_render(struct sbx_server *srv, struct sbx_tenant *tenant)
 {
         struct sbx_metrics snap;
         struct text t = {0};
 
-        pthread_mutex_lock(&srv->metrics.lock);
-        snap = srv->metrics;
-        pthread_mutex_unlock(&srv->metrics.lock);
+        pthread_mutex_lock(&tenant->metrics.lock);
+        snap = tenant->metrics;
+        pthread_mutex_unlock(&tenant->metrics.lock);
         render_jobs(&t, &snap);
-        render_server(&t, srv, &snap);
+        render_server(&t, srv, tenant, &snap);
+        render_connections(&t, srv);
         return t.s;
 }
 
 void sbx_route_metrics(struct sbx_http_request *req, struct sbx_http_response *resp)
 {
-        char *text = sbx_metrics_render(req->srv);
+        char *text = sbx_node_metrics(req->srv, sbx_metrics_render(req->srv, req->tenant));
 
         sbx_http_reply_raw(resp, 200, "text/plain; version=0.0.4; charset=utf-8", text,
                            text ? strlen(text) : 0);

@@ -163,25 +163,6 @@ const char *sbx_http_query_get(const struct sbx_http_query *q, const char *key)
         return NULL;
 }
 
-bool sbx_http_secret_equal(const char *given, const char *expected)
-{
-        size_t glen, elen;
-        unsigned char diff;
-
-        if (!given || !expected)
-                return false;
-        glen = strlen(given);
-        elen = strlen(expected);
-        /* Walk the expected secret's length whatever was given, so the time taken says nothing
-         * about how many leading bytes matched. */
-        diff = glen != elen;
-        for (size_t i = 0; i < elen; i++) {
-                unsigned char g = i < glen ? (unsigned char)given[i] : 0;
-                diff |= g ^ (unsigned char)expected[i];
-        }
-        return diff == 0;
-}
-
 unsigned sbx_http_json_depth(const char *text, size_t size)
 {
         unsigned depth = 0, max = 0;

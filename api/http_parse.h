@@ -1,6 +1,6 @@
 /* Parsing what arrives over HTTP before any route sees it: the request target (path and query
- * string), plus the small text helpers the server's JSON needs (UTF-8 repair, base64, times,
- * constant-time compare). Pure functions: no server state, no libmicrohttpd, fuzzed. */
+ * string), plus the small text helpers the server's JSON needs (UTF-8 repair, base64, times).
+ * Pure functions: no server state, no libmicrohttpd, fuzzed. */
 #ifndef SBX_HTTP_PARSE_H
 #define SBX_HTTP_PARSE_H
 
@@ -34,10 +34,6 @@ void sbx_http_target_clear(struct sbx_http_target *t);
 
 /* The first value of key, or NULL. */
 const char *sbx_http_query_get(const struct sbx_http_query *q, const char *key);
-
-/* Compare a secret in time independent of where the strings differ (the length of the
- * expected secret may leak; its content does not). NULL never matches. */
-bool sbx_http_secret_equal(const char *given, const char *expected);
 
 /* Nesting depth of a JSON text (arrays and objects), without parsing it; strings are skipped.
  * Used to refuse deep documents before a recursive parser sees them. */

@@ -1,6 +1,6 @@
 /* libmicrohttpd plumbing: one thread per connection (a route may block for as long as its job
- * runs), bounded bodies, API-key auth before any body is read, routing, one log line per
- * request. */
+ * runs), connection admission (http_conns.c), bounded bodies, API-key auth (which picks the
+ * tenant) before any body is read, routing, one log line per request. */
 #include "api/http_server.h"
 
 #include <arpa/inet.h>
@@ -15,18 +15,23 @@
 
 #include <microhttpd.h>
 
+#include "api/http_conns.h"
+#include "api/serve_fleet.h"
+#include "api/serve_tenants.h"
 #include "util.h"
 
 /* Request data buffered by all connections together stays under this many bodies' worth. */
 #define BODY_BUDGET_FACTOR 8
 #define THREAD_STACK_BYTES (512u << 10)
-#define CONNECTION_IDLE_S  300
-#define SPARE_CONNECTIONS  64
 #define LOG_PATH_MAX       160
+/* A connection idle (or still sending its request) this long is "slow": it may be closed to
+ * make room for a new one. Younger ones are a burst's own members, still on their way. */
+#define CONN_MIN_AGE_USEC 1000000
 
 struct sbx_http_daemon {
         struct MHD_Daemon *mhd;
         struct sbx_server *srv;
+        struct sbx_conns *conns;
         atomic_size_t body_bytes;
         size_t body_budget;
         atomic_uint in_flight; /* requests begun and not completed */
@@ -171,7 +176,34 @@ struct sbx_wait sbx_http_wait(const struct sbx_http_request *req, uint64_t wait_
         };
 }
 
+unsigned sbx_http_refusal_status(int r, unsigned fallback)
+{
+        return r == -SBX_ECEILING ? 422 : r == -EDQUOT ? 429 : fallback;
+}
+
+unsigned sbx_http_take_jobs(struct sbx_http_request *req, struct sbx_http_response *resp,
+                            unsigned want)
+{
+        struct sbx_tenant *t = req->tenant;
+        unsigned got = sbx_tenant_jobs_take(t, want);
+
+        if (!got)
+                sbx_http_reply_detail(resp, 429,
+                                      "quota max_jobs (%u) of tenant %s reached: %u jobs are "
+                                      "in flight; retry when one has ended",
+                                      t->max_jobs, t->name, atomic_load(&t->jobs));
+        return got;
+}
+
 /* ---- requests ----------------------------------------------------------------------------- */
+
+static struct sbx_conn *conn_of(struct MHD_Connection *conn)
+{
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+        return ci ? ci->socket_context : NULL;
+}
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
@@ -182,6 +214,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
                 return NULL;
         atomic_fetch_add(&d->in_flight, 1);
         req->srv = d->srv;
+        req->conn = conn_of(conn);
+        sbx_conn_set_state(d->conns, req->conn, SBX_CONN_READING);
         req->client_fd = -1;
         req->start_usec = sbx_now_usec();
         req->raw_target = strndup(uri ? uri : "", SBX_HTTP_TARGET_MAX + 1);
@@ -210,6 +244,8 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct sbx_http_reques
         }
         resp->body = NULL;
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+        if (resp->close)
+                MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
         req->status = resp->status;
         ret = MHD_queue_response(conn, resp->status, r);
         MHD_destroy_response(r);
@@ -226,17 +262,32 @@ static enum MHD_Result reject(struct MHD_Connection *conn, struct sbx_http_reque
         return queue(conn, req, &resp);
 }
 
-static bool authorized(struct sbx_http_daemon *d, struct MHD_Connection *conn,
-                       struct sbx_http_request *req)
+/* Admitted past the connection limits with no idle connection to drop: a 503 that says so,
+ * and the connection closes. */
+static enum MHD_Result reject_full(struct sbx_http_daemon *d, struct MHD_Connection *conn,
+                                   struct sbx_http_request *req)
 {
-        const char *key = d->srv->cfg->api_key;
+        const struct sbx_serve_config *cfg = d->srv->cfg;
+        struct sbx_http_response resp = {.close = true};
+
+        req->rejected = true;
+        sbx_http_reply_detail(&resp, 503,
+                              "Server busy: too many connections (at most %u in all, %u per "
+                              "client address), and every one is serving a request; retry "
+                              "shortly",
+                              cfg->max_connections, cfg->max_connections_per_ip);
+        return queue(conn, req, &resp);
+}
+
+/* The tenant the key names (X-API-Key, or ?api_key=): NULL when none. */
+static struct sbx_tenant *authorized(struct sbx_http_daemon *d, struct MHD_Connection *conn,
+                                     struct sbx_http_request *req)
+{
+        const char *key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-API-Key");
 
         if (!key)
-                return true;
-        req->api_key_header = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-API-Key");
-        if (req->api_key_header)
-                return sbx_http_secret_equal(req->api_key_header, key);
-        return sbx_http_secret_equal(sbx_http_query_get(&req->target.query, "api_key"), key);
+                key = sbx_http_query_get(&req->target.query, "api_key");
+        return sbx_tenants_find(d->srv->tenants, key);
 }
 
 /* First call: headers are in, the body is not. Everything that can be refused without the
@@ -252,8 +303,12 @@ static enum MHD_Result begin(struct sbx_http_daemon *d, struct MHD_Connection *c
         req->started = true;
         req->method = method;
         req->client_fd = ci ? ci->connect_fd : -1;
-        if (!authorized(d, conn, req))
+        if (sbx_conn_over(d->conns, req->conn))
+                return reject_full(d, conn, req);
+        if (!(req->tenant = authorized(d, conn, req))) {
+                atomic_fetch_add(&d->srv->unauthorized, 1);
                 return reject(conn, req, 401, "Unauthorized");
+        }
         if (req->target_error == -E2BIG)
                 return reject(conn, req, 414, "Request target too long");
         if (req->target_error < 0)
@@ -308,7 +363,8 @@ static enum MHD_Result take_body(struct sbx_http_daemon *d, struct sbx_http_requ
         return MHD_YES;
 }
 
-static enum MHD_Result dispatch(struct MHD_Connection *conn, struct sbx_http_request *req)
+static enum MHD_Result dispatch(struct sbx_http_daemon *d, struct MHD_Connection *conn,
+                                struct sbx_http_request *req)
 {
         struct sbx_http_response resp = {0};
         bool path_known;
@@ -318,7 +374,9 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn, struct sbx_http_req
         if (!route)
                 return reject(conn, req, path_known ? 405 : 404,
                               path_known ? "Method Not Allowed" : "Not Found");
-        route->fn(req, &resp);
+        sbx_conn_set_state(d->conns, req->conn, SBX_CONN_BUSY);
+        if (!req->id || !sbx_node_reply_foreign(req, &resp, req->id))
+                route->fn(req, &resp);
         return queue(conn, req, &resp);
 }
 
@@ -339,7 +397,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 return MHD_YES;
         if (req->late_status)
                 return reject(conn, req, req->late_status, req->late_detail);
-        return dispatch(conn, req);
+        return dispatch(d, conn, req);
 }
 
 /* The raw path, without the query (it may carry api_key) and with anything unprintable
@@ -365,17 +423,42 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                 return;
         *con_cls = NULL;
         log_path(req, path, sizeof(path));
-        sbx_serve_log(SBX_LOG_INFO, "%s %s %u %.2fms%s", req->method ? req->method : "-", path,
+        /* Tenant names are plain words (serve_tenants.c): safe in a log line. */
+        sbx_serve_log(SBX_LOG_INFO, "%s %s %u %.2fms%s%s%s", req->method ? req->method : "-", path,
                       req->status, (double)(sbx_now_usec() - req->start_usec) / 1000.0,
-                      toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection lost)");
-        if (req->status)
-                sbx_metrics_request(&d->srv->metrics, req->status);
+                      toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection lost)",
+                      req->tenant && d->srv->tenants->named ? " tenant=" : "",
+                      req->tenant && d->srv->tenants->named ? req->tenant->name : "");
+        if (req->status && req->tenant)
+                sbx_metrics_request(&req->tenant->metrics, req->status);
+        sbx_conn_set_state(d->conns, req->conn, SBX_CONN_IDLE);
         atomic_fetch_sub(&d->body_bytes, req->body_cap);
         free(req->body);
         free(req->raw_target);
         sbx_http_target_clear(&req->target);
         free(req);
         atomic_fetch_sub(&d->in_flight, 1);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+        struct sbx_http_daemon *d = cls;
+        const union MHD_ConnectionInfo *fd, *addr;
+
+        if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+                sbx_conns_remove(d->conns, *socket_context);
+                *socket_context = NULL;
+                return;
+        }
+        fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        addr = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        const struct sockaddr *sa = addr ? addr->client_addr : NULL;
+        socklen_t len = sa && sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                        : sizeof(struct sockaddr_in);
+        /* Out of memory: the connection goes untracked, and counts for nothing. */
+        if (fd)
+                *socket_context = sbx_conns_add(d->conns, fd->connect_fd, sa, len);
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -408,6 +491,26 @@ static int resolve(const char *host, uint16_t port, struct sockaddr_storage *ss,
         return 0;
 }
 
+/* libmicrohttpd's own connection limit is the hard one, past which it closes new connections
+ * unanswered: it sits above ours (http_conns.c) so that a new connection still reaches the
+ * admission policy, which drops an idle one for it or answers 503. Timeouts count inactivity:
+ * a client that sends nothing for connection_timeout_s is closed, in headers, in a body or
+ * between requests (a route's own run time is not inactivity). */
+static struct MHD_Daemon *start_daemon(struct sbx_http_daemon *d, unsigned flags,
+                                       const struct sockaddr_storage *ss)
+{
+        const struct sbx_serve_config *cfg = d->srv->cfg;
+        unsigned hard = cfg->max_connections + cfg->max_connections / 4 + 16;
+
+        return MHD_start_daemon(
+            flags, cfg->port, NULL, NULL, on_request, d, MHD_OPTION_SOCK_ADDR, ss,
+            MHD_OPTION_CONNECTION_LIMIT, hard, MHD_OPTION_CONNECTION_TIMEOUT,
+            cfg->connection_timeout_s, MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK_BYTES,
+            MHD_OPTION_NOTIFY_CONNECTION, on_connection, d, MHD_OPTION_URI_LOG_CALLBACK, on_uri, d,
+            MHD_OPTION_NOTIFY_COMPLETED, on_completed, d, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+            NULL, MHD_OPTION_END);
+}
+
 int sbx_http_start(struct sbx_server *srv, struct sbx_http_daemon **out, struct sbx_error **err)
 {
         const struct sbx_serve_config *cfg = srv->cfg;
@@ -423,18 +526,18 @@ int sbx_http_start(struct sbx_server *srv, struct sbx_http_daemon **out, struct 
                 return sbx_error_set(err, ENOMEM, "out of memory");
         d->srv = srv;
         d->body_budget = cfg->max_body_bytes * BODY_BUDGET_FACTOR;
+        d->conns =
+            sbx_conns_new(cfg->max_connections, cfg->max_connections_per_ip, CONN_MIN_AGE_USEC);
+        if (!d->conns) {
+                free(d);
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        }
         if (ss.ss_family == AF_INET6)
                 flags |= MHD_USE_IPv6;
-        d->mhd = MHD_start_daemon(flags, cfg->port, NULL, NULL, on_request, d, MHD_OPTION_SOCK_ADDR,
-                                  &ss, MHD_OPTION_CONNECTION_LIMIT,
-                                  (unsigned)(cfg->max_concurrency + cfg->queue + SPARE_CONNECTIONS),
-                                  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_IDLE_S,
-                                  MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK_BYTES,
-                                  MHD_OPTION_URI_LOG_CALLBACK, on_uri, d,
-                                  MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
-                                  MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
+        d->mhd = start_daemon(d, flags, &ss);
         if (!d->mhd) {
                 r = errno ? errno : EADDRINUSE;
+                sbx_conns_free(d->conns);
                 free(d);
                 return sbx_error_set(err, r, "cannot listen on %s port %u: %s", cfg->host,
                                      (unsigned)cfg->port, strerror(r));
@@ -450,14 +553,6 @@ uint16_t sbx_http_port(struct sbx_http_daemon *d)
         return info ? info->port : 0;
 }
 
-void sbx_http_quiesce(struct sbx_http_daemon *d)
-{
-        MHD_socket fd = MHD_quiesce_daemon(d->mhd);
-
-        if (fd != MHD_INVALID_SOCKET)
-                close(fd);
-}
-
 void sbx_http_stop(struct sbx_http_daemon *d, unsigned grace_s)
 {
         uint64_t until = sbx_now_usec() + grace_s * 1000000ull;
@@ -469,5 +564,11 @@ void sbx_http_stop(struct sbx_http_daemon *d, unsigned grace_s)
         while (atomic_load(&d->in_flight) > 0 && sbx_now_usec() < until)
                 usleep(20000);
         MHD_stop_daemon(d->mhd);
+        sbx_conns_free(d->conns);
         free(d);
+}
+
+void sbx_http_conn_stats(struct sbx_http_daemon *d, unsigned *open, unsigned long *dropped)
+{
+        sbx_conns_stats(d->conns, open, dropped);
 }

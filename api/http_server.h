@@ -10,15 +10,16 @@
 
 struct sbx_http_request {
         struct sbx_server *srv;
+        struct sbx_tenant *tenant; /* who the key says asks: set before any route runs */
         const char *method;
         struct sbx_http_target target;
         const char *id; /* the {id} segment of the matched route, or NULL */
-        const char *api_key_header;
         char *body;
         size_t body_size, body_cap;
         int client_fd;
         uint64_t start_usec;
         /* Plumbing state, not for routes. */
+        struct sbx_conn *conn;
         char *raw_target;
         int target_error;
         bool started, rejected;
@@ -32,6 +33,7 @@ struct sbx_http_response {
         char *body; /* malloc'd */
         size_t size;
         const char *content_type;
+        bool close; /* close the connection after this response */
 };
 
 typedef void (*sbx_route_fn)(struct sbx_http_request *req, struct sbx_http_response *resp);
@@ -60,15 +62,27 @@ void sbx_http_reply_wait_error(struct sbx_http_response *resp, int r, unsigned t
 /* The wait bounds of a request: wait_ms from now, and its connection. */
 struct sbx_wait sbx_http_wait(const struct sbx_http_request *req, uint64_t wait_ms);
 
+/* The status of a request the runtime or the registry refused: 422 above the ceiling
+ * (-SBX_ECEILING), 429 over a quota (-EDQUOT), else fallback. */
+unsigned sbx_http_refusal_status(int r, unsigned fallback);
+/* Take up to want jobs of the request's tenant's max_jobs quota: how many were taken (give
+ * them back with sbx_tenant_jobs_give), or 0 after answering 429 naming the quota. */
+unsigned sbx_http_take_jobs(struct sbx_http_request *req, struct sbx_http_response *resp,
+                            unsigned want);
+
+/* A policy as GET /v1/policies shows it: name, description, network, limits in base units. */
+cJSON *sbx_http_policy_json(const struct sbx_policy *p);
+
 /* The daemon: bound, listening, running its threads. Returns 0 or -errno with *err. */
 struct sbx_http_daemon;
 int sbx_http_start(struct sbx_server *srv, struct sbx_http_daemon **out, struct sbx_error **err);
 uint16_t sbx_http_port(struct sbx_http_daemon *d);
-/* Stop accepting connections; requests in progress go on. */
-void sbx_http_quiesce(struct sbx_http_daemon *d);
-/* Wait up to grace_s for the requests in flight to end, then close every connection and join
- * the threads. */
+/* Wait up to grace_s for the requests in flight to end (still accepting new ones, which the
+ * routes refuse while the server stops), then close every connection (a job whose client
+ * connection closes is cancelled) and join the threads. */
 void sbx_http_stop(struct sbx_http_daemon *d, unsigned grace_s);
+/* Connections open now, and dropped to make room so far. */
+void sbx_http_conn_stats(struct sbx_http_daemon *d, unsigned *open, unsigned long *dropped);
 
 /* ---- routes ------------------------------------------------------------------------------- */
 

@@ -6,6 +6,7 @@
 
 #include "api/http_server.h"
 #include "api/serve_request.h"
+#include "api/serve_tenants.h"
 #include "util.h"
 
 #define V1_DEFAULT_WAIT_MS (300u * 1000)
@@ -45,13 +46,14 @@ static struct sbx_runtime *default_runtime(struct sbx_server *srv)
         return srv->rt_native ? srv->rt_native : srv->rt_docker;
 }
 
-/* Run one request's job under the scheduler. 0 with *out, -EINVAL with *err for a job the
- * runtime refuses, or a scheduler error. */
-static int run_one(struct sbx_server *srv, const struct sbx_run_request *rq,
-                   const struct sbx_wait *w, struct sbx_result **out, struct sbx_error **err)
+/* One request's job as the runtime takes it; files points at room for SBX_REQ_FILES_MAX. */
+static struct sbx_job job_of(const struct sbx_run_request *rq, struct sbx_file *files,
+                             const struct sbx_tenant *t)
 {
-        struct sbx_file files[SBX_REQ_FILES_MAX];
-        struct sbx_job job = {
+        for (size_t i = 0; i < rq->n_files; i++)
+                files[i] = (struct sbx_file){rq->files[i].path, rq->files[i].data,
+                                             rq->files[i].size, rq->files[i].mode};
+        return (struct sbx_job){
             .argv = (const char *const *)rq->argv,
             .language = rq->language,
             .source = rq->source,
@@ -63,27 +65,54 @@ static int run_one(struct sbx_server *srv, const struct sbx_run_request *rq,
             .policy = rq->policy,
             .limits = (const char *const *)rq->limits,
             .env = (const char *const *)rq->env,
-            .cancel_fd = w->client_fd > 0 ? w->client_fd : 0, /* a client that leaves cancels */
+            .ceiling = t->ceiling,
         };
+}
+
+/* Would the runtime take this job (policy, limits, ceiling)? Checked before it waits for a
+ * slot, so a refusal costs nobody a turn. */
+static int check_one(struct sbx_server *srv, const struct sbx_tenant *t,
+                     const struct sbx_run_request *rq, struct sbx_error **err)
+{
+        struct sbx_file files[SBX_REQ_FILES_MAX];
+        struct sbx_job job = job_of(rq, files, t);
         struct sbx_runtime *rt = default_runtime(srv);
         int r;
 
-        for (size_t i = 0; i < rq->n_files; i++)
-                files[i] = (struct sbx_file){rq->files[i].path, rq->files[i].data,
-                                             rq->files[i].size, rq->files[i].mode};
         if (!rt)
                 return sbx_error_set(err, EIO, "no backend is available");
-        r = sbx_sched_acquire(&srv->sched, w);
-        if (r < 0) {
-                sbx_metrics_rejected(&srv->metrics, r);
-                return r;
+        r = sbx_check(rt, &job, err);
+        return r < 0 && r != -ENOMEM && r != -SBX_ECEILING ? -EINVAL : r;
+}
+
+/* Run one request's job under the scheduler: 0 with *out, or as sbx_serve_run. */
+static int run_one(struct sbx_server *srv, struct sbx_tenant *t, const struct sbx_run_request *rq,
+                   const struct sbx_wait *w, struct sbx_result **out, struct sbx_error **err)
+{
+        struct sbx_file files[SBX_REQ_FILES_MAX];
+        struct sbx_job job = job_of(rq, files, t);
+        int r = check_one(srv, t, rq, err);
+
+        return r < 0 ? r : sbx_serve_run(srv, t, default_runtime(srv), NULL, &job, w, out, err);
+}
+
+static void reply_run(struct sbx_http_response *resp, int r, const struct sbx_result *res,
+                      const struct sbx_error *err, uint64_t wait_ms)
+{
+        const char *msg = err && err->message ? err->message : strerror(r < 0 ? -r : EIO);
+
+        if (r == 0) {
+                char *json = sbx_result_to_json(res);
+                sbx_http_reply_raw(resp, 200, "application/json", json, json ? strlen(json) : 0);
+        } else if (r == -EINVAL) {
+                sbx_http_reply_detail(resp, 400, "%s", msg);
+        } else if (r == -SBX_ECEILING) {
+                sbx_http_reply_detail(resp, 422, "%s", msg);
+        } else if (r == -ENOMEM || r == -EIO) {
+                sbx_http_reply_detail(resp, 500, "%s", msg);
+        } else {
+                sbx_http_reply_wait_error(resp, r, 503, wait_ms);
         }
-        uint64_t t0 = sbx_now_usec();
-        r = sbx_run(rt, &job, out, err);
-        sbx_sched_release(&srv->sched);
-        if (r == 0)
-                sbx_metrics_job(&srv->metrics, (*out)->verdict, sbx_now_usec() - t0);
-        return r < 0 && r != -ENOMEM ? -EINVAL : r;
 }
 
 void sbx_route_v1_run(struct sbx_http_request *req, struct sbx_http_response *resp)
@@ -101,18 +130,10 @@ void sbx_route_v1_run(struct sbx_http_request *req, struct sbx_http_response *re
         }
         uint64_t wait_ms = rq.wait_ms ? rq.wait_ms : V1_DEFAULT_WAIT_MS;
         struct sbx_wait w = sbx_http_wait(req, wait_ms);
-        r = run_one(req->srv, &rq, &w, &res, &err);
-        if (r == 0) {
-                char *json = sbx_result_to_json(res);
-                sbx_http_reply_raw(resp, 200, "application/json", json, json ? strlen(json) : 0);
-        } else if (r == -EINVAL) {
-                sbx_http_reply_detail(resp, 400, "%s",
-                                      err && err->message ? err->message : "invalid job");
-        } else if (r == -ENOMEM || r == -EIO) {
-                sbx_http_reply_detail(resp, 500, "%s",
-                                      err && err->message ? err->message : strerror(-r));
-        } else {
-                sbx_http_reply_wait_error(resp, r, 503, wait_ms);
+        if (sbx_http_take_jobs(req, resp, 1) == 1) {
+                r = run_one(req->srv, req->tenant, &rq, &w, &res, &err);
+                sbx_tenant_jobs_give(req->tenant, 1);
+                reply_run(resp, r, res, err, wait_ms);
         }
         sbx_result_free(res);
         sbx_error_free(err);
@@ -123,6 +144,7 @@ void sbx_route_v1_run(struct sbx_http_request *req, struct sbx_http_response *re
 
 struct batch {
         struct sbx_server *srv;
+        struct sbx_tenant *tenant;
         const struct sbx_run_batch *jobs;
         struct sbx_wait wait;
         char **results; /* JSON texts, in job order */
@@ -147,7 +169,7 @@ static void *batch_worker(void *arg)
         for (size_t i; (i = atomic_fetch_add(&b->next, 1)) < b->jobs->n_jobs;) {
                 struct sbx_result *res = NULL;
                 struct sbx_error *err = NULL;
-                int r = run_one(b->srv, &b->jobs->jobs[i], &b->wait, &res, &err);
+                int r = run_one(b->srv, b->tenant, &b->jobs->jobs[i], &b->wait, &res, &err);
                 if (r == 0)
                         b->results[i] = sbx_result_to_json(res);
                 else
@@ -187,16 +209,14 @@ static char *join_results(char **results, size_t n, size_t *size)
         return out;
 }
 
-/* Up to max_concurrency workers take jobs in order; each job still waits for its own slot. */
-static void run_batch(struct batch *b)
+/* k workers (the jobs the tenant's quota gave) take jobs in order; each job still waits for
+ * its own slot. */
+static void run_batch(struct batch *b, size_t k)
 {
-        size_t k = b->jobs->n_jobs < b->srv->cfg->max_concurrency ? b->jobs->n_jobs
-                                                                  : b->srv->cfg->max_concurrency;
         pthread_t threads[64];
         pthread_attr_t attr;
         size_t started = 0;
 
-        k = k < ELEMENTSOF(threads) ? k : ELEMENTSOF(threads);
         pthread_attr_init(&attr);
         pthread_attr_setstacksize(&attr, V1_WORKER_STACK);
         for (size_t i = 1; i < k; i++)
@@ -208,23 +228,50 @@ static void run_batch(struct batch *b)
                 pthread_join(threads[i], NULL);
 }
 
+/* A batch is refused whole, before anything runs, when one of its jobs is above the ceiling:
+ * 422 naming the job. Other invalid jobs get an error entry of their own. */
+static bool batch_within_ceiling(struct sbx_http_request *req, struct sbx_http_response *resp,
+                                 const struct sbx_run_batch *jobs)
+{
+        for (size_t i = 0; i < jobs->n_jobs; i++) {
+                struct sbx_error *err = NULL;
+                int r = check_one(req->srv, req->tenant, &jobs->jobs[i], &err);
+                if (r == -SBX_ECEILING)
+                        sbx_http_reply_detail(resp, 422, "jobs[%zu]: %s", i, err->message);
+                sbx_error_free(err);
+                if (r == -SBX_ECEILING)
+                        return false;
+        }
+        return true;
+}
+
 void sbx_route_v1_runs(struct sbx_http_request *req, struct sbx_http_response *resp)
 {
         struct sbx_run_batch jobs;
         _cleanup_free_ char *detail = NULL;
         int r = sbx_req_parse_batch(req->body, req->body_size, &jobs, &detail);
+        unsigned k;
 
         if (r < 0) {
                 sbx_http_reply_detail(resp, r == -ENOMEM ? 500 : 422, "%s",
                                       detail ? detail : strerror(-r));
                 return;
         }
-        struct batch b = {
-            .srv = req->srv, .jobs = &jobs, .wait = sbx_http_wait(req, V1_BATCH_WAIT_MS)};
+        k = jobs.n_jobs < req->srv->cfg->max_concurrency ? (unsigned)jobs.n_jobs
+                                                         : req->srv->cfg->max_concurrency;
+        k = k < 64 ? k : 64;
+        if (!batch_within_ceiling(req, resp, &jobs) || !(k = sbx_http_take_jobs(req, resp, k))) {
+                sbx_run_batch_clear(&jobs);
+                return;
+        }
+        struct batch b = {.srv = req->srv,
+                          .tenant = req->tenant,
+                          .jobs = &jobs,
+                          .wait = sbx_http_wait(req, V1_BATCH_WAIT_MS)};
         b.results = calloc(jobs.n_jobs, sizeof(*b.results));
         if (b.results) {
                 size_t size = 0;
-                run_batch(&b);
+                run_batch(&b, k);
                 char *body = join_results(b.results, jobs.n_jobs, &size);
                 sbx_http_reply_raw(resp, 200, "application/json", body, size);
                 for (size_t i = 0; i < jobs.n_jobs; i++)
@@ -233,12 +280,13 @@ void sbx_route_v1_runs(struct sbx_http_request *req, struct sbx_http_response *r
         } else {
                 sbx_http_reply_detail(resp, 500, "out of memory");
         }
+        sbx_tenant_jobs_give(req->tenant, k);
         sbx_run_batch_clear(&jobs);
 }
 
 /* ---- policies ----------------------------------------------------------------------------- */
 
-static cJSON *policy_json(const struct sbx_policy *p)
+cJSON *sbx_http_policy_json(const struct sbx_policy *p)
 {
         cJSON *o = cJSON_CreateObject(), *l = cJSON_CreateObject();
         const struct sbx_limits *x = &p->limits;
@@ -266,6 +314,6 @@ void sbx_route_v1_policies(struct sbx_http_request *req, struct sbx_http_respons
         cJSON *list = cJSON_CreateArray();
 
         for (size_t i = 0; rt && (p = sbx_runtime_policy_at(rt, i)); i++)
-                cJSON_AddItemToArray(list, policy_json(p));
+                cJSON_AddItemToArray(list, sbx_http_policy_json(p));
         sbx_http_reply_json(resp, 200, list);
 }

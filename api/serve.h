@@ -35,7 +35,9 @@ struct sbx_image_rule {
 struct sbx_serve_config {
         const char *host;
         uint16_t port;
-        const char *api_key; /* NULL: no auth (loopback, or --insecure-no-auth) */
+        const char *api_key;      /* NULL: no auth (loopback, or --insecure-no-auth) */
+        const char *tenants_file; /* NULL: one tenant, keyed by api_key */
+        const char *ceiling;      /* what clients may ask for: a policy name or file */
         unsigned max_concurrency;
         unsigned queue;
         size_t max_body_bytes;
@@ -45,7 +47,15 @@ struct sbx_serve_config {
         bool insecure_no_auth;
         bool allow_network;
         unsigned max_sandboxes;
+        unsigned max_connections;        /* open at once; past it idle ones are dropped */
+        unsigned max_connections_per_ip; /* the same, per client address */
+        unsigned connection_timeout_s;   /* a connection silent this long is closed */
         const char *policy_dir;
+        const char *node_name;    /* in a fleet: this node's name, carried by its sandbox ids */
+        unsigned drain_timeout_s; /* after SIGTERM, how long running requests may go on */
+        unsigned pool_size;       /* each tenant's pool, made at start and kept; or 0 */
+        char *pool_config;        /* its sandbox config (JSON); NULL: every tool */
+        size_t pool_config_size;
         struct sbx_image_rule rules[SBX_IMAGE_RULES_MAX];
         size_t n_rules;
 };
@@ -102,6 +112,7 @@ void sbx_sched_stats(struct sbx_sched *s, unsigned *running, unsigned *waiting);
 
 #define SBX_METRICS_BUCKETS 12
 
+/* One tenant's counters: what /metrics shows that tenant. */
 struct sbx_metrics {
         pthread_mutex_t lock;
         uint64_t jobs[_SBX_VERDICT_MAX];
@@ -122,17 +133,22 @@ void sbx_metrics_rejected(struct sbx_metrics *m, int reason);
 /* ---- the server --------------------------------------------------------------------------- */
 
 struct sbx_registry;
+struct sbx_http_daemon;
+struct sbx_tenant;
+struct sbx_tenants;
 
 struct sbx_server {
         const struct sbx_serve_config *cfg;
         struct sbx_runtime *rt_native; /* auto: images the map sends to the native jail */
         struct sbx_runtime *rt_docker; /* auto: other images; NULL when Docker is unusable */
         char *native_error, *docker_error;
+        struct sbx_tenants *tenants; /* at least one; each holds its ceiling and counters */
         struct sbx_sched sched;
-        struct sbx_metrics metrics;
         struct sbx_registry *reg;
-        uint64_t start_usec; /* monotonic */
+        struct sbx_http_daemon *http; /* while serving */
+        uint64_t start_usec;          /* monotonic */
         atomic_bool stopping;
+        atomic_ulong unauthorized; /* requests refused with 401: nobody's */
 };
 
 /* The runtime that serves image (NULL = no image). Fails with a message naming the image and
@@ -140,11 +156,25 @@ struct sbx_server {
 int sbx_server_runtime_for(struct sbx_server *srv, const char *image, struct sbx_runtime **out,
                            struct sbx_error **err);
 
-/* Prometheus text for GET /metrics. malloc'd. */
-char *sbx_metrics_render(struct sbx_server *srv);
+/* Run one job of tenant t: its job quota is the caller's (sbx_tenant_jobs_take); this takes a
+ * run slot (waiting as w says), holds the job to t's ceiling, runs it in sb (NULL: a fresh
+ * sandbox of rt), and counts it in t's metrics. 0 with *out; a scheduler error (-EAGAIN,
+ * -ETIMEDOUT, -ECONNRESET, -ESHUTDOWN); -SBX_ECEILING; -EINVAL for any other job the runtime
+ * refuses; -ENOMEM. *err says why for the last three. */
+int sbx_serve_run(struct sbx_server *srv, struct sbx_tenant *t, struct sbx_runtime *rt,
+                  struct sbx_sandbox *sb, struct sbx_job *job, const struct sbx_wait *w,
+                  struct sbx_result **out, struct sbx_error **err);
 
-/* Run the server until SIGTERM/SIGINT: rt_* must have been created before (no thread exists
- * yet). Returns the process exit status. */
+/* Prometheus text for GET /metrics, as tenant t sees it (its own sandboxes and jobs).
+ * malloc'd. */
+char *sbx_metrics_render(struct sbx_server *srv, struct sbx_tenant *t);
+
+/* Run the server until SIGTERM/SIGINT: rt_* and tenants must have been made before (no
+ * thread exists yet). SIGTERM drains it: running requests may end on their own for
+ * cfg->drain_timeout_s, then they are cancelled and every sandbox is removed; SBX_SHUTDOWN_S
+ * after the drain the process exits whatever the sandboxes hold. Returns the process exit
+ * status. */
+#define SBX_SHUTDOWN_S 4
 int sbx_serve_main(struct sbx_server *srv);
 
 #endif

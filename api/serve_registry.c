@@ -8,6 +8,7 @@
 
 #include "api/http_parse.h"
 #include "api/serve_registry.h"
+#include "api/serve_tenants.h"
 #include "api/serve_tools.h"
 #include "util.h"
 
@@ -50,17 +51,27 @@ struct pool_waiter {
         struct pool_waiter *next;
 };
 
+/* A tenant's pool: its idle members and the borrowers waiting for one. */
+struct pool {
+        struct sbx_served *idle_head, *idle_tail;
+        struct pool_waiter *wait_head, *wait_tail;
+        size_t size;
+        bool initialized;
+};
+
 struct sbx_registry {
         struct sbx_server *srv;
         pthread_mutex_t lock;
         pthread_cond_t changed; /* an entry stopped being busy */
         struct sbx_served **items;
         size_t n, cap;
-        struct sbx_served *idle_head, *idle_tail;
-        struct pool_waiter *wait_head, *wait_tail;
-        size_t pool_size;
-        bool pool_initialized;
+        struct pool *pools; /* by tenant index */
 };
+
+static struct pool *pool_of(struct sbx_registry *reg, const struct sbx_tenant *t)
+{
+        return &reg->pools[t->index];
+}
 
 static uint64_t realtime_usec(void)
 {
@@ -79,7 +90,10 @@ int sbx_registry_new(struct sbx_server *srv, struct sbx_registry **out)
         reg->srv = srv;
         reg->cap = srv->cfg->max_sandboxes ? srv->cfg->max_sandboxes : 1;
         reg->items = calloc(reg->cap, sizeof(*reg->items));
-        if (!reg->items) {
+        reg->pools = calloc(srv->tenants->n, sizeof(*reg->pools));
+        if (!reg->items || !reg->pools) {
+                free(reg->items);
+                free(reg->pools);
                 free(reg);
                 return -ENOMEM;
         }
@@ -89,11 +103,22 @@ int sbx_registry_new(struct sbx_server *srv, struct sbx_registry **out)
         return 0;
 }
 
-static void entry_free(struct sbx_served *e)
+/* Frees e; what of its sandbox could not be removed is logged, and passed on in *err. */
+static int entry_free(struct sbx_served *e, struct sbx_error **err)
 {
+        struct sbx_error *why = NULL;
+        int r;
+
         if (!e)
-                return;
-        sbx_sandbox_destroy(e->sb);
+                return 0;
+        r = sbx_sandbox_close(e->sb, &why);
+        if (r < 0) {
+                sbx_serve_log(SBX_LOG_ERROR, "sandbox %s: %s (left for the next start to reap)",
+                              e->id, why && why->message ? why->message : strerror(-r));
+                if (err && !*err)
+                        *err = TAKE_PTR(why);
+        }
+        sbx_error_free(why);
         sbx_sandbox_config_clear(&e->cfg);
         for (size_t i = 0; e->limits && e->limits[i]; i++)
                 free(e->limits[i]);
@@ -101,6 +126,7 @@ static void entry_free(struct sbx_served *e)
         free(e->network_note);
         free(e->type);
         free(e);
+        return r;
 }
 
 struct sbx_registry *sbx_registry_free(struct sbx_registry *reg)
@@ -108,8 +134,9 @@ struct sbx_registry *sbx_registry_free(struct sbx_registry *reg)
         if (!reg)
                 return NULL;
         for (size_t i = 0; i < reg->n; i++)
-                entry_free(reg->items[i]);
+                (void)entry_free(reg->items[i], NULL);
         free(reg->items);
+        free(reg->pools);
         pthread_mutex_destroy(&reg->lock);
         pthread_cond_destroy(&reg->changed);
         free(reg);
@@ -118,24 +145,31 @@ struct sbx_registry *sbx_registry_free(struct sbx_registry *reg)
 
 /* ---- creating ----------------------------------------------------------------------------- */
 
-/* ms-enclave's id alphabet (no 0, 1, l: easy to read aloud). */
-static void make_id(char id[SBX_SANDBOX_ID_LEN + 1])
+/* ms-enclave's id alphabet (no 0, 1, l: easy to read aloud), after the node's name when the
+ * server has one: a load balancer routes on it. */
+static void make_id(char id[SBX_SANDBOX_ID_MAX], const char *node)
 {
         static const char alphabet[] = "23456789abcdefghijkmnopqrstuvwxyz";
         uint8_t rnd[SBX_SANDBOX_ID_LEN];
+        size_t n = node ? strlen(node) : 0;
 
+        if (n) {
+                memcpy(id, node, n);
+                id[n++] = SBX_NODE_ID_SEP;
+        }
         if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
                 for (size_t i = 0; i < sizeof(rnd); i++)
                         rnd[i] = (uint8_t)(sbx_now_usec() >> (i % 8));
         for (size_t i = 0; i < SBX_SANDBOX_ID_LEN; i++)
-                id[i] = alphabet[rnd[i] % (sizeof(alphabet) - 1)];
-        id[SBX_SANDBOX_ID_LEN] = '\0';
+                id[n + i] = alphabet[rnd[i] % (sizeof(alphabet) - 1)];
+        id[n + SBX_SANDBOX_ID_LEN] = '\0';
 }
 
-static ssize_t find_locked(struct sbx_registry *reg, const char *id)
+/* t NULL: any tenant's (for fresh ids). Another tenant's sandbox is not found. */
+static ssize_t find_locked(struct sbx_registry *reg, const struct sbx_tenant *t, const char *id)
 {
         for (size_t i = 0; i < reg->n; i++)
-                if (!strcmp(reg->items[i]->id, id))
+                if (!strcmp(reg->items[i]->id, id) && (!t || reg->items[i]->owner == t))
                         return (ssize_t)i;
         return -1;
 }
@@ -148,6 +182,21 @@ static int push_limit(char **limits, size_t *n, char *s)
         return 0;
 }
 
+/* memory_limit in ms-enclave's units (k, m, g), which policy overrides read too: a refusal
+ * then shows the client's "1024g", not a byte count. */
+static char *memory_override(uint64_t bytes)
+{
+        static const char units[] = "gmk";
+
+        for (int i = 0; i < 3; i++) {
+                uint64_t unit = 1ull << (10 * (3 - i));
+                if (bytes % unit == 0)
+                        return sbx_strdup_printf("memory=%llu%c",
+                                                 (unsigned long long)(bytes / unit), units[i]);
+        }
+        return sbx_strdup_printf("memory=%llu", (unsigned long long)bytes);
+}
+
 /* The parts of a config that are policy overrides. */
 static int config_limits(struct sbx_served *e, bool allow_network)
 {
@@ -158,13 +207,13 @@ static int config_limits(struct sbx_served *e, bool allow_network)
         if (!e->limits)
                 return -ENOMEM;
         if (e->cfg.memory_bytes)
-                r = push_limit(
-                    e->limits, &n,
-                    sbx_strdup_printf("memory=%llu", (unsigned long long)e->cfg.memory_bytes));
+                r = push_limit(e->limits, &n, memory_override(e->cfg.memory_bytes));
         if (r == 0 && e->cfg.cpu_millicores)
                 r = push_limit(e->limits, &n,
-                               sbx_strdup_printf("cpus=%u.%03u", e->cfg.cpu_millicores / 1000,
-                                                 e->cfg.cpu_millicores % 1000));
+                               e->cfg.cpu_millicores % 1000
+                                   ? sbx_strdup_printf("cpus=%u.%03u", e->cfg.cpu_millicores / 1000,
+                                                       e->cfg.cpu_millicores % 1000)
+                                   : sbx_strdup_printf("cpus=%u", e->cfg.cpu_millicores / 1000));
         if (r == 0 && e->cfg.network_enabled && allow_network)
                 r = push_limit(e->limits, &n, strdup("network=host"));
         if (r == 0 && e->cfg.network_enabled && !allow_network &&
@@ -180,9 +229,36 @@ static int create_sandbox(struct sbx_served *e, struct sbx_error **err)
         struct sbx_sandbox_options opts = {
             .limits = (const char *const *)e->limits,
             .image = e->cfg.image,
+            .ceiling = e->owner->ceiling,
         };
 
         return sbx_sandbox_create(e->rt, &opts, &e->sb, err);
+}
+
+/* Would t hold more than its max_sandboxes with more new ones? Pool members count unless
+ * they are about to be replaced. Lock held. */
+static int quota_locked(struct sbx_registry *reg, const struct sbx_tenant *t, size_t more,
+                        bool but_pool, struct sbx_error **err)
+{
+        size_t held = 0;
+
+        for (size_t i = 0; i < reg->n; i++)
+                held += reg->items[i]->owner == t && !(but_pool && reg->items[i]->in_pool);
+        if (!t->max_sandboxes || held + more <= t->max_sandboxes)
+                return 0;
+        return sbx_error_set(err, EDQUOT,
+                             "quota max_sandboxes (%u) of tenant %s reached: it holds %zu "
+                             "sandboxes and asked for %zu more; delete some first",
+                             t->max_sandboxes, t->name, held, more);
+}
+
+static int quota(struct sbx_registry *reg, const struct sbx_tenant *t, size_t more, bool but_pool,
+                 struct sbx_error **err)
+{
+        pthread_mutex_lock(&reg->lock);
+        int r = quota_locked(reg, t, more, but_pool, err);
+        pthread_mutex_unlock(&reg->lock);
+        return r;
 }
 
 static int insert(struct sbx_registry *reg, struct sbx_served *e, struct sbx_error **err)
@@ -190,13 +266,15 @@ static int insert(struct sbx_registry *reg, struct sbx_served *e, struct sbx_err
         int r = 0;
 
         pthread_mutex_lock(&reg->lock);
-        if (reg->n == reg->cap) {
+        if ((r = quota_locked(reg, e->owner, 1, false, err)) < 0) {
+                /* another request of the tenant got there first */
+        } else if (reg->n == reg->cap) {
                 r = sbx_error_set(err, ENOSPC, "the server holds its maximum of %zu sandboxes",
                                   reg->cap);
         } else {
                 do
-                        make_id(e->id);
-                while (find_locked(reg, e->id) >= 0);
+                        make_id(e->id, reg->srv->cfg->node_name);
+                while (find_locked(reg, NULL, e->id) >= 0);
                 e->refs = 2; /* the table's and the caller's */
                 reg->items[reg->n++] = e;
         }
@@ -204,8 +282,9 @@ static int insert(struct sbx_registry *reg, struct sbx_served *e, struct sbx_err
         return r;
 }
 
-int sbx_registry_create(struct sbx_registry *reg, const char *type, struct sbx_sandbox_config *cfg,
-                        bool pool, struct sbx_served **out, struct sbx_error **err)
+int sbx_registry_create(struct sbx_registry *reg, struct sbx_tenant *t, const char *type,
+                        struct sbx_sandbox_config *cfg, bool pool, struct sbx_served **out,
+                        struct sbx_error **err)
 {
         struct sbx_served *e = calloc(1, sizeof(*e));
         int r;
@@ -214,10 +293,13 @@ int sbx_registry_create(struct sbx_registry *reg, const char *type, struct sbx_s
                 free(e);
                 return sbx_error_set(err, ENOMEM, "out of memory");
         }
+        e->owner = t;
         e->cfg = *cfg;
         memset(cfg, 0, sizeof(*cfg));
-        r = sbx_server_runtime_for(reg->srv, e->cfg.image, &e->rt, err);
-        if (r == 0 && (r = config_limits(e, reg->srv->cfg->allow_network)) < 0)
+        r = pool ? 0 : quota(reg, t, 1, false, err);
+        if (r == 0)
+                r = sbx_server_runtime_for(reg->srv, e->cfg.image, &e->rt, err);
+        if (r == 0 && (r = config_limits(e, sbx_ceiling_allows_network(t->ceiling))) < 0)
                 sbx_error_set(err, -r, "out of memory");
         if (r == 0)
                 e->backend = sbx_runtime_backend(e->rt);
@@ -230,7 +312,7 @@ int sbx_registry_create(struct sbx_registry *reg, const char *type, struct sbx_s
                 r = insert(reg, e, err);
         }
         if (r < 0) {
-                entry_free(e);
+                (void)entry_free(e, NULL);
                 return r;
         }
         *out = e;
@@ -239,12 +321,13 @@ int sbx_registry_create(struct sbx_registry *reg, const char *type, struct sbx_s
 
 /* ---- using -------------------------------------------------------------------------------- */
 
-struct sbx_served *sbx_registry_get(struct sbx_registry *reg, const char *id)
+struct sbx_served *sbx_registry_get(struct sbx_registry *reg, const struct sbx_tenant *t,
+                                    const char *id)
 {
         struct sbx_served *e = NULL;
 
         pthread_mutex_lock(&reg->lock);
-        ssize_t i = find_locked(reg, id);
+        ssize_t i = find_locked(reg, t, id);
         if (i >= 0) {
                 e = reg->items[i];
                 e->refs++;
@@ -264,7 +347,7 @@ void sbx_registry_put(struct sbx_registry *reg, struct sbx_served *e)
         pthread_mutex_unlock(&reg->lock);
         /* Destroying may kill processes and remove a tree: never under the lock. */
         if (last)
-                entry_free(e);
+                (void)entry_free(e, NULL);
 }
 
 static bool runnable(const struct sbx_served *e)
@@ -309,12 +392,12 @@ enum sbx_sb_status sbx_registry_status(struct sbx_registry *reg, struct sbx_serv
         return s;
 }
 
-int sbx_registry_stop(struct sbx_registry *reg, const char *id)
+int sbx_registry_stop(struct sbx_registry *reg, const struct sbx_tenant *t, const char *id)
 {
         int r = -ENOENT;
 
         pthread_mutex_lock(&reg->lock);
-        ssize_t i = find_locked(reg, id);
+        ssize_t i = find_locked(reg, t, id);
         if (i >= 0) {
                 /* A running call finishes; later ones are refused as "not running". */
                 reg->items[i]->status = SBX_SB_STOPPED;
@@ -326,9 +409,9 @@ int sbx_registry_stop(struct sbx_registry *reg, const char *id)
         return r;
 }
 
-static void idle_unlink_locked(struct sbx_registry *reg, struct sbx_served *e)
+static void idle_unlink_locked(struct pool *pool, struct sbx_served *e)
 {
-        struct sbx_served **p = &reg->idle_head, *prev = NULL;
+        struct sbx_served **p = &pool->idle_head, *prev = NULL;
 
         while (*p && *p != e) {
                 prev = *p;
@@ -338,8 +421,8 @@ static void idle_unlink_locked(struct sbx_registry *reg, struct sbx_served *e)
                 return;
         *p = e->next_idle;
         e->next_idle = NULL;
-        if (reg->idle_tail == e)
-                reg->idle_tail = prev;
+        if (pool->idle_tail == e)
+                pool->idle_tail = prev;
         e->refs--; /* the idle list's reference */
 }
 
@@ -352,20 +435,21 @@ static bool remove_locked(struct sbx_registry *reg, size_t i)
         e->removed = true;
         e->status = SBX_SB_STOPPING;
         if (e->in_pool) {
-                idle_unlink_locked(reg, e);
-                reg->pool_size--;
+                idle_unlink_locked(pool_of(reg, e->owner), e);
+                pool_of(reg, e->owner)->size--;
         }
         pthread_cond_broadcast(&reg->changed);
         return --e->refs == 0;
 }
 
-int sbx_registry_delete(struct sbx_registry *reg, const char *id)
+int sbx_registry_delete(struct sbx_registry *reg, const struct sbx_tenant *t, const char *id,
+                        struct sbx_error **err)
 {
         struct sbx_served *dead = NULL;
         int r = -ENOENT;
 
         pthread_mutex_lock(&reg->lock);
-        ssize_t i = find_locked(reg, id);
+        ssize_t i = find_locked(reg, t, id);
         if (i >= 0) {
                 struct sbx_served *e = reg->items[i];
                 if (remove_locked(reg, (size_t)i))
@@ -373,8 +457,7 @@ int sbx_registry_delete(struct sbx_registry *reg, const char *id)
                 r = 0;
         }
         pthread_mutex_unlock(&reg->lock);
-        entry_free(dead);
-        return r;
+        return r < 0 ? r : entry_free(dead, err);
 }
 
 /* ---- reporting ---------------------------------------------------------------------------- */
@@ -417,34 +500,41 @@ cJSON *sbx_registry_info(struct sbx_registry *reg, struct sbx_served *e)
         return o;
 }
 
-cJSON *sbx_registry_list(struct sbx_registry *reg, int status_filter)
+cJSON *sbx_registry_list(struct sbx_registry *reg, const struct sbx_tenant *t, int status_filter)
 {
         cJSON *list = cJSON_CreateArray();
 
         pthread_mutex_lock(&reg->lock);
         for (size_t i = 0; list && i < reg->n; i++)
-                if (status_filter < 0 || (int)reg->items[i]->status == status_filter)
+                if (reg->items[i]->owner == t &&
+                    (status_filter < 0 || (int)reg->items[i]->status == status_filter))
                         cJSON_AddItemToArray(list, info_locked(reg, reg->items[i]));
         pthread_mutex_unlock(&reg->lock);
         return list;
 }
 
-void sbx_registry_counts(struct sbx_registry *reg, size_t counts[_SBX_SB_MAX], size_t *total)
+void sbx_registry_counts(struct sbx_registry *reg, const struct sbx_tenant *t,
+                         size_t counts[_SBX_SB_MAX], size_t *total)
 {
         memset(counts, 0, sizeof(size_t) * _SBX_SB_MAX);
+        *total = 0;
         pthread_mutex_lock(&reg->lock);
         for (size_t i = 0; i < reg->n; i++)
-                counts[reg->items[i]->status]++;
-        *total = reg->n;
+                if (!t || reg->items[i]->owner == t) {
+                        counts[reg->items[i]->status]++;
+                        (*total)++;
+                }
         pthread_mutex_unlock(&reg->lock);
 }
 
-cJSON *sbx_registry_types(struct sbx_registry *reg)
+cJSON *sbx_registry_types(struct sbx_registry *reg, const struct sbx_tenant *t)
 {
         cJSON *o = cJSON_CreateObject();
 
         pthread_mutex_lock(&reg->lock);
         for (size_t i = 0; o && i < reg->n; i++) {
+                if (reg->items[i]->owner != t)
+                        continue;
                 cJSON *n = cJSON_GetObjectItemCaseSensitive(o, reg->items[i]->type);
                 if (n)
                         cJSON_SetNumberValue(n, n->valuedouble + 1);
@@ -477,24 +567,25 @@ size_t sbx_registry_cleanup(struct sbx_registry *reg, uint64_t now)
         }
         pthread_mutex_unlock(&reg->lock);
         for (size_t i = 0; i < n_dead; i++)
-                entry_free(dead[i]);
+                (void)entry_free(dead[i], NULL);
         return removed;
 }
 
 /* ---- pool --------------------------------------------------------------------------------- */
 
-/* Give an idle member to the borrower that waited longest, or put it on the idle list. Either
- * holder gets its own reference. Lock held. */
+/* Give an idle member to the borrower that waited longest, or put it on the idle list of its
+ * tenant's pool. Either holder gets its own reference. Lock held. */
 static void offer_locked(struct sbx_registry *reg, struct sbx_served *e)
 {
-        struct pool_waiter *w = reg->wait_head;
+        struct pool *pool = pool_of(reg, e->owner);
+        struct pool_waiter *w = pool->wait_head;
 
         e->refs++;
         e->updated_usec = realtime_usec();
         if (w) {
-                reg->wait_head = w->next;
-                if (!reg->wait_head)
-                        reg->wait_tail = NULL;
+                pool->wait_head = w->next;
+                if (!pool->wait_head)
+                        pool->wait_tail = NULL;
                 e->status = SBX_SB_BUSY;
                 w->granted = e;
                 pthread_cond_signal(&w->cond);
@@ -502,16 +593,16 @@ static void offer_locked(struct sbx_registry *reg, struct sbx_served *e)
         }
         e->status = SBX_SB_IDLE;
         e->next_idle = NULL;
-        if (reg->idle_tail)
-                reg->idle_tail->next_idle = e;
+        if (pool->idle_tail)
+                pool->idle_tail->next_idle = e;
         else
-                reg->idle_head = e;
-        reg->idle_tail = e;
+                pool->idle_head = e;
+        pool->idle_tail = e;
 }
 
-static void waiter_unlink_locked(struct sbx_registry *reg, struct pool_waiter *me)
+static void waiter_unlink_locked(struct pool *pool, struct pool_waiter *me)
 {
-        struct pool_waiter **p = &reg->wait_head, *prev = NULL;
+        struct pool_waiter **p = &pool->wait_head, *prev = NULL;
 
         while (*p && *p != me) {
                 prev = *p;
@@ -520,26 +611,26 @@ static void waiter_unlink_locked(struct sbx_registry *reg, struct pool_waiter *m
         if (!*p)
                 return;
         *p = me->next;
-        if (reg->wait_tail == me)
-                reg->wait_tail = prev;
+        if (pool->wait_tail == me)
+                pool->wait_tail = prev;
 }
 
-static int pool_wait_locked(struct sbx_registry *reg, const struct sbx_wait *w,
+static int pool_wait_locked(struct sbx_registry *reg, struct pool *pool, const struct sbx_wait *w,
                             struct sbx_served **out)
 {
         struct pool_waiter me = {.granted = NULL};
         int r = 0;
 
         sbx_cond_init_monotonic(&me.cond);
-        if (reg->wait_tail)
-                reg->wait_tail->next = &me;
+        if (pool->wait_tail)
+                pool->wait_tail->next = &me;
         else
-                reg->wait_head = &me;
-        reg->wait_tail = &me;
-        while (!me.granted && reg->pool_size > 0 && r == 0)
+                pool->wait_head = &me;
+        pool->wait_tail = &me;
+        while (!me.granted && pool->size > 0 && r == 0)
                 r = sbx_wait_slice(&me.cond, &reg->lock, w);
         if (!me.granted)
-                waiter_unlink_locked(reg, &me);
+                waiter_unlink_locked(pool, &me);
         pthread_cond_destroy(&me.cond);
         if (!me.granted)
                 return r < 0 ? r : -ENOENT;
@@ -547,23 +638,25 @@ static int pool_wait_locked(struct sbx_registry *reg, const struct sbx_wait *w,
         return 0;
 }
 
-int sbx_pool_acquire(struct sbx_registry *reg, const struct sbx_wait *w, struct sbx_served **out)
+int sbx_pool_acquire(struct sbx_registry *reg, const struct sbx_tenant *t, const struct sbx_wait *w,
+                     struct sbx_served **out)
 {
+        struct pool *pool = pool_of(reg, t);
         int r = 0;
 
         pthread_mutex_lock(&reg->lock);
-        if (reg->pool_size == 0) {
+        if (pool->size == 0) {
                 r = -ENOENT;
-        } else if (reg->idle_head && !reg->wait_head) {
-                struct sbx_served *e = reg->idle_head;
-                reg->idle_head = e->next_idle;
-                if (!reg->idle_head)
-                        reg->idle_tail = NULL;
+        } else if (pool->idle_head && !pool->wait_head) {
+                struct sbx_served *e = pool->idle_head;
+                pool->idle_head = e->next_idle;
+                if (!pool->idle_head)
+                        pool->idle_tail = NULL;
                 e->next_idle = NULL;
                 e->status = SBX_SB_BUSY; /* the idle list's reference passes to the caller */
                 *out = e;
         } else {
-                r = pool_wait_locked(reg, w, out);
+                r = pool_wait_locked(reg, pool, w, out);
         }
         pthread_mutex_unlock(&reg->lock);
         return r;
@@ -578,15 +671,28 @@ void sbx_pool_release(struct sbx_registry *reg, struct sbx_served *e)
         sbx_registry_put(reg, e);
 }
 
-void sbx_pool_stats(struct sbx_registry *reg, size_t *size, bool *initialized)
+void sbx_pool_stats(struct sbx_registry *reg, const struct sbx_tenant *t, size_t *size,
+                    bool *initialized)
 {
         pthread_mutex_lock(&reg->lock);
-        *size = reg->pool_size;
-        *initialized = reg->pool_initialized;
+        *size = pool_of(reg, t)->size;
+        *initialized = pool_of(reg, t)->initialized;
         pthread_mutex_unlock(&reg->lock);
 }
 
-static void pool_clear(struct sbx_registry *reg)
+cJSON *sbx_pool_ids(struct sbx_registry *reg, const struct sbx_tenant *t)
+{
+        cJSON *ids = cJSON_CreateArray();
+
+        pthread_mutex_lock(&reg->lock);
+        for (size_t i = 0; ids && i < reg->n; i++)
+                if (reg->items[i]->in_pool && reg->items[i]->owner == t)
+                        cJSON_AddItemToArray(ids, cJSON_CreateString(reg->items[i]->id));
+        pthread_mutex_unlock(&reg->lock);
+        return ids;
+}
+
+static void pool_clear(struct sbx_registry *reg, const struct sbx_tenant *t)
 {
         struct sbx_served *dead[256];
         size_t n_dead;
@@ -596,7 +702,7 @@ static void pool_clear(struct sbx_registry *reg)
                 pthread_mutex_lock(&reg->lock);
                 for (size_t i = 0; i < reg->n && n_dead < ELEMENTSOF(dead);) {
                         struct sbx_served *e = reg->items[i];
-                        if (!e->in_pool) {
+                        if (!e->in_pool || e->owner != t) {
                                 i++;
                                 continue;
                         }
@@ -605,12 +711,13 @@ static void pool_clear(struct sbx_registry *reg)
                 }
                 pthread_mutex_unlock(&reg->lock);
                 for (size_t i = 0; i < n_dead; i++)
-                        entry_free(dead[i]);
+                        (void)entry_free(dead[i], NULL);
         } while (n_dead == ELEMENTSOF(dead));
 }
 
-static int pool_member(struct sbx_registry *reg, const char *type, const char *body, size_t size,
-                       bool first, cJSON *ids, struct sbx_error **err)
+static int pool_member(struct sbx_registry *reg, struct sbx_tenant *t, const char *type,
+                       const char *body, size_t size, bool first, cJSON *ids,
+                       struct sbx_error **err)
 {
         struct sbx_sandbox_config cfg;
         struct sbx_served *e = NULL;
@@ -619,14 +726,14 @@ static int pool_member(struct sbx_registry *reg, const char *type, const char *b
 
         if (r < 0)
                 return sbx_error_set(err, -r, "%s", detail ? detail : "invalid sandbox config");
-        r = sbx_registry_create(reg, type, &cfg, true, &e, err);
+        r = sbx_registry_create(reg, t, type, &cfg, true, &e, err);
         sbx_sandbox_config_clear(&cfg);
         if (r < 0)
                 return r;
-        /* The first member proves the config works (limits, image) before the pool is used;
-         * the others get their sandbox on first direct use. */
+        /* The first member proves the config works (limits, image, ceiling) before the pool
+         * is used; the others get their sandbox on first direct use. */
         if (first && (r = create_sandbox(e, err)) < 0) {
-                sbx_registry_delete(reg, e->id);
+                (void)sbx_registry_delete(reg, t, e->id, NULL);
                 sbx_registry_put(reg, e);
                 return r;
         }
@@ -634,7 +741,7 @@ static int pool_member(struct sbx_registry *reg, const char *type, const char *b
         pthread_mutex_lock(&reg->lock);
         if (!e->removed) {
                 e->in_pool = true;
-                reg->pool_size++;
+                pool_of(reg, t)->size++;
                 offer_locked(reg, e);
         }
         pthread_mutex_unlock(&reg->lock);
@@ -642,8 +749,8 @@ static int pool_member(struct sbx_registry *reg, const char *type, const char *b
         return 0;
 }
 
-int sbx_pool_initialize(struct sbx_registry *reg, unsigned n, const char *type,
-                        const char *config_body, size_t config_size, cJSON **ids,
+int sbx_pool_initialize(struct sbx_registry *reg, struct sbx_tenant *t, unsigned n,
+                        const char *type, const char *config_body, size_t config_size, cJSON **ids,
                         struct sbx_error **err)
 {
         cJSON *list = cJSON_CreateArray();
@@ -651,16 +758,20 @@ int sbx_pool_initialize(struct sbx_registry *reg, unsigned n, const char *type,
 
         if (!list)
                 return sbx_error_set(err, ENOMEM, "out of memory");
-        pool_clear(reg);
+        if ((r = quota(reg, t, n, true, err)) < 0) {
+                cJSON_Delete(list);
+                return r;
+        }
+        pool_clear(reg, t);
         for (unsigned i = 0; i < n && r == 0; i++)
-                r = pool_member(reg, type, config_body, config_size, i == 0, list, err);
+                r = pool_member(reg, t, type, config_body, config_size, i == 0, list, err);
         if (r < 0) {
-                pool_clear(reg);
+                pool_clear(reg, t);
                 cJSON_Delete(list);
                 return r;
         }
         pthread_mutex_lock(&reg->lock);
-        reg->pool_initialized = true;
+        pool_of(reg, t)->initialized = true;
         pthread_mutex_unlock(&reg->lock);
         *ids = list;
         return 0;

@@ -1,4 +1,5 @@
-/* Logging, bounded waiting and the job scheduler of sandboxrt serve. */
+/* Logging, bounded waiting, the job scheduler of sandboxrt serve, and running a tenant's job
+ * under it. */
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 
 #include "api/http_parse.h"
 #include "api/serve.h"
+#include "api/serve_tenants.h"
 #include "util.h"
 
 /* ---- logging ------------------------------------------------------------------------------ */
@@ -227,4 +229,27 @@ void sbx_sched_stats(struct sbx_sched *s, unsigned *running, unsigned *waiting)
         *running = s->running;
         *waiting = s->waiting;
         pthread_mutex_unlock(&s->lock);
+}
+
+/* ---- a tenant's job ----------------------------------------------------------------------- */
+
+int sbx_serve_run(struct sbx_server *srv, struct sbx_tenant *t, struct sbx_runtime *rt,
+                  struct sbx_sandbox *sb, struct sbx_job *job, const struct sbx_wait *w,
+                  struct sbx_result **out, struct sbx_error **err)
+{
+        int r;
+
+        job->ceiling = t->ceiling;
+        job->cancel_fd = w->client_fd > 0 ? w->client_fd : 0; /* a client that leaves cancels */
+        r = sbx_sched_acquire(&srv->sched, w);
+        if (r < 0) {
+                sbx_metrics_rejected(&t->metrics, r);
+                return r;
+        }
+        uint64_t t0 = sbx_now_usec();
+        r = sb ? sbx_sandbox_run(sb, job, out, err) : sbx_run(rt, job, out, err);
+        sbx_sched_release(&srv->sched);
+        if (r == 0)
+                sbx_metrics_job(&t->metrics, (*out)->verdict, sbx_now_usec() - t0);
+        return r < 0 && r != -ENOMEM && r != -SBX_ECEILING ? -EINVAL : r;
 }

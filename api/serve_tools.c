@@ -8,6 +8,7 @@
 #include <sys/random.h>
 
 #include "api/http_parse.h"
+#include "api/serve_tenants.h"
 #include "api/serve_tools.h"
 #include "util.h"
 
@@ -239,37 +240,42 @@ void sbx_tool_result_clear(struct sbx_tool_result *res)
 
 /* ---- running jobs ------------------------------------------------------------------------- */
 
-/* Run a job under the call's timeout (wall and CPU), holding a scheduler slot meanwhile. A
- * fresh context also carries the entry's overrides (its own sandbox has them already). */
+/* A call's timeout: the client's, or 30 s capped at the ceiling's wall limit (a client that
+ * asks for nothing is never refused). */
+static uint64_t timeout_of(const struct sbx_tool_ctx *ctx, uint64_t asked_ms)
+{
+        uint64_t wall = sbx_ceiling_policy(ctx->tenant->ceiling)->limits.wall_ms;
+
+        if (asked_ms)
+                return asked_ms;
+        return TOOL_DEFAULT_TIMEOUT_MS < wall ? TOOL_DEFAULT_TIMEOUT_MS : wall;
+}
+
+/* Run a job under the call's timeout (wall, and CPU up to the ceiling's), holding a scheduler
+ * slot meanwhile. A fresh context also carries the entry's overrides (its own sandbox has
+ * them already). Only the wall limit is the client's ask, held to the ceiling. */
 static int run_job(struct sbx_tool_ctx *ctx, struct sbx_sandbox *sb, struct sbx_job *job,
                    uint64_t timeout_ms, struct sbx_result **out, struct sbx_error **err)
 {
+        uint64_t cpu_cap = sbx_ceiling_policy(ctx->tenant->ceiling)->limits.cpu_ms;
         const char *limits[TOOL_LIMITS_MAX + 1];
         char wall[48], cpu[48];
         size_t n = 0;
-        int r;
 
         for (size_t i = 0; !sb && ctx->entry->limits[i] && n < TOOL_LIMITS_MAX - 2; i++)
                 limits[n++] = ctx->entry->limits[i];
         snprintf(wall, sizeof(wall), "wall=%llums", (unsigned long long)timeout_ms);
-        snprintf(cpu, sizeof(cpu), "cpu=%llums", (unsigned long long)timeout_ms);
+        snprintf(cpu, sizeof(cpu), "cpu=%llums",
+                 (unsigned long long)(timeout_ms < cpu_cap ? timeout_ms : cpu_cap));
         limits[n++] = wall;
         limits[n++] = cpu;
         limits[n] = NULL;
         job->limits = limits;
         job->env = (const char *const *)ctx->entry->cfg.env;
-        job->cancel_fd = ctx->wait->client_fd > 0 ? ctx->wait->client_fd : 0; /* client left */
-        r = sbx_sched_acquire(&ctx->srv->sched, ctx->wait);
-        if (r < 0) {
-                sbx_metrics_rejected(&ctx->srv->metrics, r);
-                return r;
-        }
-        uint64_t t0 = sbx_now_usec();
-        r = sb ? sbx_sandbox_run(sb, job, out, err) : sbx_run(ctx->entry->rt, job, out, err);
-        sbx_sched_release(&ctx->srv->sched);
-        if (r == 0)
-                sbx_metrics_job(&ctx->srv->metrics, (*out)->verdict, sbx_now_usec() - t0);
-        return r < 0 && r != -ENOMEM ? -EINVAL : r;
+        int r = sbx_serve_run(ctx->srv, ctx->tenant, ctx->entry->rt, sb, job, ctx->wait, out, err);
+        if (r == -SBX_ECEILING)
+                sbx_error_prefix(err, "timeout %g s", (double)timeout_ms / 1000.0);
+        return r;
 }
 
 static int run_and_map(struct sbx_tool_ctx *ctx, struct sbx_sandbox *sb, enum sbx_tool_id tool,
@@ -303,7 +309,7 @@ static int python_executor(struct sbx_tool_ctx *ctx, struct sbx_sandbox *sb,
                            struct sbx_error **err)
 {
         const struct sbx_language *py = sbx_language_find("python");
-        uint64_t timeout_ms = p->timeout_ms ? p->timeout_ms : TOOL_DEFAULT_TIMEOUT_MS;
+        uint64_t timeout_ms = timeout_of(ctx, p->timeout_ms);
         struct sbx_job job = {0};
         uint8_t rnd[8];
         char name[64];
@@ -343,7 +349,7 @@ static int shell_executor(struct sbx_tool_ctx *ctx, struct sbx_sandbox *sb,
                           const struct sbx_tool_params *p, struct sbx_tool_result *res,
                           struct sbx_error **err)
 {
-        uint64_t timeout_ms = p->timeout_ms ? p->timeout_ms : TOOL_DEFAULT_TIMEOUT_MS;
+        uint64_t timeout_ms = timeout_of(ctx, p->timeout_ms);
         const char *sh[] = {"/bin/sh", "-c", p->command, NULL};
         struct sbx_job job = {0};
 
@@ -361,7 +367,7 @@ static int multi_code_executor(struct sbx_tool_ctx *ctx, struct sbx_sandbox *sb,
                                const struct sbx_tool_params *p, struct sbx_tool_result *res,
                                struct sbx_error **err)
 {
-        uint64_t timeout_ms = p->run_timeout_ms ? p->run_timeout_ms : TOOL_DEFAULT_TIMEOUT_MS;
+        uint64_t timeout_ms = timeout_of(ctx, p->run_timeout_ms);
         struct sbx_file files[SBX_REQ_FILES_MAX];
         const struct sbx_language *lang;
         struct sbx_job job = {0};
@@ -490,8 +496,8 @@ static int file_list(struct file_op *op, struct sbx_error **err)
 {
         const char *argv[] = {"ls", "-la", "--", *op->rel ? op->rel : ".", NULL};
         struct sbx_job job = {.argv = argv};
-        int r = run_and_map(op->ctx, op->sb, SBX_TOOL_FILE, &job, TOOL_DEFAULT_TIMEOUT_MS, op->res,
-                            err);
+        int r =
+            run_and_map(op->ctx, op->sb, SBX_TOOL_FILE, &job, timeout_of(op->ctx, 0), op->res, err);
 
         if (r == 0 && op->res->status != SBX_TOOL_SUCCESS && op->res->error && !*op->res->error) {
                 free(op->res->error);
@@ -563,6 +569,7 @@ static int fresh_sandbox(struct sbx_tool_ctx *ctx, struct sbx_sandbox **out, str
         struct sbx_sandbox_options opts = {
             .limits = (const char *const *)ctx->entry->limits,
             .image = ctx->entry->cfg.image,
+            .ceiling = ctx->tenant->ceiling,
         };
         int r = sbx_sandbox_create(ctx->entry->rt, &opts, out, err);
 

@@ -33,6 +33,7 @@ struct sbx_tool_result {
  * next). wait bounds the time spent waiting for a run slot. */
 struct sbx_tool_ctx {
         struct sbx_server *srv;
+        struct sbx_tenant *tenant; /* who asks: its ceiling holds the call's limits */
         struct sbx_served *entry;
         bool fresh;
         const struct sbx_wait *wait;
@@ -42,8 +43,10 @@ struct sbx_tool_ctx {
 cJSON *sbx_tool_schema(enum sbx_tool_id tool);
 
 /* Run one tool call. 0 with *res filled (a program failure is a result with status error);
- * -EINVAL with *err for parameters the tool refuses (a 4xx); -EIO with *err when the sandbox
- * failed (a 5xx); a scheduler error (-EAGAIN, -ETIMEDOUT, -ECONNRESET, -ESHUTDOWN). */
+ * -EINVAL with *err for parameters the tool refuses (a 4xx); -SBX_ECEILING with *err for a
+ * timeout above the tenant's ceiling (422); -EIO with *err when the sandbox failed (a 5xx); a
+ * scheduler error (-EAGAIN, -ETIMEDOUT, -ECONNRESET, -ESHUTDOWN). A call without a timeout
+ * gets 30 s, or the ceiling's wall limit when that is lower. */
 int sbx_tool_execute(struct sbx_tool_ctx *ctx, enum sbx_tool_id tool,
                      const struct sbx_tool_params *p, struct sbx_tool_result *res,
                      struct sbx_error **err);

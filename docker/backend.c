@@ -1,5 +1,6 @@
 /* The ops table: one-shot containers, pooled containers, and stateful boxes. */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +9,12 @@
 #include "docker/docker.h"
 #include "docker/exec.h"
 #include "docker/pool.h"
+#include "slots.h"
 #include "util.h"
+
+#ifndef SBX_BUILD_WAITER
+#define SBX_BUILD_WAITER NULL
+#endif
 
 #define POOL_MAX       64
 #define FILE_OP_WALL   10000
@@ -16,6 +22,10 @@
 
 struct sbx_backend {
         struct sbx_docker_engine *e;
+        struct sbx_docker_config cfg;
+        char *state_dir, *slot_dir;
+        char waiter[PATH_MAX];
+        struct sbx_owner *owner; /* held while we live: our containers' label */
         char *image;
         struct sbx_docker_pools *pools;
         pthread_mutex_t lock;
@@ -103,10 +113,31 @@ static void docker_close(struct sbx_backend *be)
         pthread_mutex_unlock(&be->lock);
         sbx_docker_pools_free(be->pools);
         sbx_docker_engine_free(be->e);
+        sbx_owner_free(be->owner);
         pthread_cond_destroy(&be->idle);
         pthread_mutex_destroy(&be->lock);
+        free(be->state_dir);
+        free(be->slot_dir);
         free(be->image);
         free(be);
+}
+
+/* Our owner record (in the state dir, scoped to the engine's socket), then what dead owners of
+ * the same scope left behind: never a container whose owner's record we cannot see. */
+static int own(struct sbx_backend *be, struct sbx_error **err)
+{
+        const char *scope = sbx_docker_socket_path();
+        struct sbx_owners *dead = NULL;
+        int r = sbx_owner_new(be->state_dir, "docker", scope, &be->owner, err);
+
+        if (r < 0)
+                return r;
+        sbx_docker_engine_set_owner(be->e, sbx_owner_token(be->owner));
+        if ((r = sbx_owners_find_dead(be->state_dir, "docker", scope, &dead, err)) == 0 &&
+            (r = sbx_docker_reap(be->e, dead, err)) > 0)
+                r = 0;
+        sbx_owners_release(dead);
+        return r;
 }
 
 static int docker_open(const struct sbx_runtime_options *opts, struct sbx_backend **out,
@@ -125,12 +156,19 @@ static int docker_open(const struct sbx_runtime_options *opts, struct sbx_backen
         pthread_cond_init(&be->idle, NULL);
         r = env_pool_size(&pool, err);
         if (r == 0)
+                r = sbx_state_dir_open(&be->state_dir, err);
+        if (r == 0 && (r = sbx_slot_dir(be->state_dir, &be->slot_dir, err)) == 0)
+                be->cfg.slot_dir = be->slot_dir;
+        /* Without the waiter, a job's exit(130) reads as SIGINT (see docker/waiter.c). */
+        if (sbx_find_helper("SANDBOXRT_DOCKER_WAITER", "sandboxrt-waiter", SBX_BUILD_WAITER,
+                            be->waiter, sizeof(be->waiter)))
+                be->cfg.waiter = be->waiter;
+        if (r == 0)
                 r = sbx_docker_engine_open(&be->e, err);
         if (r == 0)
-                r = sbx_docker_pools_new(be->e, pool, &be->pools, err);
-        /* What killed sandboxrt processes left behind goes first. */
-        if (r == 0 && (r = sbx_docker_reap(be->e, err)) > 0)
-                r = 0;
+                r = own(be, err);
+        if (r == 0)
+                r = sbx_docker_pools_new(be->e, &be->cfg, pool, &be->pools, err);
         if (r < 0) {
                 docker_close(be);
                 return r;
@@ -171,7 +209,7 @@ static int docker_run(struct sbx_backend *be, struct sbx_box *box, const struct 
                 sbx_docker_pool_release(be->pools, be->image, spec->policy, c);
                 return r;
         }
-        r = sbx_docker_container_new(be->e, be->image, spec->policy, &c, err);
+        r = sbx_docker_container_new(be->e, &be->cfg, be->image, spec->policy, &c, err);
         if (r < 0)
                 return r;
         r = sbx_docker_exec_run(be->e, c, spec, res, err);
@@ -179,14 +217,16 @@ static int docker_run(struct sbx_backend *be, struct sbx_box *box, const struct 
         return r;
 }
 
-static void docker_box_destroy(struct sbx_backend *be, struct sbx_box *box)
+/* A container the engine fails to remove keeps its labels: the next open reaps it. */
+static int docker_box_destroy(struct sbx_backend *be, struct sbx_box *box, struct sbx_error **err)
 {
         if (!box)
-                return;
+                return 0;
         sbx_docker_container_remove(be->e, box->c);
         pthread_mutex_destroy(&box->lock);
         free(box->image);
         free(box);
+        return 0;
 }
 
 static int docker_box_create(struct sbx_backend *be, const struct sbx_policy *policy,
@@ -202,9 +242,9 @@ static int docker_box_create(struct sbx_backend *be, const struct sbx_policy *po
         pthread_mutex_init(&box->lock, NULL);
         box->policy.limits = policy->limits;
         box->policy.network = policy->network;
-        r = sbx_docker_container_new(be->e, box->image, &box->policy, &box->c, err);
+        r = sbx_docker_container_new(be->e, &be->cfg, box->image, &box->policy, &box->c, err);
         if (r < 0) {
-                docker_box_destroy(be, box);
+                (void)docker_box_destroy(be, box, NULL);
                 return r;
         }
         *out = box;
@@ -247,20 +287,36 @@ static int file_path(const char *path, char **abs, struct sbx_error **err)
         return *abs ? 0 : sbx_error_set(err, ENOMEM, "out of memory");
 }
 
+/* What the read script's exit status means (it exits 0 after cat). */
+static int read_status(int code, const char *path, const struct sbx_result *res,
+                       struct sbx_error **err)
+{
+        if (code == 3)
+                return sbx_error_set(err, EINVAL, "%s is not a regular file", path);
+        if (code == 4)
+                return sbx_error_set(err, ELOOP, "%s is a symbolic link", path);
+        return sbx_error_set(err, ENOENT, "reading %s: %s", path,
+                             res->err.size ? res->err.data : "failed");
+}
+
+/* Only a regular file is read: cat would wait on a FIFO the sandbox planted until the file
+ * job's wall limit, and follow a symlink. (A process the sandbox left running could swap the
+ * file between the test and cat: then the wall limit still bounds the read.) */
 static int docker_box_read(struct sbx_backend *be, struct sbx_box *box, const char *path,
                            size_t max_bytes, struct sbx_output *out, struct sbx_error **err)
 {
+        static const char script[] = "[ -L \"$1\" ] && exit 4; [ -e \"$1\" ] || exit 2; "
+                                     "[ -f \"$1\" ] || exit 3; exec cat -- \"$1\"";
         _cleanup_free_ char *abs = NULL;
         struct sbx_result res = {0};
         int r = file_path(path, &abs, err);
 
         if (r < 0)
                 return r;
-        const char *const argv[] = {"cat", "--", abs, NULL};
+        const char *const argv[] = {"/bin/sh", "-c", script, "sh", abs, NULL};
         r = file_job(be, box, argv, max_bytes, &res, err);
         if (r == 0 && res.verdict != SBX_VERDICT_OK && !res.out.truncated)
-                r = sbx_error_set(err, ENOENT, "reading %s: %s", path,
-                                  res.err.size ? res.err.data : "failed");
+                r = read_status(res.exit_code, path, &res, err);
         if (r == 0) {
                 *out = res.out;
                 res.out = (struct sbx_output){0};
@@ -271,24 +327,36 @@ static int docker_box_read(struct sbx_backend *be, struct sbx_box *box, const ch
         return r;
 }
 
+/* rm -rf semantics, as the native backend: a tree goes whole, whatever modes the sandbox set
+ * on it (the file job runs as the sandbox's user, not root). */
 static int docker_box_remove(struct sbx_backend *be, struct sbx_box *box, const char *path,
                              struct sbx_error **err)
 {
+        static const char script[] = "[ -L \"$1\" ] || chmod -R u+rwX -- \"$1\" 2>/dev/null; "
+                                     "exec rm -rf -- \"$1\"";
         _cleanup_free_ char *abs = NULL;
         struct sbx_result res = {0};
         int r = file_path(path, &abs, err);
 
         if (r < 0)
                 return r;
-        const char *const argv[] = {"rm", "-f", "--", abs, NULL};
+        const char *const argv[] = {"/bin/sh", "-c", script, "sh", abs, NULL};
         r = file_job(be, box, argv, FILE_OP_OUTPUT, &res, err);
         if (r == 0 && res.verdict != SBX_VERDICT_OK)
                 r = sbx_error_set(err, EIO, "removing %s: %s", path,
-                                  res.err.size ? res.err.data : "failed");
+                                  res.err.size  ? res.err.data
+                                  : res.message ? res.message
+                                                : "failed");
         free(res.out.data);
         free(res.err.data);
         free(res.message);
         return r;
+}
+
+/* The engine enforces them all: cgroups in the container, ulimits, the job's wall clock here. */
+static uint32_t docker_limits_enforced(struct sbx_backend *be, const char **why)
+{
+        return SBX_LIMITS_ALL;
 }
 
 const struct sbx_backend_ops sbx_docker_ops = {
@@ -302,6 +370,7 @@ const struct sbx_backend_ops sbx_docker_ops = {
     .box_write = docker_box_write,
     .box_read = docker_box_read,
     .box_remove = docker_box_remove,
+    .limits_enforced = docker_limits_enforced,
 };
 
 int sbx_docker_set_pool_size(struct sbx_backend *be, unsigned size, struct sbx_error **err)
@@ -311,7 +380,7 @@ int sbx_docker_set_pool_size(struct sbx_backend *be, unsigned size, struct sbx_e
 
         if (size > POOL_MAX)
                 return sbx_error_set(err, EINVAL, "pool size %u over %d", size, POOL_MAX);
-        r = sbx_docker_pools_new(be->e, size, &p, err);
+        r = sbx_docker_pools_new(be->e, &be->cfg, size, &p, err);
         if (r < 0)
                 return r;
         sbx_docker_pools_free(be->pools);

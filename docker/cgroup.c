@@ -143,11 +143,16 @@ int sbx_docker_cgroup_sample(struct sbx_docker_cgroup *cg, struct sbx_docker_cgr
         if (cg->version == 2) {
                 if (read_u64(cg->mem_fd, "memory.peak", &out->peak_memory_bytes) < 0)
                         (void)read_u64(cg->mem_fd, "memory.current", &out->peak_memory_bytes);
+                uint64_t group = 0;
                 (void)read_key(cg->mem_fd, "memory.events", "oom_kill", &out->oom_kills);
+                (void)read_key(cg->mem_fd, "memory.events", "oom_group_kill", &group);
+                (void)read_key(cg->mem_fd, "memory.events", "oom", &out->ooms);
+                out->oom_kills += group;
                 return 0;
         }
         (void)read_u64(cg->mem_fd, "memory.max_usage_in_bytes", &out->peak_memory_bytes);
         (void)read_key(cg->mem_fd, "memory.oom_control", "oom_kill", &out->oom_kills);
+        (void)read_key(cg->mem_fd, "memory.oom_control", "under_oom", &out->ooms);
         return 0;
 }
 

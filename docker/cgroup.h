@@ -14,7 +14,8 @@ struct sbx_docker_cgroup;
 struct sbx_docker_cgroup_sample {
         uint64_t cpu_usec;
         uint64_t peak_memory_bytes;
-        uint64_t oom_kills;
+        uint64_t oom_kills; /* tasks the OOM killer took (v2: also whole-group kills) */
+        uint64_t ooms;      /* v2: times the limit was hit; v1: 1 while an OOM is handled */
 };
 
 /* Find the cgroup of container id (cgroupfs or systemd driver, v1 or v2). NULL when not

@@ -11,7 +11,9 @@
 #include <time.h>
 
 #include "docker/parse.h"
+#include "docker/seccomp.h"
 #include "docker/wipe.h"
+#include "slots.h"
 #include "util.h"
 
 #define MIN_MEMORY     (6u << 20) /* the engine refuses less */
@@ -27,37 +29,15 @@ static inline void cjson_deletep(cJSON **j)
 }
 #define _cleanup_cjson_ __attribute__((cleanup(cjson_deletep)))
 
-/* Field 22 of /proc/<pid>/stat: tells a live owner from a reused pid. */
-static bool process_start(pid_t pid, char out[32])
-{
-        _cleanup_free_ char *path = sbx_strdup_printf("/proc/%d/stat", (int)pid), *s = NULL;
-        char *p;
-
-        if (!path || sbx_read_file(path, 4096, &s, NULL) < 0 || !(p = strrchr(s, ')')))
-                return false;
-        for (int field = 2; field < 22 && p; field++)
-                p = strchr(p + 1, ' ');
-        if (!p)
-                return false;
-        p++;
-        size_t n = strspn(p, "0123456789");
-        if (n == 0 || n >= 32)
-                return false;
-        memcpy(out, p, n);
-        out[n] = '\0';
-        return true;
-}
-
-static bool add_labels(cJSON *obj, const char *sandbox_label)
+/* sandboxrt.owner is the creating backend's owner token (runtime/owner.h): a later backend
+ * removes the container once that owner is provably dead, and never otherwise. */
+static bool add_labels(cJSON *obj, const char *owner, const char *sandbox_label)
 {
         cJSON *l = cJSON_AddObjectToObject(obj, "Labels");
-        char pid[16], start[32] = "0", now[24];
+        char now[24];
 
-        snprintf(pid, sizeof(pid), "%d", (int)getpid());
-        (void)process_start(getpid(), start);
         snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
-        return l && cJSON_AddStringToObject(l, "sandboxrt.owner", pid) &&
-               cJSON_AddStringToObject(l, "sandboxrt.owner.start", start) &&
+        return l && cJSON_AddStringToObject(l, "sandboxrt.owner", owner) &&
                cJSON_AddStringToObject(l, "sandboxrt.sandbox", sandbox_label) &&
                cJSON_AddStringToObject(l, "sandboxrt.created", now);
 }
@@ -75,7 +55,7 @@ static bool add_ulimit(cJSON *arr, const char *name, uint64_t soft, uint64_t har
 
 /* A size-capped tmpfs that the engine mounts on the host as a volume: unlike HostConfig.Tmpfs,
  * the archive endpoint can write into it under a read-only root. */
-static bool add_tmpfs_volume(cJSON *mounts, const char *target, const char *opts,
+static bool add_tmpfs_volume(cJSON *mounts, const char *target, const char *opts, const char *owner,
                              const char *sandbox_label)
 {
         cJSON *m = cJSON_CreateObject(), *vo, *dc, *o;
@@ -84,7 +64,8 @@ static bool add_tmpfs_volume(cJSON *mounts, const char *target, const char *opts
                 return cJSON_Delete(m), false;
         if (!cJSON_AddStringToObject(m, "Type", "volume") ||
             !cJSON_AddStringToObject(m, "Target", target) ||
-            !(vo = cJSON_AddObjectToObject(m, "VolumeOptions")) || !add_labels(vo, sandbox_label) ||
+            !(vo = cJSON_AddObjectToObject(m, "VolumeOptions")) ||
+            !add_labels(vo, owner, sandbox_label) ||
             !(dc = cJSON_AddObjectToObject(vo, "DriverConfig")) ||
             !cJSON_AddStringToObject(dc, "Name", "local") ||
             !(o = cJSON_AddObjectToObject(dc, "Options")))
@@ -94,20 +75,40 @@ static bool add_tmpfs_volume(cJSON *mounts, const char *target, const char *opts
                cJSON_AddStringToObject(o, "o", opts);
 }
 
-static bool add_mounts(cJSON *hc, const struct sbx_limits *l, const char *label)
+/* The waiter, read-only, over the tmpfs volume that takes its records. */
+static bool add_waiter(cJSON *mounts, const char *waiter, const char *owner, const char *label,
+                       uid_t uid)
 {
-        _cleanup_free_ char *work = sbx_strdup_printf(
-            "size=%llu,nosuid,nodev,uid=%d,gid=%d,mode=0700", (unsigned long long)l->tmpfs_bytes,
-            SBX_DOCKER_JOB_UID, SBX_DOCKER_JOB_UID);
+        _cleanup_free_ char *opts = sbx_strdup_printf(
+            "size=65536,nosuid,nodev,noexec,uid=%u,gid=%u,mode=0700", (unsigned)uid, (unsigned)uid);
+        cJSON *m = cJSON_CreateObject();
+
+        if (!m || !cJSON_AddItemToArray(mounts, m))
+                return cJSON_Delete(m), false;
+        return opts && cJSON_AddStringToObject(m, "Type", "bind") &&
+               cJSON_AddStringToObject(m, "Source", waiter) &&
+               cJSON_AddStringToObject(m, "Target", SBX_DOCKER_WAITER) &&
+               cJSON_AddBoolToObject(m, "ReadOnly", true) &&
+               add_tmpfs_volume(mounts, SBX_DOCKER_WAITER_DIR, opts, owner, label);
+}
+
+static bool add_mounts(cJSON *hc, const struct sbx_limits *l, const char *owner, const char *label,
+                       uid_t uid, const char *waiter)
+{
+        _cleanup_free_ char *work =
+            sbx_strdup_printf("size=%llu,nosuid,nodev,uid=%u,gid=%u,mode=0700",
+                              (unsigned long long)l->tmpfs_bytes, (unsigned)uid, (unsigned)uid);
         _cleanup_free_ char *tmp = sbx_strdup_printf("size=%llu,nosuid,nodev,mode=1777",
                                                      (unsigned long long)l->tmpfs_bytes);
         cJSON *mounts = cJSON_AddArrayToObject(hc, "Mounts");
 
-        return work && tmp && mounts && add_tmpfs_volume(mounts, SBX_DOCKER_WORKDIR, work, label) &&
-               add_tmpfs_volume(mounts, "/tmp", tmp, label);
+        return work && tmp && mounts &&
+               add_tmpfs_volume(mounts, SBX_DOCKER_WORKDIR, work, owner, label) &&
+               add_tmpfs_volume(mounts, "/tmp", tmp, owner, label) &&
+               (!waiter || add_waiter(mounts, waiter, owner, label, uid));
 }
 
-static bool add_limits(cJSON *hc, const struct sbx_limits *l)
+static bool add_limits(cJSON *hc, const struct sbx_limits *l, bool waiter)
 {
         uint64_t mem = l->memory_bytes < MIN_MEMORY ? MIN_MEMORY : l->memory_bytes;
         uint64_t cpu_s = (l->cpu_ms + 999) / 1000 + 1;
@@ -115,7 +116,7 @@ static bool add_limits(cJSON *hc, const struct sbx_limits *l)
 
         if (!cJSON_AddNumberToObject(hc, "Memory", (double)mem) ||
             !cJSON_AddNumberToObject(hc, "MemorySwap", (double)mem) ||
-            !cJSON_AddNumberToObject(hc, "PidsLimit", (double)l->pids + IDLE_PROCESSES) ||
+            !cJSON_AddNumberToObject(hc, "PidsLimit", (double)l->pids + IDLE_PROCESSES + waiter) ||
             !cJSON_AddNumberToObject(hc, "ShmSize", (double)l->tmpfs_bytes) ||
             (l->cpu_millicores &&
              !cJSON_AddNumberToObject(hc, "NanoCpus", (double)l->cpu_millicores * 1e6)))
@@ -140,7 +141,8 @@ static bool add_sysctls(cJSON *hc)
                cJSON_AddStringToObject(s, "fs.mqueue.queues_max", "0");
 }
 
-static bool add_host_config(cJSON *root, const struct sbx_policy *p, const char *label)
+static bool add_host_config(cJSON *root, const struct sbx_policy *p, const char *owner,
+                            const char *label, uid_t uid, const char *waiter)
 {
         cJSON *hc = cJSON_AddObjectToObject(root, "HostConfig"), *caps, *sec, *log;
 
@@ -154,14 +156,17 @@ static bool add_host_config(cJSON *root, const struct sbx_policy *p, const char 
             !cJSON_AddItemToArray(caps, cJSON_CreateString("ALL")) ||
             !(sec = cJSON_AddArrayToObject(hc, "SecurityOpt")) ||
             !cJSON_AddItemToArray(sec, cJSON_CreateString("no-new-privileges")) ||
+            !sbx_docker_seccomp_option() ||
+            !cJSON_AddItemToArray(sec, cJSON_CreateString(sbx_docker_seccomp_option())) ||
             !(log = cJSON_AddObjectToObject(hc, "LogConfig")) ||
             !cJSON_AddStringToObject(log, "Type", "none"))
                 return false;
-        return add_limits(hc, &p->limits) && add_mounts(hc, &p->limits, label);
+        return add_limits(hc, &p->limits, waiter != NULL) &&
+               add_mounts(hc, &p->limits, owner, label, uid, waiter);
 }
 
-char *sbx_docker_create_body(const char *image, const struct sbx_policy *policy,
-                             const char *sandbox_label)
+char *sbx_docker_create_body(const char *image, const struct sbx_policy *policy, const char *owner,
+                             const char *sandbox_label, uid_t uid, const char *waiter)
 {
         _cleanup_cjson_ cJSON *root = cJSON_CreateObject();
         cJSON *ep;
@@ -175,18 +180,19 @@ char *sbx_docker_create_body(const char *image, const struct sbx_policy *policy,
             !(ep = cJSON_AddArrayToObject(root, "Entrypoint")) ||
             !cJSON_AddItemToArray(ep, cJSON_CreateString("sleep")) ||
             !cJSON_AddItemToArray(ep, cJSON_CreateString("infinity")) ||
-            !add_labels(root, sandbox_label) || !add_host_config(root, policy, sandbox_label))
+            !add_labels(root, owner, sandbox_label) ||
+            !add_host_config(root, policy, owner, sandbox_label, uid, waiter))
                 return NULL;
         return cJSON_PrintUnformatted(root);
 }
 
 static bool valid_image(const char *image)
 {
-        size_t n = strlen(image);
+        struct sbx_docker_ref ref;
+        int r = sbx_docker_parse_ref(image, &ref);
 
-        return n > 0 && n < 256 && image[0] != '-' &&
-               strspn(image, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                             "._-/:@") == n;
+        sbx_docker_ref_clear(&ref);
+        return r == 0;
 }
 
 static int create_once(struct sbx_docker_engine *e, const char *body, char **id,
@@ -218,11 +224,11 @@ static void find_volumes(struct sbx_docker_engine *e, struct sbx_docker_containe
         }
         if (sbx_docker_parse_container_state(resp.body, resp.size, &st) == 0) {
                 for (size_t i = 0; i < st.n_mounts; i++) {
-                        char **dst =
-                            !strcmp(st.mounts[i].destination, SBX_DOCKER_WORKDIR)
-                                ? &c->work_source
-                                : (!strcmp(st.mounts[i].destination, "/tmp") ? &c->tmp_source
-                                                                             : NULL);
+                        const char *d = st.mounts[i].destination;
+                        char **dst = !strcmp(d, SBX_DOCKER_WORKDIR)      ? &c->work_source
+                                     : !strcmp(d, "/tmp")                ? &c->tmp_source
+                                     : !strcmp(d, SBX_DOCKER_WAITER_DIR) ? &c->waiter_source
+                                                                         : NULL;
                         if (dst && !*dst && st.mounts[i].source)
                                 *dst = TAKE_PTR(st.mounts[i].source);
                 }
@@ -245,12 +251,15 @@ static int start(struct sbx_docker_engine *e, struct sbx_docker_container *c,
         c->cg = sbx_docker_cgroup_free(c->cg);
         c->cg = sbx_docker_cgroup_open(c->id, sbx_docker_engine_cgroup_driver(e));
         c->broken = false;
+        /* The waiter's records are read from the host after each job. */
+        if (c->cg && c->waiter && !c->waiter_source)
+                find_volumes(e, c);
         return 0;
 }
 
-int sbx_docker_container_new(struct sbx_docker_engine *e, const char *image,
-                             const struct sbx_policy *policy, struct sbx_docker_container **out,
-                             struct sbx_error **err)
+int sbx_docker_container_new(struct sbx_docker_engine *e, const struct sbx_docker_config *cfg,
+                             const char *image, const struct sbx_policy *policy,
+                             struct sbx_docker_container **out, struct sbx_error **err)
 {
         static unsigned long counter;
         _cleanup_free_ char *label = NULL, *body = NULL;
@@ -259,15 +268,25 @@ int sbx_docker_container_new(struct sbx_docker_engine *e, const char *image,
 
         if (!valid_image(image))
                 return sbx_error_set(err, EINVAL, "invalid image name '%s'", image);
-        label = sbx_strdup_printf("%d-%lu", (int)getpid(),
-                                  __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
-        body = label ? sbx_docker_create_body(image, policy, label) : NULL;
         c = calloc(1, sizeof(*c));
-        if (!body || !c) {
-                free(c);
+        if (!c)
                 return sbx_error_set(err, ENOMEM, "out of memory");
+        /* A uid of its own: per-user kernel counters (inotify instances, queued signals) of one
+         * container's jobs never limit another's. */
+        c->slot_fd = sbx_slot_claim(cfg->slot_dir, &c->uid, err);
+        if (c->slot_fd < 0) {
+                r = c->slot_fd;
+                free(c);
+                sbx_error_prefix(err, "a uid for the container's jobs");
+                return r;
         }
-        r = create_once(e, body, &c->id, err);
+        label = sbx_strdup_printf("%s-%lu", sbx_docker_engine_owner(e),
+                                  __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
+        c->waiter = cfg->waiter != NULL;
+        body = label ? sbx_docker_create_body(image, policy, sbx_docker_engine_owner(e), label,
+                                              c->uid, cfg->waiter)
+                     : NULL;
+        r = body ? create_once(e, body, &c->id, err) : sbx_error_set(err, ENOMEM, "out of memory");
         if (r == -ENOENT) { /* "No such image": pull it, then once more */
                 if (err)
                         *err = sbx_error_free(*err);
@@ -299,6 +318,9 @@ int sbx_docker_container_restart(struct sbx_docker_engine *e, struct sbx_docker_
                 return sbx_error_prefix(err, "restarting container %.12s", c->id);
         c->cg = sbx_docker_cgroup_open(c->id, sbx_docker_engine_cgroup_driver(e));
         c->broken = false;
+        /* The waiter's records are read from the host after each job. */
+        if (c->cg && c->waiter && !c->waiter_source)
+                find_volumes(e, c);
         return 0;
 }
 
@@ -310,12 +332,11 @@ static int fast_reset(struct sbx_docker_engine *e, struct sbx_docker_container *
                 find_volumes(e, c); /* once, off the job's path */
         if (!c->cg || c->broken || !c->work_source || !c->tmp_source)
                 return -ENOTSUP;
-        r = sbx_docker_cgroup_kill_uid(c->cg, SBX_DOCKER_JOB_UID);
-        if (r == 0 && sbx_docker_cgroup_count_uid(c->cg, SBX_DOCKER_JOB_UID) != 0)
+        r = sbx_docker_cgroup_kill_uid(c->cg, c->uid);
+        if (r == 0 && sbx_docker_cgroup_count_uid(c->cg, c->uid) != 0)
                 r = -EBUSY;
         if (r == 0)
-                r = sbx_docker_wipe_tmpfs(c->work_source, SBX_DOCKER_JOB_UID, SBX_DOCKER_JOB_UID,
-                                          0700);
+                r = sbx_docker_wipe_tmpfs(c->work_source, c->uid, c->uid, 0700);
         if (r == 0)
                 r = sbx_docker_wipe_tmpfs(c->tmp_source, 0, 0, 01777);
         return r;
@@ -345,20 +366,22 @@ int sbx_docker_container_kill(struct sbx_docker_engine *e, struct sbx_docker_con
 
 int sbx_docker_container_kill_jobs(struct sbx_docker_engine *e, struct sbx_docker_container *c)
 {
-        if (c->cg && sbx_docker_cgroup_kill_uid(c->cg, SBX_DOCKER_JOB_UID) == 0)
+        if (c->cg && sbx_docker_cgroup_kill_uid(c->cg, c->uid) == 0)
                 return 0;
         return sbx_docker_container_kill(e, c);
 }
 
-static void remove_by_id(struct sbx_docker_engine *e, const char *id)
+/* 0 when removed or already gone. */
+static int remove_by_id(struct sbx_docker_engine *e, const char *id)
 {
         _cleanup_free_ char *path = sbx_strdup_printf("/containers/%s?force=1&v=1", id);
         struct sbx_error *err = NULL;
+        int r = path ? sbx_docker_request(e, "DELETE", path, NULL, NULL, 0, 65536, REQ_TIMEOUT,
+                                          NULL, &err)
+                     : -ENOMEM;
 
-        if (path)
-                (void)sbx_docker_request(e, "DELETE", path, NULL, NULL, 0, 65536, REQ_TIMEOUT, NULL,
-                                         &err);
         sbx_error_free(err);
+        return r == -ENOENT ? 0 : r;
 }
 
 struct sbx_docker_container *sbx_docker_container_remove(struct sbx_docker_engine *e,
@@ -368,10 +391,12 @@ struct sbx_docker_container *sbx_docker_container_remove(struct sbx_docker_engin
                 return NULL;
         if (c->id)
                 remove_by_id(e, c->id);
+        sbx_closep(&c->slot_fd); /* its processes are gone: the uid is free */
         sbx_docker_cgroup_free(c->cg);
         free(c->id);
         free(c->work_source);
         free(c->tmp_source);
+        free(c->waiter_source);
         free(c);
         return NULL;
 }
@@ -453,8 +478,8 @@ static la_ssize_t tar_write(struct archive *a, void *ud, const void *buf, size_t
         return (la_ssize_t)n;
 }
 
-static int tar_entry(struct archive *a, const char *name, mode_t type_mode, const void *data,
-                     size_t size)
+static int tar_entry(struct archive *a, uid_t uid, const char *name, mode_t type_mode,
+                     const void *data, size_t size)
 {
         struct archive_entry *en = archive_entry_new();
         int r;
@@ -464,8 +489,8 @@ static int tar_entry(struct archive *a, const char *name, mode_t type_mode, cons
         archive_entry_set_pathname(en, name);
         archive_entry_set_mode(en, type_mode);
         archive_entry_set_size(en, S_ISREG(type_mode) ? (la_int64_t)size : 0);
-        archive_entry_set_uid(en, SBX_DOCKER_JOB_UID);
-        archive_entry_set_gid(en, SBX_DOCKER_JOB_UID);
+        archive_entry_set_uid(en, uid);
+        archive_entry_set_gid(en, uid);
         archive_entry_set_mtime(en, time(NULL), 0);
         r = archive_write_header(a, en);
         if (r == ARCHIVE_OK && size && S_ISREG(type_mode) &&
@@ -476,25 +501,25 @@ static int tar_entry(struct archive *a, const char *name, mode_t type_mode, cons
 }
 
 /* Each parent directory as its own entry, so it belongs to the job user, not root. */
-static int tar_file(struct archive *a, const char *rel, const struct sbx_file *f)
+static int tar_file(struct archive *a, uid_t uid, const char *rel, const struct sbx_file *f)
 {
         _cleanup_free_ char *dir = strdup(rel);
         int r = dir ? 0 : -ENOMEM;
 
         for (char *s = dir ? strchr(dir, '/') : NULL; r == 0 && s; s = strchr(s + 1, '/')) {
                 *s = '\0';
-                r = tar_entry(a, dir, S_IFDIR | 0755, NULL, 0);
+                r = tar_entry(a, uid, dir, S_IFDIR | 0755, NULL, 0);
                 *s = '/';
         }
         if (r == 0)
-                r = tar_entry(a, rel, S_IFREG | ((f->mode ? f->mode : 0644) & 07777), f->data,
+                r = tar_entry(a, uid, rel, S_IFREG | ((f->mode ? f->mode : 0644) & 07777), f->data,
                               f->size);
         return r;
 }
 
 /* A tar of the files under one root ("/sandbox" or "/tmp"). */
-static int build_tar(const struct sbx_file *files, size_t n, const char *root, struct tar_buf *t,
-                     size_t *count, struct sbx_error **err)
+static int build_tar(const struct sbx_file *files, size_t n, const char *root, uid_t uid,
+                     struct tar_buf *t, size_t *count, struct sbx_error **err)
 {
         struct archive *a = archive_write_new();
         int r = 0;
@@ -512,7 +537,7 @@ static int build_tar(const struct sbx_file *files, size_t n, const char *root, s
                 if (r < 0)
                         r = sbx_error_set(err, -r, "file path '%s' is not under %s or /tmp",
                                           files[i].path, SBX_DOCKER_WORKDIR);
-                else if (!strcmp(froot, root) && (r = tar_file(a, rel, &files[i])) < 0)
+                else if (!strcmp(froot, root) && (r = tar_file(a, uid, rel, &files[i])) < 0)
                         r = sbx_error_set(err, -r, "tar: %s: %s", files[i].path,
                                           archive_error_string(a) ? archive_error_string(a)
                                                                   : "write failed");
@@ -533,7 +558,7 @@ int sbx_docker_container_put_files(struct sbx_docker_engine *e, struct sbx_docke
         for (size_t i = 0; i < ELEMENTSOF(roots); i++) {
                 struct tar_buf t = {0};
                 size_t count = 0;
-                int r = build_tar(files, n, roots[i], &t, &count, err);
+                int r = build_tar(files, n, roots[i], c->uid, &t, &count, err);
                 if (r == 0 && count > 0) {
                         _cleanup_free_ char *path =
                             sbx_strdup_printf("/containers/%s/archive?path=%s", c->id, roots[i]);
@@ -552,66 +577,39 @@ int sbx_docker_container_put_files(struct sbx_docker_engine *e, struct sbx_docke
 
 /* ---- orphans ----------------------------------------------------------------------------- */
 
-static char *owner_start_of(struct sbx_docker_engine *e, const char *id)
-{
-        _cleanup_free_ char *path = sbx_strdup_printf("/containers/%s/json", id);
-        struct sbx_docker_response resp;
-        struct sbx_error *err = NULL;
-        cJSON *j, *labels, *v;
-        char *out = NULL;
-
-        if (!path || sbx_docker_request(e, "GET", path, NULL, NULL, 0, SBX_DOCKER_BODY_MAX,
-                                        REQ_TIMEOUT, &resp, &err) < 0) {
-                sbx_error_free(err);
-                return NULL;
-        }
-        j = cJSON_ParseWithLength(resp.body, resp.size);
-        labels = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "Config"),
-                                                  "Labels");
-        v = cJSON_GetObjectItemCaseSensitive(labels, "sandboxrt.owner.start");
-        if (cJSON_IsString(v) && v->valuestring)
-                out = strdup(v->valuestring);
-        cJSON_Delete(j);
-        sbx_docker_response_clear(&resp);
-        return out;
-}
-
-/* Same pid with a different start time: the pid was reused, the owner is gone. */
-static bool owner_alive(struct sbx_docker_engine *e, const char *id, int64_t pid)
-{
-        _cleanup_free_ char *label = NULL;
-        char start[32];
-
-        if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
-                return false;
-        label = owner_start_of(e, id);
-        return !label || !process_start((pid_t)pid, start) || !strcmp(start, label);
-}
-
-int sbx_docker_reap(struct sbx_docker_engine *e, struct sbx_error **err)
+int sbx_docker_reap(struct sbx_docker_engine *e, struct sbx_owners *dead, struct sbx_error **err)
 {
         struct sbx_docker_container_summary *list = NULL;
         struct sbx_docker_response resp;
+        const char *token;
         size_t n = 0;
         int r, removed = 0;
 
+        if (sbx_owners_count(dead) == 0)
+                return 0;
         r = sbx_docker_request(e, "GET",
                                "/containers/json?all=1&filters=%7B%22label%22%3A%5B%22"
                                "sandboxrt.owner%22%5D%7D",
                                NULL, NULL, 0, 32u << 20, REQ_TIMEOUT, &resp, err);
-        if (r < 0)
-                return sbx_error_prefix(err, "listing sandboxrt containers");
-        r = sbx_docker_parse_container_list(resp.body, resp.size, &list, &n);
-        sbx_docker_response_clear(&resp);
-        if (r < 0)
-                return sbx_error_set(err, EPROTO, "engine: unreadable container list");
+        if (r == 0) {
+                r = sbx_docker_parse_container_list(resp.body, resp.size, &list, &n);
+                sbx_docker_response_clear(&resp);
+                if (r < 0)
+                        r = sbx_error_set(err, EPROTO, "engine: unreadable container list");
+        } else {
+                sbx_error_prefix(err, "listing sandboxrt containers");
+        }
+        if (r < 0) {
+                sbx_owners_keep_all(dead); /* not all seen: no record may go */
+                return r;
+        }
         for (size_t i = 0; i < n; i++) {
-                if (list[i].owner_pid == (int64_t)getpid() || list[i].owner_pid <= 0)
+                if (!list[i].owner || !(token = sbx_owners_match(dead, list[i].owner)))
                         continue;
-                if (owner_alive(e, list[i].id, list[i].owner_pid))
-                        continue;
-                remove_by_id(e, list[i].id);
-                removed++;
+                if (remove_by_id(e, list[i].id) < 0)
+                        sbx_owners_keep(dead, token);
+                else
+                        removed++;
         }
         sbx_docker_container_list_free(list, n);
         return removed;
@@ -660,10 +658,10 @@ static int pull_line(void *ud, const char *line, size_t len)
 int sbx_docker_image_ensure(struct sbx_docker_engine *e, const char *image,
                             sbx_docker_progress_fn fn, void *ctx, struct sbx_error **err)
 {
-        _cleanup_free_ char *path = NULL, *name = NULL;
+        _cleanup_free_ char *path = NULL;
         struct pull_ctx p = {.fn = fn, .ctx = ctx};
         struct sbx_error *probe = NULL;
-        const char *slash, *colon;
+        struct sbx_docker_ref ref;
         int r;
 
         r = sbx_docker_image_exists(e, image, &probe);
@@ -674,13 +672,22 @@ int sbx_docker_image_ensure(struct sbx_docker_engine *e, const char *image,
                 return r;
         }
         sbx_error_free(probe);
-        /* A tag is the part after the last ':' that comes after the last '/'. */
-        slash = strrchr(image, '/');
-        colon = strrchr(slash ? slash : image, ':');
-        name = colon ? strndup(image, (size_t)(colon - image)) : strdup(image);
-        path = name ? sbx_strdup_printf("/images/create?fromImage=%s&tag=%s", name,
-                                        colon ? colon + 1 : "latest")
-                    : NULL;
+        r = sbx_docker_parse_ref(image, &ref);
+        if (r == 0 && ref.id)
+                r = sbx_error_set(err, ENOENT,
+                                  "image %s is not on the engine (an image ID cannot be pulled: "
+                                  "name the image, or load it with `docker load`)",
+                                  image);
+        else if (r == 0)
+                /* A digest pins the image (a tag beside it is ignored, as the engine does). */
+                path = sbx_strdup_printf("/images/create?fromImage=%s&tag=%s", ref.name,
+                                         ref.digest ? ref.digest
+                                         : ref.tag  ? ref.tag
+                                                    : "latest");
+        sbx_docker_ref_clear(&ref);
+        if (r < 0)
+                return r == -EINVAL ? sbx_error_set(err, EINVAL, "invalid image name '%s'", image)
+                                    : r;
         if (!path)
                 return sbx_error_set(err, ENOMEM, "out of memory");
         r = sbx_docker_request_lines(e, "POST", path, PULL_LINE_MAX, pull_line, &p, err);

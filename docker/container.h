@@ -8,28 +8,46 @@
 
 #include "docker/cgroup.h"
 #include "docker/engine.h"
+#include "owner.h"
 #include "sandboxrt.h"
 
 #define SBX_DOCKER_WORKDIR  "/sandbox"
-#define SBX_DOCKER_JOB_UID  65534 /* "nobody": runs every job */
 #define SBX_DOCKER_IDLE_UID 65533 /* runs the container's idle init, out of the job's reach */
+
+/* What every container of one backend shares; owned by the backend, outlives its containers. */
+struct sbx_docker_config {
+        const char *slot_dir; /* where job uids are claimed (runtime/slots.h) */
+        const char *waiter;   /* host path of sandboxrt-waiter, NULL without it */
+};
+
+/* Where the waiter is bind-mounted in a container, and where it leaves its record: a tmpfs
+ * volume the host reads (docker/waiter.c). */
+#define SBX_DOCKER_WAITER_DIR "/.sandboxrt"
+#define SBX_DOCKER_WAITER     SBX_DOCKER_WAITER_DIR "/waiter"
 
 struct sbx_docker_container {
         char *id;
+        uid_t uid;   /* runs this container's jobs (gid alike): its own, claimed ... */
+        int slot_fd; /* ... with this lock, released when the container is gone */
         struct sbx_docker_cgroup *cg; /* NULL when the cgroup is not visible from here */
         bool broken;                  /* killed whole: must be restarted before the next job */
         char *work_source;            /* host paths of the /sandbox and /tmp volumes, when */
         char *tmp_source;             /* visible: they allow a reset without a restart */
+        bool waiter;                  /* jobs run under sandboxrt-waiter ... */
+        char *waiter_source;          /* ... whose records are here, when visible */
 };
 
-/* The create request's JSON (exposed for tests). malloc'd, NULL on ENOMEM. */
-char *sbx_docker_create_body(const char *image, const struct sbx_policy *policy,
-                             const char *sandbox_label);
+/* The create request's JSON for a container whose jobs run as uid, under the waiter at host
+ * path waiter unless it is NULL, labelled with the owner token and the sandbox's label (exposed
+ * for tests). malloc'd, NULL on ENOMEM. */
+char *sbx_docker_create_body(const char *image, const struct sbx_policy *policy, const char *owner,
+                             const char *sandbox_label, uid_t uid, const char *waiter);
 
-/* Create and start a container for policy from image (pulled when missing). */
-int sbx_docker_container_new(struct sbx_docker_engine *e, const char *image,
-                             const struct sbx_policy *policy, struct sbx_docker_container **out,
-                             struct sbx_error **err);
+/* Create and start a container for policy from image (pulled when missing), with a uid of its
+ * own for its jobs. */
+int sbx_docker_container_new(struct sbx_docker_engine *e, const struct sbx_docker_config *cfg,
+                             const char *image, const struct sbx_policy *policy,
+                             struct sbx_docker_container **out, struct sbx_error **err);
 /* Kill everything in it and start it again: fresh processes, work dir and /tmp. */
 int sbx_docker_container_restart(struct sbx_docker_engine *e, struct sbx_docker_container *c,
                                  struct sbx_error **err);
@@ -51,8 +69,9 @@ int sbx_docker_container_put_files(struct sbx_docker_engine *e, struct sbx_docke
  * -EINVAL for "..", empty components, or anything outside the two. rel is malloc'd. */
 int sbx_docker_split_path(const char *path, const char **root, char **rel);
 
-/* Remove containers labelled by sandboxrt processes that are gone. Number removed, or < 0. */
-int sbx_docker_reap(struct sbx_docker_engine *e, struct sbx_error **err);
+/* Remove the containers (and their volumes) labelled with the token of a dead owner in dead;
+ * keeps the record of one whose container could not be removed. Number removed, or < 0. */
+int sbx_docker_reap(struct sbx_docker_engine *e, struct sbx_owners *dead, struct sbx_error **err);
 /* Make image available: local, or pulled (each progress line handed to fn, may be NULL). */
 typedef void (*sbx_docker_progress_fn)(void *ctx, const char *line);
 int sbx_docker_image_ensure(struct sbx_docker_engine *e, const char *image,

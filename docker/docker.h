@@ -1,6 +1,7 @@
 /* The Docker Engine backend: sandboxes as hardened containers driven over the Engine API.
  *
- * Jobs run as uid 65534 through exec in a container whose idle init runs as 65533, under a
+ * Jobs run through exec as a uid of their container's own (claimed from the range the native
+ * jail's slots use, runtime/slots.h) in a container whose idle init runs as 65533, under a
  * read-only root with size-capped tmpfs volumes at /sandbox (the work dir) and /tmp, all
  * capabilities dropped, no-new-privileges, network "none" (policies with "loopback" get "none"
  * too: a fresh network namespace has only lo; "host" only when the policy says so), memory
@@ -8,7 +9,8 @@
  *
  * Environment: DOCKER_HOST (unix:// only), SANDBOXRT_DOCKER_IMAGE (default image when the
  * runtime options name none), SANDBOXRT_DOCKER_POOL (warm containers per image and policy;
- * 0, the default, creates a container per job). */
+ * 0, the default, creates a container per job), SANDBOXRT_DOCKER_WAITER (the sandboxrt-waiter
+ * binary, when it is not beside this program). */
 #ifndef SBX_DOCKER_H
 #define SBX_DOCKER_H
 

@@ -30,6 +30,10 @@ const char *sbx_docker_engine_api(const struct sbx_docker_engine *e);
 const char *sbx_docker_engine_version(const struct sbx_docker_engine *e);
 const char *sbx_docker_engine_cgroup_driver(const struct sbx_docker_engine *e);
 int sbx_docker_engine_cgroup_version(const struct sbx_docker_engine *e);
+/* The owner token (runtime/owner.h) containers and volumes made through e are labelled with.
+ * Set once, before any is made; "" until then. */
+void sbx_docker_engine_set_owner(struct sbx_docker_engine *e, const char *token);
+const char *sbx_docker_engine_owner(const struct sbx_docker_engine *e);
 
 struct sbx_docker_response {
         long status;

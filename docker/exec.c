@@ -2,12 +2,14 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -63,26 +65,39 @@ static bool add_strings(cJSON *obj, const char *key, const char *const *v)
         return arr != NULL;
 }
 
-static char *exec_body(const struct sbx_spec *spec)
+/* The job's command line, after the waiter when the container has it. */
+static bool add_cmd(cJSON *root, const struct sbx_spec *spec, bool waiter)
+{
+        cJSON *arr = cJSON_AddArrayToObject(root, "Cmd");
+
+        if (!arr || (waiter && !cJSON_AddItemToArray(arr, cJSON_CreateString(SBX_DOCKER_WAITER))))
+                return false;
+        for (size_t i = 0; spec->argv && spec->argv[i]; i++)
+                if (!cJSON_AddItemToArray(arr, cJSON_CreateString(spec->argv[i])))
+                        return false;
+        return true;
+}
+
+static char *exec_body(const struct sbx_spec *spec, uid_t uid, bool waiter)
 {
         _cleanup_cjson_ cJSON *root = cJSON_CreateObject();
         char user[32];
 
-        snprintf(user, sizeof(user), "%d:%d", SBX_DOCKER_JOB_UID, SBX_DOCKER_JOB_UID);
+        snprintf(user, sizeof(user), "%u:%u", (unsigned)uid, (unsigned)uid);
         if (!root || !cJSON_AddBoolToObject(root, "AttachStdin", true) ||
             !cJSON_AddBoolToObject(root, "AttachStdout", true) ||
             !cJSON_AddBoolToObject(root, "AttachStderr", true) ||
             !cJSON_AddBoolToObject(root, "Tty", false) ||
             !cJSON_AddStringToObject(root, "User", user) ||
             !cJSON_AddStringToObject(root, "WorkingDir", SBX_DOCKER_WORKDIR) ||
-            !add_strings(root, "Env", spec->env) || !add_strings(root, "Cmd", spec->argv))
+            !add_strings(root, "Env", spec->env) || !add_cmd(root, spec, waiter))
                 return NULL;
         return cJSON_PrintUnformatted(root);
 }
 
 static int exec_create(struct job *j, struct sbx_error **err)
 {
-        _cleanup_free_ char *body = exec_body(j->spec);
+        _cleanup_free_ char *body = exec_body(j->spec, j->c->uid, j->c->waiter);
         _cleanup_free_ char *path = sbx_strdup_printf("/containers/%s/exec", j->c->id);
         struct sbx_docker_response resp;
         int r;
@@ -291,6 +306,9 @@ static int wait_once(struct job *j, struct sbx_error **err)
             {.fd = j->eof ? -1 : sbx_docker_conn_fd(j->conn),
              .events = (short)(POLLIN | (j->stdin_done ? 0 : POLLOUT))},
             {.fd = j->exited ? -1 : j->pidfd, .events = POLLIN},
+            /* The caller hung up (a server's client left, or the server is stopping). */
+            {.fd = j->spec->cancel_fd > 0 && j->stop == SBX_STOP_NONE ? j->spec->cancel_fd : -1,
+             .events = POLLRDHUP},
         };
         uint64_t now = sbx_now_ms();
         int timeout = sbx_docker_conn_pending(j->conn) ? 0 : poll_timeout(j, now);
@@ -298,6 +316,8 @@ static int wait_once(struct job *j, struct sbx_error **err)
 
         if (poll(p, ELEMENTSOF(p), timeout) < 0 && errno != EINTR)
                 return sbx_error_set(err, errno, "poll: %m");
+        if (p[2].revents & (POLLRDHUP | POLLHUP | POLLERR))
+                stop_job(j, SBX_STOP_CANCEL);
         if ((p[0].revents & POLLOUT) && !j->stdin_done)
                 write_stdin(j);
         if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) || sbx_docker_conn_pending(j->conn))
@@ -335,25 +355,90 @@ static int supervise(struct job *j, struct sbx_error **err)
 
 /* ---- the verdict -------------------------------------------------------------------------- */
 
-/* The engine reports a signal death as 128 + signal, as shells do. */
+/* The engine reports a signal death as 128 + signal, as shells do: without the waiter's record
+ * that is all there is to go by. */
 static int wait_status(int code)
 {
         return code > 128 && code <= 128 + 64 ? W_EXITCODE(0, code - 128) : W_EXITCODE(code, 0);
 }
 
-static void judge(struct job *j, bool oom, struct sbx_result *r)
+/* What the waiter wrote (docker/waiter.c): the program's wait status and, when it could not be
+ * started, the errno of its exec. */
+struct record {
+        bool valid;
+        int status;
+        int exec_errno;
+};
+
+/* "<wait status> <exec errno>\n" */
+static bool parse_record(char *s, struct record *rec)
 {
+        size_t n = strlen(s);
+        char *sp = strchr(s, ' ');
+        uint64_t status, e;
+
+        if (n == 0 || s[n - 1] != '\n' || !sp)
+                return false;
+        s[n - 1] = '\0';
+        *sp = '\0';
+        if (sbx_parse_u64(s, &status) < 0 || status > 0xffff || sbx_parse_u64(sp + 1, &e) < 0 ||
+            e > 4095)
+                return false;
+        rec->status = (int)status;
+        rec->exec_errno = (int)e;
+        return true;
+}
+
+/* Take the record off the container's volume (read from the host; none when the volume is not
+ * visible from here). It counts only when it agrees with the exit code the engine saw: a job can
+ * write it too, but not make it disagree with how the waiter ended. */
+static struct record take_record(struct job *j)
+{
+        struct record rec = {0};
+        _cleanup_close_ int dfd = -1, fd = -1;
+        _cleanup_free_ char *s = NULL;
+        struct stat st;
+
+        if (!j->c->waiter_source || !j->exited)
+                return rec;
+        dfd = open(j->c->waiter_source, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        fd = dfd < 0 ? -1 : openat(dfd, "exit", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (dfd >= 0)
+                (void)unlinkat(dfd, "exit", 0); /* never read twice */
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+            sbx_read_fd(fd, 64, &s, NULL) < 0 || !parse_record(s, &rec))
+                return rec;
+        rec.valid = (WIFEXITED(rec.status)     ? WEXITSTATUS(rec.status)
+                     : WIFSIGNALED(rec.status) ? 128 + WTERMSIG(rec.status)
+                                               : -1) == j->exit_code;
+        return rec;
+}
+
+/* Whether the memory limit stopped the job: its OOM killer fired, or an allocation failed at
+ * the limit (as the native jail reads its cgroup). */
+struct oom {
+        bool killed;
+        bool hit;
+};
+
+static void judge(struct job *j, const struct oom *oom, struct sbx_result *r)
+{
+        struct record rec = take_record(j);
         struct sbx_ending e = {
             .stop = j->stop,
-            .oom_killed = oom,
+            .oom_killed = oom->killed,
+            .memory_oom = oom->hit,
             .exited = j->exited,
-            .status = wait_status(j->exit_code),
+            .status = rec.valid ? rec.status : wait_status(j->exit_code),
         };
 
         sbx_judge(&e, &j->spec->policy->limits, r);
-        if ((j->exit_code == 126 || j->exit_code == 127) &&
-            r->verdict == SBX_VERDICT_RUNTIME_ERROR && j->out.out.data &&
-            strstr(j->out.out.data, "exec failed"))
+        if (rec.valid && rec.exec_errno && r->verdict == SBX_VERDICT_RUNTIME_ERROR)
+                sbx_result_set_message(r, "cannot execute %s: %s", j->spec->argv[0],
+                                       strerror(rec.exec_errno));
+        else if ((j->exit_code == 126 || j->exit_code == 127) &&
+                 r->verdict == SBX_VERDICT_RUNTIME_ERROR && j->out.out.data &&
+                 strstr(j->out.out.data, "exec failed"))
                 sbx_result_set_message(r, "%s", j->out.out.data);
 }
 
@@ -391,24 +476,25 @@ static bool container_oom_killed(struct job *j)
         return oom;
 }
 
-/* CPU, peak memory and OOM kills of this job, from the cgroup or else the stats endpoint. */
-static bool sample_after(struct job *j, struct sbx_result *r)
+/* CPU, peak memory and OOM events of this job, from the cgroup or else the stats endpoint. */
+static struct oom sample_after(struct job *j, struct sbx_result *r)
 {
         struct sbx_docker_cgroup_sample s;
         struct sbx_docker_stats st;
+        struct oom oom = {0};
 
         if (j->c->cg && j->have_before && sbx_docker_cgroup_sample(j->c->cg, &s) == 0) {
                 r->cpu_ms = (s.cpu_usec - j->before.cpu_usec) / 1000u;
                 r->peak_memory_bytes = s.peak_memory_bytes;
-                return s.oom_kills > j->before.oom_kills;
-        }
-        if (!j->c->cg && container_stats(j, &st) == 0) {
+                oom.killed = s.oom_kills > j->before.oom_kills;
+                oom.hit = oom.killed || s.ooms > j->before.ooms;
+        } else if (!j->c->cg && container_stats(j, &st) == 0) {
                 uint64_t cpu0 = j->have_before ? j->stats_before.cpu_usec : 0;
                 r->cpu_ms = st.cpu_usec > cpu0 ? (st.cpu_usec - cpu0) / 1000u : 0;
                 r->peak_memory_bytes = st.max_usage_bytes;
-                return j->exit_code == 128 + SIGKILL && container_oom_killed(j);
+                oom.killed = oom.hit = j->exit_code == 128 + SIGKILL && container_oom_killed(j);
         }
-        return false;
+        return oom;
 }
 
 /* The exit code once the engine recorded it (it may lag the end of the stream). */
@@ -448,7 +534,7 @@ static void job_release(struct job *j)
 static int run_job(struct job *j, struct sbx_result *res, struct sbx_error **err)
 {
         _cleanup_free_ char *path = NULL;
-        bool oom;
+        struct oom oom;
         int r;
 
         r = exec_create(j, err);
@@ -473,9 +559,9 @@ static int run_job(struct job *j, struct sbx_result *res, struct sbx_error **err
         /* Nothing of the job may outlive it: background processes die with it. Without the
          * cgroup that means killing the container, so only when something held the stream. */
         if (!j->c->broken &&
-            (j->c->cg ? sbx_docker_cgroup_count_uid(j->c->cg, SBX_DOCKER_JOB_UID) != 0 : !j->eof))
+            (j->c->cg ? sbx_docker_cgroup_count_uid(j->c->cg, j->c->uid) != 0 : !j->eof))
                 (void)sbx_docker_container_kill_jobs(j->e, j->c);
-        judge(j, oom, res);
+        judge(j, &oom, res);
         return 0;
 }
 

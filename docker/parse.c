@@ -236,17 +236,6 @@ void sbx_docker_container_state_clear(struct sbx_docker_container_state *s)
         memset(s, 0, sizeof(*s));
 }
 
-static int64_t owner_label(const cJSON *labels)
-{
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(labels, "sandboxrt.owner");
-        uint64_t pid;
-
-        if (!cJSON_IsString(v) || !v->valuestring || sbx_parse_u64(v->valuestring, &pid) < 0 ||
-            pid == 0 || pid > INT32_MAX)
-                return -1;
-        return (int64_t)pid;
-}
-
 static int parse_summary(const cJSON *c, struct sbx_docker_container_summary *dst)
 {
         char *id = NULL;
@@ -258,7 +247,9 @@ static int parse_summary(const cJSON *c, struct sbx_docker_container_summary *ds
                 return 0; /* skipped: not a usable entry */
         }
         dst->id = id;
-        dst->owner_pid = owner_label(cJSON_GetObjectItemCaseSensitive(c, "Labels"));
+        if (dup_string(cJSON_GetObjectItemCaseSensitive(c, "Labels"), "sandboxrt.owner",
+                       &dst->owner) < 0)
+                return -ENOMEM;
         return dup_string(c, "State", &dst->state);
 }
 
@@ -298,6 +289,7 @@ void sbx_docker_container_list_free(struct sbx_docker_container_summary *list, s
 {
         for (size_t i = 0; list && i < n; i++) {
                 free(list[i].id);
+                free(list[i].owner);
                 free(list[i].state);
         }
         free(list);
@@ -432,4 +424,97 @@ int sbx_docker_demux_feed(struct sbx_docker_demux *d, const char *data, size_t l
 bool sbx_docker_demux_idle(const struct sbx_docker_demux *d)
 {
         return d->remaining == 0 && d->header_len == 0;
+}
+
+/* ---- image references --------------------------------------------------------------------- */
+
+#define REF_MAX    512
+#define TAG_MAX    128
+#define NAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/:"
+#define HEX        "0123456789abcdef"
+
+static bool all_of(const char *s, size_t n, const char *set)
+{
+        return strspn(s, set) >= n;
+}
+
+static bool is_image_id(const char *ref)
+{
+        const char *hex = strncmp(ref, "sha256:", 7) ? ref : ref + 7;
+
+        return strlen(hex) == 64 && all_of(hex, 64, HEX);
+}
+
+/* algorithm:hex, as in the OCI image spec (sha256, sha512, ...). */
+static bool valid_digest(const char *d)
+{
+        const char *colon = strchr(d, ':');
+        size_t algo = colon ? (size_t)(colon - d) : 0, hex = colon ? strlen(colon + 1) : 0;
+
+        return algo > 0 && all_of(d, algo, "abcdefghijklmnopqrstuvwxyz0123456789") && hex >= 32 &&
+               all_of(colon + 1, hex, HEX) && (strncmp(d, "sha256:", 7) || hex == 64);
+}
+
+/* Path components separated by single slashes, none empty; a tag only after the last slash. */
+static bool valid_name(const char *name)
+{
+        size_t n = strlen(name);
+
+        return n > 0 && name[0] != '-' && name[0] != '/' && name[n - 1] != '/' &&
+               !strstr(name, "//") && all_of(name, n, NAME_CHARS);
+}
+
+static bool valid_tag(const char *tag)
+{
+        size_t n = strlen(tag);
+
+        return n > 0 && n <= TAG_MAX && tag[0] != '.' && tag[0] != '-' &&
+               all_of(tag, n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-");
+}
+
+int sbx_docker_parse_ref(const char *ref, struct sbx_docker_ref *out)
+{
+        _cleanup_free_ char *copy = NULL;
+        char *at, *slash, *colon;
+
+        memset(out, 0, sizeof(*out));
+        if (!ref || !*ref || strlen(ref) > REF_MAX)
+                return -EINVAL;
+        if (is_image_id(ref)) {
+                out->id = true;
+                out->name = strdup(ref);
+                return out->name ? 0 : -ENOMEM;
+        }
+        if (!(copy = strdup(ref)))
+                return -ENOMEM;
+        if ((at = strchr(copy, '@'))) {
+                *at++ = '\0';
+                if (strchr(at, '@') || !valid_digest(at))
+                        return -EINVAL;
+        }
+        slash = strrchr(copy, '/');
+        colon = strrchr(slash ? slash : copy, ':');
+        if (colon) {
+                *colon++ = '\0';
+                if (!valid_tag(colon))
+                        return -EINVAL;
+        }
+        if (!valid_name(copy) || strchr(slash ? slash : copy, ':'))
+                return -EINVAL;
+        out->name = strdup(copy);
+        out->tag = colon ? strdup(colon) : NULL;
+        out->digest = at ? strdup(at) : NULL;
+        if (!out->name || (colon && !out->tag) || (at && !out->digest)) {
+                sbx_docker_ref_clear(out);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+void sbx_docker_ref_clear(struct sbx_docker_ref *r)
+{
+        free(r->name);
+        free(r->tag);
+        free(r->digest);
+        memset(r, 0, sizeof(*r));
 }

@@ -48,8 +48,8 @@ struct sbx_docker_container_state {
 /* One element of GET /containers/json, with sandboxrt's labels. */
 struct sbx_docker_container_summary {
         char *id;
-        int64_t owner_pid; /* label sandboxrt.owner, -1 when absent or malformed */
-        char *state;       /* "running", "exited", ... */
+        char *owner; /* label sandboxrt.owner (an owner token), NULL when absent */
+        char *state; /* "running", "exited", ... */
 };
 
 /* GET /containers/{id}/stats?stream=false&one-shot=true */
@@ -87,6 +87,20 @@ void sbx_docker_container_list_free(struct sbx_docker_container_summary *list, s
 int sbx_docker_parse_stats(const char *body, size_t len, struct sbx_docker_stats *out);
 int sbx_docker_parse_pull_line(const char *line, size_t len, struct sbx_docker_pull_line *out);
 void sbx_docker_pull_line_clear(struct sbx_docker_pull_line *p);
+
+/* An image reference: [registry[:port]/]path[:tag][@algorithm:hex], or an image ID. */
+struct sbx_docker_ref {
+        char *name;   /* without tag and digest */
+        char *tag;    /* NULL when absent */
+        char *digest; /* "sha256:<hex>", NULL when absent (a tag beside it is ignored, as the
+                       * engine does) */
+        bool id;      /* an image ID ("sha256:<64 hex>" or 64 hex digits): local, never pulled */
+};
+
+/* Split ref. 0, -EINVAL for anything the engine would refuse to pull (bad characters, empty
+ * parts, a malformed digest), -ENOMEM. Clear out with sbx_docker_ref_clear. */
+int sbx_docker_parse_ref(const char *ref, struct sbx_docker_ref *out);
+void sbx_docker_ref_clear(struct sbx_docker_ref *r);
 
 /* Compare two "major.minor" API versions: <0, 0, >0; malformed sorts lowest. */
 int sbx_docker_api_compare(const char *a, const char *b);

@@ -29,6 +29,7 @@ struct reset_item {
 
 struct sbx_docker_pools {
         struct sbx_docker_engine *e;
+        const struct sbx_docker_config *cfg;
         unsigned size;
         pthread_mutex_t lock;
         pthread_cond_t changed;
@@ -102,7 +103,7 @@ static void *fill_one(void *arg)
         struct sbx_docker_pools *p = f->p;
         struct sbx_docker_container *c = NULL;
         struct sbx_error *err = NULL;
-        int r = sbx_docker_container_new(p->e, f->pool->image, &f->pool->policy, &c, &err);
+        int r = sbx_docker_container_new(p->e, p->cfg, f->pool->image, &f->pool->policy, &c, &err);
 
         sbx_error_free(err);
         pthread_mutex_lock(&p->lock);
@@ -169,14 +170,15 @@ static void *reset_worker(void *arg)
         return NULL;
 }
 
-int sbx_docker_pools_new(struct sbx_docker_engine *e, unsigned size, struct sbx_docker_pools **out,
-                         struct sbx_error **err)
+int sbx_docker_pools_new(struct sbx_docker_engine *e, const struct sbx_docker_config *cfg,
+                         unsigned size, struct sbx_docker_pools **out, struct sbx_error **err)
 {
         struct sbx_docker_pools *p = calloc(1, sizeof(*p));
 
         if (!p)
                 return sbx_error_set(err, ENOMEM, "out of memory");
         p->e = e;
+        p->cfg = cfg;
         p->size = size;
         pthread_mutex_init(&p->lock, NULL);
         pthread_cond_init(&p->changed, NULL);
@@ -263,7 +265,7 @@ int sbx_docker_pool_acquire(struct sbx_docker_pools *p, const char *image,
         /* Creations failed or are slow: make one here, so a failure reaches the caller. */
         pool->total++;
         pthread_mutex_unlock(&p->lock);
-        r = sbx_docker_container_new(p->e, image, policy, out, err);
+        r = sbx_docker_container_new(p->e, p->cfg, image, policy, out, err);
         if (r < 0) {
                 pthread_mutex_lock(&p->lock);
                 pool->total--;

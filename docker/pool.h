@@ -9,8 +9,8 @@
 struct sbx_docker_pools;
 
 /* size containers per key (0: pools off). Starts the reset workers. */
-int sbx_docker_pools_new(struct sbx_docker_engine *e, unsigned size, struct sbx_docker_pools **out,
-                         struct sbx_error **err);
+int sbx_docker_pools_new(struct sbx_docker_engine *e, const struct sbx_docker_config *cfg,
+                         unsigned size, struct sbx_docker_pools **out, struct sbx_error **err);
 /* Waits for creations and resets in flight, then removes every pooled container. */
 struct sbx_docker_pools *sbx_docker_pools_free(struct sbx_docker_pools *p);
 unsigned sbx_docker_pools_size(const struct sbx_docker_pools *p);

@@ -47,6 +47,9 @@ struct sbx_eval_dataset_args {
         struct sbx_eval_sandbox_config sandbox; /* dataset_args.<name>.sandbox_config */
 };
 
+/* Servers a fleet may have (sandbox.manager_config.base_url as a list). */
+#define SBX_EVAL_REMOTE_MAX 64
+
 struct sbx_eval_config {
         char *path; /* the task file, or NULL when built from flags only */
         char *model;
@@ -78,9 +81,9 @@ struct sbx_eval_config {
         bool ignore_errors;
         uint64_t seed;
 
-        char *backend; /* "auto", "native", "docker", "remote" */
-        char *remote_url;
-        char *remote_api_key;                           /* secret */
+        char *backend;        /* "auto", "native", "docker", "remote" */
+        char **remote_urls;   /* NULL-terminated: base_url, one server or a fleet (a list) */
+        char *remote_api_key; /* secret */
         struct sbx_eval_sandbox_config sandbox_default; /* sandbox.default_config */
         bool sandbox_enabled;
         uint32_t jobs; /* executions in parallel; 0 = CPU count */
@@ -102,7 +105,7 @@ struct sbx_eval_overrides {
         const char *repeats;
         const char *jobs;
         const char *api_url;
-        const char *remote; /* sandbox.manager_config.base_url */
+        const char *const *remote_urls; /* sandbox.manager_config.base_url (NULL-terminated) */
         bool rerun_review, all_tests, no_timestamp, ignore_errors;
 };
 

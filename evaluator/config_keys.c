@@ -352,7 +352,6 @@ STRING_KEY(h_api_url, api_url)
 STRING_KEY(h_work_dir, work_dir)
 STRING_KEY(h_use_cache, use_cache)
 STRING_KEY(h_samples, samples_path)
-STRING_KEY(h_remote_url, remote_url)
 STRING_KEY(h_remote_key, remote_api_key)
 BOOL_KEY(h_no_timestamp, no_timestamp)
 BOOL_KEY(h_rerun_review, rerun_review)
@@ -519,8 +518,15 @@ static int h_backend(struct cparse *ps, const struct sbx_eval_node *v, const cha
         return r;
 }
 
+/* One server's URL, or a list of them: a fleet the jobs are spread over. */
+static int h_remote_urls(struct cparse *ps, const struct sbx_eval_node *v, const char *path,
+                         void *t)
+{
+        return cfg_string_list(ps, v, path, &TARGET_CONFIG(t)->remote_urls);
+}
+
 static const struct cfg_key manager_keys[] = {
-    {"base_url", h_remote_url, NULL},
+    {"base_url", h_remote_urls, NULL},
     {"api_key", h_remote_key, NULL},
     {"timeout", NULL, NULL},
     {"max_retries", NULL, NULL},

@@ -220,7 +220,10 @@ static void put_sandbox(struct yb *y, const struct sbx_eval_config *c)
         }
         put_bool(&sb, "enabled", true);
         put(&sb, "default_config", sandbox_node(&c->sandbox_default));
-        put_str(&mc, "base_url", c->remote_url);
+        if (c->remote_urls && c->remote_urls[0] && !c->remote_urls[1])
+                put_str(&mc, "base_url", c->remote_urls[0]);
+        else if (c->remote_urls)
+                put(&mc, "base_url", strv_node(c->remote_urls));
         if (c->remote_api_key)
                 put_str(&mc, "api_key", "***");
         put(&sb, "manager_config", mc.map);

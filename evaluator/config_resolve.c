@@ -176,6 +176,23 @@ static int set_str(char **dst, const char *v)
         return 0;
 }
 
+/* A NULL-terminated list replacing *dst when v has any entry. */
+static int set_strv(char ***dst, const char *const *v)
+{
+        char **list = NULL;
+
+        for (size_t i = 0; v && v[i]; i++)
+                if (cfg_strv_push(&list, v[i]) < 0) {
+                        cfg_strv_free(list);
+                        return -ENOMEM;
+                }
+        if (list) {
+                cfg_strv_free(*dst);
+                *dst = list;
+        }
+        return 0;
+}
+
 static int flag_u32(struct cparse *ps, const char *flag, const char *v, uint32_t lo, uint32_t hi,
                     uint32_t *out)
 {
@@ -234,7 +251,7 @@ static int apply_overrides(struct cparse *ps, const struct sbx_eval_overrides *o
         if (set_str(&c->model, ov->model) < 0 || set_str(&c->samples_path, ov->samples) < 0 ||
             set_str(&c->work_dir, ov->work_dir) < 0 || set_str(&c->use_cache, ov->use_cache) < 0 ||
             set_str(&c->backend, ov->backend) < 0 || set_str(&c->api_url, ov->api_url) < 0 ||
-            set_str(&c->remote_url, ov->remote) < 0)
+            set_strv(&c->remote_urls, ov->remote_urls) < 0)
                 return sbx_error_set(ps->err, ENOMEM, "out of memory");
         if ((r = flag_u32(ps, "--eval-batch-size", ov->eval_batch_size, 1, 4096,
                           &c->eval_batch_size)) < 0 ||
@@ -363,6 +380,33 @@ static void dedupe_datasets(struct cparse *ps)
                 v[out] = NULL;
 }
 
+/* base_url: http(s) URLs, each once, at most SBX_EVAL_REMOTE_MAX. */
+static int check_remote_urls(struct cparse *ps)
+{
+        char **urls = ps->c->remote_urls;
+        size_t n = 0;
+
+        for (; urls && urls[n]; n++) {
+                if (strncmp(urls[n], "http://", 7) && strncmp(urls[n], "https://", 8))
+                        return sbx_error_set(ps->err, EINVAL,
+                                             "%s: sandbox.manager_config.base_url: '%s' is not "
+                                             "an http:// or https:// URL",
+                                             ps->file, urls[n]);
+                for (size_t j = 0; j < n; j++)
+                        if (!strcmp(urls[j], urls[n]))
+                                return sbx_error_set(ps->err, EINVAL,
+                                                     "%s: sandbox.manager_config.base_url: '%s' "
+                                                     "is listed twice",
+                                                     ps->file, urls[n]);
+        }
+        if (n > SBX_EVAL_REMOTE_MAX)
+                return sbx_error_set(ps->err, EINVAL,
+                                     "%s: sandbox.manager_config.base_url: %zu servers, at most "
+                                     "%d",
+                                     ps->file, n, SBX_EVAL_REMOTE_MAX);
+        return 0;
+}
+
 int cfg_resolve(struct cparse *ps, const char *dir, const struct sbx_eval_overrides *ov)
 {
         struct sbx_eval_config *c = ps->c;
@@ -377,9 +421,9 @@ int cfg_resolve(struct cparse *ps, const char *dir, const struct sbx_eval_overri
                                      ps->file);
         if (!c->work_dir && set_str(&c->work_dir, "./outputs") < 0)
                 return sbx_error_set(ps->err, ENOMEM, "out of memory");
-        /* backend (task file or --backend) > sandbox_type docker > a remote URL > auto */
+        /* backend (task file or --backend) > a remote URL > sandbox_type docker > auto */
         if (!c->backend &&
-            set_str(&c->backend, c->remote_url                                 ? "remote"
+            set_str(&c->backend, c->remote_urls                                ? "remote"
                                  : ps->engine && !strcmp(ps->engine, "docker") ? "docker"
                                                                                : "auto") < 0)
                 return sbx_error_set(ps->err, ENOMEM, "out of memory");
@@ -387,10 +431,12 @@ int cfg_resolve(struct cparse *ps, const char *dir, const struct sbx_eval_overri
                 c->jobs = ps->judge_jobs;
         if ((r = resolve_datasets(ps)) < 0)
                 return r;
-        if (!strcmp(c->backend, "remote") && !c->remote_url)
+        if (!strcmp(c->backend, "remote") && !c->remote_urls)
                 return sbx_error_set(ps->err, EINVAL,
                                      "%s: backend remote needs sandbox.manager_config.base_url",
                                      ps->file);
+        if ((r = check_remote_urls(ps)) < 0)
+                return r;
         if (!c->sandbox_enabled)
                 cfg_warn(ps, NULL,
                          "sandbox.enabled is false: ignored, sandboxrt always runs "
@@ -435,7 +481,7 @@ struct sbx_eval_config *sbx_eval_config_free(struct sbx_eval_config *c)
         free(c->work_dir);
         free(c->use_cache);
         free(c->backend);
-        free(c->remote_url);
+        cfg_strv_free(c->remote_urls);
         if (c->remote_api_key)
                 explicit_bzero(c->remote_api_key, strlen(c->remote_api_key));
         free(c->remote_api_key);

@@ -3,45 +3,241 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
 
-int sbx_rm_contents_at(int dirfd)
-{
-        int fd = dup(dirfd);
-        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-        int r = 0;
+/* Every open of a name a sandbox could have planted: no symlink followed, no FIFO waited on,
+ * no terminal made ours. */
+#define OPEN_PLANTED (O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
 
-        if (!d) {
-                sbx_closep(&fd);
+static void closedirp(DIR **d)
+{
+        if (*d)
+                closedir(*d);
+}
+#define _cleanup_dir_ __attribute__((cleanup(closedirp)))
+
+static bool is_dot(const char *name)
+{
+        return name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2]));
+}
+
+/* chmod through the fd itself: fchmod refuses O_PATH fds, /proc/self/fd does not. */
+static int chmod_fd(int fd, mode_t mode)
+{
+        char proc[32];
+
+        if (fchmod(fd, mode) == 0)
+                return 0;
+        if (errno != EBADF)
                 return -errno;
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        return chmod(proc, mode) < 0 ? -errno : 0;
+}
+
+/* A sandbox may take its own permissions away (chmod 0500, 000): give the owner rwx back so
+ * that the host can list and empty the directory. Root needs none of it; failing is fine. */
+static void make_accessible(int fd, const struct stat *st)
+{
+        if ((st->st_mode & S_IRWXU) != S_IRWXU)
+                (void)chmod_fd(fd, (st->st_mode & 07777) | S_IRWXU);
+}
+
+/* A directory whose owner took the read permission away: reach it without reading it (O_PATH
+ * needs none), give the permission back, then open it. -1 with errno on failure. */
+static int reopen_accessible(int dirfd, const char *name)
+{
+        _cleanup_close_ int path =
+            openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+
+        if (path < 0 || fstat(path, &st) < 0)
+                return -1;
+        make_accessible(path, &st);
+        return openat(path, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* Open name under dirfd as a directory to empty: never through a symlink (-ENOTDIR, -ELOOP),
+ * never onto another file system than dev when dev is given (-EXDEV: a mount point is left
+ * alone), listable and writable even where the sandbox removed the permission. Returns the
+ * fd or -errno. */
+static int open_dir_at(int dirfd, const char *name, const dev_t *dev)
+{
+        int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | OPEN_PLANTED);
+        struct stat st;
+
+        if (fd < 0 && errno == EACCES)
+                fd = reopen_accessible(dirfd, name);
+        if (fd < 0)
+                return -errno;
+        int r = fstat(fd, &st) < 0 ? -errno : dev && st.st_dev != *dev ? -EXDEV : 0;
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        make_accessible(fd, &st);
+        return fd;
+}
+
+/* fd's entries from the start, as a stream with a file offset of its own. */
+static DIR *open_stream(int fd)
+{
+        int own = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d = own >= 0 ? fdopendir(own) : NULL;
+
+        if (!d)
+                sbx_closep(&own);
+        return d;
+}
+
+/* Remove name unless it is a directory: 0 when it is gone (or never was), 1 for a directory
+ * (left alone), else -errno. Unlinking never opens: a FIFO or a socket goes like a file. */
+static int unlink_entry(int dir, const char *name)
+{
+        struct stat st;
+        int e;
+
+        if (unlinkat(dir, name, 0) == 0 || errno == ENOENT)
+                return 0;
+        e = errno;
+        if (e == EISDIR)
+                return 1;
+        /* POSIX also allows EPERM for a directory. */
+        if (e == EPERM && fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+                return 1;
+        return -e;
+}
+
+/* Removing a tree without recursion: the directory being emptied (root) takes in the
+ * subdirectories of each of its subdirectories, renamed, before that subdirectory goes. The
+ * tree only ever gets shallower, so no walk needs a stack of names or of file descriptors,
+ * and each directory is opened and moved at most once. */
+struct rm {
+        int root;
+        dev_t dev;
+        unsigned long serial; /* for the names of directories moved up into root */
+        int error;            /* the first failure of this pass */
+        bool progress;        /* something was removed or moved in this pass */
+};
+
+static void rm_note(struct rm *rm, int r)
+{
+        if (r == 0)
+                rm->progress = true;
+        else if (r < 0 && rm->error == 0)
+                rm->error = r;
+}
+
+/* Move sub's subdirectory name up into root under a name of our own. Moving a directory to
+ * another parent needs write permission on it (its ".." changes): the sandbox may have taken
+ * it away. An existing name of that form is skipped. */
+static int move_up(struct rm *rm, int sub, const char *name)
+{
+        char fresh[40];
+        bool fixed = false;
+
+        for (int tries = 0; tries < 64;) {
+                snprintf(fresh, sizeof(fresh), ".sbx-rm-%lu", rm->serial++);
+                if (renameat(sub, name, rm->root, fresh) == 0)
+                        return 0;
+                if (errno == EACCES && !fixed) {
+                        _cleanup_close_ int fd = open_dir_at(sub, name, &rm->dev);
+                        fixed = true;
+                        if (fd < 0)
+                                return fd;
+                        continue;
+                }
+                if (errno != EEXIST && errno != ENOTEMPTY && errno != ENOTDIR && errno != EINVAL)
+                        return -errno;
+                tries++;
+        }
+        return -EEXIST;
+}
+
+/* Empty root's subdirectory name by one level, then remove it. */
+static void flatten(struct rm *rm, const char *name)
+{
+        _cleanup_close_ int sub = open_dir_at(rm->root, name, &rm->dev);
+        _cleanup_dir_ DIR *d = NULL;
+
+        if (sub < 0) {
+                rm_note(rm, sub);
+                return;
+        }
+        if (!(d = open_stream(sub))) {
+                rm_note(rm, -errno);
+                return;
         }
         for (struct dirent *de; (de = readdir(d));) {
-                if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+                if (is_dot(de->d_name))
                         continue;
-                int q = sbx_rm_rf_at(dirfd, de->d_name);
-                if (q < 0 && r == 0)
-                        r = q;
+                int r = de->d_type == DT_DIR ? 1 : unlink_entry(sub, de->d_name);
+                rm_note(rm, r > 0 ? move_up(rm, sub, de->d_name) : r);
         }
-        closedir(d);
-        return r;
+        /* Not empty: an entry inside failed, and that failure is noted already. */
+        if (unlinkat(rm->root, name, AT_REMOVEDIR) == 0)
+                rm->progress = true;
+        else if (errno != ENOTEMPTY && errno != EEXIST)
+                rm_note(rm, -errno);
+}
+
+int sbx_rm_contents_at(int dirfd)
+{
+        struct rm rm = {.root = dirfd};
+        struct stat st;
+
+        if (fstat(dirfd, &st) < 0)
+                return -errno;
+        rm.dev = st.st_dev;
+        make_accessible(dirfd, &st);
+        /* Passes until one finds nothing; a pass that changed nothing reports its failure. */
+        for (;;) {
+                _cleanup_dir_ DIR *d = open_stream(dirfd);
+                bool seen = false;
+
+                if (!d)
+                        return -errno;
+                rm.progress = false;
+                rm.error = 0;
+                for (struct dirent *de; (de = readdir(d));) {
+                        if (is_dot(de->d_name))
+                                continue;
+                        seen = true;
+                        int r = de->d_type == DT_DIR ? 1 : unlink_entry(dirfd, de->d_name);
+                        if (r > 0)
+                                flatten(&rm, de->d_name);
+                        else
+                                rm_note(&rm, r);
+                }
+                if (!seen)
+                        return 0;
+                if (!rm.progress)
+                        return rm.error ? rm.error : -ENOTEMPTY;
+        }
 }
 
 int sbx_rm_rf_at(int dirfd, const char *name)
 {
-        if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
-                return 0;
-        if (errno != EISDIR && errno != EPERM)
-                return -errno;
-        _cleanup_close_ int sub =
-            openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (sub < 0)
-                return -errno;
-        int r = sbx_rm_contents_at(sub);
-        if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && r == 0)
+        struct stat st;
+        int r = unlink_entry(dirfd, name);
+
+        /* The sandbox made the parent read-only (AT_FDCWD: the caller's own directory). */
+        if (r == -EACCES && dirfd >= 0 && fstat(dirfd, &st) == 0) {
+                make_accessible(dirfd, &st);
+                r = unlink_entry(dirfd, name);
+        }
+        if (r <= 0)
+                return r;
+        /* The caller named this directory: the tree below it must stay on its file system. */
+        _cleanup_close_ int fd = open_dir_at(dirfd, name, NULL);
+        if (fd < 0)
+                return fd;
+        r = sbx_rm_contents_at(fd);
+        if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && r == 0 && errno != ENOENT)
                 r = -errno;
         return r;
 }
@@ -75,8 +271,7 @@ static int open_parent(int dirfd, const char *path, bool create, uid_t owner, ch
                         if (create && mkdirat(fd, name, 0755) == 0 && owner != (uid_t)-1 &&
                             fchownat(fd, name, owner, owner, AT_SYMLINK_NOFOLLOW) < 0)
                                 return sbx_error_set(err, errno, "chown %s: %m", name);
-                        int next =
-                            openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        int next = openat(fd, name, O_RDONLY | O_DIRECTORY | OPEN_PLANTED);
                         if (next < 0)
                                 return sbx_error_set(err, errno, "%s: %m", name);
                         close(fd);
@@ -91,6 +286,29 @@ static int open_parent(int dirfd, const char *path, bool create, uid_t owner, ch
         return TAKE_FD(fd);
 }
 
+/* Why an open of a planted name failed, as the file functions report it. */
+static int open_failed(struct sbx_error **err, const char *path, int e)
+{
+        if (e == ELOOP)
+                return sbx_error_set(err, ELOOP, "%s is a symbolic link", path);
+        /* ENXIO: a FIFO without a reader (O_NONBLOCK) or a socket. */
+        if (e == ENXIO || e == EISDIR || e == EAGAIN)
+                return sbx_error_set(err, EINVAL, "%s is not a regular file", path);
+        return sbx_error_set(err, e, "%s: %s", path, strerror(e));
+}
+
+/* fd must be a regular file: a FIFO that did open (it has a reader) is not written or read. */
+static int check_regular(struct sbx_error **err, const char *path, int fd)
+{
+        struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return sbx_error_set(err, errno, "%s: %m", path);
+        if (!S_ISREG(st.st_mode))
+                return sbx_error_set(err, EINVAL, "%s is not a regular file", path);
+        return 0;
+}
+
 int sbx_write_file_beneath(int dirfd, const struct sbx_file *file, uid_t owner,
                            struct sbx_error **err)
 {
@@ -99,11 +317,16 @@ int sbx_write_file_beneath(int dirfd, const struct sbx_file *file, uid_t owner,
         _cleanup_close_ int dfd = open_parent(dirfd, file->path, true, owner, &leaf, err);
         if (dfd < 0)
                 return dfd;
-        _cleanup_close_ int fd =
-            openat(dfd, leaf, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+        /* No O_TRUNC: what is there is looked at before anything of it changes. */
+        _cleanup_close_ int fd = openat(dfd, leaf, O_WRONLY | O_CREAT | OPEN_PLANTED, mode);
         if (fd < 0)
-                return sbx_error_set(err, errno, "%s: %m", file->path);
-        int r = sbx_write_all(fd, file->data, file->size);
+                return open_failed(err, file->path, errno);
+        int r = check_regular(err, file->path, fd);
+        if (r < 0)
+                return r;
+        r = ftruncate(fd, 0) < 0 ? -errno : 0;
+        if (r == 0)
+                r = sbx_write_all(fd, file->data, file->size);
         if (r == 0 && fchmod(fd, mode) < 0)
                 r = -errno;
         if (r == 0 && owner != (uid_t)-1 && fchown(fd, owner, owner) < 0)
@@ -118,12 +341,12 @@ int sbx_read_file_beneath(int dirfd, const char *path, size_t max_bytes, struct 
         _cleanup_close_ int dfd = open_parent(dirfd, path, false, (uid_t)-1, &leaf, err);
         if (dfd < 0)
                 return dfd;
-        _cleanup_close_ int fd = openat(dfd, leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-        struct stat st;
-        if (fd < 0 || fstat(fd, &st) < 0)
-                return sbx_error_set(err, errno, "%s: %m", path);
-        if (!S_ISREG(st.st_mode))
-                return sbx_error_set(err, EINVAL, "%s is not a regular file", path);
+        _cleanup_close_ int fd = openat(dfd, leaf, O_RDONLY | OPEN_PLANTED);
+        if (fd < 0)
+                return open_failed(err, path, errno);
+        int r = check_regular(err, path, fd);
+        if (r < 0)
+                return r;
         char *buf = malloc(max_bytes + 1);
         size_t len = 0;
         if (!buf)

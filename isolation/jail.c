@@ -19,6 +19,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -31,6 +32,18 @@
  * host's tree stays reachable under OLDROOT while the jail is built, then is detached. */
 #define NEWROOT "/tmp"
 #define OLDROOT "/oldroot"
+/* Overlayfs wants two lower layers when it has no upper one: this empty directory is the second. */
+#define EMPTY_LAYER "/.empty"
+/* The private device nodes, while they are bound into the jail's /dev. */
+#define DEV_STAGING "/.devices"
+/* Host files up to this size are copied into the jail's root, whose size is NEWROOT_BYTES. */
+#define COPY_MAX      (512 * 1024)
+#define NEWROOT_BYTES "4m"
+
+/* Queued signals and POSIX message queue bytes a sandbox may hold (RLIMIT_SIGPENDING and
+ * RLIMIT_MSGQUEUE): the kernel's defaults are per user, and in the tens of thousands. */
+#define SIGPENDING_MAX     1024u
+#define MSGQUEUE_MAX_BYTES (256u * 1024u)
 
 extern char **environ;
 
@@ -65,12 +78,12 @@ static _Noreturn __attribute__((format(printf, 2, 3))) void fail(int error, cons
 
 /* Put the fds we keep at fixed numbers and close every other inherited fd, so nothing of the
  * supervisor (the job socket, the other pipe ends) leaks into the jail. */
-enum { FD_STATUS = 3, FD_GO = 4, FD_WORKDIR = 5, FD_FIRST_FREE = 6 };
+enum { FD_STATUS = 3, FD_GO = 4, FD_WORKDIR = 5, FD_DEVICES = 6, FD_FIRST_FREE = 7 };
 
 static void arrange_fds(const struct sbx_jail_config *c)
 {
-        int src[] = {c->stdin_fd,  c->stdout_fd, c->stderr_fd,
-                     c->status_fd, c->go_fd,     c->workdir_fd};
+        int src[] = {c->stdin_fd, c->stdout_fd,  c->stderr_fd, c->status_fd,
+                     c->go_fd,    c->workdir_fd, c->devices_fd};
         int high[ELEMENTSOF(src)];
 
         for (size_t i = 0; i < ELEMENTSOF(src); i++) {
@@ -84,6 +97,8 @@ static void arrange_fds(const struct sbx_jail_config *c)
         status_fd = FD_STATUS;
         if (c->workdir_fd < 0)
                 close(FD_WORKDIR);
+        if (c->devices_fd < 0)
+                close(FD_DEVICES);
         syscall(SYS_close_range, FD_FIRST_FREE, ~0U, 0);
 }
 
@@ -103,6 +118,30 @@ static void become_sandbox_user(void)
         if (!caps || cap_fill(caps, CAP_EFFECTIVE, CAP_PERMITTED) < 0 || cap_set_proc(caps) < 0)
                 fail(errno, "raising capabilities in the user namespace");
         cap_free(caps);
+}
+
+/* The per-user limits the kernel keeps in each user namespace (/proc/sys/user), set low in the
+ * jail's own: a sandbox needs no namespace (seccomp refuses them too; the jail's cgroup
+ * namespace is already made) and few inotify instances. What it holds counts against its own
+ * uid here and, up the chain of owners, against the slot's uid on the host (supervisor.c:
+ * clone_owned_by). dir is /proc/sys/user, opened while the host's /proc was still in reach. */
+static void limit_user_namespace(int dir)
+{
+        static const char *const limits[][2] = {
+            {"max_user_namespaces", "0"},    {"max_pid_namespaces", "0"},
+            {"max_net_namespaces", "0"},     {"max_mnt_namespaces", "0"},
+            {"max_uts_namespaces", "0"},     {"max_ipc_namespaces", "0"},
+            {"max_cgroup_namespaces", "0"},  {"max_time_namespaces", "0"},
+            {"max_inotify_instances", "16"}, {"max_inotify_watches", "8192"},
+            {"max_fanotify_groups", "0"},    {"max_fanotify_marks", "0"},
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(limits); i++) {
+                int r = sbx_write_string_at(dir, limits[i][0], limits[i][1]);
+                if (r < 0 && r != -ENOENT) /* older kernels lack some */
+                        fail(-r, "setting /proc/sys/user/%s", limits[i][0]);
+        }
+        close(dir);
 }
 
 static void drop_all_capabilities(void)
@@ -130,14 +169,12 @@ static void make_readonly(const char *path)
             "making %s read-only", path);
 }
 
-/* Bind the host's path (absolute) at the same place in the jail, read-only if asked. Missing
- * paths are skipped: toolchains differ between hosts. */
-static void bind_host(const char *path, bool readonly)
+/* Bind src at path (absolute, in the new root), read-only if asked. A missing src is skipped
+ * (toolchains differ between hosts); a symlink is copied. */
+static void bind_at(const char *src, const char *path, bool readonly)
 {
-        char src[PATH_MAX];
         struct stat st;
 
-        snprintf(src, sizeof(src), OLDROOT "%s", path);
         if (lstat(src, &st) < 0)
                 return;
         if (S_ISLNK(st.st_mode)) {
@@ -160,6 +197,64 @@ static void bind_host(const char *path, bool readonly)
                 make_readonly(path);
 }
 
+/* Mount a read-only overlay of the host's directory src at target. Its inodes are its own, not
+ * the host's: a lock the sandbox takes on a file there (flock, fcntl) is invisible to the
+ * host's processes, which lock the real inode. Mounted in the jail's user namespace, it checks
+ * access as the sandbox's user as well. False where overlayfs cannot stack on src. */
+static bool overlay_host(const char *src, const char *target)
+{
+        char opts[PATH_MAX + 32];
+
+        if (strpbrk(src, ":,\\")) /* separators in overlayfs's options */
+                return false;
+        snprintf(opts, sizeof(opts), "lowerdir=%s:" EMPTY_LAYER, src);
+        return mount("overlay", target, "overlay", MS_RDONLY | MS_NOSUID | MS_NODEV, opts) == 0;
+}
+
+/* Copy the host's small regular file src to path: a copy is the jail's own inode, and cheaper
+ * than a bind. False (nothing created) when src is no such file. */
+static bool copy_small_file(const char *src, const char *path)
+{
+        _cleanup_close_ int in = open(src, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        struct stat st;
+
+        if (in < 0 || fstat(in, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > COPY_MAX)
+                return false;
+        _cleanup_close_ int out =
+            open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 0755);
+        CHECK(out, "creating %s", path);
+        for (off_t done = 0; done < st.st_size;) {
+                ssize_t n = sendfile(out, in, &done, (size_t)(st.st_size - done));
+                CHECK(n, "copying %s", path);
+                if (n == 0)
+                        break; /* it shrank meanwhile */
+        }
+        return true;
+}
+
+/* The host's path (absolute: /usr, /etc/ssl, ...) at the same place in the jail, read-only and
+ * with inodes of the jail's own, so that a lock the sandbox takes there reaches no host
+ * process: a directory through an overlay (bound where overlayfs cannot be had), a small file
+ * copied, anything else (a symlink is copied) bound. A missing path is skipped. */
+static void show_host(const char *path)
+{
+        char src[PATH_MAX];
+        struct stat st;
+
+        snprintf(src, sizeof(src), OLDROOT "%s", path);
+        if (lstat(src, &st) < 0)
+                return;
+        if (S_ISDIR(st.st_mode)) {
+                CHECK(mkdir(path, 0755), "mkdir %s", path);
+                if (overlay_host(src, path))
+                        return;
+                CHECK(mount(src, path, NULL, MS_BIND | MS_REC, NULL), "bind-mounting %s", path);
+                make_readonly(path);
+        } else if (!S_ISREG(st.st_mode) || !copy_small_file(src, path)) {
+                bind_at(src, path, true);
+        }
+}
+
 static void write_file(const char *path, const char *content)
 {
         int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -169,12 +264,15 @@ static void write_file(const char *path, const char *content)
         close(fd);
 }
 
-/* What toolchains need from the host's /etc; identity files are generated instead. */
-static const char *const etc_binds[] = {
+/* What toolchains need from the host's /etc (read-only; missing ones are skipped); identity files
+ * are generated instead. R, Mono, PHP and Racket read their installation's configuration there:
+ * without /etc/racket, Racket finds none of its compiled libraries and recompiles them (25 s). */
+static const char *const etc_entries[] = {
     "/etc/alternatives", "/etc/ld.so.cache",   "/etc/ld.so.conf", "/etc/ld.so.conf.d",
     "/etc/localtime",    "/etc/nsswitch.conf", "/etc/ssl",        "/etc/ca-certificates",
     "/etc/mime.types",   "/etc/protocols",     "/etc/services",   "/etc/perl",
-    "/etc/python3",      "/etc/python3.11",    "/etc/gai.conf",
+    "/etc/python3",      "/etc/python3.11",    "/etc/gai.conf",   "/etc/R",
+    "/etc/mono",         "/etc/php",           "/etc/racket",
 };
 
 static void populate_etc(void)
@@ -182,11 +280,11 @@ static void populate_etc(void)
         glob_t g;
 
         CHECK(mkdir("/etc", 0755), "mkdir /etc");
-        for (size_t i = 0; i < ELEMENTSOF(etc_binds); i++)
-                bind_host(etc_binds[i], true);
+        for (size_t i = 0; i < ELEMENTSOF(etc_entries); i++)
+                show_host(etc_entries[i]);
         if (glob(OLDROOT "/etc/java-*", 0, NULL, &g) == 0) {
                 for (size_t i = 0; i < g.gl_pathc; i++)
-                        bind_host(g.gl_pathv[i] + strlen(OLDROOT), true);
+                        show_host(g.gl_pathv[i] + strlen(OLDROOT));
                 globfree(&g);
         }
         write_file("/etc/passwd", "root:x:0:0:root:/root:/usr/sbin/nologin\n"
@@ -199,9 +297,14 @@ static void populate_etc(void)
                                  "\n::1\tlocalhost ip6-localhost ip6-loopback\n");
 }
 
-static void populate_dev(void)
+const char *const sbx_jail_devices[] = {"null", "zero", "full", "random", "urandom"};
+const size_t sbx_n_jail_devices = ELEMENTSOF(sbx_jail_devices);
+
+/* A minimal /dev. Its device nodes are, as root, private copies made for this jail (FD_DEVICES)
+ * whose inodes no host process uses, so that a lock on /dev/null stays in the jail; without
+ * root, which cannot make device nodes, the host's. */
+static void populate_dev(bool private_nodes)
 {
-        static const char *const nodes[] = {"null", "zero", "full", "random", "urandom"};
         static const char *const links[][2] = {{"/proc/self/fd", "fd"},
                                                {"/proc/self/fd/0", "stdin"},
                                                {"/proc/self/fd/1", "stdout"},
@@ -211,9 +314,22 @@ static void populate_dev(void)
         CHECK(mkdir("/dev", 0755), "mkdir /dev");
         CHECK(mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=0755"),
               "mounting /dev");
-        for (size_t i = 0; i < ELEMENTSOF(nodes); i++) {
-                snprintf(path, sizeof(path), "/dev/%s", nodes[i]);
-                bind_host(path, false);
+        if (private_nodes) {
+                CHECK(mkdir(DEV_STAGING, 0700), "mkdir " DEV_STAGING);
+                CHECK(move_mount(FD_DEVICES, "", AT_FDCWD, DEV_STAGING, MOVE_MOUNT_F_EMPTY_PATH),
+                      "mounting the device nodes");
+                close(FD_DEVICES);
+        }
+        for (size_t i = 0; i < sbx_n_jail_devices; i++) {
+                char src[64];
+                snprintf(path, sizeof(path), "/dev/%s", sbx_jail_devices[i]);
+                snprintf(src, sizeof(src), "%s/%s", private_nodes ? DEV_STAGING : OLDROOT "/dev",
+                         sbx_jail_devices[i]);
+                bind_at(src, path, false);
+        }
+        if (private_nodes) {
+                CHECK(umount2(DEV_STAGING, MNT_DETACH), "detaching " DEV_STAGING);
+                CHECK(rmdir(DEV_STAGING), "rmdir " DEV_STAGING);
         }
         for (size_t i = 0; i < ELEMENTSOF(links); i++) {
                 snprintf(path, sizeof(path), "/dev/%s", links[i][1]);
@@ -230,15 +346,19 @@ static void seal_dev(void)
               "making /dev read-only");
 }
 
-/* The writable places: the work dir, /tmp and /dev/shm share one size-capped tmpfs, so the
- * policy's tmpfs size caps everything the payload can write. A stateful sandbox's work dir is
- * its host directory instead (opened by the supervisor, passed as FD_WORKDIR). */
+/* The writable places: the work dir, /tmp and /dev/shm share one tmpfs capped in bytes and
+ * inodes by the policy's tmpfs size. A job in a work dir of the launcher's (a stateful sandbox,
+ * a compiled language's steps; see storage.h) gets it as a detached mount on FD_WORKDIR
+ * instead, capped the same way. */
 static void mount_writable(const struct sbx_limits *l, bool have_workdir)
 {
-        char opts[96];
+        struct mount_attr attr = {.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
+        char opts[128];
 
-        snprintf(opts, sizeof(opts), "size=%llu,mode=0755,uid=%d,gid=%d",
-                 (unsigned long long)l->tmpfs_bytes, SBX_JAIL_UID, SBX_JAIL_UID);
+        snprintf(opts, sizeof(opts), "size=%llu,nr_inodes=%llu,mode=0755,uid=%d,gid=%d",
+                 (unsigned long long)l->tmpfs_bytes,
+                 (unsigned long long)(l->tmpfs_bytes / SBX_TMPFS_BYTES_PER_INODE), SBX_JAIL_UID,
+                 SBX_JAIL_UID);
         CHECK(mkdir("/.rw", 0700), "mkdir /.rw");
         CHECK(mount("tmpfs", "/.rw", "tmpfs", MS_NOSUID | MS_NODEV, opts),
               "mounting the writable tmpfs");
@@ -247,20 +367,16 @@ static void mount_writable(const struct sbx_limits *l, bool have_workdir)
         CHECK(chmod("/.rw/tmp", 01777), "chmod tmp");
         CHECK(mkdir("/.rw/shm", 01777), "mkdir shm");
         CHECK(chmod("/.rw/shm", 01777), "chmod shm");
-        CHECK(mkdir(SBX_JAIL_WORKDIR, 0755), "mkdir " SBX_JAIL_WORKDIR);
-        CHECK(mkdir("/tmp", 01777), "mkdir /tmp");
-        /* A bind mount's source must be in our own mount namespace: the work dir fd was opened
-         * in the host's, so bind its path in our copy of the host tree. The path's parents
-         * belong to the host state dir, where no sandbox can write. */
-        char work[PATH_MAX] = "/.rw/sandbox";
         if (have_workdir) {
-                char host[PATH_MAX - sizeof(OLDROOT)];
-                ssize_t n = readlink(OLDROOT "/proc/self/fd/5", host, sizeof(host) - 1);
-                CHECK(n, "resolving the work dir");
-                host[n] = '\0';
-                snprintf(work, sizeof(work), OLDROOT "%s", host);
+                CHECK(
+                    move_mount(FD_WORKDIR, "", AT_FDCWD, SBX_JAIL_WORKDIR, MOVE_MOUNT_F_EMPTY_PATH),
+                    "mounting the work dir");
+                CHECK(mount_setattr(AT_FDCWD, SBX_JAIL_WORKDIR, 0, &attr, sizeof(attr)),
+                      "making the work dir nosuid,nodev");
+        } else {
+                CHECK(mount("/.rw/sandbox", SBX_JAIL_WORKDIR, NULL, MS_BIND, NULL),
+                      "mounting the work dir");
         }
-        CHECK(mount(work, SBX_JAIL_WORKDIR, NULL, MS_BIND, NULL), "mounting work dir");
         CHECK(mount("/.rw/tmp", "/tmp", NULL, MS_BIND, NULL), "mounting /tmp");
         CHECK(mount("/.rw/shm", "/dev/shm", NULL, MS_BIND, NULL), "mounting /dev/shm");
         CHECK(umount2("/.rw", MNT_DETACH), "detaching the writable tmpfs");
@@ -269,31 +385,45 @@ static void mount_writable(const struct sbx_limits *l, bool have_workdir)
                 close(FD_WORKDIR);
 }
 
-static void build_root(const struct sbx_limits *l, bool have_workdir)
+/* Everything of the root that does not depend on the job: a prepared jail builds it while it
+ * waits for one (see supervisor.c: prepare), off the job's path. The host's tree is detached
+ * at the end: nothing later needs it. */
+static void build_base_root(const struct sbx_jail_config *c)
 {
         static const char *const top[] = {"/usr",   "/bin",   "/sbin",  "/lib",
                                           "/lib32", "/lib64", "/libx32"};
 
         CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), "making mounts private");
-        CHECK(mount("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755"),
+        CHECK(mount("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV,
+                    "size=" NEWROOT_BYTES ",mode=0755"),
               "mounting the new root");
         CHECK(mkdir(NEWROOT OLDROOT, 0700), "mkdir " OLDROOT);
         CHECK(syscall(SYS_pivot_root, NEWROOT, NEWROOT OLDROOT), "pivot_root");
         CHECK(chdir("/"), "chdir /");
 
+        CHECK(mkdir(EMPTY_LAYER, 0555), "mkdir " EMPTY_LAYER);
         for (size_t i = 0; i < ELEMENTSOF(top); i++)
-                bind_host(top[i], true);
+                show_host(top[i]);
         populate_etc();
-        populate_dev();
-        mount_writable(l, have_workdir);
+        CHECK(rmdir(EMPTY_LAYER), "rmdir " EMPTY_LAYER);
+        populate_dev(c->devices_fd >= 0);
         seal_dev();
+        CHECK(mkdir(SBX_JAIL_WORKDIR, 0755), "mkdir " SBX_JAIL_WORKDIR);
+        CHECK(mkdir("/tmp", 01777), "mkdir /tmp");
         CHECK(mkdir("/proc", 0555), "mkdir /proc");
         CHECK(mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
                     "hidepid=invisible,subset=pid"),
               "mounting /proc");
-
         CHECK(umount2(OLDROOT, MNT_DETACH), "detaching the host's tree");
         CHECK(rmdir(OLDROOT), "rmdir " OLDROOT);
+        CHECK(sethostname(SBX_JAIL_HOSTNAME, strlen(SBX_JAIL_HOSTNAME)), "sethostname");
+        CHECK(setdomainname("", 0), "setdomainname");
+}
+
+/* The rest, once the job is known: its writable places, then the root goes read-only. */
+static void finish_root(const struct sbx_jail_config *c, const struct sbx_limits *l)
+{
+        mount_writable(l, c->workdir_fd >= 0);
         CHECK(mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL),
               "making the root read-only");
 }
@@ -355,8 +485,15 @@ static void apply_rlimits(const struct sbx_jail_config *c, const struct sbx_limi
         set_limit(RLIMIT_NOFILE, l->open_files, "RLIMIT_NOFILE");
         set_limit(RLIMIT_CORE, 0, "RLIMIT_CORE");
         set_limit(RLIMIT_MEMLOCK, 0, "RLIMIT_MEMLOCK");
+        /* Counted per user (see limit_user_namespace): a few for the sandbox, the rest stay
+         * with everyone else of the same uid. */
+        set_limit(RLIMIT_SIGPENDING, SIGPENDING_MAX, "RLIMIT_SIGPENDING");
+        set_limit(RLIMIT_MSGQUEUE, MSGQUEUE_MAX_BYTES, "RLIMIT_MSGQUEUE");
+        /* Without cgroups, per process: the address space, since RLIMIT_DATA leaves shared
+         * mappings (memfd, MAP_SHARED|MAP_ANONYMOUS) out; and the tasks of our uid in this user
+         * namespace, which the jail owns alone (Linux 5.14+), so a fork or thread bomb stops. */
         if (c->rlimit_memory)
-                set_limit(RLIMIT_DATA, l->memory_bytes, "RLIMIT_DATA");
+                set_limit(RLIMIT_AS, l->memory_bytes, "RLIMIT_AS");
         if (c->rlimit_nproc)
                 set_limit(RLIMIT_NPROC, l->pids, "RLIMIT_NPROC");
 }
@@ -448,19 +585,25 @@ _Noreturn void sbx_jail_child(const struct sbx_jail_config *c)
 
         arrange_fds(c);
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-        /* The supervisor may clone us before it has a job (see supervisor.c: prepare): the
-         * spec comes when it does (after our id maps), then "g" once we are in the job's
-         * cgroup. */
-        const struct sbx_spec *spec = receive_spec();
-        const struct sbx_policy *policy = spec->policy;
+        /* The supervisor may clone us before it has a job (see supervisor.c: prepare): "m"
+         * comes once our id maps are written, and we build what does not depend on the job;
+         * the spec comes with the job, then "g" once we are in the job's cgroup. */
+        if (read(FD_GO, &go, 1) != 1 || go != 'm')
+                _exit(127); /* the supervisor gave up on us */
         /* Nobody inside may read this process's memory or attach to it. Not earlier: an
          * unprivileged supervisor could then not open our /proc files to write the maps. */
         CHECK(prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl(PR_SET_DUMPABLE)");
 
         become_sandbox_user();
-        build_root(&policy->limits, c->workdir_fd >= 0);
-        CHECK(sethostname(SBX_JAIL_HOSTNAME, strlen(SBX_JAIL_HOSTNAME)), "sethostname");
-        CHECK(setdomainname("", 0), "setdomainname");
+        /* A change of ids may have cleared it. */
+        CHECK(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)");
+        int user_ns_limits = open("/proc/sys/user", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        CHECK(user_ns_limits, "opening /proc/sys/user");
+        build_base_root(c);
+
+        const struct sbx_spec *spec = receive_spec();
+        const struct sbx_policy *policy = spec->policy;
+        finish_root(c, &policy->limits);
         if (policy->network == SBX_NETWORK_LOOPBACK)
                 bring_up_loopback();
         place_files(spec);
@@ -469,6 +612,7 @@ _Noreturn void sbx_jail_child(const struct sbx_jail_config *c)
                 _exit(127);
         close(FD_GO);
         CHECK(unshare(CLONE_NEWCGROUP), "unshare(CLONE_NEWCGROUP)");
+        limit_user_namespace(user_ns_limits);
         drop_all_capabilities();
 
         pid_t payload = fork();

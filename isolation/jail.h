@@ -16,11 +16,12 @@
 struct sbx_jail_config {
         const struct sbx_seccomp *seccomp;
         int stdin_fd, stdout_fd, stderr_fd; /* the payload's ends */
-        int go_fd;                          /* read end: the job's spec, then "g" (EOF: abort) */
-        int status_fd;                      /* write end: struct sbx_jail_record messages */
-        int workdir_fd;                     /* a stateful sandbox's work dir, or -1 */
-        bool rlimit_memory;                 /* no memory cgroup: fall back to RLIMIT_DATA */
-        bool rlimit_nproc;                  /* no pids cgroup, private uid: RLIMIT_NPROC */
+        int go_fd;          /* read end: "m" (maps written), the spec, "g" (EOF: abort) */
+        int status_fd;      /* write end: struct sbx_jail_record messages */
+        int workdir_fd;     /* a work dir (storage.h), or -1 */
+        int devices_fd;     /* private device nodes (storage.h), or -1 */
+        bool rlimit_memory; /* no memory cgroup: RLIMIT_AS per process */
+        bool rlimit_nproc;  /* no pids cgroup: RLIMIT_NPROC (per jail) */
 };
 
 enum sbx_jail_record_kind {
@@ -38,6 +39,10 @@ struct sbx_jail_record {
         uint64_t maxrss_bytes;
         char message[200];
 };
+
+/* The device nodes a jail's /dev has: null, zero, full, random, urandom. */
+extern const char *const sbx_jail_devices[];
+extern const size_t sbx_n_jail_devices;
 
 _Noreturn void sbx_jail_child(const struct sbx_jail_config *c);
 

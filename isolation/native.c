@@ -22,14 +22,16 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "slots.h"
+#include "storage.h"
 #include "supervisor.h"
 #include "util.h"
 #include "wire.h"
@@ -38,83 +40,94 @@ extern char **environ;
 
 /* The launcher protocol's version (launch requests, the ready message, the wire formats):
  * bump it with any change to them, so that a launcher binary from another build is refused. */
-#define SBX_LAUNCHER_BUILD 2u
+#define SBX_LAUNCHER_BUILD 5u
 
 struct sbx_backend {
-        struct sbx_native_env env; /* the launcher's copy also has cgroups and seccomp */
+        struct sbx_native_env env; /* the launcher's copy also has cgroups, seccomp, owner and
+                                    * storage; ours has the launcher's limits */
         int ctrl_fd;
         pid_t launcher;
-        char *cgroups; /* how the launcher uses cgroups, for doctor/--verbose */
+        char *cgroups; /* how the launcher uses cgroups, for --verbose */
 };
 
+/* A work dir in the launcher's storage (storage.h), for a stateful sandbox or the steps of a
+ * compiled language. */
 struct sbx_box {
-        int dir_fd;
+        int dir_fd; /* its top directory, for the host's file operations */
         int slot_fd;
         uid_t uid;
-        char *path;
+        uint64_t id;
 };
 
 /* ---- host state --------------------------------------------------------------------------- */
 
-static int ensure_private_dir(const char *path, mode_t mode, struct sbx_error **err)
-{
-        struct stat st;
-
-        if (mkdir(path, mode) < 0 && errno != EEXIST)
-                return sbx_error_set(err, errno, "creating %s: %m", path);
-        if (lstat(path, &st) < 0)
-                return sbx_error_set(err, errno, "%s: %m", path);
-        if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid())
-                return sbx_error_set(
-                    err, EPERM, "%s is not a directory owned by us: remove it and retry", path);
-        return 0;
-}
-
-/* root: /run/sandboxrt; a user: $XDG_RUNTIME_DIR/sandboxrt, else /tmp/sandboxrt-<uid>. */
+/* The state dir holds owners/ and boxes/ (the work dirs' mount point, storage.h); as root, the
+ * slot locks live apart (runtime/slots.h). */
 static int open_state_dir(struct sbx_native_env *env, struct sbx_error **err)
 {
-        const char *xdg = getenv("XDG_RUNTIME_DIR");
-        char *dir;
+        int r = sbx_state_dir_open(&env->state_dir, err);
 
-        if (env->privileged)
-                dir = strdup("/run/sandboxrt");
-        else if (xdg && xdg[0] == '/')
-                dir = sbx_strdup_printf("%s/sandboxrt", xdg);
-        else
-                dir = sbx_strdup_printf("/tmp/sandboxrt-%u", (unsigned)getuid());
-        if (!dir)
-                return sbx_error_set(err, ENOMEM, "out of memory");
-        env->state_dir = dir;
-
-        _cleanup_free_ char *slots = sbx_strdup_printf("%s/slots", dir);
-        _cleanup_free_ char *boxes = sbx_strdup_printf("%s/boxes", dir);
-        if (!slots || !boxes)
-                return sbx_error_set(err, ENOMEM, "out of memory");
-        int r = ensure_private_dir(dir, 0711, err);
         if (r == 0)
-                r = ensure_private_dir(slots, 0700, err);
-        if (r == 0)
-                r = ensure_private_dir(boxes, 0711, err);
+                r = sbx_state_subdir(env->state_dir, "boxes", 0700, err);
+        if (r == 0 && env->privileged)
+                r = sbx_slot_dir(env->state_dir, &env->slot_dir, err);
         return r;
 }
 
-/* Stateful sandboxes are named <owner pid>-<random>: remove those whose owner is gone. */
-static void reap_boxes(const struct sbx_native_env *env)
+/* The job cgroups that dead instances of our scope (same state dir, same cgroup parent) left
+ * behind. Their work dirs went with their launchers' mount namespaces: nothing of them is on the
+ * host. Cheap when none is dead: one readdir of owners/. */
+static void reap_leftovers(const struct sbx_native_env *env, const char *scope)
 {
-        _cleanup_free_ char *path = sbx_strdup_printf("%s/boxes", env->state_dir);
-        _cleanup_close_ int dfd = path ? open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-        DIR *d = dfd >= 0 ? fdopendir(dup(dfd)) : NULL;
-        struct dirent *de;
+        struct sbx_owners *dead = NULL;
 
-        while (d && (de = readdir(d))) {
-                unsigned pid;
-                if (sscanf(de->d_name, "%u-", &pid) != 1 || pid == 0)
-                        continue;
-                if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
-                        (void)sbx_rm_rf_at(dfd, de->d_name);
+        if (sbx_owners_find_dead(env->state_dir, "native", scope, &dead, NULL) < 0)
+                return;
+        if (sbx_owners_count(dead))
+                (void)sbx_cgroup_reap(env->cgroups, dead, NULL);
+        sbx_owners_release(dead);
+}
+
+/* Since Linux 5.14 RLIMIT_NPROC counts a uid's tasks per user namespace: in a jail's, the
+ * jail's alone. Before, it counted every task of the host uid: unprivileged, all of ours. */
+static bool nproc_per_userns(void)
+{
+        struct utsname u;
+        unsigned major = 0, minor = 0;
+
+        return uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+               (major > 5 || (major == 5 && minor >= 14));
+}
+
+void sbx_native_limits(const struct sbx_cgroup_host *h, bool privileged,
+                       struct sbx_native_limits *out)
+{
+        const uint32_t tree = (1u << SBX_LIMIT_CPU) | (1u << SBX_LIMIT_CPUS) |
+                              (1u << SBX_LIMIT_MEMORY) | (1u << SBX_LIMIT_PIDS);
+
+        *out = (struct sbx_native_limits){.enforced = SBX_LIMITS_ALL};
+        if (sbx_cgroup_host_mode(h) != SBX_CGROUP_NONE) {
+                /* cpu (bandwidth) is optional: v1 without it, v2 where it cannot be enabled. */
+                if (!sbx_cgroup_host_parent(h, "cpu")) {
+                        out->enforced &= ~(1u << SBX_LIMIT_CPUS);
+                        snprintf(out->why, sizeof(out->why),
+                                 "CPU bandwidth needs the cpu controller; cgroups %s",
+                                 sbx_cgroup_host_describe(h));
+                }
+                return;
         }
-        if (d)
-                closedir(d);
+        out->rlimit_memory = true;
+        out->rlimit_nproc = privileged || nproc_per_userns();
+        out->enforced &= ~tree;
+        if (out->rlimit_nproc)
+                out->enforced |= 1u << SBX_LIMIT_PIDS;
+        snprintf(out->why, sizeof(out->why),
+                 "without a usable cgroup, memory is capped per process (RLIMIT_AS), CPU time per "
+                 "process (RLIMIT_CPU), %s, CPU bandwidth not at all; cgroups %s",
+                 out->rlimit_nproc ? "processes by RLIMIT_NPROC"
+                                   : "processes not at all (before Linux 5.14 RLIMIT_NPROC counts "
+                                     "all of the user's processes)",
+                 sbx_cgroup_host_describe(h));
 }
 
 static int count_threads(void)
@@ -139,21 +152,134 @@ struct launcher_ready {
         int32_t error;  /* errno, 0 when ready */
         char message[512];
         char cgroups[512]; /* sbx_cgroup_host_describe() */
+        struct sbx_native_limits limits;
 };
 
-/* The launcher owns what every supervisor shares: it opens the cgroup hierarchy and compiles
- * the seccomp filter itself, after closing every fd it inherited from the runtime's process. */
-static int launcher_prepare(struct sbx_native_env *env, struct launcher_ready *ready)
+/* ---- a delegated cgroup from the user's systemd ------------------------------------------ */
+
+#define SCOPE_WAIT_MS 20000 /* systemd-run starts in milliseconds; a TCG VM takes seconds */
+#define SCOPE_XDG_ENV "SANDBOXRT_SCOPE_SET_XDG"
+
+/* The child: become `systemd-run --user --scope -p Delegate=yes -- sandboxrt __launcher PID
+ * scoped`, which writes a byte to fd 4 once it runs there. */
+static _Noreturn void exec_in_scope(const char *launcher, int started, int errfd)
 {
+        char parent[16];
+        char *argv[] = {(char *)"systemd-run",
+                        (char *)"--user",
+                        (char *)"--scope",
+                        (char *)"--quiet",
+                        (char *)"--collect",
+                        (char *)"-p",
+                        (char *)"Delegate=yes",
+                        (char *)"--",
+                        (char *)launcher,
+                        (char *)"__launcher",
+                        parent,
+                        (char *)"scoped",
+                        NULL};
+
+        snprintf(parent, sizeof(parent), "%d", (int)getppid());
+        if ((started == 4 ? fcntl(4, F_SETFD, 0) : dup2(started, 4)) < 0 || dup2(errfd, 2) < 0 ||
+            fcntl(3, F_SETFD, 0) < 0)
+                _exit(127);
+        /* systemd-run finds the manager through $XDG_RUNTIME_DIR, which su and cron lack. */
+        if (!getenv("XDG_RUNTIME_DIR")) {
+                char dir[64];
+                snprintf(dir, sizeof(dir), "/run/user/%u", (unsigned)geteuid());
+                if (setenv("XDG_RUNTIME_DIR", dir, 1) < 0 || setenv(SCOPE_XDG_ENV, "1", 1) < 0)
+                        _exit(127);
+        }
+        execvp(argv[0], argv);
+        fprintf(stderr, "cannot run systemd-run: %s\n", strerror(errno));
+        _exit(127);
+}
+
+/* Why the child never ran the launcher: the first line systemd-run printed, or its status. */
+static void scope_failure(int errfd, int status, char *why, size_t size)
+{
+        char buf[256];
+        ssize_t n = read(errfd, buf, sizeof(buf) - 1);
+
+        buf[n > 0 ? n : 0] = '\0';
+        buf[strcspn(buf, "\n")] = '\0';
+        if (*buf)
+                snprintf(why, size, "%s", buf);
+        else if (WIFEXITED(status))
+                snprintf(why, size, "systemd-run exited with status %d", WEXITSTATUS(status));
+        else
+                snprintf(why, size, "systemd-run did not start within %d s", SCOPE_WAIT_MS / 1000);
+}
+
+/* Unprivileged on cgroup v2 with no delegated cgroup in reach, but with a systemd user manager:
+ * ask it for one. A child becomes the launcher in a new transient scope with Delegate=yes
+ * (systemd-run asks the system manager to move it there when the user manager may not), and
+ * we only relay its exit status: our pid stays the launcher's for the runtime, and the child
+ * dies with us (parent-death signal). When no scope can be had, this returns and we stay the
+ * launcher, without cgroups; ready->cgroups says why. */
+static void relaunch_in_scope(struct launcher_ready *ready, const char *self_exe)
+{
+        char why[256] = "the launcher cannot be restarted there (it runs in a scope already, "
+                        "or was forked by a program without the sandboxrt binary beside it)";
+        int started[2] = {-1, -1}, errp[2] = {-1, -1}, status = 0;
+        pid_t child = -1;
+        char c;
+
+        if (self_exe && pipe2(started, O_CLOEXEC) == 0 &&
+            pipe2(errp, O_CLOEXEC | O_NONBLOCK) == 0 && (child = fork()) == 0)
+                exec_in_scope(self_exe, started[1], errp[1]);
+        sbx_closep(&started[1]);
+        sbx_closep(&errp[1]);
+        if (child > 0) {
+                struct pollfd p = {.fd = started[0], .events = POLLIN};
+                if (poll(&p, 1, SCOPE_WAIT_MS) == 1 && read(started[0], &c, 1) == 1) {
+                        close(3); /* the child answers the runtime now */
+                        while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+                                ;
+                        _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+                }
+                kill(child, SIGKILL);
+                while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+                        ;
+                scope_failure(errp[0], status, why, sizeof(why));
+        }
+        sbx_closep(&started[0]);
+        sbx_closep(&errp[0]);
+        size_t len = strlen(ready->cgroups);
+        snprintf(ready->cgroups + len, sizeof(ready->cgroups) - len, "; that failed: %s", why);
+}
+
+/* The launcher owns what every supervisor shares: it opens the cgroup hierarchy, holds the
+ * owner record (its lock lives as long as the launcher or any supervisor), compiles the seccomp
+ * filter and moves into the mount namespace of the work dirs itself, after closing every fd it
+ * inherited from the runtime's process. */
+static int launcher_prepare(struct sbx_native_env *env, struct sbx_storage *storage,
+                            struct launcher_ready *ready, const char *self_exe)
+{
+        _cleanup_free_ char *boxes = sbx_strdup_printf("%s/boxes", env->state_dir);
         struct sbx_error *err = NULL;
-        int r = sbx_cgroup_host_open(&env->cgroups, &err);
+        int r = boxes ? sbx_cgroup_host_open(&env->cgroups, &err) : -ENOMEM;
+        const char *scope = r == 0 ? sbx_cgroup_host_parent(env->cgroups, "memory") : NULL;
 
         if (r == 0) {
                 snprintf(ready->cgroups, sizeof(ready->cgroups), "%s",
                          sbx_cgroup_host_describe(env->cgroups));
-                (void)sbx_cgroup_reap(env->cgroups, NULL);
+                /* Before anything is ours (owner record, work dirs): the scope's launcher makes
+                 * its own. Returns when we stay the launcher. */
+                if (sbx_cgroup_host_scope_possible(env->cgroups))
+                        relaunch_in_scope(ready, self_exe);
+                sbx_native_limits(env->cgroups, env->privileged, &env->limits);
+                ready->limits = env->limits;
+                r = sbx_owner_new(env->state_dir, "native", scope ? scope : "none", &env->owner,
+                                  &err);
+        }
+        if (r == 0) {
+                sbx_cgroup_host_set_owner(env->cgroups, sbx_owner_token(env->owner));
+                reap_leftovers(env, scope ? scope : "none");
                 r = sbx_seccomp_compile(&env->seccomp, &err);
         }
+        if (r == 0 && (r = sbx_storage_open(storage, boxes, &err)) == 0)
+                env->storage = storage;
         if (r < 0) {
                 ready->error = -r;
                 snprintf(ready->message, sizeof(ready->message), "%s",
@@ -245,6 +371,10 @@ static struct ready_supervisor spawn_supervisor(struct sbx_native_env *env, stru
                 for (size_t i = 0; i < sv->n_ready; i++)
                         close(sv->ready[i].ctl_fd); /* so they see EOF if we die */
                 prctl(PR_SET_NAME, "sbx-supervisor", 0, 0, 0);
+                /* Jails copy our mount namespace: it must not hold the work dirs. */
+                if (sbx_storage_leave(env->storage) < 0)
+                        _exit(1);
+                env->storage = NULL;
                 sbx_supervise(env, pair[1]);
         }
         close(pair[1]);
@@ -278,12 +408,17 @@ static void refill(struct sbx_native_env *env, struct netns_pool *pool, struct s
         }
 }
 
-/* Give the job to the oldest ready supervisor (a fresh one if none is, or it died), then get
- * enough ready for the next jobs. */
+/* Give the job to the oldest ready supervisor (a fresh one if none is, or it died), with a copy
+ * of its work dir if it has one, then get enough ready for the next jobs. */
 static void launch(struct sbx_native_env *env, struct netns_pool *pool, struct supervisors *sv,
-                   const int *fds, size_t nfds, uid_t box_uid)
+                   const struct sbx_launch_request *job, const int *fds)
 {
-        struct sbx_launch_request req = {.magic = SBX_LAUNCH_MAGIC, .box_uid = (uint32_t)box_uid};
+        struct sbx_launch_request req = {.magic = SBX_LAUNCH_MAGIC,
+                                         .kind = SBX_LAUNCH_JOB,
+                                         .box_uid = job->box_uid,
+                                         .in_box = job->in_box};
+        _cleanup_close_ int copy = job->in_box && fds[1] >= 0 ? sbx_storage_clone(fds[1]) : -1;
+        const int pass[] = {fds[0], copy};
 
         collect_supervisors(pool, sv);
         for (int attempt = 0; attempt < 2; attempt++) {
@@ -294,8 +429,9 @@ static void launch(struct sbx_native_env *env, struct netns_pool *pool, struct s
                 } else {
                         s = spawn_supervisor(env, pool, sv);
                 }
-                int r =
-                    s.pid > 0 ? sbx_wire_send_fds(s.ctl_fd, &req, sizeof(req), fds, nfds) : -ESRCH;
+                int r = s.pid > 0 ? sbx_wire_send_fds(s.ctl_fd, &req, sizeof(req), pass,
+                                                      copy >= 0 ? 2 : 1)
+                                  : -ESRCH;
                 sbx_closep(&s.ctl_fd);
                 if (r == 0)
                         break;
@@ -303,11 +439,94 @@ static void launch(struct sbx_native_env *env, struct netns_pool *pool, struct s
         refill(env, pool, sv);
 }
 
-static _Noreturn void launcher_main(struct sbx_native_env *env, int ctrl, pid_t parent)
+/* The answer to SBX_LAUNCH_BOX_CREATE (with the work dir's top directory attached) and to
+ * SBX_LAUNCH_BOX_REMOVE. */
+struct box_reply {
+        int32_t error; /* errno, 0 when created */
+        uint32_t pad;
+        uint64_t id;
+        char message[256];
+};
+
+static void create_box(struct sbx_native_env *env, const struct sbx_launch_request *req,
+                       int reply_fd)
+{
+        struct box_reply reply = {0};
+        struct sbx_error *err = NULL;
+        /* Without root the work dir is ours, and we are ourselves in our user namespace. */
+        uid_t uid = env->privileged ? (uid_t)req->box_uid : getuid();
+        gid_t gid = env->privileged ? (gid_t)req->box_uid : getgid();
+        _cleanup_close_ int root = -1;
+
+        int r = sbx_storage_create(env->storage, req->bytes, uid, gid, &reply.id, &root, &err);
+        if (r < 0) {
+                reply.error = -r;
+                snprintf(reply.message, sizeof(reply.message), "%s",
+                         err && err->message ? err->message : strerror(-r));
+        }
+        (void)sbx_wire_send_fds(reply_fd, &reply, sizeof(reply), &root, root >= 0 ? 1 : 0);
+        sbx_error_free(err);
+}
+
+static void remove_box(struct sbx_native_env *env, const struct sbx_launch_request *req,
+                       int reply_fd)
+{
+        struct box_reply reply = {.id = req->box_id};
+        int r = sbx_storage_remove(env->storage, req->box_id);
+
+        if (r < 0) {
+                reply.error = -r;
+                snprintf(reply.message, sizeof(reply.message),
+                         "unmounting a sandbox's work dir: %s (its memory stays until the "
+                         "runtime exits)",
+                         strerror(-r));
+        }
+        (void)sbx_wire_send_fds(reply_fd, &reply, sizeof(reply), NULL, 0);
+}
+
+static void serve_request(struct sbx_native_env *env, struct netns_pool *pool,
+                          struct supervisors *sv, const struct sbx_launch_request *req,
+                          const int *fds)
+{
+        if (req->kind == SBX_LAUNCH_JOB && fds[0] >= 0)
+                launch(env, pool, sv, req, fds);
+        else if (req->kind == SBX_LAUNCH_BOX_CREATE && fds[0] >= 0)
+                create_box(env, req, fds[0]);
+        else if (req->kind == SBX_LAUNCH_BOX_REMOVE && fds[0] >= 0)
+                remove_box(env, req, fds[0]);
+}
+
+/* The kernel's fixed inode number for the initial pid namespace (PROC_PID_INIT_INO). */
+#define PID_NS_INIT_INO 0xEFFFFFFCu
+
+/* The runtime closed us. Every supervisor tears its jail and cgroup down once its job is done;
+ * in the host's pid namespace they may finish after we exit. In any other (a container, a CI
+ * job, `unshare --pid`) the namespace dies with its init, perhaps the runtime or its parent
+ * right after us, killing them mid-cleanup: there we wait for them, and the runtime for us
+ * (native_close). That costs a one-shot run some milliseconds, so only there. */
+static _Noreturn void shut_down(struct supervisors *sv)
+{
+        struct stat st;
+
+        if (stat("/proc/self/ns/pid", &st) == 0 && st.st_ino == PID_NS_INIT_INO)
+                _exit(0);
+        for (size_t i = 0; i < sv->n_ready; i++)
+                sbx_closep(&sv->ready[i].ctl_fd); /* ready ones see EOF */
+        while (wait(NULL) > 0 || errno == EINTR)
+                ;
+        _exit(0);
+}
+
+/* self_exe: our binary when it is the launcher binary (`sandboxrt __launcher`), which can
+ * restart us in a systemd scope; NULL in a launcher forked by another program, or one that
+ * runs in that scope already. */
+static _Noreturn void launcher_main(struct sbx_native_env *env, int ctrl, pid_t parent,
+                                    const char *self_exe)
 {
         struct launcher_ready ready = {0};
         struct netns_pool pool = {.home_fd = -1};
         struct supervisors sv = {0};
+        struct sbx_storage storage;
 
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         if (getppid() != parent)
@@ -323,7 +542,7 @@ static _Noreturn void launcher_main(struct sbx_native_env *env, int ctrl, pid_t 
         if (env->privileged)
                 pool.home_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
         ready.build = SBX_LAUNCHER_BUILD;
-        int r = launcher_prepare(env, &ready);
+        int r = launcher_prepare(env, &storage, &ready, self_exe);
         if (send(3, &ready, sizeof(ready), MSG_NOSIGNAL) != sizeof(ready) || r < 0)
                 _exit(1);
         refill(env, &pool, &sv);
@@ -334,9 +553,9 @@ static _Noreturn void launcher_main(struct sbx_native_env *env, int ctrl, pid_t 
 
                 int n = sbx_wire_recv_fds(3, &req, sizeof(req), fds);
                 if (n == -EPIPE || n == -ECONNRESET)
-                        _exit(0); /* the runtime is gone */
-                if (n == 0 && req.magic == SBX_LAUNCH_MAGIC && fds[0] >= 0)
-                        launch(env, &pool, &sv, fds, fds[1] >= 0 ? 2 : 1, (uid_t)req.box_uid);
+                        shut_down(&sv); /* the runtime is gone */
+                if (n == 0 && req.magic == SBX_LAUNCH_MAGIC)
+                        serve_request(env, &pool, &sv, &req, fds);
                 sbx_closep(&fds[0]);
                 sbx_closep(&fds[1]);
         }
@@ -370,6 +589,7 @@ static void native_close(struct sbx_backend *be)
                 waitpid(be->launcher, NULL, 0);
         free(be->cgroups);
         free(be->env.state_dir);
+        free(be->env.slot_dir);
         free(be);
 }
 
@@ -380,29 +600,10 @@ static void native_close(struct sbx_backend *be)
  * at $SANDBOXRT_LAUNCHER, or where the build put it. Without it, the launcher is forked. */
 static bool find_launcher(char *path, size_t size)
 {
-        const char *env = getenv("SANDBOXRT_LAUNCHER");
-        char self[PATH_MAX];
-        ssize_t n;
-
-        if (env && *env) {
-                snprintf(path, size, "%s", env);
-                return access(path, X_OK) == 0;
-        }
-        if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
-                self[n] = '\0';
-                char *slash = strrchr(self, '/');
-                if (slash && strcmp(slash + 1, "sandboxrt")) {
-                        *slash = '\0';
-                        if (snprintf(path, size, "%s/sandboxrt", self) < (int)size &&
-                            access(path, X_OK) == 0)
-                                return true;
-                }
-        }
 #ifdef SBX_BUILD_LAUNCHER
-        snprintf(path, size, "%s", SBX_BUILD_LAUNCHER);
-        return access(path, X_OK) == 0;
+        return sbx_find_helper("SANDBOXRT_LAUNCHER", "sandboxrt", SBX_BUILD_LAUNCHER, path, size);
 #else
-        return false;
+        return sbx_find_helper("SANDBOXRT_LAUNCHER", "sandboxrt", NULL, path, size);
 #endif
 }
 
@@ -423,6 +624,21 @@ static pid_t spawn_launcher(const char *path, int ctrl)
         return r == 0 ? pid : -1;
 }
 
+/* Our own binary when it is the launcher binary (the light `sandboxrt`, whose main runs
+ * `sandboxrt __launcher`), so that a launcher forked from it can restart in a systemd scope. */
+static const char *own_launcher_binary(char self[PATH_MAX])
+{
+#ifdef SBX_NATIVE_ONLY
+        ssize_t n = readlink("/proc/self/exe", self, PATH_MAX - 1);
+
+        if (n > 0) {
+                self[n] = '\0';
+                return self;
+        }
+#endif
+        return NULL;
+}
+
 static int start_launcher(struct sbx_backend *be, struct sbx_error **err)
 {
         struct launcher_ready ready = {0};
@@ -440,10 +656,11 @@ static int start_launcher(struct sbx_backend *be, struct sbx_error **err)
                                      "beside this program or set SANDBOXRT_LAUNCHER");
         }
         if (be->launcher < 0) {
+                char self[PATH_MAX];
                 pid_t parent = getpid();
                 be->launcher = fork();
                 if (be->launcher == 0)
-                        launcher_main(&be->env, sv[1], parent);
+                        launcher_main(&be->env, sv[1], parent, own_launcher_binary(self));
         }
         close(sv[1]);
         be->ctrl_fd = sv[0];
@@ -460,18 +677,31 @@ static int start_launcher(struct sbx_backend *be, struct sbx_error **err)
         ready.message[sizeof(ready.message) - 1] = ready.cgroups[sizeof(ready.cgroups) - 1] = '\0';
         if (ready.error)
                 return sbx_error_set(err, ready.error, "%s", ready.message);
+        be->env.limits = ready.limits;
+        be->env.limits.why[sizeof(be->env.limits.why) - 1] = '\0';
         be->cgroups = strdup(ready.cgroups);
         return be->cgroups ? 0 : sbx_error_set(err, ENOMEM, "out of memory");
 }
 
-int sbx_native_launcher_main(const char *parent)
+int sbx_native_launcher_main(const char *parent, bool scoped)
 {
         struct sbx_native_env env = {.netns_fd = -1, .privileged = geteuid() == 0};
+        char self[PATH_MAX];
         uint64_t pid;
 
+        if (scoped) {
+                /* Tell the launcher that started us (relaunch_in_scope) that we run. */
+                if (write(4, "1", 1) != 1)
+                        return 1;
+                close(4);
+                if (getenv(SCOPE_XDG_ENV)) {
+                        unsetenv("XDG_RUNTIME_DIR");
+                        unsetenv(SCOPE_XDG_ENV);
+                }
+        }
         if (sbx_parse_u64(parent, &pid) < 0 || open_state_dir(&env, NULL) < 0)
                 return 1;
-        launcher_main(&env, 3, (pid_t)pid);
+        launcher_main(&env, 3, (pid_t)pid, scoped ? NULL : own_launcher_binary(self));
 }
 
 static int native_open(const struct sbx_runtime_options *opts, struct sbx_backend **out,
@@ -485,10 +715,8 @@ static int native_open(const struct sbx_runtime_options *opts, struct sbx_backen
         be->ctrl_fd = -1;
         be->env.netns_fd = -1;
         be->env.privileged = geteuid() == 0;
-        if ((r = open_state_dir(&be->env, err)) == 0) {
-                reap_boxes(&be->env);
+        if ((r = open_state_dir(&be->env, err)) == 0)
                 r = start_launcher(be, err);
-        }
         if (r < 0) {
                 native_close(be);
                 return r;
@@ -500,7 +728,9 @@ static int native_open(const struct sbx_runtime_options *opts, struct sbx_backen
 static int send_request(struct sbx_backend *be, int job_fd, const struct sbx_box *box)
 {
         struct sbx_launch_request req = {.magic = SBX_LAUNCH_MAGIC,
-                                         .box_uid = box ? (uint32_t)box->uid : UINT32_MAX};
+                                         .kind = SBX_LAUNCH_JOB,
+                                         .box_uid = box ? (uint32_t)box->uid : UINT32_MAX,
+                                         .in_box = box != NULL};
         int fds[2] = {job_fd, box ? box->dir_fd : -1};
 
         return sbx_wire_send_fds(be->ctrl_fd, &req, sizeof(req), fds, box ? 2 : 1);
@@ -561,40 +791,66 @@ static int native_run(struct sbx_backend *be, struct sbx_box *box, const struct 
 
 /* ---- stateful sandboxes ----------------------------------------------------------------- */
 
+/* Send req to the launcher with a socket for its answer, and wait for it: 0 and the fd it
+ * attached (or -1), or < 0 with *err filled. */
+static int ask_launcher(struct sbx_backend *be, const struct sbx_launch_request *req,
+                        struct box_reply *reply, int *fd, struct sbx_error **err)
+{
+        int sv[2], fds[SBX_WIRE_MAX_FDS];
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return sbx_error_set(err, errno, "socketpair: %m");
+        _cleanup_close_ int answer = sv[0];
+        int r = sbx_wire_send_fds(be->ctrl_fd, req, sizeof(*req), &sv[1], 1);
+        close(sv[1]);
+        if (r == 0)
+                r = sbx_wire_recv_fds(answer, reply, sizeof(*reply), fds);
+        if (r < 0)
+                return sbx_error_set(err, -r, "the native launcher is gone (%s)", strerror(-r));
+        sbx_closep(&fds[1]);
+        reply->message[sizeof(reply->message) - 1] = '\0';
+        if (reply->error) {
+                sbx_closep(&fds[0]);
+                return sbx_error_set(err, reply->error, "%s", reply->message);
+        }
+        *fd = fds[0];
+        return 0;
+}
+
+/* Ask the launcher for a work dir of policy's tmpfs size, owned by box->uid. */
+static int request_box(struct sbx_backend *be, const struct sbx_policy *policy, struct sbx_box *box,
+                       struct sbx_error **err)
+{
+        struct sbx_launch_request req = {.magic = SBX_LAUNCH_MAGIC,
+                                         .kind = SBX_LAUNCH_BOX_CREATE,
+                                         .box_uid = (uint32_t)box->uid,
+                                         .bytes = policy->limits.tmpfs_bytes};
+        struct box_reply reply;
+        int r = ask_launcher(be, &req, &reply, &box->dir_fd, err);
+
+        if (r == 0 && box->dir_fd < 0)
+                return sbx_error_set(err, EPROTO, "the launcher sent no work dir");
+        box->id = reply.id;
+        return r;
+}
+
 static int native_box_create(struct sbx_backend *be, const struct sbx_policy *policy,
                              const char *image, struct sbx_box **out, struct sbx_error **err)
 {
         struct sbx_box *box = calloc(1, sizeof(*box));
-        uint8_t rnd[6];
         int r = 0;
 
         if (!box)
                 return sbx_error_set(err, ENOMEM, "out of memory");
         box->dir_fd = box->slot_fd = -1;
         box->uid = getuid();
-        if (be->env.privileged && (box->slot_fd = sbx_slot_claim(&be->env, &box->uid, err)) < 0)
+        if (be->env.privileged &&
+            (box->slot_fd = sbx_slot_claim(be->env.slot_dir, &box->uid, err)) < 0)
                 r = box->slot_fd;
-        if (r == 0 && getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
-                r = sbx_error_set(err, errno, "getrandom: %m");
-        if (r == 0) {
-                box->path = sbx_strdup_printf("%s/boxes/%u-%02x%02x%02x%02x%02x%02x",
-                                              be->env.state_dir, (unsigned)getpid(), rnd[0], rnd[1],
-                                              rnd[2], rnd[3], rnd[4], rnd[5]);
-                if (!box->path)
-                        r = sbx_error_set(err, ENOMEM, "out of memory");
-        }
-        if (r == 0 && mkdir(box->path, 0700) < 0)
-                r = sbx_error_set(err, errno, "creating %s: %m", box->path);
-        if (r == 0 &&
-            (box->dir_fd = open(box->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-                r = sbx_error_set(err, errno, "opening %s: %m", box->path);
-        if (r == 0 && be->env.privileged && fchown(box->dir_fd, box->uid, box->uid) < 0)
-                r = sbx_error_set(err, errno, "chown %s: %m", box->path);
+        if (r == 0)
+                r = request_box(be, policy, box, err);
         if (r < 0) {
-                box->path ? (void)rmdir(box->path) : (void)0;
-                sbx_closep(&box->dir_fd);
                 sbx_closep(&box->slot_fd);
-                free(box->path);
                 free(box);
                 return r;
         }
@@ -602,18 +858,24 @@ static int native_box_create(struct sbx_backend *be, const struct sbx_policy *po
         return 0;
 }
 
-static void native_box_destroy(struct sbx_backend *be, struct sbx_box *box)
+/* An unmount in the launcher: O(1) whatever the sandbox made of its tree. The memory goes
+ * once the last jail using it has ended. Nothing of it is ever on the host's disk: what cannot
+ * be unmounted stays in the launcher's namespace until the launcher exits. */
+static int native_box_destroy(struct sbx_backend *be, struct sbx_box *box, struct sbx_error **err)
 {
+        struct sbx_launch_request req = {
+            .magic = SBX_LAUNCH_MAGIC, .kind = SBX_LAUNCH_BOX_REMOVE, .box_id = box ? box->id : 0};
+        struct box_reply reply;
+        int none = -1;
+
         if (!box)
-                return;
-        if (box->dir_fd >= 0)
-                (void)sbx_rm_contents_at(box->dir_fd);
-        if (box->path)
-                rmdir(box->path);
+                return 0;
         sbx_closep(&box->dir_fd);
+        int r = ask_launcher(be, &req, &reply, &none, err);
+        sbx_closep(&none);
         sbx_closep(&box->slot_fd);
-        free(box->path);
         free(box);
+        return r;
 }
 
 static int native_box_write(struct sbx_backend *be, struct sbx_box *box,
@@ -636,8 +898,15 @@ static int native_box_remove(struct sbx_backend *be, struct sbx_box *box, const 
         return sbx_remove_beneath(box->dir_fd, path, err);
 }
 
+static uint32_t native_limits_enforced(struct sbx_backend *be, const char **why)
+{
+        *why = be->env.limits.why[0] ? be->env.limits.why : NULL;
+        return be->env.limits.enforced;
+}
+
 const struct sbx_backend_ops sbx_native_ops = {
     .name = "native",
+    .host_toolchains = true,
     .probe = native_probe,
     .open = native_open,
     .close = native_close,
@@ -647,6 +916,7 @@ const struct sbx_backend_ops sbx_native_ops = {
     .box_write = native_box_write,
     .box_read = native_box_read,
     .box_remove = native_box_remove,
+    .limits_enforced = native_limits_enforced,
 };
 
 const char *sbx_native_describe_cgroups(const struct sbx_backend *be)

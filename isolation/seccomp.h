@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "policies/seccomp_rules.h"
 #include "sandboxrt.h"
 
 struct sbx_seccomp;
@@ -14,6 +15,9 @@ struct sbx_seccomp;
  * libseccomp are skipped. Returns 0, or <0 with *err filled. Not async-signal-safe; the result is
  * read-only afterwards and may be shared by threads and inherited by forked children. */
 int sbx_seccomp_compile(struct sbx_seccomp **out, struct sbx_error **err);
+/* The same for another list of rules (tests compile the Docker profile's rules read back). */
+int sbx_seccomp_compile_rules(const struct sbx_seccomp_rule *rules, size_t n,
+                              struct sbx_seccomp **out, struct sbx_error **err);
 /* Install the filter in the calling thread (requires no_new_privs). Returns 0 or -errno.
  * Safe to call in a child after fork/clone: no allocation, no libseccomp, errno untouched. */
 int sbx_seccomp_load(const struct sbx_seccomp *s);

@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "jail.h"
+#include "slots.h"
+#include "storage.h"
 #include "util.h"
 #include "verdict.h"
 #include "wire.h"
@@ -49,26 +51,6 @@ struct job {
         struct sbx_jail_record exited, failed;
 };
 
-int sbx_slot_claim(const struct sbx_native_env *env, uid_t *uid, struct sbx_error **err)
-{
-        char path[PATH_MAX];
-        unsigned start = (unsigned)getpid() % SBX_SLOT_COUNT;
-
-        for (unsigned i = 0; i < SBX_SLOT_COUNT; i++) {
-                unsigned slot = (start + i) % SBX_SLOT_COUNT;
-                snprintf(path, sizeof(path), "%s/slots/%u", env->state_dir, slot);
-                int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-                if (fd < 0)
-                        return sbx_error_set(err, errno, "opening slot lock %s: %m", path);
-                if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
-                        *uid = SBX_SLOT_UID_BASE + slot;
-                        return fd;
-                }
-                close(fd);
-        }
-        return sbx_error_set(err, EAGAIN, "all %u sandbox slots are busy", SBX_SLOT_COUNT);
-}
-
 /* ---- starting the jail ------------------------------------------------------------------ */
 
 static int write_id_maps(pid_t pid, uid_t uid, gid_t gid)
@@ -90,16 +72,44 @@ static int write_id_maps(pid_t pid, uid_t uid, gid_t gid)
         return sbx_write_string(path, map);
 }
 
+/* The kernel charges per-user counters (inotify instances, queued signals, mqueue bytes,
+ * namespaces, processes) to the user inside a user namespace and also to the namespace's owner,
+ * the euid that created it, in the namespace above. So root creates a jail's user namespace as
+ * the jail's own slot uid, never as itself: what a sandbox holds then counts against that uid
+ * alone, not against host root or the other sandboxes. A raw clone without a new stack behaves
+ * like fork: fine, we are single-threaded. */
+static pid_t clone_owned_by(unsigned long flags, uid_t uid, gid_t gid, bool privileged)
+{
+        pid_t pid = -1;
+
+        if (!privileged)
+                return (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
+        if (setresgid(-1, gid, -1) == 0 && setresuid(-1, uid, -1) == 0)
+                pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
+        if (pid == 0)
+                return 0;
+        int e = errno;
+        /* Our real and saved ids are still root: the way back cannot fail, and we must not go
+         * on without it. */
+        if (setresuid(-1, 0, -1) < 0 || setresgid(-1, 0, -1) < 0)
+                _exit(1);
+        errno = e;
+        return pid;
+}
+
 /* Clone the jail's init (see jail.c) with network mode net and write its id maps: uid/gid are
- * the host ids its user maps to (a slot's private uid as root, else ours). The jail then waits
- * for its spec, and for "g" once it is in its cgroup. */
+ * the host ids its user maps to (a slot's private uid as root, else ours). The jail then builds
+ * what of its root does not depend on the job, waits for its spec, and for "g" once it is in
+ * its cgroup. */
 static int clone_jail(struct job *job, enum sbx_network net, int workdir_fd, uid_t uid, gid_t gid,
                       struct sbx_error **err)
 {
         int in[2], out[2], errp[2], status[2], go[2];
         unsigned long flags =
             CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
-        bool no_cgroup = sbx_cgroup_host_mode(job->env->cgroups) == SBX_CGROUP_NONE;
+
+        /* As root, the jail's device nodes are copies of its own (storage.h). */
+        _cleanup_close_ int devices = job->env->privileged ? sbx_storage_devices() : -1;
 
         /* Without network, the jail joins the empty namespace the launcher lent us; otherwise
          * a fresh one (loopback) or the host's (host). It inherits ours at clone. */
@@ -123,11 +133,11 @@ static int clone_jail(struct job *job, enum sbx_network net, int workdir_fd, uid
             .go_fd = go[0],
             .status_fd = status[1],
             .workdir_fd = workdir_fd,
-            .rlimit_memory = no_cgroup,
-            .rlimit_nproc = no_cgroup && job->env->privileged,
+            .devices_fd = devices,
+            .rlimit_memory = job->env->limits.rlimit_memory,
+            .rlimit_nproc = job->env->limits.rlimit_nproc,
         };
-        /* A raw clone without a new stack behaves like fork: fine, we are single-threaded. */
-        pid_t pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
+        pid_t pid = clone_owned_by(flags, uid, gid, job->env->privileged);
         if (pid < 0)
                 return sbx_error_set(err, errno, "clone: %m");
         if (pid == 0)
@@ -150,9 +160,11 @@ static int clone_jail(struct job *job, enum sbx_network net, int workdir_fd, uid
         if (job->pidfd < 0)
                 return sbx_error_set(err, errno, "pidfd_open: %m");
         int r = write_id_maps(pid, uid, gid);
-        return r < 0 ? sbx_error_set(err, -r, "writing the user namespace's id maps: %s",
-                                     strerror(-r))
-                     : 0;
+        if (r < 0)
+                return sbx_error_set(err, -r, "writing the user namespace's id maps: %s",
+                                     strerror(-r));
+        (void)!write(job->go_fd, "m", 1); /* the jail builds its root meanwhile */
+        return 0;
 }
 
 /* Throw away a jail that was prepared for another kind of job. */
@@ -411,7 +423,7 @@ static int prepare(struct job *job, struct sbx_error **err)
         job->uid = getuid();
         job->gid = getgid();
         if (job->env->privileged) {
-                r = job->slot_fd = sbx_slot_claim(job->env, &job->uid, err);
+                r = job->slot_fd = sbx_slot_claim(job->env->slot_dir, &job->uid, err);
                 job->gid = (gid_t)job->uid;
         }
         if (r >= 0 && sbx_cgroup_host_mode(job->env->cgroups) != SBX_CGROUP_NONE)
@@ -423,15 +435,16 @@ static int prepare(struct job *job, struct sbx_error **err)
         return r < 0 ? r : 0;
 }
 
-/* The job arrives from the launcher: its socket, a stateful sandbox's work dir and uid (the
- * launcher's message: struct sbx_launch_request). */
-static int receive_job(int ctl_fd, int *job_fd, int *workdir_fd, uid_t *box_uid)
+/* The job arrives from the launcher: its socket, and for a job in a work dir the jail's copy of
+ * it (a detached mount) and its uid (the launcher's message: struct sbx_launch_request). */
+static int receive_job(int ctl_fd, int *job_fd, int *workdir_fd, uid_t *box_uid,
+                       struct sbx_error **err)
 {
         struct sbx_launch_request req;
         int fds[SBX_WIRE_MAX_FDS];
         int r = sbx_wire_recv_fds(ctl_fd, &req, sizeof(req), fds);
 
-        if (r < 0 || req.magic != SBX_LAUNCH_MAGIC || fds[0] < 0) {
+        if (r < 0 || req.magic != SBX_LAUNCH_MAGIC || req.kind != SBX_LAUNCH_JOB || fds[0] < 0) {
                 sbx_closep(&fds[0]);
                 sbx_closep(&fds[1]);
                 return -EPIPE; /* the launcher is gone */
@@ -439,6 +452,8 @@ static int receive_job(int ctl_fd, int *job_fd, int *workdir_fd, uid_t *box_uid)
         *job_fd = fds[0];
         *workdir_fd = fds[1];
         *box_uid = (uid_t)req.box_uid;
+        if (req.in_box && fds[1] < 0)
+                sbx_error_set(err, ENOENT, "the sandbox's work dir is gone");
         return 0;
 }
 
@@ -517,7 +532,7 @@ _Noreturn void sbx_supervise(const struct sbx_native_env *env, int ctl_fd)
                 sbx_error_set(&err, errno, "dropping supplementary groups: %m");
         bool prepared = !err && prepare(&job, &err) == 0;
 
-        if (receive_job(ctl_fd, &job.job_fd, &workdir_fd, &box_uid) == 0 &&
+        if (receive_job(ctl_fd, &job.job_fd, &workdir_fd, &box_uid, &err) == 0 &&
             sbx_wire_recv(job.job_fd, &raw, &size) == 0 && sbx_wire_get_spec(raw, size, &ws) == 0) {
                 job.spec = &ws.spec;
                 run(&job, workdir_fd, box_uid, prepared, &err);

@@ -7,35 +7,55 @@
 #include <sys/types.h>
 
 #include "cgroup.h"
+#include "owner.h"
 #include "seccomp.h"
 
-/* As root, each concurrent sandbox gets its own host uid/gid from this range. */
-#define SBX_SLOT_UID_BASE 0x70000000u
-#define SBX_SLOT_COUNT    1024u
+/* What the runtime asks of the launcher on its control socket (a SOCK_SEQPACKET message with
+ * its fds attached): run a job, or create or remove a work dir (storage.h). A job's request is
+ * forwarded to the supervisor that takes it, with the job's own copy of its work dir. */
+enum sbx_launch_kind {
+        SBX_LAUNCH_JOB = 1,    /* fds: the job's socket[, its work dir's top directory] */
+        SBX_LAUNCH_BOX_CREATE, /* fds: a socket for the answer, see native.c: struct box_reply */
+        SBX_LAUNCH_BOX_REMOVE, /* fds: a socket for the answer */
+};
 
-/* What travels with a job's socket (and a stateful sandbox's work dir fd) from the runtime to
- * the launcher, and from the launcher to the supervisor that takes the job. */
 struct sbx_launch_request {
         uint32_t magic;
-        uint32_t box_uid; /* a stateful sandbox's uid, or UINT32_MAX */
+        uint32_t kind;
+        uint32_t box_uid; /* JOB in a work dir, BOX_CREATE: the work dir's uid (and gid) */
+        uint32_t in_box;  /* JOB: 1 when it runs in a work dir (gone if the fd is missing) */
+        uint64_t box_id;  /* BOX_REMOVE: which one */
+        uint64_t bytes;   /* BOX_CREATE: its size */
 };
 #define SBX_LAUNCH_MAGIC 0x53425852u /* "SBXR" */
+
+/* How the jail limits jobs on this host: decided once, by the launcher (doctor asks too). */
+struct sbx_native_limits {
+        uint32_t enforced;  /* bits 1u << SBX_LIMIT_x, for a job's whole process tree */
+        bool rlimit_memory; /* no memory cgroup: RLIMIT_AS per process */
+        bool rlimit_nproc;  /* no pids cgroup: RLIMIT_NPROC, counted per jail */
+        char why[768];      /* when not all are enforced: what holds instead, and the fix */
+};
+
+struct sbx_storage;
 
 /* What the launcher prepared once and every supervisor shares (copied by fork). */
 struct sbx_native_env {
         struct sbx_cgroup_host *cgroups;
         struct sbx_seccomp *seccomp;
-        bool privileged; /* root: private uids per slot */
-        char *state_dir; /* holds slots/ (root) and boxes/ */
-        int netns_fd;    /* an empty network namespace lent to this supervisor, or -1 */
+        struct sbx_native_limits limits;
+        struct sbx_storage *storage; /* the launcher's work dirs (storage.h); NULL elsewhere */
+        bool privileged;             /* root: private uids per slot (runtime/slots.h) */
+        struct sbx_owner *owner;     /* the launcher's record; supervisors share its lock */
+        char *state_dir;             /* holds owners/ and boxes/ (storage.h) */
+        char *slot_dir;              /* the slot locks (root only) */
+        int netns_fd;                /* an empty network namespace lent to this supervisor, or -1 */
 };
 
-/* Claim a free slot uid (root only): returns a locked fd (close it to release) and the uid. */
-int sbx_slot_claim(const struct sbx_native_env *env, uid_t *uid, struct sbx_error **err);
-
-/* A supervisor, forked by the launcher: prepares a jail for a one-shot job without network,
- * then receives its job on ctl_fd (the job's socket, and for a stateful sandbox its work dir and
- * uid, see native.c), runs it and writes the result to the job's socket. Never returns. */
+/* A supervisor, forked by the launcher (and back in the mount namespace the launcher came
+ * from): prepares a jail for a one-shot job without network, then receives its job on ctl_fd
+ * (the job's socket, and for a job in a work dir a copy of it and its uid, see native.c), runs
+ * it and writes the result to the job's socket. Never returns. */
 _Noreturn void sbx_supervise(const struct sbx_native_env *env, int ctl_fd);
 
 #endif

@@ -36,6 +36,21 @@ const struct sbx_field sbx_limit_fields[] = {
     LIMIT("tmpfs", SBX_FIELD_SIZE, tmpfs_bytes, MIB(1), GIB(64)),
 };
 const size_t sbx_n_limit_fields = ELEMENTSOF(sbx_limit_fields);
+/* enum sbx_limit names its entries in the same order. */
+_Static_assert(ELEMENTSOF(sbx_limit_fields) == _SBX_LIMIT_MAX, "one enum sbx_limit per limit");
+
+const char *sbx_limit_to_string(enum sbx_limit l)
+{
+        return (unsigned)l < _SBX_LIMIT_MAX ? sbx_limit_fields[l].key : NULL;
+}
+
+int sbx_limit_from_string(const char *s)
+{
+        for (int i = 0; s && i < _SBX_LIMIT_MAX; i++)
+                if (!strcmp(s, sbx_limit_fields[i].key))
+                        return i;
+        return -EINVAL;
+}
 
 const struct sbx_field sbx_policy_fields[] = {
     {"name", SBX_FIELD_NAME, offsetof(struct sbx_policy, name), 0, 0, 0, false, NULL, 0},

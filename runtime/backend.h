@@ -22,6 +22,9 @@ struct sbx_box;     /* backend-private stateful sandbox */
 
 struct sbx_backend_ops {
         const char *name;
+        /* Programs run with the host's /usr: a language whose toolchain the host lacks fails
+         * before its job starts (see sbx_language_missing). */
+        bool host_toolchains;
         /* Can this host run the backend? 0 if so; else < 0 and *err says why and how to fix. */
         int (*probe)(struct sbx_error **err);
         int (*open)(const struct sbx_runtime_options *opts, struct sbx_backend **out,
@@ -34,13 +37,19 @@ struct sbx_backend_ops {
         /* image: docker only, NULL = the backend's default. */
         int (*box_create)(struct sbx_backend *be, const struct sbx_policy *policy,
                           const char *image, struct sbx_box **out, struct sbx_error **err);
-        void (*box_destroy)(struct sbx_backend *be, struct sbx_box *box);
+        /* Kill what runs in the box, remove it and free it, whatever happens. < 0 with *err when
+         * something of it stays on the host (left for the next open to reap). */
+        int (*box_destroy)(struct sbx_backend *be, struct sbx_box *box, struct sbx_error **err);
         int (*box_write)(struct sbx_backend *be, struct sbx_box *box, const struct sbx_file *file,
                          struct sbx_error **err);
         int (*box_read)(struct sbx_backend *be, struct sbx_box *box, const char *path,
                         size_t max_bytes, struct sbx_output *out, struct sbx_error **err);
         int (*box_remove)(struct sbx_backend *be, struct sbx_box *box, const char *path,
                           struct sbx_error **err);
+        /* The limits it enforces for a job's whole process tree (bits 1u << SBX_LIMIT_x) and,
+         * when not all, why, what holds instead and the fix (in *why, owned by be). NULL: the
+         * results say (a remote server), or nothing is known. */
+        uint32_t (*limits_enforced)(struct sbx_backend *be, const char **why);
 };
 
 /* NULL-terminated list of the backends, in the order "auto" tries them. */

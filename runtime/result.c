@@ -56,6 +56,21 @@ static void add_output(cJSON *o, const char *name, const struct sbx_output *out)
         cJSON_AddBoolToObject(o, key, out->truncated);
 }
 
+/* The names of the limits enforced; null when unknown. */
+static void add_limits(cJSON *o, uint32_t enforced)
+{
+        cJSON *a;
+
+        if (!enforced) {
+                cJSON_AddNullToObject(o, "limits_enforced");
+                return;
+        }
+        a = cJSON_AddArrayToObject(o, "limits_enforced");
+        for (int l = 0; a && l < _SBX_LIMIT_MAX; l++)
+                if (enforced & (1u << l))
+                        cJSON_AddItemToArray(a, cJSON_CreateString(sbx_limit_to_string(l)));
+}
+
 static cJSON *result_object(const struct sbx_result *r)
 {
         cJSON *o = cJSON_CreateObject();
@@ -73,6 +88,7 @@ static cJSON *result_object(const struct sbx_result *r)
         else
                 cJSON_AddNullToObject(o, "message");
         cJSON_AddStringToObject(o, "backend", r->backend ? r->backend : "none");
+        add_limits(o, r->limits_enforced);
         if (r->compile)
                 cJSON_AddItemToObject(o, "compile", result_object(r->compile));
         return o;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "ceiling.h"
 #include "policies/policy.h"
 #include "util.h"
 
@@ -15,24 +16,21 @@ struct sbx_runtime {
         struct sbx_backend *backend;
         struct sbx_policy_set *policies;
         char *image;
+        struct sbx_ceiling *ceiling; /* for jobs and sandboxes that name none */
 };
 
 struct sbx_sandbox {
         struct sbx_runtime *rt;
         struct sbx_box *box;
         struct sbx_policy *policy;
-        pthread_mutex_t lock; /* one job at a time per sandbox */
+        struct sbx_ceiling *ceiling; /* its own copy, or NULL */
+        pthread_mutex_t lock;        /* one job at a time per sandbox */
 };
 
 /* What every program finds in its environment; a job's env adds to it or replaces entries. */
 static const char *const base_env[] = {
-    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-    "HOME=/sandbox",
-    "TMPDIR=/tmp",
-    "LANG=C.UTF-8",
-    "USER=sandbox",
-    "LOGNAME=sandbox",
-    NULL,
+    "PATH=" SBX_SANDBOX_PATH, "HOME=/sandbox",   "TMPDIR=/tmp", "LANG=C.UTF-8",
+    "USER=sandbox",           "LOGNAME=sandbox", NULL,
 };
 
 #define MAX_ENV 256
@@ -89,6 +87,8 @@ int sbx_runtime_new(const struct sbx_runtime_options *opts, struct sbx_runtime *
                 sbx_error_prefix(err, "%s backend", rt->ops->name);
         if (r == 0 && opts->image && !(rt->image = strdup(opts->image)))
                 r = sbx_error_set(err, ENOMEM, "out of memory");
+        if (r == 0 && opts->ceiling)
+                r = sbx_ceiling_new(rt, opts->ceiling, opts->allow_network, &rt->ceiling, err);
         if (r < 0) {
                 sbx_runtime_free(rt);
                 return r;
@@ -103,6 +103,7 @@ struct sbx_runtime *sbx_runtime_free(struct sbx_runtime *rt)
                 if (rt->backend)
                         rt->ops->close(rt->backend);
                 sbx_policy_set_free(rt->policies);
+                sbx_ceiling_free(rt->ceiling);
                 free(rt->image);
                 free(rt);
         }
@@ -112,6 +113,41 @@ struct sbx_runtime *sbx_runtime_free(struct sbx_runtime *rt)
 const char *sbx_runtime_backend(const struct sbx_runtime *rt)
 {
         return rt->ops->name;
+}
+
+uint32_t sbx_runtime_limits_enforced(const struct sbx_runtime *rt, const char **why)
+{
+        const char *none = NULL;
+
+        if (!why)
+                why = &none;
+        *why = NULL;
+        return rt->ops->limits_enforced ? rt->ops->limits_enforced(rt->backend, why) : 0;
+}
+
+char *sbx_runtime_limits_warning(const struct sbx_runtime *rt)
+{
+        const char *why = NULL;
+        uint32_t enforced = sbx_runtime_limits_enforced(rt, &why);
+        char names[128] = "";
+
+        if (!enforced || enforced == SBX_LIMITS_ALL)
+                return NULL;
+        for (int l = 0; l < _SBX_LIMIT_MAX; l++)
+                if (!(enforced & (1u << l)))
+                        snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+                                 *names ? ", " : "", sbx_limit_to_string(l));
+        return sbx_strdup_printf("these limits are not enforced for a job's whole process tree: "
+                                 "%s%s%s",
+                                 names, why ? ": " : "", why ? why : "");
+}
+
+/* Each step's result says which limits held, unless the backend's results say it themselves. */
+static void stamp_limits(const struct sbx_runtime *rt, struct sbx_result *r)
+{
+        for (; r; r = r->compile)
+                if (!r->limits_enforced)
+                        r->limits_enforced = sbx_runtime_limits_enforced(rt, NULL);
 }
 
 struct sbx_backend *sbx_runtime_backend_state(const struct sbx_runtime *rt)
@@ -136,26 +172,40 @@ const struct sbx_policy *sbx_runtime_policy_at(const struct sbx_runtime *rt, siz
 
 /* ---- resolving a job -------------------------------------------------------------------- */
 
-static int resolve_policy(struct sbx_runtime *rt, const char *name, const char *const *limits,
-                          struct sbx_policy **out, struct sbx_error **err)
+/* A copy of base with the overrides applied, checked against the ceiling. */
+static int apply_limits(const struct sbx_policy *base, const char *const *limits,
+                        const struct sbx_ceiling *ceiling, struct sbx_policy **out,
+                        struct sbx_error **err)
 {
-        const struct sbx_policy *base;
-        int r = sbx_runtime_policy(rt, name, &base, err);
-
-        if (r < 0)
-                return r;
         struct sbx_policy *p = sbx_policy_dup(base);
-        if (!p)
-                return sbx_error_set(err, ENOMEM, "out of memory");
-        for (size_t i = 0; limits && limits[i]; i++) {
+        int r = p ? 0 : sbx_error_set(err, ENOMEM, "out of memory");
+
+        for (size_t i = 0; r == 0 && limits && limits[i]; i++)
                 r = sbx_policy_override(p, limits[i], err);
-                if (r < 0) {
-                        sbx_policy_free(p);
-                        return r;
-                }
+        if (r == 0)
+                r = sbx_ceiling_check(ceiling, p, limits, err);
+        if (r < 0) {
+                sbx_policy_free(p);
+                return r;
         }
         *out = p;
         return 0;
+}
+
+/* The job's policy: base (a name, else the ceiling's policy, else "default") with the overrides
+ * applied, held to the ceiling when there is one. */
+static int resolve_policy(struct sbx_runtime *rt, const char *name, const char *const *limits,
+                          const struct sbx_ceiling *ceiling, struct sbx_policy **out,
+                          struct sbx_error **err)
+{
+        const struct sbx_policy *base;
+        int r = 0;
+
+        if (!name && ceiling)
+                base = sbx_ceiling_policy(ceiling);
+        else if ((r = sbx_runtime_policy(rt, name, &base, err)) < 0)
+                return r;
+        return apply_limits(base, limits, ceiling, out, err);
 }
 
 static bool same_key(const char *a, const char *b)
@@ -165,13 +215,12 @@ static bool same_key(const char *a, const char *b)
         return n == strcspn(b, "=") && !strncmp(a, b, n);
 }
 
-/* The base environment with the job's entries added or replacing same-named ones. */
-static int build_env(const char *const *extra, const char **env, struct sbx_error **err)
+/* Add entries to env (n of them so far), replacing same-named ones. */
+static int add_env(const char *const *extra, const char **env, size_t *count,
+                   struct sbx_error **err)
 {
-        size_t n = 0;
+        size_t n = *count;
 
-        for (size_t i = 0; base_env[i]; i++)
-                env[n++] = base_env[i];
         for (size_t i = 0; extra && extra[i]; i++) {
                 const char *eq = strchr(extra[i], '=');
                 size_t k = 0;
@@ -187,7 +236,20 @@ static int build_env(const char *const *extra, const char **env, struct sbx_erro
                 n += k == n;
         }
         env[n] = NULL;
+        *count = n;
         return 0;
+}
+
+/* The base environment, then the language's, then the job's: each wins over the ones before. */
+static int build_env(const char *const *lang, const char *const *job, const char **env,
+                     struct sbx_error **err)
+{
+        size_t n = 0;
+        int r = add_env(base_env, env, &n, err);
+
+        if (r == 0)
+                r = add_env(lang, env, &n, err);
+        return r < 0 ? r : add_env(job, env, &n, err);
 }
 
 /* A job's file lands in the work dir or /tmp (the only writable places): refuse anything else
@@ -222,6 +284,7 @@ static struct sbx_result *sandbox_error(struct sbx_error *e, const char *backend
         if (r) {
                 r->verdict = SBX_VERDICT_SANDBOX_ERROR;
                 r->exit_code = -1;
+                r->error = e && e->code > 0 ? e->code : EIO;
                 r->backend = backend;
                 r->message = strdup(e && e->message ? e->message : "the sandbox failed");
         }
@@ -243,10 +306,25 @@ static struct sbx_result *run_step(struct sbx_runtime *rt, struct sbx_box *box,
         return r;
 }
 
+/* Why the program did not run, from its compile step's result (its own message says why when
+ * the sandbox failed or a limit stopped the compiler). */
+static char *compile_failure(const struct sbx_result *c)
+{
+        if (!c)
+                return strdup("compilation failed (out of memory)");
+        if (c->verdict == SBX_VERDICT_SANDBOX_ERROR)
+                return sbx_strdup_printf("the compile step's sandbox failed: %s",
+                                         c->message ? c->message : "no reason given");
+        if (c->verdict == SBX_VERDICT_RUNTIME_ERROR)
+                return strdup("compilation failed");
+        return sbx_strdup_printf("compilation failed: %s%s%s", sbx_verdict_to_string(c->verdict),
+                                 c->message ? ": " : "", c->message ? c->message : "");
+}
+
 /* A compiled language: compile under the "compile" policy, then run, in one sandbox that
  * lives for this job only (or in the caller's stateful sandbox). */
 static struct sbx_result *compile_and_run(struct sbx_runtime *rt, struct sbx_box *box,
-                                          const struct sbx_language *lang, struct sbx_spec *spec,
+                                          const char *const *compile_argv, struct sbx_spec *spec,
                                           struct sbx_policy *compile_policy)
 {
         struct sbx_box *own = NULL;
@@ -259,7 +337,7 @@ static struct sbx_result *compile_and_run(struct sbx_runtime *rt, struct sbx_box
                 return run;
         }
         struct sbx_spec cstep = *spec;
-        cstep.argv = lang->compile;
+        cstep.argv = compile_argv;
         cstep.stdin_data = NULL;
         cstep.stdin_size = 0;
         cstep.policy = compile_policy;
@@ -276,17 +354,17 @@ static struct sbx_result *compile_and_run(struct sbx_runtime *rt, struct sbx_box
                         run->verdict =
                             sandbox ? SBX_VERDICT_SANDBOX_ERROR : SBX_VERDICT_COMPILE_ERROR;
                         run->exit_code = -1;
+                        run->error = sandbox ? compile->error : 0;
                         run->backend = rt->ops->name;
-                        run->message = strdup(sandbox ? "the compile step's sandbox failed"
-                                                      : "compilation failed");
+                        run->message = compile_failure(compile);
                 }
         }
         if (run)
                 run->compile = compile;
         else
                 sbx_result_free(compile);
-        if (own)
-                rt->ops->box_destroy(rt->backend, own);
+        if (own) /* a job's own box: nobody to tell; what stays is reaped later */
+                (void)rt->ops->box_destroy(rt->backend, own, NULL);
         return run;
 }
 
@@ -296,6 +374,7 @@ struct resolved {
         const char *env[MAX_ENV + 1];
         struct sbx_spec spec;
         const struct sbx_language *lang;
+        struct sbx_program program;
 };
 
 static void resolved_release(struct resolved *j)
@@ -305,8 +384,39 @@ static void resolved_release(struct resolved *j)
         free(j->files);
 }
 
+/* The native backend runs the host's toolchains: name the package when one is missing, rather
+ * than let every job of the language fail in the jail with "cannot execute". */
+static int check_toolchain(const struct sbx_language *l, struct sbx_error **err)
+{
+        const char *missing = sbx_language_missing(l);
+
+        if (!missing)
+                return 0;
+        return sbx_error_set(err, ENOPKG,
+                             "language '%s' needs %s, which is not installed on this host: "
+                             "install the Debian package %s",
+                             l->name, missing, l->package);
+}
+
+/* The policies of a job: its own (the sandbox's, when it runs in one, with its overrides),
+ * held to its ceiling; and the operator's "compile" policy for a compile step, held to none. */
+static int resolve_policies(struct sbx_runtime *rt, const struct sbx_job *job,
+                            const struct sbx_sandbox *sb, struct resolved *j,
+                            struct sbx_error **err)
+{
+        const struct sbx_ceiling *ceiling = job->ceiling        ? job->ceiling
+                                            : sb && sb->ceiling ? sb->ceiling
+                                                                : rt->ceiling;
+        int r = sb ? apply_limits(sb->policy, job->limits, ceiling, &j->policy, err)
+                   : resolve_policy(rt, job->policy, job->limits, ceiling, &j->policy, err);
+
+        if (r == 0 && j->lang && j->lang->compile)
+                r = resolve_policy(rt, "compile", NULL, NULL, &j->compile_policy, err);
+        return r;
+}
+
 static int resolve_job(struct sbx_runtime *rt, const struct sbx_job *job,
-                       const struct sbx_policy *fixed, struct resolved *j, struct sbx_error **err)
+                       const struct sbx_sandbox *sb, struct resolved *j, struct sbx_error **err)
 {
         int r;
 
@@ -315,24 +425,20 @@ static int resolve_job(struct sbx_runtime *rt, const struct sbx_job *job,
         if (job->argv && !job->argv[0])
                 return sbx_error_set(err, EINVAL, "empty argv");
         if (job->language && !(j->lang = sbx_language_find(job->language))) {
-                char known[256] = "";
+                char known[512] = "";
                 for (size_t i = 0; sbx_language_at(i); i++)
                         snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s",
                                  i ? ", " : "", sbx_language_at(i)->name);
                 return sbx_error_set(err, EINVAL, "unknown language '%s' (known: %s)",
                                      job->language, known);
         }
-        r = fixed ? ((j->policy = sbx_policy_dup(fixed)) ? 0 : -ENOMEM)
-                  : resolve_policy(rt, job->policy, job->limits, &j->policy, err);
-        if (r == 0 && fixed)
-                for (size_t i = 0; job->limits && job->limits[i] && r == 0; i++)
-                        r = sbx_policy_override(j->policy, job->limits[i], err);
-        if (r == 0 && j->lang && j->lang->compile)
-                r = resolve_policy(rt, "compile", NULL, &j->compile_policy, err);
+        if (j->lang && rt->ops->host_toolchains && (r = check_toolchain(j->lang, err)) < 0)
+                return r;
+        r = resolve_policies(rt, job, sb, j, err);
         if (r == 0)
-                r = build_env(job->env, j->env, err);
+                r = build_env(j->lang ? j->lang->env : NULL, job->env, j->env, err);
         if (r < 0)
-                return r == -ENOMEM ? sbx_error_set(err, ENOMEM, "out of memory") : r;
+                return r;
 
         for (size_t i = 0; i < job->n_files; i++)
                 if ((r = check_file_path(job->files[i].path, err)) < 0)
@@ -343,12 +449,14 @@ static int resolve_job(struct sbx_runtime *rt, const struct sbx_job *job,
                 return sbx_error_set(err, ENOMEM, "out of memory");
         if (job->n_files)
                 memcpy(j->files, job->files, job->n_files * sizeof(*j->files));
-        if (j->lang)
-                j->files[job->n_files] = (struct sbx_file){.path = j->lang->source_name,
+        if (j->lang) {
+                sbx_language_program(j->lang, job->source, job->source_size, &j->program);
+                j->files[job->n_files] = (struct sbx_file){.path = j->program.source_name,
                                                            .data = job->source ? job->source : "",
                                                            .size = job->source_size};
+        }
         j->spec = (struct sbx_spec){
-            .argv = job->argv ? job->argv : j->lang->run,
+            .argv = job->argv ? job->argv : j->program.run,
             .env = j->env,
             .files = j->files,
             .n_files = n,
@@ -360,19 +468,20 @@ static int resolve_job(struct sbx_runtime *rt, const struct sbx_job *job,
         return 0;
 }
 
-static int run_resolved(struct sbx_runtime *rt, struct sbx_box *box, const struct sbx_job *job,
-                        const struct sbx_policy *fixed, struct sbx_result **out,
-                        struct sbx_error **err)
+static int run_resolved(struct sbx_runtime *rt, struct sbx_sandbox *sb, const struct sbx_job *job,
+                        struct sbx_result **out, struct sbx_error **err)
 {
+        struct sbx_box *box = sb ? sb->box : NULL;
         struct resolved j = {0};
-        int r = resolve_job(rt, job, fixed, &j, err);
+        int r = resolve_job(rt, job, sb, &j, err);
 
         if (r == 0) {
-                *out = j.lang && j.lang->compile
-                           ? compile_and_run(rt, box, j.lang, &j.spec, j.compile_policy)
+                *out = j.lang && j.program.compile
+                           ? compile_and_run(rt, box, j.program.compile, &j.spec, j.compile_policy)
                            : run_step(rt, box, &j.spec);
                 if (!*out)
                         r = sbx_error_set(err, ENOMEM, "out of memory");
+                stamp_limits(rt, *out);
         }
         resolved_release(&j);
         return r;
@@ -381,7 +490,16 @@ static int run_resolved(struct sbx_runtime *rt, struct sbx_box *box, const struc
 int sbx_run(struct sbx_runtime *rt, const struct sbx_job *job, struct sbx_result **out,
             struct sbx_error **err)
 {
-        return run_resolved(rt, NULL, job, NULL, out, err);
+        return run_resolved(rt, NULL, job, out, err);
+}
+
+int sbx_check(struct sbx_runtime *rt, const struct sbx_job *job, struct sbx_error **err)
+{
+        struct resolved j = {0};
+        int r = resolve_job(rt, job, NULL, &j, err);
+
+        resolved_release(&j);
+        return r;
 }
 
 /* ---- stateful sandboxes ----------------------------------------------------------------- */
@@ -389,19 +507,24 @@ int sbx_run(struct sbx_runtime *rt, const struct sbx_job *job, struct sbx_result
 int sbx_sandbox_create(struct sbx_runtime *rt, const struct sbx_sandbox_options *opts,
                        struct sbx_sandbox **out, struct sbx_error **err)
 {
+        static const struct sbx_sandbox_options none = {0};
         struct sbx_sandbox *sb = calloc(1, sizeof(*sb));
-        int r;
+        bool oom = false;
+        int r = 0;
 
         if (!sb)
                 return sbx_error_set(err, ENOMEM, "out of memory");
+        opts = opts ? opts : &none;
         sb->rt = rt;
         pthread_mutex_init(&sb->lock, NULL);
-        r = resolve_policy(rt, opts ? opts->policy : NULL, opts ? opts->limits : NULL, &sb->policy,
-                           err);
-        if (r == 0) {
-                const char *image = opts && opts->image ? opts->image : rt->image;
-                r = rt->ops->box_create(rt->backend, sb->policy, image, &sb->box, err);
-        }
+        sb->ceiling = sbx_ceiling_dup(opts->ceiling ? opts->ceiling : rt->ceiling, &oom);
+        if (oom)
+                r = sbx_error_set(err, ENOMEM, "out of memory");
+        if (r == 0)
+                r = resolve_policy(rt, opts->policy, opts->limits, sb->ceiling, &sb->policy, err);
+        if (r == 0)
+                r = rt->ops->box_create(rt->backend, sb->policy,
+                                        opts->image ? opts->image : rt->image, &sb->box, err);
         if (r < 0) {
                 sbx_sandbox_destroy(sb);
                 return r;
@@ -418,7 +541,7 @@ int sbx_sandbox_run(struct sbx_sandbox *sb, const struct sbx_job *job, struct sb
                                      "a sandbox's jobs use the sandbox's policy; "
                                      "pass limit overrides instead");
         pthread_mutex_lock(&sb->lock);
-        int r = run_resolved(sb->rt, sb->box, job, sb->policy, out, err);
+        int r = run_resolved(sb->rt, sb, job, out, err);
         pthread_mutex_unlock(&sb->lock);
         return r;
 }
@@ -449,14 +572,23 @@ int sbx_sandbox_remove_file(struct sbx_sandbox *sb, const char *path, struct sbx
         return r;
 }
 
+int sbx_sandbox_close(struct sbx_sandbox *sb, struct sbx_error **err)
+{
+        int r = 0;
+
+        if (!sb)
+                return 0;
+        if (sb->box)
+                r = sb->rt->ops->box_destroy(sb->rt->backend, sb->box, err);
+        sbx_policy_free(sb->policy);
+        sbx_ceiling_free(sb->ceiling);
+        pthread_mutex_destroy(&sb->lock);
+        free(sb);
+        return r;
+}
+
 struct sbx_sandbox *sbx_sandbox_destroy(struct sbx_sandbox *sb)
 {
-        if (sb) {
-                if (sb->box)
-                        sb->rt->ops->box_destroy(sb->rt->backend, sb->box);
-                sbx_policy_free(sb->policy);
-                pthread_mutex_destroy(&sb->lock);
-                free(sb);
-        }
+        (void)sbx_sandbox_close(sb, NULL);
         return NULL;
 }

@@ -10,6 +10,7 @@
 #ifndef SANDBOXRT_H
 #define SANDBOXRT_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -74,8 +75,32 @@ struct sbx_limits {
         uint64_t output_bytes;    /* per stream (stdout, stderr) */
         uint64_t file_size_bytes; /* RLIMIT_FSIZE */
         uint32_t open_files;      /* RLIMIT_NOFILE */
-        uint64_t tmpfs_bytes;     /* size of the writable work dir and /tmp */
+        uint64_t tmpfs_bytes;     /* size of the writable work dir and /tmp (and their inodes:
+                                   * see SBX_TMPFS_BYTES_PER_INODE) */
 };
+
+/* A sandbox's writable storage holds at most one inode (file, directory, link) per this many
+ * bytes of its size: a tree of empty files costs the kernel no more than one of one-page files. */
+#define SBX_TMPFS_BYTES_PER_INODE 4096u
+
+/* The limits of struct sbx_limits, as bits (1u << SBX_LIMIT_x) of sbx_result.limits_enforced.
+ * Their names are the policy keys ("wall", "cpu", ...). */
+enum sbx_limit {
+        SBX_LIMIT_WALL,
+        SBX_LIMIT_CPU,
+        SBX_LIMIT_CPUS,
+        SBX_LIMIT_MEMORY,
+        SBX_LIMIT_PIDS,
+        SBX_LIMIT_OUTPUT,
+        SBX_LIMIT_FILE_SIZE,
+        SBX_LIMIT_OPEN_FILES,
+        SBX_LIMIT_TMPFS,
+        _SBX_LIMIT_MAX,
+};
+#define SBX_LIMITS_ALL ((1u << _SBX_LIMIT_MAX) - 1u)
+
+const char *sbx_limit_to_string(enum sbx_limit l);
+int sbx_limit_from_string(const char *s);
 
 struct sbx_policy {
         char *name;
@@ -84,6 +109,30 @@ struct sbx_policy {
         struct sbx_limits limits;
         enum sbx_network network;
 };
+
+/* ---- ceilings ----------------------------------------------------------------------------- */
+
+/* What a job may ask for when whoever asks is not the operator (a server's client): every limit
+ * at most the ceiling policy's, and a network mode no more open than the ceiling's (none, then
+ * loopback, then host) unless network changes are allowed. A job or sandbox above its ceiling
+ * is refused with -SBX_ECEILING and a message naming the key, the value asked and the ceiling;
+ * nothing of it runs. The operator's own steps (the "compile" policy of compiled languages) are
+ * not the client's and are not held to it. A ceiling is immutable: one may serve any number of
+ * jobs, sandboxes, threads and runtimes (it holds its own copy of the policy). */
+struct sbx_ceiling;
+struct sbx_runtime;
+
+/* No backend fails with this code, so a server can tell "above the ceiling" (422) from any
+ * other failure. */
+#define SBX_ECEILING EDOM
+
+/* policy: a name the runtime knows, or a policy file (a path: "./tiny.yaml"); NULL means
+ * "default". allow_network: jobs may ask for any network mode. */
+int sbx_ceiling_new(struct sbx_runtime *rt, const char *policy, bool allow_network,
+                    struct sbx_ceiling **out, struct sbx_error **err);
+struct sbx_ceiling *sbx_ceiling_free(struct sbx_ceiling *c);
+const struct sbx_policy *sbx_ceiling_policy(const struct sbx_ceiling *c);
+bool sbx_ceiling_allows_network(const struct sbx_ceiling *c);
 
 /* ---- jobs --------------------------------------------------------------------------------- */
 
@@ -112,13 +161,17 @@ struct sbx_job {
         size_t stdin_size;
 
         /* A socket or pipe whose hang-up (its peer closed it) cancels the job, e.g. a server's
-         * client connection; 0 means none (fd 0 is never one). Native backend only. */
+         * client connection; 0 means none (fd 0 is never one). Native and Docker backends. */
         int cancel_fd;
 
-        const char *policy;        /* policy name; NULL = "default" */
+        const char *policy;        /* policy name; NULL = "default", or the ceiling's policy
+                                    * when a ceiling applies */
         const char *const *limits; /* NULL-terminated "key=value" overrides, as in
                                     * policy files and --limit ("wall=2s") */
         const char *const *env;    /* NULL-terminated extra "KEY=VALUE" */
+        /* The ceiling the job is held to (policy and limits together); NULL = its sandbox's,
+         * else the runtime's (sbx_runtime_options.ceiling), else none: the operator's job. */
+        const struct sbx_ceiling *ceiling;
 };
 
 /* ---- results ------------------------------------------------------------------------------ */
@@ -136,11 +189,19 @@ struct sbx_result {
         uint64_t wall_ms;
         uint64_t cpu_ms;
         uint64_t peak_memory_bytes;
+        /* SANDBOX_ERROR because the backend failed: what failed, as an errno (the remote
+         * backend: ECONNREFUSED, ECONNRESET, ETIMEDOUT, EHOSTUNREACH, EREMOTEIO for an HTTP
+         * 5xx, ENOENT for a sandbox gone with its server). 0 otherwise. */
+        int error;
         struct sbx_output out;      /* stdout */
         struct sbx_output err;      /* stderr */
         char *message;              /* why: the limit hit, the sandbox failure; or NULL */
         const char *backend;        /* static string: "native", "docker", ... */
         struct sbx_result *compile; /* the compile step, for compiled languages; or NULL */
+        /* Bits 1u << SBX_LIMIT_x: the limits the backend enforced for the whole job (the
+         * native jail without cgroups enforces some per process only, others not at all); 0
+         * when unknown (a server that does not say). */
+        uint32_t limits_enforced;
 };
 
 struct sbx_result *sbx_result_free(struct sbx_result *r);
@@ -158,6 +219,12 @@ struct sbx_runtime_options {
         const char *image;      /* docker: default image for jobs and sandboxes */
         const char *remote_url; /* remote: base URL of a sandboxrt or ms-enclave server */
         const char *remote_api_key;
+        /* remote: one connection attempt, no retries (the caller has other servers to try) */
+        bool remote_fail_fast;
+        /* Every job and sandbox that names no ceiling of its own is held to this one: a policy
+         * name or file (see sbx_ceiling_new); NULL: none, as for the operator's own jobs. */
+        const char *ceiling;
+        bool allow_network; /* with ceiling: network changes are allowed */
         bool verbose;
 };
 
@@ -172,6 +239,15 @@ struct sbx_runtime *sbx_runtime_free(struct sbx_runtime *rt);
 /* The backend actually chosen ("native", ...). */
 const char *sbx_runtime_backend(const struct sbx_runtime *rt);
 
+/* The limits the backend enforces for a job's whole process tree (bits 1u << SBX_LIMIT_x; 0 when
+ * unknown). When some are not, *why (if why is non-NULL) says why, what holds instead and the
+ * fix; it lives as long as rt. */
+uint32_t sbx_runtime_limits_enforced(const struct sbx_runtime *rt, const char **why);
+/* When some are not: one line for the operator naming them, with why and the fix ("these
+ * limits are not enforced for a job's whole process tree: memory, cpu, cpus: ..."). NULL when
+ * all are, when it is unknown, or out of memory. malloc'd. */
+char *sbx_runtime_limits_warning(const struct sbx_runtime *rt);
+
 /* Look up a policy by name (policy files are loaded once). The pointer lives as long as rt. */
 int sbx_runtime_policy(struct sbx_runtime *rt, const char *name, const struct sbx_policy **out,
                        struct sbx_error **err);
@@ -185,6 +261,10 @@ const struct sbx_policy *sbx_runtime_policy_at(const struct sbx_runtime *rt, siz
 int sbx_run(struct sbx_runtime *rt, const struct sbx_job *job, struct sbx_result **out,
             struct sbx_error **err);
 
+/* Resolve a job exactly as sbx_run would (policy, limits, ceiling, language, files) without
+ * running anything: 0, or the error sbx_run would return. For refusing a batch whole. */
+int sbx_check(struct sbx_runtime *rt, const struct sbx_job *job, struct sbx_error **err);
+
 /* ---- stateful sandboxes ------------------------------------------------------------------- */
 
 /* A sandbox keeps its working directory between jobs; each job still gets fresh namespaces,
@@ -192,9 +272,11 @@ int sbx_run(struct sbx_runtime *rt, const struct sbx_job *job, struct sbx_result
 struct sbx_sandbox;
 
 struct sbx_sandbox_options {
-        const char *policy;        /* NULL = "default" */
+        const char *policy;        /* NULL = "default", or the ceiling's policy */
         const char *const *limits; /* NULL-terminated "key=value" overrides */
         const char *image;         /* docker: NULL = the runtime's image */
+        /* Held for the sandbox and each of its jobs (copied); NULL = the runtime's. */
+        const struct sbx_ceiling *ceiling;
 };
 
 int sbx_sandbox_create(struct sbx_runtime *rt, const struct sbx_sandbox_options *opts,
@@ -208,21 +290,54 @@ int sbx_sandbox_write_file(struct sbx_sandbox *sb, const struct sbx_file *file,
 int sbx_sandbox_read_file(struct sbx_sandbox *sb, const char *path, size_t max_bytes,
                           struct sbx_output *out, struct sbx_error **err);
 int sbx_sandbox_remove_file(struct sbx_sandbox *sb, const char *path, struct sbx_error **err);
-/* Kills anything still running and removes every trace of the sandbox. */
+/* Kill anything still running and remove every trace of the sandbox, which is freed whatever
+ * happens. Returns < 0 when something of it could not be removed from the host (the message
+ * says what): it stays there for the next runtime to reap, never blocks this call. */
+int sbx_sandbox_close(struct sbx_sandbox *sb, struct sbx_error **err);
+/* sbx_sandbox_close, for callers with nobody to tell. */
 struct sbx_sandbox *sbx_sandbox_destroy(struct sbx_sandbox *sb);
 
 /* ---- languages ---------------------------------------------------------------------------- */
+
+/* The PATH every sandboxed program starts with; a language's programs are looked up in it. */
+#define SBX_SANDBOX_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+#define SBX_PROGRAM_MAX_ARGS 16
+
+/* One program's file name and steps: its language's entry with what the source decides filled
+ * in (see sbx_language_program). Its pointers point into itself: use it where it was filled,
+ * never a copy. */
+struct sbx_program {
+        char source_name[256];      /* the file the source is written to */
+        char main[256];             /* the class to run, for "{main}" (Java, Scala) */
+        const char *const *compile; /* argv of the compile step, or NULL */
+        const char *const *run;     /* argv of the run step */
+        const char *argv[2][SBX_PROGRAM_MAX_ARGS + 1]; /* storage for the two above */
+};
 
 struct sbx_language {
         const char *name;           /* "python", "c", ... */
         const char *source_name;    /* file the source is written to: "main.py" */
         const char *const *compile; /* argv of the compile step, or NULL */
         const char *const *run;     /* argv of the run step */
+        const char *const *env;     /* "KEY=VALUE" both steps get (a job's env wins), or NULL */
+        const char *package;        /* the Debian package that installs the toolchain */
+        /* Optional: reads the source to name its file, its main class, or pick other steps
+         * (Java's public class, Go's and Rust's test files). Starts from the entry's values. */
+        void (*inspect)(const char *source, size_t size, struct sbx_program *p);
 };
 
 /* NULL when unknown. */
 const struct sbx_language *sbx_language_find(const char *name);
 /* Iterate: returns NULL past the end. */
 const struct sbx_language *sbx_language_at(size_t i);
+/* The steps for one source: the entry's, after its inspect function, with "{source}" and
+ * "{main}" arguments replaced by the program's file and class names. source may be NULL. */
+void sbx_language_program(const struct sbx_language *l, const char *source, size_t size,
+                          struct sbx_program *out);
+/* NULL when every program the language's steps run (javac and java, tsc and node, ...) is in
+ * this host's SBX_SANDBOX_PATH directories; else the name of the first one missing. The native
+ * backend runs the host's toolchains. Reads the file system; thread-safe. */
+const char *sbx_language_missing(const struct sbx_language *l);
 
 #endif

@@ -197,3 +197,26 @@ char *sbx_utf8_sanitize(const char *s, size_t n)
         *o = '\0';
         return out;
 }
+
+bool sbx_find_helper(const char *env, const char *name, const char *build_path, char *out,
+                     size_t size)
+{
+        const char *set = getenv(env);
+        char self[4096];
+        ssize_t n;
+
+        if (set && *set)
+                return snprintf(out, size, "%s", set) < (int)size && access(out, X_OK) == 0;
+        if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
+                self[n] = '\0';
+                char *slash = strrchr(self, '/');
+                if (slash && strcmp(slash + 1, name)) {
+                        *slash = '\0';
+                        if (snprintf(out, size, "%s/%s", self, name) < (int)size &&
+                            access(out, X_OK) == 0)
+                                return true;
+                }
+        }
+        return build_path && snprintf(out, size, "%s", build_path) < (int)size &&
+               access(out, X_OK) == 0;
+}

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -61,6 +62,12 @@ int sbx_write_string_at(int dirfd, const char *name, const char *s);
  * replaced by U+FFFD (NULL when out of memory). */
 bool sbx_utf8_valid(const char *s, size_t n);
 char *sbx_utf8_sanitize(const char *s, size_t n);
+
+/* Where a helper program of sandboxrt is: the path in environment variable env when set (it must
+ * be executable), else NAME beside our own executable (unless that is us), else build_path (where
+ * the build put it; may be NULL). True with the path in out. */
+bool sbx_find_helper(const char *env, const char *name, const char *build_path, char *out,
+                     size_t size);
 
 uint64_t sbx_now_ms(void); /* CLOCK_MONOTONIC */
 uint64_t sbx_now_usec(void);

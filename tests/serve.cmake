@@ -1,11 +1,12 @@
 # sandboxrt serve (api/serve*.c, api/http_*.c) and the remote backend (api/remote.c).
 set(SBX_SERVE_SOURCES
-    ${CMAKE_SOURCE_DIR}/api/serve_request.c
+    ${CMAKE_SOURCE_DIR}/api/http_parse.c ${CMAKE_SOURCE_DIR}/api/serve_request.c
+    ${CMAKE_SOURCE_DIR}/api/serve_tenants.c ${CMAKE_SOURCE_DIR}/api/http_conns.c
     ${CMAKE_SOURCE_DIR}/api/serve_sched.c ${CMAKE_SOURCE_DIR}/api/serve_registry.c
     ${CMAKE_SOURCE_DIR}/api/serve_tools.c ${CMAKE_SOURCE_DIR}/api/serve_archive.c
     ${CMAKE_SOURCE_DIR}/api/http_server.c ${CMAKE_SOURCE_DIR}/api/http_enclave.c
     ${CMAKE_SOURCE_DIR}/api/http_v1.c ${CMAKE_SOURCE_DIR}/api/http_metrics.c
-    ${CMAKE_SOURCE_DIR}/api/serve.c)
+    ${CMAKE_SOURCE_DIR}/api/serve.c ${CMAKE_SOURCE_DIR}/api/serve_fleet.c)
 
 # /openapi.json is embedded with .incbin: rebuild when it changes (here and in api/).
 foreach(dir ${CMAKE_SOURCE_DIR}/api ${CMAKE_CURRENT_SOURCE_DIR})
@@ -15,6 +16,7 @@ endforeach()
 
 # Parsing, routing, paths, tar checks, the scheduler: no sandbox runs.
 sbx_unit_test(test_serve serve/test_serve.c ${SBX_SERVE_SOURCES})
+target_link_libraries(test_serve PRIVATE PkgConfig::CRYPTO)
 
 # Through HTTP with a client written from the spec (tests/serve/enclave.py). Cases that run
 # programs skip (77) until `sandboxrt run` works on the host.
@@ -36,3 +38,19 @@ add_executable(test_remote serve/test_remote.c ${CMAKE_SOURCE_DIR}/api/remote.c)
 target_link_libraries(test_remote PRIVATE sbxcore PkgConfig::CMOCKA)
 sbx_script_test(serve_remote serve/remote.sh $<TARGET_FILE:test_remote>)
 set_tests_properties(serve_remote PROPERTIES TIMEOUT 300)
+
+# The server's trust boundary (issue 8): one case per attack, against a live server.
+foreach(case ceiling tenants fifo deep_tree connections sigterm)
+  sbx_script_test(serve_attack_${case} serve/attacks.sh ${case})
+  set_tests_properties(serve_attack_${case} PROPERTIES TIMEOUT 300)
+endforeach()
+# The deep tree also runs under the sanitizer build's server (ctest -L asan there). On a busy
+# disk (the sandbox's directory is on the host's file system) 40,000 levels take minutes.
+set_tests_properties(serve_attack_deep_tree PROPERTIES LABELS "integration;asan" TIMEOUT 1200)
+set_tests_properties(serve_attack_connections PROPERTIES RUN_SERIAL TRUE)
+foreach(case docker_ceiling docker_fifo docker_deep_tree docker_sigterm)
+  sbx_script_test(serve_attack_${case} serve/attacks.sh ${case})
+  set_tests_properties(serve_attack_${case} PROPERTIES TIMEOUT 300 LABELS docker
+                       FIXTURES_REQUIRED docker_engine)
+endforeach()
+set_tests_properties(serve_attack_docker_deep_tree PROPERTIES TIMEOUT 1200)

@@ -58,7 +58,7 @@ printf 'datasets: [live_code_bench]\nsamples: /dev/null\ndataset_args:\n  live_c
         "$WORK/port" "$WORK/auth.log" 2>"$WORK/server.log" &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$WORK"' EXIT
-for _ in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.05; done
+for _ in $(seq "$(scaled 100)"); do [ -s "$WORK/port" ] && break; sleep 0.05; done
 [ -s "$WORK/port" ] || fail "the fixture server did not start"
 mkdir "$WORK/api"
 echo 'MY_KEY=sk-dotenv-4242' >"$WORK/api/.env"

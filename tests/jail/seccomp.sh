@@ -37,6 +37,7 @@ check open_by_handle_at errno=EPERM
 check settimeofday errno=EPERM
 check socket_packet errno=EAFNOSUPPORT
 check socket_vsock errno=EAFNOSUPPORT
+check socket_netlink_uevent errno=EPROTONOSUPPORT
 check ioctl_tiocsti_hibits errno=EPERM
 check personality_read_implies_exec errno=EPERM
 check mbind errno=EPERM
@@ -51,4 +52,5 @@ check fork ok
 check thread ok
 check mmap_exec ok
 check socket_inet ok
+check socket_netlink ok
 check memfd_create ok

@@ -211,6 +211,14 @@ static long probe_socket_netlink(void)
 {
         return socket_raw(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
 }
+static long probe_socket_netlink_uevent(void)
+{
+        return socket_raw(AF_NETLINK, SOCK_DGRAM, NETLINK_KOBJECT_UEVENT);
+}
+static long probe_socket_netlink_audit(void)
+{
+        return socket_raw(AF_NETLINK, SOCK_RAW, NETLINK_AUDIT);
+}
 static long probe_socket_packet(void)
 {
         return socket_raw(AF_PACKET, SOCK_DGRAM, 0);
@@ -424,6 +432,8 @@ static const struct sbx_probe sbx_probes[] = {
     {"socket_inet", NO_NR, {0}, probe_socket_inet},
     {"socket_inet6", NO_NR, {0}, probe_socket_inet6},
     {"socket_netlink", NO_NR, {0}, probe_socket_netlink},
+    {"socket_netlink_uevent", NO_NR, {0}, probe_socket_netlink_uevent},
+    {"socket_netlink_audit", NO_NR, {0}, probe_socket_netlink_audit},
     {"socket_packet", NO_NR, {0}, probe_socket_packet},
     {"socket_alg", NO_NR, {0}, probe_socket_alg},
     {"socket_key", NO_NR, {0}, probe_socket_key},

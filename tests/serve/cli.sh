@@ -5,7 +5,8 @@ set -uo pipefail
 
 out=$("$SANDBOXRT" serve --help) || fail "--help failed"
 for flag in --host --port --api-key --max-concurrency --queue --max-body --cleanup-interval \
-	--backend --log-level --insecure-no-auth --allow-network --image-map; do
+	--backend --log-level --insecure-no-auth --allow-network --image-map --tenants --ceiling \
+	--max-connections --max-connections-per-ip --connection-timeout; do
 	grep -q -- "$flag" <<<"$out" || fail "--help does not mention $flag"
 done
 
@@ -26,9 +27,33 @@ refused 2 "log-level" --log-level loud
 refused 2 "max-body" --max-body 12x
 refused 2 "max-concurrency" --max-concurrency 0
 refused 2 "unexpected" extra
+refused 2 "max-connections" --max-connections 0
+refused 2 "connection-timeout" --connection-timeout 2h
 unset SANDBOXRT_API_KEY
 SANDBOXRT_API_KEY= refused 2 "empty" --port 0
 echo "ok refusals"
+
+# Ceilings and tenants files: mistakes stop the server, naming the file, line and key.
+dir=$(mktemp -d)
+trap 'cleanup_server; rm -rf "$dir"' EXIT
+printf 'tenants:\n  - name: a\n    key: k-a\n' >"$dir/ok.yaml"
+printf 'tenants:\n  - name: a\n' >"$dir/nokey.yaml"
+printf 'tenants:\n  - name: a\n    key: k-a\n    max_jobs: many\n' >"$dir/badquota.yaml"
+printf 'tenants:\n  - name: a\n    key: k-a\n    ceiling: nope\n' >"$dir/badceiling.yaml"
+refused 2 "unknown policy 'nope'" --port 0 --ceiling nope
+refused 2 "no-such.yaml" --port 0 --ceiling ./no-such.yaml
+refused 2 "exclude each other" --port 0 --api-key k --tenants "$dir/ok.yaml"
+refused 2 "nokey.yaml:2: tenants\[0\]: needs a key" --port 0 --tenants "$dir/nokey.yaml"
+refused 2 "badquota.yaml:4: tenants\[0\].max_jobs" --port 0 --tenants "$dir/badquota.yaml"
+refused 2 "tenant \"a\" (line 2): ceiling: unknown policy 'nope'" --port 0 \
+	--tenants "$dir/badceiling.yaml"
+refused 2 "no-such" --port 0 --tenants "$dir/no-such.yaml"
+grep -q "k-a" <<<"$(timeout 10 "$SANDBOXRT" serve --port 0 --tenants "$dir/badquota.yaml" 2>&1)" &&
+	fail "a tenants file error shows a key"
+# Tenants are authentication: a non-loopback address needs no --api-key then.
+start_server --host 0.0.0.0 --tenants "$dir/ok.yaml"
+stop_server
+echo "ok ceilings and tenants files"
 
 # Loopback needs no key; ::1 works too when the host has IPv6.
 start_server --host 127.0.0.1

@@ -1,5 +1,6 @@
 /* sandboxrt serve: the parts that run no sandbox (request parsing, routing, paths, tar checks,
  * the scheduler). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,18 +9,22 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
+#include "api/http_conns.h"
 #include "api/http_parse.h"
 #include "api/http_server.h"
 #include "api/serve_archive.h"
 #include "api/serve_registry.h"
 #include "api/serve_request.h"
+#include "api/serve_tenants.h"
 #include "api/serve_tools.h"
 #include "util.h"
 
@@ -105,13 +110,6 @@ static void test_text_helpers(void **state)
 {
         char *s, *d;
         size_t n;
-
-        assert_true(sbx_http_secret_equal("key", "key"));
-        assert_false(sbx_http_secret_equal("kez", "key"));
-        assert_false(sbx_http_secret_equal("ke", "key"));
-        assert_false(sbx_http_secret_equal("keyy", "key"));
-        assert_false(sbx_http_secret_equal(NULL, "key"));
-        assert_false(sbx_http_secret_equal("", "key"));
 
         assert_int_equal(sbx_http_json_depth(BODY("{\"a\":[[1]],\"b\":\"[[[[\"}")), 3);
         assert_int_equal(sbx_http_json_depth(BODY("\"\\\"[\"")), 0);
@@ -430,14 +428,229 @@ static void test_schemas(void **state)
         }
 }
 
+/* ---- tenants files ---------------------------------------------------------------------- */
+
+static struct sbx_tenants *tenants_ok(const char *text)
+{
+        struct sbx_tenants *set = NULL;
+        struct sbx_error *err = NULL;
+
+        if (sbx_tenants_parse(text, strlen(text), "t.yaml", &set, &err) < 0)
+                fail_msg("parse: %s", err->message);
+        return set;
+}
+
+static void tenants_bad(const char *text, const char *want)
+{
+        struct sbx_tenants *set = NULL;
+        struct sbx_error *err = NULL;
+
+        assert_true(sbx_tenants_parse(text, strlen(text), "t.yaml", &set, &err) < 0);
+        assert_null(set);
+        if (!strstr(err->message, want))
+                fail_msg("%s: wanted \"%s\" in \"%s\"", text, want, err->message);
+        /* No message shows a key. */
+        assert_null(strstr(err->message, "s3cret"));
+        sbx_error_free(err);
+}
+
+static void test_tenants_file(void **state)
+{
+        struct sbx_tenants *set = tenants_ok(
+            "tenants:\n"
+            "  - name: alice\n"
+            "    key: \"s3cret-key-of-alice\"  # a comment\n"
+            "    max_sandboxes: 8\n"
+            "    max_jobs: 4\n"
+            "    ceiling: default\n"
+            "  - name: bob\n"
+            "    key_sha256: \"5E884898DA28047151D0E56F8DC6292773603D0D6AABBDD62A11EF721D1542D8\"\n"
+            "    allow_network: true\n");
+
+        assert_int_equal(set->n, 2);
+        assert_true(set->keyed && set->named);
+        assert_string_equal(set->items[0].name, "alice");
+        assert_int_equal(set->items[0].max_sandboxes, 8);
+        assert_int_equal(set->items[0].max_jobs, 4);
+        assert_string_equal(set->items[0].ceiling_spec, "default");
+        assert_int_equal(set->items[0].allow_network, -1);
+        assert_int_equal(set->items[1].allow_network, 1);
+        assert_int_equal(set->items[1].max_sandboxes, 0);
+        assert_ptr_equal(sbx_tenants_find(set, "s3cret-key-of-alice"), &set->items[0]);
+        assert_ptr_equal(sbx_tenants_find(set, "password"), &set->items[1]); /* sha256 above */
+        assert_null(sbx_tenants_find(set, "s3cret-key-of-alic"));
+        assert_null(sbx_tenants_find(set, ""));
+        assert_null(sbx_tenants_find(set, NULL));
+        sbx_tenants_free(set);
+
+        /* The example in the repository loads, and its digest is its documented key's. */
+        struct sbx_error *err = NULL;
+        if (sbx_tenants_load(SBX_SOURCE_DIR "/examples/tenants.yaml", &set, &err) < 0)
+                fail_msg("examples/tenants.yaml: %s", err->message);
+        assert_string_equal(sbx_tenants_find(set, "s3cret-key-of-the-farm")->name, "eval-farm");
+        assert_string_equal(sbx_tenants_find(set, "s3cret-key-of-alice")->name, "alice");
+        assert_string_equal(set->dir, SBX_SOURCE_DIR "/examples/");
+        sbx_tenants_free(set);
+
+        tenants_bad("", "empty file");
+        tenants_bad("tenants: []\n", "tenants: the list is empty");
+        tenants_bad("users: []\n", "t.yaml:1: unknown key");
+        tenants_bad("tenants:\n  - name: a\n", "t.yaml:2: tenants[0]: needs a key or a key_sha256");
+        tenants_bad("tenants:\n  - key: s3cret\n", "t.yaml:2: tenants[0]: needs a name");
+        tenants_bad("tenants:\n  - name: a\n    key: s3cret\n    key_sha256: ab\n",
+                    "t.yaml:4: tenants[0].key_sha256: must be 64 hexadecimal digits");
+        tenants_bad("tenants:\n  - name: a\n    key: s3cret\n    max_jobs: 0\n",
+                    "t.yaml:4: tenants[0].max_jobs: \"0\" is not a whole number from 1");
+        tenants_bad("tenants:\n  - name: a\n    key: s3cret\n    max_jobs: lots\n",
+                    "tenants[0].max_jobs");
+        tenants_bad("tenants:\n  - name: a\n    key: s3cret\n    color: red\n",
+                    "t.yaml:4: tenants[0].color: unknown key");
+        tenants_bad("tenants:\n  - name: a\n    key: s3cret\n    key: s3cret2\n",
+                    "t.yaml:4: tenants[0].key: duplicate key (first set on line 3)");
+        tenants_bad("tenants:\n  - name: a\n    key: s3cret\n  - name: a\n    key: s3cret2\n",
+                    "t.yaml:4: tenants[1]: the name \"a\" is taken (line 2)");
+        tenants_bad("tenants:\n  - name: a\n    key: s3cret\n  - name: b\n    key: s3cret\n",
+                    "tenants[1]: has the same key as tenant \"a\"");
+        tenants_bad("tenants:\n  - name: \"a b\"\n    key: s3cret\n", "is not a tenant name");
+        tenants_bad("tenants:\n  - name: a\n    key: \" s3cret\"\n", "without a space");
+        tenants_bad("tenants:\n  - &x name: a\n", "anchors");
+        tenants_bad("tenants:\n  - name: a\n    key: s3cret\n    allow_network: yes\n",
+                    "must be true or false");
+        tenants_bad("tenants:\n  - name: a\n    key: [s3cret]\n", "expected a single value");
+        tenants_bad("tenants: {}\n", "expected a list");
+        tenants_bad("tenants:\n  - name: a\n    key: s3cret\n---\ntenants: []\n",
+                    "more than one YAML document");
+}
+
+static void test_tenant_quota(void **state)
+{
+        struct sbx_tenants *set = tenants_ok("tenants:\n  - name: q\n    key: k1\n"
+                                             "    max_jobs: 3\n  - name: free\n    key: k2\n");
+        struct sbx_tenant *q = &set->items[0], *free_ = &set->items[1];
+
+        assert_int_equal(sbx_tenant_jobs_take(q, 2), 2);
+        assert_int_equal(sbx_tenant_jobs_take(q, 2), 1);
+        assert_int_equal(sbx_tenant_jobs_take(q, 1), 0);
+        sbx_tenant_jobs_give(q, 3);
+        assert_int_equal(sbx_tenant_jobs_take(q, 64), 3);
+        sbx_tenant_jobs_give(q, 3);
+        assert_int_equal(sbx_tenant_jobs_take(free_, 1000), 1000);
+        sbx_tenant_jobs_give(free_, 1000);
+        sbx_tenants_free(set);
+
+        assert_int_equal(sbx_tenants_single(NULL, &set, NULL), 0);
+        assert_false(set->keyed);
+        assert_ptr_equal(sbx_tenants_find(set, NULL), &set->items[0]);
+        assert_ptr_equal(sbx_tenants_find(set, "anything"), &set->items[0]);
+        sbx_tenants_free(set);
+        assert_int_equal(sbx_tenants_single("the-key", &set, NULL), 0);
+        assert_ptr_equal(sbx_tenants_find(set, "the-key"), &set->items[0]);
+        assert_null(sbx_tenants_find(set, "the-ke"));
+        assert_null(sbx_tenants_find(set, NULL));
+        sbx_tenants_free(set);
+}
+
+/* ---- connection admission --------------------------------------------------------------- */
+
+struct fake_conn {
+        int fds[2]; /* [0]: the server's end */
+        struct sbx_conn *c;
+};
+
+static void connect_from(struct sbx_conns *conns, struct fake_conn *f, const char *ip)
+{
+        struct sockaddr_in a = {.sin_family = AF_INET};
+
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, f->fds), 0);
+        inet_pton(AF_INET, ip, &a.sin_addr);
+        f->c = sbx_conns_add(conns, f->fds[0], (struct sockaddr *)&a, sizeof(a));
+        assert_non_null(f->c);
+}
+
+/* Was the server's end shut down? (The peer then reads EOF.) */
+static bool dropped(struct fake_conn *f)
+{
+        char c;
+
+        return recv(f->fds[1], &c, 1, MSG_DONTWAIT) == 0;
+}
+
+static void hang_up(struct sbx_conns *conns, struct fake_conn *f)
+{
+        sbx_conns_remove(conns, f->c);
+        close(f->fds[0]);
+        close(f->fds[1]);
+}
+
+static void test_conns(void **state)
+{
+        struct sbx_conns *conns = sbx_conns_new(6, 3, 0);
+        struct fake_conn a[4], b[3], z;
+        unsigned open;
+        unsigned long n_dropped;
+
+        /* Per address: the fourth from one address drops that address's oldest idle one. */
+        for (int i = 0; i < 3; i++)
+                connect_from(conns, &a[i], "10.0.0.1");
+        sbx_conn_set_state(conns, a[0].c, SBX_CONN_BUSY);
+        sbx_conn_set_state(conns, a[1].c, SBX_CONN_READING);
+        connect_from(conns, &a[3], "10.0.0.1");
+        assert_true(dropped(&a[2])); /* idle goes before reading; busy never */
+        assert_false(dropped(&a[0]) || dropped(&a[1]) || dropped(&a[3]));
+        assert_false(sbx_conn_over(conns, a[3].c));
+        hang_up(conns, &a[2]);
+        /* In total: the seventh drops the oldest idle one of any address. */
+        for (int i = 0; i < 3; i++)
+                connect_from(conns, &b[i], "10.0.0.2");
+        sbx_conns_stats(conns, &open, &n_dropped);
+        assert_int_equal(open, 6);
+        connect_from(conns, &z, "10.0.0.3");
+        assert_true(dropped(&a[3])); /* idle since before b's arrived */
+        hang_up(conns, &a[3]);
+        /* Nothing idle or reading left to drop: the newcomer is over the limit. */
+        for (int i = 0; i < 3; i++)
+                sbx_conn_set_state(conns, b[i].c, SBX_CONN_BUSY);
+        sbx_conn_set_state(conns, a[1].c, SBX_CONN_BUSY);
+        sbx_conn_set_state(conns, z.c, SBX_CONN_BUSY);
+        struct fake_conn late;
+        connect_from(conns, &late, "10.0.0.4");
+        assert_true(sbx_conn_over(conns, late.c));
+        assert_false(dropped(&z));
+        sbx_conns_stats(conns, &open, &n_dropped);
+        assert_int_equal(open, 7);
+        assert_int_equal(n_dropped, 2);
+        hang_up(conns, &late);
+        hang_up(conns, &z);
+        hang_up(conns, &a[0]);
+        hang_up(conns, &a[1]);
+        for (int i = 0; i < 3; i++)
+                hang_up(conns, &b[i]);
+        sbx_conns_stats(conns, &open, &n_dropped);
+        assert_int_equal(open, 0);
+        sbx_conns_free(conns);
+
+        /* Young connections (a burst on its way) are not dropped: the newcomer is over. */
+        conns = sbx_conns_new(6, 1, 60 * 1000000ull);
+        connect_from(conns, &a[0], "10.0.0.1");
+        connect_from(conns, &a[1], "10.0.0.1");
+        assert_false(dropped(&a[0]));
+        assert_true(sbx_conn_over(conns, a[1].c));
+        hang_up(conns, &a[1]);
+        hang_up(conns, &a[0]);
+        sbx_conns_free(conns);
+}
+
 /* ---- the registry and the pool, on the native runtime (skipped without one) -------------- */
 
 static struct sbx_serve_config reg_cfg = {
     .backend = "auto", .max_sandboxes = 8, .n_rules = 1, .rules = {{"python:*", true}}};
 static struct sbx_server reg_srv = {.cfg = &reg_cfg};
+static struct sbx_tenant *ta, *tb; /* a holds at most 3 sandboxes */
 
 static int reg_setup(void **state)
 {
+        static const char tenants[] = "tenants:\n  - name: a\n    key: ka\n"
+                                      "    max_sandboxes: 3\n  - name: b\n    key: kb\n";
         struct sbx_runtime_options o = {.backend = "native"};
         struct sbx_error *err = NULL;
 
@@ -446,27 +659,41 @@ static int reg_setup(void **state)
                 sbx_error_free(err);
                 return 0;
         }
+        if (sbx_tenants_parse(tenants, strlen(tenants), "t.yaml", &reg_srv.tenants, &err) < 0 ||
+            sbx_tenants_open_ceilings(reg_srv.tenants, reg_srv.rt_native, NULL, false, &err) < 0)
+                return -1;
+        ta = &reg_srv.tenants->items[0];
+        tb = &reg_srv.tenants->items[1];
         return sbx_registry_new(&reg_srv, &reg_srv.reg);
 }
 
 static int reg_teardown(void **state)
 {
         reg_srv.reg = sbx_registry_free(reg_srv.reg);
+        reg_srv.tenants = sbx_tenants_free(reg_srv.tenants);
         reg_srv.rt_native = sbx_runtime_free(reg_srv.rt_native);
         return 0;
 }
 
-static struct sbx_served *make(const char *body, bool pool)
+static int make_as(struct sbx_tenant *t, const char *body, bool pool, struct sbx_served **e)
 {
         struct sbx_sandbox_config c;
-        struct sbx_served *e = NULL;
         struct sbx_error *err = NULL;
         char *detail = NULL;
 
         assert_int_equal(sbx_req_parse_sandbox_config(body, strlen(body), &c, &detail), 0);
-        if (sbx_registry_create(reg_srv.reg, "docker", &c, pool, &e, &err) < 0)
-                fail_msg("create: %s", err->message);
+        int r = sbx_registry_create(reg_srv.reg, t, "docker", &c, pool, e, &err);
         sbx_sandbox_config_clear(&c);
+        sbx_error_free(err);
+        return r;
+}
+
+static struct sbx_served *make(const char *body, bool pool)
+{
+        struct sbx_served *e = NULL;
+
+        if (make_as(tb, body, pool, &e) < 0)
+                fail_msg("create failed");
         return e;
 }
 
@@ -486,16 +713,17 @@ static void test_cleanup(void **state)
         if (!reg_srv.reg)
                 skip();
         struct sbx_served *a = make("{}", false), *b = make("{}", false);
-        assert_int_equal(sbx_registry_stop(reg_srv.reg, b->id), 0);
+        assert_int_equal(sbx_registry_stop(reg_srv.reg, ta, b->id), -ENOENT);
+        assert_int_equal(sbx_registry_stop(reg_srv.reg, tb, b->id), 0);
         sbx_registry_put(reg_srv.reg, a);
         sbx_registry_put(reg_srv.reg, b);
         assert_int_equal(sbx_registry_cleanup(reg_srv.reg, wall_now() + hour / 2), 0);
         assert_int_equal(sbx_registry_cleanup(reg_srv.reg, wall_now() + 2 * hour), 1);
-        sbx_registry_counts(reg_srv.reg, counts, &total);
+        sbx_registry_counts(reg_srv.reg, tb, counts, &total);
         assert_int_equal(total, 1);
         assert_int_equal(counts[SBX_SB_RUNNING], 1);
         assert_int_equal(sbx_registry_cleanup(reg_srv.reg, wall_now() + 49 * hour), 1);
-        sbx_registry_counts(reg_srv.reg, counts, &total);
+        sbx_registry_counts(reg_srv.reg, tb, counts, &total);
         assert_int_equal(total, 0);
         /* The cap: max_sandboxes entries, then ENOSPC. */
         struct sbx_served *all[8];
@@ -505,12 +733,14 @@ static void test_cleanup(void **state)
         struct sbx_served *e = NULL;
         struct sbx_error *err = NULL;
         sbx_req_parse_sandbox_config("{}", 2, &c, NULL);
-        assert_int_equal(sbx_registry_create(reg_srv.reg, "docker", &c, true, &e, &err), -ENOSPC);
+        assert_int_equal(sbx_registry_create(reg_srv.reg, tb, "docker", &c, true, &e, &err),
+                         -ENOSPC);
         sbx_error_free(err);
         sbx_sandbox_config_clear(&c);
         for (size_t i = 0; i < 8; i++) {
-                assert_int_equal(sbx_registry_delete(reg_srv.reg, all[i]->id), 0);
-                assert_int_equal(sbx_registry_delete(reg_srv.reg, all[i]->id), -ENOENT);
+                assert_int_equal(sbx_registry_delete(reg_srv.reg, ta, all[i]->id, NULL), -ENOENT);
+                assert_int_equal(sbx_registry_delete(reg_srv.reg, tb, all[i]->id, NULL), 0);
+                assert_int_equal(sbx_registry_delete(reg_srv.reg, tb, all[i]->id, NULL), -ENOENT);
                 sbx_registry_put(reg_srv.reg, all[i]);
         }
 }
@@ -528,40 +758,101 @@ static void test_pool(void **state)
         if (!reg_srv.reg)
                 skip();
         w.deadline_usec = sbx_now_usec() + 100000;
-        assert_int_equal(sbx_pool_acquire(reg_srv.reg, &w, &got[0]), -ENOENT);
-        assert_int_equal(sbx_pool_initialize(reg_srv.reg, 3, "docker", "{}", 2, &ids, &err), 0);
+        assert_int_equal(sbx_pool_acquire(reg_srv.reg, tb, &w, &got[0]), -ENOENT);
+        assert_int_equal(sbx_pool_initialize(reg_srv.reg, tb, 3, "docker", "{}", 2, &ids, &err), 0);
         assert_int_equal(cJSON_GetArraySize(ids), 3);
-        sbx_pool_stats(reg_srv.reg, &size, &init);
+        sbx_pool_stats(reg_srv.reg, tb, &size, &init);
         assert_int_equal(size, 3);
         assert_true(init);
         /* Members come out in the order they went idle. */
         for (int i = 0; i < 3; i++) {
                 w.deadline_usec = sbx_now_usec() + 100000;
-                assert_int_equal(sbx_pool_acquire(reg_srv.reg, &w, &got[i]), 0);
+                assert_int_equal(sbx_pool_acquire(reg_srv.reg, tb, &w, &got[i]), 0);
                 assert_string_equal(got[i]->id, cJSON_GetStringValue(cJSON_GetArrayItem(ids, i)));
                 assert_int_equal(sbx_registry_status(reg_srv.reg, got[i]), SBX_SB_BUSY);
         }
         w.deadline_usec = sbx_now_usec() + 150000;
-        assert_int_equal(sbx_pool_acquire(reg_srv.reg, &w, &got[3]), -ETIMEDOUT);
+        assert_int_equal(sbx_pool_acquire(reg_srv.reg, tb, &w, &got[3]), -ETIMEDOUT);
         sbx_pool_release(reg_srv.reg, got[1]);
         w.deadline_usec = sbx_now_usec() + 100000;
-        assert_int_equal(sbx_pool_acquire(reg_srv.reg, &w, &got[3]), 0);
+        assert_int_equal(sbx_pool_acquire(reg_srv.reg, tb, &w, &got[3]), 0);
         assert_ptr_equal(got[3], got[1]);
         /* Deleting a busy member takes it out of the pool; its borrower still holds it. */
-        assert_int_equal(sbx_registry_delete(reg_srv.reg, got[0]->id), 0);
-        sbx_pool_stats(reg_srv.reg, &size, &init);
+        assert_int_equal(sbx_registry_delete(reg_srv.reg, tb, got[0]->id, NULL), 0);
+        sbx_pool_stats(reg_srv.reg, tb, &size, &init);
         assert_int_equal(size, 2);
         sbx_pool_release(reg_srv.reg, got[0]);
         sbx_pool_release(reg_srv.reg, got[2]);
         sbx_pool_release(reg_srv.reg, got[3]);
         /* Re-initializing replaces every member. */
         cJSON_Delete(ids);
-        assert_int_equal(sbx_pool_initialize(reg_srv.reg, 2, "docker", "", 0, &ids, &err), 0);
+        assert_int_equal(sbx_pool_initialize(reg_srv.reg, tb, 2, "docker", "", 0, &ids, &err), 0);
         size_t counts[_SBX_SB_MAX], total;
-        sbx_registry_counts(reg_srv.reg, counts, &total);
+        sbx_registry_counts(reg_srv.reg, tb, counts, &total);
         assert_int_equal(total, 2);
         assert_int_equal(counts[SBX_SB_IDLE], 2);
         cJSON_Delete(ids);
+}
+
+/* Another tenant's sandbox does not exist for it; quotas count each tenant's own. */
+static void test_tenant_isolation(void **state)
+{
+        atomic_bool stopping = false;
+        struct sbx_wait w = {.client_fd = -1, .stopping = &stopping};
+        struct sbx_served *mine[3], *more = NULL, *got = NULL;
+        struct sbx_error *err = NULL;
+        size_t counts[_SBX_SB_MAX], total, size;
+        cJSON *ids = NULL;
+        bool init;
+
+        if (!reg_srv.reg)
+                skip();
+        sbx_registry_counts(reg_srv.reg, tb, counts, &total);
+        size_t b_had = total;
+        for (int i = 0; i < 3; i++)
+                assert_int_equal(make_as(ta, "{}", false, &mine[i]), 0);
+        assert_int_equal(make_as(ta, "{}", false, &more), -EDQUOT);
+        assert_null(sbx_registry_get(reg_srv.reg, tb, mine[0]->id));
+        struct sbx_served *again = sbx_registry_get(reg_srv.reg, ta, mine[0]->id);
+        assert_ptr_equal(again, mine[0]);
+        sbx_registry_put(reg_srv.reg, again);
+        sbx_registry_counts(reg_srv.reg, tb, counts, &total);
+        assert_int_equal(total, b_had); /* b's pool from test_pool */
+        cJSON *list = sbx_registry_list(reg_srv.reg, tb, -1), *item;
+        assert_int_equal(cJSON_GetArraySize(list), (int)b_had);
+        cJSON_ArrayForEach(item, list)
+        {
+                const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(item, "id"));
+                for (int i = 0; i < 3; i++)
+                        assert_string_not_equal(id, mine[i]->id);
+        }
+        cJSON_Delete(list);
+        list = sbx_registry_types(reg_srv.reg, tb);
+        assert_int_equal(cJSON_GetNumberValue(cJSON_GetObjectItem(list, "docker")), b_had);
+        cJSON_Delete(list);
+        /* a's pool would not fit its quota; b has no pool of a's. */
+        assert_int_equal(sbx_pool_initialize(reg_srv.reg, ta, 1, "docker", "", 0, &ids, &err),
+                         -EDQUOT);
+        assert_non_null(strstr(err->message, "max_sandboxes (3)"));
+        err = sbx_error_free(err);
+        for (int i = 0; i < 3; i++) {
+                assert_int_equal(sbx_registry_delete(reg_srv.reg, ta, mine[i]->id, NULL), 0);
+                sbx_registry_put(reg_srv.reg, mine[i]);
+        }
+        assert_int_equal(sbx_pool_initialize(reg_srv.reg, ta, 2, "docker", "", 0, &ids, &err), 0);
+        cJSON_Delete(ids);
+        for (size_t i = 0; i < b_had; i++) { /* b borrows only from b's own pool */
+                w.deadline_usec = sbx_now_usec() + 100000;
+                assert_int_equal(sbx_pool_acquire(reg_srv.reg, tb, &w, &got), 0);
+                assert_ptr_equal(got->owner, tb);
+                sbx_pool_release(reg_srv.reg, got);
+        }
+        sbx_pool_stats(reg_srv.reg, tb, &size, &init);
+        assert_int_equal(size, b_had);
+        sbx_pool_stats(reg_srv.reg, ta, &size, &init);
+        assert_int_equal(size, 2);
+        sbx_registry_counts(reg_srv.reg, NULL, counts, &total);
+        assert_int_equal(total, 2 + b_had);
 }
 
 int main(void)
@@ -572,10 +863,13 @@ int main(void)
             cmocka_unit_test(test_tool_call),    cmocka_unit_test(test_run_request),
             cmocka_unit_test(test_map_path),     cmocka_unit_test(test_tar_check),
             cmocka_unit_test(test_sched),        cmocka_unit_test(test_schemas),
+            cmocka_unit_test(test_tenants_file), cmocka_unit_test(test_tenant_quota),
+            cmocka_unit_test(test_conns),
         };
         const struct CMUnitTest registry[] = {
             cmocka_unit_test(test_cleanup),
             cmocka_unit_test(test_pool),
+            cmocka_unit_test(test_tenant_isolation),
         };
         int failed = cmocka_run_group_tests(tests, NULL, NULL);
         return failed + cmocka_run_group_tests(registry, reg_setup, reg_teardown);

@@ -215,6 +215,51 @@ static void test_network_strings(void **state)
         assert_int_equal(sbx_network_from_string(NULL), -EINVAL);
 }
 
+/* enum sbx_limit follows the table of limit keys: each name sets the member it names. */
+static void test_limit_strings(void **state)
+{
+        static const struct {
+                enum sbx_limit l;
+                const char *name, *value;
+                size_t offset;
+        } want[] = {
+            {SBX_LIMIT_WALL, "wall", "2s", offsetof(struct sbx_limits, wall_ms)},
+            {SBX_LIMIT_CPU, "cpu", "2s", offsetof(struct sbx_limits, cpu_ms)},
+            {SBX_LIMIT_CPUS, "cpus", "2", offsetof(struct sbx_limits, cpu_millicores)},
+            {SBX_LIMIT_MEMORY, "memory", "2m", offsetof(struct sbx_limits, memory_bytes)},
+            {SBX_LIMIT_PIDS, "pids", "2", offsetof(struct sbx_limits, pids)},
+            {SBX_LIMIT_OUTPUT, "output", "2m", offsetof(struct sbx_limits, output_bytes)},
+            {SBX_LIMIT_FILE_SIZE, "file_size", "2m", offsetof(struct sbx_limits, file_size_bytes)},
+            {SBX_LIMIT_OPEN_FILES, "open_files", "20", offsetof(struct sbx_limits, open_files)},
+            {SBX_LIMIT_TMPFS, "tmpfs", "2m", offsetof(struct sbx_limits, tmpfs_bytes)},
+        };
+
+        assert_int_equal(ELEMENTSOF(want), _SBX_LIMIT_MAX);
+        for (size_t i = 0; i < ELEMENTSOF(want); i++) {
+                struct sbx_policy *p = parse_ok(base);
+                struct sbx_limits before = p->limits;
+                char kv[64];
+                snprintf(kv, sizeof(kv), "%s=%s", want[i].name, want[i].value);
+                assert_string_equal(sbx_limit_to_string(want[i].l), want[i].name);
+                assert_int_equal(sbx_limit_from_string(want[i].name), want[i].l);
+                assert_int_equal(sbx_policy_override(p, kv, NULL), 0);
+                /* The member the name stands for changed, and nothing else. */
+                const unsigned char *a = (const void *)&before, *b = (const void *)&p->limits;
+                size_t changed = 0;
+                for (size_t j = 0; j < sizeof(before); j++) {
+                        if (a[j] == b[j])
+                                continue;
+                        assert_true(j >= want[i].offset && j < want[i].offset + 8);
+                        changed++;
+                }
+                assert_true(changed > 0);
+                sbx_policy_free(p);
+        }
+        assert_null(sbx_limit_to_string(_SBX_LIMIT_MAX));
+        assert_int_equal(sbx_limit_from_string("network"), -EINVAL);
+        assert_int_equal(sbx_limit_from_string(NULL), -EINVAL);
+}
+
 static void test_parse_base(void **state)
 {
         struct sbx_policy *p = parse_ok(base);
@@ -650,6 +695,7 @@ int main(void)
             cmocka_unit_test(test_cpus),
             cmocka_unit_test(test_format),
             cmocka_unit_test(test_network_strings),
+            cmocka_unit_test(test_limit_strings),
             cmocka_unit_test(test_parse_base),
             cmocka_unit_test(test_shipped),
             cmocka_unit_test(test_error_unknown_key),

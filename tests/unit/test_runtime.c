@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "sandboxrt.h"
+#include "tests/time_scale.h"
 
 static struct sbx_runtime *rt;
 
@@ -191,10 +192,10 @@ static void cancel(void **state)
         pthread_join(t, NULL);
         assert_int_equal(r->verdict, SBX_VERDICT_SANDBOX_ERROR);
         assert_non_null(strstr(r->message, "cancelled"));
-        assert_true((uint64_t)time(NULL) - t0 < 5);
+        assert_true((uint64_t)time(NULL) - t0 < scaled_ms(5000) / 1000);
         sbx_result_free(r);
         close(p[0]);
-        usleep(500 * 1000);
+        usleep(scaled_ms(500) * 1000);
         assert_int_not_equal(system("pgrep -f 'slee[p] 7.77' >/dev/null"), 0);
 }
 
@@ -237,6 +238,106 @@ static void threads(void **state)
         close(p[1]);
 }
 
+/* A client's job is held to its ceiling (here "strict": 5s wall, 256m, 16 pids, no network);
+ * the operator's (no ceiling) only to the policy files' own bounds. */
+static void ceilings(void **state)
+{
+        struct sbx_ceiling *strict = NULL, *open_net = NULL;
+        struct sbx_result *r = NULL;
+        struct sbx_error *err = NULL;
+
+        assert_int_equal(sbx_ceiling_new(rt, "strict", false, &strict, &err), 0);
+        assert_int_equal(sbx_ceiling_new(rt, "strict", true, &open_net, &err), 0);
+        assert_string_equal(sbx_ceiling_policy(strict)->name, "strict");
+        assert_false(sbx_ceiling_allows_network(strict));
+
+        struct sbx_job above = {
+            .argv = ARGV("/bin/true"), .limits = ARGV("pids=17", "wall=1s"), .ceiling = strict};
+        assert_int_equal(sbx_run(rt, &above, &r, &err), -SBX_ECEILING);
+        assert_non_null(strstr(err->message, "limit pids=17"));
+        assert_non_null(strstr(err->message, "pids=16 (policy 'strict')"));
+        err = sbx_error_free(err);
+        assert_int_equal(sbx_check(rt, &above, &err), -SBX_ECEILING);
+        err = sbx_error_free(err);
+        struct sbx_job named = {.argv = ARGV("/bin/true"), .policy = "default", .ceiling = strict};
+        assert_int_equal(sbx_run(rt, &named, &r, &err), -SBX_ECEILING);
+        assert_non_null(strstr(err->message, "wall=10s (from policy 'default')"));
+        err = sbx_error_free(err);
+        struct sbx_job net = {
+            .argv = ARGV("/bin/true"), .limits = ARGV("network=loopback"), .ceiling = strict};
+        assert_int_equal(sbx_run(rt, &net, &r, &err), -SBX_ECEILING);
+        assert_non_null(strstr(err->message, "network"));
+        err = sbx_error_free(err);
+        net.ceiling = open_net;
+        r = run(&net);
+        assert_int_equal(r->verdict, SBX_VERDICT_OK);
+        r = sbx_result_free(r);
+        assert_null(r);
+
+        /* Below the ceiling: honoured; no policy named: the ceiling's own. */
+        struct sbx_job below = {.argv = ARGV("/bin/sh", "-c", "ulimit -n"),
+                                .limits = ARGV("open_files=32"),
+                                .ceiling = strict};
+        r = run(&below);
+        assert_string_equal(r->out.data, "32\n");
+        r = sbx_result_free(r);
+        below.limits = NULL;
+        r = run(&below);
+        assert_string_equal(r->out.data, "64\n"); /* strict's open_files */
+        r = sbx_result_free(r);
+        /* The operator's job: up to the policy files' bounds. */
+        struct sbx_job operator= {.argv = ARGV("/bin/true"), .limits = ARGV("pids=65536")};
+        r = run(&operator);
+        assert_int_equal(r->verdict, SBX_VERDICT_OK);
+        r = sbx_result_free(r);
+
+        /* Sandboxes: their config and each job's overrides. */
+        struct sbx_sandbox *sb = NULL;
+        struct sbx_sandbox_options big = {.limits = ARGV("memory=1g"), .ceiling = strict};
+        assert_int_equal(sbx_sandbox_create(rt, &big, &sb, &err), -SBX_ECEILING);
+        assert_null(sb);
+        assert_non_null(strstr(err->message, "memory=1g"));
+        err = sbx_error_free(err);
+        struct sbx_sandbox_options small = {.limits = ARGV("memory=128m"), .ceiling = strict};
+        assert_int_equal(sbx_sandbox_create(rt, &small, &sb, &err), 0);
+        sbx_ceiling_free(strict); /* the sandbox holds a copy */
+        struct sbx_job slow = {.argv = ARGV("/bin/true"), .limits = ARGV("wall=6s")};
+        assert_int_equal(sbx_sandbox_run(sb, &slow, &r, &err), -SBX_ECEILING);
+        assert_non_null(strstr(err->message, "wall=6s"));
+        err = sbx_error_free(err);
+        slow.limits = ARGV("wall=4s");
+        assert_int_equal(sbx_sandbox_run(sb, &slow, &r, &err), 0);
+        r = sbx_result_free(r);
+        assert_int_equal(sbx_sandbox_close(sb, &err), 0);
+        sbx_ceiling_free(open_net);
+
+        assert_int_equal(sbx_ceiling_new(rt, "nope", false, &strict, &err), -ENOENT);
+        assert_non_null(strstr(err->message, "ceiling"));
+        sbx_error_free(err);
+}
+
+/* The runtime's own ceiling holds every job that names none; the compile step (the operator's
+ * "compile" policy, 2g and 256 pids) is not held to it. */
+static void runtime_ceiling(void **state)
+{
+        struct sbx_runtime_options opts = {.backend = "native", .ceiling = "strict"};
+        struct sbx_runtime *held = NULL;
+        struct sbx_result *r = NULL;
+        struct sbx_error *err = NULL;
+
+        assert_int_equal(sbx_runtime_new(&opts, &held, &err), 0);
+        struct sbx_job job = {.argv = ARGV("/bin/true"), .limits = ARGV("memory=512m")};
+        assert_int_equal(sbx_run(held, &job, &r, &err), -SBX_ECEILING);
+        err = sbx_error_free(err);
+        struct sbx_job c = {
+            .language = "c", .source = "int main(void){return 0;}", .source_size = 25};
+        assert_int_equal(sbx_run(held, &c, &r, &err), 0);
+        assert_int_equal(r->verdict, SBX_VERDICT_OK);
+        assert_non_null(r->compile);
+        sbx_result_free(r);
+        sbx_runtime_free(held);
+}
+
 int main(void)
 {
         struct sbx_error *err = NULL;
@@ -250,6 +351,7 @@ int main(void)
             cmocka_unit_test(one_shot),         cmocka_unit_test(invalid_jobs),
             cmocka_unit_test(stateful_sandbox), cmocka_unit_test(parallel_runs),
             cmocka_unit_test(cancel),           cmocka_unit_test(threads),
+            cmocka_unit_test(ceilings),         cmocka_unit_test(runtime_ceiling),
         };
         int failed = cmocka_run_group_tests(tests, NULL, NULL);
         sbx_runtime_free(rt);

@@ -17,6 +17,9 @@
 #include <linux/seccomp.h>
 #include <seccomp.h>
 
+#include <cjson/cJSON.h>
+
+#include "docker/seccomp.h"
 #include "isolation/seccomp.h"
 #include "util.h"
 
@@ -114,6 +117,8 @@ static const struct row spec_rows[] = {
     {"socket_vsock", WANT_ERRNO, EAFNOSUPPORT},
     {"socket_unspec", WANT_ERRNO, EAFNOSUPPORT},
     {"socket_inet_hibits", WANT_ERRNO, EAFNOSUPPORT},
+    {"socket_netlink_uevent", WANT_ERRNO, EPROTONOSUPPORT},
+    {"socket_netlink_audit", WANT_ERRNO, EPROTONOSUPPORT},
     {"ioctl_tiocsti", WANT_ERRNO, EPERM},
     {"ioctl_tiocsti_hibits", WANT_ERRNO, EPERM},
     {"ioctl_tioclinux", WANT_ERRNO, EPERM},
@@ -192,8 +197,13 @@ static void child_main(int fd, struct run how, body_fn body, const void *arg)
         struct rlimit no_core = {0, 0};
         long rec[2] = {0, 0};
 
-        /* SIGSYS dumps core by default. */
+        /* SIGSYS dumps core by default. cmocka's handlers for fatal signals would turn a crash
+         * of the child (int 0x80 without i386 emulation: SIGSEGV) into a second test run. */
         setrlimit(RLIMIT_CORE, &no_core);
+        signal(SIGSEGV, SIG_DFL);
+        signal(SIGBUS, SIG_DFL);
+        signal(SIGILL, SIG_DFL);
+        signal(SIGFPE, SIG_DFL);
         if (how.ours || how.canary != NO_CANARY)
                 rec[0] = prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0 ? -errno : 0;
         if (rec[0] == 0 && how.canary != NO_CANARY)
@@ -376,6 +386,7 @@ struct sweep {
         unsigned int arg;
         bool (*allowed)(unsigned long v);
         int deny_errno;
+        long base[6]; /* the other arguments */
 };
 
 static unsigned long values[8192];
@@ -433,8 +444,9 @@ static long body_sweep(const void *arg)
         const struct sweep *sw = arg;
 
         for (size_t i = 0; i < n_values; i++) {
-                long a[6] = {0}, r;
+                long a[6], r;
 
+                memcpy(a, sw->base, sizeof(a));
                 a[sw->arg] = (long)values[i];
                 r = syscall(sw->nr, a[0], a[1], a[2], a[3], a[4], a[5]) < 0 ? -errno : 0;
                 if (r != (sw->allowed(values[i]) ? -CANARY_ERRNO : -sw->deny_errno))
@@ -460,7 +472,7 @@ static bool clone_allowed(unsigned long v)
 
 static void test_clone_flags(void **state)
 {
-        const struct sweep sw = {"clone", SYS_clone, 0, clone_allowed, EPERM};
+        const struct sweep sw = {"clone", SYS_clone, 0, clone_allowed, EPERM, {0}};
         struct outcome o;
 
         n_values = 0;
@@ -483,7 +495,8 @@ static bool personality_allowed(unsigned long v)
 static void test_personality(void **state)
 {
         static const unsigned long allowed[] = {0, 8, 0x20000, 0x20008, 0xffffffff};
-        const struct sweep sw = {"personality", SYS_personality, 0, personality_allowed, EPERM};
+        const struct sweep sw = {"personality",       SYS_personality, 0,
+                                 personality_allowed, EPERM,           {0}};
 
         n_values = 0;
         add_bit_patterns();
@@ -500,13 +513,33 @@ static bool family_allowed(unsigned long v)
 
 static void test_socket_families(void **state)
 {
-        const struct sweep sw = {"socket", SYS_socket, 0, family_allowed, EAFNOSUPPORT};
+        const struct sweep sw = {"socket", SYS_socket, 0, family_allowed, EAFNOSUPPORT, {0}};
         static const unsigned long big[] = {255, 256, 0x10010, 0x7fffffff, 0x80000000, 0x80000002};
 
         n_values = 0;
         for (unsigned long f = 0; f < 128; f++)
                 add_value(f);
         add_with_upper(big, ELEMENTSOF(big));
+        add_bit_patterns();
+        run_sweep(&sw);
+}
+
+/* A netlink socket's protocol is NETLINK_ROUTE or refused; a dirty upper half is refused too. */
+static bool netlink_allowed(unsigned long v)
+{
+        return v == NETLINK_ROUTE;
+}
+
+static void test_netlink_protocols(void **state)
+{
+        const struct sweep sw = {"socket(AF_NETLINK)", SYS_socket,      2,
+                                 netlink_allowed,      EPROTONOSUPPORT, {AF_NETLINK, SOCK_RAW}};
+        static const unsigned long some[] = {0, 4, 9, 15, 16, 31, 32};
+
+        n_values = 0;
+        for (unsigned long p = 0; p < 64; p++)
+                add_value(p);
+        add_with_upper(some, ELEMENTSOF(some));
         add_bit_patterns();
         run_sweep(&sw);
 }
@@ -520,7 +553,7 @@ static bool ioctl_allowed(unsigned long v)
 
 static void test_ioctl_commands(void **state)
 {
-        const struct sweep sw = {"ioctl", SYS_ioctl, 1, ioctl_allowed, EPERM};
+        const struct sweep sw = {"ioctl", SYS_ioctl, 1, ioctl_allowed, EPERM, {0}};
         static const unsigned long more[] = {(unsigned long)TIOCSTI << 32,
                                              (unsigned long)TIOCLINUX << 32, FIONREAD, TCGETS};
 
@@ -652,9 +685,124 @@ static int setup(void **state)
         return 0;
 }
 
+/* ---- the Docker profile ------------------------------------------------------------------ */
+
+/* Read the Engine profile back as runc does (one libseccomp rule per entry and name, the
+ * entry's conditions ANDed, the action and errno as given), so that the whole suite runs a second
+ * time against what a container gets. Returns the number of rules, or -1 with a message. */
+static const char *const profile_ops[] = {
+    [SBX_SECCOMP_EQ] = "SCMP_CMP_EQ",
+    [SBX_SECCOMP_NE] = "SCMP_CMP_NE",
+    [SBX_SECCOMP_LT] = "SCMP_CMP_LT",
+    [SBX_SECCOMP_LE] = "SCMP_CMP_LE",
+    [SBX_SECCOMP_GT] = "SCMP_CMP_GT",
+    [SBX_SECCOMP_GE] = "SCMP_CMP_GE",
+    [SBX_SECCOMP_MASKED_EQ] = "SCMP_CMP_MASKED_EQ",
+};
+
+static bool read_arg(const cJSON *j, struct sbx_seccomp_arg *a, unsigned int *seen)
+{
+        const cJSON *index = cJSON_GetObjectItemCaseSensitive(j, "index");
+        const cJSON *value = cJSON_GetObjectItemCaseSensitive(j, "value");
+        const cJSON *two = cJSON_GetObjectItemCaseSensitive(j, "valueTwo");
+        const cJSON *op = cJSON_GetObjectItemCaseSensitive(j, "op");
+        size_t i;
+
+        if (!cJSON_IsNumber(index) || index->valuedouble < 0 || index->valuedouble > 5 ||
+            !cJSON_IsNumber(value) || !cJSON_IsString(op) || (two && !cJSON_IsNumber(two)))
+                return false;
+        for (i = 0; i < ELEMENTSOF(profile_ops) && strcmp(op->valuestring, profile_ops[i]); i++)
+                ;
+        /* Exact in a double, and each argument once: runc would split the rule otherwise. */
+        if (i == ELEMENTSOF(profile_ops) || value->valuedouble > 9007199254740992.0 ||
+            (*seen & (1u << index->valueint)))
+                return false;
+        *seen |= 1u << index->valueint;
+        *a = (struct sbx_seccomp_arg){.index = (unsigned int)index->valueint,
+                                      .op = (enum sbx_seccomp_op)i,
+                                      .value = (uint64_t)value->valuedouble,
+                                      .datum = two ? (uint64_t)two->valuedouble : 0};
+        return true;
+}
+
+static bool read_entry(const cJSON *e, const char *name, struct sbx_seccomp_rule *r)
+{
+        const cJSON *action = cJSON_GetObjectItemCaseSensitive(e, "action");
+        const cJSON *errno_ret = cJSON_GetObjectItemCaseSensitive(e, "errnoRet");
+        const cJSON *args = cJSON_GetObjectItemCaseSensitive(e, "args"), *a;
+        unsigned int seen = 0;
+
+        *r = (struct sbx_seccomp_rule){.syscall = name};
+        if (!cJSON_IsString(action))
+                return false;
+        if (!strcmp(action->valuestring, "SCMP_ACT_KILL_PROCESS"))
+                r->action = SBX_SECCOMP_KILL;
+        else if (!strcmp(action->valuestring, "SCMP_ACT_ERRNO") && cJSON_IsNumber(errno_ret))
+                r->errno_value = errno_ret->valueint;
+        else
+                return false;
+        cJSON_ArrayForEach(a, args)
+        {
+                if (r->n_args == SBX_SECCOMP_MAX_ARGS || !read_arg(a, &r->args[r->n_args], &seen))
+                        return false;
+                r->n_args++;
+        }
+        return true;
+}
+
+static cJSON *profile_json;
+static struct sbx_seccomp_rule profile_rules[1024];
+
+static long read_profile(const char *json)
+{
+        const cJSON *e, *n, *def;
+        long count = 0;
+
+        profile_json = cJSON_Parse(json);
+        def = cJSON_GetObjectItemCaseSensitive(profile_json, "defaultAction");
+        if (!cJSON_IsString(def) || strcmp(def->valuestring, "SCMP_ACT_ALLOW") ||
+            cJSON_GetObjectItemCaseSensitive(profile_json, "architectures"))
+                return -1;
+        cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(profile_json, "syscalls"))
+        {
+                cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(e, "names"))
+                {
+                        if (!cJSON_IsString(n) || count == (long)ELEMENTSOF(profile_rules) ||
+                            !read_entry(e, n->valuestring, &profile_rules[count]))
+                                return -1;
+                        count++;
+                }
+        }
+        return count;
+}
+
+static int setup_docker_profile(void **state)
+{
+        _cleanup_free_ char *json = sbx_docker_seccomp_profile();
+        const char *opt = sbx_docker_seccomp_option();
+        struct sbx_error *err = NULL;
+        long n = json ? read_profile(json) : -1;
+
+        if (n != (long)sbx_seccomp_n_rules || !opt || strncmp(opt, "seccomp=", 8) ||
+            strcmp(opt + 8, json)) {
+                print_error("the Docker profile does not hold the table's %zu rules (read %ld)\n",
+                            sbx_seccomp_n_rules, n);
+                return -1;
+        }
+        print_message("docker profile: %zu bytes, %ld rules\n", strlen(json), n);
+        if (sbx_seccomp_compile_rules(profile_rules, (size_t)n, &filter, &err) < 0) {
+                print_error("compile: %s\n", err && err->message ? err->message : "?");
+                sbx_error_free(err);
+                return -1;
+        }
+        return 0;
+}
+
 static int teardown(void **state)
 {
         filter = sbx_seccomp_free(filter);
+        cJSON_Delete(profile_json);
+        profile_json = NULL;
         return 0;
 }
 
@@ -668,6 +816,7 @@ int main(void)
             cmocka_unit_test(test_clone_flags),
             cmocka_unit_test(test_personality),
             cmocka_unit_test(test_socket_families),
+            cmocka_unit_test(test_netlink_protocols),
             cmocka_unit_test(test_ioctl_commands),
             cmocka_unit_test(test_kill_is_process_wide),
             cmocka_unit_test(test_load_without_memory),
@@ -677,5 +826,7 @@ int main(void)
                 fprintf(stderr, "already under a seccomp filter: controls would be wrong\n");
                 return 77;
         }
-        return cmocka_run_group_tests(tests, setup, teardown);
+        /* Once with the native filter, once with the Docker profile's rules read back. */
+        return cmocka_run_group_tests_name("native filter", tests, setup, teardown) +
+               cmocka_run_group_tests_name("docker profile", tests, setup_docker_profile, teardown);
 }
