@@ -30,10 +30,18 @@ int sbx_cli_exit_status(enum sbx_verdict v)
 
 void sbx_cli_print_summary(FILE *f, const struct sbx_result *r)
 {
+        /* When the compile step failed, the program never ran: its figures are the compiler's. */
+        const struct sbx_result *c = r->compile;
+        bool compiler =
+            c && (r->verdict == SBX_VERDICT_COMPILE_ERROR ||
+                  (r->verdict == SBX_VERDICT_SANDBOX_ERROR && c->verdict != SBX_VERDICT_OK));
+
         fprintf(f, "sandboxrt: %s", sbx_verdict_to_string(r->verdict));
         if (r->message)
                 fprintf(f, ": %s", r->message);
-        fprintf(f, " (exit %d", r->exit_code);
+        if (compiler)
+                r = c;
+        fprintf(f, " (%sexit %d", compiler ? "compiler " : "", r->exit_code);
         if (r->signal)
                 fprintf(f, ", signal %d", r->signal);
         fprintf(f, ", wall %llu ms, cpu %llu ms, memory %.1f MiB%s%s)\n",

@@ -22,6 +22,9 @@ static const char usage_text[] =
     "  show NAME   the policy as YAML, in the policy file format\n"
     "  check FILE  validate a policy file: exit 0 if it loads, else 1 with the reason\n"
     "\n"
+    "Exit status 2 for a usage error, an unknown policy or a policy dir that cannot be\n"
+    "loaded (as for `sandboxrt run --policy`).\n"
+    "\n"
     "  --policy-dir DIR  more policies (default: $SANDBOXRT_POLICY_DIR if set)\n"
     "  -h, --help        this text\n";
 
@@ -32,7 +35,7 @@ static int load_set(const char *dir, struct sbx_policy_set **set)
         if (sbx_policy_set_load(dir, set, &err) < 0) {
                 sbx_cli_error("%s", err && err->message ? err->message : "cannot load policies");
                 sbx_error_free(err);
-                return 1;
+                return SBX_CLI_EXIT_USAGE;
         }
         return 0;
 }
@@ -41,10 +44,10 @@ static int policy_list(const char *dir, const char *unused)
 {
         struct sbx_policy_set *set = NULL;
         const struct sbx_policy *p;
-        int width = 0;
+        int width = 0, r;
 
-        if (load_set(dir, &set))
-                return 1;
+        if ((r = load_set(dir, &set)) != 0)
+                return r;
         for (size_t i = 0; (p = sbx_policy_set_at(set, i)); i++)
                 if ((int)strlen(p->name) > width)
                         width = (int)strlen(p->name);
@@ -60,20 +63,21 @@ static int policy_show(const char *dir, const char *name)
         struct sbx_policy_set *set = NULL;
         const struct sbx_policy *p;
         char *yaml = NULL;
-        int r = 1;
+        int r;
 
-        if (load_set(dir, &set))
-                return 1;
+        if ((r = load_set(dir, &set)) != 0)
+                return r;
         p = sbx_policy_set_find(set, name);
-        if (!p)
+        if (!p) {
+                /* As for `run --policy NAME`: the caller named something that is not there. */
                 sbx_cli_error("policy: unknown policy '%s'; 'sandboxrt policy list' shows them",
                               name);
-        else if (!(yaml = sbx_policy_to_yaml(p)))
+                r = SBX_CLI_EXIT_USAGE;
+        } else if (!(yaml = sbx_policy_to_yaml(p))) {
                 sbx_cli_error("policy: out of memory");
-        else {
+                r = 1;
+        } else
                 fputs(yaml, stdout);
-                r = 0;
-        }
         free(yaml);
         sbx_policy_set_free(set);
         return r;

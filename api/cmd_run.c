@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "api/cli.h"
 #include "api/commands.h"
@@ -27,11 +28,13 @@ static const char usage_text[] =
     "  --limit KEY=VALUE     override one limit, e.g. wall=2s cpu=500ms memory=256m\n"
     "                        output=1m pids=32 file_size=16m open_files=64 tmpfs=64m\n"
     "                        cpus=0.5 network=none|loopback (repeatable)\n"
-    "  --stdin FILE          feed FILE to the program's standard input (- = this stdin)\n"
+    "  --stdin FILE          feed FILE to the program's standard input (- = this stdin);\n"
+    "                        without it, a standard input that is not a terminal (a pipe,\n"
+    "                        a file) is fed to the program: --stdin /dev/null prevents it\n"
     "  --file HOST:SANDBOX   copy a host file in, keeping its mode; a relative SANDBOX\n"
     "                        path is relative to the working directory (repeatable)\n"
     "  --env KEY=VALUE       set an environment variable for the program (repeatable)\n"
-    "  --language LANG       python, c, cpp, javascript, java, bash or perl\n"
+    "  --language LANG       the source's language (listed below)\n"
     "  --source FILE         the program's source (with --language)\n"
     "  --backend NAME        auto (default), native or docker\n"
     "  --image IMAGE         container image (docker backend)\n"
@@ -43,8 +46,28 @@ static const char usage_text[] =
     "  -h, --help            show this help\n"
     "\n"
     "Without --json the program's stdout and stderr are passed through, and a summary is\n"
-    "printed to stderr when the verdict is not OK.\n"
-    "\n" SBX_CLI_EXIT_STATUS_HELP;
+    "printed to stderr when the verdict is not OK.\n";
+
+/* The usage text, the languages of the table, then the exit statuses. */
+static void print_usage(void)
+{
+        size_t col = strlen("Languages:");
+
+        fputs(usage_text, stdout);
+        fputs("\nLanguages:", stdout);
+        for (size_t i = 0; sbx_language_at(i); i++) {
+                const char *name = sbx_language_at(i)->name;
+                if (col + strlen(name) + 2 > 88) {
+                        fputs("\n ", stdout);
+                        col = 1;
+                }
+                col += (size_t)printf(" %s%s", name, sbx_language_at(i + 1) ? "," : ".");
+        }
+        fputs("\n`sandboxrt doctor` shows which toolchains this host has. A Java or Scala source\n"
+              "runs its class with main; a Go or Rust source of tests runs its tests.\n"
+              "\n" SBX_CLI_EXIT_STATUS_HELP,
+              stdout);
+}
 
 struct run_args {
         struct sbx_runtime_options rt;
@@ -53,10 +76,10 @@ struct run_args {
         const char *env[MAX_ITEMS + 1];
         struct sbx_file files[MAX_ITEMS];
         size_t n_limits, n_env;
+        const char *stdin_path, *source_path; /* read once the runtime is up: "-" is ours */
         char *stdin_buf, *source_buf;
         char *file_bufs[MAX_ITEMS];
         bool json;
-        bool stdin_consumed; /* --stdin - consumed our stdin */
 };
 
 static void run_args_release(struct run_args *a)
@@ -154,7 +177,6 @@ static int parse_args(int argc, char **argv, struct run_args *a)
             {"help", no_argument, NULL, 'h'},
             {0},
         };
-        const char *source = NULL;
         int c, r = 0;
 
         while (r == 0 && (c = getopt_long(argc, argv, "+vh", options, NULL)) != -1) {
@@ -166,7 +188,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
                         r = add_item(a->limits, &a->n_limits, optarg, "--limit");
                         break;
                 case OPT_STDIN:
-                        r = read_input(optarg, &a->stdin_buf, &a->job.stdin_size);
+                        a->stdin_path = optarg;
                         break;
                 case OPT_FILE:
                         r = add_file(a, optarg);
@@ -178,7 +200,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
                         a->job.language = optarg;
                         break;
                 case OPT_SOURCE:
-                        source = optarg;
+                        a->source_path = optarg;
                         break;
                 case OPT_BACKEND:
                         a->rt.backend = optarg;
@@ -200,7 +222,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
                         a->rt.verbose = true;
                         break;
                 case 'h':
-                        fputs(usage_text, stdout);
+                        print_usage();
                         return 1;
                 default:
                         return -EINVAL;
@@ -208,24 +230,52 @@ static int parse_args(int argc, char **argv, struct run_args *a)
         }
         if (r < 0)
                 return r;
-        if (a->job.language && (!source || optind < argc)) {
+        if (a->job.language && (!a->source_path || optind < argc)) {
                 sbx_cli_error("--language needs --source FILE and no program arguments");
                 return -EINVAL;
         }
-        if (!a->job.language && (source || optind >= argc)) {
+        if (!a->job.language && (a->source_path || optind >= argc)) {
                 sbx_cli_error("nothing to run: give -- PROGRAM [ARGS...] or --language and "
                               "--source (see --help)");
                 return -EINVAL;
         }
-        if (source && (r = read_input(source, &a->source_buf, &a->job.source_size)) < 0)
-                return r;
-        a->job.source = a->source_buf;
+        if (a->stdin_path && a->source_path && !strcmp(a->stdin_path, "-") &&
+            !strcmp(a->source_path, "-")) {
+                sbx_cli_error("--stdin - and --source - cannot both read standard input");
+                return -EINVAL;
+        }
         a->job.argv = a->job.language ? NULL : (const char *const *)argv + optind;
-        a->job.stdin_data = a->stdin_buf;
         a->job.limits = a->limits;
         a->job.env = a->env;
         a->job.files = a->files;
         return 0;
+}
+
+/* Our stdin is open and not a terminal: a pipe, a file, /dev/null. */
+static bool stdin_is_data(void)
+{
+        struct stat st;
+
+        return fstat(0, &st) == 0 && !isatty(0);
+}
+
+/* The source and the program's stdin, read only now that the runtime is up: until then this
+ * binary may still hand the command, stdin untouched, to sandboxrt-full. Like any command, the
+ * program reads what is piped to us unless --stdin (or --source -) says otherwise. */
+static int read_inputs(struct run_args *a)
+{
+        const char *in = a->stdin_path;
+        int r = 0;
+
+        if (a->source_path)
+                r = read_input(a->source_path, &a->source_buf, &a->job.source_size);
+        if (!in && !(a->source_path && !strcmp(a->source_path, "-")) && stdin_is_data())
+                in = "-";
+        if (r == 0 && in)
+                r = read_input(in, &a->stdin_buf, &a->job.stdin_size);
+        a->job.source = a->source_buf;
+        a->job.stdin_data = a->stdin_buf;
+        return r;
 }
 
 #ifdef SBX_NATIVE_ONLY
@@ -285,7 +335,7 @@ static int run_main(int argc, char **argv)
         r = sbx_runtime_new(&a.rt, &rt, &err);
 #ifdef SBX_NATIVE_ONLY
         /* No native jail here: let sandboxrt-full try its other backends. */
-        if (r == -ENOTSUP && !a.stdin_consumed) {
+        if (r == -ENOTSUP) {
                 run_args_release(&a);
                 sbx_error_free(err);
                 return sbx_cli_exec_full(argc, argv);
@@ -298,11 +348,15 @@ static int run_main(int argc, char **argv)
                     r == -EINVAL || r == -ENOENT ? SBX_CLI_EXIT_USAGE : SBX_CLI_EXIT_SANDBOX_ERROR;
                 goto out;
         }
+        if (read_inputs(&a) < 0)
+                goto out;
         if (a.rt.verbose)
                 sbx_cli_print_backend(stderr, rt);
         sbx_cli_warn_limits(stderr, rt);
-        if (sbx_run(rt, &a.job, &res, &err) < 0) {
+        if ((r = sbx_run(rt, &a.job, &res, &err)) < 0) {
                 sbx_cli_error("%s", err->message);
+                /* A missing toolchain is the host's to fix, not the job's. */
+                status = r == -ENOPKG ? SBX_CLI_EXIT_SANDBOX_ERROR : SBX_CLI_EXIT_USAGE;
                 goto out;
         }
         if (a.json) {

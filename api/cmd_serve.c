@@ -10,6 +10,7 @@
 
 #include "api/commands.h"
 #include "api/serve.h"
+#include "api/serve_fleet.h"
 #include "api/serve_request.h"
 #include "api/serve_tenants.h"
 #include "util.h"
@@ -21,6 +22,7 @@
 #define DEFAULT_MAX_CONNECTIONS    1024
 #define DEFAULT_CONNECTIONS_PER_IP 256
 #define DEFAULT_CONNECTION_TIMEOUT 10
+#define DEFAULT_DRAIN_S            5
 
 static void usage(FILE *f)
 {
@@ -59,9 +61,22 @@ static void usage(FILE *f)
               "                          docker; repeatable, before the default python:*=native\n"
               "  --policy-dir DIR        policy files (default: $SANDBOXRT_POLICY_DIR)\n"
               "  --log-level LEVEL       error, warn, info (default) or debug\n"
+              "  --node-name NAME        this node's name in a fleet (default:\n"
+              "                          $SANDBOXRT_NODE_NAME): sandbox ids start with it so\n"
+              "                          a load balancer can route to their node, and /metrics\n"
+              "                          labels carry it\n"
+              "  --drain-timeout S       after SIGTERM, seconds running requests may take to\n"
+              "                          end before they are cancelled (default 5)\n"
+              "  --pool-size N           give each tenant a pool of N sandboxes at start and\n"
+              "                          keep it (counted in its max_sandboxes):\n"
+              "                          /pool/initialize then answers with it (in a fleet,\n"
+              "                          /pool/execute must work on every node)\n"
+              "  --pool-config FILE      the pool's sandbox config (JSON, as /pool/initialize\n"
+              "                          takes it; default: every tool, the ceiling's limits)\n"
               "  -h, --help              show this help\n\n"
-              "SIGTERM or SIGINT stops the server within 10 s: running requests get 5 s to\n"
-              "end, then are cancelled; every sandbox is removed; the exit status is 0.\n",
+              "SIGTERM or SIGINT drains the server: /health answers 503, new work gets 503,\n"
+              "running requests get --drain-timeout (5 s) to end, then are cancelled; every\n"
+              "sandbox is removed; the server exits 0 at most 4 s after the drain.\n",
               f);
 }
 
@@ -80,6 +95,10 @@ enum {
         OPT_ALLOW_NETWORK,
         OPT_POLICY_DIR,
         OPT_LOG_LEVEL,
+        OPT_NODE_NAME,
+        OPT_DRAIN_TIMEOUT,
+        OPT_POOL_SIZE,
+        OPT_POOL_CONFIG,
         OPT_TENANTS,
         OPT_CEILING,
         OPT_MAX_CONNECTIONS,
@@ -102,6 +121,10 @@ static const struct option options[] = {
     {"allow-network", no_argument, NULL, OPT_ALLOW_NETWORK},
     {"policy-dir", required_argument, NULL, OPT_POLICY_DIR},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"node-name", required_argument, NULL, OPT_NODE_NAME},
+    {"drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT},
+    {"pool-size", required_argument, NULL, OPT_POOL_SIZE},
+    {"pool-config", required_argument, NULL, OPT_POOL_CONFIG},
     {"tenants", required_argument, NULL, OPT_TENANTS},
     {"ceiling", required_argument, NULL, OPT_CEILING},
     {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
@@ -167,6 +190,14 @@ static int sizes_and_counts(struct sbx_serve_config *cfg, int opt, const char *a
                 r = number("--cleanup-interval", arg, 1, 86400 * 7, &v);
                 cfg->cleanup_interval_s = (unsigned)v;
                 break;
+        case OPT_DRAIN_TIMEOUT:
+                r = number("--drain-timeout", arg, 0, 86400, &v);
+                cfg->drain_timeout_s = (unsigned)v;
+                break;
+        case OPT_POOL_SIZE:
+                r = number("--pool-size", arg, 0, 1024, &v);
+                cfg->pool_size = (unsigned)v;
+                break;
         case OPT_MAX_CONNECTIONS:
                 r = number("--max-connections", arg, 1, 100000, &v);
                 cfg->max_connections = (unsigned)v;
@@ -193,7 +224,7 @@ static int sizes_and_counts(struct sbx_serve_config *cfg, int opt, const char *a
 
 static int parse_option(struct sbx_serve_config *cfg, int opt, const char *arg)
 {
-        int level;
+        int level, r;
 
         switch (opt) {
         case OPT_HOST:
@@ -219,6 +250,17 @@ static int parse_option(struct sbx_serve_config *cfg, int opt, const char *arg)
         case OPT_POLICY_DIR:
                 cfg->policy_dir = arg;
                 return 0;
+        case OPT_NODE_NAME:
+                cfg->node_name = arg;
+                return 0;
+        case OPT_POOL_CONFIG:
+                free(cfg->pool_config);
+                cfg->pool_config = NULL;
+                if ((r = sbx_read_file(arg, 64 << 10, &cfg->pool_config, &cfg->pool_config_size)) <
+                    0)
+                        sbx_cli_error("serve: --pool-config %s: %s", arg,
+                                      r == -EFBIG ? "larger than 64k" : strerror(-r));
+                return r;
         case OPT_TENANTS:
                 cfg->tenants_file = arg;
                 return 0;
@@ -271,6 +313,7 @@ static void set_defaults(struct sbx_serve_config *cfg)
         cfg->max_body_bytes = DEFAULT_MAX_BODY;
         cfg->cleanup_interval_s = DEFAULT_CLEANUP_S;
         cfg->max_sandboxes = DEFAULT_MAX_SANDBOXES;
+        cfg->drain_timeout_s = DEFAULT_DRAIN_S;
         cfg->max_connections = DEFAULT_MAX_CONNECTIONS;
         cfg->max_connections_per_ip = DEFAULT_CONNECTIONS_PER_IP;
         cfg->connection_timeout_s = DEFAULT_CONNECTION_TIMEOUT;
@@ -310,6 +353,25 @@ static int check_auth(struct sbx_serve_config *cfg)
         return 0;
 }
 
+/* A node of a fleet: its name (for sandbox ids and /metrics) and its kept pool. */
+static int check_fleet(struct sbx_serve_config *cfg)
+{
+        if (cfg->pool_config && !cfg->pool_size) {
+                sbx_cli_error("serve: --pool-config needs --pool-size");
+                return -EINVAL;
+        }
+        if (!cfg->node_name)
+                cfg->node_name = getenv("SANDBOXRT_NODE_NAME");
+        if (cfg->node_name && sbx_node_name_check(cfg->node_name) < 0) {
+                sbx_cli_error("serve: the node name '%s' must be 1 to %d characters of a-z, 0-9 "
+                              "and '-', not starting or ending with '-' (a Kubernetes pod name "
+                              "or a host name, lower case)",
+                              cfg->node_name, SBX_NODE_NAME_MAX);
+                return -EINVAL;
+        }
+        return 0;
+}
+
 static int parse_args(int argc, char **argv, struct sbx_serve_config *cfg)
 {
         int opt;
@@ -329,6 +391,8 @@ static int parse_args(int argc, char **argv, struct sbx_serve_config *cfg)
                 return -EINVAL;
         }
         cfg->rules[cfg->n_rules++] = (struct sbx_image_rule){"python:*", true};
+        if (check_fleet(cfg) < 0)
+                return -EINVAL;
         return check_auth(cfg);
 }
 
@@ -426,6 +490,7 @@ out:
         free(srv.docker_error);
         for (size_t i = 0; i + 1 < cfg.n_rules; i++)
                 free((char *)cfg.rules[i].pattern);
+        free(cfg.pool_config);
         return status;
 }
 

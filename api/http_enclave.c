@@ -7,6 +7,7 @@
 
 #include "api/http_server.h"
 #include "api/serve_archive.h"
+#include "api/serve_fleet.h"
 #include "api/serve_registry.h"
 #include "api/serve_tenants.h"
 #include "api/serve_tools.h"
@@ -74,8 +75,12 @@ void sbx_route_health(struct sbx_http_request *req, struct sbx_http_response *re
 {
         struct sbx_server *srv = req->srv;
         cJSON *o = cJSON_CreateObject(), *stats = stats_object(srv, req->tenant);
+        bool draining = atomic_load(&srv->stopping);
 
-        cJSON_AddBoolToObject(o, "healthy", true);
+        /* Draining after SIGTERM: readiness fails, so load balancers send new work elsewhere. */
+        cJSON_AddBoolToObject(o, "healthy", !draining);
+        if (draining)
+                cJSON_AddStringToObject(o, "status", "draining");
         cJSON_AddStringToObject(o, "version", SBX_VERSION);
         cJSON_AddNumberToObject(o, "uptime", (double)(sbx_now_usec() - srv->start_usec) / 1e6);
         cJSON_AddNumberToObject(
@@ -88,7 +93,16 @@ void sbx_route_health(struct sbx_http_request *req, struct sbx_http_response *re
                                 srv->rt_native   ? "native"
                                 : srv->rt_docker ? "docker"
                                                  : "none");
-        sbx_http_reply_json(resp, 200, o);
+        sbx_http_reply_json(resp, draining ? 503 : 200, o);
+}
+
+/* A node that is draining takes no new sandboxes; true when it replied so. */
+static bool refuse_draining(struct sbx_http_request *req, struct sbx_http_response *resp)
+{
+        if (!atomic_load(&req->srv->stopping))
+                return false;
+        sbx_http_reply_wait_error(resp, -ESHUTDOWN, 503, 0);
+        return true;
 }
 
 void sbx_route_stats(struct sbx_http_request *req, struct sbx_http_response *resp)
@@ -132,7 +146,7 @@ void sbx_route_create(struct sbx_http_request *req, struct sbx_http_response *re
         struct sbx_error *err = NULL;
         _cleanup_free_ char *detail = NULL;
 
-        if (!check_type(type, true, resp))
+        if (!check_type(type, true, resp) || refuse_draining(req, resp))
                 return;
         int r = sbx_req_parse_sandbox_config(req->body, req->body_size, &cfg, &detail);
         if (r == -EBADMSG) {
@@ -300,11 +314,12 @@ void sbx_route_tool_execute(struct sbx_http_request *req, struct sbx_http_respon
         }
         struct sbx_served *e = sbx_registry_get(req->srv->reg, req->tenant, call.sandbox_id);
         int tool = sbx_tool_from_string(call.tool_name);
-        if (!e)
-                sbx_http_reply_detail(resp, 404, "Sandbox %s not found", call.sandbox_id);
-        else if (tool < 0 || !(e->cfg.tools & (1u << tool)))
+        if (!e) {
+                if (!sbx_node_reply_foreign(req, resp, call.sandbox_id))
+                        sbx_http_reply_detail(resp, 404, "Sandbox %s not found", call.sandbox_id);
+        } else if (tool < 0 || !(e->cfg.tools & (1u << tool))) {
                 sbx_http_reply_detail(resp, 404, "Tool %s is not available", call.tool_name);
-        else if (sbx_http_take_jobs(req, resp, 1) == 1) {
+        } else if (sbx_http_take_jobs(req, resp, 1) == 1) {
                 execute_in(req, resp, e, (enum sbx_tool_id)tool, &call);
                 sbx_tenant_jobs_give(req->tenant, 1);
         }
@@ -373,6 +388,22 @@ void sbx_route_archive(struct sbx_http_request *req, struct sbx_http_response *r
 
 /* ---- pool --------------------------------------------------------------------------------- */
 
+/* A node started with --pool-size keeps each tenant's pool: behind a load balancer
+ * /pool/initialize reaches one node only, and every node must serve /pool/execute alike. */
+static void reply_operator_pool(struct sbx_http_request *req, struct sbx_http_response *resp)
+{
+        cJSON *o = cJSON_CreateObject();
+
+        cJSON_AddStringToObject(o, "message", "Pool initialized successfully");
+        cJSON_AddNumberToObject(o, "pool_size", req->srv->cfg->pool_size);
+        cJSON_AddItemToObject(o, "sandbox_ids", sbx_pool_ids(req->srv->reg, req->tenant));
+        cJSON_AddStringToObject(o, "note",
+                                "this server keeps the pool it was started with (--pool-size, "
+                                "--pool-config); the requested size and config were not "
+                                "applied");
+        sbx_http_reply_json(resp, 200, o);
+}
+
 void sbx_route_pool_init(struct sbx_http_request *req, struct sbx_http_response *resp)
 {
         const char *size = query(req, "pool_size"), *type = query(req, "sandbox_type");
@@ -385,8 +416,12 @@ void sbx_route_pool_init(struct sbx_http_request *req, struct sbx_http_response 
                                       POOL_SIZE_MAX);
                 return;
         }
-        if (!check_type(type ? type : "docker", true, resp))
+        if (!check_type(type ? type : "docker", true, resp) || refuse_draining(req, resp))
                 return;
+        if (req->srv->cfg->pool_size) {
+                reply_operator_pool(req, resp);
+                return;
+        }
         int r = sbx_pool_initialize(req->srv->reg, req->tenant, (unsigned)n, type ? type : "docker",
                                     req->body, req->body_size, &ids, &err);
         if (r < 0) {

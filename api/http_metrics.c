@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api/http_server.h"
+#include "api/serve_fleet.h"
 #include "api/serve_registry.h"
 #include "api/serve_tenants.h"
 #include "util.h"
@@ -203,7 +204,7 @@ char *sbx_metrics_render(struct sbx_server *srv, struct sbx_tenant *tenant)
 
 void sbx_route_metrics(struct sbx_http_request *req, struct sbx_http_response *resp)
 {
-        char *text = sbx_metrics_render(req->srv, req->tenant);
+        char *text = sbx_node_metrics(req->srv, sbx_metrics_render(req->srv, req->tenant));
 
         sbx_http_reply_raw(resp, 200, "text/plain; version=0.0.4; charset=utf-8", text,
                            text ? strlen(text) : 0);

@@ -16,6 +16,7 @@
 #include <microhttpd.h>
 
 #include "api/http_conns.h"
+#include "api/serve_fleet.h"
 #include "api/serve_tenants.h"
 #include "util.h"
 
@@ -374,7 +375,8 @@ static enum MHD_Result dispatch(struct sbx_http_daemon *d, struct MHD_Connection
                 return reject(conn, req, path_known ? 405 : 404,
                               path_known ? "Method Not Allowed" : "Not Found");
         sbx_conn_set_state(d->conns, req->conn, SBX_CONN_BUSY);
-        route->fn(req, &resp);
+        if (!req->id || !sbx_node_reply_foreign(req, &resp, req->id))
+                route->fn(req, &resp);
         return queue(conn, req, &resp);
 }
 
@@ -549,14 +551,6 @@ uint16_t sbx_http_port(struct sbx_http_daemon *d)
         const union MHD_DaemonInfo *info = MHD_get_daemon_info(d->mhd, MHD_DAEMON_INFO_BIND_PORT);
 
         return info ? info->port : 0;
-}
-
-void sbx_http_quiesce(struct sbx_http_daemon *d)
-{
-        MHD_socket fd = MHD_quiesce_daemon(d->mhd);
-
-        if (fd != MHD_INVALID_SOCKET)
-                close(fd);
 }
 
 void sbx_http_stop(struct sbx_http_daemon *d, unsigned grace_s)

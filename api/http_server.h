@@ -77,10 +77,9 @@ cJSON *sbx_http_policy_json(const struct sbx_policy *p);
 struct sbx_http_daemon;
 int sbx_http_start(struct sbx_server *srv, struct sbx_http_daemon **out, struct sbx_error **err);
 uint16_t sbx_http_port(struct sbx_http_daemon *d);
-/* Stop accepting connections; requests in progress go on. */
-void sbx_http_quiesce(struct sbx_http_daemon *d);
-/* Wait up to grace_s for the requests in flight to end, then close every connection (a job
- * whose client connection closes is cancelled) and join the threads. */
+/* Wait up to grace_s for the requests in flight to end (still accepting new ones, which the
+ * routes refuse while the server stops), then close every connection (a job whose client
+ * connection closes is cancelled) and join the threads. */
 void sbx_http_stop(struct sbx_http_daemon *d, unsigned grace_s);
 /* Connections open now, and dropped to make room so far. */
 void sbx_http_conn_stats(struct sbx_http_daemon *d, unsigned *open, unsigned long *dropped);

@@ -36,8 +36,9 @@ void sbx_cli_error(const char *fmt, ...)
 int main(int argc, char **argv)
 {
         /* A big process's native backend runs its launcher here: see isolation/native.c. */
-        if (argc == 3 && !strcmp(argv[1], "__launcher"))
-                return sbx_native_launcher_main(argv[2]);
+        if ((argc == 3 || (argc == 4 && !strcmp(argv[3], "scoped"))) &&
+            !strcmp(argv[1], "__launcher"))
+                return sbx_native_launcher_main(argv[2], argc == 4);
         if (argc >= 2 && !strcmp(argv[1], "--version")) {
                 printf("sandboxrt %s\n", SBX_VERSION);
                 return 0;

@@ -31,6 +31,7 @@ struct sbx_backend {
         char *key_header; /* "X-API-Key: ..." or NULL */
         bool sandboxrt;   /* the server has /v1/run */
         bool plain;       /* read replies as ms-enclave's, ignoring sandboxrt's metadata */
+        bool fail_fast;   /* no connection retries: the caller retries on another server */
 };
 
 struct sbx_box {
@@ -127,6 +128,30 @@ static CURLcode perform(const struct sbx_backend *be, const char *method, const 
         return c;
 }
 
+/* What failed, as an errno the caller can act on (a fleet retries such jobs on another
+ * server; sandboxrt.h lists these codes on struct sbx_result). */
+static int transport_errno(CURLcode c)
+{
+        switch (c) {
+        case CURLE_COULDNT_CONNECT:
+                return ECONNREFUSED;
+        case CURLE_OPERATION_TIMEDOUT:
+                return ETIMEDOUT;
+        case CURLE_GOT_NOTHING:
+        case CURLE_RECV_ERROR:
+        case CURLE_SEND_ERROR:
+        case CURLE_PARTIAL_FILE:
+                return ECONNRESET; /* the server went away in the middle */
+        default:
+                return EHOSTUNREACH;
+        }
+}
+
+static int status_errno(long status)
+{
+        return status == 404 ? ENOENT : status >= 500 ? EREMOTEIO : EIO;
+}
+
 static int http(const struct sbx_backend *be, const char *method, const char *path,
                 const char *ctype, const void *body, size_t size, uint64_t timeout_ms,
                 struct reply *rep, struct sbx_error **err)
@@ -137,7 +162,7 @@ static int http(const struct sbx_backend *be, const char *method, const char *pa
         memset(rep, 0, sizeof(*rep));
         if (!url)
                 return sbx_error_set(err, ENOMEM, "out of memory");
-        for (unsigned attempt = 0; attempt <= REMOTE_RETRIES; attempt++) {
+        for (unsigned attempt = 0; attempt <= (be->fail_fast ? 0 : REMOTE_RETRIES); attempt++) {
                 if (attempt)
                         usleep((REMOTE_BACKOFF_MS << (attempt - 1)) * 1000);
                 reply_clear(rep);
@@ -147,9 +172,8 @@ static int http(const struct sbx_backend *be, const char *method, const char *pa
         }
         if (c != CURLE_OK) {
                 reply_clear(rep);
-                return sbx_error_set(err, c == CURLE_OPERATION_TIMEDOUT ? ETIMEDOUT : EHOSTUNREACH,
-                                     "remote %s: %s %s: %s", be->url, method, path,
-                                     curl_easy_strerror(c));
+                return sbx_error_set(err, transport_errno(c), "remote %s: %s %s: %s", be->url,
+                                     method, path, curl_easy_strerror(c));
         }
         return 0;
 }
@@ -170,9 +194,8 @@ static int call(const struct sbx_backend *be, const char *method, const char *pa
         cJSON *j = rep.body ? cJSON_ParseWithLength(rep.body, rep.size) : NULL;
         if (rep.status != 200) {
                 const char *detail = cJSON_GetStringValue(cJSON_GetObjectItem(j, "detail"));
-                r = sbx_error_set(err, rep.status == 404 ? ENOENT : EIO,
-                                  "remote %s: %s %s: HTTP %ld: %s", be->url, method, path,
-                                  rep.status, detail ? detail : "no detail");
+                r = sbx_error_set(err, status_errno(rep.status), "remote %s: %s %s: HTTP %ld: %s",
+                                  be->url, method, path, rep.status, detail ? detail : "no detail");
         } else if (!j) {
                 r = sbx_error_set(err, EPROTO, "remote %s: %s %s: the reply is not JSON", be->url,
                                   method, path);
@@ -222,6 +245,7 @@ static int remote_open(const struct sbx_runtime_options *opts, struct sbx_backen
         }
         for (size_t n = strlen(be->url); n > 0 && be->url[n - 1] == '/'; n--)
                 be->url[n - 1] = '\0';
+        be->fail_fast = opts->remote_fail_fast;
         if (opts->remote_api_key &&
             !(be->key_header = sbx_strdup_printf("X-API-Key: %s", opts->remote_api_key))) {
                 remote_close(be);
@@ -516,7 +540,8 @@ static int upload(struct sbx_backend *be, struct sbx_box *box, const struct sbx_
         snprintf(path, sizeof(path), "/sandbox/%s/archive?target_dir=/sandbox", box->id);
         r = http(be, "POST", path, "application/x-tar", buf, used, REMOTE_CALL_MS, &rep, err);
         if (r == 0 && rep.status != 200)
-                r = sbx_error_set(err, EIO, "remote %s: archive upload: HTTP %ld: %.200s", be->url,
+                r = sbx_error_set(err, status_errno(rep.status),
+                                  "remote %s: archive upload: HTTP %ld: %.200s", be->url,
                                   rep.status, rep.body ? rep.body : "");
         reply_clear(&rep);
         return r;

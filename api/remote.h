@@ -9,7 +9,8 @@
  * is one POST /v1/run; otherwise, and for stateful sandboxes, it speaks ms-enclave's routes:
  * /sandbox/create, /sandbox/{id}/archive for files, shell_executor for the program,
  * file_operation for reads and removals, DELETE /sandbox/{id}. Connection failures are retried
- * a bounded number of times, then reported (SANDBOX_ERROR) with the URL and the reason.
+ * a bounded number of times (none with opts->remote_fail_fast), then reported (SANDBOX_ERROR)
+ * with the URL and the reason, and what failed in the result's error (an errno).
  * probe() always fails: the backend is used only when a URL is given. Thread-safe.
  * SANDBOXRT_REMOTE_PROTOCOL=ms-enclave makes it use ms-enclave's routes with any server. */
 extern const struct sbx_backend_ops sbx_remote_ops;

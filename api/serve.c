@@ -1,6 +1,7 @@
-/* sandboxrt serve's life: start the HTTP daemon, clean up periodically, and on SIGTERM or SIGINT
- * stop accepting, give running requests a few seconds, cancel the rest, remove every sandbox
- * and exit 0, all within SBX_SHUTDOWN_S whatever the sandboxes hold. */
+/* sandboxrt serve's life: start the HTTP daemon (and the kept pools), clean up periodically, and
+ * on SIGTERM or SIGINT drain: refuse new work, give running requests --drain-timeout, cancel
+ * the rest, remove every sandbox and exit 0, all within SBX_SHUTDOWN_S more whatever the
+ * sandboxes hold. */
 #include <errno.h>
 #include <fnmatch.h>
 #include <signal.h>
@@ -56,6 +57,54 @@ static void block_signals(sigset_t *set)
         pthread_sigmask(SIG_BLOCK, set, NULL);
 }
 
+/* Without --pool-config: a sandbox with every tool. */
+static char *every_tool_config(void)
+{
+        cJSON *o = cJSON_CreateObject(), *tools = cJSON_AddArrayToObject(o, "tools_config");
+
+        for (int t = 0; t < _SBX_TOOL_MAX; t++)
+                cJSON_AddItemToArray(tools, cJSON_CreateString(sbx_tool_to_string(t)));
+        char *text = cJSON_PrintUnformatted(o);
+        cJSON_Delete(o);
+        return text;
+}
+
+/* --pool-size: each tenant's pool, which every node of a fleet serves /pool/execute from. Each
+ * is held to its tenant's ceiling and counts in its max_sandboxes, as a client's pool would. */
+static int start_pools(struct sbx_server *srv)
+{
+        const struct sbx_serve_config *cfg = srv->cfg;
+        _cleanup_free_ char *every = NULL;
+        const char *body = cfg->pool_config;
+        size_t size = cfg->pool_config_size;
+
+        if (!cfg->pool_size)
+                return 0;
+        if (!body && !(body = every = every_tool_config()))
+                return -ENOMEM;
+        if (every)
+                size = strlen(every);
+        for (size_t i = 0; i < srv->tenants->n; i++) {
+                struct sbx_tenant *t = &srv->tenants->items[i];
+                struct sbx_error *err = NULL;
+                cJSON *ids = NULL;
+                int r = sbx_pool_initialize(srv->reg, t, cfg->pool_size, "docker", body, size, &ids,
+                                            &err);
+                if (r < 0) {
+                        sbx_serve_log(SBX_LOG_ERROR, "serve: --pool-size %u%s%s: %s",
+                                      cfg->pool_size, srv->tenants->named ? ", tenant " : "",
+                                      srv->tenants->named ? t->name : "",
+                                      err && err->message ? err->message : strerror(-r));
+                        sbx_error_free(err);
+                        return r;
+                }
+                cJSON_Delete(ids);
+        }
+        sbx_serve_log(SBX_LOG_INFO, "pool: %u sandboxes%s", cfg->pool_size,
+                      srv->tenants->named ? " per tenant" : "");
+        return 0;
+}
+
 /* Each connection holds a descriptor (and each job a few): take what the hard limit allows. */
 static void raise_fd_limit(const struct sbx_serve_config *cfg)
 {
@@ -89,6 +138,8 @@ static int start(struct sbx_server *srv, struct sbx_http_daemon **d)
                 return r;
         }
         srv->start_usec = sbx_now_usec();
+        if ((r = start_pools(srv)) < 0)
+                return r;
         r = sbx_http_start(srv, d, &err);
         if (r < 0) {
                 sbx_serve_log(SBX_LOG_ERROR, "serve: %s", err->message);
@@ -148,8 +199,8 @@ static void *watchdog(void *arg)
         while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
                 ;
         sbx_serve_log(SBX_LOG_ERROR,
-                      "stopping took longer than %d s: exiting now; what is left of the "
-                      "sandboxes is removed when a server starts again",
+                      "stopping took longer than --drain-timeout and %d s more: exiting now; "
+                      "what is left of the sandboxes is removed when a server starts again",
                       SBX_SHUTDOWN_S);
         _exit(1);
 }
@@ -160,17 +211,17 @@ static void stop(struct sbx_server *srv, struct sbx_http_daemon *d)
         size_t counts[_SBX_SB_MAX], total = 0;
         pthread_t t;
 
-        deadline = sbx_now_usec() + SBX_SHUTDOWN_S * 1000000ull;
+        deadline = sbx_now_usec() + (srv->cfg->drain_timeout_s + SBX_SHUTDOWN_S) * 1000000ull;
         if (pthread_create(&t, NULL, watchdog, &deadline) == 0)
                 pthread_detach(t);
-        /* Order matters: refuse new work, wake the waiting, stop accepting, give running
-         * requests a grace period, close every connection (which cancels the jobs still
-         * running: a job's cancel fd is its client's socket) and join the threads, then
-         * remove the sandboxes. */
+        /* Order matters: refuse new work, wake the waiting, give running requests the drain
+         * time, close every connection (which cancels the jobs still running: a job's cancel
+         * fd is its client's socket) and join the threads, then remove the sandboxes. The
+         * listener stays open while they drain, so health checks read 503 "draining" instead
+         * of a refused connection. */
         atomic_store(&srv->stopping, true);
         sbx_sched_close(&srv->sched);
-        sbx_http_quiesce(d);
-        sbx_http_stop(d, SBX_SHUTDOWN_GRACE_S);
+        sbx_http_stop(d, srv->cfg->drain_timeout_s);
         srv->http = NULL;
         sbx_registry_counts(srv->reg, NULL, counts, &total);
         srv->reg = sbx_registry_free(srv->reg);
@@ -194,7 +245,8 @@ int sbx_serve_main(struct sbx_server *srv)
                 status = 1;
         } else {
                 int sig = wait_for_signal(srv, &set);
-                sbx_serve_log(SBX_LOG_INFO, "%s: stopping", strsignal(sig));
+                sbx_serve_log(SBX_LOG_INFO, "%s: draining (running requests get up to %u s)",
+                              strsignal(sig), srv->cfg->drain_timeout_s);
                 stop(srv, d);
         }
         for (size_t i = 0; i < srv->tenants->n; i++)

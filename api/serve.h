@@ -51,6 +51,11 @@ struct sbx_serve_config {
         unsigned max_connections_per_ip; /* the same, per client address */
         unsigned connection_timeout_s;   /* a connection silent this long is closed */
         const char *policy_dir;
+        const char *node_name;    /* in a fleet: this node's name, carried by its sandbox ids */
+        unsigned drain_timeout_s; /* after SIGTERM, how long running requests may go on */
+        unsigned pool_size;       /* each tenant's pool, made at start and kept; or 0 */
+        char *pool_config;        /* its sandbox config (JSON); NULL: every tool */
+        size_t pool_config_size;
         struct sbx_image_rule rules[SBX_IMAGE_RULES_MAX];
         size_t n_rules;
 };
@@ -165,10 +170,11 @@ int sbx_serve_run(struct sbx_server *srv, struct sbx_tenant *t, struct sbx_runti
 char *sbx_metrics_render(struct sbx_server *srv, struct sbx_tenant *t);
 
 /* Run the server until SIGTERM/SIGINT: rt_* and tenants must have been made before (no
- * thread exists yet). Stopping takes at most SBX_SHUTDOWN_S seconds, whatever the sandboxes
- * hold. Returns the process exit status. */
-#define SBX_SHUTDOWN_GRACE_S 5 /* running requests may end on their own this long */
-#define SBX_SHUTDOWN_S       9 /* then they are cancelled; past this the process exits */
+ * thread exists yet). SIGTERM drains it: running requests may end on their own for
+ * cfg->drain_timeout_s, then they are cancelled and every sandbox is removed; SBX_SHUTDOWN_S
+ * after the drain the process exits whatever the sandboxes hold. Returns the process exit
+ * status. */
+#define SBX_SHUTDOWN_S 4
 int sbx_serve_main(struct sbx_server *srv);
 
 #endif

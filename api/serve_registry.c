@@ -145,18 +145,24 @@ struct sbx_registry *sbx_registry_free(struct sbx_registry *reg)
 
 /* ---- creating ----------------------------------------------------------------------------- */
 
-/* ms-enclave's id alphabet (no 0, 1, l: easy to read aloud). */
-static void make_id(char id[SBX_SANDBOX_ID_LEN + 1])
+/* ms-enclave's id alphabet (no 0, 1, l: easy to read aloud), after the node's name when the
+ * server has one: a load balancer routes on it. */
+static void make_id(char id[SBX_SANDBOX_ID_MAX], const char *node)
 {
         static const char alphabet[] = "23456789abcdefghijkmnopqrstuvwxyz";
         uint8_t rnd[SBX_SANDBOX_ID_LEN];
+        size_t n = node ? strlen(node) : 0;
 
+        if (n) {
+                memcpy(id, node, n);
+                id[n++] = SBX_NODE_ID_SEP;
+        }
         if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
                 for (size_t i = 0; i < sizeof(rnd); i++)
                         rnd[i] = (uint8_t)(sbx_now_usec() >> (i % 8));
         for (size_t i = 0; i < SBX_SANDBOX_ID_LEN; i++)
-                id[i] = alphabet[rnd[i] % (sizeof(alphabet) - 1)];
-        id[SBX_SANDBOX_ID_LEN] = '\0';
+                id[n + i] = alphabet[rnd[i] % (sizeof(alphabet) - 1)];
+        id[n + SBX_SANDBOX_ID_LEN] = '\0';
 }
 
 /* t NULL: any tenant's (for fresh ids). Another tenant's sandbox is not found. */
@@ -267,7 +273,7 @@ static int insert(struct sbx_registry *reg, struct sbx_served *e, struct sbx_err
                                   reg->cap);
         } else {
                 do
-                        make_id(e->id);
+                        make_id(e->id, reg->srv->cfg->node_name);
                 while (find_locked(reg, NULL, e->id) >= 0);
                 e->refs = 2; /* the table's and the caller's */
                 reg->items[reg->n++] = e;
@@ -672,6 +678,18 @@ void sbx_pool_stats(struct sbx_registry *reg, const struct sbx_tenant *t, size_t
         *size = pool_of(reg, t)->size;
         *initialized = pool_of(reg, t)->initialized;
         pthread_mutex_unlock(&reg->lock);
+}
+
+cJSON *sbx_pool_ids(struct sbx_registry *reg, const struct sbx_tenant *t)
+{
+        cJSON *ids = cJSON_CreateArray();
+
+        pthread_mutex_lock(&reg->lock);
+        for (size_t i = 0; ids && i < reg->n; i++)
+                if (reg->items[i]->in_pool && reg->items[i]->owner == t)
+                        cJSON_AddItemToArray(ids, cJSON_CreateString(reg->items[i]->id));
+        pthread_mutex_unlock(&reg->lock);
+        return ids;
 }
 
 static void pool_clear(struct sbx_registry *reg, const struct sbx_tenant *t)

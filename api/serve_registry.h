@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "api/serve.h"
+#include "api/serve_fleet.h"
 #include "api/serve_request.h"
 
 enum sbx_sb_status {
@@ -29,9 +30,11 @@ int sbx_sb_status_from_string(const char *s);
 bool sbx_sandbox_type_known(const char *type);
 
 #define SBX_SANDBOX_ID_LEN 8
+/* "<node>.<8 random>" on a server with a node name (api/serve_fleet.h), else the random part. */
+#define SBX_SANDBOX_ID_MAX (SBX_NODE_NAME_MAX + 1 + SBX_SANDBOX_ID_LEN + 1)
 
 struct sbx_served {
-        char id[SBX_SANDBOX_ID_LEN + 1];
+        char id[SBX_SANDBOX_ID_MAX];
         char *type;
         struct sbx_sandbox_config cfg;
         struct sbx_tenant *owner;
@@ -109,5 +112,7 @@ int sbx_pool_acquire(struct sbx_registry *reg, const struct sbx_tenant *t, const
 void sbx_pool_release(struct sbx_registry *reg, struct sbx_served *e);
 void sbx_pool_stats(struct sbx_registry *reg, const struct sbx_tenant *t, size_t *size,
                     bool *initialized);
+/* The ids of t's pool members, as a JSON list. */
+cJSON *sbx_pool_ids(struct sbx_registry *reg, const struct sbx_tenant *t);
 
 #endif

@@ -2,11 +2,16 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <grp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "docker/parse.h"
 #include "owner.h"
@@ -359,6 +364,39 @@ static int read_info(struct sbx_docker_engine *e, struct sbx_error **err)
         return e->cgroup_driver ? 0 : sbx_error_set(err, ENOMEM, "engine: out of memory");
 }
 
+/* What to do when no engine answers at path, from what a plain connect() says: a missing
+ * socket or a refused connection is a stopped daemon, EACCES is the socket's permissions. */
+static void engine_fix(const char *path, char *buf, size_t size)
+{
+        struct sockaddr_un a = {.sun_family = AF_UNIX};
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), e = 0;
+        struct stat st;
+
+        snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+        if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+                e = errno;
+        if (fd >= 0)
+                close(fd);
+        if ((e == EACCES || e == EPERM) && stat(path, &st) == 0) {
+                struct group *g = getgrgid(st.st_gid);
+                snprintf(buf, size,
+                         "this user (uid %u) may not use %s: add it to the socket's group %s "
+                         "(`sudo usermod -aG %s $USER`, then log in again), or use "
+                         "--backend native",
+                         (unsigned)getuid(), path, g ? g->gr_name : "", g ? g->gr_name : "GROUP");
+        } else if (e == ENOENT || e == ECONNREFUSED) {
+                snprintf(buf, size,
+                         "no Docker daemon listens on %s: start dockerd, or set "
+                         "DOCKER_HOST=unix:///path/to/docker.sock",
+                         path);
+        } else {
+                snprintf(buf, size,
+                         "no usable Docker engine at %s (is dockerd running? or set "
+                         "DOCKER_HOST=unix:///path/to/docker.sock)",
+                         path);
+        }
+}
+
 int sbx_docker_engine_open(struct sbx_docker_engine **out, struct sbx_error **err)
 {
         struct sbx_docker_engine *e;
@@ -382,8 +420,9 @@ int sbx_docker_engine_open(struct sbx_docker_engine **out, struct sbx_error **er
         if (r == 0)
                 r = read_info(e, err);
         if (r < 0) {
-                sbx_error_prefix(err, "no usable Docker engine (start dockerd, or set "
-                                      "DOCKER_HOST=unix:///path/to/docker.sock)");
+                char fix[512];
+                engine_fix(e->socket, fix, sizeof(fix));
+                sbx_error_prefix(err, "%s", fix);
                 sbx_docker_engine_free(e);
                 return r;
         }

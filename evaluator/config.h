@@ -21,25 +21,34 @@ enum sbx_eval_model_kind {
 const char *sbx_eval_model_kind_to_string(enum sbx_eval_model_kind k);
 int sbx_eval_model_kind_from_string(const char *s);
 
+/* Judging limits: review_timeout is the CPU-time limit, the wall clock gets this multiple of it;
+ * stdout and stderr may hold this much each (correct answers can be megabytes). */
+#define SBX_EVAL_WALL_FACTOR 3
+#define SBX_EVAL_OUTPUT_CAP  "16m"
+
 /* Sandbox settings of one dataset after merging benchmark default < sandbox.default_config <
  * dataset_args.<name>.sandbox_config. */
 struct sbx_eval_sandbox_config {
         char *policy;  /* NULL = the runtime's default */
         char **limits; /* NULL-terminated "key=value" overrides */
-        char *image;   /* docker backend; only sandbox.default_config's is used (one runtime) */
+        char *image;   /* the Docker backend's image; NULL: the runtime's default */
 };
 
 struct sbx_eval_dataset_args {
         char *name;
         char *local_path;
-        char **subset_list;         /* NULL-terminated, or NULL */
-        long long few_shot_num;     /* -1: the benchmark's default */
-        uint64_t review_timeout_ms; /* 0: the benchmark's default */
-        double tolerance;           /* numeric compare; 0: the default 1e-6 */
-        char *prompt_template;      /* "{question}" is replaced; NULL: the benchmark's */
+        char **subset_list;          /* NULL-terminated, or NULL */
+        long long few_shot_num;      /* -1: the benchmark's default */
+        uint64_t review_timeout_ms;  /* 0: the benchmark's default (resolved in config) */
+        double tolerance;            /* float compare; 0: exact; < 0: unset (resolved) */
+        char *start_date, *end_date; /* extra_params (LiveCodeBench): YYYY-MM-DD or NULL */
+        char *prompt_template;       /* "{question}" is replaced; NULL: the benchmark's */
         char *system_prompt;
         struct sbx_eval_sandbox_config sandbox; /* dataset_args.<name>.sandbox_config */
 };
+
+/* Servers a fleet may have (sandbox.manager_config.base_url as a list). */
+#define SBX_EVAL_REMOTE_MAX 64
 
 struct sbx_eval_config {
         char *path; /* the task file, or NULL when built from flags only */
@@ -72,9 +81,9 @@ struct sbx_eval_config {
         bool ignore_errors;
         uint64_t seed;
 
-        char *backend; /* "auto", "native", "docker", "remote" */
-        char *remote_url;
-        char *remote_api_key;                           /* secret */
+        char *backend;        /* "auto", "native", "docker", "remote" */
+        char **remote_urls;   /* NULL-terminated: base_url, one server or a fleet (a list) */
+        char *remote_api_key; /* secret */
         struct sbx_eval_sandbox_config sandbox_default; /* sandbox.default_config */
         bool sandbox_enabled;
         uint32_t jobs; /* executions in parallel; 0 = CPU count */
@@ -96,7 +105,7 @@ struct sbx_eval_overrides {
         const char *repeats;
         const char *jobs;
         const char *api_url;
-        const char *remote; /* sandbox.manager_config.base_url */
+        const char *const *remote_urls; /* sandbox.manager_config.base_url (NULL-terminated) */
         bool rerun_review, all_tests, no_timestamp, ignore_errors;
 };
 
@@ -117,8 +126,9 @@ struct sbx_eval_config *sbx_eval_config_free(struct sbx_eval_config *c);
 const struct sbx_eval_dataset_args *sbx_eval_config_dataset_args(const struct sbx_eval_config *c,
                                                                  const char *name);
 
-/* Merge the sandbox settings for a dataset: benchmark default wall time, then
- * sandbox.default_config, then dataset_args.<name>.sandbox_config. */
+/* Merge the sandbox settings for a dataset: the judging limits (CPU = review_timeout or the
+ * benchmark's timeout, wall = SBX_EVAL_WALL_FACTOR times that, output = SBX_EVAL_OUTPUT_CAP),
+ * then sandbox.default_config, then dataset_args.<name>.sandbox_config; the image likewise. */
 int sbx_eval_config_sandbox(const struct sbx_eval_config *c, const char *dataset,
                             uint64_t default_timeout_ms, struct sbx_eval_sandbox_config *out,
                             struct sbx_error **err);

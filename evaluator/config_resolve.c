@@ -9,6 +9,7 @@
 
 #include "evaluator/config_internal.h"
 #include "evaluator/dataset.h"
+#include "evaluator/judge.h"
 #include "evaluator/strutil.h"
 #include "util.h"
 
@@ -175,6 +176,23 @@ static int set_str(char **dst, const char *v)
         return 0;
 }
 
+/* A NULL-terminated list replacing *dst when v has any entry. */
+static int set_strv(char ***dst, const char *const *v)
+{
+        char **list = NULL;
+
+        for (size_t i = 0; v && v[i]; i++)
+                if (cfg_strv_push(&list, v[i]) < 0) {
+                        cfg_strv_free(list);
+                        return -ENOMEM;
+                }
+        if (list) {
+                cfg_strv_free(*dst);
+                *dst = list;
+        }
+        return 0;
+}
+
 static int flag_u32(struct cparse *ps, const char *flag, const char *v, uint32_t lo, uint32_t hi,
                     uint32_t *out)
 {
@@ -225,15 +243,15 @@ static int apply_overrides(struct cparse *ps, const struct sbx_eval_overrides *o
                 if (cfg_parse_limit(ov->limit, &c->limit_is_fraction, &c->limit_n,
                                     &c->limit_fraction) < 0)
                         return sbx_error_set(ps->err, EINVAL,
-                                             "--limit: expected a number of samples or a fraction "
-                                             "in (0, 1], got '%s'",
+                                             "--limit: expected a number of samples from 1 or a "
+                                             "fraction in (0, 1], got '%s'",
                                              ov->limit);
                 c->limit_set = true;
         }
         if (set_str(&c->model, ov->model) < 0 || set_str(&c->samples_path, ov->samples) < 0 ||
             set_str(&c->work_dir, ov->work_dir) < 0 || set_str(&c->use_cache, ov->use_cache) < 0 ||
             set_str(&c->backend, ov->backend) < 0 || set_str(&c->api_url, ov->api_url) < 0 ||
-            set_str(&c->remote_url, ov->remote) < 0)
+            set_strv(&c->remote_urls, ov->remote_urls) < 0)
                 return sbx_error_set(ps->err, ENOMEM, "out of memory");
         if ((r = flag_u32(ps, "--eval-batch-size", ov->eval_batch_size, 1, 4096,
                           &c->eval_batch_size)) < 0 ||
@@ -314,6 +332,33 @@ static int resolve_model(struct cparse *ps)
         return 0;
 }
 
+/* Every dataset evaluated gets its args, with the defaults written in, so that configs/ shows
+ * what ran: the tolerance and the timeout. */
+static int resolve_datasets(struct cparse *ps)
+{
+        struct sbx_eval_config *c = ps->c;
+
+        for (size_t i = 0; c->datasets && c->datasets[i]; i++) {
+                const struct sbx_eval_benchmark *b = sbx_eval_benchmark_find(c->datasets[i]);
+                struct sbx_eval_dataset_args *a = cfg_dataset_args_add(c, c->datasets[i]);
+                if (!a)
+                        return sbx_error_set(ps->err, ENOMEM, "out of memory");
+                if (a->tolerance < 0)
+                        a->tolerance = SBX_EVAL_DEFAULT_TOLERANCE;
+                if (!a->review_timeout_ms && b)
+                        a->review_timeout_ms = b->default_timeout_ms;
+        }
+        for (size_t i = 0; i < c->n_dataset_args; i++) {
+                const struct sbx_eval_dataset_args *a = &c->dataset_args[i];
+                if ((a->start_date || a->end_date) && strcmp(a->name, "live_code_bench"))
+                        cfg_warn(ps, NULL,
+                                 "dataset_args.%s.extra_params: start_date and end_date only "
+                                 "select LiveCodeBench problems: ignored",
+                                 a->name);
+        }
+        return 0;
+}
+
 /* A benchmark named twice would write the same files twice: run it once. */
 static void dedupe_datasets(struct cparse *ps)
 {
@@ -335,6 +380,33 @@ static void dedupe_datasets(struct cparse *ps)
                 v[out] = NULL;
 }
 
+/* base_url: http(s) URLs, each once, at most SBX_EVAL_REMOTE_MAX. */
+static int check_remote_urls(struct cparse *ps)
+{
+        char **urls = ps->c->remote_urls;
+        size_t n = 0;
+
+        for (; urls && urls[n]; n++) {
+                if (strncmp(urls[n], "http://", 7) && strncmp(urls[n], "https://", 8))
+                        return sbx_error_set(ps->err, EINVAL,
+                                             "%s: sandbox.manager_config.base_url: '%s' is not "
+                                             "an http:// or https:// URL",
+                                             ps->file, urls[n]);
+                for (size_t j = 0; j < n; j++)
+                        if (!strcmp(urls[j], urls[n]))
+                                return sbx_error_set(ps->err, EINVAL,
+                                                     "%s: sandbox.manager_config.base_url: '%s' "
+                                                     "is listed twice",
+                                                     ps->file, urls[n]);
+        }
+        if (n > SBX_EVAL_REMOTE_MAX)
+                return sbx_error_set(ps->err, EINVAL,
+                                     "%s: sandbox.manager_config.base_url: %zu servers, at most "
+                                     "%d",
+                                     ps->file, n, SBX_EVAL_REMOTE_MAX);
+        return 0;
+}
+
 int cfg_resolve(struct cparse *ps, const char *dir, const struct sbx_eval_overrides *ov)
 {
         struct sbx_eval_config *c = ps->c;
@@ -349,12 +421,22 @@ int cfg_resolve(struct cparse *ps, const char *dir, const struct sbx_eval_overri
                                      ps->file);
         if (!c->work_dir && set_str(&c->work_dir, "./outputs") < 0)
                 return sbx_error_set(ps->err, ENOMEM, "out of memory");
-        if (!c->backend && set_str(&c->backend, c->remote_url ? "remote" : "auto") < 0)
+        /* backend (task file or --backend) > a remote URL > sandbox_type docker > auto */
+        if (!c->backend &&
+            set_str(&c->backend, c->remote_urls                                ? "remote"
+                                 : ps->engine && !strcmp(ps->engine, "docker") ? "docker"
+                                                                               : "auto") < 0)
                 return sbx_error_set(ps->err, ENOMEM, "out of memory");
-        if (!strcmp(c->backend, "remote") && !c->remote_url)
+        if (!c->jobs && ps->judge_jobs)
+                c->jobs = ps->judge_jobs;
+        if ((r = resolve_datasets(ps)) < 0)
+                return r;
+        if (!strcmp(c->backend, "remote") && !c->remote_urls)
                 return sbx_error_set(ps->err, EINVAL,
                                      "%s: backend remote needs sandbox.manager_config.base_url",
                                      ps->file);
+        if ((r = check_remote_urls(ps)) < 0)
+                return r;
         if (!c->sandbox_enabled)
                 cfg_warn(ps, NULL,
                          "sandbox.enabled is false: ignored, sandboxrt always runs "
@@ -371,6 +453,8 @@ int cfg_resolve(struct cparse *ps, const char *dir, const struct sbx_eval_overri
 static void dataset_args_release(struct sbx_eval_dataset_args *a)
 {
         free(a->name);
+        free(a->start_date);
+        free(a->end_date);
         free(a->local_path);
         cfg_strv_free(a->subset_list);
         free(a->prompt_template);
@@ -397,7 +481,7 @@ struct sbx_eval_config *sbx_eval_config_free(struct sbx_eval_config *c)
         free(c->work_dir);
         free(c->use_cache);
         free(c->backend);
-        free(c->remote_url);
+        cfg_strv_free(c->remote_urls);
         if (c->remote_api_key)
                 explicit_bzero(c->remote_api_key, strlen(c->remote_api_key));
         free(c->remote_api_key);
@@ -426,6 +510,7 @@ int sbx_eval_config_parse(const char *text, size_t size, const char *filename, c
                 r = cfg_resolve(&ps, dir, ov);
         sbx_eval_node_free(root);
         free(ps.eval_type);
+        free(ps.engine);
         if (ps.api_key_raw)
                 explicit_bzero(ps.api_key_raw, strlen(ps.api_key_raw));
         free(ps.api_key_raw);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +25,8 @@
 #include "util.h"
 
 #define PARENT_NAME     "sandboxrt"
+#define LEAF_NAME       "supervisor" /* where a delegated cgroup's own processes move */
+#define LEAF_ROUNDS     16
 #define ENV_PARENT      "SANDBOXRT_CGROUP"
 #define DELEGATE_FIX    "run as root, or delegate one: `sudo sandboxrt doctor --delegate-cgroup USER`"
 #define MOUNTINFO_MAX   (4u << 20)
@@ -57,6 +60,8 @@ struct sbx_cgroup_host {
         int idx[C_N]; /* hierarchy holding each controller, -1 when absent */
         unsigned counter;
         char *describe;
+        const char *source;  /* why the parent is ours, for describe() */
+        bool scope_possible; /* NONE, but the user's systemd could delegate a scope */
         char owner[SBX_OWNER_TOKEN_LEN + 1]; /* the token job cgroups carry */
 };
 
@@ -424,6 +429,9 @@ static int v1_setup(struct sbx_cgroup_host *h, const struct layout *l,
         if (!own)
                 return -ENOMEM;
         h->mode = SBX_CGROUP_V1;
+        h->source = p->env ? "$" ENV_PARENT
+                    : root ? "created as root"
+                           : "from doctor --delegate-cgroup";
         for (size_t i = 0; i < l->n_v1; i++) {
                 const char *why;
                 int fd = v1_open_parent(l->v1[i].mount, rel, root, &why);
@@ -475,8 +483,65 @@ static int v2_enable(int fd)
         return 0;
 }
 
+/* rel (relative to the mount, "" for its top) is our own cgroup or one of its ancestors. */
+static bool holds_self(const char *rel, const char *self)
+{
+        size_t n = strlen(rel);
+
+        return self && (n == 0 || (strncmp(self, rel, n) == 0 && (!self[n] || self[n] == '/')));
+}
+
+/* The "no internal processes" rule: a (non-root) v2 cgroup that holds processes cannot enable
+ * controllers for its children. A delegated cgroup starts out holding its unit's processes,
+ * ours: move every one of them into the leaf LEAF_NAME below it, as systemd's delegation rules
+ * ask. What forks meanwhile shows up in the next round. 0, or -errno (-EBUSY: never empty). */
+static int v2_move_to_leaf(int fd)
+{
+        _cleanup_close_ int leaf = -1;
+
+        if (mkdirat(fd, LEAF_NAME, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        leaf = openat(fd, LEAF_NAME, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (leaf < 0)
+                return -errno;
+        for (int round = 0; round < LEAF_ROUNDS; round++) {
+                _cleanup_close_ int procs = openat(fd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+                _cleanup_free_ char *text = NULL;
+                int r, moved = 0;
+
+                if (procs < 0)
+                        return -errno;
+                if ((r = sbx_read_fd(procs, PROCS_MAX, &text, NULL)) < 0)
+                        return r;
+                for (char *rest = text, *line; (line = strsep(&rest, "\n"));) {
+                        uint64_t pid;
+                        if (sbx_parse_u64(line, &pid) < 0)
+                                continue;
+                        r = sbx_write_string_at(leaf, "cgroup.procs", line);
+                        if (r < 0 && r != -ESRCH)
+                                return r;
+                        moved++;
+                }
+                if (!moved)
+                        return 0;
+        }
+        return -EBUSY;
+}
+
+/* v2_enable, and when fd holds processes and is our own cgroup or an ancestor of it (ours,
+ * then), move them into a leaf first. */
+static int v2_enable_own(int fd, bool ours)
+{
+        int r = v2_enable(fd);
+
+        if (r == -EBUSY && ours && (r = v2_move_to_leaf(fd)) == 0)
+                r = v2_enable(fd);
+        return r;
+}
+
 /* Root: create rel, enabling the controllers at every level above it. */
-static int v2_create_path(const char *mount, const char *rel, int *out, char **failed)
+static int v2_create_path(const char *mount, const char *rel, const char *self, int *out,
+                          char **failed)
 {
         _cleanup_free_ char *copy = strdup(rel), *done = strdup("");
         _cleanup_close_ int fd = open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -492,7 +557,8 @@ static int v2_create_path(const char *mount, const char *rel, int *out, char **f
                         continue;
                 if (strcmp(comp, "..") == 0)
                         return -EINVAL;
-                if ((r = v2_enable(fd)) < 0) {
+                /* The top of a container's cgroup namespace holds its processes. */
+                if ((r = v2_enable_own(fd, holds_self(done, self))) < 0) {
                         *failed = join(mount, done);
                         return r;
                 }
@@ -521,8 +587,6 @@ static bool v2_may_move(const char *mount, const char *self, const char *rel)
 
         if (!self)
                 return true; /* unknown: let attach report it */
-        while (*rel == '/')
-                rel++;
         for (;; i++) {
                 if ((self[i] == '/' || !self[i]) && (rel[i] == '/' || !rel[i]))
                         n = i;
@@ -534,19 +598,26 @@ static bool v2_may_move(const char *mount, const char *self, const char *rel)
         return fd >= 0 && faccessat(fd, "cgroup.procs", W_OK, AT_EACCESS) == 0;
 }
 
-/* Check and prepare candidate parent rel: 0 and *fd, or >0 with *why set (try the next). */
-static int v2_try(const struct layout *l, const char *rel, bool root, const char *self, int *out,
-                  char **why)
+/* One place job cgroups may go, and why it is one. */
+struct v2_candidate {
+        const char *rel; /* relative to the mount, without leading or trailing '/' */
+        bool create;     /* root makes it (and enables controllers above it) */
+        const char *source;
+};
+
+/* Check and prepare candidate c: 0 and *out, or >0 with *why set (try the next). */
+static int v2_try(const struct layout *l, const struct v2_candidate *c, bool root, const char *self,
+                  int *out, char **why)
 {
         _cleanup_close_ int fd = -1;
-        _cleanup_free_ char *path = join(l->v2_mount, rel), *failed = NULL;
+        _cleanup_free_ char *path = join(l->v2_mount, c->rel), *failed = NULL;
         char buf[SMALL_MAX];
         int r;
 
         if (!path)
                 return -ENOMEM;
-        r = root ? v2_create_path(l->v2_mount, rel, &fd, &failed)
-                 : (fd = open_rel(l->v2_mount, rel, false));
+        r = c->create ? v2_create_path(l->v2_mount, c->rel, self, &fd, &failed)
+                      : (fd = open_rel(l->v2_mount, c->rel, false));
         if (r == -ENOMEM)
                 return r;
         if (r < 0 && failed)
@@ -560,15 +631,16 @@ static int v2_try(const struct layout *l, const char *rel, bool root, const char
                 *why = sbx_strdup_printf("%s: %s", path, strerror(-r));
         else if (!root && !writable(fd))
                 *why = sbx_strdup_printf("%s is not writable by this user", path);
-        else if (!root && !v2_may_move(l->v2_mount, self, rel))
-                *why = sbx_strdup_printf("this process's cgroup and %s have no common ancestor "
-                                         "it may write (run sandboxrt inside that subtree)",
+        else if (!root && !v2_may_move(l->v2_mount, self, c->rel))
+                *why = sbx_strdup_printf("this process's cgroup is not inside %s, and it may not "
+                                         "move processes there",
                                          path);
-        else if ((r = v2_enable(fd)) < 0 ||
+        else if ((r = v2_enable_own(fd, holds_self(c->rel, self))) < 0 ||
                  (r = (int)read_small_at(fd, "cgroup.subtree_control", buf, sizeof(buf))) < 0 ||
                  (parse_ctrls(buf) & REQUIRED_V2) != REQUIRED_V2)
-                *why = sbx_strdup_printf("cannot enable memory and pids in %s: %s", path,
-                                         r < 0 ? strerror(-r) : "not available there");
+                *why = sbx_strdup_printf("cannot enable memory and pids in %s: %s%s", path,
+                                         r < 0 ? strerror(-r) : "not available there",
+                                         r == -EBUSY ? " (it holds other processes)" : "");
         else {
                 *out = TAKE_FD(fd);
                 return 0;
@@ -583,6 +655,109 @@ static char *parent_of(const char *rel)
         return strndup(rel, slash ? (size_t)(slash - rel) : 0);
 }
 
+/* systemd marks the cgroup of a unit with Delegate=yes with the xattrs trusted.delegate (only
+ * root may read it) and user.delegate. */
+static bool marked_delegated(int fd)
+{
+        static const char *const names[] = {"trusted.delegate", "user.delegate"};
+        char v[8];
+
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (fgetxattr(fd, names[i], v, sizeof(v)) == 1 && v[0] == '1')
+                        return true;
+        return false;
+}
+
+/* The cgroup of a systemd user manager (user@UID.service): delegated to the manager, which
+ * runs the user's units below it; not ours to use. */
+static bool is_user_manager(const char *rel)
+{
+        const char *base = strrchr(rel, '/');
+        size_t n;
+
+        base = base ? base + 1 : rel;
+        n = strlen(base);
+        return strncmp(base, "user@", 5) == 0 && n > 13 && strcmp(base + n - 8, ".service") == 0;
+}
+
+/* A unit's cgroup (a service or a scope), not a user manager's own init.scope. */
+static bool is_unit(const char *rel)
+{
+        const char *base = strrchr(rel, '/');
+        size_t n;
+
+        base = base ? base + 1 : rel;
+        n = strlen(base);
+        return strcmp(base, "init.scope") != 0 &&
+               ((n > 6 && strcmp(base + n - 6, ".scope") == 0) ||
+                (n > 8 && strcmp(base + n - 8, ".service") == 0));
+}
+
+/* How find_delegated found the cgroup, as doctor tells it. */
+enum delegation { DELEGATED_UNIT, DELEGATED_USER_UNIT, DELEGATED_SUBTREE };
+
+static const char *const delegation_sources[] = {
+    [DELEGATED_UNIT] = "the cgroup of this systemd unit, which has Delegate=yes",
+    [DELEGATED_USER_UNIT] = "the unit of this user's systemd that holds this process, as "
+                            "`systemd-run --user --scope -p Delegate=yes` makes",
+    [DELEGATED_SUBTREE] = "a subtree delegated to this user, holding this process",
+};
+
+/* The delegated cgroup that holds our own, in *out (NULL when none): the nearest one systemd
+ * marked as delegated (a system service or scope with Delegate=yes); below a user manager
+ * (user@UID.service, marked, whose units systemd 252 does not mark), the unit that holds us;
+ * else, unprivileged, the topmost of our cgroup and its ancestors that we may write all the
+ * way down (a subtree chowned to us by root, with our session moved into it). 0 or -ENOMEM. */
+static int find_delegated(const char *mount, const char *self, bool root, char **out,
+                          enum delegation *how)
+{
+        _cleanup_free_ char *rel = strdup(self), *top = NULL, *unit = NULL;
+        bool chain = !root;
+
+        *out = NULL;
+        while (rel && *rel) {
+                _cleanup_close_ int fd = open_rel(mount, rel, false);
+                if (fd < 0)
+                        break;
+                if (marked_delegated(fd)) {
+                        *how = is_user_manager(rel) ? DELEGATED_USER_UNIT : DELEGATED_UNIT;
+                        *out = *how == DELEGATED_UNIT ? TAKE_PTR(rel) : TAKE_PTR(unit);
+                        return 0;
+                }
+                if (!unit && is_unit(rel) && !(unit = strdup(rel)))
+                        return -ENOMEM;
+                if (chain && writable(fd) &&
+                    faccessat(fd, "cgroup.subtree_control", W_OK, AT_EACCESS) == 0) {
+                        free(top);
+                        if (!(top = strdup(rel)))
+                                return -ENOMEM;
+                } else {
+                        chain = false;
+                }
+                char *up = parent_of(rel);
+                free(rel);
+                rel = up;
+        }
+        if (!rel)
+                return -ENOMEM;
+        if (top && !is_user_manager(top)) {
+                *how = DELEGATED_SUBTREE;
+                *out = TAKE_PTR(top);
+        }
+        return 0;
+}
+
+/* "a/b/" and "/a/b" are "a/b". */
+static char *normalize_rel(const char *rel)
+{
+        while (*rel == '/')
+                rel++;
+        char *copy = strdup(rel);
+        for (size_t n = copy ? strlen(copy) : 0; n && copy[n - 1] == '/'; n--)
+                copy[n - 1] = '\0';
+        return copy;
+}
+
 /* What job cgroups under fd get: the enabled controllers, plus cpu.stat (accounting) and
  * cgroup.freeze, which every non-root v2 cgroup has. */
 static unsigned v2_enabled(int fd)
@@ -595,29 +770,55 @@ static unsigned v2_enabled(int fd)
                BIT(C_FREEZER);
 }
 
+/* How an unprivileged user without a usable cgroup gets one on this host. */
+static const char *v2_user_fix(const struct sbx_cgroup_probe *p)
+{
+        if (p->user_manager)
+                return "sandboxrt asks the user's systemd for a delegated scope "
+                       "(`systemd-run --user --scope -p Delegate=yes`)";
+        if (p->systemd)
+                return "no systemd user manager runs for this user: log in through a session "
+                       "(ssh, desktop) or have root enable lingering (`sudo sandboxrt doctor "
+                       "--delegate-cgroup USER`); or run sandboxrt in a systemd unit with "
+                       "Delegate=yes, or set $" ENV_PARENT;
+        return "as root, `sandboxrt doctor --delegate-cgroup USER`, then start the user's "
+               "processes inside that cgroup (root writes their pid to its cgroup.procs); "
+               "or set $" ENV_PARENT;
+}
+
 static int v2_setup(struct sbx_cgroup_host *h, const struct layout *l,
                     const struct sbx_cgroup_probe *p)
 {
         bool root = p->euid == 0;
+        enum delegation how = DELEGATED_UNIT;
         _cleanup_free_ char *self =
             p->self_cgroup ? self_v2_path(p->self_cgroup, l->v2_root) : NULL;
         _cleanup_free_ char *own = sbx_strdup_printf(PARENT_NAME "-%u", (unsigned)p->euid);
-        _cleanup_free_ char *up = self && *self ? parent_of(self) : NULL;
-        const char *cands[3] = {p->env ? p->env : root ? PARENT_NAME : own};
+        _cleanup_free_ char *env = p->env ? normalize_rel(p->env) : NULL;
+        _cleanup_free_ char *delegated = NULL;
         _cleanup_free_ char *reasons = strdup("");
+        struct v2_candidate cands[3];
+        size_t n = 0;
 
-        if (!own || !reasons)
+        if (!own || !reasons || (p->env && !env) ||
+            (self && find_delegated(l->v2_mount, self, root, &delegated, &how) < 0))
                 return -ENOMEM;
-        if (!root && !p->env && up)
-                cands[1] = up; /* a systemd user session delegates the parent of our scope */
+        if (env)
+                cands[n++] = (struct v2_candidate){env, root, "$" ENV_PARENT};
+        if (delegated)
+                cands[n++] = (struct v2_candidate){delegated, false, delegation_sources[how]};
+        cands[n++] = root ? (struct v2_candidate){PARENT_NAME, true, "created as root"}
+                          : (struct v2_candidate){own, false, "from doctor --delegate-cgroup"};
         h->mode = SBX_CGROUP_V2;
-        for (size_t i = 0; i < ELEMENTSOF(cands) && cands[i]; i++) {
+        for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *why = NULL;
-                int fd = -1, r = v2_try(l, cands[i], root, self, &fd, &why);
+                int fd = -1, r = v2_try(l, &cands[i], root, self, &fd, &why);
                 if (r < 0)
                         return r;
-                if (r == 0)
-                        return add_hier(h, join(l->v2_mount, cands[i]), fd, v2_enabled(fd));
+                if (r == 0) {
+                        h->source = cands[i].source;
+                        return add_hier(h, join(l->v2_mount, cands[i].rel), fd, v2_enabled(fd));
+                }
                 char *more = sbx_strdup_printf("%s%s%s", reasons, *reasons ? "; " : "", why);
                 if (!more)
                         return -ENOMEM;
@@ -626,10 +827,8 @@ static int v2_setup(struct sbx_cgroup_host *h, const struct layout *l,
         }
         if (root)
                 return host_none(h, "%s", reasons);
-        return host_none(h,
-                         "no writable cgroup (v2: %s): %s, set $" ENV_PARENT
-                         ", or run under `systemd-run --user --scope`",
-                         reasons, DELEGATE_FIX);
+        h->scope_possible = p->user_manager && !p->env;
+        return host_none(h, "no writable cgroup (v2: %s): %s", reasons, v2_user_fix(p));
 }
 
 /* ---- host: open, describe, free ---------------------------------------------------------- */
@@ -649,16 +848,26 @@ static int describe_host(struct sbx_cgroup_host *h)
                          i ? " " : "", h->h[i].parent);
         if (h->mode == SBX_CGROUP_V1)
                 h->describe = sbx_strdup_printf(
-                    "v1 (%s) under %s; swap %s", ctrls, parents,
+                    "v1 (%s) under %s (%s); swap %s", ctrls, parents, h->source,
                     faccessat(h->h[mem].parent_fd, "memory.memsw.limit_in_bytes", F_OK, 0) == 0
                         ? "off (memsw)"
                         : "not limited (no swap accounting)");
         else
                 h->describe = sbx_strdup_printf(
-                    "v2 (%s) under %s; kill by %s%s", ctrls, parents,
+                    "v2 (%s) under %s (%s); kill by %s%s", ctrls, parents, h->source,
                     faccessat(fd, "cgroup.kill", F_OK, 0) == 0 ? "cgroup.kill" : "freeze+SIGKILL",
                     faccessat(fd, "memory.peak", F_OK, 0) == 0 ? "" : "; no memory.peak");
         return h->describe ? 0 : -ENOMEM;
+}
+
+/* v2 when its hierarchy has memory and pids, else v1 when it has memory, pids and cpuacct. */
+static enum sbx_cgroup_mode layout_kind(const struct layout *l)
+{
+        if (l->v2_mount && (l->v2_ctrls & REQUIRED_V2) == REQUIRED_V2)
+                return SBX_CGROUP_V2;
+        if ((l->v1_ctrls & REQUIRED_V1) == REQUIRED_V1)
+                return SBX_CGROUP_V1;
+        return SBX_CGROUP_NONE;
 }
 
 static int host_discover(struct sbx_cgroup_host *h, const struct sbx_cgroup_probe *p)
@@ -668,9 +877,9 @@ static int host_discover(struct sbx_cgroup_host *h, const struct sbx_cgroup_prob
 
         if (r < 0)
                 ;
-        else if (l.v2_mount && (l.v2_ctrls & REQUIRED_V2) == REQUIRED_V2)
+        else if (layout_kind(&l) == SBX_CGROUP_V2)
                 r = v2_setup(h, &l, p);
-        else if ((l.v1_ctrls & REQUIRED_V1) == REQUIRED_V1)
+        else if (layout_kind(&l) == SBX_CGROUP_V1)
                 r = v1_setup(h, &l, p);
         else
                 r = host_none(
@@ -704,19 +913,40 @@ int sbx_cgroup_host_open_probe(const struct sbx_cgroup_probe *p, struct sbx_cgro
         return 0;
 }
 
+/* Our systemd user manager's socket: in $XDG_RUNTIME_DIR, or where logind makes it for a
+ * process without a session's environment (su, cron). NULL when none. */
+static char *user_manager_socket(void)
+{
+        const char *xdg = getenv("XDG_RUNTIME_DIR");
+        char *path = xdg && xdg[0] == '/'
+                         ? sbx_strdup_printf("%s/systemd/private", xdg)
+                         : sbx_strdup_printf("/run/user/%u/systemd/private", (unsigned)geteuid());
+        struct stat st;
+
+        if (path && (stat(path, &st) < 0 || !S_ISSOCK(st.st_mode) || st.st_uid != geteuid())) {
+                free(path);
+                path = NULL;
+        }
+        return path;
+}
+
 int sbx_cgroup_host_open(struct sbx_cgroup_host **out, struct sbx_error **err)
 {
-        _cleanup_free_ char *mountinfo = NULL, *self = NULL;
+        _cleanup_free_ char *mountinfo = NULL, *self = NULL, *manager = NULL;
         struct sbx_cgroup_host *h;
         int r = sbx_read_file("/proc/self/mountinfo", MOUNTINFO_MAX, &mountinfo, NULL);
 
         if (r == -ENOMEM)
                 return sbx_error_set(err, ENOMEM, "cgroup: out of memory");
         (void)sbx_read_file("/proc/self/cgroup", SMALL_MAX * 4, &self, NULL);
+        if (geteuid() != 0)
+                manager = user_manager_socket();
         struct sbx_cgroup_probe p = {.mountinfo = mountinfo,
                                      .self_cgroup = self,
                                      .euid = geteuid(),
-                                     .env = getenv(ENV_PARENT)};
+                                     .env = getenv(ENV_PARENT),
+                                     .user_manager = manager,
+                                     .systemd = access("/run/systemd/system", F_OK) == 0};
         if (r < 0) {
                 h = calloc(1, sizeof(*h));
                 if (!h || host_none(h, "cannot read /proc/self/mountinfo: %s", strerror(-r)) < 0) {
@@ -752,6 +982,11 @@ const char *sbx_cgroup_host_describe(const struct sbx_cgroup_host *h)
         if (!h)
                 return "none: not probed";
         return h->describe ? h->describe : "none: out of memory";
+}
+
+bool sbx_cgroup_host_scope_possible(const struct sbx_cgroup_host *h)
+{
+        return h && h->mode == SBX_CGROUP_NONE && h->scope_possible;
 }
 
 const char *sbx_cgroup_host_parent(const struct sbx_cgroup_host *h, const char *controller)
@@ -798,10 +1033,11 @@ static int delegate_v2(const struct layout *l, const char *rel, const char *list
         _cleanup_free_ char *path = join(l->v2_mount, rel), *failed = NULL, *copy = NULL;
         _cleanup_free_ char *kernel_list = NULL;
         _cleanup_close_ int fd = -1;
-        int r = v2_create_path(l->v2_mount, rel, &fd, &failed);
+        /* Controllers are enabled down to it, not in it: the user's processes must be able to
+         * enter it (a cgroup with controllers on for its children may hold none); the user's
+         * sandboxrt enables them once it has moved those into a leaf. */
+        int r = v2_create_path(l->v2_mount, rel, NULL, &fd, &failed);
 
-        if (r == 0)
-                r = v2_enable(fd);
         if (r == 0 && fchown(fd, uid, gid) < 0)
                 r = -errno;
         if (r < 0)
@@ -831,15 +1067,28 @@ int sbx_cgroup_delegate_probe(const struct sbx_cgroup_probe *p, uid_t uid, gid_t
                 r = sbx_error_set(err, ENOMEM, "cgroup: out of memory");
         else if (p->euid != 0)
                 r = sbx_error_set(err, EPERM, "cgroup: delegating a cgroup needs root");
-        else if (l.v2_mount && (l.v2_ctrls & REQUIRED_V2) == REQUIRED_V2)
+        else if (layout_kind(&l) == SBX_CGROUP_V2)
                 r = delegate_v2(&l, rel, p->delegate_list, uid, gid, err);
-        else if ((l.v1_ctrls & REQUIRED_V1) == REQUIRED_V1)
+        else if (layout_kind(&l) == SBX_CGROUP_V1)
                 r = delegate_v1(&l, rel, uid, gid, err);
         else
                 r = sbx_error_set(err, ENOTSUP,
                                   "cgroup: no hierarchy with the memory and pids controllers");
         layout_done(&l);
         return r;
+}
+
+enum sbx_cgroup_mode sbx_cgroup_host_kind(void)
+{
+        _cleanup_free_ char *mountinfo = NULL;
+        enum sbx_cgroup_mode m = SBX_CGROUP_NONE;
+        struct layout l = {0};
+
+        if (sbx_read_file("/proc/self/mountinfo", MOUNTINFO_MAX, &mountinfo, NULL) == 0 &&
+            parse_mountinfo(mountinfo, &l) == 0)
+                m = layout_kind(&l);
+        layout_done(&l);
+        return m;
 }
 
 int sbx_cgroup_delegate(uid_t uid, gid_t gid, struct sbx_error **err)

@@ -26,30 +26,47 @@ int sbx_cgroup_mode_from_string(const char *s, enum sbx_cgroup_mode *out);
 struct sbx_cgroup_host;
 
 /* Discover the hierarchy (from /proc/self/mountinfo) and open, creating it when root, the
- * parent of job cgroups:
- *   root:          <hierarchy>/sandboxrt (v2: memory, pids, cpu enabled down to it), or
- *                  $SANDBOXRT_CGROUP when set (created if missing);
- *   unprivileged:  $SANDBOXRT_CGROUP (existing, writable), else sandboxrt-<uid> at the
- *                  hierarchy's top (see sbx_cgroup_delegate), else on v2 the parent of our own
- *                  cgroup when we may write it (systemd user sessions).
+ * parent of job cgroups. The first that works of:
+ *   $SANDBOXRT_CGROUP            (root creates it; a user needs it writable, and our cgroup
+ *                                 below a common ancestor we may write);
+ *   v2, the delegated cgroup holding ours: the nearest a systemd unit with Delegate=yes got
+ *                                (xattr trusted.delegate or user.delegate), else, unprivileged,
+ *                                the topmost of our cgroup's ancestors writable all the way
+ *                                down; never a user manager's user@UID.service;
+ *   root:                        <hierarchy>/sandboxrt, created (v2: memory, pids, cpu enabled
+ *                                down to it);
+ *   unprivileged:                sandboxrt-<uid> at the hierarchy's top (sbx_cgroup_delegate).
+ * v2's "no internal processes" rule: when the chosen parent holds processes and is our cgroup
+ * or an ancestor of it (a delegated unit starts that way), they all move into its leaf
+ * "supervisor", and controllers are enabled for its children.
  * Never fails for lack of cgroups: mode NONE is a valid outcome, and describe() then gives the
  * reason and the fix. Fails (<0, *err) only when out of memory. Free with host_free. */
 int sbx_cgroup_host_open(struct sbx_cgroup_host **out, struct sbx_error **err);
 struct sbx_cgroup_host *sbx_cgroup_host_free(struct sbx_cgroup_host *h);
 enum sbx_cgroup_mode sbx_cgroup_host_mode(const struct sbx_cgroup_host *h);
 /* One line for doctor/--verbose, owned by h: "v1 (memory, pids, cpu, cpuacct, freezer) under
- * /sys/fs/cgroup/memory/sandboxrt ...", or for NONE "none: <reason>: <fix>". */
+ * /sys/fs/cgroup/memory/sandboxrt (created as root) ...", or for NONE "none: <reason>: <fix>". */
 const char *sbx_cgroup_host_describe(const struct sbx_cgroup_host *h);
+/* Mode NONE on v2, unprivileged, but a systemd user manager runs for us: a process started by
+ * `systemd-run --user --scope -p Delegate=yes` would find a delegated cgroup (the native
+ * launcher restarts itself that way). */
+bool sbx_cgroup_host_scope_possible(const struct sbx_cgroup_host *h);
 /* Absolute path of the parent cgroup in the hierarchy holding controller ("memory", "pids",
  * "cpu", "cpuacct", "freezer"; any of them on v2); NULL when absent or mode NONE. */
 const char *sbx_cgroup_host_parent(const struct sbx_cgroup_host *h, const char *controller);
 
+/* The hierarchy this host offers job cgroups on (V2, V1, or NONE), from /proc/self/mountinfo;
+ * nothing is opened or created. */
+enum sbx_cgroup_mode sbx_cgroup_host_kind(void);
+
 /* As root: create sandboxrt-<uid> at the top of the hierarchy and hand it to uid:gid so that
  * user's sbx_cgroup_host_open finds it. v1: in every controller's hierarchy, chowning the
- * directory, cgroup.procs and tasks. v2: with memory, pids, cpu enabled down to it, chowning
- * the directory and the files the kernel lists as delegatable (/sys/kernel/cgroup/delegate).
- * On v2 the kernel also requires the user's sandboxrt process to run inside that subtree
- * (moving a process needs write access to the common ancestor's cgroup.procs). */
+ * directory, cgroup.procs and tasks. v2: with memory, pids, cpu enabled down to it (not in it),
+ * chowning the directory and the files the kernel lists as delegatable
+ * (/sys/kernel/cgroup/delegate). On v2 the kernel also requires the user's processes to run
+ * inside that subtree (moving a process needs write access to the common ancestor's
+ * cgroup.procs): root moves the user's session there once. Under systemd, doctor uses the
+ * user's systemd instead (lingering). */
 int sbx_cgroup_delegate(uid_t uid, gid_t gid, struct sbx_error **err);
 
 /* The owner token (owner.h) the job cgroups created from h carry. Set before creating any. */
@@ -103,6 +120,8 @@ struct sbx_cgroup_probe {
         uid_t euid;
         const char *env;           /* $SANDBOXRT_CGROUP, or NULL */
         const char *delegate_list; /* text of /sys/kernel/cgroup/delegate, or NULL */
+        const char *user_manager;  /* our systemd user manager's socket, or NULL */
+        bool systemd;              /* the host was booted by systemd (/run/systemd/system) */
 };
 int sbx_cgroup_host_open_probe(const struct sbx_cgroup_probe *p, struct sbx_cgroup_host **out,
                                struct sbx_error **err);

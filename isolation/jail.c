@@ -264,12 +264,15 @@ static void write_file(const char *path, const char *content)
         close(fd);
 }
 
-/* What toolchains need from the host's /etc; identity files are generated instead. */
+/* What toolchains need from the host's /etc (read-only; missing ones are skipped); identity files
+ * are generated instead. R, Mono, PHP and Racket read their installation's configuration there:
+ * without /etc/racket, Racket finds none of its compiled libraries and recompiles them (25 s). */
 static const char *const etc_entries[] = {
     "/etc/alternatives", "/etc/ld.so.cache",   "/etc/ld.so.conf", "/etc/ld.so.conf.d",
     "/etc/localtime",    "/etc/nsswitch.conf", "/etc/ssl",        "/etc/ca-certificates",
     "/etc/mime.types",   "/etc/protocols",     "/etc/services",   "/etc/perl",
-    "/etc/python3",      "/etc/python3.11",    "/etc/gai.conf",
+    "/etc/python3",      "/etc/python3.11",    "/etc/gai.conf",   "/etc/R",
+    "/etc/mono",         "/etc/php",           "/etc/racket",
 };
 
 static void populate_etc(void)

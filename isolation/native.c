@@ -156,12 +156,106 @@ struct launcher_ready {
         struct sbx_native_limits limits;
 };
 
+/* ---- a delegated cgroup from the user's systemd ------------------------------------------ */
+
+#define SCOPE_WAIT_MS 20000 /* systemd-run starts in milliseconds; a TCG VM takes seconds */
+#define SCOPE_XDG_ENV "SANDBOXRT_SCOPE_SET_XDG"
+
+/* The child: become `systemd-run --user --scope -p Delegate=yes -- sandboxrt __launcher PID
+ * scoped`, which writes a byte to fd 4 once it runs there. */
+static _Noreturn void exec_in_scope(const char *launcher, int started, int errfd)
+{
+        char parent[16];
+        char *argv[] = {(char *)"systemd-run",
+                        (char *)"--user",
+                        (char *)"--scope",
+                        (char *)"--quiet",
+                        (char *)"--collect",
+                        (char *)"-p",
+                        (char *)"Delegate=yes",
+                        (char *)"--",
+                        (char *)launcher,
+                        (char *)"__launcher",
+                        parent,
+                        (char *)"scoped",
+                        NULL};
+
+        snprintf(parent, sizeof(parent), "%d", (int)getppid());
+        if ((started == 4 ? fcntl(4, F_SETFD, 0) : dup2(started, 4)) < 0 || dup2(errfd, 2) < 0 ||
+            fcntl(3, F_SETFD, 0) < 0)
+                _exit(127);
+        /* systemd-run finds the manager through $XDG_RUNTIME_DIR, which su and cron lack. */
+        if (!getenv("XDG_RUNTIME_DIR")) {
+                char dir[64];
+                snprintf(dir, sizeof(dir), "/run/user/%u", (unsigned)geteuid());
+                if (setenv("XDG_RUNTIME_DIR", dir, 1) < 0 || setenv(SCOPE_XDG_ENV, "1", 1) < 0)
+                        _exit(127);
+        }
+        execvp(argv[0], argv);
+        fprintf(stderr, "cannot run systemd-run: %s\n", strerror(errno));
+        _exit(127);
+}
+
+/* Why the child never ran the launcher: the first line systemd-run printed, or its status. */
+static void scope_failure(int errfd, int status, char *why, size_t size)
+{
+        char buf[256];
+        ssize_t n = read(errfd, buf, sizeof(buf) - 1);
+
+        buf[n > 0 ? n : 0] = '\0';
+        buf[strcspn(buf, "\n")] = '\0';
+        if (*buf)
+                snprintf(why, size, "%s", buf);
+        else if (WIFEXITED(status))
+                snprintf(why, size, "systemd-run exited with status %d", WEXITSTATUS(status));
+        else
+                snprintf(why, size, "systemd-run did not start within %d s", SCOPE_WAIT_MS / 1000);
+}
+
+/* Unprivileged on cgroup v2 with no delegated cgroup in reach, but with a systemd user manager:
+ * ask it for one. A child becomes the launcher in a new transient scope with Delegate=yes
+ * (systemd-run asks the system manager to move it there when the user manager may not), and
+ * we only relay its exit status: our pid stays the launcher's for the runtime, and the child
+ * dies with us (parent-death signal). When no scope can be had, this returns and we stay the
+ * launcher, without cgroups; ready->cgroups says why. */
+static void relaunch_in_scope(struct launcher_ready *ready, const char *self_exe)
+{
+        char why[256] = "the launcher cannot be restarted there (it runs in a scope already, "
+                        "or was forked by a program without the sandboxrt binary beside it)";
+        int started[2] = {-1, -1}, errp[2] = {-1, -1}, status = 0;
+        pid_t child = -1;
+        char c;
+
+        if (self_exe && pipe2(started, O_CLOEXEC) == 0 &&
+            pipe2(errp, O_CLOEXEC | O_NONBLOCK) == 0 && (child = fork()) == 0)
+                exec_in_scope(self_exe, started[1], errp[1]);
+        sbx_closep(&started[1]);
+        sbx_closep(&errp[1]);
+        if (child > 0) {
+                struct pollfd p = {.fd = started[0], .events = POLLIN};
+                if (poll(&p, 1, SCOPE_WAIT_MS) == 1 && read(started[0], &c, 1) == 1) {
+                        close(3); /* the child answers the runtime now */
+                        while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+                                ;
+                        _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+                }
+                kill(child, SIGKILL);
+                while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+                        ;
+                scope_failure(errp[0], status, why, sizeof(why));
+        }
+        sbx_closep(&started[0]);
+        sbx_closep(&errp[0]);
+        size_t len = strlen(ready->cgroups);
+        snprintf(ready->cgroups + len, sizeof(ready->cgroups) - len, "; that failed: %s", why);
+}
+
 /* The launcher owns what every supervisor shares: it opens the cgroup hierarchy, holds the
  * owner record (its lock lives as long as the launcher or any supervisor), compiles the seccomp
  * filter and moves into the mount namespace of the work dirs itself, after closing every fd it
  * inherited from the runtime's process. */
 static int launcher_prepare(struct sbx_native_env *env, struct sbx_storage *storage,
-                            struct launcher_ready *ready)
+                            struct launcher_ready *ready, const char *self_exe)
 {
         _cleanup_free_ char *boxes = sbx_strdup_printf("%s/boxes", env->state_dir);
         struct sbx_error *err = NULL;
@@ -171,6 +265,10 @@ static int launcher_prepare(struct sbx_native_env *env, struct sbx_storage *stor
         if (r == 0) {
                 snprintf(ready->cgroups, sizeof(ready->cgroups), "%s",
                          sbx_cgroup_host_describe(env->cgroups));
+                /* Before anything is ours (owner record, work dirs): the scope's launcher makes
+                 * its own. Returns when we stay the launcher. */
+                if (sbx_cgroup_host_scope_possible(env->cgroups))
+                        relaunch_in_scope(ready, self_exe);
                 sbx_native_limits(env->cgroups, env->privileged, &env->limits);
                 ready->limits = env->limits;
                 r = sbx_owner_new(env->state_dir, "native", scope ? scope : "none", &env->owner,
@@ -420,7 +518,11 @@ static _Noreturn void shut_down(struct supervisors *sv)
         _exit(0);
 }
 
-static _Noreturn void launcher_main(struct sbx_native_env *env, int ctrl, pid_t parent)
+/* self_exe: our binary when it is the launcher binary (`sandboxrt __launcher`), which can
+ * restart us in a systemd scope; NULL in a launcher forked by another program, or one that
+ * runs in that scope already. */
+static _Noreturn void launcher_main(struct sbx_native_env *env, int ctrl, pid_t parent,
+                                    const char *self_exe)
 {
         struct launcher_ready ready = {0};
         struct netns_pool pool = {.home_fd = -1};
@@ -441,7 +543,7 @@ static _Noreturn void launcher_main(struct sbx_native_env *env, int ctrl, pid_t 
         if (env->privileged)
                 pool.home_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
         ready.build = SBX_LAUNCHER_BUILD;
-        int r = launcher_prepare(env, &storage, &ready);
+        int r = launcher_prepare(env, &storage, &ready, self_exe);
         if (send(3, &ready, sizeof(ready), MSG_NOSIGNAL) != sizeof(ready) || r < 0)
                 _exit(1);
         refill(env, &pool, &sv);
@@ -524,6 +626,21 @@ static pid_t spawn_launcher(const char *path, int ctrl)
         return r == 0 ? pid : -1;
 }
 
+/* Our own binary when it is the launcher binary (the light `sandboxrt`, whose main runs
+ * `sandboxrt __launcher`), so that a launcher forked from it can restart in a systemd scope. */
+static const char *own_launcher_binary(char self[PATH_MAX])
+{
+#ifdef SBX_NATIVE_ONLY
+        ssize_t n = readlink("/proc/self/exe", self, PATH_MAX - 1);
+
+        if (n > 0) {
+                self[n] = '\0';
+                return self;
+        }
+#endif
+        return NULL;
+}
+
 static int start_launcher(struct sbx_backend *be, struct sbx_error **err)
 {
         struct launcher_ready ready = {0};
@@ -541,10 +658,11 @@ static int start_launcher(struct sbx_backend *be, struct sbx_error **err)
                                      "(PREFIX/bin/sandboxrt) or set SANDBOXRT_LAUNCHER");
         }
         if (be->launcher < 0) {
+                char self[PATH_MAX];
                 pid_t parent = getpid();
                 be->launcher = fork();
                 if (be->launcher == 0)
-                        launcher_main(&be->env, sv[1], parent);
+                        launcher_main(&be->env, sv[1], parent, own_launcher_binary(self));
         }
         close(sv[1]);
         be->ctrl_fd = sv[0];
@@ -567,14 +685,25 @@ static int start_launcher(struct sbx_backend *be, struct sbx_error **err)
         return be->cgroups ? 0 : sbx_error_set(err, ENOMEM, "out of memory");
 }
 
-int sbx_native_launcher_main(const char *parent)
+int sbx_native_launcher_main(const char *parent, bool scoped)
 {
         struct sbx_native_env env = {.netns_fd = -1, .privileged = geteuid() == 0};
+        char self[PATH_MAX];
         uint64_t pid;
 
+        if (scoped) {
+                /* Tell the launcher that started us (relaunch_in_scope) that we run. */
+                if (write(4, "1", 1) != 1)
+                        return 1;
+                close(4);
+                if (getenv(SCOPE_XDG_ENV)) {
+                        unsetenv("XDG_RUNTIME_DIR");
+                        unsetenv(SCOPE_XDG_ENV);
+                }
+        }
         if (sbx_parse_u64(parent, &pid) < 0 || open_state_dir(&env, NULL) < 0)
                 return 1;
-        launcher_main(&env, 3, (pid_t)pid);
+        launcher_main(&env, 3, (pid_t)pid, scoped ? NULL : own_launcher_binary(self));
 }
 
 static int native_open(const struct sbx_runtime_options *opts, struct sbx_backend **out,
@@ -779,6 +908,7 @@ static uint32_t native_limits_enforced(struct sbx_backend *be, const char **why)
 
 const struct sbx_backend_ops sbx_native_ops = {
     .name = "native",
+    .host_toolchains = true,
     .probe = native_probe,
     .open = native_open,
     .close = native_close,

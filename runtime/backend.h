@@ -22,6 +22,9 @@ struct sbx_box;     /* backend-private stateful sandbox */
 
 struct sbx_backend_ops {
         const char *name;
+        /* Programs run with the host's /usr: a language whose toolchain the host lacks fails
+         * before its job starts (see sbx_language_missing). */
+        bool host_toolchains;
         /* Can this host run the backend? 0 if so; else < 0 and *err says why and how to fix. */
         int (*probe)(struct sbx_error **err);
         int (*open)(const struct sbx_runtime_options *opts, struct sbx_backend **out,

@@ -29,13 +29,8 @@ struct sbx_sandbox {
 
 /* What every program finds in its environment; a job's env adds to it or replaces entries. */
 static const char *const base_env[] = {
-    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-    "HOME=/sandbox",
-    "TMPDIR=/tmp",
-    "LANG=C.UTF-8",
-    "USER=sandbox",
-    "LOGNAME=sandbox",
-    NULL,
+    "PATH=" SBX_SANDBOX_PATH, "HOME=/sandbox",   "TMPDIR=/tmp", "LANG=C.UTF-8",
+    "USER=sandbox",           "LOGNAME=sandbox", NULL,
 };
 
 #define MAX_ENV 256
@@ -220,13 +215,12 @@ static bool same_key(const char *a, const char *b)
         return n == strcspn(b, "=") && !strncmp(a, b, n);
 }
 
-/* The base environment with the job's entries added or replacing same-named ones. */
-static int build_env(const char *const *extra, const char **env, struct sbx_error **err)
+/* Add entries to env (n of them so far), replacing same-named ones. */
+static int add_env(const char *const *extra, const char **env, size_t *count,
+                   struct sbx_error **err)
 {
-        size_t n = 0;
+        size_t n = *count;
 
-        for (size_t i = 0; base_env[i]; i++)
-                env[n++] = base_env[i];
         for (size_t i = 0; extra && extra[i]; i++) {
                 const char *eq = strchr(extra[i], '=');
                 size_t k = 0;
@@ -242,7 +236,20 @@ static int build_env(const char *const *extra, const char **env, struct sbx_erro
                 n += k == n;
         }
         env[n] = NULL;
+        *count = n;
         return 0;
+}
+
+/* The base environment, then the language's, then the job's: each wins over the ones before. */
+static int build_env(const char *const *lang, const char *const *job, const char **env,
+                     struct sbx_error **err)
+{
+        size_t n = 0;
+        int r = add_env(base_env, env, &n, err);
+
+        if (r == 0)
+                r = add_env(lang, env, &n, err);
+        return r < 0 ? r : add_env(job, env, &n, err);
 }
 
 /* A job's file lands in the work dir or /tmp (the only writable places): refuse anything else
@@ -277,6 +284,7 @@ static struct sbx_result *sandbox_error(struct sbx_error *e, const char *backend
         if (r) {
                 r->verdict = SBX_VERDICT_SANDBOX_ERROR;
                 r->exit_code = -1;
+                r->error = e && e->code > 0 ? e->code : EIO;
                 r->backend = backend;
                 r->message = strdup(e && e->message ? e->message : "the sandbox failed");
         }
@@ -298,10 +306,25 @@ static struct sbx_result *run_step(struct sbx_runtime *rt, struct sbx_box *box,
         return r;
 }
 
+/* Why the program did not run, from its compile step's result (its own message says why when
+ * the sandbox failed or a limit stopped the compiler). */
+static char *compile_failure(const struct sbx_result *c)
+{
+        if (!c)
+                return strdup("compilation failed (out of memory)");
+        if (c->verdict == SBX_VERDICT_SANDBOX_ERROR)
+                return sbx_strdup_printf("the compile step's sandbox failed: %s",
+                                         c->message ? c->message : "no reason given");
+        if (c->verdict == SBX_VERDICT_RUNTIME_ERROR)
+                return strdup("compilation failed");
+        return sbx_strdup_printf("compilation failed: %s%s%s", sbx_verdict_to_string(c->verdict),
+                                 c->message ? ": " : "", c->message ? c->message : "");
+}
+
 /* A compiled language: compile under the "compile" policy, then run, in one sandbox that
  * lives for this job only (or in the caller's stateful sandbox). */
 static struct sbx_result *compile_and_run(struct sbx_runtime *rt, struct sbx_box *box,
-                                          const struct sbx_language *lang, struct sbx_spec *spec,
+                                          const char *const *compile_argv, struct sbx_spec *spec,
                                           struct sbx_policy *compile_policy)
 {
         struct sbx_box *own = NULL;
@@ -314,7 +337,7 @@ static struct sbx_result *compile_and_run(struct sbx_runtime *rt, struct sbx_box
                 return run;
         }
         struct sbx_spec cstep = *spec;
-        cstep.argv = lang->compile;
+        cstep.argv = compile_argv;
         cstep.stdin_data = NULL;
         cstep.stdin_size = 0;
         cstep.policy = compile_policy;
@@ -331,9 +354,9 @@ static struct sbx_result *compile_and_run(struct sbx_runtime *rt, struct sbx_box
                         run->verdict =
                             sandbox ? SBX_VERDICT_SANDBOX_ERROR : SBX_VERDICT_COMPILE_ERROR;
                         run->exit_code = -1;
+                        run->error = sandbox ? compile->error : 0;
                         run->backend = rt->ops->name;
-                        run->message = strdup(sandbox ? "the compile step's sandbox failed"
-                                                      : "compilation failed");
+                        run->message = compile_failure(compile);
                 }
         }
         if (run)
@@ -351,6 +374,7 @@ struct resolved {
         const char *env[MAX_ENV + 1];
         struct sbx_spec spec;
         const struct sbx_language *lang;
+        struct sbx_program program;
 };
 
 static void resolved_release(struct resolved *j)
@@ -358,6 +382,20 @@ static void resolved_release(struct resolved *j)
         sbx_policy_free(j->policy);
         sbx_policy_free(j->compile_policy);
         free(j->files);
+}
+
+/* The native backend runs the host's toolchains: name the package when one is missing, rather
+ * than let every job of the language fail in the jail with "cannot execute". */
+static int check_toolchain(const struct sbx_language *l, struct sbx_error **err)
+{
+        const char *missing = sbx_language_missing(l);
+
+        if (!missing)
+                return 0;
+        return sbx_error_set(err, ENOPKG,
+                             "language '%s' needs %s, which is not installed on this host: "
+                             "install the Debian package %s",
+                             l->name, missing, l->package);
 }
 
 /* The policies of a job: its own (the sandbox's, when it runs in one, with its overrides),
@@ -387,16 +425,18 @@ static int resolve_job(struct sbx_runtime *rt, const struct sbx_job *job,
         if (job->argv && !job->argv[0])
                 return sbx_error_set(err, EINVAL, "empty argv");
         if (job->language && !(j->lang = sbx_language_find(job->language))) {
-                char known[256] = "";
+                char known[512] = "";
                 for (size_t i = 0; sbx_language_at(i); i++)
                         snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s",
                                  i ? ", " : "", sbx_language_at(i)->name);
                 return sbx_error_set(err, EINVAL, "unknown language '%s' (known: %s)",
                                      job->language, known);
         }
+        if (j->lang && rt->ops->host_toolchains && (r = check_toolchain(j->lang, err)) < 0)
+                return r;
         r = resolve_policies(rt, job, sb, j, err);
         if (r == 0)
-                r = build_env(job->env, j->env, err);
+                r = build_env(j->lang ? j->lang->env : NULL, job->env, j->env, err);
         if (r < 0)
                 return r;
 
@@ -409,12 +449,14 @@ static int resolve_job(struct sbx_runtime *rt, const struct sbx_job *job,
                 return sbx_error_set(err, ENOMEM, "out of memory");
         if (job->n_files)
                 memcpy(j->files, job->files, job->n_files * sizeof(*j->files));
-        if (j->lang)
-                j->files[job->n_files] = (struct sbx_file){.path = j->lang->source_name,
+        if (j->lang) {
+                sbx_language_program(j->lang, job->source, job->source_size, &j->program);
+                j->files[job->n_files] = (struct sbx_file){.path = j->program.source_name,
                                                            .data = job->source ? job->source : "",
                                                            .size = job->source_size};
+        }
         j->spec = (struct sbx_spec){
-            .argv = job->argv ? job->argv : j->lang->run,
+            .argv = job->argv ? job->argv : j->program.run,
             .env = j->env,
             .files = j->files,
             .n_files = n,
@@ -434,8 +476,8 @@ static int run_resolved(struct sbx_runtime *rt, struct sbx_sandbox *sb, const st
         int r = resolve_job(rt, job, sb, &j, err);
 
         if (r == 0) {
-                *out = j.lang && j.lang->compile
-                           ? compile_and_run(rt, box, j.lang, &j.spec, j.compile_policy)
+                *out = j.lang && j.program.compile
+                           ? compile_and_run(rt, box, j.program.compile, &j.spec, j.compile_policy)
                            : run_step(rt, box, &j.spec);
                 if (!*out)
                         r = sbx_error_set(err, ENOMEM, "out of memory");

@@ -189,6 +189,10 @@ struct sbx_result {
         uint64_t wall_ms;
         uint64_t cpu_ms;
         uint64_t peak_memory_bytes;
+        /* SANDBOX_ERROR because the backend failed: what failed, as an errno (the remote
+         * backend: ECONNREFUSED, ECONNRESET, ETIMEDOUT, EHOSTUNREACH, EREMOTEIO for an HTTP
+         * 5xx, ENOENT for a sandbox gone with its server). 0 otherwise. */
+        int error;
         struct sbx_output out;      /* stdout */
         struct sbx_output err;      /* stderr */
         char *message;              /* why: the limit hit, the sandbox failure; or NULL */
@@ -215,6 +219,8 @@ struct sbx_runtime_options {
         const char *image;      /* docker: default image for jobs and sandboxes */
         const char *remote_url; /* remote: base URL of a sandboxrt or ms-enclave server */
         const char *remote_api_key;
+        /* remote: one connection attempt, no retries (the caller has other servers to try) */
+        bool remote_fail_fast;
         /* Every job and sandbox that names no ceiling of its own is held to this one: a policy
          * name or file (see sbx_ceiling_new); NULL: none, as for the operator's own jobs. */
         const char *ceiling;
@@ -294,16 +300,45 @@ struct sbx_sandbox *sbx_sandbox_destroy(struct sbx_sandbox *sb);
 
 /* ---- languages ---------------------------------------------------------------------------- */
 
+/* The PATH every sandboxed program starts with; a language's programs are looked up in it. */
+#define SBX_SANDBOX_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+#define SBX_PROGRAM_MAX_ARGS 16
+
+/* One program's file name and steps: its language's entry with what the source decides filled
+ * in (see sbx_language_program). Its pointers point into itself: use it where it was filled,
+ * never a copy. */
+struct sbx_program {
+        char source_name[256];      /* the file the source is written to */
+        char main[256];             /* the class to run, for "{main}" (Java, Scala) */
+        const char *const *compile; /* argv of the compile step, or NULL */
+        const char *const *run;     /* argv of the run step */
+        const char *argv[2][SBX_PROGRAM_MAX_ARGS + 1]; /* storage for the two above */
+};
+
 struct sbx_language {
         const char *name;           /* "python", "c", ... */
         const char *source_name;    /* file the source is written to: "main.py" */
         const char *const *compile; /* argv of the compile step, or NULL */
         const char *const *run;     /* argv of the run step */
+        const char *const *env;     /* "KEY=VALUE" both steps get (a job's env wins), or NULL */
+        const char *package;        /* the Debian package that installs the toolchain */
+        /* Optional: reads the source to name its file, its main class, or pick other steps
+         * (Java's public class, Go's and Rust's test files). Starts from the entry's values. */
+        void (*inspect)(const char *source, size_t size, struct sbx_program *p);
 };
 
 /* NULL when unknown. */
 const struct sbx_language *sbx_language_find(const char *name);
 /* Iterate: returns NULL past the end. */
 const struct sbx_language *sbx_language_at(size_t i);
+/* The steps for one source: the entry's, after its inspect function, with "{source}" and
+ * "{main}" arguments replaced by the program's file and class names. source may be NULL. */
+void sbx_language_program(const struct sbx_language *l, const char *source, size_t size,
+                          struct sbx_program *out);
+/* NULL when every program the language's steps run (javac and java, tsc and node, ...) is in
+ * this host's SBX_SANDBOX_PATH directories; else the name of the first one missing. The native
+ * backend runs the host's toolchains. Reads the file system; thread-safe. */
+const char *sbx_language_missing(const struct sbx_language *l);
 
 #endif

@@ -16,6 +16,10 @@ SUITE=${SBX_DOCKER_SUITE:-bookworm}
 STATE_DIR=${SBX_DOCKER_STATE_DIR:-/run/sandboxrt-docker-setup}
 PIDFILE=$STATE_DIR/dockerd.pid
 LOG=$STATE_DIR/dockerd.log
+# Bumped when the image's recipe changes, so that an image built by an older one is rebuilt
+# (version 2: its / is 0755, not mktemp's 0700).
+IMAGE_LABEL=org.sandboxrt.test-image
+IMAGE_VERSION=2
 
 say() { echo "docker-setup: $*" >&2; }
 skip() { say "$*"; exit 77; }
@@ -56,41 +60,32 @@ start_daemon() {
 	skip "dockerd did not answer within 60 s"
 }
 
-# The first plain Debian mirror apt is configured with (one-line or deb822 format).
-debian_mirror() {
-	local files=() f
-	[ -f /etc/apt/sources.list ] && files+=(/etc/apt/sources.list)
-	for f in /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] && files+=("$f")
-	done
-	[ ${#files[@]} -gt 0 ] || return 1
-	awk '
-		/^[[:space:]]*#/ { next }
-		$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^https?:\/\//) { print $i; break } }
-		$1 == "URIs:" { for (i = 2; i <= NF; i++) print $i }
-	' "${files[@]}" | grep -v -e security -e updates | head -n 1
-}
-
 build_image() {
-	if docker image inspect "$IMAGE" >/dev/null 2>&1; then
-		return 0
-	fi
+	local have
+	have=$(docker image inspect --format "{{index .Config.Labels \"$IMAGE_LABEL\"}}" "$IMAGE" \
+		2>/dev/null) || have=absent
+	[ "$have" = "$IMAGE_VERSION" ] && return 0
+	[ "$have" = absent ] || say "rebuilding $IMAGE: it predates version $IMAGE_VERSION of its recipe"
 	command -v debootstrap >/dev/null 2>&1 || {
 		say "installing debootstrap"
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >/dev/null ||
 			{ say "could not install debootstrap"; exit 1; }
 	}
 	local mirror dir
-	mirror=$(debian_mirror) || true
+	mirror=$("$(dirname "${BASH_SOURCE[0]}")/debian-mirror.sh") || true
 	[ -n "$mirror" ] || { say "no Debian mirror found in /etc/apt"; exit 1; }
 	dir=$(mktemp -d /var/tmp/sandboxrt-rootfs.XXXXXX)
+	# mktemp -d makes it 0700, and `tar -C dir .` keeps that mode for the image's /: with the vfs
+	# storage driver, the engine then cannot even run /sbin/docker-init as the container user.
+	chmod 0755 "$dir"
 	# shellcheck disable=SC2064
 	trap "rm -rf '$dir'" EXIT
 	say "building $IMAGE: debootstrap $SUITE from $mirror"
 	debootstrap --variant=minbase --include=python3 "$SUITE" "$dir" "$mirror" \
 		>"$dir.log" 2>&1 || { tail -n 30 "$dir.log" >&2; rm -f "$dir.log"; exit 1; }
 	rm -f "$dir.log"
-	tar -C "$dir" -c . | docker import -c 'CMD ["/usr/bin/python3"]' - "$IMAGE" >/dev/null
+	tar -C "$dir" -c . | docker import -c 'CMD ["/usr/bin/python3"]' \
+		-c "LABEL $IMAGE_LABEL=$IMAGE_VERSION" - "$IMAGE" >/dev/null
 	rm -rf "$dir"
 	trap - EXIT
 	say "built $IMAGE"

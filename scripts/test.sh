@@ -7,12 +7,15 @@
 #   1. scripts/install-deps.sh (a no-op when everything is installed)
 #   2. configure and build BUILD_DIR with -DSBX_WERROR=ON
 #   3. scripts/docker-setup.sh, when it exists (stopped again on exit)
-#   4. ctest in BUILD_DIR: every test except the style ones
+#   4. ctest in BUILD_DIR: every test except the style ones and those for the VM (label vm)
 #   5. configure and build BUILD_DIR-asan with -DSBX_SANITIZE=ON (ASan+UBSan); ctest -L 'unit|fuzz|asan'
 #   6. style: scripts/checksrc.sh and scripts/format-check.sh
 #   7. as root only: create the user sbxtest, delegate cgroups to it with
 #      `sandboxrt doctor --delegate-cgroup sbxtest`, build a copy of the tree as that user and run
 #      `ctest -L integration -LE 'docker|root'` there (the jail tests, unprivileged)
+#   8. the cgroup v2 lane: scripts/vm-test.sh BUILD_DIR boots a Debian 12 VM (pure cgroup v2,
+#      systemd, /run noexec) and runs the cgroup, jail, language and stateful-sandbox tests there
+#      as root and as a user whose cgroups come from systemd (building its image first: root)
 #
 # A test that cannot run here exits 77 and ctest reports it skipped. With CI=true, a skipped test
 # or a skipped step is a failure: CI must run everything.
@@ -26,6 +29,7 @@
 #   SBX_TEST_USER=NAME    the unprivileged user (default: sbxtest)
 #   SBX_SKIP_DEPS=1       do not run scripts/install-deps.sh
 #   SBX_KEEP_TMP=1        keep the unprivileged pass's copy of the tree in /tmp
+#   SBX_SKIP_VM=1         do not run step 8 (the VM lane; its own knobs: scripts/vm-test.sh)
 #
 # Exit status: 0 when every step passed, 1 otherwise.
 set -uo pipefail
@@ -44,13 +48,13 @@ timeout=${SBX_TEST_TIMEOUT:-600}
 test_user=${SBX_TEST_USER:-sbxtest}
 ci=false
 case ${CI:-} in true | 1 | yes) ci=true ;; esac
-python=/usr/bin/python3
 
 step_names=()
 step_results=()
 step_notes=()
 step_secs=()
 skipped_tests=()
+failed_tests=()
 
 banner() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 note() { echo "test.sh: $*" >&2; }
@@ -89,27 +93,10 @@ configure_and_build() {
 	cmake -S "$src" -B "$dir" -DSBX_WERROR=ON "$@" && cmake --build "$dir" -j"$jobs"
 }
 
-# junit_skips FILE: print "name: reason" for every test in a ctest JUnit report that did not run.
-junit_skips() {
-	"$python" - "$1" <<'EOF'
-import sys
-import xml.etree.ElementTree as ET
-
-for case in ET.parse(sys.argv[1]).getroot().iter("testcase"):
-    if case.get("status") == "run":
-        continue
-    out = (case.findtext("system-out") or "").strip().splitlines()
-    skipped = case.find("skipped")
-    why = out[-1] if out else (skipped.get("message") if skipped is not None else case.get("status"))
-    why = why if len(why) <= 200 else why[:197] + "..."
-    print(f"{case.get('name')}: {why}")
-EOF
-}
-
 # run_ctest NAME DIR [CTEST_ARGS...]: ctest as one step; skipped tests are noted (and fail in CI).
 # RUNAS (an array) may hold a command prefix such as runuser.
 run_ctest() {
-	local name=$1 dir=$2 start=$SECONDS rc=0 junit skips=()
+	local name=$1 dir=$2 start=$SECONDS rc=0 junit skips=() fails=()
 	shift 2
 	junit=$dir/junit-$(echo "$name" | tr -c 'A-Za-z0-9\n' '-').xml
 	banner "$name"
@@ -117,10 +104,15 @@ run_ctest() {
 	"${RUNAS[@]}" ctest --test-dir "$dir" --output-on-failure --no-tests=error \
 		--timeout "$timeout" -j"$test_jobs" --output-junit "$junit" "$@" || rc=$?
 	if [ -f "$junit" ]; then
-		mapfile -t skips < <(junit_skips "$junit" || echo "?: cannot read the report $junit")
+		mapfile -t skips < <("$here/junit-tests.py" notrun "$junit" ||
+			echo "?: cannot read the report $junit")
+		mapfile -t fails < <("$here/junit-tests.py" fail "$junit" || true)
 	fi
 	for s in "${skips[@]}"; do
 		skipped_tests+=("[$name] $s")
+	done
+	for s in "${fails[@]}"; do
+		failed_tests+=("[$name] $s")
 	done
 	if [ $rc -ne 0 ]; then
 		record "$name" FAIL $((SECONDS - start)) "ctest exit status $rc"
@@ -207,7 +199,7 @@ fi
 
 # 4. all tests but style
 if $built; then
-	run_ctest "tests $(basename "$build")" "$build" -LE style
+	run_ctest "tests $(basename "$build")" "$build" -LE 'style|vm'
 else
 	record "tests $(basename "$build")" FAIL 0 "not run: the build failed"
 fi
@@ -243,6 +235,15 @@ else
 	unprivileged_pass "$test_user"
 fi
 
+# 8. the cgroup v2 VM (it builds nothing: step 2's build goes into the VM)
+if [ "${SBX_SKIP_VM:-0}" = 1 ]; then
+	record "cgroup v2 VM" SKIP 0 "SBX_SKIP_VM=1"
+elif ! $built; then
+	record "cgroup v2 VM" FAIL 0 "not run: the build failed"
+else
+	run_step "cgroup v2 VM (scripts/vm-test.sh)" env SBX_SKIP_BUILD=1 "$here/vm-test.sh" "$build"
+fi
+
 # Summary
 failed=0
 printf '\n\033[1m==================== sandboxrt test summary ====================\033[0m\n'
@@ -251,6 +252,11 @@ for i in "${!step_names[@]}"; do
 		"${step_secs[$i]}" "${step_notes[$i]}"
 	[ "${step_results[$i]}" = FAIL ] && failed=$((failed + 1))
 done
+if [ ${#failed_tests[@]} -ne 0 ]; then
+	echo
+	echo "Tests that failed (${#failed_tests[@]}):"
+	printf '  %s\n' "${failed_tests[@]}"
+fi
 if [ ${#skipped_tests[@]} -ne 0 ]; then
 	echo
 	echo "Tests that did not run (${#skipped_tests[@]}):"

@@ -27,3 +27,6 @@ sbx_test_env(docker_orphans docker_teardown)
 
 # Image references and the create request, without an engine.
 sbx_unit_test(test_docker_ref unit/test_docker_ref.c)
+
+# What the backend says when no engine answers (needs none).
+sbx_script_test(docker_messages docker/messages.sh)

@@ -6,7 +6,7 @@ set(SBX_SERVE_SOURCES
     ${CMAKE_SOURCE_DIR}/api/serve_tools.c ${CMAKE_SOURCE_DIR}/api/serve_archive.c
     ${CMAKE_SOURCE_DIR}/api/http_server.c ${CMAKE_SOURCE_DIR}/api/http_enclave.c
     ${CMAKE_SOURCE_DIR}/api/http_v1.c ${CMAKE_SOURCE_DIR}/api/http_metrics.c
-    ${CMAKE_SOURCE_DIR}/api/serve.c)
+    ${CMAKE_SOURCE_DIR}/api/serve.c ${CMAKE_SOURCE_DIR}/api/serve_fleet.c)
 
 # /openapi.json is embedded with .incbin: rebuild when it changes (here and in api/).
 foreach(dir ${CMAKE_SOURCE_DIR}/api ${CMAKE_CURRENT_SOURCE_DIR})

@@ -8,7 +8,7 @@
 # parents: the run's cgroup parents (one per hierarchy) as doctor reports them; nothing when
 # none is usable. As root, asking creates them.
 parents() {
-        "$SBX" doctor 2>/dev/null | sed -n 's/^cgroups *ok .* under \(.*\); .*/\1/p'
+        "$SBX" doctor 2>/dev/null | sed -n 's/^cgroups *ok .* under \(.*\) ([^)]*); .*/\1/p'
 }
 
 setup() {
@@ -27,25 +27,27 @@ setup() {
         [ -n "$(parents)" ] || fail "\$SANDBOXRT_CGROUP=$SANDBOXRT_CGROUP is not usable: $("$SBX" doctor 2>&1 | grep '^cgroups')"
 }
 
+# leftovers PARENTS: the job cgroups under PARENTS, and the work dirs in the state dir.
 leftovers() {
         local p
-        for p in $(parents); do
+        for p in $1; do
                 find "$p" -mindepth 1 -maxdepth 1 -type d -name 'job-*'
         done
         find "$SANDBOXRT_STATE_DIR/boxes" -mindepth 1 -maxdepth 1 2>/dev/null
 }
 
 cleanup() {
-        local p left
+        local p left ps
         [ -d "$SANDBOXRT_STATE_DIR" ] || return 0
+        ps=$(parents)
         # A start reaps what the run's killed instances left (their owners are dead by now).
         "$SBX" run --backend native -- /bin/true >/dev/null 2>&1
         for _ in $(seq 50); do
-                left=$(leftovers)
+                left=$(leftovers "$ps")
                 [ -z "$left" ] && break
                 sleep 0.1
         done
-        for p in $(parents); do
+        for p in $ps; do
                 rmdir "$p" 2>/dev/null
         done
         [ -z "$left" ] || fail "the test run left these behind: $left"

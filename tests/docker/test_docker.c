@@ -27,6 +27,7 @@
 #include "docker/engine.h"
 #include "isolation/native.h"
 #include "util.h"
+#include "tests/time_scale.h"
 
 #define PY "/usr/bin/python3"
 
@@ -187,7 +188,7 @@ static void test_wall_timeout(void **state)
         run_py(box, &p, code, NULL, 0, &r);
         assert_int_equal(r.verdict, SBX_VERDICT_TIME_LIMIT);
         assert_non_null(strstr(r.message, "wall"));
-        assert_true(sbx_now_ms() - t0 < 1000 + 3000);
+        assert_true(sbx_now_ms() - t0 < 1000 + scaled_ms(3000));
         result_clear(&r);
         assert_no_job_left(box);
         sbx_docker_ops.box_destroy(be, box, NULL);
@@ -209,7 +210,7 @@ static void test_cpu_timeout(void **state)
         assert_int_equal(r.verdict, SBX_VERDICT_TIME_LIMIT);
         assert_non_null(strstr(r.message, "CPU"));
         assert_true(r.cpu_ms >= 1000);
-        assert_true(sbx_now_ms() - t0 < 1000 + 4000);
+        assert_true(sbx_now_ms() - t0 < 1000 + scaled_ms(4000));
         result_clear(&r);
         assert_no_job_left(box);
         sbx_docker_ops.box_destroy(be, box, NULL);
@@ -486,7 +487,7 @@ static void test_stray_holds_stdout(void **state)
                NULL, 0, &r);
         assert_int_equal(r.verdict, SBX_VERDICT_OK);
         assert_string_equal(r.out.data, "done\n");
-        assert_true(sbx_now_ms() - t0 < 5000);
+        assert_true(sbx_now_ms() - t0 < scaled_ms(5000));
         result_clear(&r);
 }
 

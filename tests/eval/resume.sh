@@ -11,7 +11,7 @@ N=40
         --no-timestamp -q -j 1 >/dev/null 2>&1 &
 pid=$!
 reviews="$WORK/b/reviews/reference/humaneval.jsonl"
-for _ in $(seq 600); do
+for _ in $(seq "$(scaled 600)"); do
         [ -f "$reviews" ] && [ "$(wc -l <"$reviews")" -ge 10 ] && break
         sleep 0.05
 done

@@ -20,6 +20,7 @@
 #include "evaluator/node.h"
 #include "evaluator/openai.h"
 #include "util.h"
+#include "tests/time_scale.h"
 
 /* ---- the fixture server --------------------------------------------------------------------- */
 
@@ -338,7 +339,7 @@ static void test_canned_and_retries(void **state)
         assert_string_equal(o.text[4], "first|second");
         assert_string_equal(srv.last_auth, "Authorization: Bearer sk-fixture");
         /* ended within the slowest path (timeout 1 s + backoff, or Retry-After 1 s) + margin */
-        assert_true(sbx_now_ms() - start < 1000 + 200 + 1100 + 5000);
+        assert_true(sbx_now_ms() - start < 1000 + 200 + 1100 + scaled_ms(5000));
         outcome_free(&o);
 }
 

@@ -44,3 +44,27 @@ grep -q "'..' is not allowed" "$dir/err" || fail "message: $(cat "$dir/err")"
 "$SBX" doctor >"$dir/doc" || fail "doctor failed: $(cat "$dir/doc")"
 grep -q '^auto backend *native' "$dir/doc" || fail "doctor: $(cat "$dir/doc")"
 grep -qE '^cgroups +(ok|no) +(v1|v2|none)' "$dir/doc" || fail "doctor names the hierarchy: $(cat "$dir/doc")"
+grep -qE '^user namespaces +ok' "$dir/doc" || fail "doctor has no user namespace line: $(cat "$dir/doc")"
+
+# A piped stdin reaches the program without --stdin, as with any command; --stdin /dev/null
+# keeps it away.
+out=$(printf '21\n' | "$SBX" run -- /usr/bin/python3 -c 'print(int(input()) * 2)')
+[ "$out" = 42 ] || fail "piped stdin was not fed to the program: '$out'"
+out=$(printf 'not for it\n' | "$SBX" run --stdin /dev/null -- /bin/cat)
+[ -z "$out" ] || fail "--stdin /dev/null still fed the pipe: '$out'"
+out=$(printf 'print("from stdin")\n' | "$SBX" run --language python --source -)
+[ "$out" = "from stdin" ] || fail "--source - did not read stdin: '$out'"
+
+# A failed compile step: the compiler's messages and figures, not the unrun program's.
+printf 'int main(void) { return undeclared; }\n' >"$dir/bad.c"
+"$SBX" run --language c --source "$dir/bad.c" 2>"$dir/err"
+[ $? -eq 7 ] || fail "a compile error exits 7"
+grep -q "undeclared" "$dir/err" || fail "no compiler message: $(cat "$dir/err")"
+grep -q "COMPILE_ERROR: compilation failed (compiler exit 1, wall" "$dir/err" ||
+        fail "summary: $(cat "$dir/err")"
+# A compile step whose sandbox fails says why (a job file where the source must go).
+printf 'int main(void) { return 0; }\n' >"$dir/ok.c"
+"$SBX" run --file "$dir/ok.c:main.c/x" --language c --source "$dir/ok.c" 2>"$dir/err"
+[ $? -eq 9 ] || fail "a failed compile sandbox exits 9"
+grep -q "SANDBOX_ERROR: the compile step's sandbox failed: .*main.c" "$dir/err" ||
+        fail "no reason: $(cat "$dir/err")"

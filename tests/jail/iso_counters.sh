@@ -18,18 +18,18 @@ def grab(get, most):
 '
 hog() {
         HOG_OUT=$(mktemp)
-        "$SBX" run --backend native --json --limit wall=20s -- \
+        "$SBX" run --backend native --json --limit "wall=$(scaled 20)s" -- \
                 "$PY" -c "$preamble$2
 print(len(held), flush=True)
-time.sleep(6)" "$tag-$1" >"$HOG_OUT" &
+time.sleep($(scaled 6))" "$tag-$1" >"$HOG_OUT" &
         HOG_PID=$!
 }
 
-# settled READING: wait (10 s at most) until the hog's process appeared and the number
+# settled READING: wait (10 s at most, scaled) until the hog's process appeared and the number
 # READING prints for its pid (a shell snippet using $pid) stopped growing.
 settled() {
         local pid= prev=-1 same=0 n
-        for _ in $(seq 200); do
+        for _ in $(seq "$(scaled 200)"); do
                 pid=$(pgrep -f -- "^$PY -c .*$tag-" | head -1)
                 if [ -n "$pid" ]; then
                         n=$(pid=$pid bash -c "$1" 2>/dev/null) || n=-1

@@ -4,11 +4,13 @@
 require_jail
 
 export SBX_HOST_SECRET=do-not-leak
-"$SBX" run -- /bin/sleep 3.217 &
+# A sleep long enough to be seen on a slow machine; its odd fraction marks it as ours.
+nap=$(scaled 3).217
+"$SBX" run -- /bin/sleep "$nap" &
 runner=$!
 pid=
-for _ in $(seq 50); do
-        pid=$(pgrep -f -x '/bin/sleep 3.217' | head -1)
+for _ in $(seq "$(scaled 50)"); do
+        pid=$(pgrep -f -x "/bin/sleep $nap" | head -1)
         [ -n "$pid" ] && break
         sleep 0.05
 done

@@ -9,18 +9,22 @@ own_state "$work" "orphans-$$"
 
 sbx -- /bin/sh -c '(setsid /bin/sleep 7.31 &) ; echo started'
 expect_verdict OK
-sbx --limit wall=1s -- /bin/sh -c '(setsid /bin/sleep 7.32 &) ; sleep 30'
+sbx --limit wall="$(scaled 1000)ms" -- /bin/sh -c '(setsid /bin/sleep 7.32 &) ; sleep 30'
 expect_verdict TIME_LIMIT
-sleep 0.3
+scaled_sleep 0.3
 pgrep -f 'sleep 7.3[12]' && fail "an orphan survived the run"
 
 # Kill the runner itself with SIGKILL mid-run: the jail dies with it.
 "$SBX" run -- /bin/sh -c 'setsid /bin/sleep 7.33 & sleep 30' &
 runner=$!
-sleep 0.5
+for _ in $(seq "$(scaled 50)"); do
+        pgrep -f 'sleep 7.33' >/dev/null && break
+        sleep 0.1
+done
+pgrep -f 'sleep 7.33' >/dev/null || fail "the jail's sleep never appeared"
 kill -9 "$runner"
 wait "$runner" 2>/dev/null
-for _ in $(seq 20); do
+for _ in $(seq "$(scaled 20)"); do
         pgrep -f 'sleep 7.33' >/dev/null || break
         sleep 0.1
 done

@@ -13,6 +13,17 @@ require_cgroups() {
                 skip "no usable cgroup hierarchy: $("$SBX" doctor 2>&1 | grep '^cgroups')"
 }
 
+# A language's toolchain must be installed (doctor's "lang NAME ok" line); otherwise skip
+# with doctor's line, which names the package to install.
+require_language() {
+        local line
+        line=$("$SBX" doctor 2>/dev/null | grep "^lang $1 ")
+        case $line in
+        "lang $1 "*" ok "*) ;;
+        *) skip "${line:-doctor has no line for language $1}" ;;
+        esac
+}
+
 # sbx ARGS...: run `sandboxrt run --json ARGS`, keeping the JSON in RESULT, the exit status in
 # STATUS and the elapsed wall time (ms, measured here) in ELAPSED_MS.
 sbx() {
@@ -45,20 +56,25 @@ expect_verdict() {
 }
 
 # expect_within MS: the run ended within MS of wall time plus a small margin (the supervisor's
-# kill and the pipes' last bytes), by its own account and by ours.
+# kill and the pipes' last bytes), by its own account and by ours. MS is a limit the test chose
+# already scaled; the margins are scaled here.
 expect_within() {
-        local wall
+        local wall margin total
         wall=$(field wall_ms)
-        [ "$wall" -le $(($1 + 250)) ] || fail "wall_ms $wall > $1 + 250"
-        [ "$ELAPSED_MS" -le $(($1 + 1000)) ] || fail "the run took $ELAPSED_MS ms, limit $1 ms"
+        margin=$(scaled 250)
+        total=$(scaled 1000)
+        [ "$wall" -le $(($1 + margin)) ] || fail "wall_ms $wall > $1 + $margin"
+        [ "$ELAPSED_MS" -le $(($1 + total)) ] || fail "the run took $ELAPSED_MS ms, limit $1 ms"
 }
 
-# expect_cpu_within MS: the tree used at least MS of CPU time and at most MS plus a margin.
+# expect_cpu_within MS: the tree used at least MS of CPU time and at most MS plus a margin (the
+# supervisor's polling, scaled).
 expect_cpu_within() {
-        local cpu
+        local cpu margin
         cpu=$(field cpu_ms)
+        margin=$(scaled 300)
         [ "$cpu" -ge "$1" ] || fail "cpu_ms $cpu < $1: stopped before the limit"
-        [ "$cpu" -le $(($1 + 300)) ] || fail "cpu_ms $cpu > $1 + 300"
+        [ "$cpu" -le $(($1 + margin)) ] || fail "cpu_ms $cpu > $1 + $margin"
 }
 
 expect_contains() {
@@ -71,7 +87,7 @@ expect_contains() {
 # cgroup_parents: the parents of job cgroups (absolute, one per hierarchy) that `doctor` reports
 # with the current environment; nothing when there is no usable hierarchy.
 cgroup_parents() {
-        "$SBX" doctor 2>/dev/null | sed -n 's/^cgroups *ok .* under \(.*\); .*/\1/p'
+        "$SBX" doctor 2>/dev/null | sed -n 's/^cgroups *ok .* under \(.*\) ([^)]*); .*/\1/p'
 }
 
 # own_state DIR NAME: a state dir (DIR/state) and a cgroup parent (NAME, under the current one) of

@@ -12,7 +12,7 @@ expect_verdict MEMORY_LIMIT
 peak=$(field peak_memory_bytes)
 [ "$peak" -le $((68 << 20)) ] || fail "peak memory $peak above the 64 MiB limit"
 [ "$peak" -ge $((32 << 20)) ] || fail "peak memory $peak: the bomb never grew?"
-expect_within 10000
+expect_within "$(scaled 10000)"
 
 # Below the limit the same program runs fine.
 sbx --limit memory=64m -- /usr/bin/python3 -c 'b = bytearray(16 << 20); print(len(b))'

@@ -2,7 +2,8 @@
 . "$(dirname "$0")/lib.sh"
 require_jail
 
-sbx --limit wall=1s -- /bin/sleep 30
+wall=$(scaled 1000)
+sbx --limit wall="${wall}ms" -- /bin/sleep 30
 expect_verdict TIME_LIMIT
 expect_contains message "wall-clock limit"
-expect_within 1500
+expect_within $((wall + $(scaled 500)))

@@ -57,16 +57,17 @@ has "$tmp/out" "  wall: 7s"
 expect 0 env SANDBOXRT_POLICY_DIR="$tmp/dir" "$SANDBOXRT" policy list
 grep -qE "^strict +local strict +\($tmp/dir/strict.yaml\)\$" "$tmp/out" ||
 	fail "list does not show the replacement: $(cat "$tmp/out")"
-expect 1 "$SANDBOXRT" policy --policy-dir "$tmp/bad" list
+expect 2 "$SANDBOXRT" policy --policy-dir "$tmp/bad" list
 has "$tmp/err" "limits.memory"
 
-# Usage errors exit 2; unknown policy exits 1; --help exits 0.
+# Usage errors and an unknown policy exit 2, as `run --policy` does; --help exits 0.
 expect 2 "$SANDBOXRT" policy
 expect 2 "$SANDBOXRT" policy frob
 expect 2 "$SANDBOXRT" policy show
 expect 2 "$SANDBOXRT" policy check a b
 expect 2 "$SANDBOXRT" policy --bogus list
-expect 1 "$SANDBOXRT" policy show no-such-policy
+expect 2 "$SANDBOXRT" policy show no-such-policy
+expect 2 "$SANDBOXRT" run --policy no-such-policy -- /bin/true
 has "$tmp/err" "unknown policy 'no-such-policy'"
 expect 0 "$SANDBOXRT" policy --help
 has "$tmp/out" "Usage: sandboxrt policy"

@@ -1,17 +1,13 @@
 # Helpers for the serve tests: start a server on a free port, stop it, skip when the host cannot
 # run sandboxes. Sourced by tests/serve/*.sh; needs $SANDBOXRT.
-PY=/usr/bin/python3
 SERVE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export SERVE_DIR
+. "$SERVE_DIR/../common.sh"
 SERVER_PID=
 SERVER_LOG=
 URL=
 
-skip() {
-	echo "SKIP: $*" >&2
-	exit 77
-}
-
+# common.sh's fail, with the server's last words.
 fail() {
 	echo "FAIL: $*" >&2
 	[ -n "$SERVER_LOG" ] && tail -n 30 "$SERVER_LOG" >&2
@@ -32,7 +28,13 @@ cleanup_server() {
 		wait "$SERVER_PID" 2>/dev/null
 	fi
 	[ -n "$SERVER_LOG" ] && rm -f "$SERVER_LOG"
-	[ -n "${OWN_STATE:-}" ] && rm -rf "$OWN_STATE"
+	if [ -n "${OWN_STATE:-}" ]; then
+		# What a killed server left in the run's cgroups is reaped only by an instance that
+		# sees its owner record: one last instance before the records go.
+		owners_released
+		"$SANDBOXRT" run --backend native -- /bin/true >/dev/null 2>&1
+		rm -rf "$OWN_STATE"
+	fi
 }
 trap cleanup_server EXIT
 
@@ -42,7 +44,7 @@ start_server() {
 	"$SANDBOXRT" serve --port 0 "$@" 2>"$SERVER_LOG" &
 	SERVER_PID=$!
 	# Starting reaps what killed servers left behind (a deep tree on a slow disk takes a while).
-	for _ in $(seq 600); do
+	for _ in $(seq "$(scaled 600)"); do
 		PORT=$(sed -n 's/.*listening on http:\/\/[^ ]*:\([0-9]*\) .*/\1/p' "$SERVER_LOG")
 		[ -n "$PORT" ] && break
 		if ! kill -0 "$SERVER_PID" 2>/dev/null; then
@@ -60,11 +62,11 @@ start_server() {
 stop_server() {
 	local status
 	kill -TERM "$SERVER_PID"
-	for _ in $(seq 300); do
+	for _ in $(seq "$(scaled 300)"); do
 		kill -0 "$SERVER_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	kill -0 "$SERVER_PID" 2>/dev/null && fail "the server ignored SIGTERM for 30 s"
+	kill -0 "$SERVER_PID" 2>/dev/null && fail "the server ignored SIGTERM for $(scaled 30) s"
 	wait "$SERVER_PID"
 	status=$?
 	[ "$status" = 0 ] || fail "the server exited with $status after SIGTERM"
@@ -73,19 +75,6 @@ stop_server() {
 
 api() {
 	"$PY" "$SERVE_DIR/test_api.py" --url "$URL" "$@" || fail "test_api.py $*"
-}
-
-# Where the native backend keeps its per-sandbox directories and owner records.
-state_dir() {
-	if [ -n "${SANDBOXRT_STATE_DIR:-}" ]; then
-		echo "$SANDBOXRT_STATE_DIR"
-	elif [ "$(id -u)" = 0 ]; then
-		echo /run/sandboxrt
-	elif [ -n "${XDG_RUNTIME_DIR:-}" ]; then
-		echo "$XDG_RUNTIME_DIR/sandboxrt"
-	else
-		echo "/tmp/sandboxrt-$(id -u)"
-	fi
 }
 
 # own_state_dir: a state dir of this test's own, so that every sandbox dir in it is its servers'.

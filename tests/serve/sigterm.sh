@@ -35,8 +35,8 @@ q = out["queued"]
 print("queued:", getattr(q, "status", None), getattr(q, "detail", None))
 PYEOF
 client=$!
-for _ in $(seq 100); do grep -q READY "$SERVER_LOG.client" 2>/dev/null && break; sleep 0.1; done
-sleep 0.3
+for _ in $(seq "$(scaled 100)"); do grep -q READY "$SERVER_LOG.client" 2>/dev/null && break; sleep 0.1; done
+scaled_sleep 0.3
 t0=$(date +%s%N)
 stop_server
 elapsed_ms=$((($(date +%s%N) - t0) / 1000000))
@@ -46,7 +46,7 @@ grep -q "running: finished" "$SERVER_LOG.client" || fail "the running job did no
 grep -q "queued: 503 Server is shutting down" "$SERVER_LOG.client" ||
 	fail "the queued request did not get 503"
 # The running job had at most 2.71 s left; allow a generous margin.
-[ "$elapsed_ms" -lt 12710 ] || fail "stopping took ${elapsed_ms} ms"
+[ "$elapsed_ms" -lt "$(scaled 12710)" ] || fail "stopping took ${elapsed_ms} ms"
 grep -q "stopped; removed 5 sandboxes" "$SERVER_LOG" || fail "not every sandbox was removed"
 left=$(ls "$(state_dir)/boxes" 2>/dev/null)
 [ -z "$left" ] || fail "sandbox directories left behind: $left"

@@ -1,0 +1,6 @@
+package main
+import "testing"
+var s = `
+func main() {
+`
+func TestX(t *testing.T) {}

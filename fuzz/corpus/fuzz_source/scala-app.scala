@@ -1,0 +1,3 @@
+package bench
+/* a /* nested */ object Fake */
+object Problem extends App { val s = """ } """ }
