@@ -170,7 +170,7 @@ static void check_seccomp(void)
         struct sbx_error *err = NULL;
 
         if (sbx_seccomp_compile(&s, &err) == 0)
-                line("seccomp", true, "filter of spec/seccomp-defaults.md compiles");
+                line("seccomp", true, "filter of docs/spec/seccomp-defaults.md compiles");
         else
                 line("seccomp", false, err && err->message ? err->message : "unusable");
         sbx_seccomp_free(s);

@@ -1,4 +1,5 @@
 /* sandboxrt eval: an EvalScope task file run with every program in a sandbox. */
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -25,7 +26,9 @@ static const char usage_text[] =
     "\n"
     "Options:\n"
     "  --config FILE           the task file\n"
-    "  --datasets A,B          benchmarks: humaneval, mbpp, live_code_bench\n"
+    "  --datasets A,B          benchmarks: humaneval, mbpp, live_code_bench, humaneval_plus,\n"
+    "                          mbpp_plus, humaneval_x, mbxp, multiple (also\n"
+    "                          multiple_humaneval, multiple_mbpp)\n"
     "  --model NAME            model name for the API; 'reference' runs the canonical\n"
     "                          solutions; a .jsonl file is a samples file\n"
     "  --samples FILE          human-eval samples JSONL ({task_id, completion} per line)\n"
@@ -33,15 +36,16 @@ static const char usage_text[] =
     "  --limit N|F             first N problems per dataset, or a fraction F in (0, 1]\n"
     "  --repeats N             samples per problem (pass@k for k <= N)\n"
     "  --eval-batch-size N     model requests in flight\n"
-    "  -j, --jobs N            programs run in parallel (default: the CPU count, times\n"
-    "                          the number of servers with --remote)\n"
+    "  -j, --jobs N            programs run in parallel (default: judge_worker_num, else\n"
+    "                          the CPU count, times the number of servers with --remote)\n"
     "  --work-dir DIR          output root (default ./outputs)\n"
     "  --no-timestamp          write into the work dir itself, not a timestamped folder\n"
     "  --use-cache DIR         resume the run in DIR: only what is missing is done\n"
     "  --rerun-review          with --use-cache: keep predictions, run and judge again\n"
     "  --all-tests             run every test case, not only up to the first failure\n"
     "  --ignore-errors         go on past failed model requests (they score as failures)\n"
-    "  --backend NAME          auto (default), native, docker or remote\n"
+    "  --backend NAME          auto (default), native, docker or remote (sandbox_type:\n"
+    "                          docker in the task file chooses docker too)\n"
     "  --remote URL            run the programs on a sandboxrt or ms-enclave server\n"
     "                          (sandbox.manager_config.base_url); repeat it for a fleet:\n"
     "                          jobs go to the server with the fewest in flight, and a\n"
@@ -232,6 +236,57 @@ static void on_progress(void *ctx, const char *phase, const char *dataset, size_
                 sbx_eval_progress_finish(&a->progress);
 }
 
+/* The runtimes behind the executor: one per Docker image a dataset asks for, created when it is
+ * first asked for (between datasets, when no job runs). */
+struct runtimes {
+        struct sbx_runtime_options opts;
+        struct sbx_runtime *current;
+        struct {
+                char *image;
+                struct sbx_runtime *rt;
+        } list[16];
+        size_t n;
+};
+
+static int runtimes_run(void *ctx, const struct sbx_job *job, struct sbx_result **out,
+                        struct sbx_error **err)
+{
+        struct runtimes *rs = ctx;
+
+        return sbx_run(rs->current, job, out, err);
+}
+
+static int runtimes_use_image(void *ctx, const char *image, struct sbx_error **err)
+{
+        struct runtimes *rs = ctx;
+        struct sbx_runtime_options o = rs->opts;
+
+        image = image ? image : rs->opts.image;
+        for (size_t i = 0; i < rs->n; i++)
+                if ((!image && !rs->list[i].image) ||
+                    (image && rs->list[i].image && !strcmp(image, rs->list[i].image))) {
+                        rs->current = rs->list[i].rt;
+                        return 0;
+                }
+        if (rs->n == sizeof(rs->list) / sizeof(rs->list[0]))
+                return sbx_error_set(err, E2BIG, "more than %zu images in one evaluation", rs->n);
+        o.image = image;
+        int r = sbx_runtime_new(&o, &rs->list[rs->n].rt, err);
+        if (r < 0)
+                return r;
+        rs->list[rs->n].image = image ? strdup(image) : NULL;
+        rs->current = rs->list[rs->n++].rt;
+        return 0;
+}
+
+static void runtimes_free(struct runtimes *rs)
+{
+        for (size_t i = 0; i < rs->n; i++) {
+                sbx_runtime_free(rs->list[i].rt);
+                free(rs->list[i].image);
+        }
+}
+
 static int report(const struct sbx_eval_summary *s)
 {
         char *table = sbx_eval_summary_table(s), *breakdown = sbx_eval_summary_breakdown(s);
@@ -247,8 +302,9 @@ static int report(const struct sbx_eval_summary *s)
 }
 
 /* Where the programs run: one runtime, or a fleet of servers for the remote backend. */
+/* Where programs run: a runtime per image (sandbox_type docker), or a fleet of servers. */
 struct where {
-        struct sbx_runtime *rt;
+        struct runtimes rs;
         struct sbx_eval_fleet *fleet;
         struct sbx_eval_executor ex;
 };
@@ -279,17 +335,20 @@ static int open_fleet(struct sbx_eval_config *cfg, struct where *w, struct sbx_e
 /* Before any thread: the native backend forks its launcher here. */
 static int open_where(struct sbx_eval_config *cfg, struct where *w, struct sbx_error **err)
 {
-        struct sbx_runtime_options ro = {
+        if (!strcmp(cfg->backend, "remote"))
+                return open_fleet(cfg, w, err);
+        w->rs.opts = (struct sbx_runtime_options){
             .backend = cfg->backend,
             .image = cfg->sandbox_default.image,
         };
-
-        if (!strcmp(cfg->backend, "remote"))
-                return open_fleet(cfg, w, err);
-        int r = sbx_runtime_new(&ro, &w->rt, err);
-        if (r == 0)
-                w->ex = sbx_eval_executor_runtime(w->rt);
-        return r;
+        int r = runtimes_use_image(&w->rs, NULL, err);
+        if (r < 0)
+                return r;
+        w->ex = sbx_eval_executor_runtime(w->rs.current);
+        w->ex.run = runtimes_run;
+        w->ex.ctx = &w->rs;
+        w->ex.use_image = runtimes_use_image;
+        return 0;
 }
 
 /* The fleet's account: on stdout after the scores, and as reports/fleet.json. */
@@ -335,8 +394,8 @@ static int eval_main(int argc, char **argv)
                 sbx_eval_config_free(cfg);
                 return SBX_CLI_EXIT_SANDBOX_ERROR;
         }
-        if (w.rt)
-                sbx_cli_warn_limits(stderr, w.rt);
+        if (w.rs.current)
+                sbx_cli_warn_limits(stderr, w.rs.current);
         struct sbx_eval_hooks hooks = {.message = on_message, .progress = on_progress, .ctx = &a};
         if (sbx_eval_run(cfg, &w.ex, &hooks, &sum, &err) < 0) {
                 if (a.progress.active)
@@ -351,7 +410,7 @@ static int eval_main(int argc, char **argv)
         sbx_error_free(err);
         sbx_eval_summary_free(sum);
         sbx_eval_fleet_free(w.fleet);
-        sbx_runtime_free(w.rt);
+        runtimes_free(&w.rs);
         sbx_eval_config_free(cfg);
         return status;
 }

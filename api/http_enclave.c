@@ -1,4 +1,4 @@
-/* ms-enclave's routes (spec/ms-enclave-http.md): statuses and "detail" texts are what its
+/* ms-enclave's routes (docs/spec/ms-enclave-http.md): statuses and "detail" texts are what its
  * HttpSandboxManager expects. */
 #include <errno.h>
 #include <stdio.h>

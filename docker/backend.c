@@ -9,6 +9,7 @@
 #include "docker/docker.h"
 #include "docker/exec.h"
 #include "docker/pool.h"
+#include "install_dirs.h"
 #include "slots.h"
 #include "util.h"
 
@@ -167,7 +168,8 @@ static int docker_open(const struct sbx_runtime_options *opts, struct sbx_backen
         if (r == 0 && (r = sbx_slot_dir(be->state_dir, &be->slot_dir, err)) == 0)
                 be->cfg.slot_dir = be->slot_dir;
         /* Without the waiter, a job's exit(130) reads as SIGINT (see docker/waiter.c). */
-        if (sbx_find_helper("SANDBOXRT_DOCKER_WAITER", "sandboxrt-waiter", SBX_BUILD_WAITER,
+        if (sbx_find_helper("SANDBOXRT_DOCKER_WAITER",
+                            SBX_INSTALL_LIBEXECDIR "/sandboxrt/sandboxrt-waiter", SBX_BUILD_WAITER,
                             be->waiter, sizeof(be->waiter)))
                 be->cfg.waiter = be->waiter;
         if (r == 0)

@@ -10,7 +10,7 @@
  * Environment: DOCKER_HOST (unix:// only), SANDBOXRT_DOCKER_IMAGE (default image when the
  * runtime options name none), SANDBOXRT_DOCKER_POOL (warm containers per image and policy;
  * 0, the default, creates a container per job), SANDBOXRT_DOCKER_WAITER (the sandboxrt-waiter
- * binary, when it is not beside this program). */
+ * binary, instead of PREFIX/libexec/sandboxrt/sandboxrt-waiter). */
 #ifndef SBX_DOCKER_H
 #define SBX_DOCKER_H
 

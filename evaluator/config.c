@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "evaluator/config.h"
 #include "evaluator/config_internal.h"
@@ -222,6 +223,20 @@ int cfg_strv_push(char ***v, const char *s)
 }
 
 /* Walk a mapping with a handler table; unknown keys warn, "ignored" keys are accepted. */
+/* A known key without effect here: say so, unless its value asks for nothing. */
+static void cfg_ignored(struct cparse *ps, const struct cfg_key *k, const struct sbx_eval_node *v,
+                        const char *path)
+{
+        bool off = false;
+
+        if (sbx_eval_node_is_null(v) || (sbx_eval_node_bool(v, &off) == 0 && !off))
+                return;
+        if (k->quiet_value && v->kind == SBX_EVAL_NODE_SCALAR &&
+            !strcasecmp(v->text, k->quiet_value))
+                return;
+        cfg_warn(ps, v, "%s has no effect in sandboxrt: ignored", path);
+}
+
 int cfg_walk(struct cparse *ps, const struct sbx_eval_node *map, const char *path,
              const struct cfg_key *keys, size_t n_keys, void *target)
 {
@@ -243,11 +258,13 @@ int cfg_walk(struct cparse *ps, const struct sbx_eval_node *map, const char *pat
                         cfg_unknown_key(ps, map->items[i], path, map->keys[i], names, n_names);
                         continue;
                 }
-                if (!k->fn)
-                        continue;
                 sub = *path ? sbx_strdup_printf("%s.%s", path, map->keys[i]) : strdup(map->keys[i]);
                 if (!sub)
                         return sbx_error_set(ps->err, ENOMEM, "out of memory");
+                if (!k->fn) {
+                        cfg_ignored(ps, k, map->items[i], sub);
+                        continue;
+                }
                 int r = k->fn(ps, map->items[i], sub, target);
                 if (r < 0)
                         return r;

@@ -21,22 +21,28 @@ enum sbx_eval_model_kind {
 const char *sbx_eval_model_kind_to_string(enum sbx_eval_model_kind k);
 int sbx_eval_model_kind_from_string(const char *s);
 
+/* Judging limits: review_timeout is the CPU-time limit, the wall clock gets this multiple of it;
+ * stdout and stderr may hold this much each (correct answers can be megabytes). */
+#define SBX_EVAL_WALL_FACTOR 3
+#define SBX_EVAL_OUTPUT_CAP  "16m"
+
 /* Sandbox settings of one dataset after merging benchmark default < sandbox.default_config <
  * dataset_args.<name>.sandbox_config. */
 struct sbx_eval_sandbox_config {
         char *policy;  /* NULL = the runtime's default */
         char **limits; /* NULL-terminated "key=value" overrides */
-        char *image;   /* docker backend; only sandbox.default_config's is used (one runtime) */
+        char *image;   /* the Docker backend's image; NULL: the runtime's default */
 };
 
 struct sbx_eval_dataset_args {
         char *name;
         char *local_path;
-        char **subset_list;         /* NULL-terminated, or NULL */
-        long long few_shot_num;     /* -1: the benchmark's default */
-        uint64_t review_timeout_ms; /* 0: the benchmark's default */
-        double tolerance;           /* numeric compare; 0: the default 1e-6 */
-        char *prompt_template;      /* "{question}" is replaced; NULL: the benchmark's */
+        char **subset_list;          /* NULL-terminated, or NULL */
+        long long few_shot_num;      /* -1: the benchmark's default */
+        uint64_t review_timeout_ms;  /* 0: the benchmark's default (resolved in config) */
+        double tolerance;            /* float compare; 0: exact; < 0: unset (resolved) */
+        char *start_date, *end_date; /* extra_params (LiveCodeBench): YYYY-MM-DD or NULL */
+        char *prompt_template;       /* "{question}" is replaced; NULL: the benchmark's */
         char *system_prompt;
         struct sbx_eval_sandbox_config sandbox; /* dataset_args.<name>.sandbox_config */
 };
@@ -120,8 +126,9 @@ struct sbx_eval_config *sbx_eval_config_free(struct sbx_eval_config *c);
 const struct sbx_eval_dataset_args *sbx_eval_config_dataset_args(const struct sbx_eval_config *c,
                                                                  const char *name);
 
-/* Merge the sandbox settings for a dataset: benchmark default wall time, then
- * sandbox.default_config, then dataset_args.<name>.sandbox_config. */
+/* Merge the sandbox settings for a dataset: the judging limits (CPU = review_timeout or the
+ * benchmark's timeout, wall = SBX_EVAL_WALL_FACTOR times that, output = SBX_EVAL_OUTPUT_CAP),
+ * then sandbox.default_config, then dataset_args.<name>.sandbox_config; the image likewise. */
 int sbx_eval_config_sandbox(const struct sbx_eval_config *c, const char *dataset,
                             uint64_t default_timeout_ms, struct sbx_eval_sandbox_config *out,
                             struct sbx_error **err);

@@ -16,12 +16,16 @@ struct cparse {
         char *eval_type;
         char *api_key_raw;
         bool have_timeout;
+        char *engine;        /* sandbox.engine / sandbox_type */
+        uint32_t judge_jobs; /* judge_worker_num */
 };
 
 struct cfg_key {
         const char *name;
-        /* NULL: a known EvalScope key that has no effect in sandboxrt. */
+        /* NULL: a known EvalScope key that has no effect in sandboxrt; it gets a warning unless
+         * its value is null, false or quiet_value (the value that means what sandboxrt does). */
         int (*fn)(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *target);
+        const char *quiet_value;
 };
 
 int cfg_error(struct cparse *ps, const struct sbx_eval_node *at, const char *path, const char *fmt,
@@ -45,6 +49,8 @@ int cfg_walk(struct cparse *ps, const struct sbx_eval_node *map, const char *pat
              const struct cfg_key *keys, size_t n_keys, void *target);
 
 char **cfg_strv_free(char **v);
+/* The args of a dataset, added (with nothing set) when the file has none. */
+struct sbx_eval_dataset_args *cfg_dataset_args_add(struct sbx_eval_config *c, const char *name);
 int cfg_strv_push(char ***v, const char *s);
 
 /* config_keys.c: the whole document into ps->c. */

@@ -105,28 +105,28 @@ static int sb_network(struct cparse *ps, const struct sbx_eval_node *v, const ch
 }
 
 static const struct cfg_key sandbox_config_keys[] = {
-    {"policy", sb_policy},
-    {"limits", sb_limits},
-    {"memory_limit", sb_memory},
-    {"cpu_limit", sb_cpu},
-    {"network_enabled", sb_network},
-    {"image", sb_image},
-    {"command", NULL},
-    {"working_dir", NULL},
-    {"env_vars", NULL},
-    {"tools_config", NULL},
-    {"volumes", NULL},
-    {"ports", NULL},
-    {"network", NULL},
-    {"extra_hosts", NULL},
-    {"platform", NULL},
-    {"privileged", NULL},
-    {"remove_on_exit", NULL},
-    {"timeout", NULL},
-    {"resource_limits", NULL},
-    {"pull_progress", NULL},
-    {"pull_progress_interval", NULL},
-    {"docker_executor_workers", NULL},
+    {"policy", sb_policy, NULL},
+    {"limits", sb_limits, NULL},
+    {"memory_limit", sb_memory, NULL},
+    {"cpu_limit", sb_cpu, NULL},
+    {"network_enabled", sb_network, NULL},
+    {"image", sb_image, NULL},
+    {"command", NULL, NULL},
+    {"working_dir", NULL, NULL},
+    {"env_vars", NULL, NULL},
+    {"tools_config", NULL, NULL},
+    {"volumes", NULL, NULL},
+    {"ports", NULL, NULL},
+    {"network", NULL, NULL},
+    {"extra_hosts", NULL, NULL},
+    {"platform", NULL, NULL},
+    {"privileged", NULL, NULL},
+    {"remove_on_exit", NULL, NULL},
+    {"timeout", NULL, NULL},
+    {"resource_limits", NULL, NULL},
+    {"pull_progress", NULL, NULL},
+    {"pull_progress_interval", NULL, NULL},
+    {"docker_executor_workers", NULL, NULL},
 };
 
 static int read_sandbox_config(struct cparse *ps, const struct sbx_eval_node *v, const char *path,
@@ -197,6 +197,47 @@ static int ds_tolerance(struct cparse *ps, const struct sbx_eval_node *v, const 
         return 0;
 }
 
+/* YYYY-MM-DD, a real date (LiveCodeBench's start_date and end_date). */
+static int ep_date(struct cparse *ps, const struct sbx_eval_node *v, const char *path, char **out)
+{
+        static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        int r = cfg_string(ps, v, path, out);
+        unsigned y, m, d;
+        char tail;
+
+        if (r < 0 || !*out)
+                return r;
+        if (strlen(*out) != 10 || sscanf(*out, "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3 ||
+            (*out)[4] != '-' || (*out)[7] != '-' || m < 1 || m > 12 || d < 1 ||
+            d > (unsigned)days[m - 1])
+                return cfg_error(ps, v, path, "expected a date as YYYY-MM-DD, got '%s'", *out);
+        return 0;
+}
+
+static int ep_start(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
+{
+        return ep_date(ps, v, path, &TARGET_DATASET(t)->start_date);
+}
+
+static int ep_end(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
+{
+        return ep_date(ps, v, path, &TARGET_DATASET(t)->end_date);
+}
+
+static const struct cfg_key extra_params_keys[] = {
+    {"start_date", ep_start, NULL},
+    {"end_date", ep_end, NULL},
+    {"debug", NULL, NULL},
+};
+
+static int ds_extra_params(struct cparse *ps, const struct sbx_eval_node *v, const char *path,
+                           void *t)
+{
+        if (sbx_eval_node_is_null(v))
+                return 0;
+        return cfg_walk(ps, v, path, extra_params_keys, ELEMENTSOF(extra_params_keys), t);
+}
+
 static int ds_prompt(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
 {
         int r = cfg_string(ps, v, path, &TARGET_DATASET(t)->prompt_template);
@@ -219,36 +260,36 @@ static int ds_sandbox(struct cparse *ps, const struct sbx_eval_node *v, const ch
 }
 
 static const struct cfg_key dataset_keys[] = {
-    {"local_path", ds_local_path},
-    {"dataset_id", ds_dataset_id},
-    {"subset_list", ds_subsets},
-    {"few_shot_num", ds_few_shot},
-    {"review_timeout", ds_review_timeout},
-    {"tolerance", ds_tolerance},
-    {"prompt_template", ds_prompt},
-    {"system_prompt", ds_system},
-    {"sandbox_config", ds_sandbox},
-    {"few_shot_random", NULL},
-    {"metric_list", NULL},
-    {"filters", NULL},
-    {"eval_split", NULL},
-    {"train_split", NULL},
-    {"query_template", NULL},
-    {"extra_params", NULL},
-    {"aggregation", NULL},
-    {"shuffle", NULL},
-    {"shuffle_choices", NULL},
-    {"force_redownload", NULL},
-    {"model_adapter", NULL},
-    {"output_types", NULL},
-    {"pretty_name", NULL},
-    {"description", NULL},
-    {"tags", NULL},
-    {"default_subset", NULL},
-    {"review_config", NULL},
+    {"local_path", ds_local_path, NULL},
+    {"dataset_id", ds_dataset_id, NULL},
+    {"subset_list", ds_subsets, NULL},
+    {"few_shot_num", ds_few_shot, NULL},
+    {"review_timeout", ds_review_timeout, NULL},
+    {"tolerance", ds_tolerance, NULL},
+    {"prompt_template", ds_prompt, NULL},
+    {"system_prompt", ds_system, NULL},
+    {"sandbox_config", ds_sandbox, NULL},
+    {"few_shot_random", NULL, NULL},
+    {"metric_list", NULL, NULL},
+    {"filters", NULL, NULL},
+    {"eval_split", NULL, "test"},
+    {"train_split", NULL, NULL},
+    {"query_template", NULL, NULL},
+    {"extra_params", ds_extra_params, NULL},
+    {"aggregation", NULL, NULL},
+    {"shuffle", NULL, NULL},
+    {"shuffle_choices", NULL, NULL},
+    {"force_redownload", NULL, NULL},
+    {"model_adapter", NULL, NULL},
+    {"output_types", NULL, NULL},
+    {"pretty_name", NULL, NULL},
+    {"description", NULL, NULL},
+    {"tags", NULL, NULL},
+    {"default_subset", NULL, NULL},
+    {"review_config", NULL, NULL},
 };
 
-static struct sbx_eval_dataset_args *dataset_args_add(struct sbx_eval_config *c, const char *name)
+struct sbx_eval_dataset_args *cfg_dataset_args_add(struct sbx_eval_config *c, const char *name)
 {
         struct sbx_eval_dataset_args *a;
 
@@ -260,7 +301,8 @@ static struct sbx_eval_dataset_args *dataset_args_add(struct sbx_eval_config *c,
                 return NULL;
         c->dataset_args = a;
         a = &a[c->n_dataset_args];
-        *a = (struct sbx_eval_dataset_args){.few_shot_num = -1, .name = strdup(name)};
+        *a = (struct sbx_eval_dataset_args){
+            .few_shot_num = -1, .tolerance = -1, .name = strdup(name)};
         if (!a->name)
                 return NULL;
         c->n_dataset_args++;
@@ -281,7 +323,7 @@ static int h_dataset_args(struct cparse *ps, const struct sbx_eval_node *v, cons
                 /* Task files carry args for benchmarks sandboxrt does not run: skip those. */
                 if (!sbx_eval_benchmark_find(v->keys[i]))
                         continue;
-                if (!sub || !(a = dataset_args_add(TARGET_CONFIG(t), v->keys[i])))
+                if (!sub || !(a = cfg_dataset_args_add(TARGET_CONFIG(t), v->keys[i])))
                         return sbx_error_set(ps->err, ENOMEM, "out of memory");
                 if (sbx_eval_node_is_null(v->items[i]))
                         continue;
@@ -375,6 +417,11 @@ static int h_jobs(struct cparse *ps, const struct sbx_eval_node *v, const char *
         return cfg_u32(ps, v, path, 1, 4096, &TARGET_CONFIG(t)->jobs);
 }
 
+static int h_judge_jobs(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
+{
+        return cfg_u32(ps, v, path, 1, 4096, &ps->judge_jobs);
+}
+
 static int h_retries(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
 {
         return cfg_u32(ps, v, path, 0, 100, &TARGET_CONFIG(t)->max_retries);
@@ -398,8 +445,11 @@ int cfg_parse_limit(const char *text, bool *is_fraction, uint64_t *n, double *fr
 
         if (!text || !*text)
                 return -EINVAL;
-        if (!strpbrk(text, ".eE"))
-                return (*is_fraction = false, sbx_parse_u64(text, n));
+        if (!strpbrk(text, ".eE")) {
+                *is_fraction = false;
+                /* 0 would evaluate nothing: a mistake, not a request */
+                return sbx_parse_u64(text, n) < 0 || *n == 0 ? -EINVAL : 0;
+        }
         errno = 0;
         double d = strtod(text, &end);
         if (errno || *end || !(d > 0) || d > 1)
@@ -420,8 +470,8 @@ static int h_limit(struct cparse *ps, const struct sbx_eval_node *v, const char 
         if (v->kind != SBX_EVAL_NODE_SCALAR || v->quoted ||
             cfg_parse_limit(v->text, &c->limit_is_fraction, &c->limit_n, &c->limit_fraction) < 0)
                 return cfg_error(ps, v, path,
-                                 "expected a number of samples (e.g. 10) or a fraction in (0, 1] "
-                                 "(e.g. 0.5), got %s%s%s%s",
+                                 "expected a number of samples from 1 (e.g. 10) or a fraction in "
+                                 "(0, 1] (e.g. 0.5), got %s%s%s%s",
                                  sbx_eval_node_describe(v),
                                  v->kind == SBX_EVAL_NODE_SCALAR ? " '" : "",
                                  v->kind == SBX_EVAL_NODE_SCALAR ? v->text : "",
@@ -476,10 +526,10 @@ static int h_remote_urls(struct cparse *ps, const struct sbx_eval_node *v, const
 }
 
 static const struct cfg_key manager_keys[] = {
-    {"base_url", h_remote_urls},
-    {"api_key", h_remote_key},
-    {"timeout", NULL},
-    {"max_retries", NULL},
+    {"base_url", h_remote_urls, NULL},
+    {"api_key", h_remote_key, NULL},
+    {"timeout", NULL, NULL},
+    {"max_retries", NULL, NULL},
 };
 
 static int h_manager(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
@@ -495,18 +545,28 @@ static int h_default_config(struct cparse *ps, const struct sbx_eval_node *v, co
         return read_sandbox_config(ps, v, path, &TARGET_CONFIG(t)->sandbox_default);
 }
 
+/* EvalScope's sandbox engine: "docker" selects the Docker backend (unless backend says
+ * otherwise); sandboxrt has no other engine of EvalScope's. */
 static int h_engine(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
 {
-        _cleanup_free_ char *engine = NULL;
+        free(ps->engine);
+        ps->engine = NULL;
+        int r = cfg_string(ps, v, path, &ps->engine);
 
-        /* EvalScope's engines are docker flavours; sandboxrt picks its backend itself, so the
-         * value is only checked for type. */
-        return cfg_string(ps, v, path, &engine);
+        if (r == 0 && ps->engine && strcmp(ps->engine, "docker"))
+                cfg_warn(ps, v,
+                         "%s: '%s' is not an engine sandboxrt has (docker is): the backend is "
+                         "chosen as if it were not set",
+                         path, ps->engine);
+        return r;
 }
 
 static const struct cfg_key sandbox_keys[] = {
-    {"enabled", h_sandbox_enabled}, {"engine", h_engine},  {"default_config", h_default_config},
-    {"manager_config", h_manager},  {"pool_size", h_jobs},
+    {"enabled", h_sandbox_enabled, NULL},
+    {"engine", h_engine, NULL},
+    {"default_config", h_default_config, NULL},
+    {"manager_config", h_manager, NULL},
+    {"pool_size", h_jobs, NULL},
 };
 
 static int h_sandbox(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
@@ -517,53 +577,53 @@ static int h_sandbox(struct cparse *ps, const struct sbx_eval_node *v, const cha
 }
 
 static const struct cfg_key top_keys[] = {
-    {"model", h_model},
-    {"datasets", h_datasets},
-    {"dataset_args", h_dataset_args},
-    {"api_url", h_api_url},
-    {"api_key", h_api_key},
-    {"eval_type", h_eval_type},
-    {"eval_batch_size", h_batch},
-    {"limit", h_limit},
-    {"repeats", h_repeats},
-    {"generation_config", h_generation},
-    {"timeout", h_timeout},
-    {"work_dir", h_work_dir},
-    {"no_timestamp", h_no_timestamp},
-    {"use_cache", h_use_cache},
-    {"rerun_review", h_rerun_review},
-    {"ignore_errors", h_ignore_errors},
-    {"seed", h_seed},
-    {"sandbox", h_sandbox},
-    {"use_sandbox", h_sandbox_enabled},
-    {"sandbox_type", h_engine},
-    {"sandbox_manager_config", h_manager},
+    {"model", h_model, NULL},
+    {"datasets", h_datasets, NULL},
+    {"dataset_args", h_dataset_args, NULL},
+    {"api_url", h_api_url, NULL},
+    {"api_key", h_api_key, NULL},
+    {"eval_type", h_eval_type, NULL},
+    {"eval_batch_size", h_batch, NULL},
+    {"limit", h_limit, NULL},
+    {"repeats", h_repeats, NULL},
+    {"generation_config", h_generation, NULL},
+    {"timeout", h_timeout, NULL},
+    {"work_dir", h_work_dir, NULL},
+    {"no_timestamp", h_no_timestamp, NULL},
+    {"use_cache", h_use_cache, NULL},
+    {"rerun_review", h_rerun_review, NULL},
+    {"ignore_errors", h_ignore_errors, NULL},
+    {"seed", h_seed, NULL},
+    {"sandbox", h_sandbox, NULL},
+    {"use_sandbox", h_sandbox_enabled, NULL},
+    {"sandbox_type", h_engine, NULL},
+    {"sandbox_manager_config", h_manager, NULL},
     /* sandboxrt's own keys */
-    {"samples", h_samples},
-    {"backend", h_backend},
-    {"jobs", h_jobs},
-    {"all_tests", h_all_tests},
-    {"max_retries", h_retries},
+    {"samples", h_samples, NULL},
+    {"backend", h_backend, NULL},
+    {"jobs", h_jobs, NULL},
+    {"all_tests", h_all_tests, NULL},
+    {"max_retries", h_retries, NULL},
     /* EvalScope keys with no effect here */
-    {"model_id", NULL},
-    {"model_args", NULL},
-    {"model_task", NULL},
-    {"template_type", NULL},
-    {"chat_template", NULL},
-    {"eval_backend", NULL},
-    {"eval_config", NULL},
-    {"stage", NULL},
-    {"dataset_dir", NULL},
-    {"dataset_hub", NULL},
-    {"mem_cache", NULL},
-    {"debug", NULL},
-    {"dry_run", NULL},
-    {"stream", NULL},
-    {"judge_strategy", NULL},
-    {"judge_worker_num", NULL},
-    {"judge_model_args", NULL},
-    {"analysis_report", NULL},
-    {"enable_progress_tracker", NULL},
+    {"model_id", NULL, NULL},
+    {"model_args", NULL, NULL},
+    {"model_task", NULL, "text_generation"},
+    {"template_type", NULL, NULL},
+    {"chat_template", NULL, NULL},
+    {"eval_backend", NULL, "Native"},
+    {"eval_config", NULL, NULL},
+    {"stage", NULL, "all"},
+    {"dataset_dir", NULL, NULL},
+    {"dataset_hub", NULL, "modelscope"},
+    {"mem_cache", NULL, NULL},
+    {"debug", NULL, NULL},
+    {"dry_run", NULL, NULL},
+    {"stream", NULL, NULL},
+    {"judge_strategy", NULL, "auto"},
+    {"judge_worker_num", h_judge_jobs, NULL},
+    {"judge_model_args", NULL, NULL},
+    {"analysis_report", NULL, NULL},
+    {"enable_progress_tracker", NULL, NULL},
 };
 
 int cfg_read_task(struct cparse *ps, const struct sbx_eval_node *root)

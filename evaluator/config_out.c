@@ -5,13 +5,15 @@
 #include <string.h>
 
 #include "evaluator/config_internal.h"
+#include "evaluator/judge.h"
 #include "evaluator/strutil.h"
 #include "util.h"
 
 const struct sbx_eval_dataset_args *sbx_eval_config_dataset_args(const struct sbx_eval_config *c,
                                                                  const char *name)
 {
-        static const struct sbx_eval_dataset_args empty = {.few_shot_num = -1};
+        static const struct sbx_eval_dataset_args empty = {.few_shot_num = -1,
+                                                           .tolerance = SBX_EVAL_DEFAULT_TOLERANCE};
 
         for (size_t i = 0; i < c->n_dataset_args; i++)
                 if (!strcmp(c->dataset_args[i].name, name))
@@ -45,18 +47,21 @@ int sbx_eval_config_sandbox(const struct sbx_eval_config *c, const char *dataset
                             struct sbx_error **err)
 {
         const struct sbx_eval_dataset_args *a = sbx_eval_config_dataset_args(c, dataset);
-        _cleanup_free_ char *wall = NULL, *cpu = NULL;
+        _cleanup_free_ char *wall = NULL, *cpu = NULL, *output = NULL;
         uint64_t ms = a->review_timeout_ms ? a->review_timeout_ms : default_timeout_ms;
+        const char *image = a->sandbox.image ? a->sandbox.image : c->sandbox_default.image;
 
         *out = (struct sbx_eval_sandbox_config){0};
-        /* Later overrides win in the runtime, so this order is the merge order. The CPU limit
-         * follows the wall limit so that review_timeout alone decides (a policy's own CPU limit
-         * could otherwise cut a 20 s MBPP run at 10 s). */
-        wall = sbx_strdup_printf("wall=%llums", (unsigned long long)ms);
+        /* Later overrides win in the runtime, so this order is the merge order. review_timeout
+         * is CPU time (a busy machine does not fail a correct program); the wall clock gets a
+         * multiple of it, for the time a loaded machine does not give. */
         cpu = sbx_strdup_printf("cpu=%llums", (unsigned long long)ms);
-        if (!wall || !cpu || cfg_strv_push(&out->limits, wall) < 0 ||
-            cfg_strv_push(&out->limits, cpu) < 0 || merge_one(out, &c->sandbox_default) < 0 ||
-            merge_one(out, &a->sandbox) < 0) {
+        wall = sbx_strdup_printf("wall=%llums", (unsigned long long)ms * SBX_EVAL_WALL_FACTOR);
+        output = strdup("output=" SBX_EVAL_OUTPUT_CAP);
+        if (!wall || !cpu || !output || cfg_strv_push(&out->limits, wall) < 0 ||
+            cfg_strv_push(&out->limits, cpu) < 0 || cfg_strv_push(&out->limits, output) < 0 ||
+            merge_one(out, &c->sandbox_default) < 0 || merge_one(out, &a->sandbox) < 0 ||
+            (image && !(out->image = strdup(image)))) {
                 sbx_eval_sandbox_config_release(out);
                 return sbx_error_set(err, ENOMEM, "out of memory");
         }
@@ -152,8 +157,17 @@ static struct sbx_eval_node *dataset_node(const struct sbx_eval_dataset_args *a)
                 put_int(&y, "few_shot_num", (unsigned long long)a->few_shot_num);
         if (a->review_timeout_ms)
                 put_real(&y, "review_timeout", (double)a->review_timeout_ms / 1000.0);
-        if (a->tolerance > 0)
+        if (a->tolerance >= 0)
                 put_real(&y, "tolerance", a->tolerance);
+        if (a->start_date || a->end_date) {
+                struct yb ep = {.map = sbx_eval_node_new(SBX_EVAL_NODE_MAP)};
+                if (!ep.map)
+                        y.failed = true;
+                put_str(&ep, "start_date", a->start_date);
+                put_str(&ep, "end_date", a->end_date);
+                y.failed |= ep.failed;
+                put(&y, "extra_params", ep.map);
+        }
         put_str(&y, "prompt_template", a->prompt_template);
         put_str(&y, "system_prompt", a->system_prompt);
         if (a->sandbox.policy || a->sandbox.limits || a->sandbox.image)

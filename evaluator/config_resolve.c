@@ -9,6 +9,7 @@
 
 #include "evaluator/config_internal.h"
 #include "evaluator/dataset.h"
+#include "evaluator/judge.h"
 #include "evaluator/strutil.h"
 #include "util.h"
 
@@ -242,8 +243,8 @@ static int apply_overrides(struct cparse *ps, const struct sbx_eval_overrides *o
                 if (cfg_parse_limit(ov->limit, &c->limit_is_fraction, &c->limit_n,
                                     &c->limit_fraction) < 0)
                         return sbx_error_set(ps->err, EINVAL,
-                                             "--limit: expected a number of samples or a fraction "
-                                             "in (0, 1], got '%s'",
+                                             "--limit: expected a number of samples from 1 or a "
+                                             "fraction in (0, 1], got '%s'",
                                              ov->limit);
                 c->limit_set = true;
         }
@@ -331,6 +332,33 @@ static int resolve_model(struct cparse *ps)
         return 0;
 }
 
+/* Every dataset evaluated gets its args, with the defaults written in, so that configs/ shows
+ * what ran: the tolerance and the timeout. */
+static int resolve_datasets(struct cparse *ps)
+{
+        struct sbx_eval_config *c = ps->c;
+
+        for (size_t i = 0; c->datasets && c->datasets[i]; i++) {
+                const struct sbx_eval_benchmark *b = sbx_eval_benchmark_find(c->datasets[i]);
+                struct sbx_eval_dataset_args *a = cfg_dataset_args_add(c, c->datasets[i]);
+                if (!a)
+                        return sbx_error_set(ps->err, ENOMEM, "out of memory");
+                if (a->tolerance < 0)
+                        a->tolerance = SBX_EVAL_DEFAULT_TOLERANCE;
+                if (!a->review_timeout_ms && b)
+                        a->review_timeout_ms = b->default_timeout_ms;
+        }
+        for (size_t i = 0; i < c->n_dataset_args; i++) {
+                const struct sbx_eval_dataset_args *a = &c->dataset_args[i];
+                if ((a->start_date || a->end_date) && strcmp(a->name, "live_code_bench"))
+                        cfg_warn(ps, NULL,
+                                 "dataset_args.%s.extra_params: start_date and end_date only "
+                                 "select LiveCodeBench problems: ignored",
+                                 a->name);
+        }
+        return 0;
+}
+
 /* A benchmark named twice would write the same files twice: run it once. */
 static void dedupe_datasets(struct cparse *ps)
 {
@@ -393,8 +421,16 @@ int cfg_resolve(struct cparse *ps, const char *dir, const struct sbx_eval_overri
                                      ps->file);
         if (!c->work_dir && set_str(&c->work_dir, "./outputs") < 0)
                 return sbx_error_set(ps->err, ENOMEM, "out of memory");
-        if (!c->backend && set_str(&c->backend, c->remote_urls ? "remote" : "auto") < 0)
+        /* backend (task file or --backend) > a remote URL > sandbox_type docker > auto */
+        if (!c->backend &&
+            set_str(&c->backend, c->remote_urls                                ? "remote"
+                                 : ps->engine && !strcmp(ps->engine, "docker") ? "docker"
+                                                                               : "auto") < 0)
                 return sbx_error_set(ps->err, ENOMEM, "out of memory");
+        if (!c->jobs && ps->judge_jobs)
+                c->jobs = ps->judge_jobs;
+        if ((r = resolve_datasets(ps)) < 0)
+                return r;
         if (!strcmp(c->backend, "remote") && !c->remote_urls)
                 return sbx_error_set(ps->err, EINVAL,
                                      "%s: backend remote needs sandbox.manager_config.base_url",
@@ -417,6 +453,8 @@ int cfg_resolve(struct cparse *ps, const char *dir, const struct sbx_eval_overri
 static void dataset_args_release(struct sbx_eval_dataset_args *a)
 {
         free(a->name);
+        free(a->start_date);
+        free(a->end_date);
         free(a->local_path);
         cfg_strv_free(a->subset_list);
         free(a->prompt_template);
@@ -472,6 +510,7 @@ int sbx_eval_config_parse(const char *text, size_t size, const char *filename, c
                 r = cfg_resolve(&ps, dir, ov);
         sbx_eval_node_free(root);
         free(ps.eval_type);
+        free(ps.engine);
         if (ps.api_key_raw)
                 explicit_bzero(ps.api_key_raw, strlen(ps.api_key_raw));
         free(ps.api_key_raw);

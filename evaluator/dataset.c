@@ -2,25 +2,24 @@
  * libarchive), JSONL lines, problem storage. */
 #include <archive.h>
 #include <errno.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "evaluator/config.h"
 #include "evaluator/dataset.h"
 #include "evaluator/dataset_json.h"
 #include "evaluator/strutil.h"
+#include "install_dirs.h"
 #include "util.h"
 
-#ifndef SBX_EVAL_INSTALL_DATA_DIR
-#define SBX_EVAL_INSTALL_DATA_DIR "/usr/local/share/sandboxrt/data"
-#endif
-
 static const struct sbx_eval_benchmark *const benchmarks[] = {
-    &sbx_eval_humaneval,
-    &sbx_eval_mbpp,
-    &sbx_eval_livecodebench,
+    &sbx_eval_humaneval,      &sbx_eval_mbpp,      &sbx_eval_livecodebench,
+    &sbx_eval_humaneval_plus, &sbx_eval_mbpp_plus, &sbx_eval_humaneval_x,
+    &sbx_eval_mbxp,           &sbx_eval_multiple,  &sbx_eval_multiple_humaneval,
+    &sbx_eval_multiple_mbpp,
 };
 
 const struct sbx_eval_benchmark *sbx_eval_benchmark_find(const char *name)
@@ -36,11 +35,15 @@ const struct sbx_eval_benchmark *sbx_eval_benchmark_at(size_t i)
         return i < ELEMENTSOF(benchmarks) ? benchmarks[i] : NULL;
 }
 
-static bool is_dir(const char *p)
-{
-        struct stat st;
+static char data_dir[PATH_MAX];
+static pthread_once_t data_dir_once = PTHREAD_ONCE_INIT;
 
-        return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+/* The installed data; the source tree's only when we run from the build tree. */
+static void find_data_dir(void)
+{
+        if (!sbx_install_path(SBX_INSTALL_DATADIR "/sandboxrt/data", SBX_SOURCE_DIR "/data",
+                              data_dir, sizeof(data_dir)))
+                data_dir[0] = '\0';
 }
 
 const char *sbx_eval_data_dir(void)
@@ -49,9 +52,8 @@ const char *sbx_eval_data_dir(void)
 
         if (env && *env)
                 return env;
-        if (is_dir(SBX_SOURCE_DIR "/data"))
-                return SBX_SOURCE_DIR "/data";
-        return SBX_EVAL_INSTALL_DATA_DIR;
+        pthread_once(&data_dir_once, find_data_dir);
+        return data_dir;
 }
 
 /* ---- reading -------------------------------------------------------------------------------- */
@@ -136,8 +138,67 @@ struct jsonl_objects {
         const char *path;
         int (*fn)(void *ctx, const cJSON *obj, const char *where);
         void *ctx;
+        const char *nul_escape;
         struct sbx_error **err;
 };
+
+/* The next \u0000 escape of a JSON text (cJSON's C strings would end there, silently), or
+ * NULL. */
+static const char *escaped_nul(const char *p, const char *end)
+{
+        for (const char *start = p; (p = memmem(p, (size_t)(end - p), "\\u0000", 6)); p++) {
+                size_t backslashes = 0;
+                for (const char *q = p; q >= start && *q == '\\'; q--)
+                        backslashes++;
+                if (backslashes % 2)
+                        return p;
+        }
+        return NULL;
+}
+
+/* The line with every \u0000 escape replaced by the JSON text of a string holding escape (its
+ * backslashes doubled: the escapes used have no quotes or control characters). NULL when out of
+ * memory. */
+static char *replace_escaped_nul(const char *line, size_t len, const char *escape)
+{
+        struct sbx_eval_buf b = {0};
+        const char *end = line + len, *p = line, *nul;
+
+        while ((nul = escaped_nul(p, end))) {
+                sbx_eval_buf_append(&b, p, (size_t)(nul - p));
+                for (const char *e = escape; *e; e++)
+                        sbx_eval_buf_append(&b, *e == '\\' ? "\\\\" : e, *e == '\\' ? 2 : 1);
+                p = nul + 6;
+        }
+        sbx_eval_buf_append(&b, p, (size_t)(end - p));
+        return sbx_eval_buf_take(&b);
+}
+
+/* The id a record gives itself, for messages. */
+static const char *record_id(const cJSON *j)
+{
+        static const char *const keys[] = {"task_id", "question_id", "name"};
+
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, keys[i]);
+                if (cJSON_IsString(v))
+                        return v->valuestring;
+        }
+        return "?";
+}
+
+/* A dataset line whose strings hold NULs: parsed again with the language's escape for them. */
+static int escaped_object_line(struct jsonl_objects *o, const char *line, size_t len,
+                               const char *where)
+{
+        _cleanup_free_ char *text = replace_escaped_nul(line, len, o->nul_escape);
+        cJSON *j = text ? cJSON_Parse(text) : NULL;
+        int r = j ? o->fn(o->ctx, j, where)
+                  : sbx_error_set(o->err, text ? EINVAL : ENOMEM, "%s: not a JSON object", where);
+
+        cJSON_Delete(j);
+        return r;
+}
 
 static int object_line(void *ctx, const char *line, size_t len, size_t lineno)
 {
@@ -148,6 +209,13 @@ static int object_line(void *ctx, const char *line, size_t len, size_t lineno)
 
         if (!where || !cJSON_IsObject(j))
                 r = sbx_error_set(o->err, EINVAL, "%s: not a JSON object", where ? where : o->path);
+        else if (escaped_nul(line, line + len) && !o->nul_escape)
+                r = sbx_error_set(o->err, EINVAL,
+                                  "%s: task %s: a string holds a NUL character (\\u0000), which "
+                                  "no program or prompt can carry",
+                                  where, record_id(j));
+        else if (escaped_nul(line, line + len))
+                r = escaped_object_line(o, line, len, where);
         else
                 r = o->fn(o->ctx, j, where);
         cJSON_Delete(j);
@@ -158,9 +226,25 @@ int sbx_eval_jsonl_objects(const char *text, size_t size, const char *path,
                            int (*fn)(void *ctx, const cJSON *obj, const char *where), void *ctx,
                            struct sbx_error **err)
 {
-        struct jsonl_objects o = {.path = path, .fn = fn, .ctx = ctx, .err = err};
+        return sbx_eval_jsonl_objects_nul(text, size, path, fn, ctx, NULL, err);
+}
+
+int sbx_eval_jsonl_objects_nul(const char *text, size_t size, const char *path,
+                               int (*fn)(void *ctx, const cJSON *obj, const char *where), void *ctx,
+                               const char *nul_escape, struct sbx_error **err)
+{
+        struct jsonl_objects o = {
+            .path = path, .fn = fn, .ctx = ctx, .nul_escape = nul_escape, .err = err};
 
         return sbx_eval_jsonl_foreach(text, size, object_line, &o);
+}
+
+uint32_t sbx_eval_where_line(const char *where)
+{
+        const char *colon = strrchr(where, ':');
+        uint64_t n = 0;
+
+        return colon && sbx_parse_u64(colon + 1, &n) == 0 && n <= UINT32_MAX ? (uint32_t)n : 0;
 }
 
 /* ---- JSON fields ---------------------------------------------------------------------------- */
@@ -247,6 +331,7 @@ void sbx_eval_problem_release(struct sbx_eval_problem *p)
                 free(p->asserts[i]);
         free(p->asserts);
         free(p->starter_code);
+        free(p->stdin_data);
         for (size_t i = 0; i < p->n_tests; i++) {
                 free(p->tests[i].input);
                 free(p->tests[i].output);
@@ -262,34 +347,63 @@ void sbx_eval_problem_set_release(struct sbx_eval_problem_set *set)
                 sbx_eval_problem_release(&set->shots[i]);
         free(set->items);
         free(set->shots);
+        free(set->label);
         memset(set, 0, sizeof(*set));
 }
 
+/* args->local_path, else the bundled file. */
+static int dataset_path(const struct sbx_eval_benchmark *b,
+                        const struct sbx_eval_dataset_args *args, char **out,
+                        struct sbx_error **err)
+{
+        if (args->local_path)
+                *out = strdup(args->local_path);
+        else if (b->default_file)
+                *out = sbx_strdup_printf("%s/%s", sbx_eval_data_dir(), b->default_file);
+        else
+                return sbx_error_set(err, EINVAL,
+                                     "%s has no bundled data: set dataset_args.%s.local_path",
+                                     b->name, b->name);
+        return *out ? 0 : sbx_error_set(err, ENOMEM, "out of memory");
+}
+
+int sbx_eval_dataset_subsets(const struct sbx_eval_benchmark *b,
+                             const struct sbx_eval_dataset_args *args, char ***out,
+                             struct sbx_error **err)
+{
+        _cleanup_free_ char *path = NULL;
+        int r = dataset_path(b, args, &path, err);
+
+        *out = NULL;
+        if (r < 0)
+                return r;
+        r = b->subsets(path, args, out, err);
+        if (r == 0 && (!*out || !**out))
+                r = sbx_error_set(err, EINVAL, "no subset to evaluate in %s", path);
+        return r < 0 ? sbx_error_prefix(err, "dataset_args.%s.subset_list", b->name) : 0;
+}
+
 int sbx_eval_dataset_load(const struct sbx_eval_benchmark *b,
-                          const struct sbx_eval_dataset_args *args,
+                          const struct sbx_eval_dataset_args *args, const char *subset,
                           struct sbx_eval_problem_set *out, struct sbx_error **err)
 {
         _cleanup_free_ char *path = NULL;
         int r;
 
         memset(out, 0, sizeof(*out));
-        if (args->local_path)
-                path = strdup(args->local_path);
-        else if (b->default_file)
-                path = sbx_strdup_printf("%s/%s", sbx_eval_data_dir(), b->default_file);
-        else
-                return sbx_error_set(err, EINVAL,
-                                     "%s has no bundled data: set dataset_args.%s.local_path",
-                                     b->name, b->name);
-        if (!path)
-                return sbx_error_set(err, ENOMEM, "out of memory");
-        r = b->load(path, args, out, err);
+        if ((r = dataset_path(b, args, &path, err)) < 0)
+                return r;
+        r = b->load(path, args, subset, out, err);
         if (r < 0) {
                 sbx_eval_problem_set_release(out);
                 return r;
         }
-        if (out->n == 0)
-                return sbx_error_set(err, EINVAL, "%s: no problems in %s", b->name, path);
+        if (out->n == 0) {
+                r = sbx_error_set(err, EINVAL, "no problems in %s%s%s", path,
+                                  out->label ? " for " : "", out->label ? out->label : "");
+                sbx_eval_problem_set_release(out);
+                return r;
+        }
         return 0;
 }
 

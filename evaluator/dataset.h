@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "evaluator/harness.h"
 #include "sandboxrt.h"
 
 struct sbx_eval_dataset_args;
@@ -24,6 +25,7 @@ struct sbx_eval_test {
 
 struct sbx_eval_problem {
         char *task_id;
+        uint32_t line;     /* its line in the dataset file, for messages; 0 when unknown */
         char *prompt;      /* what the benchmark shows the model (HumanEval prompt, MBPP text) */
         char *reference;   /* canonical solution, or NULL */
         char *entry_point; /* HumanEval entry point; functional problems' function name */
@@ -34,11 +36,16 @@ struct sbx_eval_problem {
         enum sbx_eval_check check;
         struct sbx_eval_test *tests;
         size_t n_tests;
+        const struct sbx_eval_lang *lang; /* the program's language; NULL: Python */
+        struct sbx_eval_wrap_opts wrap;   /* what the language's harness needs */
+        bool quiet_stdout, quiet_stderr;  /* output there fails a run (the benchmark's rule) */
+        char *stdin_data; /* exit-status problems: stdin after the proof line (test inputs) */
 };
 
 struct sbx_eval_problem_set {
         struct sbx_eval_problem *items; /* the problems evaluated, in order */
         size_t n;
+        char *label; /* what the table's Subset column says, when more than the subset's name */
         struct sbx_eval_problem *shots; /* few-shot examples (MBPP 2, 3, 4) */
         size_t n_shots;
 };
@@ -46,8 +53,15 @@ struct sbx_eval_problem_set {
 struct sbx_eval_benchmark {
         const char *name;
         const char *default_file;    /* under the data dir; NULL: local_path is required */
-        uint64_t default_timeout_ms; /* per execution */
-        int (*load)(const char *path, const struct sbx_eval_dataset_args *args,
+        uint64_t default_timeout_ms; /* per execution: CPU time (the wall clock gets more) */
+        /* Benchmarks with subsets (languages, releases): the ones to evaluate, from
+         * args->subset_list or the benchmark's defaults (path is the data file or directory).
+         * Each subset is evaluated as a dataset of its own, with a row in the table. An unknown
+         * subset is an error naming the known ones. NULL: the benchmark has no subsets. */
+        int (*subsets)(const char *path, const struct sbx_eval_dataset_args *args, char ***out,
+                       struct sbx_error **err);
+        /* subset is NULL for a benchmark without subsets. */
+        int (*load)(const char *path, const struct sbx_eval_dataset_args *args, const char *subset,
                     struct sbx_eval_problem_set *out, struct sbx_error **err);
         /* The user message for a chat model (malloc'd). */
         char *(*prompt)(const struct sbx_eval_problem_set *set, const struct sbx_eval_problem *p,
@@ -61,20 +75,32 @@ struct sbx_eval_benchmark {
 extern const struct sbx_eval_benchmark sbx_eval_humaneval;
 extern const struct sbx_eval_benchmark sbx_eval_mbpp;
 extern const struct sbx_eval_benchmark sbx_eval_livecodebench;
+extern const struct sbx_eval_benchmark sbx_eval_humaneval_plus;
+extern const struct sbx_eval_benchmark sbx_eval_mbpp_plus;
+extern const struct sbx_eval_benchmark sbx_eval_humaneval_x;
+extern const struct sbx_eval_benchmark sbx_eval_mbxp;
+extern const struct sbx_eval_benchmark sbx_eval_multiple;
+extern const struct sbx_eval_benchmark sbx_eval_multiple_humaneval;
+extern const struct sbx_eval_benchmark sbx_eval_multiple_mbpp;
 
 /* NULL when unknown. */
 const struct sbx_eval_benchmark *sbx_eval_benchmark_find(const char *name);
 /* Iterate: NULL past the end. */
 const struct sbx_eval_benchmark *sbx_eval_benchmark_at(size_t i);
 
-/* Where the bundled data lives: $SANDBOXRT_DATA_DIR, else the source tree's data/, else the
- * installed share/sandboxrt/data. Returns a static string. */
+/* Where the bundled data lives: $SANDBOXRT_DATA_DIR, else the installed PREFIX/share/sandboxrt/
+ * data (the source tree's data/ when running from the build tree). Returns a static string. */
 const char *sbx_eval_data_dir(void);
 
-/* Load a benchmark: args->local_path or the bundled file; limit not applied here. */
+/* Load a benchmark (one subset of it): args->local_path or the bundled file; limit not
+ * applied here. */
 int sbx_eval_dataset_load(const struct sbx_eval_benchmark *b,
-                          const struct sbx_eval_dataset_args *args,
+                          const struct sbx_eval_dataset_args *args, const char *subset,
                           struct sbx_eval_problem_set *out, struct sbx_error **err);
+/* The subsets of a benchmark that has them (NULL-terminated, malloc'd). */
+int sbx_eval_dataset_subsets(const struct sbx_eval_benchmark *b,
+                             const struct sbx_eval_dataset_args *args, char ***out,
+                             struct sbx_error **err);
 void sbx_eval_problem_set_release(struct sbx_eval_problem_set *set);
 void sbx_eval_problem_release(struct sbx_eval_problem *p);
 

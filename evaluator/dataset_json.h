@@ -4,6 +4,7 @@
 
 #include <cjson/cJSON.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "sandboxrt.h"
 
@@ -12,6 +13,15 @@
 int sbx_eval_jsonl_objects(const char *text, size_t size, const char *path,
                            int (*fn)(void *ctx, const cJSON *obj, const char *where), void *ctx,
                            struct sbx_error **err);
+/* The same for a benchmark's dataset in one language: a NUL character in a string (which a C
+ * string cannot carry) is read as nul_escape, the language's escape for it inside a string
+ * literal (where datasets have it); nul_escape NULL: an error naming the line and the task. */
+int sbx_eval_jsonl_objects_nul(const char *text, size_t size, const char *path,
+                               int (*fn)(void *ctx, const cJSON *obj, const char *where), void *ctx,
+                               const char *nul_escape, struct sbx_error **err);
+
+/* The line number of a "path:line" where (0 if it has none). */
+uint32_t sbx_eval_where_line(const char *where);
 
 /* A string field (a number is turned into its decimal text). Missing or null: *out stays NULL
  * and, when required, an error "<where>: missing field 'key'". */

@@ -1,5 +1,6 @@
 /* HumanEval (openai/human-eval): 164 functions, judged by the exit status of
- * prompt + completion + "\n" + test + "\n" + "check(" + entry_point + ")". */
+ * prompt + completion + "\n" + test + "\n" + "check(" + entry_point + ")", inside the
+ * completion proof (harness.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "evaluator/dataset.h"
 #include "evaluator/dataset_json.h"
 #include "evaluator/extract.h"
+#include "evaluator/harness.h"
 #include "evaluator/strutil.h"
 #include "util.h"
 
@@ -31,6 +33,7 @@ static int he_record(void *ctx, const cJSON *j, const char *where)
         if (!p)
                 return sbx_error_set(l->err, ENOMEM, "out of memory");
         p->check = SBX_EVAL_CHECK_EXIT;
+        p->line = sbx_eval_where_line(where);
         if ((r = sbx_eval_json_string(j, "task_id", true, where, &p->task_id, l->err)) < 0 ||
             (r = sbx_eval_json_string(j, "prompt", true, where, &p->prompt, l->err)) < 0 ||
             (r = sbx_eval_json_string(j, "entry_point", true, where, &p->entry_point, l->err)) <
@@ -43,7 +46,8 @@ static int he_record(void *ctx, const cJSON *j, const char *where)
 }
 
 static int humaneval_load(const char *path, const struct sbx_eval_dataset_args *args,
-                          struct sbx_eval_problem_set *out, struct sbx_error **err)
+                          const char *subset, struct sbx_eval_problem_set *out,
+                          struct sbx_error **err)
 {
         _cleanup_free_ char *text = NULL;
         size_t size = 0;
@@ -67,12 +71,14 @@ static char *humaneval_program(const struct sbx_eval_problem *p, const char *cod
 {
         struct sbx_eval_buf b = {0};
 
+        sbx_eval_buf_puts(&b, sbx_eval_python_proof_prologue);
         sbx_eval_buf_puts(&b, p->prompt);
         sbx_eval_buf_puts(&b, code);
         sbx_eval_buf_puts(&b, "\n");
         sbx_eval_buf_puts(&b, p->test);
         sbx_eval_buf_puts(&b, "\n");
-        sbx_eval_buf_printf(&b, "check(%s)", p->entry_point);
+        sbx_eval_buf_printf(&b, "check(%s)\n", p->entry_point);
+        sbx_eval_buf_puts(&b, SBX_EVAL_PYTHON_PROOF_EMIT);
         return sbx_eval_buf_take(&b);
 }
 

@@ -2,40 +2,42 @@
  * public/private test cases as JSON strings of {input, output, testtype} and metadata with
  * func_name. stdin problems get each input on stdin; functional ones run under a harness that
  * calls Solution().<func_name>(*args) (or the plain function) and prints the result as JSON.
- * Private tests stored as base64(zlib(pickle)) are refused: unpickling runs code. */
+ * Private tests as released, base64(zlib(pickle(str))), are decoded without an unpickler
+ * (pickle.h); local_path may be a release directory, whose versions subset_list selects
+ * (lcb_release.h), and extra_params.start_date/end_date select by contest date. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "evaluator/config.h"
 #include "evaluator/dataset.h"
 #include "evaluator/dataset_json.h"
 #include "evaluator/extract.h"
+#include "evaluator/harness.h"
+#include "evaluator/lcb_release.h"
+#include "evaluator/pickle.h"
 #include "evaluator/strutil.h"
 #include "util.h"
 
 struct lcb_load {
         const char *path;
+        const struct sbx_eval_dataset_args *args;
         struct sbx_eval_problem_set *set;
+        size_t filtered; /* outside the date window */
         struct sbx_error **err;
 };
 
-static bool looks_base64(const char *s)
+/* A test list: a JSON string holding a JSON array, the array itself, or (as released) base64
+ * of zlib of a pickled string holding the array: decoded by a decoder that accepts a single
+ * string and nothing else. */
+static int lcb_tests_json(const cJSON *field, const char *key, const char *where, const char *id,
+                          cJSON **out, struct sbx_error **err)
 {
+        _cleanup_free_ char *decoded = NULL;
+        const char *s, *why = NULL;
         size_t n = 0;
-
-        for (; *s; s++, n++)
-                if (!isalnum((unsigned char)*s) && !strchr("+/=\r\n", *s))
-                        return false;
-        return n > 0;
-}
-
-/* A test list: a JSON string holding a JSON array, or the array itself. */
-static int lcb_tests_json(const cJSON *field, const char *key, const char *where, cJSON **out,
-                          struct sbx_error **err)
-{
-        const char *s;
 
         *out = NULL;
         if (!field || cJSON_IsNull(field))
@@ -45,27 +47,28 @@ static int lcb_tests_json(const cJSON *field, const char *key, const char *where
                 return *out ? 0 : sbx_error_set(err, ENOMEM, "out of memory");
         }
         if (!cJSON_IsString(field))
-                return sbx_error_set(err, EINVAL, "%s: %s is neither a list nor a JSON string",
-                                     where, key);
+                return sbx_error_set(err, EINVAL,
+                                     "%s: problem %s: %s is neither a list nor a string", where, id,
+                                     key);
         for (s = field->valuestring; isspace((unsigned char)*s); s++)
                 ;
         if (*s != '[') {
-                if (looks_base64(s))
-                        return sbx_error_set(
-                            err, EPERM,
-                            "%s: %s is stored as base64(zlib(pickle)); sandboxrt never unpickles "
-                            "data in the trusted process (unpickling runs code). Decode the file "
-                            "into plain JSON test cases first (for instance inside 'sandboxrt "
-                            "run') "
-                            "and point dataset_args.live_code_bench.local_path at the result",
-                            where, key);
-                return sbx_error_set(err, EINVAL, "%s: %s is not a JSON list", where, key);
+                int r = sbx_eval_lcb_private_tests(s, strlen(s), &decoded, &n, &why);
+                if (r == -ENOMEM)
+                        return sbx_error_set(err, ENOMEM, "out of memory");
+                if (r < 0)
+                        return sbx_error_set(err, EINVAL,
+                                             "%s: problem %s: %s is neither JSON nor "
+                                             "base64(zlib(pickle(str))): %s: refused",
+                                             where, id, key, why ? why : "unreadable");
+                s = decoded;
         }
         *out = cJSON_Parse(s);
         if (!cJSON_IsArray(*out)) {
                 cJSON_Delete(*out);
                 *out = NULL;
-                return sbx_error_set(err, EINVAL, "%s: %s is not a JSON list", where, key);
+                return sbx_error_set(err, EINVAL, "%s: problem %s: %s is not a JSON list", where,
+                                     id, key);
         }
         return 0;
 }
@@ -135,20 +138,44 @@ static int lcb_func_name(const cJSON *j, const char *where, struct sbx_eval_prob
         return 0;
 }
 
+/* Inside extra_params' start_date..end_date? Then 1; outside 0. */
+static int lcb_in_window(struct lcb_load *l, const cJSON *j, const char *where, const char *id)
+{
+        const cJSON *date = cJSON_GetObjectItemCaseSensitive(j, "contest_date");
+        bool in = true;
+
+        if (sbx_eval_lcb_in_window(cJSON_IsString(date) ? date->valuestring : NULL, l->args, &in) <
+            0)
+                return sbx_error_set(l->err, EINVAL,
+                                     "%s: problem %s: start_date/end_date need a contest_date "
+                                     "such as \"2023-08-21T00:00:00\", this one has %s",
+                                     where, id, cJSON_IsString(date) ? date->valuestring : "none");
+        return in;
+}
+
 static int lcb_record(void *ctx, const cJSON *j, const char *where)
 {
         struct lcb_load *l = ctx;
         static const char *const test_keys[] = {"public_test_cases", "private_test_cases"};
-        struct sbx_eval_problem *p = sbx_eval_problem_set_push(l->set, false);
         const char *id_key =
             cJSON_GetObjectItemCaseSensitive(j, "question_id") ? "question_id" : "task_id";
+        _cleanup_free_ char *id = NULL;
+        struct sbx_eval_problem *p;
         int r;
 
-        if (!p)
+        if ((r = sbx_eval_json_string(j, id_key, true, where, &id, l->err)) < 0 ||
+            (r = lcb_in_window(l, j, where, id)) < 0)
+                return r;
+        if (r == 0) {
+                l->filtered++;
+                return 0;
+        }
+        if (!(p = sbx_eval_problem_set_push(l->set, false)))
                 return sbx_error_set(l->err, ENOMEM, "out of memory");
+        p->task_id = TAKE_PTR(id);
+        p->line = sbx_eval_where_line(where);
         p->check = SBX_EVAL_CHECK_STDIN;
-        if ((r = sbx_eval_json_string(j, id_key, true, where, &p->task_id, l->err)) < 0 ||
-            (r = sbx_eval_json_string(j, "question_content", true, where, &p->prompt, l->err)) <
+        if ((r = sbx_eval_json_string(j, "question_content", true, where, &p->prompt, l->err)) <
                 0 ||
             (r = sbx_eval_json_string(j, "starter_code", false, where, &p->starter_code, l->err)) <
                 0)
@@ -156,7 +183,7 @@ static int lcb_record(void *ctx, const cJSON *j, const char *where)
         for (size_t i = 0; i < ELEMENTSOF(test_keys); i++) {
                 cJSON *tests = NULL;
                 r = lcb_tests_json(cJSON_GetObjectItemCaseSensitive(j, test_keys[i]), test_keys[i],
-                                   where, &tests, l->err);
+                                   where, p->task_id, &tests, l->err);
                 if (r == 0 && tests)
                         r = lcb_add_tests(p, tests, where, l->err);
                 cJSON_Delete(tests);
@@ -169,17 +196,37 @@ static int lcb_record(void *ctx, const cJSON *j, const char *where)
         return lcb_func_name(j, where, p, l->err);
 }
 
-static int lcb_load(const char *path, const struct sbx_eval_dataset_args *args,
-                    struct sbx_eval_problem_set *out, struct sbx_error **err)
+static int lcb_load_file(struct lcb_load *l, const char *path)
 {
         _cleanup_free_ char *text = NULL;
         size_t size = 0;
-        struct lcb_load l = {.path = path, .set = out, .err = err};
-        int r = sbx_eval_read_dataset_file(path, &text, &size, err);
+        int r = sbx_eval_read_dataset_file(path, &text, &size, l->err);
 
-        if (r < 0)
-                return r;
-        return sbx_eval_jsonl_objects(text, size, path, lcb_record, &l, err);
+        l->path = path;
+        return r < 0 ? r : sbx_eval_jsonl_objects(text, size, path, lcb_record, l, l->err);
+}
+
+/* A JSONL file, or a release directory whose files the subset (a version) selects. */
+static int lcb_load(const char *path, const struct sbx_eval_dataset_args *args, const char *subset,
+                    struct sbx_eval_problem_set *out, struct sbx_error **err)
+{
+        struct lcb_load l = {.args = args, .set = out, .err = err};
+        struct stat st;
+        char **files = NULL;
+        int r = 0;
+
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+                r = sbx_eval_lcb_files(path, subset, &files, err);
+        else
+                r = lcb_load_file(&l, path);
+        for (size_t i = 0; r == 0 && files && files[i]; i++)
+                r = lcb_load_file(&l, files[i]);
+        for (size_t i = 0; files && files[i]; i++)
+                free(files[i]);
+        free(files);
+        if (r == 0 && !(out->label = sbx_eval_lcb_label(subset, args)))
+                r = sbx_error_set(err, ENOMEM, "out of memory");
+        return r;
 }
 
 #define LCB_INTRO                                                                                  \
@@ -228,7 +275,7 @@ static char *lcb_prompt(const struct sbx_eval_problem_set *set, const struct sbx
         "        _fn = getattr(Solution(), \"%s\")\n"                                              \
         "    else:\n"                                                                              \
         "        _fn = globals()[\"%s\"]\n"                                                        \
-        "    print(_sbx_json.dumps(_fn(*_args)))\n\n\n"                                            \
+        "    _sbx_proof(_sbx_json.dumps(_fn(*_args)))\n\n\n"                                       \
         "_sbx_main()\n"
 
 static char *lcb_program(const struct sbx_eval_problem *p, const char *code)
@@ -237,6 +284,7 @@ static char *lcb_program(const struct sbx_eval_problem *p, const char *code)
 
         if (p->check != SBX_EVAL_CHECK_FUNCTIONAL)
                 return strdup(code);
+        sbx_eval_buf_puts(&b, sbx_eval_python_proof_prologue);
         sbx_eval_buf_puts(&b, LCB_FUNCTIONAL_HEADER);
         sbx_eval_buf_puts(&b, code);
         sbx_eval_buf_printf(&b, LCB_HARNESS, p->entry_point, p->entry_point);
@@ -247,6 +295,7 @@ const struct sbx_eval_benchmark sbx_eval_livecodebench = {
     .name = "live_code_bench",
     .default_file = NULL,
     .default_timeout_ms = 6000,
+    .subsets = sbx_eval_lcb_subsets,
     .load = lcb_load,
     .prompt = lcb_prompt,
     .extract = sbx_eval_extract_last_fence,

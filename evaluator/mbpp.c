@@ -1,5 +1,6 @@
 /* MBPP (google-research): the evaluation split is task ids 11-510, the few-shot examples are 2,
- * 3 and 4. Program: test_setup_code + "\n" + code + "\n" + each assert + "\n"; pass iff exit 0. */
+ * 3 and 4. Program: test_setup_code + "\n" + code + "\n" + each assert + "\n"; pass iff exit 0
+ * with the completion proof (harness.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "evaluator/dataset.h"
 #include "evaluator/dataset_json.h"
 #include "evaluator/extract.h"
+#include "evaluator/harness.h"
 #include "evaluator/strutil.h"
 #include "util.h"
 
@@ -52,6 +54,7 @@ static int mbpp_record(void *ctx, const cJSON *j, const char *where)
         if (!p)
                 return sbx_error_set(l->err, ENOMEM, "out of memory");
         p->check = SBX_EVAL_CHECK_EXIT;
+        p->line = sbx_eval_where_line(where);
         if ((r = sbx_eval_json_string(j, "task_id", true, where, &p->task_id, l->err)) < 0 ||
             (r = sbx_eval_json_string(j, text_key, true, where, &p->prompt, l->err)) < 0 ||
             (r = sbx_eval_json_string(j, "code", false, where, &p->reference, l->err)) < 0 ||
@@ -125,7 +128,7 @@ static int mbpp_partition(struct mbpp_load *l, struct sbx_eval_problem_set *out)
         return 0;
 }
 
-static int mbpp_load(const char *path, const struct sbx_eval_dataset_args *args,
+static int mbpp_load(const char *path, const struct sbx_eval_dataset_args *args, const char *subset,
                      struct sbx_eval_problem_set *out, struct sbx_error **err)
 {
         _cleanup_free_ char *text = NULL;
@@ -185,9 +188,11 @@ static char *mbpp_program(const struct sbx_eval_problem *p, const char *code)
 {
         struct sbx_eval_buf b = {0};
 
+        sbx_eval_buf_puts(&b, sbx_eval_python_proof_prologue);
         sbx_eval_buf_printf(&b, "%s\n%s\n", p->setup ? p->setup : "", code);
         for (size_t i = 0; p->asserts && p->asserts[i]; i++)
                 sbx_eval_buf_printf(&b, "%s\n", p->asserts[i]);
+        sbx_eval_buf_puts(&b, SBX_EVAL_PYTHON_PROOF_EMIT);
         return sbx_eval_buf_take(&b);
 }
 

@@ -259,6 +259,8 @@ int sbx_eval_review_write(FILE *f, const struct sbx_eval_review *r)
         cJSON_AddBoolToObject(o, "passed", r->outcome == SBX_EVAL_OK);
         cJSON_AddStringToObject(o, "outcome", sbx_eval_outcome_to_string(r->outcome));
         cJSON_AddStringToObject(o, "program_hash", hash);
+        if (r->early_exit)
+                cJSON_AddBoolToObject(o, "early_exit", true);
         if (r->executed)
                 add_review_exec(o, r);
         add_string(o, "message", r->message);
@@ -334,6 +336,7 @@ static int read_review_line(struct reader *rd, const cJSON *o)
             (oc = sbx_eval_outcome_from_string(outcome)) < 0 || strlen(hash) != 16)
                 return 0;
         r.outcome = (enum sbx_eval_outcome)oc;
+        r.early_exit = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "early_exit"));
         if (parse_hash(hash, &r.program_hash) < 0)
                 return 0;
         if (verdict && (v = sbx_verdict_from_string(verdict)) >= 0) {

@@ -56,6 +56,7 @@ struct sbx_eval_review {
         char *stdout_head, *stderr_head, *message; /* owned by whoever filled it */
         bool stdout_truncated, stderr_truncated;
         uint32_t tests_total, tests_run, tests_passed;
+        bool early_exit; /* exit status 0 without the completion proof */
         const char *backend;
 };
 

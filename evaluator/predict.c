@@ -32,9 +32,25 @@ static int samples_record(void *ctx, const cJSON *j, const char *where)
         _cleanup_free_ char *id = NULL, *completion = NULL;
         int r;
 
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "completion");
+        size_t bad = 0;
+
         r = sbx_eval_json_string(j, "task_id", true, where, &id, l->err);
+        if (r == 0 && c && !cJSON_IsString(c) && !cJSON_IsNull(c))
+                /* a number or a list is not code: turning it into some text would hide that */
+                r = sbx_error_set(l->err, EINVAL, "%s: task %s: completion is %s, not a string",
+                                  where, id,
+                                  cJSON_IsNumber(c)  ? "a number"
+                                  : cJSON_IsArray(c) ? "a list"
+                                  : cJSON_IsBool(c)  ? "a boolean"
+                                                     : "an object");
         if (r == 0)
                 r = sbx_eval_json_string(j, "completion", true, where, &completion, l->err);
+        if (r == 0 && !sbx_eval_utf8_valid(completion, strlen(completion), &bad))
+                r = sbx_error_set(l->err, EINVAL,
+                                  "%s: task %s: completion is not valid UTF-8 (byte 0x%02x at "
+                                  "offset %zu): fix the file's encoding",
+                                  where, id, (unsigned char)completion[bad], bad);
         if (r < 0)
                 return r;
         ssize_t p = run_find_problem(l->d, id);
@@ -93,7 +109,7 @@ static int samples_load(struct ds_run *d, struct strv **out, struct sbx_error **
                 run_message(d, SBX_EVAL_WARNING,
                             "%s: %zu samples name a task that is not among the %zu evaluated: "
                             "ignored",
-                            d->bench->name, l.unknown, d->set.n);
+                            d->name, l.unknown, d->set.n);
         *out = l.lists;
         return 0;
 }
@@ -210,7 +226,7 @@ static int fill_offline(struct ds_run *d, FILE *f, struct strv *lists, struct sb
                         return sbx_error_set(err, EINVAL,
                                              "%s: problem %s has no canonical solution: model "
                                              "reference cannot run this dataset",
-                                             d->bench->name, p->task_id);
+                                             d->name, p->task_id);
                 } else {
                         /* The canonical solution is the completion, verbatim. */
                         r = slot_set(s, p->prompt, p->reference, p->reference, NULL);
@@ -242,7 +258,10 @@ static int api_done(void *ctx, size_t index, const struct sbx_eval_openai_reply 
 
         for (uint32_t k = 0; k < a->choices; k++) {
                 struct slot *s = &d->slots[a->first[index] + k];
-                const char *text = reply->error || k >= reply->n_choices ? NULL : reply->choices[k];
+                const char *raw = reply->error || k >= reply->n_choices ? NULL : reply->choices[k];
+                /* a reply with bytes that are not UTF-8: kept as the U+FFFD JSON can carry */
+                _cleanup_free_ char *text =
+                    raw ? sbx_eval_utf8_clean(raw, strlen(raw), strlen(raw), NULL) : NULL;
                 _cleanup_free_ char *code = text ? d->bench->extract(text) : NULL;
                 _cleanup_free_ char *short_msg = NULL;
                 const char *error = reply->error;
@@ -255,8 +274,7 @@ static int api_done(void *ctx, size_t index, const struct sbx_eval_openai_reply 
                         return sbx_error_set(a->err, EIO,
                                              "%s: %s: %s (set ignore_errors: true to go on past "
                                              "failed requests)",
-                                             d->bench->name, d->set.items[s->problem].task_id,
-                                             error);
+                                             d->name, d->set.items[s->problem].task_id, error);
                 if (slot_set(s, s->prompt, error ? NULL : text, code, error) < 0)
                         return sbx_error_set(a->err, ENOMEM, "out of memory");
                 if ((r = write_pred(d, a->f, s, a->err)) < 0)
@@ -340,8 +358,7 @@ static int count_samples(struct ds_run *d, struct strv **lists, struct sbx_error
 
 int run_predictions(struct ds_run *d, struct sbx_error **err)
 {
-        _cleanup_free_ char *path =
-            sbx_eval_outputs_path(d->out, "predictions", d->bench->name, ".jsonl");
+        _cleanup_free_ char *path = sbx_eval_outputs_path(d->out, "predictions", d->name, ".jsonl");
         struct strv *lists = NULL;
         FILE *f = NULL;
         size_t cached;
@@ -367,7 +384,7 @@ int run_predictions(struct ds_run *d, struct sbx_error **err)
                 fclose(f);
         strv_lists_free(lists, d->set.n);
         if (r == 0)
-                sbx_eval_log(d->out, "%s: predictions: %zu reused, %zu new", d->bench->name, cached,
+                sbx_eval_log(d->out, "%s: predictions: %zu reused, %zu new", d->name, cached,
                              d->n_slots - cached);
         return r;
 }

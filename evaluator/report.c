@@ -94,6 +94,7 @@ static cJSON *result_json(const struct sbx_eval_dataset_result *r)
         for (int i = 0; outcomes && i < _SBX_EVAL_OUTCOME_MAX; i++)
                 cJSON_AddNumberToObject(outcomes, sbx_eval_outcome_to_string(i),
                                         (double)r->outcomes[i]);
+        cJSON_AddNumberToObject(o, "early_exits", (double)r->early_exits);
         return o;
 }
 
@@ -207,15 +208,20 @@ char *sbx_eval_summary_breakdown(const struct sbx_eval_summary *s)
         for (size_t d = 0; d < s->n; d++) {
                 const struct sbx_eval_dataset_result *r = &s->results[d];
                 bool first = true;
-                sbx_eval_buf_printf(&b, "%s: %zu samples:", r->dataset, r->n_samples);
+                bool subset = r->subset && strcmp(r->subset, "default");
+                sbx_eval_buf_printf(&b, "%s%s%s: %zu samples:", r->dataset, subset ? " " : "",
+                                    subset ? r->subset : "", r->n_samples);
                 for (int i = 0; i < _SBX_EVAL_OUTCOME_MAX; i++) {
-                        /* OK, the program's own failures and sandbox errors always (a 0 there
-                         * says the sandbox never failed); the rest when they occur. */
+                        /* OK, the program's own failures, the output cap and sandbox errors
+                         * always (a 0 there says it never happened); the rest when they do. */
                         if (!r->outcomes[i] && i > SBX_EVAL_RUNTIME_ERROR &&
-                            i != SBX_EVAL_SANDBOX_ERROR)
+                            i != SBX_EVAL_OUTPUT_LIMIT && i != SBX_EVAL_SANDBOX_ERROR)
                                 continue;
                         sbx_eval_buf_printf(&b, "%s %s %zu", first ? "" : ",",
                                             sbx_eval_outcome_to_string(i), r->outcomes[i]);
+                        if (i == SBX_EVAL_WRONG_ANSWER && r->early_exits)
+                                sbx_eval_buf_printf(&b, " (%zu exited before the tests finished)",
+                                                    r->early_exits);
                         first = false;
                 }
                 sbx_eval_buf_puts(&b, "\n");

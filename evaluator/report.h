@@ -19,6 +19,7 @@ struct sbx_eval_dataset_result {
         double *pass_at_k; /* [k - 1], averaged over problems */
         double mean_acc;   /* passed samples / samples */
         size_t outcomes[_SBX_EVAL_OUTCOME_MAX];
+        size_t early_exits; /* of the WRONG_ANSWERs: exit status 0 before the tests finished */
 };
 
 struct sbx_eval_summary {

@@ -4,13 +4,19 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
+#include "evaluator/harness.h"
 #include "evaluator/run_internal.h"
 #include "evaluator/strutil.h"
 #include "util.h"
 
 #define HEAD_BYTES 1024
+
+/* A program this large is the sample's fault, not the sandbox's: it is judged without running
+ * (the default policy's work directory holds 64 MiB; no benchmark's program nears this). */
+#define PROGRAM_MAX_BYTES ((size_t)16 << 20)
 
 struct unit {
         size_t slot;
@@ -51,8 +57,13 @@ static uint64_t program_hash(const struct ds_run *d, const struct slot *s)
 
 /* ---- one sample ----------------------------------------------------------------------------- */
 
-static void record_result(struct sbx_eval_review *rv, const struct sbx_result *r)
+static void record_result(struct sbx_eval_review *rv, const struct sbx_result *r,
+                          const char *reason)
 {
+        /* a compile error's story is the compiler's output */
+        const struct sbx_result *shown =
+            r->verdict == SBX_VERDICT_COMPILE_ERROR && r->compile ? r->compile : r;
+
         review_release(rv);
         rv->executed = true;
         rv->verdict = r->verdict;
@@ -61,13 +72,72 @@ static void record_result(struct sbx_eval_review *rv, const struct sbx_result *r
         rv->wall_ms = r->wall_ms;
         rv->cpu_ms = r->cpu_ms;
         rv->peak_memory_bytes = r->peak_memory_bytes;
-        rv->stdout_head = sbx_eval_utf8_clean(r->out.data ? r->out.data : "", r->out.size,
-                                              HEAD_BYTES, &rv->stdout_truncated);
-        rv->stderr_head = sbx_eval_utf8_clean(r->err.data ? r->err.data : "", r->err.size,
-                                              HEAD_BYTES, &rv->stderr_truncated);
-        rv->stdout_truncated |= r->out.truncated;
-        rv->stderr_truncated |= r->err.truncated;
-        rv->message = sbx_eval_strdup0(r->message);
+        rv->stdout_head = sbx_eval_utf8_clean(shown->out.data ? shown->out.data : "",
+                                              shown->out.size, HEAD_BYTES, &rv->stdout_truncated);
+        rv->stderr_head = sbx_eval_utf8_clean(shown->err.data ? shown->err.data : "",
+                                              shown->err.size, HEAD_BYTES, &rv->stderr_truncated);
+        rv->stdout_truncated |= shown->out.truncated;
+        rv->stderr_truncated |= shown->err.truncated;
+        if (!reason && shown != r && shown->message)
+                rv->message = sbx_strdup_printf("compile step: %s", shown->message);
+        else
+                rv->message = sbx_eval_strdup0(reason ? reason : r->message);
+}
+
+/* A fresh random line for each run: the harness prints it back only after its last test. */
+static int make_proof(char out[static 33])
+{
+        static const char hex[] = "0123456789abcdef";
+        uint8_t raw[16];
+
+        if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+                return -EIO;
+        for (size_t i = 0; i < sizeof(raw); i++) {
+                out[2 * i] = hex[raw[i] >> 4];
+                out[2 * i + 1] = hex[raw[i] & 15];
+        }
+        out[32] = '\0';
+        return 0;
+}
+
+/* One run of p's program on test t (t unused for exit-status problems); proof (when the
+ * program is one of ours) is the line it must print back. */
+static int run_once(struct ds_run *d, const struct sbx_eval_problem *p, const char *program,
+                    size_t t, const char *proof, struct sbx_result **res, struct sbx_error **err)
+{
+        const char *input = p->check != SBX_EVAL_CHECK_EXIT ? p->tests[t].input
+                            : p->stdin_data                 ? p->stdin_data
+                                                            : "";
+        _cleanup_free_ char *stdin_text = proof ? sbx_strdup_printf("%s\n%s", proof, input) : NULL;
+        struct sbx_job job = {
+            .language = p->lang ? p->lang->runtime : "python",
+            .source = program,
+            .source_size = strlen(program),
+            .stdin_data = proof ? stdin_text : input,
+            .policy = d->sandbox.policy,
+            .limits = (const char *const *)d->sandbox.limits,
+            .env = p->lang ? p->lang->env : NULL,
+        };
+
+        if (proof && !stdin_text)
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        job.stdin_size = strlen(job.stdin_data);
+        return d->ex->run(d->ex->ctx, &job, res, err);
+}
+
+static struct sbx_eval_expect expect_for(const struct ds_run *d, const struct sbx_eval_problem *p,
+                                         size_t t, const char *proof)
+{
+        return (struct sbx_eval_expect){
+            .check = p->check,
+            .output = p->check == SBX_EVAL_CHECK_EXIT ? NULL : p->tests[t].output,
+            .proof = proof,
+            .quiet_stdout = p->quiet_stdout,
+            .quiet_stderr = p->quiet_stderr,
+            .fail_markers = p->lang ? p->lang->fail_markers : NULL,
+            .python = !p->lang || !strcmp(p->lang->name, "python"),
+            .tol = d->tolerance,
+        };
 }
 
 /* Run the program once per test (once in all for exit-status benchmarks), stopping at the
@@ -83,34 +153,36 @@ static int exec_unit(struct ds_run *d, struct unit *u, struct sbx_error **err)
         if (!program)
                 return sbx_error_set(err, ENOMEM, "out of memory");
         u->rv.program_hash = sbx_eval_hash64(program, strlen(program));
+        if (strlen(program) > PROGRAM_MAX_BYTES) {
+                u->rv.outcome = SBX_EVAL_RUNTIME_ERROR;
+                u->rv.message = sbx_strdup_printf(
+                    "the program is %.1f MiB, more than the %zu MiB a judged program may be: not "
+                    "run",
+                    (double)strlen(program) / (1 << 20), PROGRAM_MAX_BYTES >> 20);
+                return u->rv.message ? 0 : sbx_error_set(err, ENOMEM, "out of memory");
+        }
         u->rv.outcome = SBX_EVAL_OK;
         u->rv.tests_total = p->check == SBX_EVAL_CHECK_EXIT ? 0 : (uint32_t)n_runs;
         for (size_t t = 0; t < n_runs && (!failed || d->c->all_tests); t++) {
-                struct sbx_job job = {
-                    .language = "python",
-                    .source = program,
-                    .source_size = strlen(program),
-                    .policy = d->sandbox.policy,
-                    .limits = (const char *const *)d->sandbox.limits,
-                };
                 struct sbx_result *res = NULL;
-                const char *expected = NULL;
-                if (p->check != SBX_EVAL_CHECK_EXIT) {
-                        job.stdin_data = p->tests[t].input;
-                        job.stdin_size = strlen(p->tests[t].input);
-                        expected = p->tests[t].output;
-                }
-                int r = d->ex->run(d->ex->ctx, &job, &res, err);
+                const char *reason = NULL;
+                char proof[33];
+                bool ours = p->check != SBX_EVAL_CHECK_STDIN;
+                if (ours && make_proof(proof) < 0)
+                        return sbx_error_set(err, EIO, "no random bytes for the completion proof");
+                int r = run_once(d, p, program, t, ours ? proof : NULL, &res, err);
                 if (r < 0)
                         return r;
-                enum sbx_eval_outcome o = sbx_eval_judge(p->check, res, expected, d->tolerance);
+                struct sbx_eval_expect e = expect_for(d, p, t, ours ? proof : NULL);
+                enum sbx_eval_outcome o = sbx_eval_judge(&e, res, &reason);
                 u->rv.tests_run++;
                 u->rv.tests_passed += o == SBX_EVAL_OK;
                 if (!failed)
-                        record_result(&u->rv, res);
+                        record_result(&u->rv, res, reason);
                 if (o != SBX_EVAL_OK && !failed) {
                         failed = true;
                         u->rv.outcome = o;
+                        u->rv.early_exit = reason && !strcmp(reason, SBX_EVAL_REASON_EARLY_EXIT);
                 }
                 d->ex->free_result(res);
         }
@@ -160,6 +232,7 @@ static int write_review(struct ds_run *d, FILE *f, struct sbx_eval_review *rv, s
         rv->backend = rv->executed ? d->ex->backend : NULL;
         s->reviewed = true;
         s->outcome = rv->outcome;
+        s->early_exit = rv->early_exit;
         if (sbx_eval_review_write(f, rv) < 0)
                 return sbx_error_set(err, EIO, "writing reviews: %s", strerror(errno));
         return 0;
@@ -227,7 +300,7 @@ static int run_pool(struct ds_run *d, struct pool *pl, FILE *f, struct sbx_error
                 if (err && !*err)
                         *err = TAKE_PTR(pl->fatal);
         }
-        sbx_eval_log(d->out, "%s: reviews: %zu run with %zu threads on backend %s", d->bench->name,
+        sbx_eval_log(d->out, "%s: reviews: %zu run with %zu threads on backend %s", d->name,
                      pl->n_finished, started, d->ex->backend);
         return r;
 }
@@ -247,6 +320,7 @@ static int cached_review(void *ctx, const struct sbx_eval_review *r)
                 return 0;
         s->reviewed = true;
         s->outcome = r->outcome;
+        s->early_exit = r->early_exit;
         return 0;
 }
 
@@ -300,8 +374,7 @@ static void pool_release(struct pool *pl)
 
 int run_reviews(struct ds_run *d, struct sbx_error **err)
 {
-        _cleanup_free_ char *path =
-            sbx_eval_outputs_path(d->out, "reviews", d->bench->name, ".jsonl");
+        _cleanup_free_ char *path = sbx_eval_outputs_path(d->out, "reviews", d->name, ".jsonl");
         bool reuse = d->c->use_cache && !d->c->rerun_review;
         struct pool pl = {0};
         FILE *f = NULL;
@@ -325,6 +398,6 @@ int run_reviews(struct ds_run *d, struct sbx_error **err)
         if (f)
                 fclose(f);
         if (r == 0)
-                sbx_eval_log(d->out, "%s: reviews: %zu reused", d->bench->name, cached);
+                sbx_eval_log(d->out, "%s: reviews: %zu reused", d->name, cached);
         return r;
 }

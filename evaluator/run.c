@@ -30,7 +30,7 @@ void run_progress(const struct ds_run *d, const char *phase, size_t done, size_t
                   bool finished)
 {
         if (d->hooks && d->hooks->progress)
-                d->hooks->progress(d->hooks->ctx, phase, d->bench->name, done, total, finished);
+                d->hooks->progress(d->hooks->ctx, phase, d->name, done, total, finished);
 }
 
 static int by_task_id(const void *a, const void *b, void *arg)
@@ -41,18 +41,31 @@ static int by_task_id(const void *a, const void *b, void *arg)
                       set->items[*(const size_t *)b].task_id);
 }
 
-static int index_problems(struct ds_run *d)
+/* The problems sorted by id for lookups; two with one id are an error naming both. */
+static int index_problems(struct ds_run *d, struct sbx_error **err)
 {
         d->by_id = calloc(d->set.n ? d->set.n : 1, sizeof(*d->by_id));
         if (!d->by_id)
-                return -ENOMEM;
+                return sbx_error_set(err, ENOMEM, "out of memory");
         for (size_t i = 0; i < d->set.n; i++)
                 d->by_id[i] = i;
         qsort_r(d->by_id, d->set.n, sizeof(*d->by_id), by_task_id, &d->set);
-        for (size_t i = 1; i < d->set.n; i++)
-                if (!strcmp(d->set.items[d->by_id[i - 1]].task_id,
-                            d->set.items[d->by_id[i]].task_id))
-                        return -EEXIST;
+        for (size_t i = 1; i < d->set.n; i++) {
+                const struct sbx_eval_problem *a = &d->set.items[d->by_id[i - 1]];
+                const struct sbx_eval_problem *b = &d->set.items[d->by_id[i]];
+                if (strcmp(a->task_id, b->task_id))
+                        continue;
+                if (a->line && b->line)
+                        return sbx_error_set(err, EINVAL,
+                                             "%s: task id '%s' is used twice (lines %u and %u of "
+                                             "the dataset): ids must be unique",
+                                             d->name, a->task_id,
+                                             a->line < b->line ? a->line : b->line,
+                                             a->line < b->line ? b->line : a->line);
+                return sbx_error_set(err, EINVAL,
+                                     "%s: task id '%s' is used twice: ids must be unique", d->name,
+                                     a->task_id);
+        }
         return 0;
 }
 
@@ -102,8 +115,12 @@ static void apply_limit(struct ds_run *d)
                 keep = (size_t)((double)d->set.n * d->c->limit_fraction);
         else if (d->c->limit_n < keep)
                 keep = (size_t)d->c->limit_n;
-        if (keep == 0)
+        if (keep == 0) {
+                run_message(d, SBX_EVAL_WARNING,
+                            "%s: limit %g of %zu problems is none: evaluating 1", d->name,
+                            d->c->limit_fraction, d->set.n);
                 keep = 1;
+        }
         for (size_t i = keep; i < d->set.n; i++)
                 sbx_eval_problem_release(&d->set.items[i]);
         if (keep < d->set.n)
@@ -122,6 +139,7 @@ static void ds_release(struct ds_run *d)
         free(d->first_slot);
         free(d->n_samples);
         free(d->by_id);
+        free(d->name);
         sbx_eval_sandbox_config_release(&d->sandbox);
         sbx_eval_problem_set_release(&d->set);
 }
@@ -129,10 +147,8 @@ static void ds_release(struct ds_run *d)
 static int score(struct ds_run *d, struct sbx_eval_dataset_result *res, struct sbx_error **err)
 {
         _cleanup_free_ uint32_t *passed = calloc(d->set.n ? d->set.n : 1, sizeof(*passed));
-        _cleanup_free_ char *path =
-            sbx_eval_outputs_path(d->out, "reports", d->bench->name, ".json");
-        const char *subset =
-            d->args->subset_list && d->args->subset_list[0] ? d->args->subset_list[0] : "default";
+        _cleanup_free_ char *path = sbx_eval_outputs_path(d->out, "reports", d->name, ".json");
+        const char *subset = d->set.label ? d->set.label : d->subset ? d->subset : "default";
 
         res->model = strdup(d->c->model);
         res->dataset = strdup(d->bench->name);
@@ -143,6 +159,7 @@ static int score(struct ds_run *d, struct sbx_eval_dataset_result *res, struct s
                 const struct slot *s = &d->slots[i];
                 enum sbx_eval_outcome o = s->reviewed ? s->outcome : SBX_EVAL_SANDBOX_ERROR;
                 res->outcomes[o]++;
+                res->early_exits += s->reviewed && s->early_exit;
                 passed[s->problem] += o == SBX_EVAL_OK;
         }
         /* pass@k for every k up to the samples per problem (repeats x n; for a samples file,
@@ -152,49 +169,139 @@ static int score(struct ds_run *d, struct sbx_eval_dataset_result *res, struct s
         return sbx_eval_result_write_json(res, path, err);
 }
 
-static int prepare(struct ds_run *d, const char *name, struct sbx_error **err)
+/* The Docker image this dataset's programs run in: switched to before its reviews. */
+static int use_image(struct ds_run *d, struct sbx_error **err)
 {
-        int r;
+        const char *image = d->sandbox.image;
 
-        d->bench = sbx_eval_benchmark_find(name);
-        if (!d->bench)
-                return sbx_error_set(err, EINVAL, "unknown benchmark '%s'", name);
-        d->args = sbx_eval_config_dataset_args(d->c, name);
-        d->tolerance = d->args->tolerance > 0 ? d->args->tolerance : SBX_EVAL_DEFAULT_TOLERANCE;
-        if ((r = sbx_eval_dataset_load(d->bench, d->args, &d->set, err)) < 0)
-                return sbx_error_prefix(err, "%s", name);
-        apply_limit(d);
-        if ((r = index_problems(d)) < 0)
-                return r == -EEXIST ? sbx_error_set(err, EINVAL, "%s: duplicate task ids", name)
-                                    : sbx_error_set(err, ENOMEM, "out of memory");
-        return sbx_eval_config_sandbox(d->c, name, d->bench->default_timeout_ms, &d->sandbox, err);
+        if (image && strcmp(d->ex->backend, "docker")) {
+                run_message(d, SBX_EVAL_WARNING,
+                            "%s: image '%s' ignored: programs run on the %s backend, not Docker "
+                            "(set backend: docker or sandbox_type: docker)",
+                            d->name, image, d->ex->backend);
+                return 0;
+        }
+        if (!d->ex->use_image)
+                return 0;
+        if (image)
+                sbx_eval_log(d->out, "%s: image %s", d->name, image);
+        int r = d->ex->use_image(d->ex->ctx, image, err);
+        return r < 0 ? sbx_error_prefix(err, "%s: image %s", d->name, image ? image : "default")
+                     : 0;
 }
 
-static int run_dataset(const struct sbx_eval_config *c, const char *name,
-                       const struct sbx_eval_executor *ex, const struct sbx_eval_hooks *hooks,
-                       struct sbx_eval_outputs *out, struct sbx_eval_dataset_result *res,
+/* model reference runs the problems that have one (MBXP's languages lack some); saying how many
+ * were left out. */
+static int keep_references(struct ds_run *d, struct sbx_error **err)
+{
+        size_t kept = 0, n = d->set.n;
+
+        if (d->c->model_kind != SBX_EVAL_MODEL_REFERENCE)
+                return 0;
+        for (size_t i = 0; i < n; i++) {
+                if (d->set.items[i].reference)
+                        d->set.items[kept++] = d->set.items[i];
+                else
+                        sbx_eval_problem_release(&d->set.items[i]);
+        }
+        d->set.n = kept;
+        if (kept == 0)
+                return sbx_error_set(err, EINVAL,
+                                     "%s: no problem has a canonical solution: model reference "
+                                     "cannot run this dataset",
+                                     d->name);
+        if (kept < n)
+                run_message(d, SBX_EVAL_WARNING,
+                            "%s: %zu of %zu problems have no canonical solution: model reference "
+                            "evaluates the other %zu",
+                            d->name, n - kept, n, kept);
+        return 0;
+}
+
+static int prepare(struct ds_run *d, struct sbx_error **err)
+{
+        const char *name = d->bench->name;
+        int r;
+
+        d->args = sbx_eval_config_dataset_args(d->c, name);
+        d->tolerance = d->args->tolerance >= 0 ? d->args->tolerance : SBX_EVAL_DEFAULT_TOLERANCE;
+        if ((r = sbx_eval_dataset_load(d->bench, d->args, d->subset, &d->set, err)) < 0)
+                return sbx_error_prefix(err, "%s", d->name);
+        if ((r = keep_references(d, err)) < 0)
+                return r;
+        apply_limit(d);
+        if ((r = index_problems(d, err)) < 0)
+                return r;
+        r = sbx_eval_config_sandbox(d->c, name, d->bench->default_timeout_ms, &d->sandbox, err);
+        return r < 0 ? r : use_image(d, err);
+}
+
+static int run_dataset(struct ds_run *d, struct sbx_eval_dataset_result *res,
                        struct sbx_error **err)
 {
-        struct ds_run d = {.c = c, .ex = ex, .hooks = hooks, .out = out};
         uint64_t start = sbx_now_ms();
-        int r = prepare(&d, name, err);
+        int r = prepare(d, err);
 
         if (r == 0) {
-                sbx_eval_log(out, "%s: %zu problems, limits:%s%s", name, d.set.n,
-                             d.sandbox.policy ? " policy=" : "",
-                             d.sandbox.policy ? d.sandbox.policy : "");
-                for (size_t i = 0; d.sandbox.limits && d.sandbox.limits[i]; i++)
-                        sbx_eval_log(out, "%s:   %s", name, d.sandbox.limits[i]);
-                r = run_predictions(&d, err);
+                sbx_eval_log(d->out, "%s: %zu problems%s%s, limits:%s%s", d->name, d->set.n,
+                             d->set.label ? ": " : "", d->set.label ? d->set.label : "",
+                             d->sandbox.policy ? " policy=" : "",
+                             d->sandbox.policy ? d->sandbox.policy : "");
+                for (size_t i = 0; d->sandbox.limits && d->sandbox.limits[i]; i++)
+                        sbx_eval_log(d->out, "%s:   %s", d->name, d->sandbox.limits[i]);
+                r = run_predictions(d, err);
         }
         if (r == 0)
-                r = run_reviews(&d, err);
+                r = run_reviews(d, err);
         if (r == 0)
-                r = score(&d, res, err);
+                r = score(d, res, err);
         if (r == 0)
-                sbx_eval_log(out, "%s: done in %.1f s", name,
+                sbx_eval_log(d->out, "%s: done in %.1f s", d->name,
                              (double)(sbx_now_ms() - start) / 1000.0);
-        ds_release(&d);
+        return r;
+}
+
+static struct sbx_eval_dataset_result *result_push(struct sbx_eval_summary *s)
+{
+        struct sbx_eval_dataset_result *n = realloc(s->results, (s->n + 1) * sizeof(*n));
+
+        if (!n)
+                return NULL;
+        s->results = n;
+        memset(&n[s->n], 0, sizeof(n[s->n]));
+        return &n[s->n++];
+}
+
+/* A benchmark: once, or once per subset (language, release), each its own dataset. */
+static int run_benchmark(const struct sbx_eval_config *c, const char *name,
+                         const struct sbx_eval_executor *ex, const struct sbx_eval_hooks *hooks,
+                         struct sbx_eval_outputs *out, struct sbx_eval_summary *sum,
+                         struct sbx_error **err)
+{
+        const struct sbx_eval_benchmark *b = sbx_eval_benchmark_find(name);
+        char **subsets = NULL;
+        int r = 0;
+
+        if (!b)
+                return sbx_error_set(err, EINVAL, "unknown benchmark '%s'", name);
+        if (b->subsets)
+                r = sbx_eval_dataset_subsets(b, sbx_eval_config_dataset_args(c, name), &subsets,
+                                             err);
+        for (size_t i = 0; r == 0 && (i == 0 || (subsets && subsets[i])); i++) {
+                const char *subset = subsets ? subsets[i] : NULL;
+                struct ds_run d = {
+                    .c = c, .bench = b, .subset = subset, .ex = ex, .hooks = hooks, .out = out};
+                struct sbx_eval_dataset_result *res = result_push(sum);
+                d.name = subset ? sbx_strdup_printf("%s_%s", name, subset) : strdup(name);
+                if (!res || !d.name)
+                        r = sbx_error_set(err, ENOMEM, "out of memory");
+                else
+                        r = run_dataset(&d, res, err);
+                ds_release(&d);
+        }
+        for (size_t i = 0; subsets && subsets[i]; i++)
+                free(subsets[i]);
+        free(subsets);
         return r;
 }
 
@@ -204,15 +311,10 @@ int sbx_eval_run(const struct sbx_eval_config *c, const struct sbx_eval_executor
 {
         struct sbx_eval_outputs o;
         struct sbx_eval_summary *s = calloc(1, sizeof(*s));
-        size_t n = 0;
         int r;
 
-        while (c->datasets && c->datasets[n])
-                n++;
-        if (!s || !(s->results = calloc(n ? n : 1, sizeof(*s->results)))) {
-                free(s);
+        if (!s)
                 return sbx_error_set(err, ENOMEM, "out of memory");
-        }
         r = sbx_eval_outputs_open(c, &o, err);
         if (r == 0) {
                 sbx_eval_log(&o, "sandboxrt %s eval: model %s (%s), backend %s, %u in parallel",
@@ -223,8 +325,8 @@ int sbx_eval_run(const struct sbx_eval_config *c, const struct sbx_eval_executor
                 for (size_t i = 0; c->warnings && c->warnings[i]; i++)
                         sbx_eval_log(&o, "WARNING: %s", c->warnings[i]);
         }
-        for (size_t i = 0; r == 0 && i < n; i++, s->n++)
-                r = run_dataset(c, c->datasets[i], ex, hooks, &o, &s->results[i], err);
+        for (size_t i = 0; r == 0 && c->datasets && c->datasets[i]; i++)
+                r = run_benchmark(c, c->datasets[i], ex, hooks, &o, s, err);
         if (r < 0)
                 sbx_eval_log(&o, "ERROR: %s",
                              err && *err && (*err)->message ? (*err)->message : "");

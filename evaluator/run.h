@@ -19,6 +19,9 @@ struct sbx_eval_executor {
         struct sbx_result *(*free_result)(struct sbx_result *r);
         const char *backend; /* for the reviews: "native", ... */
         void *ctx;
+        /* Optional: run the next jobs in this Docker image (NULL: the runtime's default).
+         * Called between datasets, with no job in flight; may update backend. */
+        int (*use_image)(void *ctx, const char *image, struct sbx_error **err);
 };
 
 /* The executor backed by a runtime (sbx_run / sbx_result_free). */

@@ -17,11 +17,14 @@ struct slot {
         char *prompt, *reply, *code, *error;
         bool predicted, reviewed;
         enum sbx_eval_outcome outcome;
+        bool early_exit; /* the outcome is an exit before the tests finished */
 };
 
 struct ds_run {
         const struct sbx_eval_config *c;
         const struct sbx_eval_benchmark *bench;
+        const char *subset; /* the benchmark's subset evaluated, or NULL */
+        char *name;         /* "humaneval", "humaneval_x_cpp": messages and file names */
         const struct sbx_eval_dataset_args *args;
         const struct sbx_eval_executor *ex;
         const struct sbx_eval_hooks *hooks;

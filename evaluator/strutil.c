@@ -190,6 +190,19 @@ char *sbx_eval_utf8_clean(const char *s, size_t n, size_t max_bytes, bool *trunc
         return sbx_eval_buf_take(&b);
 }
 
+bool sbx_eval_utf8_valid(const char *s, size_t n, size_t *bad_at)
+{
+        const unsigned char *p = (const unsigned char *)s;
+
+        for (size_t i = 0, l; i < n; i += l)
+                if ((l = utf8_seq(p + i, n - i)) == 0) {
+                        if (bad_at)
+                                *bad_at = i;
+                        return false;
+                }
+        return true;
+}
+
 uint64_t sbx_eval_hash64(const char *s, size_t n)
 {
         uint64_t h = 0xcbf29ce484222325ull;

@@ -30,7 +30,7 @@ enum sbx_jail_record_kind {
         SBX_JAIL_EXITED,           /* the payload ended: status is its wait status */
 };
 
-/* Fixed-size record written atomically to the status pipe (STYLE.md rule 8). */
+/* Fixed-size record written atomically to the status pipe (docs/style.md rule 8). */
 struct sbx_jail_record {
         uint32_t kind;
         int32_t error; /* errno */

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "install_dirs.h"
 #include "jail.h"
 #include "slots.h"
 #include "storage.h"
@@ -598,15 +599,16 @@ static void native_close(struct sbx_backend *be)
 /* The launcher and everything it forks copy its address space at every fork: a big process
  * (sandboxrt-full maps ~270 areas: libcurl, ICU, ...) makes each job's four forks and exits
  * cost milliseconds of CPU. So a big process spawns the light `sandboxrt` binary as its
- * launcher ("sandboxrt __launcher PID", control socket on fd 3): found beside our own binary,
- * at $SANDBOXRT_LAUNCHER, or where the build put it. Without it, the launcher is forked. */
+ * launcher ("sandboxrt __launcher PID", control socket on fd 3): $SANDBOXRT_LAUNCHER, else the
+ * installed one (PREFIX/bin/sandboxrt), or the build's when we run from the build tree. Without
+ * it, the launcher is forked. */
+#ifndef SBX_BUILD_LAUNCHER
+#define SBX_BUILD_LAUNCHER NULL /* the light binary forks its launcher (not set in sbxlight) */
+#endif
 static bool find_launcher(char *path, size_t size)
 {
-#ifdef SBX_BUILD_LAUNCHER
-        return sbx_find_helper("SANDBOXRT_LAUNCHER", "sandboxrt", SBX_BUILD_LAUNCHER, path, size);
-#else
-        return sbx_find_helper("SANDBOXRT_LAUNCHER", "sandboxrt", NULL, path, size);
-#endif
+        return sbx_find_helper("SANDBOXRT_LAUNCHER", SBX_INSTALL_BINDIR "/sandboxrt",
+                               SBX_BUILD_LAUNCHER, path, size);
 }
 
 static pid_t spawn_launcher(const char *path, int ctrl)
@@ -655,7 +657,7 @@ static int start_launcher(struct sbx_backend *be, struct sbx_error **err)
                 return sbx_error_set(err, EBUSY,
                                      "no sandboxrt launcher binary to spawn, and the process "
                                      "has threads so it cannot fork one: install sandboxrt "
-                                     "beside this program or set SANDBOXRT_LAUNCHER");
+                                     "(PREFIX/bin/sandboxrt) or set SANDBOXRT_LAUNCHER");
         }
         if (be->launcher < 0) {
                 char self[PATH_MAX];

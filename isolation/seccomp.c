@@ -1,4 +1,4 @@
-/* The default deny list of spec/seccomp-defaults.md (the table in policies/seccomp_rules.c).
+/* The default deny list of docs/spec/seccomp-defaults.md (the table in policies/seccomp_rules.c).
  * libseccomp builds it once; the result is kept as a plain BPF program so that a job only pays
  * for one seccomp() call in its child. */
 #include <errno.h>

@@ -1,5 +1,5 @@
-/* The seccomp filter of spec/seccomp-defaults.md, compiled once with libseccomp, loaded per job
- * without libseccomp (the load is async-signal-safe: no allocation). */
+/* The seccomp filter of docs/spec/seccomp-defaults.md, compiled once with libseccomp, loaded per
+ * job without libseccomp (the load is async-signal-safe: no allocation). */
 #ifndef SBX_SECCOMP_H
 #define SBX_SECCOMP_H
 

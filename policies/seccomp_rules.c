@@ -1,4 +1,4 @@
-/* The rows of spec/seccomp-defaults.md. The argument-dependent rows are spelled as unions of
+/* The rows of docs/spec/seccomp-defaults.md. The argument-dependent rows are spelled as unions of
  * bit patterns, since neither libseccomp nor the Engine has "not in this set": each row below
  * says how its patterns cover the set exactly (tests/unit/test_seccomp.c sweeps them). */
 #include "policies/seccomp_rules.h"

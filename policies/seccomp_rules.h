@@ -1,5 +1,5 @@
-/* The default deny list of spec/seccomp-defaults.md as data: one table that every backend turns
- * into its own form (isolation/seccomp.c compiles it to BPF with libseccomp, docker/seccomp.c
+/* The default deny list of docs/spec/seccomp-defaults.md as data: one table that every backend
+ * turns into its own form (isolation/seccomp.c compiles it to BPF with libseccomp, docker/seccomp.c
  * renders it as the Engine's seccomp profile), so that a job is refused the same calls wherever
  * it runs. Everything not listed is allowed; calls from a foreign architecture (and x32) are
  * killed by each backend's filter, which holds the native architecture only. */

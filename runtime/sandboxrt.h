@@ -1,6 +1,6 @@
 /* sandboxrt public API: run untrusted programs under a policy and get one result back.
  *
- * Conventions (see STYLE.md):
+ * Conventions (see docs/style.md):
  *  - fallible functions return 0 on success and a negative errno on failure, and then fill
  *    *err with a message (the caller frees it with sbx_error_free);
  *  - destructors accept NULL and return NULL;
@@ -242,8 +242,9 @@ struct sbx_runtime_options {
 };
 
 /* Create a runtime. The native backend starts its single-threaded launcher here: it spawns the
- * `sandboxrt` binary (installed beside this program, or $SANDBOXRT_LAUNCHER), or else forks,
- * which a process that already has threads cannot do safely (then -EBUSY). Reaps what earlier,
+ * `sandboxrt` binary ($SANDBOXRT_LAUNCHER, else PREFIX/bin/sandboxrt of the prefix libsandboxrt
+ * or this program is installed in), or else forks, which a process that already has threads
+ * cannot do safely (then -EBUSY). Reaps what earlier,
  * killed sandboxrt processes left behind. Thread-safe after creation. */
 int sbx_runtime_new(const struct sbx_runtime_options *opts, struct sbx_runtime **out,
                     struct sbx_error **err);

@@ -1,11 +1,18 @@
 #include "util.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <link.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+
+#include "install_dirs.h"
 
 int sbx_parse_u64(const char *s, uint64_t *out)
 {
@@ -198,25 +205,84 @@ char *sbx_utf8_sanitize(const char *s, size_t n)
         return out;
 }
 
-bool sbx_find_helper(const char *env, const char *name, const char *build_path, char *out,
+/* ---- installed files ------------------------------------------------------------------ */
+
+/* Where this code runs from (a canonical path): the shared library that holds it, for a host
+ * program linked with libsandboxrt, else the executable. */
+static bool self_path(char *out)
+{
+        Dl_info info;
+        struct link_map *map = NULL;
+
+        if (dladdr1((void *)self_path, &info, (void **)&map, RTLD_DL_LINKMAP) && map &&
+            map->l_name && map->l_name[0])
+                return realpath(map->l_name, out) != NULL;
+        return realpath("/proc/self/exe", out) != NULL;
+}
+
+/* Cut "/DIR" (an install dir relative to the prefix, maybe "lib/x86_64-linux-gnu") off the end
+ * of path, leaving the prefix. */
+static bool cut_dir(char *path, const char *dir)
+{
+        size_t n = strlen(path), d = strlen(dir);
+
+        if (*dir == '/' || n < d + 1 || strcmp(path + n - d, dir) || path[n - d - 1] != '/')
+                return false;
+        path[n - d - 1] = '\0';
+        return true;
+}
+
+static struct {
+        bool build_tree;
+        char prefix[PATH_MAX];
+} install_root;
+static pthread_once_t install_root_once = PTHREAD_ONCE_INIT;
+
+/* The build tree, if we run from it; else the prefix our executable or library is installed
+ * in (PREFIX/bin/sandboxrt, PREFIX/lib/libsandboxrt.so), else the configured one. */
+static void find_install_root(void)
+{
+        const size_t n = strlen(SBX_BUILD_DIR);
+        char self[PATH_MAX];
+
+        snprintf(install_root.prefix, sizeof(install_root.prefix), "%s", SBX_INSTALL_PREFIX);
+        if (!self_path(self))
+                return;
+        /* Both canonical: no need to look at the build tree itself. */
+        if (!strncmp(self, SBX_BUILD_DIR, n) && self[n] == '/') {
+                install_root.build_tree = true;
+                return;
+        }
+        *strrchr(self, '/') = '\0';
+        if (cut_dir(self, SBX_INSTALL_BINDIR) || cut_dir(self, SBX_INSTALL_LIBDIR))
+                snprintf(install_root.prefix, sizeof(install_root.prefix), "%s", self);
+}
+
+bool sbx_install_path(const char *installed, const char *build_path, char *out, size_t size)
+{
+        pthread_once(&install_root_once, find_install_root);
+        if (install_root.build_tree)
+                return build_path && snprintf(out, size, "%s", build_path) < (int)size;
+        if (*installed == '/')
+                return snprintf(out, size, "%s", installed) < (int)size;
+        return snprintf(out, size, "%s/%s", install_root.prefix, installed) < (int)size;
+}
+
+static bool is_self(const char *path)
+{
+        struct stat a, b;
+
+        return stat(path, &a) == 0 && stat("/proc/self/exe", &b) == 0 && a.st_dev == b.st_dev &&
+               a.st_ino == b.st_ino;
+}
+
+bool sbx_find_helper(const char *env, const char *installed, const char *build_path, char *out,
                      size_t size)
 {
         const char *set = getenv(env);
-        char self[4096];
-        ssize_t n;
 
         if (set && *set)
                 return snprintf(out, size, "%s", set) < (int)size && access(out, X_OK) == 0;
-        if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
-                self[n] = '\0';
-                char *slash = strrchr(self, '/');
-                if (slash && strcmp(slash + 1, name)) {
-                        *slash = '\0';
-                        if (snprintf(out, size, "%s/%s", self, name) < (int)size &&
-                            access(out, X_OK) == 0)
-                                return true;
-                }
-        }
-        return build_path && snprintf(out, size, "%s", build_path) < (int)size &&
-               access(out, X_OK) == 0;
+        return sbx_install_path(installed, build_path, out, size) && access(out, X_OK) == 0 &&
+               !is_self(out);
 }

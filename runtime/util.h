@@ -63,10 +63,17 @@ int sbx_write_string_at(int dirfd, const char *name, const char *s);
 bool sbx_utf8_valid(const char *s, size_t n);
 char *sbx_utf8_sanitize(const char *s, size_t n);
 
+/* Where a file installed with sandboxrt is: build_path when this code runs from the build tree
+ * (NULL: nowhere), else `installed` (absolute, or relative to the install prefix: the one this
+ * executable or libsandboxrt is installed in, found at run time, else the configured one).
+ * Never both: an installed sandboxrt does not look into a build or source tree. False when the
+ * path does not fit in out. Thread-safe. */
+bool sbx_install_path(const char *installed, const char *build_path, char *out, size_t size);
+
 /* Where a helper program of sandboxrt is: the path in environment variable env when set (it must
- * be executable), else NAME beside our own executable (unless that is us), else build_path (where
- * the build put it; may be NULL). True with the path in out. */
-bool sbx_find_helper(const char *env, const char *name, const char *build_path, char *out,
+ * be executable), else where sbx_install_path says (unless that is our own executable). True
+ * with the path in out. */
+bool sbx_find_helper(const char *env, const char *installed, const char *build_path, char *out,
                      size_t size);
 
 uint64_t sbx_now_ms(void); /* CLOCK_MONOTONIC */

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Refuse banned C functions (STYLE.md rule 14) in the project's C sources.
+# Refuse banned C functions (docs/style.md rule 14) in the project's C sources.
 #
 #   scripts/checksrc.sh [SRCDIR]
 #

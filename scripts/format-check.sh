@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Check that every .c/.h file is formatted as .clang-format says (STYLE.md rule 1).
+# Check that every .c/.h file is formatted as .clang-format says (docs/style.md rule 1).
 #
 #   scripts/format-check.sh [SRCDIR]        report files that clang-format would change
 #   scripts/format-check.sh --fix [SRCDIR]  reformat them in place

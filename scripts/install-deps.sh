@@ -18,9 +18,11 @@ packages=(
 	build-essential gcc cmake pkg-config git
 	# libraries sandboxrt links
 	libseccomp-dev libcap-dev libcurl4-openssl-dev libmicrohttpd-dev libcjson-dev libyaml-dev
-	libarchive-dev libssl-dev
-	# tests and style checks
-	libcmocka-dev clang-format passwd util-linux
+	libarchive-dev libssl-dev zlib1g-dev
+	# man pages (converted at build time)
+	scdoc
+	# tests and style checks (tests/install: man-db, strace)
+	libcmocka-dev clang-format passwd util-linux man-db strace
 	# a fleet of serve nodes behind HAProxy (deploy/haproxy, tests/fleet), and the Kubernetes
 	# manifests' check (deploy/kubernetes: YAML read by Python, the schema from npm below)
 	haproxy curl python3-yaml
@@ -35,6 +37,11 @@ packages=(
 	lua5.4 r-base-core mono-mcs scala gdc racket
 	# the cgroup v2 test VM (scripts/vm-test.sh): its image and the machine
 	debootstrap e2fsprogs qemu-utils qemu-system-x86
+	# what the benchmarks' own tests import: numpy (HumanEval-X, EvalPlus), lodash (MBXP),
+	# javatuples (MultiPL-E Java), Boost (two HumanEval-X C++ tasks), Test::Deep and
+	# Data::Compare (MultiPL-E and MBXP Perl), luaunit (MultiPL-E Lua)
+	python3-numpy node-lodash libjavatuples-java libboost-dev libtest-deep-perl
+	libdata-compare-perl lua-unit
 )
 
 # npm packages the tests need and Debian does not have, installed under npm_prefix: the

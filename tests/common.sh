@@ -21,7 +21,7 @@ TIME_SCALE=${SBX_TEST_TIME_SCALE:-1}
 awk -v s="$TIME_SCALE" 'BEGIN { exit !(s ~ /^[0-9]+(\.[0-9]+)?$/ && s + 0 > 0) }' ||
 	fail "SBX_TEST_TIME_SCALE=$TIME_SCALE is not a positive number"
 
-# The built-in policies' time limits scale too (the compile policy's 30 s is too short for javac
+# The built-in policies' time limits scale too (the compile policy's 30 s of CPU is too short for javac
 # on an emulated CPU): sandboxrt gets copies of them with wall and cpu scaled, made once per build
 # (again when the binary is newer), unless the caller chose its own $SANDBOXRT_POLICY_DIR.
 if [ "$TIME_SCALE" != 1 ] && [ -z "${SANDBOXRT_POLICY_DIR:-}" ] && [ -n "${SBX_BUILD_DIR:-}" ]; then

@@ -34,11 +34,24 @@ grep -qF "task.yaml:3: unknown key 'eval_batch_szie' ignored (did you mean 'eval
         "$WORK/err" || fail "no warning: $(cat "$WORK/err")"
 grep -q '|   2 | 1.0000 |' "$WORK/out" || fail "warning run table: $(cat "$WORK/out")"
 
-# Pickled private tests are refused before anything runs.
+# A private test list whose pickle does more than build a string is refused before anything
+# runs, naming the problem; what the pickle would have run did not run.
+"$PY" - "$WORK/evil.jsonl" "$WORK/pwned" <<'PY'
+import base64, json, os, pickle, sys, zlib
+class Evil:
+    def __reduce__(self):
+        return (os.system, ("touch " + sys.argv[2],))
+tests = base64.b64encode(zlib.compress(pickle.dumps(Evil()))).decode()
+rec = {"question_id": "evil1", "question_content": "q", "starter_code": "",
+       "public_test_cases": "[]", "private_test_cases": tests, "metadata": "{}"}
+open(sys.argv[1], "w").write(json.dumps(rec) + "\n")
+PY
 printf 'datasets: [live_code_bench]\nsamples: /dev/null\ndataset_args:\n  live_code_bench:\n    local_path: %s\nwork_dir: %s/w\n' \
-        "$SRC/tests/eval/lcb_pickled.jsonl" "$WORK" >"$WORK/task.yaml"
+        "$WORK/evil.jsonl" "$WORK" >"$WORK/task.yaml"
 "$SBX" eval --config "$WORK/task.yaml" -q >/dev/null 2>"$WORK/err"
-[ $? -eq 1 ] && grep -q "never unpickles" "$WORK/err" || fail "pickle not refused: $(cat "$WORK/err")"
+[ $? -eq 1 ] && grep -q "evil.jsonl:1: problem evil1: private_test_cases is neither JSON nor base64(zlib(pickle(str))): .*: refused" "$WORK/err" ||
+        fail "malicious pickle not refused: $(cat "$WORK/err")"
+[ -e "$WORK/pwned" ] && fail "the pickle's payload ran"
 
 # openai_api against the fixture: the key comes from .env through ${VAR}.
 "$PY" "$SRC/tests/eval/fixture_openai.py" "$SRC/data/humaneval/HumanEval.jsonl.gz" sk-dotenv-4242 \

@@ -41,9 +41,15 @@ expect_json "$R" 'd["outcomes"]["TIME_LIMIT"]' 1
 expect_json "$R" 'd["outcomes"]["SANDBOX_ERROR"]' 0
 grep -qF '| samples    | humaneval    | pass@2      | default     |   8 | 0.7500 |' "$WORK/stdout" ||
         fail "unexpected table: $(cat "$WORK/stdout")"
-wall=$(sed -n 's/.*TIME_LIMIT.*"wall_ms":\([0-9]*\),.*/\1/p' "$WORK/out/reviews/samples/humaneval.jsonl")
-[ -n "$wall" ] && [ "$wall" -ge 2000 ] && [ "$wall" -lt $((2000 + $(scaled 1000))) ] ||
-        fail "the loop was not stopped at the 2 s review_timeout (wall_ms ${wall:-none})"
+# review_timeout is CPU time; the wall clock gets three times as much (a machine busy enough to
+# give the loop less than a third of a core stops it there).
+line=$(grep TIME_LIMIT "$WORK/out/reviews/samples/humaneval.jsonl")
+cpu=$(sed -n 's/.*"cpu_ms":\([0-9]*\),.*/\1/p' <<<"$line")
+case $line in
+*'"message":"wall-clock limit of 6000 ms'*) ;;
+*) [ -n "$cpu" ] && [ "$cpu" -ge 1800 ] && [ "$cpu" -lt $((2000 + $(scaled 500))) ] ||
+        fail "the loop was not stopped at the 2 s CPU (6 s wall) review_timeout: $line" ;;
+esac
 
 # LiveCodeBench format: a stdin problem (2 tests) and a functional one, two samples each.
 cat >"$WORK/lcb_samples.jsonl" <<'JSONL'
@@ -60,10 +66,67 @@ YAML
 "$SBX" eval --config "$WORK/lcb.yaml" --datasets live_code_bench --samples "$WORK/lcb_samples.jsonl" \
         -q --no-timestamp --work-dir "$WORK/lcb" >"$WORK/lcb.stdout" 2>"$WORK/lcb.stderr" ||
         fail "lcb eval exited $?: $(tail -5 "$WORK/lcb.stderr")"
-R="$WORK/lcb/reports/lcb_samples/live_code_bench.json"
+R="$WORK/lcb/reports/lcb_samples/live_code_bench_default.json"
 expect_json "$R" 'd["metrics"]["pass@1"]' 0.75
 expect_json "$R" 'd["metrics"]["pass@2"]' 1
 expect_json "$R" 'd["outcomes"]["WRONG_ANSWER"]' 1
 grep -q '"outcome":"WRONG_ANSWER".*"tests_total":2,"tests_run":2,"tests_passed":1' \
-        "$WORK/lcb/reviews/lcb_samples/live_code_bench.jsonl" || fail "the wrong stdin sample's tests"
+        "$WORK/lcb/reviews/lcb_samples/live_code_bench_default.jsonl" || fail "the wrong stdin sample's tests"
+
+# A LiveCodeBench release directory as released: private tests are base64(zlib(pickle(str)))
+# made by Python's own pickle here; versions select files, dates select problems, and the table
+# says what was evaluated. A functional sample that exits before the harness's last line fails.
+"$PY" - "$WORK/release" <<'PY'
+import base64, json, os, pickle, sys, zlib
+d = sys.argv[1]
+os.mkdir(d)
+def private(tests):
+    return base64.b64encode(zlib.compress(pickle.dumps(json.dumps(tests)))).decode()
+def problem(qid, date, fn=None):
+    if fn:
+        t = [{"input": "[1, 2]\n3", "output": "[0, 1]", "testtype": "functional"},
+             {"input": "[5, 5]\n10", "output": "[0, 1]", "testtype": "functional"}]
+    else:
+        t = [{"input": "%d %d\n" % (i, i * 2), "output": "%d\n" % (i * 3), "testtype": "stdin"}
+             for i in range(1, 6)]
+    return {"question_id": qid, "question_content": "q", "contest_date": date,
+            "starter_code": "class Solution:\n    def pair(self, a, t):\n" if fn else "",
+            "public_test_cases": json.dumps(t[:1]), "private_test_cases": private(t[1:]),
+            "metadata": json.dumps({"func_name": fn} if fn else {})}
+with open(os.path.join(d, "test.jsonl"), "w") as f:
+    f.write(json.dumps(problem("s1", "2023-06-01T00:00:00")) + "\n")
+with open(os.path.join(d, "test2.jsonl"), "w") as f:
+    f.write(json.dumps(problem("f2", "2024-02-01T00:00:00", "pair")) + "\n")
+    f.write(json.dumps(problem("s3", "2024-05-01T00:00:00")) + "\n")
+PY
+cat >"$WORK/rel_samples.jsonl" <<'JSONL'
+{"task_id": "s1", "completion": "```python\na, b = map(int, input().split())\nprint(a + b)\n```"}
+{"task_id": "f2", "completion": "```python\nclass Solution:\n    def pair(self, a, t):\n        return [0, 1]\n```"}
+{"task_id": "f2", "completion": "```python\nimport sys\nclass Solution:\n    def pair(self, a, t):\n        print([0, 1]); sys.exit(0)\n```"}
+{"task_id": "s3", "completion": "```python\na, b = map(int, input().split())\nprint(a + b)\n```"}
+JSONL
+cat >"$WORK/rel.yaml" <<YAML
+datasets: [live_code_bench]
+samples: $WORK/rel_samples.jsonl
+dataset_args:
+  live_code_bench:
+    local_path: $WORK/release
+    subset_list: [release_v1, release_v2]
+    extra_params: {end_date: 2024-03-01}
+work_dir: $WORK/rel
+no_timestamp: true
+YAML
+"$SBX" eval --config "$WORK/rel.yaml" -q >"$WORK/rel.stdout" 2>"$WORK/rel.stderr" ||
+        fail "release eval exited $?: $(tail -5 "$WORK/rel.stderr")"
+grep -qF '| release_v1 (to 2024-03-01) |   1 | 1.0000 |' "$WORK/rel.stdout" ||
+        fail "release_v1 row: $(cat "$WORK/rel.stdout")"
+grep -qF '| release_v2 (to 2024-03-01) |   2 | 0.7500 |' "$WORK/rel.stdout" ||
+        fail "release_v2 row (s3 is after end_date): $(cat "$WORK/rel.stdout")"
+R="$WORK/rel/reports/rel_samples/live_code_bench_release_v2.json"
+expect_json "$R" 'd["outcomes"]["WRONG_ANSWER"]' 1
+expect_json "$R" 'd["early_exits"]' 1
+grep -q '"tests_total":5,"tests_run":5,"tests_passed":5' \
+        "$WORK/rel/reviews/rel_samples/live_code_bench_release_v1.jsonl" || fail "decoded private tests"
+grep -qF 'WRONG_ANSWER 1 (1 exited before the tests finished)' "$WORK/rel.stdout" ||
+        fail "the early exit is not counted: $(cat "$WORK/rel.stdout")"
 exit 0

@@ -98,8 +98,12 @@ static void test_full_task(void **state)
         assert_int_equal(c->jobs, 3);
         assert_true(c->rerun_review);
         assert_int_equal(sbx_eval_config_dataset_args(c, "humaneval")->review_timeout_ms, 2500);
-        assert_int_equal(sbx_eval_config_dataset_args(c, "mbpp")->review_timeout_ms, 0);
-        assert_null(c->warnings); /* gsm8k args and eval_backend are known, not warned about */
+        /* the benchmark's default is written in, so configs/ shows what ran */
+        assert_int_equal(sbx_eval_config_dataset_args(c, "mbpp")->review_timeout_ms, 20000);
+        assert_true(sbx_eval_config_dataset_args(c, "mbpp")->tolerance == 1e-6);
+        /* sandbox.engine docker chooses the Docker backend */
+        assert_string_equal(c->backend, "docker");
+        assert_null(c->warnings); /* gsm8k args and eval_backend: Native are not warned about */
         char *yaml = sbx_eval_config_to_yaml(c);
         assert_null(strstr(yaml, "sk-secret-123"));
         assert_non_null(strstr(yaml, "api_key: '***'"));
@@ -171,7 +175,10 @@ static void test_type_errors(void **state)
         expect_error("datasets: [humaneval]\nrepeats: 2.5\n",
                      "repeats: expected a whole number, got a number");
         expect_error("datasets: humaneval\nlimit: lots\n",
-                     "task.yaml:2: limit: expected a number of samples (e.g. 10) or a fraction");
+                     "task.yaml:2: limit: expected a number of samples from 1 (e.g. 10) or a "
+                     "fraction");
+        expect_error("datasets: [humaneval]\nlimit: 0\n", "limit: expected a number of samples "
+                                                          "from 1");
         expect_error("datasets: [humaneval]\nlimit: 1.5\n", "limit: expected");
         expect_error("datasets: [humaneval]\nuse_sandbox: maybe\n",
                      "use_sandbox: expected true or false, got a string");
@@ -191,7 +198,9 @@ static void test_value_errors(void **state)
 {
         expect_error("datasets: [humanevl]\n",
                      "task.yaml:1: datasets: unknown benchmark 'humanevl' (did you mean "
-                     "'humaneval'?) (sandboxrt runs: humaneval, mbpp, live_code_bench)");
+                     "'humaneval'?) (sandboxrt runs: humaneval, mbpp, live_code_bench, "
+                     "humaneval_plus, mbpp_plus, humaneval_x, mbxp, multiple, "
+                     "multiple_humaneval, multiple_mbpp)");
         expect_error("model: reference\n", "no datasets");
         expect_error("model: gpt-4o\ndatasets: [mbpp]\n",
                      "model: 'gpt-4o' needs eval_type: openai_api and api_url");
@@ -234,7 +243,7 @@ static void test_overrides(void **state)
         sbx_eval_config_free(c);
         ov = (struct sbx_eval_overrides){.limit = "-3"};
         m = load_err("task.yaml", "datasets: [mbpp]\n", &ov);
-        assert_non_null(strstr(m, "--limit: expected a number of samples or a fraction"));
+        assert_non_null(strstr(m, "--limit: expected a number of samples from 1 or a fraction"));
         free(m);
         ov = (struct sbx_eval_overrides){.datasets = "mbpp,foo"};
         m = load_err("task.yaml", "datasets: [mbpp]\n", &ov);
@@ -270,20 +279,89 @@ static void test_sandbox_merge(void **state)
 
         assert_int_equal(sbx_eval_config_sandbox(c, "mbpp", 20000, &sb, &err), 0);
         assert_string_equal(sb.policy, "strict");
-        assert_string_equal(sb.limits[0], "wall=7000ms");
+        /* review_timeout is CPU time; the wall clock gets three times that */
+        assert_string_equal(sb.limits[0], "wall=21000ms");
         assert_string_equal(sb.limits[1], "cpu=7000ms");
-        assert_string_equal(sb.limits[2], "memory=1g");
-        assert_string_equal(sb.limits[3], "cpus=2.000");
-        assert_string_equal(sb.limits[4], "memory=256m"); /* the dataset's wins: it comes last */
-        assert_null(sb.limits[5]);
+        assert_string_equal(sb.limits[2], "output=16m");
+        assert_string_equal(sb.limits[3], "memory=1g");
+        assert_string_equal(sb.limits[4], "cpus=2.000");
+        assert_string_equal(sb.limits[5], "memory=256m"); /* the dataset's wins: it comes last */
+        assert_null(sb.limits[6]);
         assert_true(has_warning(c, "network_enabled: ignored"));
-        assert_string_equal(c->sandbox_default.image, "python:3.11-slim"); /* docker's image */
+        assert_string_equal(sb.image, "python:3.11-slim"); /* the Docker backend's image */
         sbx_eval_sandbox_config_release(&sb);
         assert_int_equal(sbx_eval_config_sandbox(c, "humaneval", 4000, &sb, &err), 0);
-        assert_string_equal(sb.limits[0], "wall=4000ms");
+        assert_string_equal(sb.limits[0], "wall=12000ms");
         assert_null(sb.policy);
         sbx_eval_sandbox_config_release(&sb);
         sbx_eval_config_free(c);
+}
+
+/* Keys that decide how judging works, and keys that do nothing here (warned about). */
+static void test_judging_keys(void **state)
+{
+        struct sbx_eval_config *c = load_ok("datasets: [live_code_bench, humaneval]\n"
+                                            "judge_worker_num: 5\n"
+                                            "sandbox_type: docker\n"
+                                            "stream: true\n"
+                                            "eval_backend: OpenCompass\n"
+                                            "debug: false\n"
+                                            "dataset_args:\n"
+                                            "  live_code_bench:\n"
+                                            "    tolerance: 0\n"
+                                            "    extra_params:\n"
+                                            "      start_date: 2024-01-01\n"
+                                            "      end_date: '2024-06-30'\n"
+                                            "    shuffle: true\n"
+                                            "    sandbox_config:\n"
+                                            "      image: sandboxrt-test/python:3.11\n"
+                                            "      tools_config: {python_executor: {}}\n"
+                                            "  humaneval:\n"
+                                            "    extra_params: {start_date: 2024-01-01}\n",
+                                            NULL, NULL);
+        const struct sbx_eval_dataset_args *lcb =
+            sbx_eval_config_dataset_args(c, "live_code_bench");
+        struct sbx_eval_sandbox_config sb;
+        struct sbx_error *err = NULL;
+
+        assert_int_equal(c->jobs, 5); /* judge_worker_num: executions in parallel */
+        assert_string_equal(c->backend, "docker");
+        assert_true(lcb->tolerance == 0); /* 0 is exact, not "the default" */
+        assert_string_equal(lcb->start_date, "2024-01-01");
+        assert_string_equal(lcb->end_date, "2024-06-30");
+        assert_int_equal(lcb->review_timeout_ms, 6000);
+        assert_true(has_warning(c, "task.yaml:4: stream has no effect in sandboxrt"));
+        assert_true(has_warning(c, "task.yaml:5: eval_backend has no effect"));
+        assert_false(has_warning(c, "debug has no effect"));
+        assert_true(has_warning(c, "dataset_args.live_code_bench.shuffle has no effect"));
+        assert_true(has_warning(c, "sandbox_config.tools_config has no effect"));
+        assert_true(has_warning(c, "dataset_args.humaneval.extra_params: start_date and end_date "
+                                   "only select LiveCodeBench problems"));
+        assert_int_equal(sbx_eval_config_sandbox(c, "live_code_bench", 6000, &sb, &err), 0);
+        assert_string_equal(sb.image, "sandboxrt-test/python:3.11");
+        sbx_eval_sandbox_config_release(&sb);
+        char *yaml = sbx_eval_config_to_yaml(c);
+        assert_non_null(strstr(yaml, "    tolerance: 0\n")); /* the resolved values */
+        assert_non_null(strstr(yaml, "    tolerance: 1e-06\n"));
+        assert_non_null(strstr(yaml, "    review_timeout: 4\n"));
+        assert_non_null(strstr(yaml, "      start_date: 2024-01-01\n"));
+        struct sbx_eval_config *again = load_ok(yaml, NULL, NULL);
+        assert_true(sbx_eval_config_dataset_args(again, "live_code_bench")->tolerance == 0);
+        sbx_eval_config_free(again);
+        free(yaml);
+        sbx_eval_config_free(c);
+
+        c = load_ok("datasets: [humaneval]\nsandbox: {engine: volcengine}\n", NULL, NULL);
+        assert_string_equal(c->backend, "auto");
+        assert_true(has_warning(c, "'volcengine' is not an engine sandboxrt has"));
+        sbx_eval_config_free(c);
+        c = load_ok("datasets: [humaneval]\nsandbox_type: docker\nbackend: native\n", NULL, NULL);
+        assert_string_equal(c->backend, "native"); /* an explicit backend wins */
+        sbx_eval_config_free(c);
+        expect_error("datasets: [live_code_bench]\ndataset_args:\n  live_code_bench:\n"
+                     "    extra_params: {end_date: 2024-02-30}\n",
+                     "task.yaml:4: dataset_args.live_code_bench.extra_params.end_date: expected a "
+                     "date as YYYY-MM-DD, got '2024-02-30'");
 }
 
 static void write_file(const char *dir, const char *name, const char *text)
@@ -357,7 +435,8 @@ int main(void)
             cmocka_unit_test(test_full_task),         cmocka_unit_test(test_json_task),
             cmocka_unit_test(test_unknown_keys_warn), cmocka_unit_test(test_type_errors),
             cmocka_unit_test(test_value_errors),      cmocka_unit_test(test_overrides),
-            cmocka_unit_test(test_sandbox_merge),     cmocka_unit_test(test_api_key_sources),
+            cmocka_unit_test(test_sandbox_merge),     cmocka_unit_test(test_judging_keys),
+            cmocka_unit_test(test_api_key_sources),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,12 +29,23 @@ static int fake_run(void *ctx, const struct sbx_job *job, struct sbx_result **ou
 {
         struct sbx_result *r = calloc(1, sizeof(*r));
 
+        const char *in = job->stdin_data, *nl = in ? strchr(in, '\n') : NULL;
+
         assert_string_equal(job->language, "python");
-        assert_string_equal(job->limits[0], "wall=4000ms");
+        /* review_timeout is CPU time, the wall clock three times that; a 16 MiB output cap */
+        assert_string_equal(job->limits[0], "wall=12000ms");
         assert_string_equal(job->limits[1], "cpu=4000ms");
+        assert_string_equal(job->limits[2], "output=16m");
+        assert_non_null(nl); /* the completion proof's line comes first on stdin */
+        assert_int_equal(nl - in, 32);
+        assert_null(strstr(job->source, in == NULL ? "?" : "0123456789abcdef"));
         atomic_fetch_add(&calls, 1);
         r->err.data = strdup("");
-        r->out.data = strdup("");
+        /* the harness prints the line back after its last test; an early exit does not */
+        r->out.data = strstr(job->source, "SBX_FAKE_EARLYEXIT")
+                          ? strdup("")
+                          : sbx_strdup_printf("\n%.32s\n", in);
+        r->out.size = strlen(r->out.data);
         if (strstr(job->source, "SBX_FAKE_FAIL")) {
                 r->verdict = SBX_VERDICT_RUNTIME_ERROR;
                 r->exit_code = 1;
@@ -86,7 +97,7 @@ static char *write_samples(void)
 {
         static const char *const plan[6][2] = {
             {"ok", "ok"},     {"ok", "FAIL"},    {"TIMEOUT", "ok"},
-            {"FAIL", "FAIL"}, {"SANDBOX", "ok"}, {"ok", "ok"},
+            {"FAIL", "FAIL"}, {"SANDBOX", "ok"}, {"ok", "EARLYEXIT"},
         };
         struct sbx_eval_dataset_args args = {.few_shot_num = -1};
         struct sbx_eval_problem_set set;
@@ -95,7 +106,7 @@ static char *write_samples(void)
         FILE *f = fopen(path, "w");
 
         assert_non_null(f);
-        assert_int_equal(sbx_eval_dataset_load(&sbx_eval_humaneval, &args, &set, &err), 0);
+        assert_int_equal(sbx_eval_dataset_load(&sbx_eval_humaneval, &args, NULL, &set, &err), 0);
         for (int i = 0; i < 6; i++)
                 for (int s = 0; s < 2; s++) {
                         if (!strcmp(plan[i][s], "ok"))
@@ -183,18 +194,26 @@ static void test_samples_scores(void **state)
         assert_int_equal(r->n_problems, 6);
         assert_int_equal(r->n_samples, 12);
         assert_int_equal(r->max_k, 2);
-        /* passes per problem: 2, 1, 1, 0, 1, 2 */
-        assert_true(fabs(r->pass_at_k[0] - 3.5 / 6) < 1e-12);
+        /* passes per problem: 2, 1, 1, 0, 1, 1 (an exit before the tests is no pass) */
+        assert_true(fabs(r->pass_at_k[0] - 3.0 / 6) < 1e-12);
         assert_true(fabs(r->pass_at_k[1] - 5.0 / 6) < 1e-12);
-        assert_int_equal(r->outcomes[SBX_EVAL_OK], 7);
-        assert_int_equal(r->outcomes[SBX_EVAL_WRONG_ANSWER], 3);
+        assert_int_equal(r->outcomes[SBX_EVAL_OK], 6);
+        assert_int_equal(r->outcomes[SBX_EVAL_WRONG_ANSWER], 4);
+        assert_int_equal(r->early_exits, 1);
         assert_int_equal(r->outcomes[SBX_EVAL_TIME_LIMIT], 1);
         assert_int_equal(r->outcomes[SBX_EVAL_SANDBOX_ERROR], 1);
 
         char *report = slurp(s->run_dir, "reports/samples/humaneval.json");
-        assert_non_null(strstr(report, "\"pass@1\":\t0.583333"));
+        assert_non_null(strstr(report, "\"pass@1\":\t0.5"));
         assert_non_null(strstr(report, "\"pass@2\":\t0.833333"));
+        assert_non_null(strstr(report, "\"early_exits\":\t1"));
+        char *breakdown = sbx_eval_summary_breakdown(s);
+        assert_non_null(strstr(breakdown, "WRONG_ANSWER 4 (1 exited before the tests finished)"));
+        assert_non_null(strstr(breakdown, "OUTPUT_LIMIT 0"));
+        free(breakdown);
         char *reviews = slurp(s->run_dir, "reviews/samples/humaneval.jsonl");
+        assert_non_null(strstr(reviews, "\"early_exit\":true"));
+        assert_non_null(strstr(reviews, "\"message\":\"exited before the tests finished\""));
         assert_non_null(strstr(reviews, "\"outcome\":\"TIME_LIMIT\""));
         assert_non_null(strstr(reviews, "\"message\":\"cgroup setup failed\""));
         assert_non_null(strstr(reviews, "\"backend\":\"fake\""));

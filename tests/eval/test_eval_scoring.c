@@ -86,8 +86,9 @@ static void test_table(void **state)
         res.outcomes[SBX_EVAL_SANDBOX_ERROR] = 2;
         res.n_samples = 164;
         t = sbx_eval_summary_breakdown(&s);
-        assert_non_null(strstr(t, "humaneval: 164 samples: OK 160, WRONG_ANSWER 2, TIME_LIMIT 0, "
-                                  "MEMORY_LIMIT 0, RUNTIME_ERROR 0, SANDBOX_ERROR 2\n"));
+        assert_non_null(
+            strstr(t, "humaneval: 164 samples: OK 160, WRONG_ANSWER 2, TIME_LIMIT 0, "
+                      "MEMORY_LIMIT 0, RUNTIME_ERROR 0, OUTPUT_LIMIT 0, SANDBOX_ERROR 2\n"));
         assert_non_null(strstr(t, "WARNING: humaneval: 2 SANDBOX_ERROR"));
         assert_int_equal(sbx_eval_summary_sandbox_errors(&s), 2);
         free(t);

@@ -53,10 +53,16 @@ free_port() {
 }
 
 # start_node NAME [serve options...]: a node named NAME on a free loopback port.
+# Every node's ceiling leaves room for eval's judging limits (3x review_timeout of wall time, a
+# 16 MiB output cap), as an evaluation server's must (README, Evaluator).
+sed -e 's/^name: .*/name: judge/' -e 's/wall: .*/wall: 60s/' -e 's/output: .*/output: 16m/' \
+	"$SBX_SOURCE_DIR/policies/default.yaml" >"$WORK/judge.yaml"
+
 start_node() {
 	local name=$1 log=$WORK/$1.log port=
 	shift
-	"$SBX" serve --host 127.0.0.1 --port 0 --node-name "$name" "$@" 2>"$log" &
+	"$SBX" serve --host 127.0.0.1 --port 0 --node-name "$name" --ceiling "$WORK/judge.yaml" "$@" \
+		2>"$log" &
 	NODE_PID[$name]=$!
 	for _ in $(seq 200); do
 		port=$(sed -n 's/.*listening on http:\/\/[^ ]*:\([0-9]*\) .*/\1/p' "$log")

@@ -1,4 +1,4 @@
-# Inside a real jail, every denied system call of spec/seccomp-defaults.md returns its errno or
+# Inside a real jail, every denied system call of docs/spec/seccomp-defaults.md returns its errno or
 # kills the program (POLICY_VIOLATION), and what must stay allowed works.
 . "$(dirname "$0")/lib.sh"
 require_jail

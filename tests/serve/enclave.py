@@ -1,4 +1,4 @@
-"""A client written from spec/ms-enclave-http.md, with the standard library only: it does what
+"""A client written from docs/spec/ms-enclave-http.md, with the standard library only: it does what
 ms-enclave's HttpSandboxManager does (create, info, tools, execute, archive, pool, delete), plus
 raw requests for the tests that look at statuses and bodies."""
 

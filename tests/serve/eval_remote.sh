@@ -8,7 +8,11 @@ need_exec
 work=$(mktemp -d)
 trap 'cleanup_server; rm -rf "$work"' EXIT
 
-SANDBOXRT_API_KEY=eval-remote-key start_server
+# An evaluation server's ceiling: room for eval's judging limits (3x the review_timeout of wall,
+# a 16 MiB output cap), as the README says.
+sed -e 's/^name: .*/name: judge/' -e 's/wall: .*/wall: 60s/' -e 's/output: .*/output: 16m/' \
+	"$SBX_SOURCE_DIR/policies/default.yaml" >"$work/judge.yaml"
+SANDBOXRT_API_KEY=eval-remote-key start_server --ceiling "$work/judge.yaml"
 task() { # task NAME [manager config lines]
 	{
 		printf 'model: reference\ndatasets: [humaneval]\nlimit: 12\n'

@@ -1,4 +1,4 @@
-"""sandboxrt serve against the ms-enclave contract (spec/ms-enclave-http.md) and its own routes.
+"""sandboxrt serve against the ms-enclave contract (docs/spec/ms-enclave-http.md) and its own routes.
 
     test_api.py --url http://127.0.0.1:PORT [--api-key K] GROUP
 

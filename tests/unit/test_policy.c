@@ -302,7 +302,7 @@ static const struct expected shipped[] = {
      SBX_NETWORK_NONE},
     {"strict", 5000, 2000, 1000, 256ull << 20, 16, 256ull << 10, 4ull << 20, 64, 16ull << 20,
      SBX_NETWORK_NONE},
-    {"compile", 30000, 30000, 2000, 2ull << 30, 256, 4ull << 20, 64ull << 20, 1024, 256ull << 20,
+    {"compile", 60000, 30000, 2000, 2ull << 30, 256, 4ull << 20, 64ull << 20, 1024, 256ull << 20,
      SBX_NETWORK_NONE},
     {"loopback", 10000, 10000, 1000, 512ull << 20, 64, 1ull << 20, 16ull << 20, 256, 64ull << 20,
      SBX_NETWORK_LOOPBACK},

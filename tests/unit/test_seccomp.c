@@ -1,6 +1,6 @@
-/* The default seccomp filter against spec/seccomp-defaults.md: every row is checked in a forked
- * child that sets no_new_privs, loads the compiled program and makes the call (the probes and
- * their harmless arguments live in tests/payloads/syscalls.c). A canary filter underneath shows
+/* The default seccomp filter against docs/spec/seccomp-defaults.md: every row is checked in a
+ * forked child that sets no_new_privs, loads the compiled program and makes the call (the probes
+ * and their harmless arguments live in tests/payloads/syscalls.c). A canary filter underneath shows
  * that each refusal comes from our filter and not from the kernel. */
 #define SBX_SYSCALLS_NO_MAIN
 #include "../payloads/syscalls.c"
