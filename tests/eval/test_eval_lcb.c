@@ -2,13 +2,14 @@
  * refuses), base64(zlib(...)) around it, a release directory built here with its versions and
  * contest-date windows, and a malicious private test refused with the problem's id. */
 #include <errno.h>
-#include <ftw.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -19,6 +20,7 @@
 #include "evaluator/dataset.h"
 #include "evaluator/lcb_release.h"
 #include "evaluator/pickle.h"
+#include "isolation/fsutil.h"
 #include "util.h"
 
 static char tmp[] = "/tmp/sbx-eval-lcb-XXXXXX";
@@ -302,14 +304,9 @@ static int setup(void **state)
         return mkdtemp(tmp) ? 0 : -1;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        return remove(path);
-}
-
 static int teardown(void **state)
 {
-        return nftw(tmp, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        return sbx_rm_rf_at(AT_FDCWD, tmp);
 }
 
 int main(void)

@@ -1,8 +1,8 @@
 /* The whole pipeline with a stand-in executor (no sandbox needed): a samples file with known
  * outcomes scores exactly what it should; a resumed run redoes only what is missing and writes
  * the same report; rerun_review runs everything again. */
-#include <ftw.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +18,7 @@
 #include "evaluator/config.h"
 #include "evaluator/dataset.h"
 #include "evaluator/run.h"
+#include "isolation/fsutil.h"
 #include "util.h"
 
 static atomic_uint calls;
@@ -286,14 +287,9 @@ static int setup(void **state)
         return mkdtemp(tmp) ? 0 : -1;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        return remove(path);
-}
-
 static int teardown(void **state)
 {
-        return nftw(tmp, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        return sbx_rm_rf_at(AT_FDCWD, tmp);
 }
 
 int main(void)
