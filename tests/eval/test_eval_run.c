@@ -2,7 +2,6 @@
  * outcomes scores exactly what it should; a resumed run redoes only what is missing and writes
  * the same report; rerun_review runs everything again. */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,11 +17,10 @@
 #include "evaluator/config.h"
 #include "evaluator/dataset.h"
 #include "evaluator/run.h"
-#include "isolation/fsutil.h"
+#include "tests/tmpdir.h"
 #include "util.h"
 
 static atomic_uint calls;
-static char tmp[] = "/tmp/sbx-eval-run-XXXXXX";
 
 /* Decides from markers in the program, the way the real judge sees results. */
 static int fake_run(void *ctx, const struct sbx_job *job, struct sbx_result **out,
@@ -282,21 +280,11 @@ static void test_missing_samples(void **state)
         free(path);
 }
 
-static int setup(void **state)
-{
-        return mkdtemp(tmp) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-        return sbx_rm_rf_at(AT_FDCWD, tmp);
-}
-
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_samples_scores),
             cmocka_unit_test(test_missing_samples),
         };
-        return cmocka_run_group_tests(tests, setup, teardown);
+        return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }
