@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <netdb.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,51 +171,48 @@ static int image_rule(struct sbx_serve_config *cfg, const char *arg)
         return 0;
 }
 
+/* The options that take a whole number, into an unsigned field of the config. */
+static const struct count_option {
+        int opt;
+        const char *name;
+        unsigned lo, hi;
+        size_t field; /* offsetof(struct sbx_serve_config, ...) */
+} count_options[] = {
+    {OPT_CONCURRENCY, "--max-concurrency", 1, 4096,
+     offsetof(struct sbx_serve_config, max_concurrency)},
+    {OPT_QUEUE, "--queue", 0, 100000, offsetof(struct sbx_serve_config, queue)},
+    {OPT_MAX_SANDBOXES, "--max-sandboxes", 1, 1000,
+     offsetof(struct sbx_serve_config, max_sandboxes)},
+    {OPT_CLEANUP, "--cleanup-interval", 1, 86400 * 7,
+     offsetof(struct sbx_serve_config, cleanup_interval_s)},
+    {OPT_DRAIN_TIMEOUT, "--drain-timeout", 0, 86400,
+     offsetof(struct sbx_serve_config, drain_timeout_s)},
+    {OPT_POOL_SIZE, "--pool-size", 0, 1024, offsetof(struct sbx_serve_config, pool_size)},
+    {OPT_MAX_CONNECTIONS, "--max-connections", 1, 100000,
+     offsetof(struct sbx_serve_config, max_connections)},
+    {OPT_PER_IP, "--max-connections-per-ip", 1, 100000,
+     offsetof(struct sbx_serve_config, max_connections_per_ip)},
+    {OPT_CONNECTION_TIMEOUT, "--connection-timeout", 1, 3600,
+     offsetof(struct sbx_serve_config, connection_timeout_s)},
+};
+
 static int sizes_and_counts(struct sbx_serve_config *cfg, int opt, const char *arg)
 {
         uint64_t v = 0;
         int r = 0;
 
+        for (size_t i = 0; i < ELEMENTSOF(count_options); i++) {
+                const struct count_option *c = &count_options[i];
+                if (c->opt != opt)
+                        continue;
+                if ((r = number(c->name, arg, c->lo, c->hi, &v)) == 0)
+                        *(unsigned *)((char *)cfg + c->field) = (unsigned)v;
+                return r;
+        }
         switch (opt) {
         case OPT_PORT:
                 r = number("--port", arg, 0, 65535, &v);
                 cfg->port = (uint16_t)v;
-                break;
-        case OPT_CONCURRENCY:
-                r = number("--max-concurrency", arg, 1, 4096, &v);
-                cfg->max_concurrency = (unsigned)v;
-                break;
-        case OPT_QUEUE:
-                r = number("--queue", arg, 0, 100000, &v);
-                cfg->queue = (unsigned)v;
-                break;
-        case OPT_MAX_SANDBOXES:
-                r = number("--max-sandboxes", arg, 1, 1000, &v);
-                cfg->max_sandboxes = (unsigned)v;
-                break;
-        case OPT_CLEANUP:
-                r = number("--cleanup-interval", arg, 1, 86400 * 7, &v);
-                cfg->cleanup_interval_s = (unsigned)v;
-                break;
-        case OPT_DRAIN_TIMEOUT:
-                r = number("--drain-timeout", arg, 0, 86400, &v);
-                cfg->drain_timeout_s = (unsigned)v;
-                break;
-        case OPT_POOL_SIZE:
-                r = number("--pool-size", arg, 0, 1024, &v);
-                cfg->pool_size = (unsigned)v;
-                break;
-        case OPT_MAX_CONNECTIONS:
-                r = number("--max-connections", arg, 1, 100000, &v);
-                cfg->max_connections = (unsigned)v;
-                break;
-        case OPT_PER_IP:
-                r = number("--max-connections-per-ip", arg, 1, 100000, &v);
-                cfg->max_connections_per_ip = (unsigned)v;
-                break;
-        case OPT_CONNECTION_TIMEOUT:
-                r = number("--connection-timeout", arg, 1, 3600, &v);
-                cfg->connection_timeout_s = (unsigned)v;
                 break;
         case OPT_MAX_BODY:
                 if (sbx_req_parse_memory(arg, &v) < 0 || v < 1024 || v > (1ull << 30)) {

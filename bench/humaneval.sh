@@ -7,18 +7,9 @@
 # Env: SBX_BUILD_DIR (default build). Target: sandboxed within 1.3x of bare.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
 rounds=${1:-3}
 jobs=${2:-$(nproc)}
-build=${SBX_BUILD_DIR:-$root/build}
-sandboxrt=$build/api/sandboxrt
-py=/usr/bin/python3
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-
-[ -x "$sandboxrt" ] || { echo "bench: build first ($sandboxrt missing)" >&2; exit 1; }
-"$sandboxrt" run -- "$py" -c pass >/dev/null 2>&1 ||
-	{ echo "bench: '$sandboxrt run' does not work here" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
 
 # The exact programs sandboxrt builds: prompt + solution + "\n" + test + "\n" + check(entry).
 mkdir "$out/programs"
@@ -30,8 +21,6 @@ for i, line in enumerate(gzip.open(sys.argv[1], "rt")):
     with open(os.path.join(sys.argv[2], f"{i:03d}.py"), "w") as f:
         f.write(prog)
 PY
-
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 bare() {
 	local t0 failed
@@ -49,19 +38,9 @@ sandboxed() {
 }
 
 echo "bench: 164 HumanEval programs, $jobs in parallel, $rounds rounds" >&2
-: >"$out/bare"
-: >"$out/sbx"
-for r in $(seq 1 "$rounds"); do
-	read -r ms failed < <(bare)
-	[ "$failed" -eq 0 ] || echo "bench: $failed programs failed bare" >&2
-	echo "$ms" >>"$out/bare"
-	read -r ms ok < <(sandboxed)
-	[ "$ok" -eq 1 ] || echo "bench: sandboxed run did not score 164/164" >&2
-	echo "$ms" >>"$out/sbx"
-	echo "round $r: bare $(tail -1 "$out/bare") ms, sandboxrt eval $ms ms" >&2
-done
+bare_vs_sandboxed "$rounds" programs "sandboxed run did not score 164/164"
 
-"$py" - "$out/bare" "$out/sbx" "$jobs" <<'PY'
+"$py" - "$out/bare_ms" "$out/sbx_ms" "$jobs" <<'PY'
 import statistics, sys
 bare = [int(x) for x in open(sys.argv[1]).read().split()]
 sbx = [int(x) for x in open(sys.argv[2]).read().split()]

@@ -10,20 +10,11 @@
 # Env: SBX_BUILD_DIR (default build).
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
 rounds=${1:-3}
 jobs=${2:-$(nproc)}
 problems=${3:-20}
 tests=${4:-25}
-build=${SBX_BUILD_DIR:-$root/build}
-sandboxrt=$build/api/sandboxrt
-py=/usr/bin/python3
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-
-[ -x "$sandboxrt" ] || { echo "bench: build first ($sandboxrt missing)" >&2; exit 1; }
-"$sandboxrt" run -- "$py" -c pass >/dev/null 2>&1 ||
-	{ echo "bench: '$sandboxrt run' does not work here" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
 
 # The set, LiveCodeBench's layout (public and private tests as JSON strings), the samples, and
 # the same runs as files for the bare side: <problem>/sol.py, <problem>/<n>.in, <n>.out.
@@ -85,8 +76,6 @@ got=$(/usr/bin/python3 "$d/sol.py" <"$1") || { echo "FAIL $1"; exit 0; }
 [ "$(printf '%s' "$got" | sed 's/[[:space:]]*$//')" = "$(sed 's/[[:space:]]*$//' "$d/$k.out")" ] || echo "FAIL $1"
 SH
 
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-
 bare() {
 	local t0 failed
 	t0=$(now_ms)
@@ -106,17 +95,7 @@ sandboxed() {
 
 echo "bench: $problems problems x $tests tests = $((problems * tests)) runs, $jobs in parallel," \
 	"$rounds rounds" >&2
-: >"$out/bare_ms"
-: >"$out/sbx_ms"
-for r in $(seq 1 "$rounds"); do
-	read -r ms failed < <(bare)
-	[ "$failed" -eq 0 ] || echo "bench: $failed tests failed bare" >&2
-	echo "$ms" >>"$out/bare_ms"
-	read -r ms ok < <(sandboxed)
-	[ "$ok" -eq 1 ] || echo "bench: the sandboxed run did not pass every problem" >&2
-	echo "$ms" >>"$out/sbx_ms"
-	echo "round $r: bare $(tail -1 "$out/bare_ms") ms, sandboxrt eval $ms ms" >&2
-done
+bare_vs_sandboxed "$rounds" tests "the sandboxed run did not pass every problem"
 
 "$py" - "$out/bare_ms" "$out/sbx_ms" "$jobs" "$((problems * tests))" <<'PY'
 import statistics, sys

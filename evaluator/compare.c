@@ -15,20 +15,6 @@
 #include "evaluator/strutil.h"
 #include "util.h"
 
-struct span {
-        const char *p;
-        size_t n;
-};
-
-static struct span strip(const char *p, size_t n)
-{
-        while (n && isspace((unsigned char)*p))
-                p++, n--;
-        while (n && isspace((unsigned char)p[n - 1]))
-                n--;
-        return (struct span){p, n};
-}
-
 /* ---- numbers as decimal text ---------------------------------------------------------------- */
 
 /* A number in normal form: sign, significant digits without leading or trailing zeros (a view
@@ -42,7 +28,7 @@ struct decimal {
         bool is_float;      /* written with a point, an exponent or as infinity */
 };
 
-static bool parse_inf(struct span t, struct decimal *d)
+static bool parse_inf(struct sbx_eval_span t, struct decimal *d)
 {
         if ((t.n == 3 && !strncasecmp(t.p, "inf", 3)) ||
             (t.n == 8 && !strncasecmp(t.p, "infinity", 8))) {
@@ -74,7 +60,7 @@ static bool parse_exponent(const char *p, const char *end, long long *out)
 
 /* [+-]digits[.digits][(e|E)[+-]digits], or [+-].digits..., or [+-]inf/infinity: the forms
  * Python's Decimal reads (without underscores and NaN, which equals nothing). */
-static bool parse_decimal(struct span t, struct decimal *d)
+static bool parse_decimal(struct sbx_eval_span t, struct decimal *d)
 {
         const char *p = t.p, *end = t.p + t.n, *mant_end, *first = NULL, *last = NULL;
         size_t int_digits = 0, frac_digits = 0;
@@ -83,7 +69,7 @@ static bool parse_decimal(struct span t, struct decimal *d)
         memset(d, 0, sizeof(*d));
         if (p < end && (*p == '+' || *p == '-'))
                 d->neg = *p++ == '-';
-        if (parse_inf((struct span){p, (size_t)(end - p)}, d))
+        if (parse_inf((struct sbx_eval_span){p, (size_t)(end - p)}, d))
                 return true;
         mant_end = p;
         while (mant_end < end && *mant_end != 'e' && *mant_end != 'E')
@@ -145,7 +131,7 @@ static bool decimals_equal(const struct decimal *a, const struct decimal *b)
         return true;
 }
 
-static bool to_double(struct span t, double *out)
+static bool to_double(struct sbx_eval_span t, double *out)
 {
         char buf[128], *end = NULL;
 
@@ -159,7 +145,7 @@ static bool to_double(struct span t, double *out)
 }
 
 /* math.isclose(got, want, rel_tol=tol, abs_tol=tol) */
-static bool close_enough(struct span got, struct span want, double tol)
+static bool close_enough(struct sbx_eval_span got, struct sbx_eval_span want, double tol)
 {
         double a, b;
 
@@ -173,7 +159,7 @@ static bool close_enough(struct span got, struct span want, double tol)
 bool sbx_eval_number_equal(const char *got, size_t got_n, const char *want, size_t want_n,
                            double tol)
 {
-        struct span g = {got, got_n}, w = {want, want_n};
+        struct sbx_eval_span g = {got, got_n}, w = {want, want_n};
         struct decimal dg, dw;
 
         if (!parse_decimal(g, &dg) || !parse_decimal(w, &dw))
@@ -187,7 +173,7 @@ bool sbx_eval_number_equal(const char *got, size_t got_n, const char *want, size
 /* ---- text compare --------------------------------------------------------------------------- */
 
 /* Next line of s (which shrinks); false when s is used up. */
-static bool next_line(struct span *s, struct span *line, bool *started)
+static bool next_line(struct sbx_eval_span *s, struct sbx_eval_span *line, bool *started)
 {
         const char *nl;
 
@@ -196,17 +182,17 @@ static bool next_line(struct span *s, struct span *line, bool *started)
         *started = true;
         nl = memchr(s->p, '\n', s->n);
         if (!nl) {
-                *line = strip(s->p, s->n);
+                *line = sbx_eval_strip(s->p, s->n);
                 s->p = NULL;
                 return true;
         }
-        *line = strip(s->p, (size_t)(nl - s->p));
+        *line = sbx_eval_strip(s->p, (size_t)(nl - s->p));
         s->n -= (size_t)(nl - s->p) + 1;
         s->p = nl + 1;
         return true;
 }
 
-static bool next_token(struct span *s, struct span *tok)
+static bool next_token(struct sbx_eval_span *s, struct sbx_eval_span *tok)
 {
         while (s->n && isspace((unsigned char)*s->p))
                 s->p++, s->n--;
@@ -219,16 +205,16 @@ static bool next_token(struct span *s, struct span *tok)
         return true;
 }
 
-static bool tokens_equal(struct span a, struct span b, double tol)
+static bool tokens_equal(struct sbx_eval_span a, struct sbx_eval_span b, double tol)
 {
         if (a.n == b.n && !memcmp(a.p, b.p, a.n))
                 return true;
         return sbx_eval_number_equal(a.p, a.n, b.p, b.n, tol);
 }
 
-static bool lines_equal(struct span a, struct span b, double tol)
+static bool lines_equal(struct sbx_eval_span a, struct sbx_eval_span b, double tol)
 {
-        struct span ta, tb;
+        struct sbx_eval_span ta, tb;
 
         if (a.n == b.n && !memcmp(a.p, b.p, a.n))
                 return true;
@@ -245,9 +231,9 @@ static bool lines_equal(struct span a, struct span b, double tol)
 
 bool sbx_eval_output_equal(const char *got, size_t got_size, const char *want, double tol)
 {
-        struct span g = strip(got ? got : "", got ? got_size : 0);
-        struct span w = strip(want ? want : "", want ? strlen(want) : 0);
-        struct span lg, lw;
+        struct sbx_eval_span g = sbx_eval_strip(got ? got : "", got ? got_size : 0);
+        struct sbx_eval_span w = sbx_eval_strip(want ? want : "", want ? strlen(want) : 0);
+        struct sbx_eval_span lg, lw;
         bool sg = false, sw = false;
 
         for (;;) {
@@ -298,7 +284,7 @@ static bool json_number_end(const char *p, const char *end, const char **out)
         return true;
 }
 
-static cJSON *parse_tagged(struct span s)
+static cJSON *parse_tagged(struct sbx_eval_span s)
 {
         struct sbx_eval_buf b = {.max = s.n * 4 + 64};
         const char *p = s.p, *end = s.p + s.n;
@@ -404,8 +390,8 @@ static bool json_equal(const cJSON *got, const cJSON *want, double tol, unsigned
 
 bool sbx_eval_json_output_equal(const char *got, size_t got_size, const char *want, double tol)
 {
-        struct span g = strip(got ? got : "", got ? got_size : 0);
-        struct span w = strip(want ? want : "", want ? strlen(want) : 0);
+        struct sbx_eval_span g = sbx_eval_strip(got ? got : "", got ? got_size : 0);
+        struct sbx_eval_span w = sbx_eval_strip(want ? want : "", want ? strlen(want) : 0);
         cJSON *jg = parse_tagged(g), *jw = jg ? parse_tagged(w) : NULL;
         bool eq;
 

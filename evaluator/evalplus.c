@@ -281,16 +281,6 @@ static char *plus_stdin(const struct plus_load *l, const struct sbx_eval_problem
         return sbx_eval_buf_take(&b);
 }
 
-static bool is_identifier(const char *s)
-{
-        if (!s || !(isalpha((unsigned char)*s) || *s == '_'))
-                return false;
-        for (; *s; s++)
-                if (!isalnum((unsigned char)*s) && *s != '_')
-                        return false;
-        return true;
-}
-
 static int plus_fields(struct plus_load *l, const cJSON *j, const char *where,
                        struct sbx_eval_problem *p)
 {
@@ -316,7 +306,7 @@ static int plus_fields(struct plus_load *l, const cJSON *j, const char *where,
                 p->starter_code = strdup("");
                 return p->starter_code ? 0 : sbx_error_set(l->err, ENOMEM, "out of memory");
         }
-        if (!is_identifier(p->entry_point))
+        if (!sbx_eval_is_identifier(p->entry_point))
                 return sbx_error_set(l->err, EINVAL, "%s: problem %s: entry_point is not a name",
                                      where, p->task_id);
         return 0;

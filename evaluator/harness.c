@@ -36,33 +36,30 @@ const char sbx_eval_python_proof_prologue[] =
     "_sbx_proof = _sbx_proof_reader()\n"
     "del _sbx_proof_reader\n";
 
+/* JavaScript and TypeScript: read the proof line from stdin a byte at a time (again on EAGAIN)
+ * and keep the function that prints it. head: the function's signature; fs: how it reaches
+ * Node's fs module; caught: the catch clause's test of the error e. */
+#define JS_PROOF_PROLOGUE(head, fs, caught)                                                        \
+        "var __sbx_proof = (function " head " {\n"                                                 \
+        "  var fs" fs ", b = new Uint8Array(1), s = \"\";\n"                                       \
+        "  for (;;) {\n"                                                                           \
+        "    var n = 0;\n"                                                                         \
+        "    try { n = fs.readSync(0, b, 0, 1, null); }\n"                                         \
+        "    catch (e) { " caught " continue; break; }\n"                                          \
+        "    if (n <= 0 || b[0] === 10 || s.length >= 256) break;\n"                               \
+        "    s += String.fromCharCode(b[0]);\n"                                                    \
+        "  }\n"                                                                                    \
+        "  return function () { fs.writeSync(1, \"\\n\" + s + \"\\n\"); };\n"                      \
+        "})();\n"
+
 static const char js_prologue[] =
-    "var __sbx_proof = (function () {\n"
-    "  var fs = require(\"fs\"), b = new Uint8Array(1), s = \"\";\n"
-    "  for (;;) {\n"
-    "    var n = 0;\n"
-    "    try { n = fs.readSync(0, b, 0, 1, null); }\n"
-    "    catch (e) { if (e && e.code === \"EAGAIN\") continue; break; }\n"
-    "    if (n <= 0 || b[0] === 10 || s.length >= 256) break;\n"
-    "    s += String.fromCharCode(b[0]);\n"
-    "  }\n"
-    "  return function () { fs.writeSync(1, \"\\n\" + s + \"\\n\"); };\n"
-    "})();\n";
+    JS_PROOF_PROLOGUE("()", " = require(\"fs\")", "if (e && e.code === \"EAGAIN\")");
 
 /* The same in TypeScript, which may not know require's type: a direct eval reaches the module's
  * require whatever the type declarations say. */
 static const char ts_prologue[] =
-    "var __sbx_proof = (function (): () => void {\n"
-    "  var fs: any = eval(\"require\")(\"fs\"), b = new Uint8Array(1), s = \"\";\n"
-    "  for (;;) {\n"
-    "    var n = 0;\n"
-    "    try { n = fs.readSync(0, b, 0, 1, null); }\n"
-    "    catch (e) { var x: any = e; if (x && x.code === \"EAGAIN\") continue; break; }\n"
-    "    if (n <= 0 || b[0] === 10 || s.length >= 256) break;\n"
-    "    s += String.fromCharCode(b[0]);\n"
-    "  }\n"
-    "  return function () { fs.writeSync(1, \"\\n\" + s + \"\\n\"); };\n"
-    "})();\n";
+    JS_PROOF_PROLOGUE("(): () => void", ": any = eval(\"require\")(\"fs\")",
+                      "var x: any = e; if (x && x.code === \"EAGAIN\")");
 
 static const char js_epilogue[] = "\n__sbx_proof();\n";
 

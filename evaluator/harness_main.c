@@ -383,8 +383,6 @@ static void new_main(struct sbx_eval_buf *b, const struct rename_lang *r, const 
                         sbx_eval_buf_printf(b, "        %s%ssbxTestsMain(sbxArgs);\n", call_prefix,
                                             dot);
                 sbx_eval_buf_puts(b, "        sbxProof.emit();\n    }\n");
-                if (!sibling)
-                        sbx_eval_buf_puts(b, "}\n");
         } else if (!strcmp(r->name, "csharp")) {
                 if (!sibling)
                         sbx_eval_buf_puts(b, "\nclass SbxMain\n{\n");
@@ -394,8 +392,6 @@ static void new_main(struct sbx_eval_buf *b, const struct rename_lang *r, const 
                                     "        %s%sSbxTestsMain(%s);\n"
                                     "        sbxProof.Emit();\n    }\n",
                                     call_prefix, dot, with_args ? "sbxArgs" : "");
-                if (!sibling)
-                        sbx_eval_buf_puts(b, "}\n");
         } else {
                 if (!sibling)
                         sbx_eval_buf_puts(b, "\nobject Main {\n");
@@ -405,9 +401,9 @@ static void new_main(struct sbx_eval_buf *b, const struct rename_lang *r, const 
                                     "    %s%ssbxTestsMain(%s)\n"
                                     "    SbxProof.emit(sbxProof)\n  }\n",
                                     call_prefix, dot, with_args ? "sbxArgs" : "");
-                if (!sibling)
-                        sbx_eval_buf_puts(b, "}\n");
         }
+        if (!sibling)
+                sbx_eval_buf_puts(b, "}\n");
 }
 
 /* Does the parameter list after name( hold anything? */

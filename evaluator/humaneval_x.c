@@ -71,12 +71,6 @@ static int hx_subsets(const char *path, const struct sbx_eval_dataset_args *args
 
 /* ---- loading -------------------------------------------------------------------------------- */
 
-struct hx_load {
-        const struct sbx_eval_lang *lang;
-        struct sbx_eval_problem_set *set;
-        struct sbx_error **err;
-};
-
 /* Rust: the declaration (its crates' use lines dropped) is the start of the code to complete. */
 static char *rust_prompt(const char *declaration, const char *prompt)
 {
@@ -95,35 +89,30 @@ static char *rust_prompt(const char *declaration, const char *prompt)
         return sbx_eval_buf_take(&b);
 }
 
-static int hx_record(void *ctx, const cJSON *j, const char *where)
+static int hx_record(struct sbx_eval_problem *p, const cJSON *j, const char *where,
+                     struct sbx_error **err)
 {
-        struct hx_load *l = ctx;
-        struct sbx_eval_problem *p = sbx_eval_problem_set_push(l->set, false);
+        const char *lang = p->lang->name;
         _cleanup_free_ char *declaration = NULL;
         int r;
 
-        if (!p)
-                return sbx_error_set(l->err, ENOMEM, "out of memory");
-        p->check = SBX_EVAL_CHECK_EXIT;
-        p->lang = l->lang;
-        p->line = sbx_eval_where_line(where);
         /* console.assert prints and carries on: CodeGeeX fails any output */
-        p->quiet_stdout = p->quiet_stderr = !strcmp(l->lang->name, "javascript");
-        if ((r = sbx_eval_json_string(j, "task_id", true, where, &p->task_id, l->err)) < 0 ||
-            (r = sbx_eval_json_string(j, "prompt", true, where, &p->prompt, l->err)) < 0 ||
-            (r = sbx_eval_json_string(j, "canonical_solution", false, where, &p->reference,
-                                      l->err)) < 0 ||
-            (r = sbx_eval_json_string(j, "test", true, where, &p->test, l->err)) < 0 ||
-            (r = sbx_eval_json_string(j, "declaration", false, where, &declaration, l->err)) < 0)
+        p->quiet_stdout = p->quiet_stderr = !strcmp(lang, "javascript");
+        if ((r = sbx_eval_json_string(j, "task_id", true, where, &p->task_id, err)) < 0 ||
+            (r = sbx_eval_json_string(j, "prompt", true, where, &p->prompt, err)) < 0 ||
+            (r = sbx_eval_json_string(j, "canonical_solution", false, where, &p->reference, err)) <
+                0 ||
+            (r = sbx_eval_json_string(j, "test", true, where, &p->test, err)) < 0 ||
+            (r = sbx_eval_json_string(j, "declaration", false, where, &declaration, err)) < 0)
                 return r;
-        if (!strcmp(l->lang->name, "go") &&
-            ((r = sbx_eval_json_string(j, "test_setup", true, where, &p->setup, l->err)) < 0 ||
-             (r = sbx_eval_json_string(j, "import", false, where, &p->starter_code, l->err)) < 0))
+        if (!strcmp(lang, "go") &&
+            ((r = sbx_eval_json_string(j, "test_setup", true, where, &p->setup, err)) < 0 ||
+             (r = sbx_eval_json_string(j, "import", false, where, &p->starter_code, err)) < 0))
                 return r;
-        if (!strcmp(l->lang->name, "rust")) {
+        if (!strcmp(lang, "rust")) {
                 char *full = rust_prompt(declaration ? declaration : "", p->prompt);
                 if (!full)
-                        return sbx_error_set(l->err, ENOMEM, "out of memory");
+                        return sbx_error_set(err, ENOMEM, "out of memory");
                 free(p->prompt);
                 p->prompt = full;
         }
@@ -135,17 +124,7 @@ static char *hx_program(const struct sbx_eval_problem *p, const char *code);
 static int hx_load(const char *path, const struct sbx_eval_dataset_args *args, const char *subset,
                    struct sbx_eval_problem_set *out, struct sbx_error **err)
 {
-        _cleanup_free_ char *file = NULL, *text = NULL;
-        struct hx_load l = {.lang = sbx_eval_ml_subset_lang(subset), .set = out, .err = err};
-        size_t size = 0;
-        int r = sbx_eval_ml_file(&layout, path, subset, &file, err);
-
-        if (r == 0)
-                r = sbx_eval_read_dataset_file(file, &text, &size, err);
-        if (r == 0)
-                r = sbx_eval_jsonl_objects_nul(text, size, file, hx_record, &l,
-                                               l.lang ? l.lang->nul_escape : NULL, err);
-        return r < 0 ? r : sbx_eval_ml_check(out, hx_program, err);
+        return sbx_eval_ml_load(&layout, path, subset, hx_record, hx_program, out, err);
 }
 
 /* ---- programs ------------------------------------------------------------------------------- */

@@ -1,10 +1,10 @@
 /* Judging one execution: the sandbox's verdict, the completion proof, the output compare. */
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "evaluator/judge.h"
+#include "evaluator/strutil.h"
 #include "util.h"
 
 static const char *const outcome_names[_SBX_EVAL_OUTCOME_MAX] = {
@@ -35,24 +35,11 @@ int sbx_eval_outcome_from_string(const char *s)
 
 /* ---- one execution -------------------------------------------------------------------------- */
 
-struct span {
-        const char *p;
-        size_t n;
-};
-
-static struct span strip(const char *p, size_t n)
-{
-        while (n && isspace((unsigned char)*p))
-                p++, n--;
-        while (n && isspace((unsigned char)p[n - 1]))
-                n--;
-        return (struct span){p, n};
-}
-
 /* Python reports a failed assert as a traceback ending in "AssertionError[: msg]". */
 static bool python_failed_assert(const struct sbx_output *err)
 {
-        struct span s = strip(err->data ? err->data : "", err->data ? err->size : 0);
+        struct sbx_eval_span s =
+            sbx_eval_strip(err->data ? err->data : "", err->data ? err->size : 0);
         const char *last = s.p;
 
         for (size_t i = 0; i < s.n; i++)
@@ -113,8 +100,8 @@ static enum sbx_eval_outcome verdict_outcome(const struct sbx_eval_expect *e,
 
 /* The proof line: the last line of stdout that is exactly the proof. *before and *after get
  * what surrounds it. false when the harness never printed it. */
-static bool find_proof(const struct sbx_output *out, const char *proof, struct span *before,
-                       struct span *after)
+static bool find_proof(const struct sbx_output *out, const char *proof,
+                       struct sbx_eval_span *before, struct sbx_eval_span *after)
 {
         const char *data = out->data ? out->data : "", *end = data + out->size, *found = NULL;
         size_t n = strlen(proof);
@@ -130,11 +117,11 @@ static bool find_proof(const struct sbx_output *out, const char *proof, struct s
         }
         if (!found)
                 return false;
-        *before = (struct span){data, (size_t)(found - data)};
+        *before = (struct sbx_eval_span){data, (size_t)(found - data)};
         const char *rest = found + n;
         rest += rest < end && *rest == '\r';
         rest += rest < end && *rest == '\n';
-        *after = (struct span){rest, (size_t)(end - rest)};
+        *after = (struct sbx_eval_span){rest, (size_t)(end - rest)};
         return true;
 }
 
@@ -142,7 +129,7 @@ enum sbx_eval_outcome sbx_eval_judge(const struct sbx_eval_expect *e, const stru
                                      const char **reason)
 {
         enum sbx_eval_outcome o = verdict_outcome(e, r);
-        struct span out = {r->out.data ? r->out.data : "", r->out.size}, before, after;
+        struct sbx_eval_span out = {r->out.data ? r->out.data : "", r->out.size}, before, after;
 
         if (reason)
                 *reason = NULL;
@@ -160,7 +147,7 @@ enum sbx_eval_outcome sbx_eval_judge(const struct sbx_eval_expect *e, const stru
                  * printed before it is not the answer. */
                 out = e->check == SBX_EVAL_CHECK_FUNCTIONAL ? after : before;
         }
-        if (e->quiet_stdout && strip(out.p, out.n).n) {
+        if (e->quiet_stdout && sbx_eval_strip(out.p, out.n).n) {
                 if (reason)
                         *reason = "printed to stdout (the benchmark fails any output)";
                 return SBX_EVAL_WRONG_ANSWER;

@@ -106,16 +106,6 @@ static int lcb_add_tests(struct sbx_eval_problem *p, const cJSON *tests, const c
         return 0;
 }
 
-static bool is_identifier(const char *s)
-{
-        if (!s || !(isalpha((unsigned char)*s) || *s == '_'))
-                return false;
-        for (; *s; s++)
-                if (!isalnum((unsigned char)*s) && *s != '_')
-                        return false;
-        return true;
-}
-
 static int lcb_func_name(const cJSON *j, const char *where, struct sbx_eval_problem *p,
                          struct sbx_error **err)
 {
@@ -131,7 +121,7 @@ static int lcb_func_name(const cJSON *j, const char *where, struct sbx_eval_prob
         cJSON_Delete(parsed);
         if (r < 0)
                 return r;
-        if (p->check == SBX_EVAL_CHECK_FUNCTIONAL && !is_identifier(p->entry_point))
+        if (p->check == SBX_EVAL_CHECK_FUNCTIONAL && !sbx_eval_is_identifier(p->entry_point))
                 return sbx_error_set(err, EINVAL,
                                      "%s: functional problem without a valid metadata.func_name",
                                      where);

@@ -30,33 +30,20 @@ static int mbxp_subsets(const char *path, const struct sbx_eval_dataset_args *ar
         return sbx_eval_ml_subsets(&layout, path, args, out, err);
 }
 
-struct mbxp_load {
-        const struct sbx_eval_lang *lang;
-        struct sbx_eval_problem_set *set;
-        struct sbx_error **err;
-};
-
-static int mbxp_record(void *ctx, const cJSON *j, const char *where)
+static int mbxp_record(struct sbx_eval_problem *p, const cJSON *j, const char *where,
+                       struct sbx_error **err)
 {
-        struct mbxp_load *l = ctx;
-        struct sbx_eval_problem *p = sbx_eval_problem_set_push(l->set, false);
         int r;
 
-        if (!p)
-                return sbx_error_set(l->err, ENOMEM, "out of memory");
-        p->check = SBX_EVAL_CHECK_EXIT;
-        p->lang = l->lang;
-        p->line = sbx_eval_where_line(where);
-        if ((r = sbx_eval_json_string(j, "task_id", true, where, &p->task_id, l->err)) < 0 ||
-            (r = sbx_eval_json_string(j, "prompt", true, where, &p->prompt, l->err)) < 0 ||
-            (r = sbx_eval_json_string(j, "test", true, where, &p->test, l->err)) < 0 ||
-            (r = sbx_eval_json_string(j, "entry_point", true, where, &p->entry_point, l->err)) <
-                0 ||
-            (r = sbx_eval_json_string(j, "canonical_solution", false, where, &p->reference,
-                                      l->err)) < 0)
+        if ((r = sbx_eval_json_string(j, "task_id", true, where, &p->task_id, err)) < 0 ||
+            (r = sbx_eval_json_string(j, "prompt", true, where, &p->prompt, err)) < 0 ||
+            (r = sbx_eval_json_string(j, "test", true, where, &p->test, err)) < 0 ||
+            (r = sbx_eval_json_string(j, "entry_point", true, where, &p->entry_point, err)) < 0 ||
+            (r = sbx_eval_json_string(j, "canonical_solution", false, where, &p->reference, err)) <
+                0)
                 return r;
         if (strstr(p->prompt, "KellermanSoftware"))
-                return sbx_error_set(l->err, ENOTSUP,
+                return sbx_error_set(err, ENOTSUP,
                                      "%s: problem %s: MBXP's C# tests need the NuGet package "
                                      "CompareNetObjects (KellermanSoftware), which sandboxrt does "
                                      "not provide",
@@ -86,17 +73,7 @@ static char *mbxp_program(const struct sbx_eval_problem *p, const char *code)
 static int mbxp_load(const char *path, const struct sbx_eval_dataset_args *args, const char *subset,
                      struct sbx_eval_problem_set *out, struct sbx_error **err)
 {
-        _cleanup_free_ char *file = NULL, *text = NULL;
-        struct mbxp_load l = {.lang = sbx_eval_ml_subset_lang(subset), .set = out, .err = err};
-        size_t size = 0;
-        int r = sbx_eval_ml_file(&layout, path, subset, &file, err);
-
-        if (r == 0)
-                r = sbx_eval_read_dataset_file(file, &text, &size, err);
-        if (r == 0)
-                r = sbx_eval_jsonl_objects_nul(text, size, file, mbxp_record, &l,
-                                               l.lang ? l.lang->nul_escape : NULL, err);
-        return r < 0 ? r : sbx_eval_ml_check(out, mbxp_program, err);
+        return sbx_eval_ml_load(&layout, path, subset, mbxp_record, mbxp_program, out, err);
 }
 
 const struct sbx_eval_benchmark sbx_eval_mbxp = {

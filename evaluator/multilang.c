@@ -198,9 +198,9 @@ int sbx_eval_ml_file(const struct sbx_eval_ml_layout *lay, const char *path, con
         return *out ? 0 : sbx_error_set(err, ENOENT, "%s has no file of %s problems", path, subset);
 }
 
-int sbx_eval_ml_check(const struct sbx_eval_problem_set *set,
-                      char *(*program)(const struct sbx_eval_problem *p, const char *code),
-                      struct sbx_error **err)
+static int ml_check(const struct sbx_eval_problem_set *set,
+                    char *(*program)(const struct sbx_eval_problem *p, const char *code),
+                    struct sbx_error **err)
 {
         for (size_t i = 0; i < set->n; i++) {
                 const struct sbx_eval_problem *p = &set->items[i];
@@ -214,6 +214,47 @@ int sbx_eval_ml_check(const struct sbx_eval_problem_set *set,
                                              sbx_eval_harness_needs(p->lang));
         }
         return 0;
+}
+
+struct ml_load {
+        const struct sbx_eval_lang *lang;
+        struct sbx_eval_problem_set *set;
+        int (*record)(struct sbx_eval_problem *p, const cJSON *j, const char *where,
+                      struct sbx_error **err);
+        struct sbx_error **err;
+};
+
+static int ml_record(void *ctx, const cJSON *j, const char *where)
+{
+        struct ml_load *l = ctx;
+        struct sbx_eval_problem *p = sbx_eval_problem_set_push(l->set, false);
+
+        if (!p)
+                return sbx_error_set(l->err, ENOMEM, "out of memory");
+        p->check = SBX_EVAL_CHECK_EXIT;
+        p->lang = l->lang;
+        p->line = sbx_eval_where_line(where);
+        return l->record(p, j, where, l->err);
+}
+
+int sbx_eval_ml_load(const struct sbx_eval_ml_layout *lay, const char *path, const char *subset,
+                     int (*record)(struct sbx_eval_problem *p, const cJSON *j, const char *where,
+                                   struct sbx_error **err),
+                     char *(*program)(const struct sbx_eval_problem *p, const char *code),
+                     struct sbx_eval_problem_set *out, struct sbx_error **err)
+{
+        _cleanup_free_ char *file = NULL, *text = NULL;
+        struct ml_load l = {
+            .lang = sbx_eval_ml_subset_lang(subset), .set = out, .record = record, .err = err};
+        size_t size = 0;
+        int r = sbx_eval_ml_file(lay, path, subset, &file, err);
+
+        if (r == 0)
+                r = sbx_eval_read_dataset_file(file, &text, &size, err);
+        if (r == 0)
+                r = sbx_eval_jsonl_objects_nul(text, size, file, ml_record, &l,
+                                               l.lang ? l.lang->nul_escape : NULL, err);
+        return r < 0 ? r : ml_check(out, program, err);
 }
 
 /* The prompt's last non-blank line, trimmed: the signature the completion continues. */

@@ -30,11 +30,15 @@ int sbx_eval_ml_subsets(const struct sbx_eval_ml_layout *lay, const char *path,
 int sbx_eval_ml_file(const struct sbx_eval_ml_layout *lay, const char *path, const char *subset,
                      char **out, struct sbx_error **err);
 
-/* Every problem's program must be one the harness can put its proof around: an error naming
- * the first that is not (program(p, "") is NULL for it). */
-int sbx_eval_ml_check(const struct sbx_eval_problem_set *set,
-                      char *(*program)(const struct sbx_eval_problem *p, const char *code),
-                      struct sbx_error **err);
+/* Load a subset's problems into out: for each record of its file a problem of the subset's
+ * language, checked by its exit status, whose own fields record reads (< 0 stops the load).
+ * Every problem's program must then be one the harness can put its proof around: an error
+ * naming the first that is not (program(p, "") is NULL for it). */
+int sbx_eval_ml_load(const struct sbx_eval_ml_layout *lay, const char *path, const char *subset,
+                     int (*record)(struct sbx_eval_problem *p, const cJSON *j, const char *where,
+                                   struct sbx_error **err),
+                     char *(*program)(const struct sbx_eval_problem *p, const char *code),
+                     struct sbx_eval_problem_set *out, struct sbx_error **err);
 
 /* The program's start: the prompt and the completion. A chat model's reply that repeats the
  * prompt's last line (the function's signature) is taken from after that line, so that the

@@ -56,12 +56,6 @@ static const struct sbx_eval_ml_layout layouts[] = {
     {"multiple_mbpp", mbpp_lang},
 };
 
-struct multiple_load {
-        const struct sbx_eval_lang *lang;
-        struct sbx_eval_problem_set *set;
-        struct sbx_error **err;
-};
-
 /* MultiPL-E's run rules, per language. */
 static void run_rules(struct sbx_eval_problem *p)
 {
@@ -72,24 +66,18 @@ static void run_rules(struct sbx_eval_problem *p)
         p->quiet_stderr = !strcmp(name, "racket") || !strcmp(name, "scala");
 }
 
-static int multiple_record(void *ctx, const cJSON *j, const char *where)
+static int multiple_record(struct sbx_eval_problem *p, const cJSON *j, const char *where,
+                           struct sbx_error **err)
 {
-        struct multiple_load *l = ctx;
-        struct sbx_eval_problem *p = sbx_eval_problem_set_push(l->set, false);
         const char *id_key = cJSON_GetObjectItemCaseSensitive(j, "name") ? "name" : "task_id";
         int r;
 
-        if (!p)
-                return sbx_error_set(l->err, ENOMEM, "out of memory");
-        p->check = SBX_EVAL_CHECK_EXIT;
-        p->lang = l->lang;
-        p->line = sbx_eval_where_line(where);
         run_rules(p);
-        if ((r = sbx_eval_json_string(j, id_key, true, where, &p->task_id, l->err)) < 0 ||
-            (r = sbx_eval_json_string(j, "prompt", true, where, &p->prompt, l->err)) < 0 ||
-            (r = sbx_eval_json_string(j, "tests", true, where, &p->test, l->err)) < 0 ||
-            (r = sbx_eval_json_string(j, "canonical_solution", false, where, &p->reference,
-                                      l->err)) < 0)
+        if ((r = sbx_eval_json_string(j, id_key, true, where, &p->task_id, err)) < 0 ||
+            (r = sbx_eval_json_string(j, "prompt", true, where, &p->prompt, err)) < 0 ||
+            (r = sbx_eval_json_string(j, "tests", true, where, &p->test, err)) < 0 ||
+            (r = sbx_eval_json_string(j, "canonical_solution", false, where, &p->reference, err)) <
+                0)
                 return r;
         return 0;
 }
@@ -112,22 +100,6 @@ static const struct sbx_eval_ml_layout *layout_of(const char *bench)
         return &layouts[0];
 }
 
-static int load_with(const struct sbx_eval_ml_layout *lay, const char *path, const char *subset,
-                     struct sbx_eval_problem_set *out, struct sbx_error **err)
-{
-        _cleanup_free_ char *file = NULL, *text = NULL;
-        struct multiple_load l = {.lang = sbx_eval_ml_subset_lang(subset), .set = out, .err = err};
-        size_t size = 0;
-        int r = sbx_eval_ml_file(lay, path, subset, &file, err);
-
-        if (r == 0)
-                r = sbx_eval_read_dataset_file(file, &text, &size, err);
-        if (r == 0)
-                r = sbx_eval_jsonl_objects_nul(text, size, file, multiple_record, &l,
-                                               l.lang ? l.lang->nul_escape : NULL, err);
-        return r < 0 ? r : sbx_eval_ml_check(out, multiple_program, err);
-}
-
 #define MULTIPLE_BENCHMARK(var, bench_name)                                                        \
         static int var##_subsets(const char *path, const struct sbx_eval_dataset_args *args,       \
                                  char ***out, struct sbx_error **err)                              \
@@ -138,7 +110,8 @@ static int load_with(const struct sbx_eval_ml_layout *lay, const char *path, con
                               const char *subset, struct sbx_eval_problem_set *out,                \
                               struct sbx_error **err)                                              \
         {                                                                                          \
-                return load_with(layout_of(bench_name), path, subset, out, err);                   \
+                return sbx_eval_ml_load(layout_of(bench_name), path, subset, multiple_record,      \
+                                        multiple_program, out, err);                               \
         }                                                                                          \
         const struct sbx_eval_benchmark var = {                                                    \
             .name = bench_name,                                                                    \

@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -212,6 +213,25 @@ uint64_t sbx_eval_hash64(const char *s, size_t n)
                 h *= 0x100000001b3ull;
         }
         return h;
+}
+
+struct sbx_eval_span sbx_eval_strip(const char *p, size_t n)
+{
+        while (n && isspace((unsigned char)*p))
+                p++, n--;
+        while (n && isspace((unsigned char)p[n - 1]))
+                n--;
+        return (struct sbx_eval_span){p, n};
+}
+
+bool sbx_eval_is_identifier(const char *s)
+{
+        if (!s || !(isalpha((unsigned char)*s) || *s == '_'))
+                return false;
+        for (; *s; s++)
+                if (!isalnum((unsigned char)*s) && *s != '_')
+                        return false;
+        return true;
 }
 
 char *sbx_eval_strdup0(const char *s)

@@ -37,6 +37,19 @@ bool sbx_eval_utf8_valid(const char *s, size_t n, size_t *bad_at);
 /* FNV-1a, 64 bits: identifies a program's text across runs (resume), not a security hash. */
 uint64_t sbx_eval_hash64(const char *s, size_t n);
 
+/* A view of n bytes at p. */
+struct sbx_eval_span {
+        const char *p;
+        size_t n;
+};
+
+/* p[0..n) without its leading and trailing white space. */
+struct sbx_eval_span sbx_eval_strip(const char *p, size_t n);
+
+/* Is s (NULL: no) a Python (and C) identifier in ASCII: a letter or '_', then letters, digits
+ * and '_'? */
+bool sbx_eval_is_identifier(const char *s);
+
 /* strdup that accepts NULL. */
 char *sbx_eval_strdup0(const char *s);
 bool sbx_eval_has_suffix(const char *s, const char *suffix);

@@ -76,12 +76,9 @@ dataset_args:
 work_dir: $WORK/ref
 no_timestamp: true
 YAML
-"$SBX" eval --config "$WORK/ref.yaml" -q >"$WORK/ref.out" 2>"$WORK/ref.err" ||
-        fail "reference run exited $?: $(tail -5 "$WORK/ref.err")"
-grep -q '| humaneval_plus | pass@1      | default     |   4 | 1.0000 |' "$WORK/ref.out" ||
-        fail "HumanEval+ references: $(cat "$WORK/ref.out")"
-grep -q '| mbpp_plus      | pass@1      | default     |   2 | 1.0000 |' "$WORK/ref.out" ||
-        fail "MBPP+ references: $(cat "$WORK/ref.out")"
+eval_config ref
+expect_row ref '| humaneval_plus | pass@1      | default     |   4 | 1.0000 |' "HumanEval+ references"
+expect_row ref '| mbpp_plus      | pass@1      | default     |   2 | 1.0000 |' "MBPP+ references"
 
 for kind in he mb; do
         bench=$([ $kind = he ] && echo humaneval_plus || echo mbpp_plus)

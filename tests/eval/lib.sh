@@ -25,3 +25,15 @@ expect_json() {
         got=$(json "$1" "$2") || fail "cannot read $2 from $1"
         [ "$got" = "$3" ] || fail "$1: $2 = $got, expected $3"
 }
+
+# eval_config NAME: `sandboxrt eval -q` of $WORK/NAME.yaml; its report goes to $WORK/NAME.out,
+# its stderr to $WORK/NAME.err.
+eval_config() {
+        "$SBX" eval --config "$WORK/$1.yaml" -q >"$WORK/$1.out" 2>"$WORK/$1.err" ||
+                fail "eval of $1.yaml exited $?: $(tail -5 "$WORK/$1.err")"
+}
+
+# expect_row NAME ROW WHAT: the report $WORK/NAME.out has the line ROW in it, else fail on WHAT.
+expect_row() {
+        grep -qF "$2" "$WORK/$1.out" || fail "$3: $(cat "$WORK/$1.out")"
+}

@@ -116,17 +116,13 @@ dataset_args:
 work_dir: $WORK/rel
 no_timestamp: true
 YAML
-"$SBX" eval --config "$WORK/rel.yaml" -q >"$WORK/rel.stdout" 2>"$WORK/rel.stderr" ||
-        fail "release eval exited $?: $(tail -5 "$WORK/rel.stderr")"
-grep -qF '| release_v1 (to 2024-03-01) |   1 | 1.0000 |' "$WORK/rel.stdout" ||
-        fail "release_v1 row: $(cat "$WORK/rel.stdout")"
-grep -qF '| release_v2 (to 2024-03-01) |   2 | 0.7500 |' "$WORK/rel.stdout" ||
-        fail "release_v2 row (s3 is after end_date): $(cat "$WORK/rel.stdout")"
+eval_config rel
+expect_row rel '| release_v1 (to 2024-03-01) |   1 | 1.0000 |' "release_v1 row"
+expect_row rel '| release_v2 (to 2024-03-01) |   2 | 0.7500 |' "release_v2 row (s3 is after end_date)"
 R="$WORK/rel/reports/rel_samples/live_code_bench_release_v2.json"
 expect_json "$R" 'd["outcomes"]["WRONG_ANSWER"]' 1
 expect_json "$R" 'd["early_exits"]' 1
 grep -q '"tests_total":5,"tests_run":5,"tests_passed":5' \
         "$WORK/rel/reviews/rel_samples/live_code_bench_release_v1.jsonl" || fail "decoded private tests"
-grep -qF 'WRONG_ANSWER 1 (1 exited before the tests finished)' "$WORK/rel.stdout" ||
-        fail "the early exit is not counted: $(cat "$WORK/rel.stdout")"
+expect_row rel 'WRONG_ANSWER 1 (1 exited before the tests finished)' "the early exit is not counted"
 exit 0

@@ -2,13 +2,13 @@
  * refuses), base64(zlib(...)) around it, a release directory built here with its versions and
  * contest-date windows, and a malicious private test refused with the problem's id. */
 #include <errno.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -19,9 +19,8 @@
 #include "evaluator/dataset.h"
 #include "evaluator/lcb_release.h"
 #include "evaluator/pickle.h"
+#include "tests/tmpdir.h"
 #include "util.h"
-
-static char tmp[] = "/tmp/sbx-eval-lcb-XXXXXX";
 
 #define BYTES(...)                                                                                 \
         ((const unsigned char[]){__VA_ARGS__}), sizeof((const unsigned char[]){__VA_ARGS__})
@@ -297,21 +296,6 @@ static void test_malicious_private_tests(void **state)
         free(path);
 }
 
-static int setup(void **state)
-{
-        return mkdtemp(tmp) ? 0 : -1;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        return remove(path);
-}
-
-static int teardown(void **state)
-{
-        return nftw(tmp, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -319,5 +303,5 @@ int main(void)
             cmocka_unit_test(test_private_tests),           cmocka_unit_test(test_release_versions),
             cmocka_unit_test(test_malicious_private_tests),
         };
-        return cmocka_run_group_tests(tests, setup, teardown);
+        return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

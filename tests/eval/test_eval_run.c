@@ -1,7 +1,6 @@
 /* The whole pipeline with a stand-in executor (no sandbox needed): a samples file with known
  * outcomes scores exactly what it should; a resumed run redoes only what is missing and writes
  * the same report; rerun_review runs everything again. */
-#include <ftw.h>
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
@@ -18,10 +17,10 @@
 #include "evaluator/config.h"
 #include "evaluator/dataset.h"
 #include "evaluator/run.h"
+#include "tests/tmpdir.h"
 #include "util.h"
 
 static atomic_uint calls;
-static char tmp[] = "/tmp/sbx-eval-run-XXXXXX";
 
 /* Decides from markers in the program, the way the real judge sees results. */
 static int fake_run(void *ctx, const struct sbx_job *job, struct sbx_result **out,
@@ -281,26 +280,11 @@ static void test_missing_samples(void **state)
         free(path);
 }
 
-static int setup(void **state)
-{
-        return mkdtemp(tmp) ? 0 : -1;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        return remove(path);
-}
-
-static int teardown(void **state)
-{
-        return nftw(tmp, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_samples_scores),
             cmocka_unit_test(test_missing_samples),
         };
-        return cmocka_run_group_tests(tests, setup, teardown);
+        return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

@@ -18,12 +18,7 @@ printf 'sandbox:\n  manager_config:\n    base_url: %s\n' "$HAPROXY_URL" >>"$WORK
 "$SBX" eval --config "$WORK/run.yaml" --no-timestamp -q -j 6 >"$WORK/eval.out" 2>"$WORK/eval.log" &
 eval_pid=$!
 if [ "$mode" = kill ]; then
-	# Once the run is well under way, and while sbx-1 is running a job.
-	for _ in $(seq 600); do
-		[ "$(grep -c 'POST /v1/run' "$WORK/sbx-1.log")" -ge 10 ] && break
-		sleep 0.1
-	done
-	kill_node_busy sbx-1
+	kill_node_midway sbx-1
 fi
 wait $eval_pid || fleet_fail "eval exited $?: $(tail -5 "$WORK/eval.log")"
 expect_humaneval_164 run

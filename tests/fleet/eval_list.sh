@@ -14,11 +14,7 @@ humaneval_task run
 	--remote "http://127.0.0.1:${NODE_PORT[sbx-0]}" --remote "http://127.0.0.1:${NODE_PORT[sbx-1]}" \
 	--remote "$dead" >"$WORK/eval.out" 2>"$WORK/eval.log" &
 eval_pid=$!
-for _ in $(seq 600); do
-	[ "$(grep -c 'POST /v1/run' "$WORK/sbx-0.log")" -ge 10 ] && break
-	sleep 0.1
-done
-kill_node_busy sbx-0
+kill_node_midway sbx-0
 wait $eval_pid || fleet_fail "eval exited $?: $(tail -5 "$WORK/eval.log")"
 expect_humaneval_164 run
 grep -q "warning: $dead is down" "$WORK/eval.log" || fleet_fail "no warning about the dead host"

@@ -173,6 +173,16 @@ kill_node_busy() {
 	kill_node "$1"
 }
 
+# kill_node_midway NAME: once the run is well under way (the node has had 10 jobs), SIGKILL the
+# node while it runs a job.
+kill_node_midway() {
+	for _ in $(seq 600); do
+		[ "$(grep -c 'POST /v1/run' "$WORK/$1.log")" -ge 10 ] && break
+		sleep 0.1
+	done
+	kill_node_busy "$1"
+}
+
 # node_token NAME: the owner token of the node's native backend (runtime/owner.h), which the
 # names of its sandbox directories start with, read from the record it holds open.
 node_token() {

@@ -34,43 +34,43 @@ broken() {
 hello="hello world
 "
 
+# ok_bad EXT OK BAD [VERDICT]: every language's pair: ok.EXT (source OK) greets what it reads
+# from stdin, bad.EXT (source BAD) fails at run time (VERDICT, RUNTIME_ERROR unless named).
+ok_bad() {
+        src "ok.$1" <<<"$2"
+        src "bad.$1" <<<"$3"
+        check "ok.$1" OK "$hello"
+        check "bad.$1" "${4:-RUNTIME_ERROR}"
+}
+
 case $lang in
 python)
-        src ok.py <<<'print("hello", input())'
-        src bad.py <<<'raise SystemExit(3)'
-        check ok.py OK "$hello"
-        check bad.py RUNTIME_ERROR
+        ok_bad py 'print("hello", input())' 'raise SystemExit(3)'
         ;;
 c)
-        src ok.c <<<'#include <stdio.h>
-int main(void){char s[64]; if(scanf("%63s",s)!=1) return 1; printf("hello %s\n",s); return 0;}'
-        src bad.c <<<'int main(void){return 2;}'
+        ok_bad c '#include <stdio.h>
+int main(void){char s[64]; if(scanf("%63s",s)!=1) return 1; printf("hello %s\n",s); return 0;}' \
+                'int main(void){return 2;}'
         src broken.c <<<'int main(void){ this is not C }'
-        check ok.c OK "$hello"
-        check bad.c RUNTIME_ERROR
         broken broken.c
         ;;
 cpp)
-        src ok.cpp <<<'#include <iostream>
+        ok_bad cpp '#include <iostream>
 #include <string>
-int main(){std::string s; std::cin>>s; std::cout<<"hello "<<s<<std::endl;}'
-        src bad.cpp <<<'#include <stdexcept>
-int main(){throw std::runtime_error("x");}'
+int main(){std::string s; std::cin>>s; std::cout<<"hello "<<s<<std::endl;}' \
+                '#include <stdexcept>
+int main(){throw std::runtime_error("x");}' SIGNALED
         src broken.cpp <<<'int main(){ return undeclared; }'
-        check ok.cpp OK "$hello"
-        check bad.cpp SIGNALED
         broken broken.cpp
         ;;
 javascript)
-        src ok.js <<<'const s = require("fs").readFileSync(0, "utf8").trim(); console.log("hello " + s)'
-        src bad.js <<<'process.exit(4)'
-        check ok.js OK "$hello"
-        check bad.js RUNTIME_ERROR
+        ok_bad js 'const s = require("fs").readFileSync(0, "utf8").trim(); console.log("hello " + s)' \
+                'process.exit(4)'
         ;;
 java)
-        src ok.java <<<'import java.util.Scanner;
-public class Main { public static void main(String[] a) { System.out.println("hello " + new Scanner(System.in).next()); } }'
-        src bad.java <<<'public class Main { public static void main(String[] a) { throw new RuntimeException("x"); } }'
+        ok_bad java 'import java.util.Scanner;
+public class Main { public static void main(String[] a) { System.out.println("hello " + new Scanner(System.in).next()); } }' \
+                'public class Main { public static void main(String[] a) { throw new RuntimeException("x"); } }'
         src broken.java <<<'public class Main { public static void main(String[] a) { int x = "s"; } }'
         # The file is named after the public class, whatever it is called, and the class
         # with main runs: HumanEval-X's layout, a package, a comment that names a decoy.
@@ -84,8 +84,6 @@ public class Main { public static void main(String[] args) {
         src package.java <<<'package org.example.app;
 public class Hello { public static void main(String[] args) { System.out.println("hello " + new java.util.Scanner(System.in).next()); } }'
         src nomain.java <<<'public class Solution { int f() { return 1; } }'
-        check ok.java OK "$hello"
-        check bad.java RUNTIME_ERROR
         broken broken.java
         check solution.java OK "$hello"
         check humanevalx.java OK "$hello"
@@ -94,22 +92,16 @@ public class Hello { public static void main(String[] args) { System.out.println
         expect_contains stderr "Main method not found in class Solution"
         ;;
 bash)
-        src ok.sh <<<'read -r s; echo "hello $s"'
-        src bad.sh <<<'exit 5'
-        check ok.sh OK "$hello"
-        check bad.sh RUNTIME_ERROR
+        ok_bad sh 'read -r s; echo "hello $s"' 'exit 5'
         ;;
 perl)
-        src ok.pl <<<'my $s = <STDIN>; chomp $s; print "hello $s\n";'
-        src bad.pl <<<'die "x";'
-        check ok.pl OK "$hello"
-        check bad.pl RUNTIME_ERROR
+        ok_bad pl 'my $s = <STDIN>; chomp $s; print "hello $s\n";' 'die "x";'
         ;;
 go)
-        src ok.go <<<'package main
+        ok_bad go 'package main
 import ("bufio"; "fmt"; "os")
-func main() { var s string; fmt.Fscan(bufio.NewReader(os.Stdin), &s); fmt.Println("hello " + s) }'
-        src bad.go <<<'package main
+func main() { var s string; fmt.Fscan(bufio.NewReader(os.Stdin), &s); fmt.Println("hello " + s) }' \
+                'package main
 func main() { var m map[string]int; m["x"] = 1 }'
         src broken.go <<<'package main
 func main() { x := 1 }'
@@ -125,8 +117,6 @@ func TestAdd(t *testing.T) { if 1+1 != 3 { t.Fatal("expected failure") } }'
         src exit_test.go <<<'package main
 import ("os"; "testing")
 func TestAdd(t *testing.T) { os.Exit(0) }'
-        check ok.go OK "$hello"
-        check bad.go RUNTIME_ERROR
         broken broken.go
         check pass_test.go OK
         expect_contains stdout PASS
@@ -142,9 +132,9 @@ func TestAdd(t *testing.T) { assert.Equal(t, 2, 1+1) }'
         fi
         ;;
 rust)
-        src ok.rs <<<'use std::io::Read;
-fn main() { let mut s = String::new(); std::io::stdin().read_to_string(&mut s).unwrap(); println!("hello {}", s.trim()); }'
-        src bad.rs <<<'fn main() { let v: Vec<i32> = Vec::new(); println!("{}", v[1]); }'
+        ok_bad rs 'use std::io::Read;
+fn main() { let mut s = String::new(); std::io::stdin().read_to_string(&mut s).unwrap(); println!("hello {}", s.trim()); }' \
+                'fn main() { let v: Vec<i32> = Vec::new(); println!("{}", v[1]); }'
         src broken.rs <<<'fn main() { let x: i32 = "s"; }'
         # #[test] functions are built into the test harness and run, even beside a main.
         src pass_test.rs <<<'fn add(a: i32, b: i32) -> i32 { a + b }
@@ -154,8 +144,6 @@ mod tests { use super::*; #[test] fn adds() { assert_eq!(add(1, 1), 2); } }'
         src fail_test.rs <<<'fn main() {}
 #[cfg(test)]
 mod tests { #[test] fn fails() { assert_eq!(1 + 1, 3, "expected failure"); } }'
-        check ok.rs OK "$hello"
-        check bad.rs RUNTIME_ERROR
         broken broken.rs
         check pass_test.rs OK
         expect_contains stdout "test result: ok. 1 passed"
@@ -163,90 +151,70 @@ mod tests { #[test] fn fails() { assert_eq!(1 + 1, 3, "expected failure"); } }'
         expect_contains stdout "expected failure"
         ;;
 typescript)
-        src ok.ts <<<'declare const require: any;
+        ok_bad ts 'declare const require: any;
 const s: string = require("fs").readFileSync(0, "utf8").trim();
-console.log(`hello ${s}`);'
-        src bad.ts <<<'declare const process: any; process.exit(3);'
+console.log(`hello ${s}`);' \
+                'declare const process: any; process.exit(3);'
         src broken.ts <<<'const n: number = "not a number";'
-        check ok.ts OK "$hello"
-        check bad.ts RUNTIME_ERROR
         broken broken.ts
         ;;
 ruby)
-        src ok.rb <<<'puts "hello #{STDIN.gets.strip}"'
-        src bad.rb <<<'raise "x"'
-        check ok.rb OK "$hello"
-        check bad.rb RUNTIME_ERROR
+        ok_bad rb 'puts "hello #{STDIN.gets.strip}"' 'raise "x"'
         ;;
 php)
-        src ok.php <<<'<?php echo "hello " . trim(fgets(STDIN)) . "\n";'
-        src bad.php <<<'<?php throw new Exception("x");'
-        check ok.php OK "$hello"
-        check bad.php RUNTIME_ERROR
+        ok_bad php '<?php echo "hello " . trim(fgets(STDIN)) . "\n";' \
+                '<?php throw new Exception("x");'
         ;;
 lua)
-        src ok.lua <<<'print("hello " .. io.read("l"))'
-        src bad.lua <<<'error("x")'
-        check ok.lua OK "$hello"
-        check bad.lua RUNTIME_ERROR
+        ok_bad lua 'print("hello " .. io.read("l"))' 'error("x")'
         ;;
 r)
-        src ok.R <<<'s <- readLines(file("stdin"), n = 1); cat("hello", s, "\n", sep = c(" ", ""))'
-        src bad.R <<<'stopifnot(1 == 2)'
-        check ok.R OK "$hello"
-        check bad.R RUNTIME_ERROR
+        ok_bad R 's <- readLines(file("stdin"), n = 1); cat("hello", s, "\n", sep = c(" ", ""))' \
+                'stopifnot(1 == 2)'
         ;;
 csharp)
-        src ok.cs <<<'using System; using System.Linq; using System.Numerics;
-class Program { static void Main() { var s = Console.ReadLine().Trim(); Console.WriteLine("hello " + s + (new BigInteger(2) * 3 == 6 && new[] {1}.Sum() == 1 ? "" : "!")); } }'
-        src bad.cs <<<'class Program { static int Main() { return 3; } }'
+        ok_bad cs 'using System; using System.Linq; using System.Numerics;
+class Program { static void Main() { var s = Console.ReadLine().Trim(); Console.WriteLine("hello " + s + (new BigInteger(2) * 3 == 6 && new[] {1}.Sum() == 1 ? "" : "!")); } }' \
+                'class Program { static int Main() { return 3; } }'
         src broken.cs <<<'class Program { static void Main() { int x = "s"; } }'
         # A failed Debug.Assert (MultiPL-E's tests) is kept and shows on stderr: Mono goes on
         # and exits 0, so judging it takes a look at stderr.
         src assert.cs <<<'using System.Diagnostics;
 class Program { static void Main() { Debug.Assert(1 + 1 == 3); } }'
-        check ok.cs OK "$hello"
-        check bad.cs RUNTIME_ERROR
         broken broken.cs
         check assert.cs OK
         expect_contains stderr "Fail"
         ;;
 scala)
-        src ok.scala <<<'object Main { def main(args: Array[String]): Unit = println("hello " + scala.io.StdIn.readLine()) }'
-        src bad.scala <<<'object Main { def main(args: Array[String]): Unit = sys.exit(3) }'
+        ok_bad scala 'object Main { def main(args: Array[String]): Unit = println("hello " + scala.io.StdIn.readLine()) }' \
+                'object Main { def main(args: Array[String]): Unit = sys.exit(3) }'
         src broken.scala <<<'object Main { def main(args: Array[String]): Unit = { val x: Int = "s" } }'
         # The object with main runs, whatever its name (MultiPL-E's is Problem), in its package.
         src problem.scala <<<'package bench
 class Helper { def main(x: Int) = x }
 object Problem { def main(args: Array[String]): Unit = println("hello " + scala.io.StdIn.readLine()) }'
-        check ok.scala OK "$hello"
-        check bad.scala RUNTIME_ERROR
         broken broken.scala
         check problem.scala OK "$hello"
         ;;
 d)
-        src ok.d <<<'import std.stdio, std.string;
-void main() { writeln("hello ", readln().strip); }'
-        src bad.d <<<'int main() { return 3; }'
+        ok_bad d 'import std.stdio, std.string;
+void main() { writeln("hello ", readln().strip); }' \
+                'int main() { return 3; }'
         src broken.d <<<'void main() { int x = "s"; }'
         # unittest blocks run before main: MultiPL-E's tests are unittest blocks.
         src unittest.d <<<'unittest { assert(1 + 1 == 3, "expected failure"); }
 void main() {}'
-        check ok.d OK "$hello"
-        check bad.d RUNTIME_ERROR
         broken broken.d
         check unittest.d RUNTIME_ERROR
         expect_contains stdout "expected failure"
         ;;
 racket)
-        src ok.rkt <<<'#lang racket
-(printf "hello ~a\n" (read-line))'
-        src bad.rkt <<<'#lang racket
+        ok_bad rkt '#lang racket
+(printf "hello ~a\n" (read-line))' \
+                '#lang racket
 (exit 3)'
         src error.rkt <<<'#lang racket
 (car (list))'
-        check ok.rkt OK "$hello"
-        check bad.rkt RUNTIME_ERROR
         check error.rkt RUNTIME_ERROR
         ;;
 *)
