@@ -10,17 +10,6 @@
 #include "sandboxrt.h"
 #include "util.h"
 
-static int hex_value(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 /* Percent-decode s[0..n) into a new string; '+' means space only in query strings. A decoded
  * NUL is refused: every consumer treats these as C strings. */
 static int percent_decode(const char *s, size_t n, bool plus_is_space, char **out)
@@ -32,8 +21,8 @@ static int percent_decode(const char *s, size_t n, bool plus_is_space, char **ou
         for (size_t i = 0; i < n; i++) {
                 char c = s[i];
                 if (c == '%') {
-                        int hi = i + 2 < n ? hex_value(s[i + 1]) : -1;
-                        int lo = i + 2 < n ? hex_value(s[i + 2]) : -1;
+                        int hi = i + 2 < n ? sbx_hex_value(s[i + 1]) : -1;
+                        int lo = i + 2 < n ? sbx_hex_value(s[i + 2]) : -1;
                         if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
                                 free(d);
                                 return -EINVAL;

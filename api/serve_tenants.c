@@ -139,23 +139,12 @@ static int sha256(const void *data, size_t n, unsigned char out[32])
         return EVP_Digest(data, n, out, &len, EVP_sha256(), NULL) == 1 && len == 32 ? 0 : -EIO;
 }
 
-static int hex_value(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 static int hex_digest(const char *s, unsigned char out[32])
 {
         if (strlen(s) != 64)
                 return -EINVAL;
         for (size_t i = 0; i < 32; i++) {
-                int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
+                int hi = sbx_hex_value(s[2 * i]), lo = sbx_hex_value(s[2 * i + 1]);
                 if (hi < 0 || lo < 0)
                         return -EINVAL;
                 out[i] = (unsigned char)(hi << 4 | lo);

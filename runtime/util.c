@@ -286,3 +286,14 @@ bool sbx_find_helper(const char *env, const char *installed, const char *build_p
         return sbx_install_path(installed, build_path, out, size) && access(out, X_OK) == 0 &&
                !is_self(out);
 }
+
+int sbx_hex_value(char c)
+{
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -1;
+}

@@ -42,6 +42,9 @@ static inline void sbx_closep(int *fd)
 
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The value of a hexadecimal digit (either case), or -1. */
+int sbx_hex_value(char c);
+
 /* Strict decimal parsing: the whole string, no sign, no overflow. 0 or -EINVAL/-ERANGE. */
 int sbx_parse_u64(const char *s, uint64_t *out);
 
