@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "policies/fields.h"
 #include "util.h"
@@ -15,25 +16,43 @@
 #define MIB(x) ((x)*1024ull * 1024ull)
 #define GIB(x) ((x)*1024ull * 1024ull * 1024ull)
 
-#define LIMIT(key, kind, member, lo, hi)                                                           \
+/* A limit: its key, kind (so unit, parser, printer), member of struct sbx_limits (which is also its
+ * name in the v1 API's JSON), bounds, what it bounds, then how it is enforced. Every limit is
+ * settable with --limit and sent to the launcher. */
+#define LIMIT(key_, kind_, member, lo, hi, doc_, ...)                                              \
         {                                                                                          \
-                key, kind, offsetof(struct sbx_policy, limits.member),                             \
-                    sizeof(((struct sbx_limits *)0)->member), lo, hi, true, NULL, 0, false         \
+                .key = key_, .kind = kind_, .offset = offsetof(struct sbx_policy, limits.member),  \
+                .width = sizeof(((struct sbx_limits *)0)->member), .min = lo, .max = hi,           \
+                .override = true, .json = #member, .wire = true, .doc = doc_, __VA_ARGS__          \
         }
+#define RLIMIT(name_, res)                                                                         \
+        .rlimit = {.name = name_, .resource = RLIMIT_##res, .label = "RLIMIT_" #res}
 
 /* Bounds: wide enough for any real job, narrow enough to catch a unit mistake ("wall: 10h" for a
  * unit test) and to keep every value meaningful to the kernel (a 0 tmpfs size means unlimited to
- * mount(2), so tmpfs starts at 1m; a 0 output cap would read as "no cap" to a careless backend). */
+ * mount(2), so tmpfs starts at 1m; a 0 output cap would read as "no cap" to a careless backend).
+ * Enforcement beyond these columns: memory, pids and cpus are also the native jail's cgroup limits
+ * (isolation/cgroup.c), with RLIMIT_AS and RLIMIT_NPROC in their place when it has no cgroup;
+ * tmpfs is the size of the writable mounts (isolation/storage.c, docker/container.c). */
 const struct sbx_field sbx_limit_fields[] = {
-    LIMIT("wall", SBX_FIELD_DURATION, wall_ms, MS(1), SEC(24 * 3600)),
-    LIMIT("cpu", SBX_FIELD_DURATION, cpu_ms, MS(1), SEC(24 * 3600)),
-    LIMIT("cpus", SBX_FIELD_CPUS, cpu_millicores, 10, 1024000),
-    LIMIT("memory", SBX_FIELD_SIZE, memory_bytes, MIB(1), GIB(1024)),
-    LIMIT("pids", SBX_FIELD_COUNT, pids, 1, 65536),
-    LIMIT("output", SBX_FIELD_SIZE, output_bytes, 1, GIB(1)),
-    LIMIT("file_size", SBX_FIELD_SIZE, file_size_bytes, 0, GIB(1024)),
-    LIMIT("open_files", SBX_FIELD_COUNT, open_files, 3, 1048576),
-    LIMIT("tmpfs", SBX_FIELD_SIZE, tmpfs_bytes, MIB(1), GIB(64)),
+    LIMIT("wall", SBX_FIELD_DURATION, wall_ms, MS(1), SEC(24 * 3600),
+          "wall-clock time of the job, from exec to exit", .supervised = true),
+    LIMIT("cpu", SBX_FIELD_DURATION, cpu_ms, MS(1), SEC(24 * 3600),
+          "CPU time of the job's whole process tree", .supervised = true, RLIMIT("cpu", CPU)),
+    LIMIT("cpus", SBX_FIELD_CPUS, cpu_millicores, 10, 1024000,
+          "CPU bandwidth (1000 millicores = one core)", .docker = "NanoCpus"),
+    LIMIT("memory", SBX_FIELD_SIZE, memory_bytes, MIB(1), GIB(1024),
+          "memory of the job's processes, swap off", .docker = "Memory"),
+    LIMIT("pids", SBX_FIELD_COUNT, pids, 1, 65536, "processes and threads alive at once",
+          .docker = "PidsLimit"),
+    LIMIT("output", SBX_FIELD_SIZE, output_bytes, 1, GIB(1),
+          "bytes captured per stream (stdout, stderr)", .supervised = true),
+    LIMIT("file_size", SBX_FIELD_SIZE, file_size_bytes, 0, GIB(1024),
+          "size of any file the job writes", RLIMIT("fsize", FSIZE)),
+    LIMIT("open_files", SBX_FIELD_COUNT, open_files, 3, 1048576,
+          "open file descriptors per process", RLIMIT("nofile", NOFILE)),
+    LIMIT("tmpfs", SBX_FIELD_SIZE, tmpfs_bytes, MIB(1), GIB(64),
+          "size of the writable work dir and /tmp", .docker = "ShmSize"),
 };
 const size_t sbx_n_limit_fields = ELEMENTSOF(sbx_limit_fields);
 /* enum sbx_limit names its entries in the same order. */
@@ -52,16 +71,45 @@ int sbx_limit_from_string(const char *s)
         return -EINVAL;
 }
 
+/* The keys of a policy file. An optional key is a row with .optional and its .dflt. */
 const struct sbx_field sbx_policy_fields[] = {
-    {"name", SBX_FIELD_NAME, offsetof(struct sbx_policy, name), 0, 0, 0, false, NULL, 0, false},
-    {"description", SBX_FIELD_TEXT, offsetof(struct sbx_policy, description), 0, 0, 0, false, NULL,
-     0, false},
-    {"limits", SBX_FIELD_LIMITS, 0, 0, 0, 0, false, sbx_limit_fields, ELEMENTSOF(sbx_limit_fields),
-     false},
-    {"network", SBX_FIELD_NETWORK, offsetof(struct sbx_policy, network), 0, 0, 0, true, NULL, 0,
-     false},
-    {"tool_output", SBX_FIELD_SIZE, offsetof(struct sbx_policy, tool_output_bytes),
-     sizeof(uint64_t), KIB(1), GIB(1), false, NULL, 0, true},
+    {.key = "name",
+     .kind = SBX_FIELD_NAME,
+     .offset = offsetof(struct sbx_policy, name),
+     .json = "name",
+     .wire = true,
+     .doc = "the policy's name"},
+    {.key = "description",
+     .kind = SBX_FIELD_TEXT,
+     .offset = offsetof(struct sbx_policy, description),
+     .json = "description",
+     .doc = "one line on what the policy is for"},
+    {.key = "limits",
+     .kind = SBX_FIELD_LIMITS,
+     .sub = sbx_limit_fields,
+     .n_sub = ELEMENTSOF(sbx_limit_fields),
+     .json = "limits",
+     .wire = true,
+     .doc = "the limits of a job"},
+    {.key = "network",
+     .kind = SBX_FIELD_NETWORK,
+     .offset = offsetof(struct sbx_policy, network),
+     .width = sizeof(enum sbx_network),
+     .max = _SBX_NETWORK_MAX - 1,
+     .override = true,
+     .json = "network",
+     .wire = true,
+     .doc = "none, loopback or host"},
+    {.key = "tool_output",
+     .kind = SBX_FIELD_SIZE,
+     .offset = offsetof(struct sbx_policy, tool_output_bytes),
+     .width = sizeof(uint64_t),
+     .min = KIB(1),
+     .max = GIB(1),
+     .optional = true,
+     .dflt = SBX_TOOL_OUTPUT_DEFAULT,
+     .json = "tool_output_bytes",
+     .doc = "bytes of output per stream of a server's tool calls"},
 };
 const size_t sbx_n_policy_fields = ELEMENTSOF(sbx_policy_fields);
 
@@ -171,7 +219,7 @@ uint64_t sbx_field_get(const struct sbx_field *f, const struct sbx_policy *p)
         return v64;
 }
 
-static void field_put(const struct sbx_field *f, struct sbx_policy *p, uint64_t v)
+void sbx_field_put(const struct sbx_field *f, struct sbx_policy *p, uint64_t v)
 {
         char *at = (char *)p + f->offset;
         uint32_t v32 = (uint32_t)v; /* the bounds keep 32-bit members in range */
@@ -180,6 +228,38 @@ static void field_put(const struct sbx_field *f, struct sbx_policy *p, uint64_t 
                 memcpy(at, &v32, sizeof(v32));
         else
                 memcpy(at, &v, sizeof(v));
+}
+
+const char *sbx_field_string(const struct sbx_field *f, const struct sbx_policy *p)
+{
+        switch (f->kind) {
+        case SBX_FIELD_NAME:
+        case SBX_FIELD_TEXT:
+                return *(char *const *)((const char *)p + f->offset);
+        case SBX_FIELD_NETWORK:
+                return sbx_network_to_string(p->network);
+        default:
+                return NULL;
+        }
+}
+
+const char *sbx_field_unit(const struct sbx_field *f)
+{
+        switch (f->kind) {
+        case SBX_FIELD_DURATION:
+                return "ms";
+        case SBX_FIELD_SIZE:
+                return "bytes";
+        case SBX_FIELD_CPUS:
+                return "millicores";
+        default:
+                return "";
+        }
+}
+
+uint64_t sbx_field_rlimit_value(const struct sbx_field *f, uint64_t v)
+{
+        return f->kind == SBX_FIELD_DURATION ? (v + 999) / 1000 + 1 : v;
 }
 
 const char *sbx_field_format(const struct sbx_field *f, const struct sbx_policy *p, char *buf,
@@ -202,7 +282,7 @@ static int set_number(const struct sbx_field *f, struct sbx_policy *p, const cha
         if (r < 0)
                 return sbx_error_set(err, EINVAL, "\"%.80s\" is not %s (%s)", value,
                                      kind_info[f->kind].what, kind_info[f->kind].hint);
-        field_put(f, p, v);
+        sbx_field_put(f, p, v);
         return 0;
 }
 

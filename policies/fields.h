@@ -1,5 +1,7 @@
-/* The table of policy keys, shared by the parser, the overrides and the printer (internal to
- * policies/). */
+/* The schema of a policy: one row per key, from which the parser, the overrides, the printer and
+ * every other form of a policy are derived (the launcher wire, the v1 API's JSON, the remote
+ * backend's JSON, Docker's HostConfig, the jail's rlimits, api/openapi.json). Adding a limit is a
+ * row in policies/fields.c plus its enforcement. docs/limits.md describes the columns. */
 #ifndef SBX_POLICY_FIELDS_H
 #define SBX_POLICY_FIELDS_H
 
@@ -18,16 +20,32 @@ enum sbx_field_kind {
         SBX_FIELD_LIMITS,   /* a nested mapping: the fields in sub */
 };
 
+/* A resource limit of the payload: the jail's setrlimit, and Docker's HostConfig.Ulimits, which
+ * uses the same short names. */
+struct sbx_field_rlimit {
+        const char *name;  /* "nofile" (Docker's and prlimit(1)'s name); NULL: no rlimit */
+        int resource;      /* RLIMIT_NOFILE */
+        const char *label; /* "RLIMIT_NOFILE", for messages */
+};
+
 struct sbx_field {
-        const char *key;
+        const char *key; /* in policy files, --limit, clients' "limits" and the remote's */
         enum sbx_field_kind kind;
         size_t offset; /* of the member in struct sbx_policy */
-        size_t width;  /* of a numeric member: 4 or 8 */
+        size_t width;  /* of a numeric member (network too): 4 or 8 */
         uint64_t min, max;
-        bool override; /* settable with sbx_policy_override */
+        bool override; /* settable with sbx_policy_override (--limit, a client's "limits") */
         const struct sbx_field *sub;
         size_t n_sub;
-        bool optional; /* a policy may leave it out (the parser's caller set its default) */
+        bool optional;    /* a policy may leave it out: it then has the value dflt */
+        uint64_t dflt;    /* of an optional numeric key */
+        const char *json; /* member of the policy in the v1 API's JSON (GET /v1/policies) */
+        bool wire;        /* sent to the launcher (isolation/wire.c), in table order */
+        const char *doc;  /* what it bounds, for api/openapi.json */
+        /* Enforcement: at least one per limit (tests/unit/test_limits.c checks). */
+        const char *docker;             /* HostConfig member set from it ("Memory") */
+        struct sbx_field_rlimit rlimit; /* set as the payload's rlimit (native and Docker) */
+        bool supervised;                /* watched from outside by the supervisor / waiter */
 };
 
 extern const struct sbx_field sbx_policy_fields[];
@@ -46,6 +64,15 @@ int sbx_field_set(const struct sbx_field *f, struct sbx_policy *p, const char *v
                   struct sbx_error **err);
 /* A numeric field's value, and the same printed in the unit the parser reads back. */
 uint64_t sbx_field_get(const struct sbx_field *f, const struct sbx_policy *p);
+/* Store v in a numeric field, unchecked (the caller decoded it from a trusted form). */
+void sbx_field_put(const struct sbx_field *f, struct sbx_policy *p, uint64_t v);
+/* A string field's value (name, description), or NULL. */
+const char *sbx_field_string(const struct sbx_field *f, const struct sbx_policy *p);
+/* The unit of a numeric field's value as stored ("ms", "bytes", "millicores"; "" for counts). */
+const char *sbx_field_unit(const struct sbx_field *f);
+/* The value of f's rlimit for the value v: durations in whole seconds, rounded up, plus one (the
+ * rlimit backs up a check made from outside, which must fire first). */
+uint64_t sbx_field_rlimit_value(const struct sbx_field *f, uint64_t v);
 const char *sbx_field_format(const struct sbx_field *f, const struct sbx_policy *p, char *buf,
                              size_t size);
 bool sbx_policy_name_is_valid(const char *s);

@@ -263,7 +263,9 @@ static int policy_parse(const char *text, size_t size, const char *filename, con
         p = calloc(1, sizeof(*p));
         if (!p || !yaml_parser_initialize(&ps.yaml))
                 return sbx_error_set(err, ENOMEM, "%s: out of memory", filename);
-        p->tool_output_bytes = SBX_TOOL_OUTPUT_DEFAULT;
+        for (size_t i = 0; i < sbx_n_policy_fields; i++)
+                if (sbx_policy_fields[i].optional)
+                        sbx_field_put(&sbx_policy_fields[i], p, sbx_policy_fields[i].dflt);
         yaml_parser_set_input_string(&ps.yaml, (const unsigned char *)text, size);
         r = parse_document(&ps, p);
         if (r < 0)
@@ -411,32 +413,43 @@ static void put_quoted(FILE *f, const char *s)
         fputc('"', f);
 }
 
+/* "key: value\n", a mapping's keys indented under it. */
+static void put_field(FILE *f, const struct sbx_field *field, const struct sbx_policy *p)
+{
+        const char *s = sbx_field_string(field, p);
+        char value[32];
+
+        fprintf(f, "%s:", field->key);
+        if (field->kind == SBX_FIELD_LIMITS) {
+                fputc('\n', f);
+                for (size_t i = 0; i < field->n_sub; i++) {
+                        fputs("  ", f);
+                        put_field(f, &field->sub[i], p);
+                }
+                return;
+        }
+        fputc(' ', f);
+        /* A leading '-' is YAML's list indicator ("name: -" is a list): quote such names. */
+        if (field->kind == SBX_FIELD_TEXT || (field->kind == SBX_FIELD_NAME && s && s[0] == '-'))
+                put_quoted(f, s ? s : "");
+        else if (field->kind == SBX_FIELD_NAME || field->kind == SBX_FIELD_NETWORK)
+                fputs(s ? s : (field->kind == SBX_FIELD_NAME ? "" : "invalid"), f);
+        else
+                fputs(sbx_field_format(field, p, value, sizeof(value)), f);
+        fputc('\n', f);
+}
+
 char *sbx_policy_to_yaml(const struct sbx_policy *p)
 {
-        char *buf = NULL, value[32];
+        char *buf = NULL;
         size_t size = 0;
         FILE *f = open_memstream(&buf, &size);
 
         if (!f)
                 return NULL;
         fprintf(f, "# sandboxrt policy: limits for one run (see 'sandboxrt policy --help')\n");
-        /* A leading '-' is YAML's list indicator ("name: -" is a list): quote such names. */
-        fputs("name: ", f);
-        if (p->name && p->name[0] == '-')
-                put_quoted(f, p->name);
-        else
-                fputs(p->name ? p->name : "", f);
-        fputs("\ndescription: ", f);
-        put_quoted(f, p->description ? p->description : "");
-        fprintf(f, "\nlimits:\n");
-        for (size_t i = 0; i < sbx_n_limit_fields; i++)
-                fprintf(f, "  %s: %s\n", sbx_limit_fields[i].key,
-                        sbx_field_format(&sbx_limit_fields[i], p, value, sizeof(value)));
-        fprintf(f, "network: %s\n", sbx_network_to_string(p->network) ?: "invalid");
-        fprintf(f, "tool_output: %s\n",
-                sbx_field_format(sbx_field_find(sbx_policy_fields, sbx_n_policy_fields,
-                                                "tool_output", strlen("tool_output")),
-                                 p, value, sizeof(value)));
+        for (size_t i = 0; i < sbx_n_policy_fields; i++)
+                put_field(f, &sbx_policy_fields[i], p);
         if (fclose(f) != 0) {
                 free(buf);
                 return NULL;
