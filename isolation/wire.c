@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "policies/fields.h"
 #include "util.h"
 
 #define NULL_LEN UINT32_MAX
@@ -280,46 +281,53 @@ int sbx_wire_recv_fds(int sock, void *msg, size_t size, int fds[SBX_WIRE_MAX_FDS
         return 0;
 }
 
-static void put_limits(struct sbx_wbuf *b, const struct sbx_policy *p)
+/* The policy's keys marked .wire in table order (policies/fields.c): name, each limit, network.
+ * Numbers go as their member's width, so the encoding changes only when the table does. */
+static void put_fields(struct sbx_wbuf *b, const struct sbx_field *fields, size_t n,
+                       const struct sbx_policy *p)
 {
-        const struct sbx_limits *l = &p->limits;
-
-        sbx_wbuf_str(b, p->name);
-        sbx_wbuf_u64(b, l->wall_ms);
-        sbx_wbuf_u64(b, l->cpu_ms);
-        sbx_wbuf_u32(b, l->cpu_millicores);
-        sbx_wbuf_u64(b, l->memory_bytes);
-        sbx_wbuf_u32(b, l->pids);
-        sbx_wbuf_u64(b, l->output_bytes);
-        sbx_wbuf_u64(b, l->file_size_bytes);
-        sbx_wbuf_u32(b, l->open_files);
-        sbx_wbuf_u64(b, l->tmpfs_bytes);
-        sbx_wbuf_u32(b, (uint32_t)p->network);
+        for (size_t i = 0; i < n; i++) {
+                const struct sbx_field *f = &fields[i];
+                if (!f->wire)
+                        continue;
+                if (f->kind == SBX_FIELD_LIMITS)
+                        put_fields(b, f->sub, f->n_sub, p);
+                else if (f->kind == SBX_FIELD_NAME || f->kind == SBX_FIELD_TEXT)
+                        sbx_wbuf_str(b, sbx_field_string(f, p));
+                else if (f->width == sizeof(uint32_t))
+                        sbx_wbuf_u32(b, (uint32_t)sbx_field_get(f, p));
+                else
+                        sbx_wbuf_u64(b, sbx_field_get(f, p));
+        }
 }
 
-static void get_limits(struct sbx_rbuf *b, struct sbx_policy *p)
+/* The launcher trusts its parent, but an enum out of range would index tables: refuse it. */
+static void get_fields(struct sbx_rbuf *b, const struct sbx_field *fields, size_t n,
+                       struct sbx_policy *p)
 {
-        struct sbx_limits *l = &p->limits;
-
-        p->name = sbx_rbuf_str(b);
-        l->wall_ms = sbx_rbuf_u64(b);
-        l->cpu_ms = sbx_rbuf_u64(b);
-        l->cpu_millicores = sbx_rbuf_u32(b);
-        l->memory_bytes = sbx_rbuf_u64(b);
-        l->pids = sbx_rbuf_u32(b);
-        l->output_bytes = sbx_rbuf_u64(b);
-        l->file_size_bytes = sbx_rbuf_u64(b);
-        l->open_files = sbx_rbuf_u32(b);
-        l->tmpfs_bytes = sbx_rbuf_u64(b);
-        uint32_t net = sbx_rbuf_u32(b);
-        if (net >= _SBX_NETWORK_MAX)
-                b->bad = true;
-        p->network = (enum sbx_network)net;
+        for (size_t i = 0; i < n; i++) {
+                const struct sbx_field *f = &fields[i];
+                uint64_t v;
+                if (!f->wire)
+                        continue;
+                if (f->kind == SBX_FIELD_LIMITS) {
+                        get_fields(b, f->sub, f->n_sub, p);
+                        continue;
+                }
+                if (f->kind == SBX_FIELD_NAME || f->kind == SBX_FIELD_TEXT) {
+                        *(char **)((char *)p + f->offset) = sbx_rbuf_str(b);
+                        continue;
+                }
+                v = f->width == sizeof(uint32_t) ? sbx_rbuf_u32(b) : sbx_rbuf_u64(b);
+                if (f->kind == SBX_FIELD_NETWORK && v > f->max)
+                        b->bad = true;
+                sbx_field_put(f, p, v);
+        }
 }
 
 void sbx_wire_put_spec(struct sbx_wbuf *b, const struct sbx_spec *spec)
 {
-        put_limits(b, spec->policy);
+        put_fields(b, sbx_policy_fields, sbx_n_policy_fields, spec->policy);
         sbx_wbuf_strv(b, spec->argv);
         sbx_wbuf_strv(b, spec->env);
         sbx_wbuf_bytes(b, spec->stdin_data, spec->stdin_size);
@@ -336,7 +344,7 @@ int sbx_wire_get_spec(char *raw, size_t size, struct sbx_wire_spec *ws)
         struct sbx_rbuf b = {.p = raw, .left = size};
 
         *ws = (struct sbx_wire_spec){.raw = raw};
-        get_limits(&b, &ws->policy);
+        get_fields(&b, sbx_policy_fields, sbx_n_policy_fields, &ws->policy);
         ws->argv = sbx_rbuf_strv(&b);
         ws->env = sbx_rbuf_strv(&b);
         ws->spec.stdin_data = sbx_rbuf_bytes(&b, &ws->spec.stdin_size);
@@ -371,7 +379,11 @@ void sbx_wire_spec_release(struct sbx_wire_spec *ws)
         for (size_t i = 0; ws->files && i < ws->spec.n_files; i++)
                 free((char *)ws->files[i].path);
         free(ws->files);
-        free(ws->policy.name);
+        for (size_t i = 0; i < sbx_n_policy_fields; i++) {
+                const struct sbx_field *f = &sbx_policy_fields[i];
+                if (f->wire && (f->kind == SBX_FIELD_NAME || f->kind == SBX_FIELD_TEXT))
+                        free(*(char **)((char *)&ws->policy + f->offset));
+        }
         free(ws->raw);
         *ws = (struct sbx_wire_spec){0};
 }
