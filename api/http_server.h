@@ -70,7 +70,7 @@ unsigned sbx_http_refusal_status(int r, unsigned fallback);
 unsigned sbx_http_take_jobs(struct sbx_http_request *req, struct sbx_http_response *resp,
                             unsigned want);
 
-/* A policy as GET /v1/policies shows it: name, description, network, limits in base units. */
+/* A policy as GET /v1/policies shows it: every key of the policy table, numbers in base units. */
 cJSON *sbx_http_policy_json(const struct sbx_policy *p);
 
 /* The daemon: bound, listening, running its threads. Returns 0 or -errno with *err. */

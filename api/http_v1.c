@@ -7,6 +7,7 @@
 #include "api/http_server.h"
 #include "api/serve_request.h"
 #include "api/serve_tenants.h"
+#include "policies/fields.h"
 #include "util.h"
 
 #define V1_DEFAULT_WAIT_MS (300u * 1000)
@@ -287,25 +288,28 @@ void sbx_route_v1_runs(struct sbx_http_request *req, struct sbx_http_response *r
 
 /* ---- policies ----------------------------------------------------------------------------- */
 
+static cJSON *fields_json(const struct sbx_field *fields, size_t n, const struct sbx_policy *p)
+{
+        cJSON *o = cJSON_CreateObject();
+
+        for (size_t i = 0; i < n; i++) {
+                const struct sbx_field *f = &fields[i];
+                const char *s = sbx_field_string(f, p);
+                if (f->kind == SBX_FIELD_LIMITS)
+                        cJSON_AddItemToObject(o, f->json, fields_json(f->sub, f->n_sub, p));
+                else if (f->kind == SBX_FIELD_NAME || f->kind == SBX_FIELD_TEXT ||
+                         f->kind == SBX_FIELD_NETWORK)
+                        cJSON_AddStringToObject(o, f->json, s ? s : "");
+                else
+                        cJSON_AddNumberToObject(o, f->json, (double)sbx_field_get(f, p));
+        }
+        return o;
+}
+
+/* Every key of the policy table under its JSON name (policies/fields.c). */
 cJSON *sbx_http_policy_json(const struct sbx_policy *p)
 {
-        cJSON *o = cJSON_CreateObject(), *l = cJSON_CreateObject();
-        const struct sbx_limits *x = &p->limits;
-
-        cJSON_AddStringToObject(o, "name", p->name);
-        cJSON_AddStringToObject(o, "description", p->description ? p->description : "");
-        cJSON_AddStringToObject(o, "network", sbx_network_to_string(p->network));
-        cJSON_AddNumberToObject(l, "wall_ms", (double)x->wall_ms);
-        cJSON_AddNumberToObject(l, "cpu_ms", (double)x->cpu_ms);
-        cJSON_AddNumberToObject(l, "cpu_millicores", x->cpu_millicores);
-        cJSON_AddNumberToObject(l, "memory_bytes", (double)x->memory_bytes);
-        cJSON_AddNumberToObject(l, "pids", x->pids);
-        cJSON_AddNumberToObject(l, "output_bytes", (double)x->output_bytes);
-        cJSON_AddNumberToObject(l, "file_size_bytes", (double)x->file_size_bytes);
-        cJSON_AddNumberToObject(l, "open_files", x->open_files);
-        cJSON_AddNumberToObject(l, "tmpfs_bytes", (double)x->tmpfs_bytes);
-        cJSON_AddItemToObject(o, "limits", l);
-        return o;
+        return fields_json(sbx_policy_fields, sbx_n_policy_fields, p);
 }
 
 void sbx_route_v1_policies(struct sbx_http_request *req, struct sbx_http_response *resp)

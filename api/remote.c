@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "policies/fields.h"
 #include "util.h"
 
 #define REMOTE_RETRIES       3
@@ -337,28 +338,26 @@ static int result_from(const cJSON *o, struct sbx_result *res)
 
 /* ---- sandboxrt: POST /v1/run -------------------------------------------------------------- */
 
-static cJSON *limits_json(const struct sbx_policy *p)
+static void add_overrides(cJSON *o, const struct sbx_field *fields, size_t n,
+                          const struct sbx_policy *p)
 {
-        const struct sbx_limits *l = &p->limits;
-        cJSON *o = cJSON_CreateObject();
-        char v[64];
+        char v[32];
 
-#define LIMIT(key, fmt, ...)                                                                       \
-        do {                                                                                       \
-                snprintf(v, sizeof(v), fmt, __VA_ARGS__);                                          \
-                cJSON_AddStringToObject(o, key, v);                                                \
-        } while (0)
-        LIMIT("wall", "%llums", (unsigned long long)l->wall_ms);
-        LIMIT("cpu", "%llums", (unsigned long long)l->cpu_ms);
-        LIMIT("cpus", "%u.%03u", l->cpu_millicores / 1000, l->cpu_millicores % 1000);
-        LIMIT("memory", "%llu", (unsigned long long)l->memory_bytes);
-        LIMIT("pids", "%u", l->pids);
-        LIMIT("output", "%llu", (unsigned long long)l->output_bytes);
-        LIMIT("file_size", "%llu", (unsigned long long)l->file_size_bytes);
-        LIMIT("open_files", "%u", l->open_files);
-        LIMIT("tmpfs", "%llu", (unsigned long long)l->tmpfs_bytes);
-        LIMIT("network", "%s", sbx_network_to_string(p->network));
-#undef LIMIT
+        for (size_t i = 0; i < n; i++) {
+                const struct sbx_field *f = &fields[i];
+                const char *s = sbx_field_string(f, p);
+                if (f->override)
+                        cJSON_AddStringToObject(o, f->key,
+                                                s ? s : sbx_field_format(f, p, v, sizeof(v)));
+        }
+}
+
+cJSON *sbx_remote_limits_json(const struct sbx_policy *p)
+{
+        cJSON *o = cJSON_CreateObject();
+
+        add_overrides(o, sbx_limit_fields, sbx_n_limit_fields, p);
+        add_overrides(o, sbx_policy_fields, sbx_n_policy_fields, p);
         return o;
 }
 
@@ -397,7 +396,7 @@ static cJSON *job_json(const struct sbx_spec *spec, const char *policy)
         cJSON_AddItemToObject(o, "argv", strings(spec->argv));
         cJSON_AddItemToObject(o, "env", strings(spec->env));
         cJSON_AddStringToObject(o, "policy", policy);
-        cJSON_AddItemToObject(o, "limits", limits_json(spec->policy));
+        cJSON_AddItemToObject(o, "limits", sbx_remote_limits_json(spec->policy));
         for (size_t i = 0; i < spec->n_files; i++) {
                 cJSON *f = cJSON_CreateObject();
                 char *b = base64(spec->files[i].data, spec->files[i].size);

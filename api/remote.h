@@ -2,6 +2,8 @@
 #ifndef SBX_REMOTE_H
 #define SBX_REMOTE_H
 
+#include <cjson/cJSON.h>
+
 #include "backend.h"
 
 /* Reads opts->remote_url (required) and opts->remote_api_key (sent as X-API-Key) in open.
@@ -14,5 +16,10 @@
  * probe() always fails: the backend is used only when a URL is given. Thread-safe.
  * SANDBOXRT_REMOTE_PROTOCOL=ms-enclave makes it use ms-enclave's routes with any server. */
 extern const struct sbx_backend_ops sbx_remote_ops;
+
+/* The "limits" a job carries to a sandboxrt server (POST /v1/run): every key that --limit takes
+ * (policies/fields.c), in the form policy files use, which the server reads back as overrides.
+ * The caller owns the object. */
+cJSON *sbx_remote_limits_json(const struct sbx_policy *p);
 
 #endif
