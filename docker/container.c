@@ -13,6 +13,7 @@
 #include "docker/parse.h"
 #include "docker/seccomp.h"
 #include "docker/wipe.h"
+#include "policies/fields.h"
 #include "slots.h"
 #include "util.h"
 
@@ -129,25 +130,68 @@ static int dir_index(const char *dir)
         return -1;
 }
 
-static bool add_limits(cJSON *hc, const struct sbx_limits *l, bool waiter)
+static bool add_memory(cJSON *hc, const char *member, uint64_t v, bool waiter)
 {
-        uint64_t mem = l->memory_bytes < MIN_MEMORY ? MIN_MEMORY : l->memory_bytes;
-        uint64_t cpu_s = (l->cpu_ms + 999) / 1000 + 1;
-        cJSON *ul;
+        uint64_t mem = v < MIN_MEMORY ? MIN_MEMORY : v;
 
-        if (!cJSON_AddNumberToObject(hc, "Memory", (double)mem) ||
-            !cJSON_AddNumberToObject(hc, "MemorySwap", (double)mem) ||
-            !cJSON_AddNumberToObject(hc, "PidsLimit", (double)l->pids + IDLE_PROCESSES + waiter) ||
-            !cJSON_AddNumberToObject(hc, "ShmSize", (double)l->tmpfs_bytes) ||
-            (l->cpu_millicores &&
-             !cJSON_AddNumberToObject(hc, "NanoCpus", (double)l->cpu_millicores * 1e6)))
-                return false;
-        ul = cJSON_AddArrayToObject(hc, "Ulimits");
-        /* RLIMIT_CPU only backs up the cgroup-wide CPU check; SIGXCPU reads as TIME_LIMIT. */
-        return ul && add_ulimit(ul, "nofile", l->open_files, l->open_files) &&
-               add_ulimit(ul, "fsize", l->file_size_bytes, l->file_size_bytes) &&
-               add_ulimit(ul, "core", 0, 0) && add_ulimit(ul, "memlock", 0, 0) &&
-               add_ulimit(ul, "cpu", cpu_s, cpu_s + 1);
+        (void)waiter;
+        return cJSON_AddNumberToObject(hc, member, (double)mem) &&
+               cJSON_AddNumberToObject(hc, "MemorySwap", (double)mem); /* no swap */
+}
+
+static bool add_pids(cJSON *hc, const char *member, uint64_t v, bool waiter)
+{
+        return cJSON_AddNumberToObject(hc, member, (double)v + IDLE_PROCESSES + waiter);
+}
+
+static bool add_nano_cpus(cJSON *hc, const char *member, uint64_t millicores, bool waiter)
+{
+        (void)waiter;
+        return !millicores || cJSON_AddNumberToObject(hc, member, (double)millicores * 1e6);
+}
+
+static bool add_number(cJSON *hc, const char *member, uint64_t v, bool waiter)
+{
+        (void)waiter;
+        return cJSON_AddNumberToObject(hc, member, (double)v);
+}
+
+/* How each HostConfig member named in the policy table's .docker column is set. */
+static const struct {
+        const char *member;
+        bool (*add)(cJSON *hc, const char *member, uint64_t v, bool waiter);
+} host_config_limits[] = {
+    {"Memory", add_memory},
+    {"PidsLimit", add_pids},
+    {"NanoCpus", add_nano_cpus},
+    {"ShmSize", add_number},
+};
+
+static bool add_host_config_limit(cJSON *hc, const struct sbx_field *f, uint64_t v, bool waiter)
+{
+        for (size_t i = 0; i < ELEMENTSOF(host_config_limits); i++)
+                if (!strcmp(host_config_limits[i].member, f->docker))
+                        return host_config_limits[i].add(hc, f->docker, v, waiter);
+        return false; /* a row names a member this file does not set: the test catches it */
+}
+
+/* Each limit of the policy table with a .docker member or an rlimit. A time rlimit backs up
+ * the job's CPU time check: SIGXCPU (read as TIME_LIMIT) at the soft limit, SIGKILL a second
+ * later. */
+static bool add_limits(cJSON *hc, const struct sbx_policy *p, bool waiter)
+{
+        cJSON *ul = cJSON_AddArrayToObject(hc, "Ulimits");
+
+        for (size_t i = 0; ul && i < sbx_n_limit_fields; i++) {
+                const struct sbx_field *f = &sbx_limit_fields[i];
+                uint64_t v = sbx_field_get(f, p), soft = sbx_field_rlimit_value(f, v);
+                if (f->docker && !add_host_config_limit(hc, f, v, waiter))
+                        return false;
+                if (f->rlimit.name &&
+                    !add_ulimit(ul, f->rlimit.name, soft, soft + (f->kind == SBX_FIELD_DURATION)))
+                        return false;
+        }
+        return ul && add_ulimit(ul, "core", 0, 0) && add_ulimit(ul, "memlock", 0, 0);
 }
 
 /* No /dev/shm (IpcMode none, as in the native jail's /dev), and no SysV IPC or POSIX message
@@ -182,7 +226,7 @@ static bool add_host_config(cJSON *root, const struct sbx_policy *p, const char 
             !(log = cJSON_AddObjectToObject(hc, "LogConfig")) ||
             !cJSON_AddStringToObject(log, "Type", "none"))
                 return false;
-        return add_limits(hc, &p->limits, waiter != NULL) &&
+        return add_limits(hc, p, waiter != NULL) &&
                add_mounts(hc, &p->limits, owner, label, uid, waiter);
 }
 

@@ -2,10 +2,12 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "policies/fields.h"
 #include "util.h"
 
 #define RESET_WORKERS    2
@@ -46,16 +48,33 @@ struct sbx_docker_pools {
         size_t n_workers;
 };
 
+/* A limit fixed when a container is created: a HostConfig member or an rlimit of it. */
+static bool fixed_at_create(const struct sbx_field *f)
+{
+        return f->docker || f->rlimit.name;
+}
+
 /* Everything that is fixed when a container is created. */
 static char *pool_key(const char *image, const struct sbx_policy *p)
 {
-        const struct sbx_limits *l = &p->limits;
+        char *key = NULL;
+        size_t size = 0;
+        FILE *out = open_memstream(&key, &size);
 
-        return sbx_strdup_printf("%s|%llu|%u|%u|%llu|%u|%llu|%llu|%d", image,
-                                 (unsigned long long)l->memory_bytes, l->pids, l->cpu_millicores,
-                                 (unsigned long long)l->file_size_bytes, l->open_files,
-                                 (unsigned long long)l->tmpfs_bytes,
-                                 (unsigned long long)((l->cpu_ms + 999) / 1000), (int)p->network);
+        if (!out)
+                return NULL;
+        fprintf(out, "%s|%d", image, (int)p->network);
+        for (size_t i = 0; i < sbx_n_limit_fields; i++) {
+                const struct sbx_field *f = &sbx_limit_fields[i];
+                if (fixed_at_create(f))
+                        fprintf(out, "|%llu",
+                                (unsigned long long)sbx_field_rlimit_value(f, sbx_field_get(f, p)));
+        }
+        if (fclose(out) != 0) {
+                free(key);
+                return NULL;
+        }
+        return key;
 }
 
 static struct sbx_docker_pool *pool_alloc(const char *image, const struct sbx_policy *policy,
@@ -436,17 +455,19 @@ int sbx_docker_pool_open(struct sbx_docker_pools *p, const char *image,
         return 0;
 }
 
-/* A container made for policy serves a job of job: the same container-level limits, and a CPU
+/* A container made for policy serves a job of job: the same container-level limits, and a time
  * rlimit (a backstop: each job's CPU time is watched) no lower than the job's. */
 static bool fits(const struct sbx_policy *pool, const struct sbx_policy *job)
 {
-        const struct sbx_limits *a = &pool->limits, *b = &job->limits;
-
-        return a->memory_bytes == b->memory_bytes && a->pids == b->pids &&
-               a->cpu_millicores == b->cpu_millicores && a->file_size_bytes == b->file_size_bytes &&
-               a->open_files == b->open_files && a->tmpfs_bytes == b->tmpfs_bytes &&
-               pool->network == job->network &&
-               (a->cpu_ms + 999) / 1000 >= (b->cpu_ms + 999) / 1000;
+        for (size_t i = 0; i < sbx_n_limit_fields; i++) {
+                const struct sbx_field *f = &sbx_limit_fields[i];
+                uint64_t a = sbx_field_rlimit_value(f, sbx_field_get(f, pool));
+                uint64_t b = sbx_field_rlimit_value(f, sbx_field_get(f, job));
+                bool backstop = !f->docker && f->kind == SBX_FIELD_DURATION;
+                if (fixed_at_create(f) && (backstop ? a < b : a != b))
+                        return false;
+        }
+        return pool->network == job->network;
 }
 
 int sbx_docker_pool_take(struct sbx_docker_pools *p, struct sbx_docker_pool *pool,
