@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "policies/fields.h"
 #include "util.h"
 
 /* The new root is a tmpfs mounted here (in our private mount namespace), then pivoted to; the
@@ -482,14 +483,18 @@ static void set_limit(int resource, uint64_t value, const char *name)
         CHECK(setrlimit(resource, &want), "setrlimit %s", name);
 }
 
-static void apply_rlimits(const struct sbx_jail_config *c, const struct sbx_limits *l)
+static void apply_rlimits(const struct sbx_jail_config *c, const struct sbx_policy *p)
 {
+        const struct sbx_limits *l = &p->limits;
 
-        /* CPU time is enforced from outside on the whole tree; this per-process limit is a
-         * backstop a second above it. */
-        set_limit(RLIMIT_CPU, (l->cpu_ms + 999) / 1000 + 1, "RLIMIT_CPU");
-        set_limit(RLIMIT_FSIZE, l->file_size_bytes, "RLIMIT_FSIZE");
-        set_limit(RLIMIT_NOFILE, l->open_files, "RLIMIT_NOFILE");
+        /* The limits with an rlimit in the policy table. CPU time is enforced from outside on
+         * the whole tree; its per-process limit is a backstop a second above it. */
+        for (size_t i = 0; i < sbx_n_limit_fields; i++) {
+                const struct sbx_field *f = &sbx_limit_fields[i];
+                if (f->rlimit.name)
+                        set_limit(f->rlimit.resource,
+                                  sbx_field_rlimit_value(f, sbx_field_get(f, p)), f->rlimit.label);
+        }
         set_limit(RLIMIT_CORE, 0, "RLIMIT_CORE");
         set_limit(RLIMIT_MEMLOCK, 0, "RLIMIT_MEMLOCK");
         /* Counted per user (see limit_user_namespace): a few for the sandbox, the rest stay
@@ -512,7 +517,7 @@ static _Noreturn void exec_payload(const struct sbx_jail_config *c, const struct
 
         CHECK(setsid(), "setsid");
         CHECK(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)");
-        apply_rlimits(c, &spec->policy->limits);
+        apply_rlimits(c, spec->policy);
         /* CVE-2024-21626: make sure the cwd is the jail's work dir, not an inherited handle. */
         CHECK(chdir(SBX_JAIL_WORKDIR), "chdir " SBX_JAIL_WORKDIR);
         if (!getcwd(cwd, sizeof(cwd)) || strcmp(cwd, SBX_JAIL_WORKDIR) != 0)
