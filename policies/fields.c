@@ -39,14 +39,14 @@ const struct sbx_field sbx_limit_fields[] = {
           "wall-clock time of the job, from exec to exit", .supervised = true),
     LIMIT("cpu", SBX_FIELD_DURATION, cpu_ms, MS(1), SEC(24 * 3600),
           "CPU time of the job's whole process tree", .supervised = true, RLIMIT("cpu", CPU)),
-    LIMIT("cpus", SBX_FIELD_CPUS, cpu_millicores, 10, 1024000,
-          "CPU bandwidth (1000 millicores = one core)", .docker = "NanoCpus"),
+    LIMIT("cpus", SBX_FIELD_CPUS, cpu_millicores, 10, 1024000, "CPU bandwidth",
+          .docker = "NanoCpus"),
     LIMIT("memory", SBX_FIELD_SIZE, memory_bytes, MIB(1), GIB(1024),
           "memory of the job's processes, swap off", .docker = "Memory"),
     LIMIT("pids", SBX_FIELD_COUNT, pids, 1, 65536, "processes and threads alive at once",
           .docker = "PidsLimit"),
     LIMIT("output", SBX_FIELD_SIZE, output_bytes, 1, GIB(1),
-          "bytes captured per stream (stdout, stderr)", .supervised = true),
+          "captured output per stream (stdout, stderr)", .supervised = true),
     LIMIT("file_size", SBX_FIELD_SIZE, file_size_bytes, 0, GIB(1024),
           "size of any file the job writes", RLIMIT("fsize", FSIZE)),
     LIMIT("open_files", SBX_FIELD_COUNT, open_files, 3, 1048576,
@@ -99,7 +99,7 @@ const struct sbx_field sbx_policy_fields[] = {
      .override = true,
      .json = "network",
      .wire = true,
-     .doc = "none, loopback or host"},
+     .doc = "the network the job sees"},
     {.key = "tool_output",
      .kind = SBX_FIELD_SIZE,
      .offset = offsetof(struct sbx_policy, tool_output_bytes),
@@ -109,7 +109,7 @@ const struct sbx_field sbx_policy_fields[] = {
      .optional = true,
      .dflt = SBX_TOOL_OUTPUT_DEFAULT,
      .json = "tool_output_bytes",
-     .doc = "bytes of output per stream of a server's tool calls"},
+     .doc = "output per stream of a server's tool calls (ms-enclave's routes)"},
 };
 const size_t sbx_n_policy_fields = ELEMENTSOF(sbx_policy_fields);
 
@@ -241,6 +241,11 @@ const char *sbx_field_string(const struct sbx_field *f, const struct sbx_policy 
         default:
                 return NULL;
         }
+}
+
+const char *sbx_field_hint(const struct sbx_field *f)
+{
+        return kind_info[f->kind].hint;
 }
 
 const char *sbx_field_unit(const struct sbx_field *f)

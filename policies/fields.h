@@ -68,6 +68,8 @@ uint64_t sbx_field_get(const struct sbx_field *f, const struct sbx_policy *p);
 void sbx_field_put(const struct sbx_field *f, struct sbx_policy *p, uint64_t v);
 /* A string field's value (name, description), or NULL. */
 const char *sbx_field_string(const struct sbx_field *f, const struct sbx_policy *p);
+/* What values of f's kind look like ("use 256m, 1g, 65536"), as error messages say. */
+const char *sbx_field_hint(const struct sbx_field *f);
 /* The unit of a numeric field's value as stored ("ms", "bytes", "millicores"; "" for counts). */
 const char *sbx_field_unit(const struct sbx_field *f);
 /* The value of f's rlimit for the value v: durations in whole seconds, rounded up, plus one (the

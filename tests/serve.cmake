@@ -18,6 +18,11 @@ endforeach()
 sbx_unit_test(test_serve serve/test_serve.c ${SBX_SERVE_SOURCES})
 target_link_libraries(test_serve PRIVATE PkgConfig::CRYPTO)
 
+# The policy table (policies/fields.c) against each form derived from it, api/openapi.json's
+# limits included (`test_limits --fix` rewrites those). Here for the v1 API's policy JSON.
+sbx_unit_test(test_limits unit/test_limits.c ${SBX_SERVE_SOURCES})
+target_link_libraries(test_limits PRIVATE PkgConfig::CRYPTO)
+
 # Through HTTP with a client written from the spec (tests/serve/enclave.py). Cases that run
 # programs skip (77) until `sandboxrt run` works on the host.
 sbx_script_test(serve_cli serve/cli.sh)
