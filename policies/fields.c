@@ -1,6 +1,8 @@
 /* The keys of a policy as a table: what each one holds, where it lives in struct sbx_policy,
- * its bounds, and how to set it from text. The YAML parser, the overrides and the printer all
- * walk this table, so a new limit is one line here. */
+ * its bounds, how to set it from text, and how each backend and API carries and enforces it.
+ * The YAML parser, the overrides, the printer, the launcher wire, the JSON of the v1 API and the
+ * remote backend, Docker's HostConfig and the jail's rlimits all walk this table, so a new limit
+ * is one row here plus its enforcement (docs/limits.md). */
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>

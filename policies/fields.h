@@ -64,9 +64,11 @@ int sbx_field_set(const struct sbx_field *f, struct sbx_policy *p, const char *v
                   struct sbx_error **err);
 /* A numeric field's value, and the same printed in the unit the parser reads back. */
 uint64_t sbx_field_get(const struct sbx_field *f, const struct sbx_policy *p);
+const char *sbx_field_format(const struct sbx_field *f, const struct sbx_policy *p, char *buf,
+                             size_t size);
 /* Store v in a numeric field, unchecked (the caller decoded it from a trusted form). */
 void sbx_field_put(const struct sbx_field *f, struct sbx_policy *p, uint64_t v);
-/* A string field's value (name, description), or NULL. */
+/* A string field's value (name, description; network by its name), or NULL for a number. */
 const char *sbx_field_string(const struct sbx_field *f, const struct sbx_policy *p);
 /* What values of f's kind look like ("use 256m, 1g, 65536"), as error messages say. */
 const char *sbx_field_hint(const struct sbx_field *f);
@@ -75,8 +77,6 @@ const char *sbx_field_unit(const struct sbx_field *f);
 /* The value of f's rlimit for the value v: durations in whole seconds, rounded up, plus one (the
  * rlimit backs up a check made from outside, which must fire first). */
 uint64_t sbx_field_rlimit_value(const struct sbx_field *f, uint64_t v);
-const char *sbx_field_format(const struct sbx_field *f, const struct sbx_policy *p, char *buf,
-                             size_t size);
 bool sbx_policy_name_is_valid(const char *s);
 
 /* sbx_policy_parse, and the policy's name must match name_path's file name without .yaml. */
