@@ -32,6 +32,7 @@
 #include "fsutil.h"
 #include "install_dirs.h"
 #include "jail.h"
+#include "policies/fields.h"
 #include "slots.h"
 #include "storage.h"
 #include "supervisor.h"
@@ -105,9 +106,11 @@ static bool nproc_per_userns(void)
 void sbx_native_limits(const struct sbx_cgroup_host *h, bool privileged,
                        struct sbx_native_limits *out)
 {
-        const uint32_t tree = (1u << SBX_LIMIT_CPU) | (1u << SBX_LIMIT_CPUS) |
-                              (1u << SBX_LIMIT_MEMORY) | (1u << SBX_LIMIT_PIDS);
+        uint32_t tree = 0; /* the limits a cgroup holds for the whole tree */
 
+        for (size_t i = 0; i < sbx_n_limit_fields; i++)
+                if (sbx_limit_fields[i].cgroup)
+                        tree |= 1u << i;
         *out = (struct sbx_native_limits){.enforced = SBX_LIMITS_ALL};
         if (sbx_cgroup_host_mode(h) != SBX_CGROUP_NONE) {
                 /* cpu (bandwidth) is optional: v1 without it, v2 where it cannot be enabled. */

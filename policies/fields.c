@@ -33,20 +33,21 @@
 /* Bounds: wide enough for any real job, narrow enough to catch a unit mistake ("wall: 10h" for a
  * unit test) and to keep every value meaningful to the kernel (a 0 tmpfs size means unlimited to
  * mount(2), so tmpfs starts at 1m; a 0 output cap would read as "no cap" to a careless backend).
- * Enforcement beyond these columns: memory, pids and cpus are also the native jail's cgroup limits
- * (isolation/cgroup.c), with RLIMIT_AS and RLIMIT_NPROC in their place when it has no cgroup;
- * tmpfs is the size of the writable mounts (isolation/storage.c, docker/container.c). */
+ * Without a cgroup the jail puts RLIMIT_AS and RLIMIT_NPROC in place of memory.max and
+ * pids.max (isolation/native.c); tmpfs is the size of the writable mounts (isolation/storage.c,
+ * docker/container.c). */
 const struct sbx_field sbx_limit_fields[] = {
     LIMIT("wall", SBX_FIELD_DURATION, wall_ms, MS(1), SEC(24 * 3600),
           "wall-clock time of the job, from exec to exit", .supervised = true),
     LIMIT("cpu", SBX_FIELD_DURATION, cpu_ms, MS(1), SEC(24 * 3600),
-          "CPU time of the job's whole process tree", .supervised = true, RLIMIT("cpu", CPU)),
+          "CPU time of the job's whole process tree", .supervised = true, .cgroup = "cpu.stat",
+          RLIMIT("cpu", CPU)),
     LIMIT("cpus", SBX_FIELD_CPUS, cpu_millicores, 10, 1024000, "CPU bandwidth",
-          .docker = "NanoCpus"),
+          .docker = "NanoCpus", .cgroup = "cpu.max"),
     LIMIT("memory", SBX_FIELD_SIZE, memory_bytes, MIB(1), GIB(1024),
-          "memory of the job's processes, swap off", .docker = "Memory"),
+          "memory of the job's processes, swap off", .docker = "Memory", .cgroup = "memory.max"),
     LIMIT("pids", SBX_FIELD_COUNT, pids, 1, 65536, "processes and threads alive at once",
-          .docker = "PidsLimit"),
+          .docker = "PidsLimit", .cgroup = "pids.max"),
     LIMIT("output", SBX_FIELD_SIZE, output_bytes, 1, GIB(1),
           "captured output per stream (stdout, stderr)", .supervised = true),
     LIMIT("file_size", SBX_FIELD_SIZE, file_size_bytes, 0, GIB(1024),

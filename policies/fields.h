@@ -43,7 +43,12 @@ struct sbx_field {
         bool wire;        /* sent to the launcher (isolation/wire.c), in table order */
         const char *doc;  /* what it bounds, for api/openapi.json */
         /* Enforcement: at least one per limit (tests/unit/test_limits.c checks). */
-        const char *docker;             /* HostConfig member set from it ("Memory") */
+        const char *docker; /* HostConfig member set from it ("Memory") */
+        /* The cgroup v2 file that bounds it for the job's whole process tree ("memory.max"; for
+         * cpu, cpu.stat, from which the supervisor kills the tree): the native jail writes it, or
+         * its v1 equivalent (isolation/cgroup.c), and reports the limit as held tree-wide only
+         * with a cgroup. */
+        const char *cgroup;
         struct sbx_field_rlimit rlimit; /* set as the payload's rlimit (native and Docker) */
         bool supervised;                /* watched from outside by the supervisor / waiter */
 };

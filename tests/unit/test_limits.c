@@ -98,8 +98,9 @@ static void rows_complete(void **state)
                 if (!f->override || !f->wire || f->optional || f->min > f->max)
                         fail_msg("limit %s: every limit is required, overridable and on the wire",
                                  f->key);
-                if (!f->docker && !f->rlimit.name && !f->supervised)
-                        fail_msg("limit %s: nothing enforces it (docker, rlimit or supervised)",
+                if (!f->docker && !f->rlimit.name && !f->supervised && !f->cgroup)
+                        fail_msg("limit %s: nothing enforces it (docker, rlimit, cgroup or "
+                                 "supervised)",
                                  f->key);
         }
 }
