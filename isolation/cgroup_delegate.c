@@ -59,7 +59,7 @@ static bool is_unit(const char *rel)
                 (n > 8 && strcmp(base + n - 8, ".service") == 0));
 }
 
-/* How find_delegated found the cgroup, as doctor tells it. */
+/* How sbx_cg_find_delegated found the cgroup, as doctor tells it. */
 enum delegation { DELEGATED_UNIT, DELEGATED_USER_UNIT, DELEGATED_SUBTREE };
 
 static const char *const delegation_sources[] = {
