@@ -19,8 +19,8 @@ const char *sbx_native_describe_cgroups(const struct sbx_backend *be);
 
 /* `sandboxrt __launcher PARENT_PID [scoped]`: the launcher in a process of its own (see
  * native.c: find_launcher), control socket on fd 3. scoped: started by another launcher in a
- * systemd scope (native.c: relaunch_in_scope), told that we run through fd 4. Returns only on
- * failure. */
+ * systemd scope (native_launcher.c: relaunch_in_scope), told that we run through fd 4. Returns only
+ * on failure. */
 int sbx_native_launcher_main(const char *parent, bool scoped);
 
 #endif

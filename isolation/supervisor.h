@@ -15,7 +15,8 @@
  * forwarded to the supervisor that takes it, with the job's own copy of its work dir. */
 enum sbx_launch_kind {
         SBX_LAUNCH_JOB = 1,    /* fds: the job's socket[, its work dir's top directory] */
-        SBX_LAUNCH_BOX_CREATE, /* fds: a socket for the answer, see native.c: struct box_reply */
+        SBX_LAUNCH_BOX_CREATE, /* fds: a socket for the answer, see native_internal.h: struct
+                                  box_reply */
         SBX_LAUNCH_BOX_REMOVE, /* fds: a socket for the answer */
 };
 
