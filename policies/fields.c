@@ -62,6 +62,8 @@ const struct sbx_field sbx_policy_fields[] = {
      false},
     {"tool_output", SBX_FIELD_SIZE, offsetof(struct sbx_policy, tool_output_bytes),
      sizeof(uint64_t), KIB(1), GIB(1), false, NULL, 0, true},
+    {"writable", SBX_FIELD_PATHS, offsetof(struct sbx_policy, writable), 0, 0, 0, false, NULL, 0,
+     true},
 };
 const size_t sbx_n_policy_fields = ELEMENTSOF(sbx_policy_fields);
 
@@ -97,6 +99,7 @@ static const struct {
     [SBX_FIELD_CPUS] = {"a number of cores", "use 1, 0.5, 2, at most 3 decimals"},
     [SBX_FIELD_COUNT] = {"a whole number", "use 64"},
     [SBX_FIELD_LIMITS] = {"a mapping of limits", ""},
+    [SBX_FIELD_PATHS] = {"a list of directories", "use [/opt/data, /var/cache/job]"},
 };
 
 const struct sbx_field *sbx_field_find(const struct sbx_field *fields, size_t n, const char *key,
@@ -271,6 +274,8 @@ int sbx_field_set(const struct sbx_field *f, struct sbx_policy *p, const char *v
                 return 0;
         case SBX_FIELD_LIMITS:
                 return sbx_error_set(err, EINVAL, "expected %s", kind_info[f->kind].what);
+        case SBX_FIELD_PATHS: /* one entry of the list */
+                return sbx_policy_writable_add(p, value, err);
         default:
                 return set_number(f, p, value, err);
         }

@@ -16,6 +16,7 @@ enum sbx_field_kind {
         SBX_FIELD_CPUS,     /* uint32_t millicores */
         SBX_FIELD_COUNT,    /* uint32_t */
         SBX_FIELD_LIMITS,   /* a nested mapping: the fields in sub */
+        SBX_FIELD_PATHS,    /* char **, a list of directories (sbx_policy_writable_add) */
 };
 
 struct sbx_field {
@@ -49,6 +50,20 @@ uint64_t sbx_field_get(const struct sbx_field *f, const struct sbx_policy *p);
 const char *sbx_field_format(const struct sbx_field *f, const struct sbx_policy *p, char *buf,
                              size_t size);
 bool sbx_policy_name_is_valid(const char *s);
+
+/* path as an entry of a policy's writable list: 0 when it may be one (an absolute, normalized
+ * path of plain names, not "/", not under the jail's system directories /usr, /bin, /sbin, /lib*,
+ * /etc, /proc, /sys, /dev nor inside a directory every sandbox may write, though it may be one
+ * of those, /dev/shm included), else -EINVAL and why (a sentence without the path) in buf. */
+int sbx_policy_writable_check(const char *path, char *why, size_t size);
+/* Append path to p->writable, checked as above, and not nested in (or holding) one already
+ * there: one directory of the storage each; a repeat is dropped. -EINVAL, -E2BIG (more than
+ * SBX_WRITABLE_MAX), -ENOMEM, with a message naming the path but not the key. */
+int sbx_policy_writable_add(struct sbx_policy *p, const char *path, struct sbx_error **err);
+/* Copies and frees of such a list (NULL-terminated; NULL for none). dup sets *oom when it
+ * returns NULL for want of memory; free returns NULL. */
+char **sbx_policy_writable_dup(char *const *v, bool *oom);
+char **sbx_policy_writable_free(char **v);
 
 /* sbx_policy_parse, and the policy's name must match name_path's file name without .yaml. */
 int sbx_policy_parse_named(const char *text, size_t size, const char *filename,

@@ -117,6 +117,27 @@ static int expect_event(struct parser *ps, yaml_event_type_t type, const char *w
 static int parse_mapping(struct parser *ps, const struct sbx_field *fields, size_t n,
                          const char *prefix, struct sbx_policy *p);
 
+/* A list of single values, each set as one entry of f ("[/a, /b]" or one "- /a" a line). */
+static int parse_list(struct parser *ps, const struct sbx_field *f, const char *path,
+                      struct sbx_policy *p)
+{
+        for (;;) {
+                int r = next_event(ps);
+                if (r < 0)
+                        return r;
+                if (ps->ev.type == YAML_SEQUENCE_END_EVENT)
+                        return 0;
+                size_t line = line_of(ps);
+                if (ps->ev.type != YAML_SCALAR_EVENT)
+                        return fail(ps, line, path,
+                                    "expected a list of single values, found %s in it",
+                                    event_kind(ps->ev.type));
+                r = sbx_field_set(f, p, (const char *)ps->ev.data.scalar.value, ps->err);
+                if (r < 0)
+                        return sbx_error_prefix(ps->err, "%s:%zu: %s", ps->file, line, path);
+        }
+}
+
 static int parse_value(struct parser *ps, const struct sbx_field *f, const char *path,
                        struct sbx_policy *p)
 {
@@ -131,6 +152,12 @@ static int parse_value(struct parser *ps, const struct sbx_field *f, const char 
                         return fail(ps, line, path, "expected a mapping of limits, found %s",
                                     event_kind(ps->ev.type));
                 return parse_mapping(ps, f->sub, f->n_sub, f->key, p);
+        }
+        if (f->kind == SBX_FIELD_PATHS) {
+                if (ps->ev.type != YAML_SEQUENCE_START_EVENT)
+                        return fail(ps, line, path, "expected a list (%s), found %s",
+                                    "[/opt/data, /var/cache/job]", event_kind(ps->ev.type));
+                return parse_list(ps, f, path, p);
         }
         if (ps->ev.type != YAML_SCALAR_EVENT)
                 return fail(ps, line, path, "expected a single value, found %s",
@@ -342,6 +369,7 @@ struct sbx_policy *sbx_policy_free(struct sbx_policy *p)
                 free(p->name);
                 free(p->description);
                 free(p->path);
+                sbx_policy_writable_free(p->writable);
                 free(p);
         }
         return NULL;
@@ -350,6 +378,7 @@ struct sbx_policy *sbx_policy_free(struct sbx_policy *p)
 struct sbx_policy *sbx_policy_dup(const struct sbx_policy *p)
 {
         struct sbx_policy *d;
+        bool oom;
 
         if (!p)
                 return NULL;
@@ -360,7 +389,9 @@ struct sbx_policy *sbx_policy_dup(const struct sbx_policy *p)
         d->name = p->name ? strdup(p->name) : NULL;
         d->description = p->description ? strdup(p->description) : NULL;
         d->path = p->path ? strdup(p->path) : NULL;
-        if ((p->name && !d->name) || (p->description && !d->description) || (p->path && !d->path))
+        d->writable = sbx_policy_writable_dup(p->writable, &oom);
+        if ((p->name && !d->name) || (p->description && !d->description) || (p->path && !d->path) ||
+            oom)
                 return sbx_policy_free(d);
         return d;
 }
@@ -437,6 +468,9 @@ char *sbx_policy_to_yaml(const struct sbx_policy *p)
                 sbx_field_format(sbx_field_find(sbx_policy_fields, sbx_n_policy_fields,
                                                 "tool_output", strlen("tool_output")),
                                  p, value, sizeof(value)));
+        for (size_t i = 0; p->writable && p->writable[i]; i++) /* plain names: no quotes */
+                fprintf(f, "%s%s%s", i ? ", " : "writable: [", p->writable[i],
+                        p->writable[i + 1] ? "" : "]\n");
         if (fclose(f) != 0) {
                 free(buf);
                 return NULL;
