@@ -43,7 +43,7 @@ extern char **environ;
 /* The launcher protocol's version (launch requests, the ready message, the wire formats, the
  * layout of a work dir: sbx_writable_layout): bump it with any change to them, so that a
  * launcher binary from another build is refused. */
-#define SBX_LAUNCHER_BUILD 6u
+#define SBX_LAUNCHER_BUILD 7u
 
 struct sbx_backend {
         struct sbx_native_env env; /* the launcher's copy also has cgroups, seccomp, owner and
@@ -874,8 +874,8 @@ static int native_box_create(struct sbx_backend *be, const struct sbx_policy *po
         if (r == 0)
                 r = request_box(be, policy, box, err);
         if (r == 0)
-                r = sbx_writable_layout(box->dir_fd, be->env.privileged ? box->uid : (uid_t)-1,
-                                        err);
+                r = sbx_writable_layout(box->dir_fd, policy,
+                                        be->env.privileged ? box->uid : (uid_t)-1, err);
         if (r < 0 && box->dir_fd >= 0) {
                 (void)native_box_destroy(be, box, NULL);
                 return r;
@@ -889,8 +889,8 @@ static int native_box_create(struct sbx_backend *be, const struct sbx_policy *po
         return 0;
 }
 
-/* A box path (absolute, in one of sbx_writable_dirs: sbx_sandbox_path's) relative to the top
- * of the box's tmpfs, which holds them all (sbx_writable_layout). */
+/* A box path (absolute, in one of the box's writable directories: sbx_sandbox_path's) relative
+ * to the top of the box's tmpfs, which holds them all at their own paths (sbx_writable_layout). */
 static int box_rel(const char *path, const char **rel, struct sbx_error **err)
 {
         if (path[0] != '/')

@@ -295,6 +295,7 @@ static void put_limits(struct sbx_wbuf *b, const struct sbx_policy *p)
         sbx_wbuf_u32(b, l->open_files);
         sbx_wbuf_u64(b, l->tmpfs_bytes);
         sbx_wbuf_u32(b, (uint32_t)p->network);
+        sbx_wbuf_strv(b, (const char *const *)p->writable);
 }
 
 static void get_limits(struct sbx_rbuf *b, struct sbx_policy *p)
@@ -315,6 +316,10 @@ static void get_limits(struct sbx_rbuf *b, struct sbx_policy *p)
         if (net >= _SBX_NETWORK_MAX)
                 b->bad = true;
         p->network = (enum sbx_network)net;
+        p->writable = sbx_rbuf_strv(b);
+        for (size_t i = 0; p->writable && p->writable[i]; i++)
+                if (i == SBX_WRITABLE_MAX || p->writable[i][0] != '/')
+                        b->bad = true;
 }
 
 void sbx_wire_put_spec(struct sbx_wbuf *b, const struct sbx_spec *spec)
@@ -372,6 +377,7 @@ void sbx_wire_spec_release(struct sbx_wire_spec *ws)
                 free((char *)ws->files[i].path);
         free(ws->files);
         free(ws->policy.name);
+        sbx_strv_free(ws->policy.writable);
         free(ws->raw);
         *ws = (struct sbx_wire_spec){0};
 }
