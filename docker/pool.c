@@ -17,7 +17,7 @@
 struct sbx_docker_pool {
         char *key;
         char *image;
-        struct sbx_policy policy; /* limits and network only; no strings */
+        struct sbx_policy policy; /* what its containers are made for (sbx_docker_policy_copy) */
         struct sbx_docker_container **ready;
         size_t n_ready;
         size_t size;  /* how many it keeps */
@@ -50,12 +50,13 @@ struct sbx_docker_pools {
 static char *pool_key(const char *image, const struct sbx_policy *p)
 {
         const struct sbx_limits *l = &p->limits;
+        char dirs[SBX_WRITABLE_LIST_BYTES];
 
-        return sbx_strdup_printf("%s|%llu|%u|%u|%llu|%u|%llu|%llu|%d", image,
-                                 (unsigned long long)l->memory_bytes, l->pids, l->cpu_millicores,
-                                 (unsigned long long)l->file_size_bytes, l->open_files,
-                                 (unsigned long long)l->tmpfs_bytes,
-                                 (unsigned long long)((l->cpu_ms + 999) / 1000), (int)p->network);
+        return sbx_strdup_printf(
+            "%s|%llu|%u|%u|%llu|%u|%llu|%llu|%d|%s", image, (unsigned long long)l->memory_bytes,
+            l->pids, l->cpu_millicores, (unsigned long long)l->file_size_bytes, l->open_files,
+            (unsigned long long)l->tmpfs_bytes, (unsigned long long)((l->cpu_ms + 999) / 1000),
+            (int)p->network, sbx_writable_dirs_list(p, dirs, sizeof(dirs)));
 }
 
 static struct sbx_docker_pool *pool_alloc(const char *image, const struct sbx_policy *policy,
@@ -74,8 +75,13 @@ static struct sbx_docker_pool *pool_alloc(const char *image, const struct sbx_po
                 return NULL;
         }
         pool->size = size;
-        pool->policy.limits = policy->limits;
-        pool->policy.network = policy->network;
+        if (sbx_docker_policy_copy(&pool->policy, policy) < 0) {
+                sbx_docker_policy_clear(&pool->policy);
+                free(pool->ready);
+                free(pool->image);
+                free(pool);
+                return NULL;
+        }
         return pool;
 }
 
@@ -111,6 +117,7 @@ static void pool_unlink_free(struct sbx_docker_pools *p, struct sbx_docker_pool 
                 pp = &(*pp)->next;
         if (*pp)
                 *pp = pool->next;
+        sbx_docker_policy_clear(&pool->policy);
         free(pool->ready);
         free(pool->image);
         free(pool->key);
@@ -258,6 +265,7 @@ struct sbx_docker_pools *sbx_docker_pools_free(struct sbx_docker_pools *p)
                 next = pool->next;
                 for (size_t i = 0; i < pool->n_ready; i++)
                         sbx_docker_container_remove(p->e, pool->ready[i]);
+                sbx_docker_policy_clear(&pool->policy);
                 free(pool->ready);
                 free(pool->image);
                 free(pool->key);
@@ -445,7 +453,7 @@ static bool fits(const struct sbx_policy *pool, const struct sbx_policy *job)
         return a->memory_bytes == b->memory_bytes && a->pids == b->pids &&
                a->cpu_millicores == b->cpu_millicores && a->file_size_bytes == b->file_size_bytes &&
                a->open_files == b->open_files && a->tmpfs_bytes == b->tmpfs_bytes &&
-               pool->network == job->network &&
+               pool->network == job->network && sbx_docker_same_dirs(pool, job) &&
                (a->cpu_ms + 999) / 1000 >= (b->cpu_ms + 999) / 1000;
 }
 
