@@ -13,7 +13,7 @@
 #include "docker/parse.h"
 #include "docker/seccomp.h"
 #include "docker/wipe.h"
-#include "policies/fields.h"
+#include "policies/policy.h"
 #include "slots.h"
 #include "util.h"
 

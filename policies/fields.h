@@ -60,10 +60,6 @@ int sbx_policy_writable_check(const char *path, char *why, size_t size);
  * there: one directory of the storage each; a repeat is dropped. -EINVAL, -E2BIG (more than
  * SBX_WRITABLE_MAX), -ENOMEM, with a message naming the path but not the key. */
 int sbx_policy_writable_add(struct sbx_policy *p, const char *path, struct sbx_error **err);
-/* Copies and frees of such a list (NULL-terminated; NULL for none). dup sets *oom when it
- * returns NULL for want of memory; free returns NULL. */
-char **sbx_policy_writable_dup(char *const *v, bool *oom);
-char **sbx_policy_writable_free(char **v);
 
 /* sbx_policy_parse, and the policy's name must match name_path's file name without .yaml. */
 int sbx_policy_parse_named(const char *text, size_t size, const char *filename,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "policies/fields.h"
+#include "policies/policy.h"
 #include "util.h"
 
 /* What the jail shows of the host read-only, and the kernel's own file systems: a writable
@@ -21,6 +22,15 @@ static bool under(const char *path, const char *dir)
         size_t n = strlen(dir);
 
         return !strncmp(path, dir, n) && (!path[n] || path[n] == '/');
+}
+
+/* The directory every sandbox may write that holds path (or is path), or NULL. */
+static const char *builtin_holding(const char *path)
+{
+        for (size_t i = 0; sbx_writable_dirs[i]; i++)
+                if (under(path, sbx_writable_dirs[i]))
+                        return sbx_writable_dirs[i];
+        return under(path, "/dev/shm") ? "/dev/shm" : NULL;
 }
 
 /* The shape of a path: absolute, normalized, plain names. NULL when fine, else why not. */
@@ -57,12 +67,14 @@ int sbx_policy_writable_check(const char *path, char *why, size_t size)
                 snprintf(why, size, "%s", shape);
                 return -EINVAL;
         }
+        const char *own = builtin_holding(path);
         /* The same directory as one every sandbox has: nothing to add, nothing to refuse. */
-        for (size_t i = 0; sbx_writable_dirs[i]; i++)
-                if (!strcmp(path, sbx_writable_dirs[i]))
-                        return 0;
-        if (!strcmp(path, "/dev/shm"))
+        if (own && !strcmp(own, path))
                 return 0;
+        if (own) {
+                snprintf(why, size, "is inside %s, which every sandbox may write already", own);
+                return -EINVAL;
+        }
         for (size_t i = 0; i < ELEMENTSOF(system_dirs); i++)
                 if (under(path, system_dirs[i])) {
                         snprintf(why, size,
@@ -70,12 +82,6 @@ int sbx_policy_writable_check(const char *path, char *why, size_t size)
                                  "toolchains, /proc, /sys and /dev): pick a path elsewhere, "
                                  "such as /opt or /var",
                                  system_dirs[i]);
-                        return -EINVAL;
-                }
-        for (size_t i = 0; sbx_writable_dirs[i]; i++)
-                if (under(path, sbx_writable_dirs[i])) {
-                        snprintf(why, size, "is inside %s, which every sandbox may write already",
-                                 sbx_writable_dirs[i]);
                         return -EINVAL;
                 }
         return 0;

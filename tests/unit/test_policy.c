@@ -375,6 +375,8 @@ static void test_writable_errors(void **state)
             {"[/dev/mqueue]", "x.yaml:15: writable: \"/dev/mqueue\" is under /dev, which the "
                               "sandbox needs as it is (the host's toolchains, /proc, /sys and "
                               "/dev): pick a path elsewhere, such as /opt or /var"},
+            {"[/dev/shm/x]", "x.yaml:15: writable: \"/dev/shm/x\" is inside /dev/shm, which every "
+                             "sandbox may write already"},
             {"[/tmp/cache]", "x.yaml:15: writable: \"/tmp/cache\" is inside /tmp, which every "
                              "sandbox may write already"},
             {"[/home/sandbox/x]", "x.yaml:15: writable: \"/home/sandbox/x\" is inside "
