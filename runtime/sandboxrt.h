@@ -158,7 +158,8 @@ int sbx_ceiling_derive(const struct sbx_ceiling *c, const char *const *overrides
 /* ---- jobs --------------------------------------------------------------------------------- */
 
 /* A file placed in the sandbox before the job runs. A relative path is relative to the job's
- * working directory; an absolute path must lie in one of sbx_writable_dirs. */
+ * working directory; an absolute path must lie in one of the job's writable directories
+ * (sbx_writable_dirs_of its policy). */
 struct sbx_file {
         const char *path;
         const void *data;
@@ -315,9 +316,9 @@ int sbx_sandbox_path(const struct sbx_policy *p, const char *path, char **out, c
 
 /* ---- stateful sandboxes ------------------------------------------------------------------- */
 
-/* A sandbox keeps its writable directories (sbx_writable_dirs) between jobs, like a small
- * machine of its own; each job still gets fresh namespaces and processes. One sandbox runs one
- * job at a time (calls are serialized). */
+/* A sandbox keeps its writable directories (sbx_writable_dirs_of its policy) between jobs, like a
+ * small machine of its own; each job still gets fresh namespaces and processes. One sandbox runs
+ * one job at a time (calls are serialized). */
 struct sbx_sandbox;
 
 struct sbx_sandbox_options {

@@ -546,11 +546,14 @@ class Checks:
         r = m.execute_tool_in_pool("python_executor",
                                    {"code": 'raise ValueError("test error")', "timeout": 10})
         assert r["status"] == "error" and "test error" in r["error"], r
-        r = m.execute_tool_in_pool("shell_executor", {"command": "echo x > /tmp/leak; "
-                                                                 "echo y > leak"})
+        # Every writable directory, the policy's own too, is empty again for the next job.
+        dirs = ["/tmp"] + self.args.writable
+        r = m.execute_tool_in_pool("shell_executor", {
+            "command": "; ".join(f"echo x > {d}/leak" for d in dirs) + "; echo y > leak"})
         assert r["status"] == "success", r
         for _ in range(4):
-            r = m.execute_tool_in_pool("shell_executor", {"command": "cat /tmp/leak leak"})
+            r = m.execute_tool_in_pool("shell_executor", {
+                "command": "cat " + " ".join(f"{d}/leak" for d in dirs) + " leak"})
             assert r["status"] == "error" and r["output"] == "", f"pool state leaked: {r}"
         raises(ValueError, m.execute_tool_in_pool, "file_operation",
                {"operation": "exists", "file_path": "x"}, match="Tool file_operation is not "
