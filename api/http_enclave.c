@@ -391,14 +391,15 @@ void sbx_route_archive(struct sbx_http_request *req, struct sbx_http_response *r
                 sbx_http_reply_detail(resp, 404, "Sandbox %s not found", req->id);
                 return;
         }
-        int r = *target ? sbx_http_map_path(e->cfg.working_dir, target, &dir, &why) : -EINVAL;
-        char dirs[128];
+        const struct sbx_policy *p = sbx_ceiling_policy(e->owner->tool_ceiling);
+        int r = *target ? sbx_http_map_path(p, e->cfg.working_dir, target, &dir, &why) : -EINVAL;
+        char dirs[SBX_WRITABLE_LIST_BYTES];
         if (!*target)
                 sbx_http_reply_detail(resp, 400, "target_dir must not be empty");
         else if (r == -EROFS) /* ms-enclave: its `mkdir -p` failed, a 500 */
                 sbx_http_reply_detail(resp, 500,
                                       "Failed to create target directory %s: it %s (writable: %s)",
-                                      target, why, sbx_writable_dirs_list(dirs, sizeof(dirs)));
+                                      target, why, sbx_writable_dirs_list(p, dirs, sizeof(dirs)));
         else if (r < 0)
                 sbx_http_reply_detail(resp, r == -ENOMEM ? 500 : 400, "target_dir %s %s", target,
                                       why ? why : "cannot be used");

@@ -315,25 +315,26 @@ static bool strip_dir(const char *path, const char *dir, const char **rest)
         return true;
 }
 
-static bool in_writable_dir(const char *dir)
+static bool in_writable_dir(const struct sbx_policy *p, const char *dir)
 {
         _cleanup_free_ char *abs = NULL;
         const char *why;
 
-        return sbx_sandbox_path(dir, &abs, &why) == 0;
+        return sbx_sandbox_path(p, dir, &abs, &why) == 0;
 }
 
-int sbx_http_map_path(const char *working_dir, const char *path, char **abs, const char **why)
+int sbx_http_map_path(const struct sbx_policy *p, const char *working_dir, const char *path,
+                      char **abs, const char **why)
 {
         _cleanup_free_ char *moved = NULL;
         const char *rest;
 
         /* A client's working_dir elsewhere ("/workspace") is the sandbox's /sandbox. */
         if (path[0] == '/' && working_dir && working_dir[0] == '/' && strcmp(working_dir, "/") &&
-            !in_writable_dir(working_dir) && strip_dir(path, working_dir, &rest)) {
+            !in_writable_dir(p, working_dir) && strip_dir(path, working_dir, &rest)) {
                 if (!(moved = sbx_strdup_printf("%s%s", sbx_writable_dirs[0], rest)))
                         return -ENOMEM;
                 path = moved;
         }
-        return sbx_sandbox_path(path, abs, why);
+        return sbx_sandbox_path(p, path, abs, why);
 }

@@ -57,8 +57,10 @@ int sbx_http_timeout_to_ms(const char *s, double max_seconds, uint64_t *out_ms);
 
 /* A client's file path (relative to the working directory, or absolute; under the client's
  * working_dir it means the same under /sandbox) as the normalized absolute path of a place in
- * the sandbox's writable directories: as sbx_sandbox_path, whose errors it returns (-EROFS:
- * not in a writable directory). Never touches the file system. */
-int sbx_http_map_path(const char *working_dir, const char *path, char **abs, const char **why);
+ * the writable directories of a sandbox of policy p: as sbx_sandbox_path, whose errors it
+ * returns (-EROFS: not in a writable directory). Never touches the file system. */
+struct sbx_policy;
+int sbx_http_map_path(const struct sbx_policy *p, const char *working_dir, const char *path,
+                      char **abs, const char **why);
 
 #endif

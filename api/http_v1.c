@@ -288,6 +288,15 @@ void sbx_route_v1_runs(struct sbx_http_request *req, struct sbx_http_response *r
 
 /* ---- policies ----------------------------------------------------------------------------- */
 
+static cJSON *paths_json(char *const *v)
+{
+        cJSON *a = cJSON_CreateArray();
+
+        for (size_t i = 0; a && v && v[i]; i++)
+                cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
+        return a;
+}
+
 static cJSON *fields_json(const struct sbx_field *fields, size_t n, const struct sbx_policy *p)
 {
         cJSON *o = cJSON_CreateObject();
@@ -300,6 +309,8 @@ static cJSON *fields_json(const struct sbx_field *fields, size_t n, const struct
                 else if (f->kind == SBX_FIELD_NAME || f->kind == SBX_FIELD_TEXT ||
                          f->kind == SBX_FIELD_NETWORK)
                         cJSON_AddStringToObject(o, f->json, s ? s : "");
+                else if (f->kind == SBX_FIELD_PATHS)
+                        cJSON_AddItemToObject(o, f->json, paths_json(sbx_field_paths(f, p)));
                 else
                         cJSON_AddNumberToObject(o, f->json, (double)sbx_field_get(f, p));
         }

@@ -64,7 +64,7 @@ static int entry_path(struct archive_entry *entry, char **rel, struct sbx_error 
                                      name);
         /* ARCHIVE_EXTRACT_SECURE_NODOTDOT: sbx_sandbox_path refuses ".." components. */
         _cleanup_free_ char *abs = NULL;
-        int r = sbx_sandbox_path(name, &abs, &why);
+        int r = sbx_sandbox_path(NULL, name, &abs, &why); /* relative: under /sandbox */
         if (r == -ENOMEM)
                 return sbx_error_set(err, ENOMEM, "out of memory");
         if (r < 0)

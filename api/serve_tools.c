@@ -452,12 +452,13 @@ struct file_op {
 };
 
 /* "/usr/x is not in a writable directory of the sandbox (writable: /sandbox, ...)" */
-static char *not_writable(const char *path)
+static char *not_writable(const struct file_op *op)
 {
-        char dirs[128];
+        char dirs[SBX_WRITABLE_LIST_BYTES];
 
         return sbx_strdup_printf("%s is not in a writable directory of the sandbox (writable: %s)",
-                                 path, sbx_writable_dirs_list(dirs, sizeof(dirs)));
+                                 op->p->file_path,
+                                 sbx_writable_dirs_list(tool_policy(op->ctx), dirs, sizeof(dirs)));
 }
 
 static int read_result(struct file_op *op, struct sbx_output *out)
@@ -521,7 +522,7 @@ static int file_write(struct file_op *op, struct sbx_error **err)
                 return 0;
         }
         if (!op->abs) {
-                _cleanup_free_ char *why = not_writable(op->p->file_path);
+                _cleanup_free_ char *why = not_writable(op);
                 simple_result(op->res, SBX_TOOL_ERROR, NULL,
                               why ? sbx_strdup_printf("Write failed: %s", why) : NULL);
         } else if (sbx_sandbox_write_file(op->sb, &f, &e) < 0) {
@@ -545,7 +546,7 @@ static int file_delete(struct file_op *op, struct sbx_error **err)
         /* rm -rf semantics: a path that is not there is deleted already. */
         if (r < 0 && r != -ENOENT)
                 simple_result(op->res, SBX_TOOL_ERROR, NULL,
-                              !op->abs ? not_writable(op->p->file_path)
+                              !op->abs ? not_writable(op)
                               : e && e->message
                                   ? strdup(e->message)
                                   : sbx_strdup_printf("Failed to delete: %s", op->p->file_path));
@@ -632,7 +633,8 @@ static int file_operation(struct sbx_tool_ctx *ctx, struct sbx_sandbox *sb,
                               sbx_strdup_printf("Unknown operation: %s", p->operation));
                 return 0;
         }
-        int r = sbx_http_map_path(ctx->entry->cfg.working_dir, p->file_path, &abs, &why);
+        int r = sbx_http_map_path(tool_policy(ctx), ctx->entry->cfg.working_dir, p->file_path, &abs,
+                                  &why);
         if (r == -ENOMEM)
                 return sbx_error_set(err, ENOMEM, "out of memory");
         if (r < 0 && r != -EROFS) { /* "..": escapes stay refused */

@@ -41,7 +41,7 @@ struct removal {
 
 struct sbx_box {
         struct sbx_docker_container *c;
-        struct sbx_policy policy; /* limits and network; the container was made for these */
+        struct sbx_policy policy; /* what the container was made for (sbx_docker_policy_copy) */
         char *image;
         pthread_mutex_t lock; /* one job or file operation at a time */
         bool pooled;          /* lent by a pool (struct sbx_box_pool): goes back to it */
@@ -228,6 +228,7 @@ static int docker_run(struct sbx_backend *be, struct sbx_box *box, const struct 
 
 static struct sbx_box *box_free(struct sbx_box *box)
 {
+        sbx_docker_policy_clear(&box->policy);
         pthread_mutex_destroy(&box->lock);
         free(box->image);
         free(box);
@@ -253,8 +254,8 @@ static struct sbx_box *box_new(const struct sbx_policy *policy, const char *imag
                 return NULL;
         }
         pthread_mutex_init(&box->lock, NULL);
-        box->policy.limits = policy->limits;
-        box->policy.network = policy->network;
+        if (sbx_docker_policy_copy(&box->policy, policy) < 0)
+                return box_free(box);
         return box;
 }
 
@@ -349,11 +350,12 @@ static int file_job(struct sbx_backend *be, struct sbx_box *box, const char *con
         return run_box(be, box, &spec, res, err);
 }
 
-static int file_path(const char *path, char **abs, struct sbx_error **err)
+static int file_path(const struct sbx_box *box, const char *path, char **abs,
+                     struct sbx_error **err)
 {
         _cleanup_free_ char *rel = NULL;
         const char *root;
-        int r = sbx_docker_split_path(path, &root, &rel);
+        int r = sbx_docker_split_path(box->c->dirs, path, &root, &rel);
 
         if (r < 0)
                 return sbx_error_set(err, -r, "'%s': not a path inside the sandbox", path);
@@ -389,7 +391,7 @@ static int docker_box_write(struct sbx_backend *be, struct sbx_box *box,
         _cleanup_free_ char *abs = NULL;
         struct sbx_result res = {0};
         char mode[16];
-        int r = file_path(file->path, &abs, err);
+        int r = file_path(box, file->path, &abs, err);
 
         if (r < 0)
                 return r;
@@ -419,7 +421,7 @@ static int docker_box_read(struct sbx_backend *be, struct sbx_box *box, const ch
                                      "[ -f \"$1\" ] || exit 3; exec cat -- \"$1\"";
         _cleanup_free_ char *abs = NULL;
         struct sbx_result res = {0};
-        int r = file_path(path, &abs, err);
+        int r = file_path(box, path, &abs, err);
 
         if (r < 0)
                 return r;
@@ -446,7 +448,7 @@ static int docker_box_remove(struct sbx_backend *be, struct sbx_box *box, const 
                                      "exec rm -rf -- \"$1\"";
         _cleanup_free_ char *abs = NULL;
         struct sbx_result res = {0};
-        int r = file_path(path, &abs, err);
+        int r = file_path(box, path, &abs, err);
 
         if (r < 0)
                 return r;

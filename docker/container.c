@@ -14,6 +14,7 @@
 #include "docker/seccomp.h"
 #include "docker/wipe.h"
 #include "policies/fields.h"
+#include "policies/policy.h"
 #include "slots.h"
 #include "util.h"
 
@@ -99,15 +100,19 @@ static bool shared_dir(const char *dir)
         return !strcmp(dir, "/tmp");
 }
 
-/* Each writable directory is a tmpfs volume capped at the policy's tmpfs size (their pages are
- * charged to the container's memory cgroup too, which caps them together). */
-static bool add_mounts(cJSON *hc, const struct sbx_limits *l, const char *owner, const char *label,
+/* Each writable directory (the policy's own too) is a tmpfs volume capped at the policy's tmpfs
+ * size (their pages are charged to the container's memory cgroup too, which caps them
+ * together). */
+static bool add_mounts(cJSON *hc, const struct sbx_policy *p, const char *owner, const char *label,
                        uid_t uid, const char *waiter)
 {
         cJSON *mounts = cJSON_AddArrayToObject(hc, "Mounts");
+        const struct sbx_limits *l = &p->limits;
+        const char *dirs[SBX_WRITABLE_DIRS_MAX + 1];
 
-        for (size_t i = 0; mounts && sbx_writable_dirs[i] && i < SBX_DOCKER_DIRS_MAX; i++) {
-                const char *dir = sbx_writable_dirs[i];
+        sbx_writable_dirs_of(p, dirs);
+        for (size_t i = 0; mounts && dirs[i]; i++) {
+                const char *dir = dirs[i];
                 _cleanup_free_ char *opts =
                     shared_dir(dir)
                         ? sbx_strdup_printf("size=%llu,nosuid,nodev,mode=1777",
@@ -121,13 +126,52 @@ static bool add_mounts(cJSON *hc, const struct sbx_limits *l, const char *owner,
         return mounts && (!waiter || add_waiter(mounts, waiter, owner, label, uid));
 }
 
-/* The index of dir in sbx_writable_dirs, or -1. */
-static int dir_index(const char *dir)
+/* The index of dir in c->dirs, or -1. */
+static int dir_index(const struct sbx_docker_container *c, const char *dir)
 {
-        for (int i = 0; sbx_writable_dirs[i] && i < SBX_DOCKER_DIRS_MAX; i++)
-                if (!strcmp(sbx_writable_dirs[i], dir))
+        for (int i = 0; c->dirs[i]; i++)
+                if (!strcmp(c->dirs[i], dir))
                         return i;
         return -1;
+}
+
+int sbx_docker_policy_copy(struct sbx_policy *dst, const struct sbx_policy *src)
+{
+        bool oom;
+
+        *dst = (struct sbx_policy){.limits = src->limits, .network = src->network};
+        dst->writable = sbx_policy_writable_dup(src->writable, &oom);
+        return oom ? -ENOMEM : 0;
+}
+
+void sbx_docker_policy_clear(struct sbx_policy *p)
+{
+        p->writable = sbx_policy_writable_free(p->writable);
+}
+
+bool sbx_docker_same_dirs(const struct sbx_policy *a, const struct sbx_policy *b)
+{
+        const char *da[SBX_WRITABLE_DIRS_MAX + 1], *db[SBX_WRITABLE_DIRS_MAX + 1];
+        size_t n = sbx_writable_dirs_of(a, da);
+
+        if (sbx_writable_dirs_of(b, db) != n)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(da[i], db[i]))
+                        return false;
+        return true;
+}
+
+/* c->dirs: its own copy of the policy's writable directories. */
+static int set_dirs(struct sbx_docker_container *c, const struct sbx_policy *p)
+{
+        const char *dirs[SBX_WRITABLE_DIRS_MAX + 1];
+
+        sbx_writable_dirs_of(p, dirs);
+        for (size_t i = 0; dirs[i]; i++)
+                if (!(c->dirs[i] = strdup(dirs[i])))
+                        return -ENOMEM;
+        return 0;
 }
 
 static bool add_memory(cJSON *hc, const char *member, uint64_t v, bool waiter)
@@ -226,8 +270,7 @@ static bool add_host_config(cJSON *root, const struct sbx_policy *p, const char 
             !(log = cJSON_AddObjectToObject(hc, "LogConfig")) ||
             !cJSON_AddStringToObject(log, "Type", "none"))
                 return false;
-        return add_limits(hc, p, waiter != NULL) &&
-               add_mounts(hc, &p->limits, owner, label, uid, waiter);
+        return add_limits(hc, p, waiter != NULL) && add_mounts(hc, p, owner, label, uid, waiter);
 }
 
 char *sbx_docker_create_body(const char *image, const struct sbx_policy *policy, const char *owner,
@@ -290,7 +333,7 @@ static void find_volumes(struct sbx_docker_engine *e, struct sbx_docker_containe
         if (sbx_docker_parse_container_state(resp.body, resp.size, &st) == 0) {
                 for (size_t i = 0; i < st.n_mounts; i++) {
                         const char *d = st.mounts[i].destination;
-                        int k = dir_index(d);
+                        int k = dir_index(c, d);
                         char **dst = k >= 0                              ? &c->sources[k]
                                      : !strcmp(d, SBX_DOCKER_WAITER_DIR) ? &c->waiter_source
                                                                          : NULL;
@@ -348,9 +391,10 @@ int sbx_docker_container_new(struct sbx_docker_engine *e, const struct sbx_docke
         label = sbx_strdup_printf("%s-%lu", sbx_docker_engine_owner(e),
                                   __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
         c->waiter = cfg->waiter != NULL;
-        body = label ? sbx_docker_create_body(image, policy, sbx_docker_engine_owner(e), label,
-                                              c->uid, cfg->waiter)
-                     : NULL;
+        body = label && set_dirs(c, policy) == 0
+                   ? sbx_docker_create_body(image, policy, sbx_docker_engine_owner(e), label,
+                                            c->uid, cfg->waiter)
+                   : NULL;
         r = body ? create_once(e, body, &c->id, err) : sbx_error_set(err, ENOMEM, "out of memory");
         if (r == -ENOENT) { /* "No such image": pull it, then once more */
                 if (err)
@@ -392,7 +436,7 @@ int sbx_docker_container_restart(struct sbx_docker_engine *e, struct sbx_docker_
 /* Every writable directory's volume is visible from here. */
 static bool sources_known(const struct sbx_docker_container *c)
 {
-        for (size_t i = 0; sbx_writable_dirs[i] && i < SBX_DOCKER_DIRS_MAX; i++)
+        for (size_t i = 0; c->dirs[i]; i++)
                 if (!c->sources[i])
                         return false;
         return true;
@@ -409,8 +453,8 @@ static int fast_reset(struct sbx_docker_engine *e, struct sbx_docker_container *
         r = sbx_docker_cgroup_kill_uid(c->cg, c->uid);
         if (r == 0 && sbx_docker_cgroup_count_uid(c->cg, c->uid) != 0)
                 r = -EBUSY;
-        for (size_t i = 0; r == 0 && sbx_writable_dirs[i] && i < SBX_DOCKER_DIRS_MAX; i++)
-                r = shared_dir(sbx_writable_dirs[i])
+        for (size_t i = 0; r == 0 && c->dirs[i]; i++)
+                r = shared_dir(c->dirs[i])
                         ? sbx_docker_wipe_tmpfs(c->sources[i], 0, 0, 01777)
                         : sbx_docker_wipe_tmpfs(c->sources[i], c->uid, c->uid, 0700);
         return r;
@@ -468,8 +512,10 @@ struct sbx_docker_container *sbx_docker_container_remove(struct sbx_docker_engin
         sbx_closep(&c->slot_fd); /* its processes are gone: the uid is free */
         sbx_docker_cgroup_free(c->cg);
         free(c->id);
-        for (size_t i = 0; i < SBX_DOCKER_DIRS_MAX; i++)
+        for (size_t i = 0; i < SBX_DOCKER_DIRS_MAX; i++) {
                 free(c->sources[i]);
+                free(c->dirs[i]);
+        }
         free(c->waiter_source);
         free(c);
         return NULL;
@@ -477,7 +523,7 @@ struct sbx_docker_container *sbx_docker_container_remove(struct sbx_docker_engin
 
 /* ---- files in ---------------------------------------------------------------------------- */
 
-int sbx_docker_split_path(const char *path, const char **root, char **rel)
+int sbx_docker_split_path(char *const *dirs, const char *path, const char **root, char **rel)
 {
         const char *p = path;
         char *out, *o;
@@ -486,10 +532,10 @@ int sbx_docker_split_path(const char *path, const char **root, char **rel)
         if (!path || !*path)
                 return -EINVAL;
         *root = SBX_DOCKER_WORKDIR;
-        for (size_t i = 0; *p == '/' && sbx_writable_dirs[i]; i++) {
-                size_t n = strlen(sbx_writable_dirs[i]);
-                if (!strncmp(p, sbx_writable_dirs[i], n) && p[n] == '/') {
-                        *root = sbx_writable_dirs[i];
+        for (size_t i = 0; *p == '/' && dirs[i]; i++) {
+                size_t n = strlen(dirs[i]);
+                if (!strncmp(p, dirs[i], n) && p[n] == '/') {
+                        *root = dirs[i];
                         p += n + 1;
                 }
         }
@@ -593,8 +639,8 @@ static int tar_file(struct archive *a, uid_t uid, const char *rel, const struct 
 }
 
 /* A tar of the files under one root ("/sandbox" or "/tmp"). */
-static int build_tar(const struct sbx_file *files, size_t n, const char *root, uid_t uid,
-                     struct tar_buf *t, size_t *count, struct sbx_error **err)
+static int build_tar(const struct sbx_docker_container *c, const struct sbx_file *files, size_t n,
+                     const char *root, struct tar_buf *t, size_t *count, struct sbx_error **err)
 {
         struct archive *a = archive_write_new();
         int r = 0;
@@ -608,11 +654,11 @@ static int build_tar(const struct sbx_file *files, size_t n, const char *root, u
         for (size_t i = 0; i < n && r == 0; i++) {
                 _cleanup_free_ char *rel = NULL;
                 const char *froot;
-                r = sbx_docker_split_path(files[i].path, &froot, &rel);
+                r = sbx_docker_split_path(c->dirs, files[i].path, &froot, &rel);
                 if (r < 0)
                         r = sbx_error_set(err, -r, "file path '%s' is not in a writable directory",
                                           files[i].path);
-                else if (!strcmp(froot, root) && (r = tar_file(a, uid, rel, &files[i])) < 0)
+                else if (!strcmp(froot, root) && (r = tar_file(a, c->uid, rel, &files[i])) < 0)
                         r = sbx_error_set(err, -r, "tar: %s: %s", files[i].path,
                                           archive_error_string(a) ? archive_error_string(a)
                                                                   : "write failed");
@@ -628,11 +674,11 @@ static int build_tar(const struct sbx_file *files, size_t n, const char *root, u
 int sbx_docker_container_put_files(struct sbx_docker_engine *e, struct sbx_docker_container *c,
                                    const struct sbx_file *files, size_t n, struct sbx_error **err)
 {
-        for (size_t i = 0; sbx_writable_dirs[i]; i++) {
-                const char *root = sbx_writable_dirs[i];
+        for (size_t i = 0; c->dirs[i]; i++) {
+                const char *root = c->dirs[i];
                 struct tar_buf t = {0};
                 size_t count = 0;
-                int r = build_tar(files, n, root, c->uid, &t, &count, err);
+                int r = build_tar(c, files, n, root, &t, &count, err);
                 if (r == 0 && count > 0) {
                         _cleanup_free_ char *path =
                             sbx_strdup_printf("/containers/%s/archive?path=%s", c->id, root);

@@ -12,7 +12,7 @@
 #include "sandboxrt.h"
 
 #define SBX_DOCKER_WORKDIR  "/sandbox"
-#define SBX_DOCKER_DIRS_MAX 8     /* writable directories (sbx_writable_dirs), each a volume */
+#define SBX_DOCKER_DIRS_MAX SBX_WRITABLE_DIRS_MAX /* writable directories, each a volume */
 #define SBX_DOCKER_IDLE_UID 65533 /* runs the container's idle init, out of the job's reach */
 
 /* What every container of one backend shares; owned by the backend, outlives its containers. */
@@ -32,8 +32,10 @@ struct sbx_docker_container {
         int slot_fd; /* ... with this lock, released when the container is gone */
         struct sbx_docker_cgroup *cg; /* NULL when the cgroup is not visible from here */
         bool broken;                  /* killed whole: must be restarted before the next job */
-        /* Host paths of the volumes of the writable directories (sbx_writable_dirs' order), when
-         * visible: they allow a reset without a restart. */
+        /* Its writable directories (sbx_writable_dirs_of its policy), NULL-terminated, and the
+         * host paths of their volumes (same order), when visible: they allow a reset without a
+         * restart. */
+        char *dirs[SBX_DOCKER_DIRS_MAX + 1];
         char *sources[SBX_DOCKER_DIRS_MAX];
         bool waiter;         /* jobs run under sandboxrt-waiter ... */
         char *waiter_source; /* ... whose records are here, when visible */
@@ -68,9 +70,16 @@ struct sbx_docker_container *sbx_docker_container_remove(struct sbx_docker_engin
 int sbx_docker_container_put_files(struct sbx_docker_engine *e, struct sbx_docker_container *c,
                                    const struct sbx_file *files, size_t n, struct sbx_error **err);
 /* Split a sandbox path (relative to the work dir, or absolute) into its writable directory
- * (one of sbx_writable_dirs: a volume) and a clean relative path. -EINVAL for "..", empty
+ * (one of dirs, the container's: a volume) and a clean relative path. -EINVAL for "..", empty
  * components, or anything outside them. rel is malloc'd. */
-int sbx_docker_split_path(const char *path, const char **root, char **rel);
+int sbx_docker_split_path(char *const *dirs, const char *path, const char **root, char **rel);
+
+/* What a container is made for, of a job's policy: its limits, network and writable list (a
+ * copy: the name and description are not kept). 0 or -ENOMEM. */
+int sbx_docker_policy_copy(struct sbx_policy *dst, const struct sbx_policy *src);
+void sbx_docker_policy_clear(struct sbx_policy *p);
+/* Both policies' sandboxes have the same writable directories. */
+bool sbx_docker_same_dirs(const struct sbx_policy *a, const struct sbx_policy *b);
 
 /* Remove the containers (and their volumes) labelled with the token of a dead owner in dead;
  * keeps the record of one whose container could not be removed. Number removed, or < 0. */

@@ -19,7 +19,7 @@
 struct sbx_docker_pool {
         char *key;
         char *image;
-        struct sbx_policy policy; /* limits and network only; no strings */
+        struct sbx_policy policy; /* what its containers are made for (sbx_docker_policy_copy) */
         struct sbx_docker_container **ready;
         size_t n_ready;
         size_t size;  /* how many it keeps */
@@ -57,13 +57,15 @@ static bool fixed_at_create(const struct sbx_field *f)
 /* Everything that is fixed when a container is created. */
 static char *pool_key(const char *image, const struct sbx_policy *p)
 {
+        char dirs[SBX_WRITABLE_LIST_BYTES];
         char *key = NULL;
         size_t size = 0;
         FILE *out = open_memstream(&key, &size);
 
         if (!out)
                 return NULL;
-        fprintf(out, "%s|%d", image, (int)p->network);
+        fprintf(out, "%s|%d|%s", image, (int)p->network,
+                sbx_writable_dirs_list(p, dirs, sizeof(dirs)));
         for (size_t i = 0; i < sbx_n_limit_fields; i++) {
                 const struct sbx_field *f = &sbx_limit_fields[i];
                 if (fixed_at_create(f))
@@ -93,8 +95,13 @@ static struct sbx_docker_pool *pool_alloc(const char *image, const struct sbx_po
                 return NULL;
         }
         pool->size = size;
-        pool->policy.limits = policy->limits;
-        pool->policy.network = policy->network;
+        if (sbx_docker_policy_copy(&pool->policy, policy) < 0) {
+                sbx_docker_policy_clear(&pool->policy);
+                free(pool->ready);
+                free(pool->image);
+                free(pool);
+                return NULL;
+        }
         return pool;
 }
 
@@ -130,6 +137,7 @@ static void pool_unlink_free(struct sbx_docker_pools *p, struct sbx_docker_pool 
                 pp = &(*pp)->next;
         if (*pp)
                 *pp = pool->next;
+        sbx_docker_policy_clear(&pool->policy);
         free(pool->ready);
         free(pool->image);
         free(pool->key);
@@ -277,6 +285,7 @@ struct sbx_docker_pools *sbx_docker_pools_free(struct sbx_docker_pools *p)
                 next = pool->next;
                 for (size_t i = 0; i < pool->n_ready; i++)
                         sbx_docker_container_remove(p->e, pool->ready[i]);
+                sbx_docker_policy_clear(&pool->policy);
                 free(pool->ready);
                 free(pool->image);
                 free(pool->key);
@@ -467,7 +476,7 @@ static bool fits(const struct sbx_policy *pool, const struct sbx_policy *job)
                 if (fixed_at_create(f) && (backstop ? a < b : a != b))
                         return false;
         }
-        return pool->network == job->network;
+        return pool->network == job->network && sbx_docker_same_dirs(pool, job);
 }
 
 int sbx_docker_pool_take(struct sbx_docker_pools *p, struct sbx_docker_pool *pool,

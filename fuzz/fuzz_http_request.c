@@ -34,7 +34,7 @@ static void text(const char *s, size_t n)
                 free(dec);
         }
         char *z = strndup(s, n);
-        if (z && sbx_http_map_path("/sandbox", z, &rel, &why) == 0) {
+        if (z && sbx_http_map_path(NULL, "/sandbox", z, &rel, &why) == 0) {
                 if (strstr(rel, "..") &&
                     (!strncmp(rel, "../", 3) || strstr(rel, "/../") || !strcmp(rel, "..")))
                         abort(); /* a mapped path never climbs out */

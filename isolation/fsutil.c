@@ -407,12 +407,14 @@ static int layout_dir(int dirfd, const char *path, mode_t mode, uid_t owner, str
         return fchmod(fd, mode) < 0 ? sbx_error_set(err, errno, "chmod %s: %m", path) : 0;
 }
 
-int sbx_writable_layout(int dirfd, uid_t owner, struct sbx_error **err)
+int sbx_writable_layout(int dirfd, const struct sbx_policy *p, uid_t owner, struct sbx_error **err)
 {
+        const char *dirs[SBX_WRITABLE_DIRS_MAX + 1];
         int r = 0;
 
-        for (size_t i = 0; r == 0 && sbx_writable_dirs[i]; i++) {
-                const char *dir = sbx_writable_dirs[i] + 1;
+        sbx_writable_dirs_of(p, dirs);
+        for (size_t i = 0; r == 0 && dirs[i]; i++) {
+                const char *dir = dirs[i] + 1;
                 r = layout_dir(dirfd, dir, strcmp(dir, "tmp") ? 0755 : 01777, owner, err);
         }
         return r < 0 ? r : layout_dir(dirfd, "shm", 01777, owner, err);

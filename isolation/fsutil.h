@@ -30,11 +30,11 @@ int sbx_read_file_beneath(int dirfd, const char *path, size_t max_bytes, struct 
 int sbx_remove_beneath(int dirfd, const char *path, struct sbx_error **err);
 
 /* The directories of a sandbox's writable tmpfs, whose top directory is dirfd: one per entry of
- * sbx_writable_dirs without its leading '/' ("sandbox", "tmp", "home/sandbox") and "shm" (for
- * /dev/shm); /tmp and shm sticky and everyone's (01777), the others 0755. Made where missing
- * (owned by owner unless it is -1), kept with their contents where they are. A name on the way
- * that is not a directory (a link the sandbox planted) is an error: what is bound at those
- * places must be the tmpfs's own directories. */
-int sbx_writable_layout(int dirfd, uid_t owner, struct sbx_error **err);
+ * sbx_writable_dirs_of(p) without its leading '/' ("sandbox", "tmp", "home/sandbox", then the
+ * policy's own: "opt/data") and "shm" (for /dev/shm); /tmp and shm sticky and everyone's
+ * (01777), the others 0755. Made where missing (owned by owner unless it is -1), kept with their
+ * contents where they are. A name on the way that is not a directory (a link the sandbox
+ * planted) is an error: what is bound at those places must be the tmpfs's own directories. */
+int sbx_writable_layout(int dirfd, const struct sbx_policy *p, uid_t owner, struct sbx_error **err);
 
 #endif

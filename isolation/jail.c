@@ -348,17 +348,49 @@ static void seal_dev(void)
               "making /dev read-only");
 }
 
-/* The writable places: the sandbox's writable directories (sbx_writable_dirs) and /dev/shm are
- * directories of one tmpfs capped in bytes and inodes by the policy's tmpfs size. A job in a
- * work dir of the launcher's (a stateful sandbox, a compiled language's steps; see storage.h)
- * gets that tmpfs as a detached mount on FD_WORKDIR, capped the same way and kept between its
- * jobs; any other job, a fresh one. */
-static void mount_writable(const struct sbx_limits *l, bool have_workdir)
+/* Create the parents of path inside the jail (we already are inside: symlinks resolve within
+ * the jail's view, so a planted link can lead nowhere writable outside the sandbox). */
+static void make_parents(char *path)
 {
+        for (char *p = path + 1; (p = strchr(p, '/')); p++) {
+                *p = '\0';
+                if (mkdir(path, 0755) < 0 && errno != EEXIST)
+                        fail(errno, "creating directory %s", path);
+                *p = '/';
+        }
+}
+
+/* A mount point for each writable directory the base root lacks (a policy's own: the built-in
+ * ones are there already): made in the jail's own root tmpfs, before it goes read-only. The loader
+ * keeps them out of the host's directories shown here (/usr, /etc, ...), so no mkdir lands there.
+ */
+static void make_mount_points(const char *const *dirs)
+{
+        char path[PATH_MAX];
+
+        for (size_t i = 0; dirs[i]; i++) {
+                snprintf(path, sizeof(path), "%s", dirs[i]);
+                make_parents(path);
+                if (mkdir(path, 0755) < 0 && errno != EEXIST)
+                        fail(errno, "creating the mount point %s", path);
+        }
+}
+
+/* The writable places: the sandbox's writable directories (sbx_writable_dirs_of the policy) and
+ * /dev/shm are directories of one tmpfs capped in bytes and inodes by the policy's tmpfs size.
+ * A job in a work dir of the launcher's (a stateful sandbox, a compiled language's steps; see
+ * storage.h) gets that tmpfs as a detached mount on FD_WORKDIR, capped the same way and kept
+ * between its jobs; any other job, a fresh one. */
+static void mount_writable(const struct sbx_policy *p, bool have_workdir)
+{
+        const struct sbx_limits *l = &p->limits;
         struct mount_attr attr = {.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
+        const char *dirs[SBX_WRITABLE_DIRS_MAX + 1];
         struct sbx_error *err = NULL;
         char opts[128], path[PATH_MAX];
+        size_t n = sbx_writable_dirs_of(p, dirs);
 
+        make_mount_points(dirs);
         CHECK(mkdir("/.rw", 0700), "mkdir /.rw");
         if (have_workdir) {
                 CHECK(move_mount(FD_WORKDIR, "", AT_FDCWD, "/.rw", MOVE_MOUNT_F_EMPTY_PATH),
@@ -376,29 +408,17 @@ static void mount_writable(const struct sbx_limits *l, bool have_workdir)
         }
         int top = open("/.rw", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         CHECK(top, "opening the writable tmpfs");
-        if (sbx_writable_layout(top, (uid_t)-1, &err) < 0)
+        if (sbx_writable_layout(top, p, (uid_t)-1, &err) < 0)
                 fail(err->code, "%s", err->message);
         close(top);
-        for (size_t i = 0; sbx_writable_dirs[i]; i++) {
-                snprintf(path, sizeof(path), "/.rw%s", sbx_writable_dirs[i]);
-                CHECK(mount(path, sbx_writable_dirs[i], NULL, MS_BIND, NULL), "mounting %s",
-                      sbx_writable_dirs[i]);
+        /* In order: a policy's /home goes over the built-in /home/sandbox, which it holds. */
+        for (size_t i = 0; i < n; i++) {
+                snprintf(path, sizeof(path), "/.rw%s", dirs[i]);
+                CHECK(mount(path, dirs[i], NULL, MS_BIND, NULL), "mounting %s", dirs[i]);
         }
         CHECK(mount("/.rw/shm", "/dev/shm", NULL, MS_BIND, NULL), "mounting /dev/shm");
         CHECK(umount2("/.rw", MNT_DETACH), "detaching the writable tmpfs");
         CHECK(rmdir("/.rw"), "rmdir /.rw");
-}
-
-/* Create the parents of path inside the jail (we already are inside: symlinks resolve within
- * the jail's view, so a planted link can lead nowhere writable outside the sandbox). */
-static void make_parents(char *path)
-{
-        for (char *p = path + 1; (p = strchr(p, '/')); p++) {
-                *p = '\0';
-                if (mkdir(path, 0755) < 0 && errno != EEXIST)
-                        fail(errno, "creating directory %s", path);
-                *p = '/';
-        }
 }
 
 /* Everything of the root that does not depend on the job: a prepared jail builds it while it
@@ -441,9 +461,9 @@ static void build_base_root(const struct sbx_jail_config *c)
 }
 
 /* The rest, once the job is known: its writable places, then the root goes read-only. */
-static void finish_root(const struct sbx_jail_config *c, const struct sbx_limits *l)
+static void finish_root(const struct sbx_jail_config *c, const struct sbx_policy *p)
 {
-        mount_writable(l, c->workdir_fd >= 0);
+        mount_writable(p, c->workdir_fd >= 0);
         CHECK(mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL),
               "making the root read-only");
 }
@@ -615,7 +635,7 @@ _Noreturn void sbx_jail_child(const struct sbx_jail_config *c)
 
         const struct sbx_spec *spec = receive_spec();
         const struct sbx_policy *policy = spec->policy;
-        finish_root(c, &policy->limits);
+        finish_root(c, policy);
         if (policy->network == SBX_NETWORK_LOOPBACK)
                 bring_up_loopback();
         place_files(spec);

@@ -340,8 +340,8 @@ static int native_box_create(struct sbx_backend *be, const struct sbx_policy *po
         if (r == 0)
                 r = request_box(be, policy, box, err);
         if (r == 0)
-                r = sbx_writable_layout(box->dir_fd, be->env.privileged ? box->uid : (uid_t)-1,
-                                        err);
+                r = sbx_writable_layout(box->dir_fd, policy,
+                                        be->env.privileged ? box->uid : (uid_t)-1, err);
         if (r < 0 && box->dir_fd >= 0) {
                 (void)native_box_destroy(be, box, NULL);
                 return r;
@@ -355,8 +355,8 @@ static int native_box_create(struct sbx_backend *be, const struct sbx_policy *po
         return 0;
 }
 
-/* A box path (absolute, in one of sbx_writable_dirs: sbx_sandbox_path's) relative to the top
- * of the box's tmpfs, which holds them all (sbx_writable_layout). */
+/* A box path (absolute, in one of the box's writable directories: sbx_sandbox_path's) relative
+ * to the top of the box's tmpfs, which holds them all at their own paths (sbx_writable_layout). */
 static int box_rel(const char *path, const char **rel, struct sbx_error **err)
 {
         if (path[0] != '/')

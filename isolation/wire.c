@@ -294,6 +294,8 @@ static void put_fields(struct sbx_wbuf *b, const struct sbx_field *fields, size_
                         put_fields(b, f->sub, f->n_sub, p);
                 else if (f->kind == SBX_FIELD_NAME || f->kind == SBX_FIELD_TEXT)
                         sbx_wbuf_str(b, sbx_field_string(f, p));
+                else if (f->kind == SBX_FIELD_PATHS)
+                        sbx_wbuf_strv(b, (const char *const *)sbx_field_paths(f, p));
                 else if (f->width == sizeof(uint32_t))
                         sbx_wbuf_u32(b, (uint32_t)sbx_field_get(f, p));
                 else
@@ -316,6 +318,14 @@ static void get_fields(struct sbx_rbuf *b, const struct sbx_field *fields, size_
                 }
                 if (f->kind == SBX_FIELD_NAME || f->kind == SBX_FIELD_TEXT) {
                         *(char **)((char *)p + f->offset) = sbx_rbuf_str(b);
+                        continue;
+                }
+                if (f->kind == SBX_FIELD_PATHS) {
+                        char **paths = sbx_rbuf_strv(b);
+                        *(char ***)((char *)p + f->offset) = paths;
+                        for (size_t j = 0; paths && paths[j]; j++)
+                                if (j == SBX_WRITABLE_MAX || paths[j][0] != '/')
+                                        b->bad = true;
                         continue;
                 }
                 v = f->width == sizeof(uint32_t) ? sbx_rbuf_u32(b) : sbx_rbuf_u64(b);
@@ -383,6 +393,8 @@ void sbx_wire_spec_release(struct sbx_wire_spec *ws)
                 const struct sbx_field *f = &sbx_policy_fields[i];
                 if (f->wire && (f->kind == SBX_FIELD_NAME || f->kind == SBX_FIELD_TEXT))
                         free(*(char **)((char *)&ws->policy + f->offset));
+                else if (f->wire && f->kind == SBX_FIELD_PATHS)
+                        sbx_strv_free(*(char ***)((char *)&ws->policy + f->offset));
         }
         free(ws->raw);
         *ws = (struct sbx_wire_spec){0};

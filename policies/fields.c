@@ -113,6 +113,13 @@ const struct sbx_field sbx_policy_fields[] = {
      .dflt = SBX_TOOL_OUTPUT_DEFAULT,
      .json = "tool_output_bytes",
      .doc = "output per stream of a server's tool calls (ms-enclave's routes)"},
+    {.key = "writable",
+     .kind = SBX_FIELD_PATHS,
+     .offset = offsetof(struct sbx_policy, writable),
+     .optional = true,
+     .json = "writable",
+     .wire = true,
+     .doc = "more directories a sandbox may write, kept with its built-in ones"},
 };
 const size_t sbx_n_policy_fields = ELEMENTSOF(sbx_policy_fields);
 
@@ -148,6 +155,7 @@ static const struct {
     [SBX_FIELD_CPUS] = {"a number of cores", "use 1, 0.5, 2, at most 3 decimals"},
     [SBX_FIELD_COUNT] = {"a whole number", "use 64"},
     [SBX_FIELD_LIMITS] = {"a mapping of limits", ""},
+    [SBX_FIELD_PATHS] = {"a list of directories", "use [/opt/data, /var/cache/job]"},
 };
 
 const struct sbx_field *sbx_field_find(const struct sbx_field *fields, size_t n, const char *key,
@@ -231,6 +239,12 @@ void sbx_field_put(const struct sbx_field *f, struct sbx_policy *p, uint64_t v)
                 memcpy(at, &v32, sizeof(v32));
         else
                 memcpy(at, &v, sizeof(v));
+}
+
+char *const *sbx_field_paths(const struct sbx_field *f, const struct sbx_policy *p)
+{
+        return f->kind == SBX_FIELD_PATHS ? *(char *const *const *)((const char *)p + f->offset)
+                                          : NULL;
 }
 
 const char *sbx_field_string(const struct sbx_field *f, const struct sbx_policy *p)
@@ -359,6 +373,8 @@ int sbx_field_set(const struct sbx_field *f, struct sbx_policy *p, const char *v
                 return 0;
         case SBX_FIELD_LIMITS:
                 return sbx_error_set(err, EINVAL, "expected %s", kind_info[f->kind].what);
+        case SBX_FIELD_PATHS: /* one entry of the list */
+                return sbx_policy_writable_add(p, value, err);
         default:
                 return set_number(f, p, value, err);
         }

@@ -18,6 +18,7 @@ enum sbx_field_kind {
         SBX_FIELD_CPUS,     /* uint32_t millicores */
         SBX_FIELD_COUNT,    /* uint32_t */
         SBX_FIELD_LIMITS,   /* a nested mapping: the fields in sub */
+        SBX_FIELD_PATHS,    /* char **, a list of directories (sbx_policy_writable_add) */
 };
 
 /* A resource limit of the payload: the jail's setrlimit, and Docker's HostConfig.Ulimits, which
@@ -74,6 +75,8 @@ const char *sbx_field_format(const struct sbx_field *f, const struct sbx_policy 
 /* Store v in a numeric field, unchecked (the caller decoded it from a trusted form). */
 void sbx_field_put(const struct sbx_field *f, struct sbx_policy *p, uint64_t v);
 /* A string field's value (name, description; network by its name), or NULL for a number. */
+/* A SBX_FIELD_PATHS member (NULL-terminated, or NULL); NULL for any other kind. */
+char *const *sbx_field_paths(const struct sbx_field *f, const struct sbx_policy *p);
 const char *sbx_field_string(const struct sbx_field *f, const struct sbx_policy *p);
 /* What values of f's kind look like ("use 256m, 1g, 65536"), as error messages say. */
 const char *sbx_field_hint(const struct sbx_field *f);
@@ -83,6 +86,16 @@ const char *sbx_field_unit(const struct sbx_field *f);
  * rlimit backs up a check made from outside, which must fire first). */
 uint64_t sbx_field_rlimit_value(const struct sbx_field *f, uint64_t v);
 bool sbx_policy_name_is_valid(const char *s);
+
+/* path as an entry of a policy's writable list: 0 when it may be one (an absolute, normalized
+ * path of plain names, not "/", not under the jail's system directories /usr, /bin, /sbin, /lib*,
+ * /etc, /proc, /sys, /dev nor inside a directory every sandbox may write, though it may be one
+ * of those, /dev/shm included), else -EINVAL and why (a sentence without the path) in buf. */
+int sbx_policy_writable_check(const char *path, char *why, size_t size);
+/* Append path to p->writable, checked as above, and not nested in (or holding) one already
+ * there: one directory of the storage each; a repeat is dropped. -EINVAL, -E2BIG (more than
+ * SBX_WRITABLE_MAX), -ENOMEM, with a message naming the path but not the key. */
+int sbx_policy_writable_add(struct sbx_policy *p, const char *path, struct sbx_error **err);
 
 /* sbx_policy_parse, and the policy's name must match name_path's file name without .yaml. */
 int sbx_policy_parse_named(const char *text, size_t size, const char *filename,

@@ -117,6 +117,27 @@ static int expect_event(struct parser *ps, yaml_event_type_t type, const char *w
 static int parse_mapping(struct parser *ps, const struct sbx_field *fields, size_t n,
                          const char *prefix, struct sbx_policy *p);
 
+/* A list of single values, each set as one entry of f ("[/a, /b]" or one "- /a" a line). */
+static int parse_list(struct parser *ps, const struct sbx_field *f, const char *path,
+                      struct sbx_policy *p)
+{
+        for (;;) {
+                int r = next_event(ps);
+                if (r < 0)
+                        return r;
+                if (ps->ev.type == YAML_SEQUENCE_END_EVENT)
+                        return 0;
+                size_t line = line_of(ps);
+                if (ps->ev.type != YAML_SCALAR_EVENT)
+                        return fail(ps, line, path,
+                                    "expected a list of single values, found %s in it",
+                                    event_kind(ps->ev.type));
+                r = sbx_field_set(f, p, (const char *)ps->ev.data.scalar.value, ps->err);
+                if (r < 0)
+                        return sbx_error_prefix(ps->err, "%s:%zu: %s", ps->file, line, path);
+        }
+}
+
 static int parse_value(struct parser *ps, const struct sbx_field *f, const char *path,
                        struct sbx_policy *p)
 {
@@ -131,6 +152,12 @@ static int parse_value(struct parser *ps, const struct sbx_field *f, const char 
                         return fail(ps, line, path, "expected a mapping of limits, found %s",
                                     event_kind(ps->ev.type));
                 return parse_mapping(ps, f->sub, f->n_sub, f->key, p);
+        }
+        if (f->kind == SBX_FIELD_PATHS) {
+                if (ps->ev.type != YAML_SEQUENCE_START_EVENT)
+                        return fail(ps, line, path, "expected a list (%s), found %s",
+                                    "[/opt/data, /var/cache/job]", event_kind(ps->ev.type));
+                return parse_list(ps, f, path, p);
         }
         if (ps->ev.type != YAML_SCALAR_EVENT)
                 return fail(ps, line, path, "expected a single value, found %s",
@@ -344,6 +371,7 @@ struct sbx_policy *sbx_policy_free(struct sbx_policy *p)
                 free(p->name);
                 free(p->description);
                 free(p->path);
+                sbx_policy_writable_free(p->writable);
                 free(p);
         }
         return NULL;
@@ -352,6 +380,7 @@ struct sbx_policy *sbx_policy_free(struct sbx_policy *p)
 struct sbx_policy *sbx_policy_dup(const struct sbx_policy *p)
 {
         struct sbx_policy *d;
+        bool oom;
 
         if (!p)
                 return NULL;
@@ -362,7 +391,9 @@ struct sbx_policy *sbx_policy_dup(const struct sbx_policy *p)
         d->name = p->name ? strdup(p->name) : NULL;
         d->description = p->description ? strdup(p->description) : NULL;
         d->path = p->path ? strdup(p->path) : NULL;
-        if ((p->name && !d->name) || (p->description && !d->description) || (p->path && !d->path))
+        d->writable = sbx_policy_writable_dup(p->writable, &oom);
+        if ((p->name && !d->name) || (p->description && !d->description) || (p->path && !d->path) ||
+            oom)
                 return sbx_policy_free(d);
         return d;
 }
@@ -414,11 +445,26 @@ static void put_quoted(FILE *f, const char *s)
 }
 
 /* "key: value\n", a mapping's keys indented under it. */
+/* An optional list: written only when it has paths, which are checked plain names (no quotes). */
+static void put_paths(FILE *f, const char *key, char *const *v)
+{
+        if (!v || !v[0])
+                return;
+        fprintf(f, "%s: [", key);
+        for (size_t i = 0; v[i]; i++)
+                fprintf(f, "%s%s", i ? ", " : "", v[i]);
+        fputs("]\n", f);
+}
+
 static void put_field(FILE *f, const struct sbx_field *field, const struct sbx_policy *p)
 {
         const char *s = sbx_field_string(field, p);
         char value[32];
 
+        if (field->kind == SBX_FIELD_PATHS) {
+                put_paths(f, field->key, sbx_field_paths(field, p));
+                return;
+        }
         fprintf(f, "%s:", field->key);
         if (field->kind == SBX_FIELD_LIMITS) {
                 fputc('\n', f);

@@ -11,6 +11,11 @@ int sbx_policy_parse(const char *text, size_t size, const char *filename, struct
 int sbx_policy_load_file(const char *path, struct sbx_policy **out, struct sbx_error **err);
 struct sbx_policy *sbx_policy_free(struct sbx_policy *p);
 struct sbx_policy *sbx_policy_dup(const struct sbx_policy *p);
+/* Copies and frees of a policy's writable list (NULL-terminated; NULL for none), for holders
+ * of part of a policy. dup sets *oom when it returns NULL for want of memory; free returns
+ * NULL. */
+char **sbx_policy_writable_dup(char *const *v, bool *oom);
+char **sbx_policy_writable_free(char **v);
 
 /* Apply one "key=value" override (the keys of a policy's limits, plus "network"). */
 int sbx_policy_override(struct sbx_policy *p, const char *key_value, struct sbx_error **err);

@@ -42,8 +42,8 @@ struct sbx_backend_ops {
          * something of it stays on the host (left for the next open to reap). */
         int (*box_destroy)(struct sbx_backend *be, struct sbx_box *box, struct sbx_error **err);
         /* File functions of a box: the runtime hands them paths normalized by
-         * sbx_sandbox_path (absolute, in one of sbx_writable_dirs; write and remove never get a
-         * writable directory itself). */
+         * sbx_sandbox_path (absolute, in one of the box policy's sbx_writable_dirs_of; write and
+         * remove never get a writable directory itself). */
         int (*box_write)(struct sbx_backend *be, struct sbx_box *box, const struct sbx_file *file,
                          struct sbx_error **err);
         int (*box_read)(struct sbx_backend *be, struct sbx_box *box, const char *path,

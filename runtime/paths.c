@@ -1,6 +1,7 @@
 /* Where a sandbox may write, and the one normalization every file path a caller hands the
  * runtime goes through (job files, the file functions of stateful sandboxes). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,29 +9,55 @@
 #include "sandboxrt.h"
 
 const char *const sbx_writable_dirs[] = {"/sandbox", "/tmp", "/home/sandbox", NULL};
+_Static_assert(sizeof(sbx_writable_dirs) / sizeof(*sbx_writable_dirs) == 3 + 1,
+               "SBX_WRITABLE_DIRS_MAX counts the built-in writable directories");
 
-const char *sbx_writable_dirs_list(char *buf, size_t size)
+static bool listed(const char *const *dirs, size_t n, const char *dir)
 {
+        for (size_t i = 0; i < n; i++)
+                if (!strcmp(dirs[i], dir))
+                        return true;
+        return false;
+}
+
+size_t sbx_writable_dirs_of(const struct sbx_policy *p, const char *dirs[SBX_WRITABLE_DIRS_MAX + 1])
+{
+        size_t n = 0;
+
+        for (size_t i = 0; sbx_writable_dirs[i]; i++)
+                dirs[n++] = sbx_writable_dirs[i];
+        /* The loader keeps a policy's list short and out of the other dirs; /dev/shm is a
+         * writable place of every sandbox already, though no file function's. */
+        for (size_t i = 0; p && p->writable && p->writable[i] && n < SBX_WRITABLE_DIRS_MAX; i++)
+                if (strcmp(p->writable[i], "/dev/shm") && !listed(dirs, n, p->writable[i]))
+                        dirs[n++] = p->writable[i];
+        dirs[n] = NULL;
+        return n;
+}
+
+const char *sbx_writable_dirs_list(const struct sbx_policy *p, char *buf, size_t size)
+{
+        const char *dirs[SBX_WRITABLE_DIRS_MAX + 1];
         size_t used = 0;
 
+        sbx_writable_dirs_of(p, dirs);
         buf[0] = '\0';
-        for (size_t i = 0; sbx_writable_dirs[i] && used < size; i++) {
-                int w =
-                    snprintf(buf + used, size - used, "%s%s", i ? ", " : "", sbx_writable_dirs[i]);
+        for (size_t i = 0; dirs[i] && used < size; i++) {
+                int w = snprintf(buf + used, size - used, "%s%s", i ? ", " : "", dirs[i]);
                 used += w > 0 ? (size_t)w : 0;
         }
         return buf;
 }
 
-/* The writable directory path is in (itself or below it), or NULL. */
-static const char *writable_dir_of(const char *path)
+/* Whether path is in one of dirs (itself or below it). */
+static bool in_dirs(const char *const *dirs, const char *path)
 {
-        for (size_t i = 0; sbx_writable_dirs[i]; i++) {
-                size_t n = strlen(sbx_writable_dirs[i]);
-                if (!strncmp(path, sbx_writable_dirs[i], n) && (!path[n] || path[n] == '/'))
-                        return sbx_writable_dirs[i];
+        for (size_t i = 0; dirs[i]; i++) {
+                size_t n = strlen(dirs[i]);
+                if (!strncmp(path, dirs[i], n) && (!path[n] || path[n] == '/'))
+                        return true;
         }
-        return NULL;
+        return false;
 }
 
 /* path's components appended to out ('/' before each), "." and empty ones dropped. */
@@ -57,8 +84,9 @@ static int append_components(char *out, const char *path, const char **why)
         return 0;
 }
 
-int sbx_sandbox_path(const char *path, char **out, const char **why)
+int sbx_sandbox_path(const struct sbx_policy *p, const char *path, char **out, const char **why)
 {
+        const char *dirs[SBX_WRITABLE_DIRS_MAX + 1];
         char *abs;
 
         if (!path || !*path) {
@@ -75,7 +103,8 @@ int sbx_sandbox_path(const char *path, char **out, const char **why)
                 free(abs);
                 return -EINVAL;
         }
-        if (!writable_dir_of(abs)) {
+        sbx_writable_dirs_of(p, dirs);
+        if (!in_dirs(dirs, abs)) {
                 *why = "is not in a writable directory of the sandbox";
                 free(abs);
                 return -EROFS;

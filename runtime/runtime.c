@@ -268,20 +268,21 @@ static int build_env(const char *const *lang, const char *const *job, const char
 
 /* A job's file lands in a writable directory: refuse anything else up front, with the path in
  * the message, rather than fail inside the jail. */
-static int check_file_path(const char *path, struct sbx_error **err)
+static int check_file_path(const struct sbx_policy *p, const char *path, struct sbx_error **err)
 {
+        const char *why = NULL, *roots[SBX_WRITABLE_DIRS_MAX + 1];
         _cleanup_free_ char *abs = NULL;
-        const char *why = NULL;
-        char dirs[128];
-        int r = sbx_sandbox_path(path, &abs, &why);
+        char dirs[SBX_WRITABLE_LIST_BYTES];
+        int r = sbx_sandbox_path(p, path, &abs, &why);
 
         if (r == -ENOMEM)
                 return sbx_error_set(err, ENOMEM, "out of memory");
         if (r < 0)
                 return sbx_error_set(err, EINVAL, "file '%s' %s (writable: %s)", path ? path : "",
-                                     why, sbx_writable_dirs_list(dirs, sizeof(dirs)));
-        for (size_t i = 0; sbx_writable_dirs[i]; i++)
-                if (!strcmp(abs, sbx_writable_dirs[i]))
+                                     why, sbx_writable_dirs_list(p, dirs, sizeof(dirs)));
+        sbx_writable_dirs_of(p, roots);
+        for (size_t i = 0; roots[i]; i++)
+                if (!strcmp(abs, roots[i]))
                         return sbx_error_set(err, EINVAL, "file '%s' names a directory", path);
         return path[strlen(path) - 1] == '/'
                    ? sbx_error_set(err, EINVAL, "file '%s' names a directory", path)
@@ -456,7 +457,7 @@ static int resolve_job(struct sbx_runtime *rt, const struct sbx_job *job, const 
                 return r;
 
         for (size_t i = 0; i < job->n_files; i++)
-                if ((r = check_file_path(job->files[i].path, err)) < 0)
+                if ((r = check_file_path(j->policy, job->files[i].path, err)) < 0)
                         return r;
         size_t n = job->n_files + (j->lang ? 1 : 0);
         j->files = calloc(n ? n : 1, sizeof(*j->files));
@@ -581,19 +582,21 @@ int sbx_sandbox_run(struct sbx_sandbox *sb, const struct sbx_job *job, struct sb
 
 /* A file function's path as its backend takes it: normalized, absolute in a writable
  * directory, and, unless whole_dir, below one (a writable directory itself is not a file). */
-static int box_path(const char *path, bool whole_dir, char **abs, struct sbx_error **err)
+static int box_path(const struct sbx_sandbox *sb, const char *path, bool whole_dir, char **abs,
+                    struct sbx_error **err)
 {
-        const char *why = NULL;
-        char dirs[128];
-        int r = sbx_sandbox_path(path, abs, &why);
+        const char *why = NULL, *roots[SBX_WRITABLE_DIRS_MAX + 1];
+        char dirs[SBX_WRITABLE_LIST_BYTES];
+        int r = sbx_sandbox_path(sb->policy, path, abs, &why);
 
         if (r == -ENOMEM)
                 return sbx_error_set(err, ENOMEM, "out of memory");
         if (r < 0)
                 return sbx_error_set(err, -r, "%s %s (writable: %s)", path ? path : "", why,
-                                     sbx_writable_dirs_list(dirs, sizeof(dirs)));
-        for (size_t i = 0; !whole_dir && sbx_writable_dirs[i]; i++)
-                if (!strcmp(*abs, sbx_writable_dirs[i]))
+                                     sbx_writable_dirs_list(sb->policy, dirs, sizeof(dirs)));
+        sbx_writable_dirs_of(sb->policy, roots);
+        for (size_t i = 0; !whole_dir && roots[i]; i++)
+                if (!strcmp(*abs, roots[i]))
                         return sbx_error_set(err, EISDIR, "%s is a directory of the sandbox itself",
                                              *abs);
         return 0;
@@ -604,7 +607,7 @@ int sbx_sandbox_write_file(struct sbx_sandbox *sb, const struct sbx_file *file,
 {
         _cleanup_free_ char *abs = NULL;
         struct sbx_file f = *file;
-        int r = box_path(file->path, false, &abs, err);
+        int r = box_path(sb, file->path, false, &abs, err);
 
         if (r < 0)
                 return r;
@@ -619,7 +622,7 @@ int sbx_sandbox_read_file(struct sbx_sandbox *sb, const char *path, size_t max_b
                           struct sbx_output *out, struct sbx_error **err)
 {
         _cleanup_free_ char *abs = NULL;
-        int r = box_path(path, true, &abs, err);
+        int r = box_path(sb, path, true, &abs, err);
 
         if (r < 0)
                 return r;
@@ -632,7 +635,7 @@ int sbx_sandbox_read_file(struct sbx_sandbox *sb, const char *path, size_t max_b
 int sbx_sandbox_remove_file(struct sbx_sandbox *sb, const char *path, struct sbx_error **err)
 {
         _cleanup_free_ char *abs = NULL;
-        int r = box_path(path, false, &abs, err);
+        int r = box_path(sb, path, false, &abs, err);
 
         if (r < 0)
                 return r;

@@ -112,9 +112,17 @@ struct sbx_policy {
          * server's tool calls (ms-enclave's routes), whose clients expect whole outputs, in place
          * of limits.output. Not a limit of a job: nothing else reads it. */
         uint64_t tool_output_bytes;
+        /* writable (optional): more directories its programs may write, besides
+         * sbx_writable_dirs, in the same capped storage (limits.tmpfs) and kept by a stateful
+         * sandbox like them. Absolute and normalized, as the loader checked them
+         * (sbx_policy_writable_check). NULL-terminated; NULL when none. */
+        char **writable;
 };
 
 #define SBX_TOOL_OUTPUT_DEFAULT (16ull << 20)
+/* A policy's writable list: at most this many paths, each at most this long. */
+#define SBX_WRITABLE_MAX      8
+#define SBX_WRITABLE_PATH_MAX 128
 
 /* ---- ceilings ----------------------------------------------------------------------------- */
 
@@ -150,7 +158,8 @@ int sbx_ceiling_derive(const struct sbx_ceiling *c, const char *const *overrides
 /* ---- jobs --------------------------------------------------------------------------------- */
 
 /* A file placed in the sandbox before the job runs. A relative path is relative to the job's
- * working directory; an absolute path must lie in one of sbx_writable_dirs. */
+ * working directory; an absolute path must lie in one of the job's writable directories
+ * (sbx_writable_dirs_of its policy). */
 struct sbx_file {
         const char *path;
         const void *data;
@@ -281,25 +290,35 @@ int sbx_check(struct sbx_runtime *rt, const struct sbx_job *job, struct sbx_erro
 
 /* ---- sandbox paths ------------------------------------------------------------------------ */
 
-/* The directories of a sandbox its programs may write, the working directory first: /sandbox,
- * /tmp and /home/sandbox (everything else they see is read-only). A stateful sandbox keeps all
- * of them between its jobs. NULL-terminated. */
+/* The directories of every sandbox its programs may write, the working directory first:
+ * /sandbox, /tmp and /home/sandbox (everything else they see is read-only, but for /dev/shm and
+ * a policy's own writable list). A stateful sandbox keeps all of them between its jobs.
+ * NULL-terminated. */
 extern const char *const sbx_writable_dirs[];
-/* "/sandbox, /tmp, /home/sandbox" into buf (cut at size), for messages. Returns buf. */
-const char *sbx_writable_dirs_list(char *buf, size_t size);
+#define SBX_WRITABLE_DIRS_MAX (3 + SBX_WRITABLE_MAX)
+/* The writable directories of a sandbox of policy p (NULL: none of its own): sbx_writable_dirs,
+ * then p's writable paths that are not one of them (nor /dev/shm, nor a repeat), into dirs,
+ * NULL-terminated. Returns their number. The strings are p's: they live as long as p. */
+size_t sbx_writable_dirs_of(const struct sbx_policy *p,
+                            const char *dirs[SBX_WRITABLE_DIRS_MAX + 1]);
+/* "/sandbox, /tmp, /home/sandbox, ..." (sbx_writable_dirs_of p) into buf (cut at size), for
+ * messages. Returns buf. SBX_WRITABLE_LIST_BYTES holds the longest. */
+const char *sbx_writable_dirs_list(const struct sbx_policy *p, char *buf, size_t size);
+#define SBX_WRITABLE_LIST_BYTES (SBX_WRITABLE_DIRS_MAX * (SBX_WRITABLE_PATH_MAX + 2))
 
 /* path, relative to the working directory or absolute, as the normalized absolute path of a
- * place in one of sbx_writable_dirs ("." components and repeated slashes dropped; a directory
- * itself when path names it). 0 and a malloc'd *out; -EINVAL ("must not contain '..'", "is
- * empty") or -EROFS ("is not in a writable directory of the sandbox") with *why; -ENOMEM.
- * Touches no file system: a symlink in the sandbox is refused where the path is opened. */
-int sbx_sandbox_path(const char *path, char **out, const char **why);
+ * place in one of the writable directories of a sandbox of policy p (sbx_writable_dirs_of; p
+ * NULL: sbx_writable_dirs) ("." components and repeated slashes dropped; a directory itself
+ * when path names it). 0 and a malloc'd *out; -EINVAL ("must not contain '..'", "is empty") or
+ * -EROFS ("is not in a writable directory of the sandbox") with *why; -ENOMEM. Touches no file
+ * system: a symlink in the sandbox is refused where the path is opened. */
+int sbx_sandbox_path(const struct sbx_policy *p, const char *path, char **out, const char **why);
 
 /* ---- stateful sandboxes ------------------------------------------------------------------- */
 
-/* A sandbox keeps its writable directories (sbx_writable_dirs) between jobs, like a small
- * machine of its own; each job still gets fresh namespaces and processes. One sandbox runs one
- * job at a time (calls are serialized). */
+/* A sandbox keeps its writable directories (sbx_writable_dirs_of its policy) between jobs, like a
+ * small machine of its own; each job still gets fresh namespaces and processes. One sandbox runs
+ * one job at a time (calls are serialized). */
 struct sbx_sandbox;
 
 struct sbx_sandbox_options {

@@ -1,6 +1,7 @@
 """ms-enclave parity: what ms-enclave's own HTTP client and tests do, against sandboxrt serve.
 
     parity.py --url http://127.0.0.1:PORT [--image IMAGE] [--short-url URL] [--tool-output N]
+              [--writable /opt/data,/var/cache/job]
 
 Manager below behaves as ms-enclave's HttpSandboxManager does (the same requests, the same
 exception for each status: 400/404 -> ValueError, 408 -> TimeoutError, others -> RuntimeError;
@@ -10,7 +11,9 @@ client would. The checks are ms-enclave's own tests (put_dir to /tmp/eval-skills
 tests, the tool tests) plus what a sandbox must do as a small machine of its own: every
 writable directory kept between calls, timeout 0, whole outputs, the 404 after a delete, and
 each error status. --short-url is a second server whose ceiling has a 2 s wall limit (timeout
-0 must end there). Prints "ok NAME" per check; the first failure raises."""
+0 must end there). --writable lists the paths the server's ceiling policy makes writable
+besides the built-in ones (its `writable` key). Prints "ok NAME" per check; the first failure
+raises."""
 
 import argparse
 import datetime
@@ -333,9 +336,9 @@ class Checks:
         assert r["status"] == "error" and WRITABLE in r["error"], r
         r = self.sh(sid, "touch /usr/local/x")
         assert r["status"] == "error", r
-        msg = raises(RuntimeError, self.m.put_archive, sid, "/opt/data",
+        msg = raises(RuntimeError, self.m.put_archive, sid, "/srv/data",
                      tar_file("a", b"x"), match="HTTP 500: Failed to create target directory "
-                                                "/opt/data: ")
+                                                "/srv/data: ")
         assert WRITABLE in msg, msg
         r = self.fop(sid, operation="read", file_path="/etc/passwd")
         assert r["status"] == "success" and "root" in r["output"], r
@@ -343,6 +346,69 @@ class Checks:
         assert self.fop(sid, operation="exists", file_path="/nonexistent")["output"] == \
             "does not exist"
         ok("read-only paths: read in the sandbox, writes refused naming the writable ones")
+
+    def policy_writable(self, sid):
+        """The ceiling policy's own writable paths: as /tmp in everything."""
+        data, cache = self.args.writable[0], self.args.writable[-1]
+        r = self.fop(sid, operation="write", file_path=f"{data}/in/a.txt", content="via fop")
+        assert r["status"] == "success", r
+        with tempfile.TemporaryDirectory() as tmp:
+            os.makedirs(os.path.join(tmp, "tree", "bin"))
+            with open(os.path.join(tmp, "tree", "bin", "run.sh"), "w") as f:
+                f.write("#!/bin/sh\necho ran from $0\n")
+            os.chmod(os.path.join(tmp, "tree", "bin", "run.sh"), 0o755)
+            assert self.m.put_dir(sid, os.path.join(tmp, "tree"), cache) is True
+        r = self.sh(sid, f"{cache}/bin/run.sh && cat {data}/in/a.txt && echo shell > {data}/b")
+        assert r["status"] == "success" and r["output"] == \
+            f"ran from {cache}/bin/run.sh\nvia fop", r
+        r = self.py(sid, f"print(open('{data}/b').read(), end='')")
+        assert r["output"] == "shell\n", r
+        assert self.fop(sid, operation="read", file_path=f"{data}/b")["output"] == "shell\n"
+        r = self.fop(sid, operation="list", file_path=data)
+        assert r["status"] == "success" and re.search(r" in\n", r["output"]), r
+        r = self.fop(sid, operation="delete", file_path=f"{data}/b")
+        assert r["status"] == "success", r
+        r = self.sh(sid, f"ls {data}; cat {data}/b 2>/dev/null || echo gone")
+        assert r["output"] == "in\ngone\n", r
+        ok(f"policy's writable {data} and {cache}: write, put_dir, read, execute, delete; kept "
+           "across calls")
+        # Next to a listed path, nothing is writable: the refusal names every writable root.
+        parent = os.path.dirname(data)
+        r = self.fop(sid, operation="write", file_path=f"{parent}/other", content="x")
+        assert r["status"] == "error" and r["error"] == (
+            f"Write failed: {parent}/other is not in a writable directory of the sandbox "
+            f"{WRITABLE}"), r
+        r = self.sh(sid, f"touch {parent}/other")
+        assert r["status"] == "error", r
+        msg = raises(RuntimeError, self.m.put_archive, sid, f"{parent}/other",
+                     tar_file("a", b"x"), match="HTTP 500: Failed to create target directory ")
+        assert WRITABLE in msg, msg
+        for op in ({"operation": "delete"}, {"operation": "write", "content": "x"}):
+            r = self.fop(sid, file_path=data, **op)
+            assert r["status"] == "error" and f"{data} is a directory of the sandbox itself" in \
+                r["error"], r
+        # Escapes: '..' out of it, and links planted in it, pointing out of it.
+        for p in (f"{data}/../x", f"{data}/in/../../../etc/x"):
+            r = self.fop(sid, operation="write", file_path=p, content="x")
+            assert r["status"] == "error" and r["error"] == f"Path {p} must not contain '..'", r
+        raises(ValueError, self.m.put_archive, sid, f"{data}/..", tar_file("a", b"x"))
+        r = self.sh(sid, f"ln -s /etc {data}/etc && ln -s {parent} {data}/up && "
+                         f"ln -s /tmp/evil {data}/file")
+        assert r["status"] == "success", r
+        own = self.sh(sid, "cat /etc/passwd")["output"]
+        for p in (f"{data}/etc/pwned", f"{data}/up/pwned", f"{data}/file"):
+            r = self.fop(sid, operation="write", file_path=p, content="x")
+            assert r["status"] == "error", (p, r)
+        r = self.fop(sid, operation="read", file_path=f"{data}/etc/passwd")
+        assert r["status"] == "error" or r["output"] == own, r
+        for target in (f"{data}/etc", f"{data}/up"):
+            try:
+                self.m.put_archive(sid, target, tar_file("pwned", b"x"))
+            except (ValueError, RuntimeError):
+                pass
+        r = self.sh(sid, f"ls /etc/pwned {parent}/pwned /tmp/evil 2>&1; true")
+        assert r["output"].count("No such file") == 3, r
+        ok(f"outside {data}: refused naming the writable roots; '..' and planted links refused")
 
     def escapes(self, sid):
         for p in ("../etc/passwd", "/tmp/../etc/passwd", "/home/sandbox/../../etc/x"):
@@ -480,11 +546,14 @@ class Checks:
         r = m.execute_tool_in_pool("python_executor",
                                    {"code": 'raise ValueError("test error")', "timeout": 10})
         assert r["status"] == "error" and "test error" in r["error"], r
-        r = m.execute_tool_in_pool("shell_executor", {"command": "echo x > /tmp/leak; "
-                                                                 "echo y > leak"})
+        # Every writable directory, the policy's own too, is empty again for the next job.
+        dirs = ["/tmp"] + self.args.writable
+        r = m.execute_tool_in_pool("shell_executor", {
+            "command": "; ".join(f"echo x > {d}/leak" for d in dirs) + "; echo y > leak"})
         assert r["status"] == "success", r
         for _ in range(4):
-            r = m.execute_tool_in_pool("shell_executor", {"command": "cat /tmp/leak leak"})
+            r = m.execute_tool_in_pool("shell_executor", {
+                "command": "cat " + " ".join(f"{d}/leak" for d in dirs) + " leak"})
             assert r["status"] == "error" and r["output"] == "", f"pool state leaked: {r}"
         raises(ValueError, m.execute_tool_in_pool, "file_operation",
                {"operation": "exists", "file_path": "x"}, match="Tool file_operation is not "
@@ -512,7 +581,10 @@ def main():
     ap.add_argument("--image")
     ap.add_argument("--tool-output", type=int, default=16 << 20)
     ap.add_argument("--cap-text", default="16m")
+    ap.add_argument("--writable", default="", type=lambda v: [p for p in v.split(",") if p])
     args = ap.parse_args()
+    global WRITABLE
+    WRITABLE = f"(writable: {', '.join(['/sandbox', '/tmp', '/home/sandbox'] + args.writable)})"
     c = Checks(args)
     c.statuses()
     sid = c.create_and_tools()
@@ -520,6 +592,8 @@ def main():
     c.uploads(sid)
     c.persistence(sid)
     c.not_writable(sid)
+    if args.writable:
+        c.policy_writable(sid)
     c.escapes(sid)
     c.timeouts(sid)
     c.outputs(sid)

@@ -2,7 +2,8 @@
 # ms-enclave parity (issue 12): parity.sh native|docker runs tests/serve/parity.py, what
 # ms-enclave's HttpSandboxManager and its own tests do, against a server on that backend
 # started as an operator serving ms-enclave's clients would (examples/ms-enclave.yaml as the
-# ceiling), plus a second server whose ceiling has a 2 s wall limit.
+# ceiling, with two more writable paths of its own), plus a second server whose ceiling has a
+# 2 s wall limit.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -43,10 +44,12 @@ start_server --backend "$backend" --ceiling "$work/short.yaml"
 short_pid=$SERVER_PID short_url=$URL short_log=$SERVER_LOG
 SERVER_PID= SERVER_LOG=
 
-start_server --backend "$backend" --ceiling "$EXAMPLES/ms-enclave.yaml" --tool-output 4m \
+cp "$EXAMPLES/ms-enclave.yaml" "$work/ms-enclave.yaml"
+echo 'writable: [/opt/data, /var/cache/job]' >>"$work/ms-enclave.yaml"
+start_server --backend "$backend" --ceiling "$work/ms-enclave.yaml" --tool-output 4m \
 	--max-concurrency 4
 "$PY" "$SERVE_DIR/parity.py" --url "$URL" --short-url "$short_url" "${image_args[@]}" \
-	--tool-output $((4 << 20)) --cap-text 4m || {
+	--tool-output $((4 << 20)) --cap-text 4m --writable /opt/data,/var/cache/job || {
 	tail -n 20 "$short_log" >&2
 	fail "parity.py ($backend)"
 }

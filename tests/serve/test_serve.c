@@ -310,7 +310,7 @@ static void map_ok(const char *wd, const char *path, const char *want)
         char *abs = NULL;
         const char *why = NULL;
 
-        assert_int_equal(sbx_http_map_path(wd, path, &abs, &why), 0);
+        assert_int_equal(sbx_http_map_path(NULL, wd, path, &abs, &why), 0);
         assert_string_equal(abs, want);
         free(abs);
 }
@@ -331,15 +331,16 @@ static void test_map_path(void **state)
         map_ok("/sandbox", "/tmp/eval-skills/a", "/tmp/eval-skills/a");
         map_ok("/sandbox", "/home/sandbox/.cache", "/home/sandbox/.cache");
         map_ok("/tmp", "/tmp/x", "/tmp/x"); /* a working_dir that is writable is itself */
-        assert_int_equal(sbx_http_map_path("/sandbox", "/etc/passwd", &abs, &why), -EROFS);
+        assert_int_equal(sbx_http_map_path(NULL, "/sandbox", "/etc/passwd", &abs, &why), -EROFS);
         assert_string_equal(why, "is not in a writable directory of the sandbox");
-        assert_int_equal(sbx_http_map_path("/sandbox", "/sandboxes/x", &abs, &why), -EROFS);
-        assert_int_equal(sbx_http_map_path("/sandbox", "/home/other", &abs, &why), -EROFS);
-        assert_int_equal(sbx_http_map_path("/sandbox", "/", &abs, &why), -EROFS);
-        assert_int_equal(sbx_http_map_path("/sandbox", "../x", &abs, &why), -EINVAL);
+        assert_int_equal(sbx_http_map_path(NULL, "/sandbox", "/sandboxes/x", &abs, &why), -EROFS);
+        assert_int_equal(sbx_http_map_path(NULL, "/sandbox", "/home/other", &abs, &why), -EROFS);
+        assert_int_equal(sbx_http_map_path(NULL, "/sandbox", "/", &abs, &why), -EROFS);
+        assert_int_equal(sbx_http_map_path(NULL, "/sandbox", "../x", &abs, &why), -EINVAL);
         assert_string_equal(why, "must not contain '..'");
-        assert_int_equal(sbx_http_map_path("/sandbox", "/sandbox/a/../../x", &abs, &why), -EINVAL);
-        assert_int_equal(sbx_http_map_path("/sandbox", "/tmp/../etc", &abs, &why), -EINVAL);
+        assert_int_equal(sbx_http_map_path(NULL, "/sandbox", "/sandbox/a/../../x", &abs, &why),
+                         -EINVAL);
+        assert_int_equal(sbx_http_map_path(NULL, "/sandbox", "/tmp/../etc", &abs, &why), -EINVAL);
         assert_int_equal(sbx_req_parse_memory("4g", &(uint64_t){0}), 0);
         assert_int_equal(sbx_req_parse_memory("4gb", &(uint64_t){0}), -EINVAL);
 }

@@ -100,6 +100,19 @@ static void test_create_body(void **state)
         assert_null(strstr(without, "sandboxrt/waiter"));
         assert_non_null(strstr(without, "\"PidsLimit\":18"));
         assert_non_null(strstr(without, "seccomp="));
+
+        /* A policy's writable paths: one capped volume each, the job user's, like /sandbox. */
+        static const char *const writable[] = {"/opt/data", "/tmp", NULL};
+        p.writable = (char **)writable;
+        _cleanup_free_ char *more =
+            sbx_docker_create_body("python", &p, "o", "l", 0x70000005, NULL);
+        assert_non_null(more);
+        const char *at = strstr(more, "\"Target\":\"/opt/data\"");
+        assert_non_null(at);
+        assert_non_null(strstr(at, "\"o\":\"size=1048576,nosuid,nodev,uid=1879048197,gid="
+                                   "1879048197,mode=0700\""));
+        assert_non_null(strstr(more, "\"Target\":\"/tmp\"")); /* once: the list's adds nothing */
+        assert_null(strstr(strstr(more, "\"Target\":\"/tmp\"") + 1, "\"Target\":\"/tmp\""));
 }
 
 int main(void)

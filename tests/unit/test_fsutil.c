@@ -381,7 +381,7 @@ static void test_writable_layout(void **state)
 
         assert_int_equal(mkdirat(dir, "box", 0755), 0);
         int box = openat(dir, "box", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        assert_int_equal(sbx_writable_layout(box, (uid_t)-1, &err), 0);
+        assert_int_equal(sbx_writable_layout(box, NULL, (uid_t)-1, &err), 0);
         assert_int_equal(mode_at(box, "sandbox"), S_IFDIR | 0755);
         assert_int_equal(mode_at(box, "tmp"), S_IFDIR | 01777);
         assert_int_equal(mode_at(box, "home/sandbox"), S_IFDIR | 0755);
@@ -390,13 +390,13 @@ static void test_writable_layout(void **state)
         struct sbx_file f = {.path = "tmp/kept", .data = "k", .size = 1};
         assert_int_equal(sbx_write_file_beneath(box, &f, (uid_t)-1, &err), 0);
         assert_int_equal(fchmodat(box, "tmp", 0700, 0), 0);
-        assert_int_equal(sbx_writable_layout(box, (uid_t)-1, &err), 0);
+        assert_int_equal(sbx_writable_layout(box, NULL, (uid_t)-1, &err), 0);
         assert_int_equal(mode_at(box, "tmp"), S_IFDIR | 01777);
         assert_int_equal(faccessat(box, "tmp/kept", F_OK, 0), 0);
 
         assert_int_equal(sbx_rm_rf_at(box, "home"), 0);
         assert_int_equal(symlinkat(base, box, "home"), 0);
-        assert_int_equal(sbx_writable_layout(box, (uid_t)-1, &err), -ENOTDIR);
+        assert_int_equal(sbx_writable_layout(box, NULL, (uid_t)-1, &err), -ENOTDIR);
         assert_non_null(strstr(err->message, "/home/sandbox is not a directory"));
         err = sbx_error_free(err);
         assert_int_equal(faccessat(dir, "sandbox", F_OK, 0), -1); /* nothing made through it */

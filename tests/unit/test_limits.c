@@ -41,7 +41,19 @@ static bool is_string(const struct sbx_field *f)
 
 static bool is_number(const struct sbx_field *f)
 {
-        return !is_string(f) && f->kind != SBX_FIELD_LIMITS;
+        return !is_string(f) && f->kind != SBX_FIELD_LIMITS && f->kind != SBX_FIELD_PATHS;
+}
+
+static char *probe_paths[] = {(char *)"/opt/probe", (char *)"/var/probe", NULL};
+
+static bool same_paths(char *const *a, char *const *b)
+{
+        size_t i = 0;
+
+        for (; a && b && a[i] && b[i]; i++)
+                if (strcmp(a[i], b[i]))
+                        return false;
+        return (!a || !a[i]) && (!b || !b[i]);
 }
 
 /* A policy whose every numeric row holds a value of its own (near its maximum, so that Docker's
@@ -57,6 +69,8 @@ static struct sbx_policy distinct_policy(uint64_t delta)
                         sbx_field_put(f, &p, SBX_NETWORK_LOOPBACK);
                 else if (is_number(f))
                         sbx_field_put(f, &p, f->max - 1000 * k++ - delta);
+                else if (f->kind == SBX_FIELD_PATHS)
+                        *(char ***)((char *)&p + f->offset) = probe_paths;
         }
         return p;
 }
@@ -73,6 +87,9 @@ static void assert_same(const struct sbx_policy *want, const struct sbx_policy *
                         fail_msg("%s: %s is %llu, not %llu", form, f->key,
                                  (unsigned long long)sbx_field_get(f, got),
                                  (unsigned long long)sbx_field_get(f, want));
+                if (f->kind == SBX_FIELD_PATHS &&
+                    !same_paths(sbx_field_paths(f, want), sbx_field_paths(f, got)))
+                        fail_msg("%s: %s differs", form, f->key);
                 if (is_string(f) && (!a || !b || strcmp(a, b)))
                         fail_msg("%s: %s is \"%s\", not \"%s\"", form, f->key, b ? b : "(null)",
                                  a ? a : "(null)");
@@ -89,7 +106,8 @@ static void rows_complete(void **state)
                         fail_msg("row %s: key, json and doc are required", f->key);
                 if (is_number(f) && (f->width != 4 && f->width != 8))
                         fail_msg("row %s: width %zu", f->key, f->width);
-                if (f->optional && (!is_number(f) || f->dflt < f->min || f->dflt > f->max))
+                if (f->optional && f->kind != SBX_FIELD_PATHS &&
+                    (!is_number(f) || f->dflt < f->min || f->dflt > f->max))
                         fail_msg("row %s: an optional key needs a default in its bounds", f->key);
         }
         for (size_t i = 0; i < sbx_n_limit_fields; i++) {
@@ -119,6 +137,18 @@ static void yaml_round_trip(void **state)
         sbx_policy_free(got);
 }
 
+/* A JSON array of strings as a NULL-terminated list (static: the test reads one at a time). */
+static char **json_paths(const cJSON *v)
+{
+        static char *list[16];
+        size_t n = 0;
+        const cJSON *e;
+
+        cJSON_ArrayForEach(e, v) if (n + 1 < ELEMENTSOF(list)) list[n++] = e->valuestring;
+        list[n] = NULL;
+        return list;
+}
+
 /* The v1 API's policy JSON, read back by the table's JSON names. */
 static void json_read(const cJSON *o, const struct sbx_field *fields, size_t n,
                       struct sbx_policy *p)
@@ -135,6 +165,8 @@ static void json_read(const cJSON *o, const struct sbx_field *fields, size_t n,
                         p->network = (enum sbx_network)sbx_network_from_string(v->valuestring);
                 else if (is_string(f))
                         *(char **)((char *)p + f->offset) = v->valuestring;
+                else if (f->kind == SBX_FIELD_PATHS)
+                        *(char ***)((char *)p + f->offset) = json_paths(v);
                 else
                         sbx_field_put(f, p, (uint64_t)cJSON_GetNumberValue(v));
         }
@@ -273,7 +305,9 @@ static void add_description(cJSON *o, const struct sbx_field *f, const char *ext
         snprintf(text, sizeof(text), "%s%s%s%s%s%s", f->doc, *sbx_field_unit(f) ? ", in " : "",
                  sbx_field_unit(f), extra,
                  f->optional ? "; optional in policy files, default " : "",
-                 f->optional ? sbx_field_format(f, &d, dflt, sizeof(dflt)) : "");
+                 !f->optional                 ? ""
+                 : f->kind == SBX_FIELD_PATHS ? "none"
+                                              : sbx_field_format(f, &d, dflt, sizeof(dflt)));
         cJSON_AddStringToObject(o, "description", text);
 }
 
@@ -287,7 +321,10 @@ static cJSON *policy_schema(const struct sbx_field *f)
                 cJSON_AddStringToObject(o, "type", "object");
         else if (is_string(f))
                 cJSON_AddStringToObject(o, "type", "string");
-        else if (f->kind != SBX_FIELD_NETWORK) {
+        else if (f->kind == SBX_FIELD_PATHS) {
+                cJSON_AddStringToObject(o, "type", "array");
+                cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "items"), "type", "string");
+        } else if (f->kind != SBX_FIELD_NETWORK) {
                 cJSON_AddStringToObject(o, "type", "integer");
                 cJSON_AddNumberToObject(o, "minimum", (double)f->min);
                 cJSON_AddNumberToObject(o, "maximum", (double)f->max);

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "policies/fields.h"
 #include "policies/policy.h"
 #include "util.h"
 
@@ -289,6 +290,142 @@ static void test_tool_output(void **state)
                       "x.yaml:16: tool_output: duplicate key (first set on line 15)");
 }
 
+/* writable: optional, a list of directories, each checked; as a flow or a block list. */
+static void test_writable(void **state)
+{
+        char *text =
+            variant("network: none\n", "network: none\nwritable: [/opt/data, /var/cache/job, /tmp, "
+                                       "/dev/shm, /opt/data, /home]\n");
+        struct sbx_policy *p = parse_ok(text);
+        const char *dirs[SBX_WRITABLE_DIRS_MAX + 1];
+        char list[SBX_WRITABLE_LIST_BYTES];
+
+        /* The built-in ones stay as written, the repeat goes; /dev/shm and /tmp add nothing. */
+        assert_string_equal(p->writable[0], "/opt/data");
+        assert_string_equal(p->writable[1], "/var/cache/job");
+        assert_string_equal(p->writable[2], "/tmp");
+        assert_string_equal(p->writable[3], "/dev/shm");
+        assert_string_equal(p->writable[4], "/home");
+        assert_null(p->writable[5]);
+        assert_int_equal(sbx_writable_dirs_of(p, dirs), 6);
+        assert_string_equal(sbx_writable_dirs_list(p, list, sizeof(list)),
+                            "/sandbox, /tmp, /home/sandbox, /opt/data, /var/cache/job, /home");
+        assert_string_equal(sbx_writable_dirs_list(NULL, list, sizeof(list)),
+                            "/sandbox, /tmp, /home/sandbox");
+        sbx_policy_free(p);
+        free(text);
+
+        text = variant("network: none\n", "network: none\nwritable:\n  - /opt/a\n  - /opt/b\n");
+        p = parse_ok(text);
+        assert_string_equal(p->writable[1], "/opt/b");
+        sbx_policy_free(p);
+        free(text);
+        text = variant("network: none\n", "network: none\nwritable: []\n");
+        p = parse_ok(text);
+        assert_int_equal(sbx_writable_dirs_of(p, dirs), 3);
+        sbx_policy_free(p);
+        free(text);
+}
+
+/* Every kind of bad list, and where its message points. */
+static void test_writable_errors(void **state)
+{
+        static const struct {
+                const char *value, *message;
+        } bad[] = {
+            {"/opt/data", "x.yaml:15: writable: expected a list ([/opt/data, /var/cache/job]), "
+                          "found a single value"},
+            {"{a: b}", "x.yaml:15: writable: expected a list ([/opt/data, /var/cache/job]), "
+                       "found a mapping"},
+            {"[[/a]]", "x.yaml:15: writable: expected a list of single values, found a list in it"},
+            {"[opt/data]", "x.yaml:15: writable: \"opt/data\" is not an absolute path (use "
+                           "/opt/data)"},
+            {"[\"\"]", "x.yaml:15: writable: has no value (use [/opt/data, /var/cache/job])"},
+            {"[/]", "x.yaml:15: writable: \"/\" is the whole file system: name a directory "
+                    "(/opt/data)"},
+            {"[/opt/../etc]", "x.yaml:15: writable: \"/opt/../etc\" must not contain '.' or '..'"},
+            {"[/opt/./x]", "x.yaml:15: writable: \"/opt/./x\" must not contain '.' or '..'"},
+            {"[/opt/..]", "x.yaml:15: writable: \"/opt/..\" must not contain '.' or '..'"},
+            {"[/opt/data/]", "x.yaml:15: writable: \"/opt/data/\" is not normalized (no '//', no "
+                             "trailing '/': /opt/data)"},
+            {"[/opt//data]", "x.yaml:15: writable: \"/opt//data\" is not normalized (no '//', no "
+                             "trailing '/': /opt/data)"},
+            {"[\"/opt/a b\"]", "x.yaml:15: writable: \"/opt/a b\" has a character other than "
+                               "letters, digits and / . _ - + @"},
+            {"[/.rw]", "x.yaml:15: writable: \"/.rw\" starts with '/.', where the sandbox keeps "
+                       "its own mount points"},
+            {"[/usr]", "x.yaml:15: writable: \"/usr\" is under /usr, which the sandbox needs as it "
+                       "is (the host's toolchains, /proc, /sys and /dev): pick a path elsewhere, "
+                       "such as /opt or /var"},
+            {"[/usr/local/x]", "x.yaml:15: writable: \"/usr/local/x\" is under /usr, which the "
+                               "sandbox needs as it is (the host's toolchains, /proc, /sys and "
+                               "/dev): pick a path elsewhere, such as /opt or /var"},
+            {"[/lib64]", "x.yaml:15: writable: \"/lib64\" is under /lib64, which the sandbox "
+                         "needs as it is (the host's toolchains, /proc, /sys and /dev): pick a "
+                         "path elsewhere, such as /opt or /var"},
+            {"[/etc/app]", "x.yaml:15: writable: \"/etc/app\" is under /etc, which the sandbox "
+                           "needs as it is (the host's toolchains, /proc, /sys and /dev): pick a "
+                           "path elsewhere, such as /opt or /var"},
+            {"[/proc/1]", "x.yaml:15: writable: \"/proc/1\" is under /proc, which the sandbox "
+                          "needs as it is (the host's toolchains, /proc, /sys and /dev): pick a "
+                          "path elsewhere, such as /opt or /var"},
+            {"[/sys]", "x.yaml:15: writable: \"/sys\" is under /sys, which the sandbox needs as "
+                       "it is (the host's toolchains, /proc, /sys and /dev): pick a path "
+                       "elsewhere, such as /opt or /var"},
+            {"[/dev/mqueue]", "x.yaml:15: writable: \"/dev/mqueue\" is under /dev, which the "
+                              "sandbox needs as it is (the host's toolchains, /proc, /sys and "
+                              "/dev): pick a path elsewhere, such as /opt or /var"},
+            {"[/dev/shm/x]", "x.yaml:15: writable: \"/dev/shm/x\" is inside /dev/shm, which every "
+                             "sandbox may write already"},
+            {"[/tmp/cache]", "x.yaml:15: writable: \"/tmp/cache\" is inside /tmp, which every "
+                             "sandbox may write already"},
+            {"[/home/sandbox/x]", "x.yaml:15: writable: \"/home/sandbox/x\" is inside "
+                                  "/home/sandbox, which every sandbox may write already"},
+            {"[/opt, /opt/data]", "x.yaml:15: writable: \"/opt\" and \"/opt/data\" are nested: "
+                                  "list only the outer one, which holds the other"},
+            {"[/opt/data, /opt]", "x.yaml:15: writable: \"/opt/data\" and \"/opt\" are nested: "
+                                  "list only the outer one, which holds the other"},
+            {"[/a, /b, /c, /d, /e, /f, /g, /h, /i]", "x.yaml:15: writable: more than 8 paths"},
+        };
+        char to[512], longest[SBX_WRITABLE_PATH_MAX + 2];
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                snprintf(to, sizeof(to), "network: none\nwritable: %s\n", bad[i].value);
+                variant_fails("network: none\n", to, bad[i].message);
+        }
+        variant_fails("network: none\n", "network: none\nwritable: []\nwritable: []\n",
+                      "x.yaml:16: writable: duplicate key (first set on line 15)");
+        /* Length: 128 characters is the most. */
+        memset(longest, 'a', sizeof(longest) - 1);
+        longest[0] = '/';
+        longest[sizeof(longest) - 1] = '\0';
+        snprintf(to, sizeof(to), "network: none\nwritable: [%s]\n", longest);
+        char want[512];
+        snprintf(want, sizeof(want),
+                 "x.yaml:15: writable: \"%s\" is too long (at most 128 characters)", longest);
+        variant_fails("network: none\n", to, want);
+        longest[sizeof(longest) - 2] = '\0';
+        snprintf(to, sizeof(to), "network: none\nwritable: [%s]\n", longest);
+        char *text = variant("network: none\n", to);
+        struct sbx_policy *p = parse_ok(text);
+        assert_int_equal(strlen(p->writable[0]), SBX_WRITABLE_PATH_MAX);
+        sbx_policy_free(p);
+        free(text);
+}
+
+/* Not a limit: clients cannot add paths through overrides. */
+static void test_writable_no_override(void **state)
+{
+        struct sbx_policy *p = parse_ok(base);
+        struct sbx_error *err = NULL;
+
+        assert_int_equal(sbx_policy_override(p, "writable=/opt/x", &err), -EINVAL);
+        assert_non_null(strstr(err->message, "unknown limit \"writable\""));
+        assert_null(p->writable);
+        sbx_error_free(err);
+        sbx_policy_free(p);
+}
+
 struct expected {
         const char *name;
         uint64_t wall_ms, cpu_ms;
@@ -361,7 +498,7 @@ static void test_error_unknown_key(void **state)
                       "memory, pids, output, file_size, open_files, tmpfs)");
         variant_fails("network: none\n", "network: none\nnetwrk: host\n",
                       "x.yaml:15: netwrk: unknown key (expected one of: name, description, "
-                      "limits, network, tool_output (optional))");
+                      "limits, network, tool_output (optional), writable (optional))");
 }
 
 static void test_error_missing_key(void **state)
@@ -371,7 +508,7 @@ static void test_error_missing_key(void **state)
                       "memory, pids, output, file_size, open_files, tmpfs)");
         variant_fails("network: none\n", "",
                       "x.yaml:2: network: missing (a policy sets every key: name, description, "
-                      "limits, network, tool_output (optional))");
+                      "limits, network, tool_output (optional), writable (optional))");
 }
 
 static void test_error_bad_value(void **state)
@@ -650,6 +787,12 @@ static void assert_same_policy(const struct sbx_policy *a, const struct sbx_poli
         assert_memory_equal(&a->limits, &b->limits, sizeof(a->limits));
         assert_int_equal(a->network, b->network);
         assert_int_equal(a->tool_output_bytes, b->tool_output_bytes);
+        assert_int_equal(!a->writable, !b->writable);
+        for (size_t i = 0; a->writable && (a->writable[i] || b->writable[i]); i++) {
+                assert_non_null(a->writable[i]);
+                assert_non_null(b->writable[i]);
+                assert_string_equal(a->writable[i], b->writable[i]);
+        }
 }
 
 static void round_trip(const struct sbx_policy *p)
@@ -685,6 +828,9 @@ static void test_to_yaml(void **state)
         for (size_t i = 0; i < ELEMENTSOF(odd); i++)
                 assert_int_equal(sbx_policy_override(p, odd[i], &err), 0);
         round_trip(p);
+        assert_int_equal(sbx_policy_writable_add(p, "/opt/data", &err), 0);
+        assert_int_equal(sbx_policy_writable_add(p, "/var/cache/job-1.x_y+z@2", &err), 0);
+        round_trip(p);
         free(p->name);
         p->name = strdup("-"); /* YAML's list indicator, found by the fuzzer */
         round_trip(p);
@@ -698,6 +844,8 @@ static void test_to_yaml(void **state)
         assert_non_null(strstr(yaml, "\n  wall: 1500ms\n"));
         assert_non_null(strstr(yaml, "\n  cpus: 0.25\n"));
         assert_non_null(strstr(yaml, "\nnetwork: host\n"));
+        assert_non_null(strstr(yaml, "\nwritable: [/opt/data, /var/cache/job-1.x_y+z@2]\n"));
+        assert_ptr_not_equal(d->writable, p->writable);
         free(yaml);
         sbx_policy_free(p);
         assert_null(sbx_policy_free(NULL));
@@ -727,6 +875,9 @@ int main(void)
             cmocka_unit_test(test_set_dir),
             cmocka_unit_test(test_overrides),
             cmocka_unit_test(test_to_yaml),
+            cmocka_unit_test(test_writable),
+            cmocka_unit_test(test_writable_errors),
+            cmocka_unit_test(test_writable_no_override),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,6 +17,7 @@ static const struct sbx_file files_[] = {
     {.path = "a/b.txt", .data = "hello", .size = 5, .mode = 0600},
     {.path = "/tmp/empty", .data = "", .size = 0, .mode = 0},
 };
+static const char *const writable_[] = {"/opt/data", "/var/cache/job", NULL};
 static const struct sbx_policy policy_ = {
     .name = (char *)"default",
     .limits = {.wall_ms = 10000,
@@ -29,6 +30,7 @@ static const struct sbx_policy policy_ = {
                .open_files = 256,
                .tmpfs_bytes = 64u << 20},
     .network = SBX_NETWORK_LOOPBACK,
+    .writable = (char **)writable_,
 };
 
 static struct sbx_wbuf encode_spec(void)
@@ -66,6 +68,9 @@ static void spec_round_trip(void **state)
         assert_memory_equal(ws.spec.files[0].data, "hello", 5);
         assert_memory_equal(&ws.spec.policy->limits, &policy_.limits, sizeof(policy_.limits));
         assert_int_equal(ws.spec.policy->network, SBX_NETWORK_LOOPBACK);
+        assert_string_equal(ws.spec.policy->writable[0], "/opt/data");
+        assert_string_equal(ws.spec.policy->writable[1], "/var/cache/job");
+        assert_null(ws.spec.policy->writable[2]);
         sbx_wire_spec_release(&ws);
         sbx_wbuf_release(&b);
 }
