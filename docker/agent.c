@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "docker/container.h"
 #include "util.h"
 
 #define N_FDS 3
@@ -78,27 +79,91 @@ static size_t put(char *blob, size_t off, const char *s)
         return off + n;
 }
 
-/* NUL-terminated strings, back to back: the work dir, then argv, then env. */
-static char *pack(const struct sbx_spec *spec, const char *cwd, uint32_t *argc, uint32_t *envc,
-                  size_t *len)
+/* Each file as its writable directory, its clean relative path and its size: what the agent
+ * needs. NULL on ENOMEM. */
+struct placed {
+        const char *root;
+        char *rel;
+};
+
+static void placed_free(struct placed *v, size_t n)
+{
+        for (size_t i = 0; v && i < n; i++)
+                free(v[i].rel);
+        free(v);
+}
+
+static size_t put_file(char *blob, size_t off, const struct placed *pl, const struct sbx_file *f)
+{
+        struct sbx_agent_file meta = {.mode = (uint32_t)((f->mode ? f->mode : 0644) & 07777),
+                                      .size = (uint32_t)f->size};
+
+        off = put(blob, off, pl->root);
+        off = put(blob, off, pl->rel);
+        memcpy(blob + off, &meta, sizeof(meta));
+        off += sizeof(meta);
+        if (f->size)
+                memcpy(blob + off, f->data, f->size);
+        return off + f->size;
+}
+
+/* NUL-terminated strings, back to back: the work dir, then argv, then env; then the files. */
+static char *pack(const struct sbx_spec *spec, const struct placed *pl, size_t nfiles,
+                  const char *cwd, struct sbx_agent_request *req, size_t *len)
 {
         size_t n = strlen(cwd) + 1, off;
         char *blob;
 
-        *argc = *envc = 0;
-        for (size_t i = 0; spec->argv && spec->argv[i]; i++, (*argc)++)
+        for (size_t i = 0; spec->argv && spec->argv[i]; i++, req->argc++)
                 n += strlen(spec->argv[i]) + 1;
-        for (size_t i = 0; spec->env && spec->env[i]; i++, (*envc)++)
+        for (size_t i = 0; spec->env && spec->env[i]; i++, req->envc++)
                 n += strlen(spec->env[i]) + 1;
+        for (size_t i = 0; i < nfiles; i++)
+                n += strlen(pl[i].root) + strlen(pl[i].rel) + 2 + sizeof(struct sbx_agent_file) +
+                     spec->files[i].size;
         if (n > SBX_AGENT_BLOB_MAX || !(blob = malloc(n)))
                 return NULL;
         off = put(blob, 0, cwd);
-        for (size_t i = 0; i < *argc; i++)
+        for (size_t i = 0; i < req->argc; i++)
                 off = put(blob, off, spec->argv[i]);
-        for (size_t i = 0; i < *envc; i++)
+        for (size_t i = 0; i < req->envc; i++)
                 off = put(blob, off, spec->env[i]);
+        for (size_t i = 0; i < nfiles; i++)
+                off = put_file(blob, off, &pl[i], &spec->files[i]);
+        req->nfiles = (uint32_t)nfiles;
         *len = n;
         return blob;
+}
+
+bool sbx_docker_agent_takes_files(const struct sbx_spec *spec)
+{
+        uint64_t total = 0;
+
+        for (size_t i = 0; i < spec->n_files; i++) {
+                const char *root;
+                char *rel = NULL;
+                bool ok = sbx_docker_split_path(spec->files[i].path, &root, &rel) == 0;
+                free(rel);
+                total += spec->files[i].size;
+                /* A file over RLIMIT_FSIZE, which the agent's writes obey, goes as an archive. */
+                if (!ok || spec->files[i].size > spec->policy->limits.file_size_bytes)
+                        return false;
+        }
+        return total <= SBX_AGENT_FILES_MAX;
+}
+
+/* Where each of spec's files goes; NULL on ENOMEM or a path sbx_docker_agent_takes_files
+ * refused. */
+static struct placed *place(const struct sbx_spec *spec)
+{
+        struct placed *pl = calloc(spec->n_files + 1, sizeof(*pl));
+
+        for (size_t i = 0; pl && i < spec->n_files; i++)
+                if (sbx_docker_split_path(spec->files[i].path, &pl[i].root, &pl[i].rel) < 0) {
+                        placed_free(pl, spec->n_files);
+                        return NULL;
+                }
+        return pl;
 }
 
 /* No SIGPIPE when the agent is gone. */
@@ -137,8 +202,8 @@ static int send_request(int sock, const struct sbx_agent_request *req, const int
         return sendmsg(sock, &m, MSG_NOSIGNAL) == (ssize_t)sizeof(*req) ? 0 : -errno;
 }
 
-int sbx_docker_agent_send(const char *dir, const struct sbx_spec *spec, const char *cwd, uid_t uid,
-                          const int fds[3])
+int sbx_docker_agent_send(const char *dir, const struct sbx_spec *spec, bool files, const char *cwd,
+                          uid_t uid, const int fds[3])
 {
         struct sbx_agent_request req = {.magic = SBX_AGENT_MAGIC,
                                         .version = SBX_AGENT_VERSION,
@@ -146,13 +211,17 @@ int sbx_docker_agent_send(const char *dir, const struct sbx_spec *spec, const ch
                                         .gid = (uint32_t)uid};
         _cleanup_close_ int sock = -1;
         _cleanup_free_ char *blob = NULL;
+        size_t len = 0, nfiles = files ? spec->n_files : 0;
+        struct placed *pl = nfiles ? place(spec) : NULL;
         struct sockaddr_un a;
-        size_t len = 0;
         int r;
 
-        if ((r = sock_addr(dir, &a)) < 0)
-                return r;
-        blob = pack(spec, cwd, &req.argc, &req.envc, &len);
+        if ((r = sock_addr(dir, &a)) < 0 || (nfiles && !pl)) {
+                placed_free(pl, nfiles);
+                return r < 0 ? r : -ENOMEM;
+        }
+        blob = pack(spec, pl, nfiles, cwd, &req, &len);
+        placed_free(pl, nfiles);
         if (!blob)
                 return -E2BIG;
         req.blob_len = (uint32_t)len;

@@ -18,10 +18,15 @@ void sbx_docker_agent_forget(const char *dir);
 /* Wait up to timeout_ms for the agent in dir to listen. */
 bool sbx_docker_agent_wait(const char *dir, unsigned timeout_ms);
 
-/* Connect to the agent in dir and send the job: spec's argv, env and the work dir, run as
- * uid:uid, with fds (stdin, stdout, stderr) as its streams. The connection, or -errno. */
-int sbx_docker_agent_send(const char *dir, const struct sbx_spec *spec, const char *cwd, uid_t uid,
-                          const int fds[3]);
+/* Whether spec's files may go with the job (the job's user writes them before the exec): small
+ * ones in writable directories; others go through the archive endpoint. */
+#define SBX_AGENT_FILES_MAX (4u << 20)
+bool sbx_docker_agent_takes_files(const struct sbx_spec *spec);
+/* Connect to the agent in dir and send the job: spec's argv, env, its files when files is true,
+ * and the work dir, run as uid:uid, with fds (stdin, stdout, stderr) as its streams. The
+ * connection, or -errno. */
+int sbx_docker_agent_send(const char *dir, const struct sbx_spec *spec, bool files, const char *cwd,
+                          uid_t uid, const int fds[3]);
 /* Read the reply once the connection is readable: 0, or -EPIPE when the agent went away
  * without one, or -EPROTO. */
 int sbx_docker_agent_reply(int conn, struct sbx_agent_reply *rep);

@@ -31,13 +31,24 @@
 
 extern char **environ;
 
+struct file {
+        const char *root;
+        char *rel;
+        struct sbx_agent_file meta;
+        const char *data;
+};
+
 struct job {
         struct sbx_agent_request req;
         int fds[N_FDS];
         char *blob;
         char **argv, **envp;
         const char *cwd;
+        struct file *files;
 };
+
+/* What the child reports when it could not run the program: where it failed, and errno. */
+enum { FAILED_FILES = 1, FAILED_EXEC };
 
 static int read_full(int fd, void *buf, size_t n)
 {
@@ -81,7 +92,7 @@ static int receive(int conn, struct job *j)
                 return -EPROTO;
         if (j->req.uid == 0 || j->req.gid == 0 || j->req.argc == 0 ||
             j->req.blob_len > SBX_AGENT_BLOB_MAX || j->req.argc > SBX_AGENT_BLOB_MAX / 2 ||
-            j->req.envc > SBX_AGENT_BLOB_MAX / 2)
+            j->req.envc > SBX_AGENT_BLOB_MAX / 2 || j->req.nfiles > SBX_AGENT_BLOB_MAX / 16)
                 return -EINVAL;
         j->blob = malloc(j->req.blob_len + 1u);
         if (!j->blob)
@@ -107,6 +118,30 @@ static int overridden(const char *entry, char **set, int n)
         for (int i = 0; i < n; i++)
                 if (!strncmp(set[i], entry, k) && set[i][k] == '=')
                         return 1;
+        return 0;
+}
+
+/* The files after the strings: directory, path, size and mode, data. */
+static int split_files(struct job *j, char *p, char *end)
+{
+        j->files = calloc(j->req.nfiles + 1u, sizeof(*j->files));
+        if (!j->files)
+                return -ENOMEM;
+        for (uint32_t i = 0; i < j->req.nfiles; i++) {
+                struct file *f = &j->files[i];
+                f->root = p;
+                p += strlen(p) + 1;
+                f->rel = p;
+                p = p < end ? p + strlen(p) + 1 : p;
+                if (p + sizeof(f->meta) > end)
+                        return -EINVAL;
+                memcpy(&f->meta, p, sizeof(f->meta));
+                p += sizeof(f->meta);
+                if (f->meta.size > (size_t)(end - p) || !*f->rel)
+                        return -EINVAL;
+                f->data = p;
+                p += f->meta.size;
+        }
         return 0;
 }
 
@@ -139,7 +174,7 @@ static int split(struct job *j)
                         j->envp[n++] = environ[i];
         memmove(j->envp + n, job_env, j->req.envc * sizeof(char *));
         j->envp[n + (int)j->req.envc] = NULL;
-        return 0;
+        return split_files(j, p, end);
 }
 
 /* The job's bounding set is empty, as an exec's: CAP_SETPCAP allows emptying it. */
@@ -151,11 +186,70 @@ static int drop_bounding_set(void)
         return 0;
 }
 
-/* In the child: become the job's user, take its streams, run it. */
+static int write_all(int fd, const char *p, size_t n)
+{
+        while (n > 0) {
+                ssize_t w = write(fd, p, n);
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w < 0)
+                        return -1;
+                p += w;
+                n -= (size_t)w;
+        }
+        return 0;
+}
+
+/* One file, written as the job's user (so with no right the job lacks), its parents made as
+ * directories of its own; an existing file is replaced, as the archive endpoint does. */
+static int write_file(const struct file *f)
+{
+        int dfd = open(f->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd, e;
+        char *name = f->rel, *s;
+
+        while (dfd >= 0 && (s = strchr(name, '/'))) {
+                int sub;
+                *s = '\0';
+                if (mkdirat(dfd, name, 0755) < 0 && errno != EEXIST)
+                        sub = -1;
+                else
+                        sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                e = errno;
+                close(dfd);
+                errno = e;
+                dfd = sub;
+                name = s + 1;
+        }
+        if (dfd < 0)
+                return -1;
+        (void)unlinkat(dfd, name, 0);
+        fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        e = errno;
+        close(dfd);
+        if (fd < 0 || write_all(fd, f->data, f->meta.size) < 0 ||
+            fchmod(fd, (mode_t)(f->meta.mode & 07777)) < 0) {
+                e = fd < 0 ? e : errno;
+                if (fd >= 0)
+                        close(fd);
+                errno = e;
+                return -1;
+        }
+        return close(fd);
+}
+
+static int write_files(const struct job *j)
+{
+        for (uint32_t i = 0; i < j->req.nfiles; i++)
+                if (write_file(&j->files[i]) < 0)
+                        return -1;
+        return 0;
+}
+
+/* In the child: become the job's user, write its files, take its streams, run it. */
 static _Noreturn void start(const struct job *j, int report)
 {
         sigset_t none;
-        int e;
+        int msg[2] = {FAILED_EXEC, 0};
 
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
@@ -164,23 +258,28 @@ static _Noreturn void start(const struct job *j, int report)
 
         /* Groups as an exec's: the job's gid, supplementary too. */
         if (drop_bounding_set() < 0 || setgroups(1, &gid) < 0 || setgid(gid) < 0 ||
-            setuid(j->req.uid) < 0 || dup2(j->fds[0], 0) < 0 || dup2(j->fds[1], 1) < 0 ||
-            dup2(j->fds[2], 2) < 0 || chdir(j->cwd) < 0) {
-                e = errno;
+            setuid(j->req.uid) < 0) {
+                msg[1] = errno;
+        } else if (write_files(j) < 0) {
+                msg[0] = FAILED_FILES;
+                msg[1] = errno;
+        } else if (dup2(j->fds[0], 0) < 0 || dup2(j->fds[1], 1) < 0 || dup2(j->fds[2], 2) < 0 ||
+                   chdir(j->cwd) < 0) {
+                msg[1] = errno;
         } else {
                 environ = j->envp; /* execvp looks up PATH in the job's environment */
                 execvp(j->argv[0], j->argv);
-                e = errno;
+                msg[1] = errno;
         }
-        (void)!write(report, &e, sizeof(e));
-        _exit(e == ENOENT ? 127 : 126);
+        (void)!write(report, msg, sizeof(msg));
+        _exit(msg[1] == ENOENT ? 127 : 126);
 }
 
 /* Fork, run, wait: the reply for one request. */
 static struct sbx_agent_reply run(const struct job *j)
 {
         struct sbx_agent_reply rep = {.magic = SBX_AGENT_MAGIC};
-        int pipefd[2], status = 0, e = 0;
+        int pipefd[2], status = 0, msg[2] = {0, 0};
         pid_t pid;
 
         if (pipe2(pipefd, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
@@ -190,7 +289,7 @@ static struct sbx_agent_reply run(const struct job *j)
         if (pid == 0)
                 start(j, pipefd[1]);
         close(pipefd[1]);
-        while (read(pipefd[0], &e, sizeof(e)) < 0 && errno == EINTR)
+        while (read(pipefd[0], msg, sizeof(msg)) < 0 && errno == EINTR)
                 ;
         close(pipefd[0]);
         while (waitpid(pid, &status, 0) < 0)
@@ -199,7 +298,10 @@ static struct sbx_agent_reply run(const struct job *j)
                         return rep;
                 }
         rep.status = status;
-        rep.exec_errno = e;
+        if (msg[0] == FAILED_FILES)
+                rep.file_error = msg[1] ? msg[1] : EIO;
+        else
+                rep.exec_errno = msg[1];
         return rep;
 }
 
@@ -230,6 +332,7 @@ static void serve(int conn)
         (void)!send(conn, &rep, sizeof(rep), MSG_NOSIGNAL);
         free(j.argv);
         free(j.envp);
+        free(j.files);
         free(j.blob);
 }
 

@@ -60,7 +60,7 @@ struct job {
         struct sbx_docker_stats stats_before;
         /* Through the agent (docker/agent.h): its connection, the host's ends of the job's
          * streams, and its reply. */
-        bool via_agent;
+        bool via_agent, agent_files;
         int agent, in_fd, out_fd, err_fd;
         struct record rec;
 };
@@ -445,6 +445,9 @@ static int take_reply(struct job *j, struct sbx_error **err)
         if (r == 0 && rep.error)
                 return sbx_error_set(err, rep.error, "the container's agent could not start %s: %s",
                                      j->spec->argv[0], strerror(rep.error));
+        if (r == 0 && rep.file_error)
+                return sbx_error_set(err, rep.file_error, "copying files into the sandbox: %s",
+                                     strerror(rep.file_error));
         if (r < 0) {
                 /* The agent died (the OOM killer may take it too): so did the container. */
                 j->c->broken = true;
@@ -554,8 +557,8 @@ static int agent_job(struct job *j, struct sbx_error **err)
         sample_before(j);
         j->start_ms = sbx_now_ms();
         j->next_status_ms = UINT64_MAX;
-        j->agent =
-            sbx_docker_agent_send(j->c->agent_dir, j->spec, SBX_DOCKER_WORKDIR, j->c->uid, far);
+        j->agent = sbx_docker_agent_send(j->c->agent_dir, j->spec, j->agent_files,
+                                         SBX_DOCKER_WORKDIR, j->c->uid, far);
         for (int i = 0; i < 3; i++)
                 close(far[i]);
         if (j->agent < 0) {
@@ -770,10 +773,16 @@ static int run_job(struct job *j, struct sbx_result *res, struct sbx_error **err
         struct oom oom;
         int r = -EAGAIN;
 
-        if (j->c->agent && (r = agent_job(j, err)) == -EAGAIN)
+        if (j->c->agent)
+                r = agent_job(j, err);
+        if (r == -EAGAIN) {
                 j->c->agent = false; /* not listening after all: execs from now on */
-        if (r == -EAGAIN)
-                r = exec_job(j, err);
+                r = j->agent_files ? sbx_docker_container_put_files(j->e, j->c, j->spec->files,
+                                                                    j->spec->n_files, err)
+                                   : 0;
+                if (r == 0)
+                        r = exec_job(j, err);
+        }
         res->wall_ms = sbx_now_ms() - j->start_ms;
         if (r < 0)
                 return r;
@@ -806,7 +815,9 @@ int sbx_docker_exec_run(struct sbx_docker_engine *e, struct sbx_docker_container
         int r;
 
         res->backend = "docker";
-        if (spec->n_files > 0 &&
+        /* Small files go with an agent's job, written by the job's user before its exec. */
+        j.agent_files = c->agent && spec->n_files > 0 && sbx_docker_agent_takes_files(spec);
+        if (spec->n_files > 0 && !j.agent_files &&
             (r = sbx_docker_container_put_files(e, c, spec->files, spec->n_files, err)) < 0)
                 return r;
         r = run_job(&j, res, err);

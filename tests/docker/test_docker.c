@@ -607,6 +607,33 @@ static void test_agent_limits_and_streams(void **state)
         free(in);
 }
 
+/* Without the agent (SANDBOXRT_DOCKER_NO_AGENT; what a host without the container's cgroup gets),
+ * jobs are execs under the waiter, with the same results. */
+static void test_exec_fallback(void **state)
+{
+        struct sbx_runtime_options opts = {.image = image};
+        struct sbx_backend *agentless = NULL, *saved = be;
+        struct sbx_policy p = policy();
+        struct sbx_error *err = NULL;
+        struct sbx_result r;
+
+        setenv("SANDBOXRT_DOCKER_NO_AGENT", "1", 1);
+        assert_int_equal(sbx_docker_ops.open(&opts, &agentless, &err), 0);
+        unsetenv("SANDBOXRT_DOCKER_NO_AGENT");
+        be = agentless;
+        run_py(NULL, &p,
+               "import os, sys\nprint(open('/proc/%d/cmdline' % "
+               "os.getppid()).read().split('\\0')[0])\n"
+               "sys.exit(130)",
+               NULL, 0, &r);
+        be = saved;
+        sbx_docker_ops.close(agentless);
+        assert_int_equal(r.verdict, SBX_VERDICT_RUNTIME_ERROR);
+        assert_int_equal(r.exit_code, 130);
+        assert_string_equal(r.out.data, "/.sandboxrt/waiter\n");
+        result_clear(&r);
+}
+
 /* The probes of tests/payloads/syscalls.c in a container: the same answers as in the native jail
  * (tests/jail/seccomp.sh), from our profile and not the engine's default, which lets AF_VSOCK,
  * AF_ALG, modify_ldt, ptrace and io_uring through and answers keyctl with EPERM. */
@@ -865,6 +892,7 @@ int main(int argc, char **argv)
             cmocka_unit_test(test_pool_reset),
             cmocka_unit_test(test_agent_attacks),
             cmocka_unit_test(test_agent_limits_and_streams),
+            cmocka_unit_test(test_exec_fallback),
             cmocka_unit_test(test_seccomp_profile),
             cmocka_unit_test(test_uid_per_container),
             cmocka_unit_test(test_verdict_parity),
