@@ -547,7 +547,10 @@ static int job_pipes(struct job *j, int far[3], struct sbx_error **err)
         return 0;
 }
 
-/* -EAGAIN when the agent did not take the job (nothing started): run it as an exec. */
+/* When the agent did not take the job (nothing started), run it as an exec: AGENT_TOO_BIG for a
+ * request too large for it, AGENT_GONE when it does not answer. */
+enum { AGENT_GONE = 1, AGENT_TOO_BIG };
+
 static int agent_job(struct job *j, struct sbx_error **err)
 {
         int far[3], r = job_pipes(j, far, err);
@@ -565,8 +568,7 @@ static int agent_job(struct job *j, struct sbx_error **err)
                 close_fd(&j->in_fd);
                 close_fd(&j->out_fd);
                 close_fd(&j->err_fd);
-                return j->agent == -E2BIG ? sbx_error_set(err, E2BIG, "arguments too long")
-                                          : -EAGAIN;
+                return j->agent == -E2BIG ? AGENT_TOO_BIG : AGENT_GONE;
         }
         j->via_agent = true;
         return agent_supervise(j, err);
@@ -771,12 +773,13 @@ static int exec_job(struct job *j, struct sbx_error **err)
 static int run_job(struct job *j, struct sbx_result *res, struct sbx_error **err)
 {
         struct oom oom;
-        int r = -EAGAIN;
+        int r = AGENT_GONE;
 
         if (j->c->agent)
                 r = agent_job(j, err);
-        if (r == -EAGAIN) {
+        if (r == AGENT_GONE)
                 j->c->agent = false; /* not listening after all: execs from now on */
+        if (r > 0) {
                 r = j->agent_files ? sbx_docker_container_put_files(j->e, j->c, j->spec->files,
                                                                     j->spec->n_files, err)
                                    : 0;
