@@ -21,13 +21,15 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "docker/agent_proto.h"
 
-#define N_FDS 3
+#define N_FDS        3
+#define RECV_TIMEOUT 10 /* s: a host that connects and sends nothing must not stall us */
 
 extern char **environ;
 
@@ -378,9 +380,11 @@ int sbx_agent_main(const char *dir)
                 for (;;)
                         pause(); /* jobs come as execs */
         for (;;) {
+                struct timeval tv = {.tv_sec = RECV_TIMEOUT};
                 int conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
                 if (conn < 0)
                         continue;
+                (void)setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
                 serve(conn);
                 close(conn);
         }

@@ -448,6 +448,43 @@ static void test_files(void **state)
         result_clear(&r);
 }
 
+/* A job's files replace what an earlier job of the sandbox left at their paths (a symlink is
+ * replaced, never followed; a read-only file is replaced), as the archive endpoint does. */
+static void test_files_replace(void **state)
+{
+        struct sbx_policy p = policy();
+        struct sbx_box *box = NULL;
+        struct sbx_error *err = NULL;
+        struct sbx_result r = {0};
+        const struct sbx_file files[] = {
+            {.path = "link.txt", .data = "new", .size = 3},
+            {.path = "ro.txt", .data = "new", .size = 3, .mode = 0600},
+            {.path = "/tmp/d/e/f.txt", .data = "deep", .size = 4},
+        };
+        const char *const argv[] = {
+            PY, "-c",
+            "import os\nprint(os.path.exists('/tmp/target'), os.path.islink('link.txt'),\n"
+            "      open('link.txt').read(), open('ro.txt').read(),\n"
+            "      oct(os.stat('ro.txt').st_mode & 0o777), open('/tmp/d/e/f.txt').read(),\n"
+            "      os.stat('/tmp/d/e').st_uid == os.getuid())",
+            NULL};
+        const struct sbx_spec spec = {
+            .argv = argv, .env = test_env, .files = files, .n_files = 3, .policy = &p};
+
+        assert_int_equal(sbx_docker_ops.box_create(be, &p, image, &box, &err), 0);
+        run_py(box, &p,
+               "import os\nos.symlink('/tmp/target', 'link.txt')\n"
+               "open('ro.txt', 'w').write('old'); os.chmod('ro.txt', 0o444)",
+               NULL, 0, &r);
+        assert_int_equal(r.verdict, SBX_VERDICT_OK);
+        result_clear(&r);
+        assert_int_equal(sbx_docker_ops.run(be, box, &spec, &r, &err), 0);
+        assert_int_equal(r.verdict, SBX_VERDICT_OK);
+        assert_string_equal(r.out.data, "False False new new 0o600 deep True\n");
+        result_clear(&r);
+        sbx_docker_ops.box_destroy(be, box, NULL);
+}
+
 static void test_box_files(void **state)
 {
         struct sbx_policy p = policy();
@@ -888,6 +925,7 @@ int main(int argc, char **argv)
             cmocka_unit_test(test_non_root),
             cmocka_unit_test(test_files),
             cmocka_unit_test(test_box_files),
+            cmocka_unit_test(test_files_replace),
             cmocka_unit_test(test_stray_holds_stdout),
             cmocka_unit_test(test_pool_reset),
             cmocka_unit_test(test_agent_attacks),
