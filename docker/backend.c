@@ -1,11 +1,14 @@
 /* The ops table: one-shot containers, pooled containers, and stateful boxes. */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "docker/agent.h"
 #include "docker/docker.h"
 #include "docker/exec.h"
 #include "docker/pool.h"
@@ -24,7 +27,7 @@
 struct sbx_backend {
         struct sbx_docker_engine *e;
         struct sbx_docker_config cfg;
-        char *state_dir, *slot_dir;
+        char *state_dir, *slot_dir, *agent_dirs;
         char waiter[PATH_MAX];
         struct sbx_owner *owner; /* held while we live: our containers' label */
         char *image;
@@ -126,8 +129,26 @@ static void docker_close(struct sbx_backend *be)
         pthread_mutex_destroy(&be->lock);
         free(be->state_dir);
         free(be->slot_dir);
+        free(be->agent_dirs);
         free(be->image);
         free(be);
+}
+
+/* The agent directories of dead owners' containers (named after their labels: <token>-<n>). */
+static void reap_agent_dirs(struct sbx_backend *be, const struct sbx_owners *dead)
+{
+        DIR *d = be->agent_dirs ? opendir(be->agent_dirs) : NULL;
+        struct dirent *de;
+
+        while (d && (de = readdir(d))) {
+                _cleanup_free_ char *path = NULL;
+                if (de->d_name[0] == '.' || !sbx_owners_match(dead, de->d_name))
+                        continue;
+                path = sbx_strdup_printf("%s/%s", be->agent_dirs, de->d_name);
+                sbx_docker_agent_dir_remove(path);
+        }
+        if (d)
+                closedir(d);
 }
 
 /* Our owner record (in the state dir, scoped to the engine's socket), then what dead owners of
@@ -142,10 +163,39 @@ static int own(struct sbx_backend *be, struct sbx_error **err)
                 return r;
         sbx_docker_engine_set_owner(be->e, sbx_owner_token(be->owner));
         if ((r = sbx_owners_find_dead(be->state_dir, "docker", scope, &dead, err)) == 0 &&
-            (r = sbx_docker_reap(be->e, dead, err)) > 0)
+            (r = sbx_docker_reap(be->e, dead, err)) >= 0) {
+                reap_agent_dirs(be, dead);
                 r = 0;
+        }
         sbx_owners_release(dead);
         return r;
+}
+
+/* Why jobs cannot go through the in-container agent (docker/agent_main.c), or NULL. Where it
+ * can, a container whose agent does not answer still runs its jobs as execs. */
+static const char *no_agent_reason(bool have_waiter)
+{
+        if (getenv("SANDBOXRT_DOCKER_NO_AGENT"))
+                return "SANDBOXRT_DOCKER_NO_AGENT is set";
+        if (getenv("SANDBOXRT_DOCKER_NO_CGROUP"))
+                return "SANDBOXRT_DOCKER_NO_CGROUP is set: the containers' cgroups are not used";
+        if (!have_waiter)
+                return "sandboxrt-waiter not found";
+        if (geteuid() != 0)
+                return "the agent listens in a directory of root's: sandboxrt runs as another user";
+        return NULL;
+}
+
+/* The parent of the containers' agent directories, when jobs may go to agents. */
+static void agent_dirs(struct sbx_backend *be)
+{
+        struct sbx_error *err = NULL;
+
+        if (!no_agent_reason(be->cfg.waiter != NULL) &&
+            sbx_state_subdir(be->state_dir, "agents", 0700, &err) == 0)
+                be->agent_dirs = sbx_strdup_printf("%s/agents", be->state_dir);
+        be->cfg.agent_dirs = be->agent_dirs;
+        sbx_error_free(err);
 }
 
 static int docker_open(const struct sbx_runtime_options *opts, struct sbx_backend **out,
@@ -172,6 +222,8 @@ static int docker_open(const struct sbx_runtime_options *opts, struct sbx_backen
                             SBX_INSTALL_LIBEXECDIR "/sandboxrt/sandboxrt-waiter", SBX_BUILD_WAITER,
                             be->waiter, sizeof(be->waiter)))
                 be->cfg.waiter = be->waiter;
+        if (r == 0)
+                agent_dirs(be);
         if (r == 0)
                 r = sbx_docker_engine_open(&be->e, err);
         if (r == 0)
@@ -527,14 +579,23 @@ int sbx_docker_describe(const char *image, char **report, struct sbx_error **err
                 return r;
         }
         int present = sbx_docker_image_exists(e, img, &ierr);
+        char waiter[PATH_MAX];
+        const char *no_agent = no_agent_reason(sbx_find_helper(
+            "SANDBOXRT_DOCKER_WAITER", SBX_INSTALL_LIBEXECDIR "/sandboxrt/sandboxrt-waiter",
+            SBX_BUILD_WAITER, waiter, sizeof(waiter)));
         *report = sbx_strdup_printf(
             "engine: Docker %s at %s\napi version: %s\ncgroup driver: %s (cgroup v%d)\n"
-            "image %s: %s",
+            "image %s: %s\njob transport: %s%s%s",
             sbx_docker_engine_version(e), sbx_docker_socket_path(), sbx_docker_engine_api(e),
             sbx_docker_engine_cgroup_driver(e), sbx_docker_engine_cgroup_version(e), img,
             present == 0 ? "present"
                          : (present == -ENOENT ? "missing (pulled on first use)"
-                                               : (ierr && ierr->message ? ierr->message : "?")));
+                                               : (ierr && ierr->message ? ierr->message : "?")),
+            no_agent ? "docker exec ("
+                     : "in-container agent over a unix socket (docker exec "
+                       "for a container whose cgroup or agent this host "
+                       "cannot reach",
+            no_agent ? no_agent : "", ")");
         sbx_error_free(ierr);
         sbx_docker_engine_free(e);
         return *report ? 0 : sbx_error_set(err, ENOMEM, "out of memory");

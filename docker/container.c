@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "docker/agent.h"
 #include "docker/parse.h"
 #include "docker/seccomp.h"
 #include "docker/wipe.h"
@@ -24,6 +25,7 @@
 #define UPLOAD_MAX     (1ull << 30)
 #define PULL_LINE_MAX  65536
 #define TAR_OVERHEAD   4096
+#define AGENT_START_MS 2000 /* an agent that does not listen by then never will: execs instead */
 
 static inline void cjson_deletep(cJSON **j)
 {
@@ -77,21 +79,35 @@ static bool add_tmpfs_volume(cJSON *mounts, const char *target, const char *opts
                cJSON_AddStringToObject(o, "o", opts);
 }
 
+static bool add_bind(cJSON *mounts, const char *source, const char *target, bool ro)
+{
+        cJSON *m = cJSON_CreateObject();
+
+        if (!m || !cJSON_AddItemToArray(mounts, m))
+                return cJSON_Delete(m), false;
+        return cJSON_AddStringToObject(m, "Type", "bind") &&
+               cJSON_AddStringToObject(m, "Source", source) &&
+               cJSON_AddStringToObject(m, "Target", target) &&
+               cJSON_AddBoolToObject(m, "ReadOnly", ro);
+}
+
 /* The waiter, read-only, over the tmpfs volume that takes its records. */
 static bool add_waiter(cJSON *mounts, const char *waiter, const char *owner, const char *label,
                        uid_t uid)
 {
         _cleanup_free_ char *opts = sbx_strdup_printf(
             "size=65536,nosuid,nodev,noexec,uid=%u,gid=%u,mode=0700", (unsigned)uid, (unsigned)uid);
-        cJSON *m = cJSON_CreateObject();
 
-        if (!m || !cJSON_AddItemToArray(mounts, m))
-                return cJSON_Delete(m), false;
-        return opts && cJSON_AddStringToObject(m, "Type", "bind") &&
-               cJSON_AddStringToObject(m, "Source", waiter) &&
-               cJSON_AddStringToObject(m, "Target", SBX_DOCKER_WAITER) &&
-               cJSON_AddBoolToObject(m, "ReadOnly", true) &&
+        return opts && add_bind(mounts, waiter, SBX_DOCKER_WAITER, true) &&
                add_tmpfs_volume(mounts, SBX_DOCKER_WAITER_DIR, opts, owner, label);
+}
+
+/* The agent: the waiter again, where container root can reach it (/.sandboxrt is the job
+ * user's), and its socket's directory from the host. */
+static bool add_agent_mounts(cJSON *mounts, const char *waiter, const char *agent_dir)
+{
+        return add_bind(mounts, waiter, SBX_DOCKER_AGENT, true) &&
+               add_bind(mounts, agent_dir, SBX_DOCKER_AGENT_DIR, false);
 }
 
 /* /tmp is everyone's (sticky, root's); the other writable directories are the job user's. */
@@ -104,7 +120,7 @@ static bool shared_dir(const char *dir)
  * size (their pages are charged to the container's memory cgroup too, which caps them
  * together). */
 static bool add_mounts(cJSON *hc, const struct sbx_policy *p, const char *owner, const char *label,
-                       uid_t uid, const char *waiter)
+                       uid_t uid, const char *waiter, const char *agent_dir)
 {
         cJSON *mounts = cJSON_AddArrayToObject(hc, "Mounts");
         const struct sbx_limits *l = &p->limits;
@@ -123,7 +139,8 @@ static bool add_mounts(cJSON *hc, const struct sbx_policy *p, const char *owner,
                 if (!opts || !add_tmpfs_volume(mounts, dir, opts, owner, label))
                         return false;
         }
-        return mounts && (!waiter || add_waiter(mounts, waiter, owner, label, uid));
+        return mounts && (!waiter || add_waiter(mounts, waiter, owner, label, uid)) &&
+               (!agent_dir || add_agent_mounts(mounts, waiter, agent_dir));
 }
 
 /* The index of dir in c->dirs, or -1. */
@@ -250,8 +267,19 @@ static bool add_sysctls(cJSON *hc)
                cJSON_AddStringToObject(s, "fs.mqueue.queues_max", "0");
 }
 
+/* The agent starts jobs as their uid and gid, with an empty bounding set: the capabilities that
+ * allows, nothing more (the jobs have none). */
+static bool add_agent_caps(cJSON *hc)
+{
+        cJSON *add = cJSON_AddArrayToObject(hc, "CapAdd");
+
+        return add && cJSON_AddItemToArray(add, cJSON_CreateString("CAP_SETUID")) &&
+               cJSON_AddItemToArray(add, cJSON_CreateString("CAP_SETGID")) &&
+               cJSON_AddItemToArray(add, cJSON_CreateString("CAP_SETPCAP"));
+}
+
 static bool add_host_config(cJSON *root, const struct sbx_policy *p, const char *owner,
-                            const char *label, uid_t uid, const char *waiter)
+                            const char *label, uid_t uid, const char *waiter, const char *agent_dir)
 {
         cJSON *hc = cJSON_AddObjectToObject(root, "HostConfig"), *caps, *sec, *log;
 
@@ -270,26 +298,42 @@ static bool add_host_config(cJSON *root, const struct sbx_policy *p, const char 
             !(log = cJSON_AddObjectToObject(hc, "LogConfig")) ||
             !cJSON_AddStringToObject(log, "Type", "none"))
                 return false;
-        return add_limits(hc, p, waiter != NULL) && add_mounts(hc, p, owner, label, uid, waiter);
+        return add_limits(hc, p, waiter != NULL) &&
+               add_mounts(hc, p, owner, label, uid, waiter, agent_dir) &&
+               (!agent_dir || add_agent_caps(hc));
+}
+
+/* `sleep infinity` as an unprivileged user, or the agent as container root. */
+static bool add_entrypoint(cJSON *root, const char *agent_dir)
+{
+        cJSON *ep = cJSON_AddArrayToObject(root, "Entrypoint");
+        char user[32];
+
+        snprintf(user, sizeof(user), "%d:%d", agent_dir ? 0 : SBX_DOCKER_IDLE_UID,
+                 agent_dir ? 0 : SBX_DOCKER_IDLE_UID);
+        if (!ep || !cJSON_AddStringToObject(root, "User", user))
+                return false;
+        if (agent_dir)
+                return cJSON_AddItemToArray(ep, cJSON_CreateString(SBX_DOCKER_AGENT)) &&
+                       cJSON_AddItemToArray(ep, cJSON_CreateString("--agent")) &&
+                       cJSON_AddItemToArray(ep, cJSON_CreateString(SBX_DOCKER_AGENT_DIR));
+        return cJSON_AddItemToArray(ep, cJSON_CreateString("sleep")) &&
+               cJSON_AddItemToArray(ep, cJSON_CreateString("infinity"));
 }
 
 char *sbx_docker_create_body(const char *image, const struct sbx_policy *policy, const char *owner,
-                             const char *sandbox_label, uid_t uid, const char *waiter)
+                             const char *sandbox_label, uid_t uid, const char *waiter,
+                             const char *agent_dir)
 {
         _cleanup_cjson_ cJSON *root = cJSON_CreateObject();
-        cJSON *ep;
-        char user[32];
 
-        snprintf(user, sizeof(user), "%d:%d", SBX_DOCKER_IDLE_UID, SBX_DOCKER_IDLE_UID);
+        if (!waiter)
+                agent_dir = NULL; /* the agent is the waiter's other mode */
         if (!root || !cJSON_AddStringToObject(root, "Image", image) ||
-            !cJSON_AddStringToObject(root, "User", user) ||
             !cJSON_AddStringToObject(root, "WorkingDir", SBX_DOCKER_WORKDIR) ||
             !cJSON_AddStringToObject(root, "Hostname", "sandbox") ||
-            !(ep = cJSON_AddArrayToObject(root, "Entrypoint")) ||
-            !cJSON_AddItemToArray(ep, cJSON_CreateString("sleep")) ||
-            !cJSON_AddItemToArray(ep, cJSON_CreateString("infinity")) ||
-            !add_labels(root, owner, sandbox_label) ||
-            !add_host_config(root, policy, owner, sandbox_label, uid, waiter))
+            !add_entrypoint(root, agent_dir) || !add_labels(root, owner, sandbox_label) ||
+            !add_host_config(root, policy, owner, sandbox_label, uid, waiter, agent_dir))
                 return NULL;
         return cJSON_PrintUnformatted(root);
 }
@@ -345,6 +389,18 @@ static void find_volumes(struct sbx_docker_engine *e, struct sbx_docker_containe
         sbx_docker_response_clear(&resp);
 }
 
+/* After a start or restart: what the host can see of the container decides how jobs run. */
+static void started(struct sbx_docker_engine *e, struct sbx_docker_container *c)
+{
+        c->cg = sbx_docker_cgroup_open(c->id, sbx_docker_engine_cgroup_driver(e));
+        c->broken = false;
+        /* The waiter's records are read from the host after each job. */
+        if (c->cg && c->waiter && !c->waiter_source)
+                find_volumes(e, c);
+        /* The agent's jobs need the cgroup for every limit, as execs do. */
+        c->agent = c->agent_dir && c->cg && sbx_docker_agent_wait(c->agent_dir, AGENT_START_MS);
+}
+
 static int start(struct sbx_docker_engine *e, struct sbx_docker_container *c,
                  struct sbx_error **err)
 {
@@ -357,12 +413,21 @@ static int start(struct sbx_docker_engine *e, struct sbx_docker_container *c,
         if (r < 0)
                 return sbx_error_prefix(err, "starting container %.12s", c->id);
         c->cg = sbx_docker_cgroup_free(c->cg);
-        c->cg = sbx_docker_cgroup_open(c->id, sbx_docker_engine_cgroup_driver(e));
-        c->broken = false;
-        /* The waiter's records are read from the host after each job. */
-        if (c->cg && c->waiter && !c->waiter_source)
-                find_volumes(e, c);
+        started(e, c);
         return 0;
+}
+
+/* The container's own directory for its agent's socket; without one, its jobs are execs. */
+static void agent_dir_new(struct sbx_docker_container *c, const char *parent, const char *label)
+{
+        struct sbx_error *err = NULL;
+
+        c->agent_dir = sbx_strdup_printf("%s/%s", parent, label);
+        if (c->agent_dir && sbx_docker_agent_dir_make(c->agent_dir, &err) < 0) {
+                free(c->agent_dir);
+                c->agent_dir = NULL;
+        }
+        sbx_error_free(err);
 }
 
 int sbx_docker_container_new(struct sbx_docker_engine *e, const struct sbx_docker_config *cfg,
@@ -391,9 +456,11 @@ int sbx_docker_container_new(struct sbx_docker_engine *e, const struct sbx_docke
         label = sbx_strdup_printf("%s-%lu", sbx_docker_engine_owner(e),
                                   __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
         c->waiter = cfg->waiter != NULL;
+        if (label && cfg->waiter && cfg->agent_dirs)
+                agent_dir_new(c, cfg->agent_dirs, label);
         body = label && set_dirs(c, policy) == 0
                    ? sbx_docker_create_body(image, policy, sbx_docker_engine_owner(e), label,
-                                            c->uid, cfg->waiter)
+                                            c->uid, cfg->waiter, c->agent_dir)
                    : NULL;
         r = body ? create_once(e, body, &c->id, err) : sbx_error_set(err, ENOMEM, "out of memory");
         if (r == -ENOENT) { /* "No such image": pull it, then once more */
@@ -422,14 +489,12 @@ int sbx_docker_container_restart(struct sbx_docker_engine *e, struct sbx_docker_
         if (!path)
                 return sbx_error_set(err, ENOMEM, "out of memory");
         c->cg = sbx_docker_cgroup_free(c->cg); /* the engine makes a new one */
+        c->agent = false;
+        sbx_docker_agent_forget(c->agent_dir); /* the new agent's socket tells it listens */
         r = sbx_docker_request(e, "POST", path, NULL, NULL, 0, 65536, REQ_TIMEOUT, NULL, err);
         if (r < 0)
                 return sbx_error_prefix(err, "restarting container %.12s", c->id);
-        c->cg = sbx_docker_cgroup_open(c->id, sbx_docker_engine_cgroup_driver(e));
-        c->broken = false;
-        /* The waiter's records are read from the host after each job. */
-        if (c->cg && c->waiter && !c->waiter_source)
-                find_volumes(e, c);
+        started(e, c);
         return 0;
 }
 
@@ -517,6 +582,8 @@ struct sbx_docker_container *sbx_docker_container_remove(struct sbx_docker_engin
                 free(c->dirs[i]);
         }
         free(c->waiter_source);
+        sbx_docker_agent_dir_remove(c->agent_dir);
+        free(c->agent_dir);
         free(c);
         return NULL;
 }

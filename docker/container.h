@@ -19,12 +19,19 @@
 struct sbx_docker_config {
         const char *slot_dir; /* where job uids are claimed (runtime/slots.h) */
         const char *waiter;   /* host path of sandboxrt-waiter, NULL without it */
+        /* Where each container's agent directory is made (docker/agent.h); NULL: every job is
+         * an exec through the engine. */
+        const char *agent_dirs;
 };
 
 /* Where the waiter is bind-mounted in a container, and where it leaves its record: a tmpfs
  * volume the host reads (docker/waiter.c). */
 #define SBX_DOCKER_WAITER_DIR "/.sandboxrt"
 #define SBX_DOCKER_WAITER     SBX_DOCKER_WAITER_DIR "/waiter"
+/* The same program as the container's first process, the agent (docker/agent_main.c), and the
+ * host directory it listens in. */
+#define SBX_DOCKER_AGENT     "/.sandboxrt-agent"
+#define SBX_DOCKER_AGENT_DIR "/.sandboxrt-run"
 
 struct sbx_docker_container {
         char *id;
@@ -39,13 +46,17 @@ struct sbx_docker_container {
         char *sources[SBX_DOCKER_DIRS_MAX];
         bool waiter;         /* jobs run under sandboxrt-waiter ... */
         char *waiter_source; /* ... whose records are here, when visible */
+        char *agent_dir;     /* host directory of its agent's socket, NULL without an agent */
+        bool agent;          /* the agent listens and the cgroup is visible: jobs go to it */
 };
 
 /* The create request's JSON for a container whose jobs run as uid, under the waiter at host
- * path waiter unless it is NULL, labelled with the owner token and the sandbox's label (exposed
- * for tests). malloc'd, NULL on ENOMEM. */
+ * path waiter unless it is NULL, labelled with the owner token and the sandbox's label; with
+ * the agent listening in host directory agent_dir unless it (or waiter) is NULL (exposed for
+ * tests). malloc'd, NULL on ENOMEM. */
 char *sbx_docker_create_body(const char *image, const struct sbx_policy *policy, const char *owner,
-                             const char *sandbox_label, uid_t uid, const char *waiter);
+                             const char *sandbox_label, uid_t uid, const char *waiter,
+                             const char *agent_dir);
 
 /* Create and start a container for policy from image (pulled when missing), with a uid of its
  * own for its jobs. */

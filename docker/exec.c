@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 
+#include "docker/agent.h"
 #include "docker/parse.h"
 #include "util.h"
 #include "verdict.h"
@@ -25,10 +27,19 @@
 #define EXIT_WAIT_MS    5000 /* the engine records the exit code shortly after the stream ends */
 #define REQ_TIMEOUT     60000L
 #define STATS_CHECK_MS  250 /* CPU checks through the Engine API, when the cgroup is not visible */
+#define REKILL_MS       100 /* a job started by the agent is killed again until it ended */
 
 struct capture {
         struct sbx_output out;
         uint64_t cap;
+};
+
+/* What the waiter or the agent says of the program: its wait status and, when it could not be
+ * started, the errno of its exec. */
+struct record {
+        bool valid;
+        int status;
+        int exec_errno;
 };
 
 struct job {
@@ -47,6 +58,11 @@ struct job {
         uint64_t start_ms, next_status_ms, next_cpu_ms, drain_until, status_step;
         struct sbx_docker_cgroup_sample before;
         struct sbx_docker_stats stats_before;
+        /* Through the agent (docker/agent.h): its connection, the host's ends of the job's
+         * streams, and its reply. */
+        bool via_agent, agent_files;
+        int agent, in_fd, out_fd, err_fd;
+        struct record rec;
 };
 
 static inline void cjson_deletep(cJSON **j)
@@ -353,6 +369,211 @@ static int supervise(struct job *j, struct sbx_error **err)
         return 0;
 }
 
+/* ---- through the agent -------------------------------------------------------------------- */
+
+static void sample_before(struct job *j);
+
+static void close_fd(int *fd)
+{
+        sbx_closep(fd);
+        *fd = -1;
+}
+
+/* A write to the job's stdin that raises no SIGPIPE when the job closed it: the signal is
+ * blocked in this thread for the write, and one it raised is taken back. */
+static ssize_t write_pipe(int fd, const void *buf, size_t n)
+{
+        sigset_t pipe_set, old;
+        ssize_t w;
+        int e;
+
+        sigemptyset(&pipe_set);
+        sigaddset(&pipe_set, SIGPIPE);
+        pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+        w = write(fd, buf, n);
+        e = errno;
+        if (w < 0 && e == EPIPE)
+                (void)sigtimedwait(&pipe_set, NULL, &(struct timespec){0});
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        errno = e;
+        return w;
+}
+
+static void agent_stdin(struct job *j)
+{
+        size_t left = j->spec->stdin_size - j->stdin_off;
+        ssize_t n = left ? write_pipe(j->in_fd, j->spec->stdin_data + j->stdin_off, left) : 0;
+
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return;
+        if (n > 0)
+                j->stdin_off += (size_t)n;
+        if (n > 0 && j->stdin_off < j->spec->stdin_size)
+                return;
+        close_fd(&j->in_fd); /* all sent, or the program stopped reading: EOF on its stdin */
+        j->stdin_done = true;
+}
+
+/* Everything the pipe holds now, into the capped output. */
+static int read_pipe(struct job *j, int *fd, int stream)
+{
+        char buf[65536];
+
+        for (;;) {
+                ssize_t n = read(*fd, buf, sizeof(buf));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && errno == EAGAIN)
+                        return 0;
+                if (n <= 0) {
+                        close_fd(fd);
+                        return 0;
+                }
+                int r = capture(j, stream, buf, (size_t)n);
+                if (r < 0)
+                        return r;
+        }
+}
+
+static int take_reply(struct job *j, struct sbx_error **err)
+{
+        struct sbx_agent_reply rep;
+        int r = sbx_docker_agent_reply(j->agent, &rep);
+
+        close_fd(&j->agent);
+        j->exited = true;
+        if (r == 0 && rep.error)
+                return sbx_error_set(err, rep.error, "the container's agent could not start %s: %s",
+                                     j->spec->argv[0], strerror(rep.error));
+        if (r == 0 && rep.file_error)
+                return sbx_error_set(err, rep.file_error, "copying files into the sandbox: %s",
+                                     strerror(rep.file_error));
+        if (r < 0) {
+                /* The agent died (the OOM killer may take it too): so did the container. */
+                j->c->broken = true;
+                j->exit_code = 128 + SIGKILL;
+                return 0;
+        }
+        j->rec = (struct record){.valid = true, .status = rep.status, .exec_errno = rep.exec_errno};
+        j->exit_code = WIFEXITED(rep.status) ? WEXITSTATUS(rep.status) : 128 + WTERMSIG(rep.status);
+        return 0;
+}
+
+/* A job is killed by its uid; the agent's child has it only once it dropped root, a moment
+ * after the fork: kill again until the agent says the program ended. */
+static void rekill(struct job *j, uint64_t now)
+{
+        if (!j->killed || j->exited)
+                return;
+        if (j->next_status_ms != UINT64_MAX && now >= j->next_status_ms)
+                (void)sbx_docker_container_kill_jobs(j->e, j->c);
+        if (j->next_status_ms == UINT64_MAX || now >= j->next_status_ms)
+                j->next_status_ms = now + REKILL_MS;
+}
+
+static int agent_wait_once(struct job *j, struct sbx_error **err)
+{
+        struct pollfd p[] = {
+            {.fd = j->out_fd, .events = POLLIN},
+            {.fd = j->err_fd, .events = POLLIN},
+            {.fd = j->in_fd, .events = POLLOUT},
+            {.fd = j->agent, .events = POLLIN},
+            {.fd = j->spec->cancel_fd > 0 && j->stop == SBX_STOP_NONE ? j->spec->cancel_fd : -1,
+             .events = POLLRDHUP},
+        };
+        int r = 0;
+
+        if (poll(p, ELEMENTSOF(p), poll_timeout(j, sbx_now_ms())) < 0 && errno != EINTR)
+                return sbx_error_set(err, errno, "poll: %m");
+        if (p[4].revents & (POLLRDHUP | POLLHUP | POLLERR))
+                stop_job(j, SBX_STOP_CANCEL);
+        if (p[2].revents)
+                agent_stdin(j);
+        if (p[0].revents && (r = read_pipe(j, &j->out_fd, SBX_DOCKER_STDOUT)) < 0)
+                return r;
+        if (p[1].revents && (r = read_pipe(j, &j->err_fd, SBX_DOCKER_STDERR)) < 0)
+                return r;
+        if (p[3].revents && (r = take_reply(j, err)) < 0)
+                return r;
+        if (!j->exited && j->stop == SBX_STOP_NONE)
+                check_limits(j, sbx_now_ms());
+        rekill(j, sbx_now_ms());
+        return 0;
+}
+
+static int agent_supervise(struct job *j, struct sbx_error **err)
+{
+        int r;
+
+        if (j->spec->stdin_size == 0)
+                agent_stdin(j);
+        while (!j->exited || j->out_fd >= 0 || j->err_fd >= 0) {
+                if ((r = agent_wait_once(j, err)) < 0)
+                        return r;
+                if (j->exited && j->drain_until == 0) {
+                        close_fd(&j->in_fd);
+                        /* The program is gone; what it left behind holds its streams open. */
+                        j->drain_until = sbx_now_ms() + DRAIN_MS;
+                        if (j->out_fd >= 0 || j->err_fd >= 0)
+                                stop_job(j, SBX_STOP_NONE);
+                }
+                if (j->exited && sbx_now_ms() >= j->drain_until)
+                        break;
+        }
+        j->eof = j->out_fd < 0 && j->err_fd < 0;
+        return 0;
+}
+
+/* The job's streams: pipes whose far ends go to the agent; ours do not block. */
+static int job_pipes(struct job *j, int far[3], struct sbx_error **err)
+{
+        int p[3][2];
+
+        for (int i = 0; i < 3; i++)
+                if (pipe2(p[i], O_CLOEXEC) < 0) {
+                        int e = errno;
+                        for (int k = 0; k < i; k++)
+                                close(p[k][0]), close(p[k][1]);
+                        return sbx_error_set(err, e, "pipe: %m");
+                }
+        j->in_fd = p[0][1];
+        j->out_fd = p[1][0];
+        j->err_fd = p[2][0];
+        far[0] = p[0][0];
+        far[1] = p[1][1];
+        far[2] = p[2][1];
+        for (int i = 0; i < 3; i++)
+                (void)fcntl(i ? p[i][0] : p[0][1], F_SETFL, O_NONBLOCK);
+        return 0;
+}
+
+/* When the agent did not take the job (nothing started), run it as an exec: AGENT_TOO_BIG for a
+ * request too large for it, AGENT_GONE when it does not answer. */
+enum { AGENT_GONE = 1, AGENT_TOO_BIG };
+
+static int agent_job(struct job *j, struct sbx_error **err)
+{
+        int far[3], r = job_pipes(j, far, err);
+
+        if (r < 0)
+                return r;
+        sample_before(j);
+        j->start_ms = sbx_now_ms();
+        j->next_status_ms = UINT64_MAX;
+        j->agent = sbx_docker_agent_send(j->c->agent_dir, j->c->dirs, j->spec, j->agent_files,
+                                         SBX_DOCKER_WORKDIR, j->c->uid, far);
+        for (int i = 0; i < 3; i++)
+                close(far[i]);
+        if (j->agent < 0) {
+                close_fd(&j->in_fd);
+                close_fd(&j->out_fd);
+                close_fd(&j->err_fd);
+                return j->agent == -E2BIG ? AGENT_TOO_BIG : AGENT_GONE;
+        }
+        j->via_agent = true;
+        return agent_supervise(j, err);
+}
+
 /* ---- the verdict -------------------------------------------------------------------------- */
 
 /* The engine reports a signal death as 128 + signal, as shells do: without the waiter's record
@@ -361,14 +582,6 @@ static int wait_status(int code)
 {
         return code > 128 && code <= 128 + 64 ? W_EXITCODE(0, code - 128) : W_EXITCODE(code, 0);
 }
-
-/* What the waiter wrote (docker/waiter.c): the program's wait status and, when it could not be
- * started, the errno of its exec. */
-struct record {
-        bool valid;
-        int status;
-        int exec_errno;
-};
 
 /* "<wait status> <exec errno>\n" */
 static bool parse_record(char *s, struct record *rec)
@@ -423,7 +636,7 @@ struct oom {
 
 static void judge(struct job *j, const struct oom *oom, struct sbx_result *r)
 {
-        struct record rec = take_record(j);
+        struct record rec = j->via_agent ? j->rec : take_record(j);
         struct sbx_ending e = {
             .stop = j->stop,
             .oom_killed = oom->killed,
@@ -527,14 +740,18 @@ static void job_release(struct job *j)
         free(j->exec_id);
         sbx_docker_conn_free(j->conn);
         sbx_closep(&j->pidfd);
+        sbx_closep(&j->agent);
+        sbx_closep(&j->in_fd);
+        sbx_closep(&j->out_fd);
+        sbx_closep(&j->err_fd);
         free(j->out.out.data);
         free(j->err.out.data);
 }
 
-static int run_job(struct job *j, struct sbx_result *res, struct sbx_error **err)
+/* Exec create, hijacked start, and the engine's word on how it ended. */
+static int exec_job(struct job *j, struct sbx_error **err)
 {
         _cleanup_free_ char *path = NULL;
-        struct oom oom;
         int r;
 
         r = exec_create(j, err);
@@ -550,8 +767,25 @@ static int run_job(struct job *j, struct sbx_result *res, struct sbx_error **err
         if (r < 0)
                 return sbx_error_prefix(err, "starting the exec");
         r = supervise(j, err);
-        if (r == 0)
-                r = final_status(j, err);
+        return r < 0 ? r : final_status(j, err);
+}
+
+static int run_job(struct job *j, struct sbx_result *res, struct sbx_error **err)
+{
+        struct oom oom;
+        int r = AGENT_GONE;
+
+        if (j->c->agent)
+                r = agent_job(j, err);
+        if (r == AGENT_GONE)
+                j->c->agent = false; /* not listening after all: execs from now on */
+        if (r > 0) {
+                r = j->agent_files ? sbx_docker_container_put_files(j->e, j->c, j->spec->files,
+                                                                    j->spec->n_files, err)
+                                   : 0;
+                if (r == 0)
+                        r = exec_job(j, err);
+        }
         res->wall_ms = sbx_now_ms() - j->start_ms;
         if (r < 0)
                 return r;
@@ -574,13 +808,20 @@ int sbx_docker_exec_run(struct sbx_docker_engine *e, struct sbx_docker_container
             .c = c,
             .spec = spec,
             .pidfd = -1,
+            .agent = -1,
+            .in_fd = -1,
+            .out_fd = -1,
+            .err_fd = -1,
             .out = {.cap = cap},
             .err = {.cap = cap},
         };
         int r;
 
         res->backend = "docker";
-        if (spec->n_files > 0 &&
+        /* Small files go with an agent's job, written by the job's user before its exec. */
+        j.agent_files =
+            c->agent && spec->n_files > 0 && sbx_docker_agent_takes_files(spec, c->dirs);
+        if (spec->n_files > 0 && !j.agent_files &&
             (r = sbx_docker_container_put_files(e, c, spec->files, spec->n_files, err)) < 0)
                 return r;
         r = run_job(&j, res, err);

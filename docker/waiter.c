@@ -5,13 +5,18 @@
  * have reported the program: without the record, the host still sees the same exit code.
  *
  * The program runs as the same uid and could write the record itself: it can only misreport how
- * it ended, which it controls anyway. Static: it runs in any image. Usage: waiter PROGRAM ARGS.. */
+ * it ended, which it controls anyway. Static: it runs in any image. Usage: waiter PROGRAM ARGS..
+ *
+ * `waiter --agent DIR` is the container's first process instead (docker/agent_main.c): it starts
+ * jobs sent over a unix socket in DIR, without an exec through the engine. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "docker/agent_proto.h"
 
 #define RECORD "/.sandboxrt/exit"
 
@@ -28,12 +33,15 @@ static _Noreturn void run(char **argv, int report)
 int main(int argc, char **argv)
 {
         int status = 0, exec_errno = 0, pipefd[2];
-        /* Opened before the program runs, so that it cannot fill the volume first; O_NONBLOCK:
-         * a FIFO left there by an earlier job must not block us. */
-        int out =
-            open(RECORD, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+        int out;
         pid_t pid;
 
+        if (argc == 3 && !strcmp(argv[1], "--agent"))
+                return sbx_agent_main(argv[2]);
+        /* Opened before the program runs, so that it cannot fill the volume first; O_NONBLOCK:
+         * a FIFO left there by an earlier job must not block us. */
+        out =
+            open(RECORD, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
         if (argc < 2 || pipe2(pipefd, O_CLOEXEC) < 0)
                 return 126;
         pid = fork();

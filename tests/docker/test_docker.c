@@ -448,6 +448,43 @@ static void test_files(void **state)
         result_clear(&r);
 }
 
+/* A job's files replace what an earlier job of the sandbox left at their paths (a symlink is
+ * replaced, never followed; a read-only file is replaced), as the archive endpoint does. */
+static void test_files_replace(void **state)
+{
+        struct sbx_policy p = policy();
+        struct sbx_box *box = NULL;
+        struct sbx_error *err = NULL;
+        struct sbx_result r = {0};
+        const struct sbx_file files[] = {
+            {.path = "link.txt", .data = "new", .size = 3},
+            {.path = "ro.txt", .data = "new", .size = 3, .mode = 0600},
+            {.path = "/tmp/d/e/f.txt", .data = "deep", .size = 4},
+        };
+        const char *const argv[] = {
+            PY, "-c",
+            "import os\nprint(os.path.exists('/tmp/target'), os.path.islink('link.txt'),\n"
+            "      open('link.txt').read(), open('ro.txt').read(),\n"
+            "      oct(os.stat('ro.txt').st_mode & 0o777), open('/tmp/d/e/f.txt').read(),\n"
+            "      os.stat('/tmp/d/e').st_uid == os.getuid())",
+            NULL};
+        const struct sbx_spec spec = {
+            .argv = argv, .env = test_env, .files = files, .n_files = 3, .policy = &p};
+
+        assert_int_equal(sbx_docker_ops.box_create(be, &p, image, &box, &err), 0);
+        run_py(box, &p,
+               "import os\nos.symlink('/tmp/target', 'link.txt')\n"
+               "open('ro.txt', 'w').write('old'); os.chmod('ro.txt', 0o444)",
+               NULL, 0, &r);
+        assert_int_equal(r.verdict, SBX_VERDICT_OK);
+        result_clear(&r);
+        assert_int_equal(sbx_docker_ops.run(be, box, &spec, &r, &err), 0);
+        assert_int_equal(r.verdict, SBX_VERDICT_OK);
+        assert_string_equal(r.out.data, "False False new new 0o600 deep True\n");
+        result_clear(&r);
+        sbx_docker_ops.box_destroy(be, box, NULL);
+}
+
 static void test_box_files(void **state)
 {
         struct sbx_policy p = policy();
@@ -520,6 +557,118 @@ static void test_pool_reset(void **state)
         assert_string_equal(r.out.data, "0\nFalse False\n[] []\n");
         result_clear(&r);
         assert_int_equal(sbx_docker_set_pool_size(be, 0, &err), 0);
+}
+
+/* A job in a pooled container goes to the in-container agent (docker/agent_main.c), and can do
+ * nothing to it: not signal or trace it, not reach its socket, not forge the status it reports,
+ * not keep a process for the next job. */
+static const char *agent_attacks =
+    "import ctypes, os, signal, socket, subprocess, sys\n"
+    "agent = os.getppid()\n"
+    "print(open('/proc/%d/cmdline' % agent).read().split('\\0')[1])\n"
+    "for pid in (agent, 1):\n"
+    "    try: os.kill(pid, signal.SIGKILL); print('killed', pid)\n"
+    "    except PermissionError: print('kill EPERM')\n"
+    "libc = ctypes.CDLL(None, use_errno=True)\n"
+    "print('ptrace', libc.ptrace(16, agent, 0, 0), ctypes.get_errno())\n"
+    "for path in ('/.sandboxrt-run/sock', '/.sandboxrt-run'):\n"
+    "    with socket.socket(socket.AF_UNIX) as s:\n"
+    "        try: s.connect(path); print('connected', path)\n"
+    "        except PermissionError: print('connect EACCES')\n"
+    "        except OSError as e: print('connect', e.errno)\n"
+    "links = {}\n"
+    "for f in os.listdir('/proc/self/fd'):\n"
+    "    try: links[int(f)] = os.readlink('/proc/self/fd/' + f)\n"
+    "    except FileNotFoundError: pass\n"
+    "kinds = set(l.split(':')[0] for f, l in links.items() if f <= 2)\n"
+    "print(sorted(kinds), [f for f, l in links.items() if l.startswith('socket:')])\n"
+    "open('/.sandboxrt/exit', 'w').write('0 0\\n')\n"
+    "subprocess.Popen(['sleep', '100'], start_new_session=True)\n"
+    "sys.stdout.flush(); os._exit(3)\n";
+
+static void test_agent_attacks(void **state)
+{
+        struct sbx_policy p = policy();
+        struct sbx_error *err = NULL;
+        struct sbx_result r;
+
+        if (geteuid() != 0) /* the agent needs a root-owned directory (see docker/README.md) */
+                skip();
+        assert_int_equal(sbx_docker_set_pool_size(be, 1, &err), 0);
+        assert_int_equal(sbx_docker_warm(be, image, &p, &err), 0);
+        run_py(NULL, &p, agent_attacks, NULL, 0, &r);
+        assert_int_equal(r.verdict, SBX_VERDICT_RUNTIME_ERROR);
+        assert_int_equal(r.exit_code, 3); /* not the forged record's 0 */
+        assert_string_equal(r.out.data, "--agent\nkill EPERM\nkill EPERM\nptrace -1 1\n"
+                                        "connect EACCES\nconnect EACCES\n['pipe'] []\n");
+        result_clear(&r);
+        /* The agent still serves, and nothing of the last job is left. */
+        assert_no_job_left(NULL);
+        assert_no_job_left(NULL);
+        assert_int_equal(sbx_docker_set_pool_size(be, 0, &err), 0);
+}
+
+/* A job the agent starts is stopped by the host's limits as an exec is; its streams are the
+ * host's pipes, whole beyond one pipe's buffer, in both directions. */
+static void test_agent_limits_and_streams(void **state)
+{
+        struct sbx_policy p = policy();
+        struct sbx_error *err = NULL;
+        struct sbx_result r;
+        size_t n = 3u << 20;
+        char *in = malloc(n);
+
+        assert_non_null(in);
+        memset(in, 'x', n);
+        assert_int_equal(sbx_docker_set_pool_size(be, 1, &err), 0);
+        assert_int_equal(sbx_docker_warm(be, image, &p, &err), 0);
+        run_py(NULL, &p,
+               "import sys; d = sys.stdin.buffer.read(); sys.stdout.write(str(len(d)) + '\\n');"
+               "sys.stderr.write('e' * 500000)",
+               in, n, &r);
+        assert_int_equal(r.verdict, SBX_VERDICT_OK);
+        assert_string_equal(r.out.data, "3145728\n");
+        assert_int_equal(r.err.size, 500000);
+        result_clear(&r);
+        p.limits.wall_ms = scaled_ms(1000);
+        run_py(NULL, &p, "import os\nos.fork()\nwhile True: pass", NULL, 0, &r);
+        assert_int_equal(r.verdict, SBX_VERDICT_TIME_LIMIT);
+        result_clear(&r);
+        p = policy();
+        p.limits.output_bytes = 4096;
+        run_py(NULL, &p, "while True: print('y' * 1000)", NULL, 0, &r);
+        assert_int_equal(r.verdict, SBX_VERDICT_OUTPUT_LIMIT);
+        result_clear(&r);
+        assert_no_job_left(NULL);
+        assert_int_equal(sbx_docker_set_pool_size(be, 0, &err), 0);
+        free(in);
+}
+
+/* Without the agent (SANDBOXRT_DOCKER_NO_AGENT; what a host without the container's cgroup gets),
+ * jobs are execs under the waiter, with the same results. */
+static void test_exec_fallback(void **state)
+{
+        struct sbx_runtime_options opts = {.image = image};
+        struct sbx_backend *agentless = NULL, *saved = be;
+        struct sbx_policy p = policy();
+        struct sbx_error *err = NULL;
+        struct sbx_result r;
+
+        setenv("SANDBOXRT_DOCKER_NO_AGENT", "1", 1);
+        assert_int_equal(sbx_docker_ops.open(&opts, &agentless, &err), 0);
+        unsetenv("SANDBOXRT_DOCKER_NO_AGENT");
+        be = agentless;
+        run_py(NULL, &p,
+               "import os, sys\nprint(open('/proc/%d/cmdline' % "
+               "os.getppid()).read().split('\\0')[0])\n"
+               "sys.exit(130)",
+               NULL, 0, &r);
+        be = saved;
+        sbx_docker_ops.close(agentless);
+        assert_int_equal(r.verdict, SBX_VERDICT_RUNTIME_ERROR);
+        assert_int_equal(r.exit_code, 130);
+        assert_string_equal(r.out.data, "/.sandboxrt/waiter\n");
+        result_clear(&r);
 }
 
 /* The probes of tests/payloads/syscalls.c in a container: the same answers as in the native jail
@@ -776,8 +925,12 @@ int main(int argc, char **argv)
             cmocka_unit_test(test_non_root),
             cmocka_unit_test(test_files),
             cmocka_unit_test(test_box_files),
+            cmocka_unit_test(test_files_replace),
             cmocka_unit_test(test_stray_holds_stdout),
             cmocka_unit_test(test_pool_reset),
+            cmocka_unit_test(test_agent_attacks),
+            cmocka_unit_test(test_agent_limits_and_streams),
+            cmocka_unit_test(test_exec_fallback),
             cmocka_unit_test(test_seccomp_profile),
             cmocka_unit_test(test_uid_per_container),
             cmocka_unit_test(test_verdict_parity),

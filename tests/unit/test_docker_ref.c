@@ -85,9 +85,9 @@ static void test_create_body(void **state)
                                           .open_files = 64,
                                           .file_size_bytes = 1u << 20}};
         _cleanup_free_ char *with = sbx_docker_create_body("python@sha256:" HEX64, &p, "o", "l",
-                                                           0x70000005, "/usr/bin/sbx-waiter");
+                                                           0x70000005, "/usr/bin/sbx-waiter", NULL);
         _cleanup_free_ char *without =
-            sbx_docker_create_body("python", &p, "o", "l", 0x70000005, NULL);
+            sbx_docker_create_body("python", &p, "o", "l", 0x70000005, NULL, "/run/a");
 
         assert_non_null(with);
         assert_non_null(without);
@@ -105,7 +105,7 @@ static void test_create_body(void **state)
         static const char *const writable[] = {"/opt/data", "/tmp", NULL};
         p.writable = (char **)writable;
         _cleanup_free_ char *more =
-            sbx_docker_create_body("python", &p, "o", "l", 0x70000005, NULL);
+            sbx_docker_create_body("python", &p, "o", "l", 0x70000005, NULL, NULL);
         assert_non_null(more);
         const char *at = strstr(more, "\"Target\":\"/opt/data\"");
         assert_non_null(at);
@@ -113,6 +113,33 @@ static void test_create_body(void **state)
                                    "1879048197,mode=0700\""));
         assert_non_null(strstr(more, "\"Target\":\"/tmp\"")); /* once: the list's adds nothing */
         assert_null(strstr(strstr(more, "\"Target\":\"/tmp\"") + 1, "\"Target\":\"/tmp\""));
+        /* No agent without the waiter (its other mode): sleep as the idle user, no capability. */
+        assert_null(strstr(without, "--agent"));
+        assert_non_null(strstr(without, "\"User\":\"65533:65533\""));
+        assert_null(strstr(without, "CapAdd"));
+        assert_null(strstr(with, "CapAdd"));
+}
+
+/* The agent: container root with only the two capabilities it needs to start jobs, its socket's
+ * directory from the host, its program read-only. */
+static void test_create_body_agent(void **state)
+{
+        struct sbx_policy p = {.limits = {.memory_bytes = 64u << 20, .pids = 16}};
+        _cleanup_free_ char *b = sbx_docker_create_body("python", &p, "o", "l", 0x70000005,
+                                                        "/usr/bin/sbx-waiter", "/run/a/x");
+
+        (void)state;
+        assert_non_null(b);
+        assert_non_null(strstr(b, "\"User\":\"0:0\""));
+        assert_non_null(
+            strstr(b, "\"Entrypoint\":[\"/.sandboxrt-agent\",\"--agent\",\"/.sandboxrt-run\"]"));
+        assert_non_null(strstr(b, "\"CapDrop\":[\"ALL\"]"));
+        assert_non_null(strstr(b, "\"CapAdd\":[\"CAP_SETUID\",\"CAP_SETGID\",\"CAP_SETPCAP\"]"));
+        assert_non_null(strstr(b, "\"no-new-privileges\""));
+        assert_non_null(strstr(b, "\"Source\":\"/usr/bin/sbx-waiter\",\"Target\":\"/.sandboxrt-"
+                                  "agent\",\"ReadOnly\":true"));
+        assert_non_null(strstr(b, "\"Source\":\"/run/a/x\",\"Target\":\"/.sandboxrt-run\""));
+        assert_null(strstr(b, "sleep"));
 }
 
 int main(void)
@@ -121,6 +148,7 @@ int main(void)
             cmocka_unit_test(test_valid),
             cmocka_unit_test(test_invalid),
             cmocka_unit_test(test_create_body),
+            cmocka_unit_test(test_create_body_agent),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -237,7 +237,7 @@ static void wire_round_trip(void **state)
 
 static cJSON *host_config(const struct sbx_policy *p)
 {
-        _cleanup_free_ char *body = sbx_docker_create_body("python", p, "o", "l", 1000, NULL);
+        _cleanup_free_ char *body = sbx_docker_create_body("python", p, "o", "l", 1000, NULL, NULL);
         cJSON *root;
 
         assert_non_null(body);
