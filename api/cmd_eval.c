@@ -258,6 +258,7 @@ static int eval_main(int argc, char **argv)
             .image = cfg->sandbox_default.image,
             .remote_url = cfg->remote_url,
             .remote_api_key = cfg->remote_api_key,
+            .warm = true, /* Python jobs start warm unless their policy says warm: false */
         };
         if (sbx_runtime_new(&ro, &rt, &err) < 0) {
                 sbx_cli_error("eval: %s", err && err->message ? err->message : "no runtime");

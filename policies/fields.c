@@ -18,7 +18,7 @@
 #define LIMIT(key, kind, member, lo, hi)                                                           \
         {                                                                                          \
                 key, kind, offsetof(struct sbx_policy, limits.member),                             \
-                    sizeof(((struct sbx_limits *)0)->member), lo, hi, true, NULL, 0                \
+                    sizeof(((struct sbx_limits *)0)->member), lo, hi, true, NULL, 0, false         \
         }
 
 /* Bounds: wide enough for any real job, narrow enough to catch a unit mistake ("wall: 10h" for a
@@ -53,11 +53,14 @@ int sbx_limit_from_string(const char *s)
 }
 
 const struct sbx_field sbx_policy_fields[] = {
-    {"name", SBX_FIELD_NAME, offsetof(struct sbx_policy, name), 0, 0, 0, false, NULL, 0},
+    {"name", SBX_FIELD_NAME, offsetof(struct sbx_policy, name), 0, 0, 0, false, NULL, 0, false},
     {"description", SBX_FIELD_TEXT, offsetof(struct sbx_policy, description), 0, 0, 0, false, NULL,
-     0},
-    {"limits", SBX_FIELD_LIMITS, 0, 0, 0, 0, false, sbx_limit_fields, ELEMENTSOF(sbx_limit_fields)},
-    {"network", SBX_FIELD_NETWORK, offsetof(struct sbx_policy, network), 0, 0, 0, true, NULL, 0},
+     0, false},
+    {"limits", SBX_FIELD_LIMITS, 0, 0, 0, 0, false, sbx_limit_fields, ELEMENTSOF(sbx_limit_fields),
+     false},
+    {"network", SBX_FIELD_NETWORK, offsetof(struct sbx_policy, network), 0, 0, 0, true, NULL, 0,
+     false},
+    {"warm", SBX_FIELD_WARM, offsetof(struct sbx_policy, warm), 0, 0, 0, true, NULL, 0, true},
 };
 const size_t sbx_n_policy_fields = ELEMENTSOF(sbx_policy_fields);
 
@@ -93,6 +96,7 @@ static const struct {
     [SBX_FIELD_CPUS] = {"a number of cores", "use 1, 0.5, 2, at most 3 decimals"},
     [SBX_FIELD_COUNT] = {"a whole number", "use 64"},
     [SBX_FIELD_LIMITS] = {"a mapping of limits", ""},
+    [SBX_FIELD_WARM] = {"a switch", "use true or false"},
 };
 
 const struct sbx_field *sbx_field_find(const struct sbx_field *fields, size_t n, const char *key,
@@ -263,6 +267,12 @@ int sbx_field_set(const struct sbx_field *f, struct sbx_policy *p, const char *v
                         return sbx_error_set(err, EINVAL, "\"%.80s\" is not %s (%s)", value,
                                              kind_info[f->kind].what, kind_info[f->kind].hint);
                 p->network = (enum sbx_network)net;
+                return 0;
+        case SBX_FIELD_WARM:
+                if (strcmp(value, "true") && strcmp(value, "false"))
+                        return sbx_error_set(err, EINVAL, "\"%.80s\" is not %s (%s)", value,
+                                             kind_info[f->kind].what, kind_info[f->kind].hint);
+                p->warm = !strcmp(value, "true") ? SBX_WARM_ON : SBX_WARM_OFF;
                 return 0;
         case SBX_FIELD_LIMITS:
                 return sbx_error_set(err, EINVAL, "expected %s", kind_info[f->kind].what);

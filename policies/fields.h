@@ -16,6 +16,7 @@ enum sbx_field_kind {
         SBX_FIELD_CPUS,     /* uint32_t millicores */
         SBX_FIELD_COUNT,    /* uint32_t */
         SBX_FIELD_LIMITS,   /* a nested mapping: the fields in sub */
+        SBX_FIELD_WARM,     /* enum sbx_warm: true or false */
 };
 
 struct sbx_field {
@@ -27,6 +28,7 @@ struct sbx_field {
         bool override; /* settable with sbx_policy_override */
         const struct sbx_field *sub;
         size_t n_sub;
+        bool optional; /* a policy file may leave it out */
 };
 
 extern const struct sbx_field sbx_policy_fields[];

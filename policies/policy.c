@@ -114,6 +114,14 @@ static int expect_event(struct parser *ps, yaml_event_type_t type, const char *w
         return 0;
 }
 
+/* The keys a mapping must set: the optional ones come last in the table. */
+static char *required_keys(const struct sbx_field *fields, size_t n, char *buf, size_t size)
+{
+        while (n && fields[n - 1].optional)
+                n--;
+        return sbx_field_keys(fields, n, buf, size);
+}
+
 static int parse_mapping(struct parser *ps, const struct sbx_field *fields, size_t n,
                          const char *prefix, struct sbx_policy *p);
 
@@ -187,10 +195,10 @@ static int parse_mapping(struct parser *ps, const struct sbx_field *fields, size
                         return r;
         }
         for (size_t i = 0; i < n; i++)
-                if (!seen_line[i]) {
+                if (!seen_line[i] && !fields[i].optional) {
                         key_path(path, sizeof(path), prefix, fields[i].key, strlen(fields[i].key));
                         return fail(ps, map_line, path, "missing (a policy sets every key: %s)",
-                                    sbx_field_keys(fields, n, keys, sizeof(keys)));
+                                    required_keys(fields, n, keys, sizeof(keys)));
                 }
         return 0;
 }
@@ -389,7 +397,7 @@ int sbx_policy_override(struct sbx_policy *p, const char *key_value, struct sbx_
                 int used = (int)(len > 64 ? 64 : len);
                 sbx_field_keys(sbx_limit_fields, sbx_n_limit_fields, keys, sizeof(keys));
                 return sbx_error_set(err, EINVAL,
-                                     "unknown limit \"%.*s\" (use one of: %s, network)", used,
+                                     "unknown limit \"%.*s\" (use one of: %s, network, warm)", used,
                                      key_value, keys);
         }
         if (sbx_field_set(f, p, eq + 1, err) < 0)
@@ -432,6 +440,8 @@ char *sbx_policy_to_yaml(const struct sbx_policy *p)
                 fprintf(f, "  %s: %s\n", sbx_limit_fields[i].key,
                         sbx_field_format(&sbx_limit_fields[i], p, value, sizeof(value)));
         fprintf(f, "network: %s\n", sbx_network_to_string(p->network) ?: "invalid");
+        if (p->warm != SBX_WARM_DEFAULT)
+                fprintf(f, "warm: %s\n", p->warm == SBX_WARM_ON ? "true" : "false");
         if (fclose(f) != 0) {
                 free(buf);
                 return NULL;

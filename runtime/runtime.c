@@ -17,6 +17,7 @@ struct sbx_runtime {
         struct sbx_policy_set *policies;
         char *image;
         struct sbx_ceiling *ceiling; /* for jobs and sandboxes that name none */
+        bool warm;                   /* for policies that do not say (sbx_runtime_options) */
 };
 
 struct sbx_sandbox {
@@ -28,7 +29,7 @@ struct sbx_sandbox {
 };
 
 /* What every program finds in its environment; a job's env adds to it or replaces entries. */
-static const char *const base_env[] = {
+const char *const sbx_base_env[] = {
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
     "HOME=/sandbox",
     "TMPDIR=/tmp",
@@ -83,6 +84,7 @@ int sbx_runtime_new(const struct sbx_runtime_options *opts, struct sbx_runtime *
         if (!rt)
                 return sbx_error_set(err, ENOMEM, "out of memory");
         opts = opts ? opts : &defaults;
+        rt->warm = opts->warm;
         dir = opts->policy_dir ? opts->policy_dir : getenv("SANDBOXRT_POLICY_DIR");
         r = sbx_policy_set_load(dir, &rt->policies, err);
         if (r == 0)
@@ -225,8 +227,8 @@ static int build_env(const char *const *extra, const char **env, struct sbx_erro
 {
         size_t n = 0;
 
-        for (size_t i = 0; base_env[i]; i++)
-                env[n++] = base_env[i];
+        for (size_t i = 0; sbx_base_env[i]; i++)
+                env[n++] = sbx_base_env[i];
         for (size_t i = 0; extra && extra[i]; i++) {
                 const char *eq = strchr(extra[i], '=');
                 size_t k = 0;
@@ -372,6 +374,8 @@ static int resolve_policies(struct sbx_runtime *rt, const struct sbx_job *job,
         int r = sb ? apply_limits(sb->policy, job->limits, ceiling, &j->policy, err)
                    : resolve_policy(rt, job->policy, job->limits, ceiling, &j->policy, err);
 
+        if (r == 0 && j->policy->warm == SBX_WARM_DEFAULT)
+                j->policy->warm = rt->warm ? SBX_WARM_ON : SBX_WARM_OFF;
         if (r == 0 && j->lang && j->lang->compile)
                 r = resolve_policy(rt, "compile", NULL, NULL, &j->compile_policy, err);
         return r;
