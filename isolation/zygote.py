@@ -12,6 +12,10 @@ def _sandboxrt_zygote():
     serve.restype = ctypes.c_void_p
     serve.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.POINTER(ctypes.c_size_t))
     size = ctypes.c_size_t()
+    # The collector would visit (and so copy) every object of ours in every job: keep them out.
+    gc = __import__("gc")
+    gc.collect()
+    gc.freeze()
     at = serve(3, sys.argv[2].encode(), ctypes.byref(size))
     job = ctypes.string_at(at, size.value).split(b"\0")[:-1]
     ctypes.pythonapi.PyOS_AfterFork_Child()  # its thread ids, locks, at-fork hooks

@@ -12,3 +12,6 @@ foreach(t iso_uevent iso_state_noexec)
   sbx_script_test(jail_${t} jail/${t}.sh)
   set_tests_properties(jail_${t} PROPERTIES LABELS "integration;root")
 endforeach()
+# Warm Python against cold, as root and unprivileged.
+sbx_script_test(jail_warm jail/warm.sh)
+set_tests_properties(jail_warm PROPERTIES TIMEOUT 300)
