@@ -191,9 +191,15 @@ echo "sandboxrt overhead: ${payload[*]}, $runs runs per variant (+$warmup warm-u
 echo "host: $(uname -sr), $nproc_ CPUs, as $(id -un); clock: $clock"
 echo "sandboxrt: $sandboxrt ($("$sandboxrt" --version 2>/dev/null || echo "version unknown"))"
 [ -n "$bwrap" ] || echo "bwrap: not installed, variant skipped (apt-get install bubblewrap)"
-# The cold path's cost depends on how a job gets into its cgroup: born in it (cgroup v2,
-# CLONE_INTO_CGROUP) or moved there (v1, a migration a prepared jail waits out off the job's path).
-echo "cold path: $("$sandboxrt" run -v -- "$python" -c pass 2>&1 >/dev/null | grep -i cgroup | head -1)"
+# The cold path's cost depends on how a job gets into its cgroup: born in it (cgroup v2 with
+# CLONE_INTO_CGROUP, not implemented yet) or moved there (a write to cgroup.procs; on v1 that
+# waits out an RCU grace period, which a prepared jail pays before its job comes).
+cgroups=$("$sandboxrt" run -v -- "$python" -c pass 2>&1 >/dev/null | sed -n 's/.*cgroups \(v[12]\) .*/\1/p')
+case $cgroups in
+v1) echo "cold path: cgroup v1, the jail is moved into its cgroup (migration)" ;;
+v2) echo "cold path: cgroup v2, the jail is moved into its cgroup (cgroup.procs; no CLONE_INTO_CGROUP)" ;;
+*) echo "cold path: no cgroup (rlimits)" ;;
+esac
 
 for ((i = 0; i < warmup; i++)); do
 	for v in "${variants[@]}"; do run_variant "$v"; done
