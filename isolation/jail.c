@@ -664,6 +664,8 @@ const struct sbx_spec *sbx_jail_enter(const struct sbx_jail_config *c)
         if (policy->network == SBX_NETWORK_LOOPBACK)
                 bring_up_loopback();
         place_files(spec);
+        if (c->job_placed)
+                c->job_placed(spec);
 
         if (read(FD_GO, &go, 1) != 1)
                 _exit(127);

@@ -23,6 +23,9 @@ struct sbx_jail_config {
         int devices_fd;     /* private device nodes (storage.h), or -1 */
         bool rlimit_memory; /* no memory cgroup: RLIMIT_AS per process */
         bool rlimit_nproc;  /* no pids cgroup: RLIMIT_NPROC (per jail) */
+        /* Called by the init with the job once its files are placed, while it still has every
+         * capability in the jail's user namespace (the zygote: zygote_serve.c); or NULL. */
+        void (*job_placed)(const struct sbx_spec *spec);
 };
 
 enum sbx_jail_record_kind {

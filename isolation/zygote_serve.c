@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +26,8 @@ extern char **environ;
 
 /* The job buffer handed to the bootstrap (one per process: the payload's). */
 static char *job_buf;
+/* Where the zygote's python3 was found (a job may name it so, or "python3"). */
+static const char *zygote_python;
 
 /* Environment variables the interpreter reads while it starts (or whose value its start-up
  * work depends on: HOME for the user site, PATH for sys.executable, the locale for the
@@ -72,16 +75,21 @@ static bool ends_with(const char *s, const char *suffix)
  * (python3 as the zygote was found, no interpreter option), a regular source file, the zygote's
  * start-up environment, and no user site directory of its own (~/.local, read at start-up).
  * Anything else runs cold. Called in the payload, inside the jail. */
-static bool warm_fits(const struct sbx_spec *spec, const char *python)
+static bool warm_fits(const struct sbx_spec *spec)
 {
         const char *const *argv = spec->argv;
+        char path[PATH_MAX];
         struct stat st;
 
         if (spec->policy->warm != SBX_WARM_ON || !argv[0] || !argv[1])
                 return false;
-        if (strcmp(argv[0], "python3") && strcmp(argv[0], python))
+        if (strcmp(argv[0], "python3") && strcmp(argv[0], zygote_python))
                 return false;
-        if (argv[1][0] == '-' || !ends_with(argv[1], ".py") || stat(argv[1], &st) < 0 ||
+        if (argv[1][0] == '/')
+                snprintf(path, sizeof(path), "%s", argv[1]);
+        else
+                snprintf(path, sizeof(path), SBX_JAIL_WORKDIR "/%s", argv[1]);
+        if (argv[1][0] == '-' || !ends_with(argv[1], ".py") || stat(path, &st) < 0 ||
             !S_ISREG(st.st_mode))
                 return false;
         for (size_t i = 0; i < spec->n_files; i++)
@@ -122,6 +130,75 @@ static const char *pack_job(const struct sbx_spec *spec, size_t *len)
         return job_buf;
 }
 
+/* The kernel shows a process's command line (/proc/PID/cmdline, ps) and environment from the
+ * memory its execve left them in: the zygote's. A warm job's are put in a buffer of the init
+ * (which the payload inherits at fork) and the kernel pointed there with PR_SET_MM_MAP, which
+ * needs the init's capabilities in the jail's user namespace. The other fields must be given
+ * as they are: /proc/self/stat has them. Best effort: on failure the zygote's stay. */
+static char *put_strv(char *at, const char *const *v)
+{
+        for (; *v; v++)
+                at = put(at, *v);
+        return at;
+}
+
+static size_t strv_bytes(const char *const *v)
+{
+        size_t n = 0;
+
+        for (; *v; v++)
+                n += strlen(*v) + 1;
+        return n;
+}
+
+static bool read_mm_fields(struct prctl_mm_map *m)
+{
+        char buf[1024], *p, *field;
+        uint64_t f[52] = {0};
+        _cleanup_close_ int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+        int i = 3;
+
+        if (n <= 0 || !(p = strrchr((buf[n] = '\0', buf), ')')))
+                return false;
+        /* After "pid (comm) ": field 3 on; those we need are unsigned (others may be -1). */
+        for (p += 2; i <= 51 && (field = strsep(&p, " ")); i++)
+                if (((i >= 26 && i <= 28) || (i >= 45 && i <= 47)) &&
+                    sbx_parse_u64(field, &f[i]) < 0)
+                        return false;
+        if (i <= 51)
+                return false;
+        *m = (struct prctl_mm_map){
+            .start_code = f[26],
+            .end_code = f[27],
+            .start_stack = f[28],
+            .start_data = f[45],
+            .end_data = f[46],
+            .start_brk = f[47],
+            .brk = (uint64_t)(uintptr_t)sbrk(0),
+            .exe_fd = (uint32_t)-1,
+        };
+        return true;
+}
+
+static void show_job(const struct sbx_spec *spec)
+{
+        struct prctl_mm_map m;
+        size_t args = strv_bytes(spec->argv), env = strv_bytes(spec->env);
+        char *buf = malloc(args + env + 1); /* never freed: the payload's for its life */
+
+        if (!buf || !warm_fits(spec) || !read_mm_fields(&m))
+                return;
+        char *at = put_strv(buf, spec->argv);
+        put_strv(at, spec->env);
+        m.arg_start = (uint64_t)(uintptr_t)buf;
+        m.arg_end = m.env_start = (uint64_t)(uintptr_t)at;
+        m.env_end = (uint64_t)(uintptr_t)(at + env);
+        if (env == 0) /* the kernel wants env_start < env_end */
+                buf[args] = '\0', m.env_end++;
+        (void)prctl(PR_SET_MM, PR_SET_MM_MAP, &m, sizeof(m), 0);
+}
+
 /* The interpreter's signal dispositions (its SIGINT handler, SIGPIPE and SIGXFSZ ignored):
  * the jail's init runs with the defaults a cold init has, the payload gets them back. */
 static struct sigaction python_signals[_NSIG];
@@ -148,17 +225,20 @@ static void restore_signals(void)
 
 /* The clone's child: becomes a jail exactly as a cold one (jail.c). Returns in a warm payload
  * only; a job the zygote cannot give runs cold (exec) from the same jail. */
-static const char *become_jail(const struct sbx_jail_config *cfg, const char *python, size_t *len)
+static const char *become_jail(const struct sbx_jail_config *cfg, size_t *len)
 {
         reset_signals();
         const struct sbx_spec *spec = sbx_jail_enter(cfg);
-        if (!warm_fits(spec, python))
+        if (!warm_fits(spec))
                 sbx_jail_exec(spec);
         const char *job = pack_job(spec, len);
         /* A cold payload's exec closes the status pipe and the rest (close-on-exec): without
          * exec, close them here, or the program could write records of its own. */
         syscall(SYS_close_range, 3, ~0U, 0);
         restore_signals();
+        /* The init made itself undumpable (jail.c); a cold payload's execve makes it dumpable
+         * again, with /proc/self its own. */
+        (void)prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
         return job;
 }
 
@@ -222,6 +302,7 @@ __attribute__((visibility("default"))) const char *sbx_zygote_serve(int sock, co
                                                                     size_t *len)
 {
         struct sbx_seccomp *filter = NULL;
+        zygote_python = python;
         int netns_home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 
         /* The same filter a supervisor's jail loads: the same code compiles it. */
@@ -241,7 +322,8 @@ __attribute__((visibility("default"))) const char *sbx_zygote_serve(int sock, co
                         pid_t pid = clone_for(&req, got, netns_home, &cfg);
                         if (pid == 0) {
                                 cfg.seccomp = filter;
-                                return become_jail(&cfg, python, len);
+                                cfg.job_placed = show_job;
+                                return become_jail(&cfg, len);
                         }
                         answer(reply, pid, pid < 0 ? (int)-pid : 0);
                 }

@@ -8,3 +8,6 @@ foreach(t humaneval_reference samples_known resume cli)
 endforeach()
 # They keep both cores busy for seconds: alone, so they do not skew other tests' timings.
 set_tests_properties(eval_humaneval_reference eval_resume PROPERTIES RUN_SERIAL TRUE)
+# HumanEval and MBPP warm against cold: the whole datasets, twice.
+sbx_script_test(eval_warm_fidelity eval/warm_fidelity.sh)
+set_tests_properties(eval_warm_fidelity PROPERTIES RUN_SERIAL TRUE TIMEOUT 900)
