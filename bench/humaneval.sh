@@ -43,7 +43,7 @@ bare() {
 
 # sandboxed warm|cold: eval's own config, with warm Python off for cold.
 cp "$root/examples/humaneval-reference.yaml" "$out/warm.yaml"
-{ cat "$out/warm.yaml"; printf 'sandbox_config:\n  limits: [warm=false]\n'; } >"$out/cold.yaml"
+{ cat "$out/warm.yaml"; printf 'sandbox:\n  default_config:\n    limits: [warm=false]\n'; } >"$out/cold.yaml"
 sandboxed() {
 	local t0
 	t0=$(now_ms)

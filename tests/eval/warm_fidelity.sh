@@ -32,8 +32,9 @@ samples: $WORK/samples.jsonl
 dataset_args:
   humaneval:
     review_timeout: 4
-sandbox_config:
-  limits: [warm=$warm]
+sandbox:
+  default_config:
+    limits: [warm=$warm]
 work_dir: $WORK/$name
 no_timestamp: true
 YAML
