@@ -127,6 +127,31 @@ static pid_t clone_here(struct job *job, unsigned long flags, bool lent, uid_t u
         return pid;
 }
 
+/* The jail's stdin, stdout, stderr, status and "go" pipes, into cfg: the jail's ends. */
+static int open_pipes(int in[2], int out[2], int errp[2], int status[2], int go[2],
+                      struct sbx_jail_config *cfg)
+{
+        if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
+            pipe2(status, O_CLOEXEC | O_DIRECT) < 0 || pipe2(go, O_CLOEXEC) < 0)
+                return -1;
+        cfg->stdin_fd = in[0];
+        cfg->stdout_fd = out[1];
+        cfg->stderr_fd = errp[1];
+        cfg->status_fd = status[1];
+        cfg->go_fd = go[0];
+        return 0;
+}
+
+static void close_pipes(int in[2], int out[2], int errp[2], int status[2], int go[2])
+{
+        int *all[] = {in, out, errp, status, go};
+
+        for (size_t i = 0; i < ELEMENTSOF(all); i++) {
+                sbx_closep(&all[i][0]);
+                sbx_closep(&all[i][1]);
+        }
+}
+
 /* Clone the jail's init (see jail.c) with network mode net and write its id maps: uid/gid are
  * the host ids its user maps to (a slot's private uid as root, else ours). The jail then builds
  * what of its root does not depend on the job, waits for its spec, and for "g" once it is in
@@ -146,23 +171,25 @@ static int clone_jail(struct job *job, enum sbx_network net, int workdir_fd, uid
         bool lent = net == SBX_NETWORK_NONE && job->env->netns_fd >= 0;
         if (net != SBX_NETWORK_HOST && !lent)
                 flags |= CLONE_NEWNET;
-        if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
-            pipe2(status, O_CLOEXEC | O_DIRECT) < 0 || pipe2(go, O_CLOEXEC) < 0)
-                return sbx_error_set(err, errno, "creating pipes: %m");
-
         struct sbx_jail_config cfg = {
             .seccomp = job->env->seccomp,
-            .stdin_fd = in[0],
-            .stdout_fd = out[1],
-            .stderr_fd = errp[1],
-            .go_fd = go[0],
-            .status_fd = status[1],
             .workdir_fd = workdir_fd,
             .devices_fd = devices,
             .rlimit_memory = job->env->limits.rlimit_memory,
             .rlimit_nproc = job->env->limits.rlimit_nproc,
         };
-        pid_t pid = clone_by_zygote(job, flags, lent, uid, gid, &cfg);
+        pid_t pid = -1;
+        if (job->env->zygote_fd >= 0) {
+                if (open_pipes(in, out, errp, status, go, &cfg) < 0)
+                        return sbx_error_set(err, errno, "creating pipes: %m");
+                pid = clone_by_zygote(job, flags, lent, uid, gid, &cfg);
+                /* A zygote that did not answer in time may still fork a jail with these pipes
+                 * later: the jail we clone instead gets new ones (the late one sees EOF). */
+                if (pid < 0)
+                        close_pipes(in, out, errp, status, go);
+        }
+        if (pid < 0 && open_pipes(in, out, errp, status, go, &cfg) < 0)
+                return sbx_error_set(err, errno, "creating pipes: %m");
         if (pid < 0)
                 pid = clone_here(job, flags, lent, uid, gid, &cfg, err);
         if (pid < 0)

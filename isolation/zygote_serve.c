@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -286,6 +287,14 @@ static pid_t clone_for(const struct sbx_zygote_request *req, const int *got, int
         return pid < 0 ? -e : pid;
 }
 
+/* A supervisor that stopped waiting for us (zygote.c: ANSWER_MS) cloned its jail itself. */
+static bool still_waiting(int reply_fd)
+{
+        struct pollfd p = {.fd = reply_fd, .events = POLLOUT};
+
+        return reply_fd >= 0 && poll(&p, 1, 0) >= 0 && !(p.revents & (POLLHUP | POLLERR));
+}
+
 static void answer(int reply_fd, pid_t pid, int error)
 {
         struct sbx_zygote_reply r = {.error = error, .pid = pid};
@@ -318,7 +327,7 @@ __attribute__((visibility("default"))) const char *sbx_zygote_serve(int sock, co
                 if (r == -EPIPE || r == -ECONNRESET)
                         _exit(0); /* the launcher and its supervisors are gone */
                 int reply = r == 0 ? fd_of(&req, got, SBX_ZFD_REPLY) : -1;
-                if (r == 0 && req.magic == SBX_ZYGOTE_MAGIC && reply >= 0) {
+                if (r == 0 && req.magic == SBX_ZYGOTE_MAGIC && still_waiting(reply)) {
                         pid_t pid = clone_for(&req, got, netns_home, &cfg);
                         if (pid == 0) {
                                 cfg.seccomp = filter;
