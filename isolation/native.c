@@ -19,6 +19,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -37,20 +38,22 @@
 #include "supervisor.h"
 #include "util.h"
 #include "wire.h"
+#include "zygote.h"
 
 extern char **environ;
 
 /* The launcher protocol's version (launch requests, the ready message, the wire formats, the
  * layout of a work dir: sbx_writable_layout): bump it with any change to them, so that a
  * launcher binary from another build is refused. */
-#define SBX_LAUNCHER_BUILD 6u
+#define SBX_LAUNCHER_BUILD 7u
 
 struct sbx_backend {
         struct sbx_native_env env; /* the launcher's copy also has cgroups, seccomp, owner and
                                     * storage; ours has the launcher's limits */
         int ctrl_fd;
         pid_t launcher;
-        char *cgroups; /* how the launcher uses cgroups, for --verbose */
+        char *cgroups;    /* how the launcher uses cgroups, for --verbose */
+        atomic_bool warm; /* the launcher was asked to start the zygote */
 };
 
 /* A work dir in the launcher's storage (storage.h), for a stateful sandbox or the steps of a
@@ -342,11 +345,17 @@ struct supervisors {
 };
 
 /* Supervisors are reaped here, before each job: their namespaces come back to the pool. */
-static void collect_supervisors(struct netns_pool *pool, struct supervisors *sv)
+static void collect_supervisors(struct sbx_native_env *env, struct netns_pool *pool,
+                                struct supervisors *sv)
 {
         pid_t pid;
 
         while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
+                if (pid == env->zygote_pid) { /* gone: jails are cloned cold again */
+                        sbx_closep(&env->zygote_fd);
+                        env->zygote_pid = 0;
+                        continue;
+                }
                 sv->alive--;
                 for (size_t i = 0; i < pool->n_lent; i++) {
                         if (pool->lent[i].supervisor != pid)
@@ -423,7 +432,7 @@ static void launch(struct sbx_native_env *env, struct netns_pool *pool, struct s
         _cleanup_close_ int copy = job->in_box && fds[1] >= 0 ? sbx_storage_clone(fds[1]) : -1;
         const int pass[] = {fds[0], copy};
 
-        collect_supervisors(pool, sv);
+        collect_supervisors(env, pool, sv);
         for (int attempt = 0; attempt < 2; attempt++) {
                 struct ready_supervisor s;
                 if (sv->n_ready) {
@@ -487,10 +496,32 @@ static void remove_box(struct sbx_native_env *env, const struct sbx_launch_reque
         (void)sbx_wire_send_fds(reply_fd, &reply, sizeof(reply), NULL, 0);
 }
 
+/* Start the zygote, then replace the ready supervisors, whose jails were cloned cold, by ones
+ * whose jails the zygote forks: from now on a Python job may start warm. Without python3 or the
+ * zygote's library, everything stays cold. */
+static void start_zygote(struct sbx_native_env *env, struct netns_pool *pool,
+                         struct supervisors *sv)
+{
+        pid_t pid;
+        int fd;
+
+        collect_supervisors(env, pool, sv);
+        if (env->zygote_fd >= 0 || (fd = sbx_zygote_start(env->storage, env->privileged, &pid)) < 0)
+                return;
+        env->zygote_fd = fd;
+        env->zygote_pid = pid;
+        for (size_t i = 0; i < sv->n_ready; i++)
+                sbx_closep(&sv->ready[i].ctl_fd); /* they see EOF and go */
+        sv->n_ready = 0;
+        refill(env, pool, sv);
+}
+
 static void serve_request(struct sbx_native_env *env, struct netns_pool *pool,
                           struct supervisors *sv, const struct sbx_launch_request *req,
                           const int *fds)
 {
+        if (req->kind == SBX_LAUNCH_WARM)
+                start_zygote(env, pool, sv);
         if (req->kind == SBX_LAUNCH_JOB && fds[0] >= 0)
                 launch(env, pool, sv, req, fds);
         else if (req->kind == SBX_LAUNCH_BOX_CREATE && fds[0] >= 0)
@@ -555,8 +586,10 @@ static _Noreturn void launcher_main(struct sbx_native_env *env, int ctrl, pid_t 
                 int fds[SBX_WIRE_MAX_FDS];
 
                 int n = sbx_wire_recv_fds(3, &req, sizeof(req), fds);
-                if (n == -EPIPE || n == -ECONNRESET)
-                        shut_down(&sv); /* the runtime is gone */
+                if (n == -EPIPE || n == -ECONNRESET) {
+                        sbx_closep(&env->zygote_fd); /* it exits once supervisors close it */
+                        shut_down(&sv);              /* the runtime is gone */
+                }
                 if (n == 0 && req.magic == SBX_LAUNCH_MAGIC)
                         serve_request(env, &pool, &sv, &req, fds);
                 sbx_closep(&fds[0]);
@@ -689,7 +722,7 @@ static int start_launcher(struct sbx_backend *be, struct sbx_error **err)
 
 int sbx_native_launcher_main(const char *parent, bool scoped)
 {
-        struct sbx_native_env env = {.netns_fd = -1, .privileged = geteuid() == 0};
+        struct sbx_native_env env = {.netns_fd = -1, .zygote_fd = -1, .privileged = geteuid() == 0};
         char self[PATH_MAX];
         uint64_t pid;
 
@@ -708,6 +741,16 @@ int sbx_native_launcher_main(const char *parent, bool scoped)
         launcher_main(&env, 3, (pid_t)pid, scoped ? NULL : own_launcher_binary(self));
 }
 
+/* Have the launcher start the zygote, once: a runtime that wants Python warm asks at once, one
+ * whose policy alone asks does so at the first such job (which still runs cold). */
+static void ask_warm(struct sbx_backend *be)
+{
+        struct sbx_launch_request req = {.magic = SBX_LAUNCH_MAGIC, .kind = SBX_LAUNCH_WARM};
+
+        if (!atomic_exchange(&be->warm, true))
+                (void)sbx_wire_send_fds(be->ctrl_fd, &req, sizeof(req), NULL, 0);
+}
+
 static int native_open(const struct sbx_runtime_options *opts, struct sbx_backend **out,
                        struct sbx_error **err)
 {
@@ -718,9 +761,12 @@ static int native_open(const struct sbx_runtime_options *opts, struct sbx_backen
                 return sbx_error_set(err, ENOMEM, "out of memory");
         be->ctrl_fd = -1;
         be->env.netns_fd = -1;
+        be->env.zygote_fd = -1;
         be->env.privileged = geteuid() == 0;
         if ((r = open_state_dir(&be->env, err)) == 0)
                 r = start_launcher(be, err);
+        if (r == 0 && opts->warm)
+                ask_warm(be);
         if (r < 0) {
                 native_close(be);
                 return r;
@@ -765,6 +811,8 @@ static int native_run(struct sbx_backend *be, struct sbx_box *box, const struct 
         size_t size;
         int r;
 
+        if (spec->policy->warm == SBX_WARM_ON && !box)
+                ask_warm(be);
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
                 return sbx_error_set(err, errno, "socketpair: %m");
         _cleanup_close_ int job_fd = sv[0];

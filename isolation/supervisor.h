@@ -17,6 +17,7 @@ enum sbx_launch_kind {
         SBX_LAUNCH_JOB = 1,    /* fds: the job's socket[, its work dir's top directory] */
         SBX_LAUNCH_BOX_CREATE, /* fds: a socket for the answer, see native.c: struct box_reply */
         SBX_LAUNCH_BOX_REMOVE, /* fds: a socket for the answer */
+        SBX_LAUNCH_WARM,       /* start the zygote (zygote.h) if it is not running; no answer */
 };
 
 struct sbx_launch_request {
@@ -50,6 +51,8 @@ struct sbx_native_env {
         char *state_dir;             /* holds owners/ and boxes/ (storage.h) */
         char *slot_dir;              /* the slot locks (root only) */
         int netns_fd;                /* an empty network namespace lent to this supervisor, or -1 */
+        int zygote_fd;               /* requests to the warm Python zygote (zygote.h), or -1 */
+        pid_t zygote_pid;            /* the launcher's child */
 };
 
 /* A supervisor, forked by the launcher (and back in the mount namespace the launcher came

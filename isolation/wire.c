@@ -224,7 +224,7 @@ int sbx_wire_recv(int fd, char **out, size_t *size)
 }
 
 union fd_control {
-        char buf[CMSG_SPACE(SBX_WIRE_MAX_FDS * sizeof(int))];
+        char buf[CMSG_SPACE(SBX_WIRE_MAX_FDV * sizeof(int))];
         struct cmsghdr align;
 };
 
@@ -234,7 +234,7 @@ int sbx_wire_send_fds(int sock, const void *msg, size_t size, const int *fds, si
         struct iovec iov = {.iov_base = (void *)msg, .iov_len = size};
         struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
 
-        if (nfds > SBX_WIRE_MAX_FDS)
+        if (nfds > SBX_WIRE_MAX_FDV)
                 return -EINVAL;
         if (nfds) {
                 m.msg_control = cbuf.buf;
@@ -248,7 +248,7 @@ int sbx_wire_send_fds(int sock, const void *msg, size_t size, const int *fds, si
         return sendmsg(sock, &m, MSG_NOSIGNAL) == (ssize_t)size ? 0 : -errno;
 }
 
-int sbx_wire_recv_fds(int sock, void *msg, size_t size, int fds[SBX_WIRE_MAX_FDS])
+int sbx_wire_recv_fdv(int sock, void *msg, size_t size, int *fds, size_t max)
 {
         union fd_control cbuf;
         struct iovec iov = {.iov_base = msg, .iov_len = size};
@@ -256,9 +256,11 @@ int sbx_wire_recv_fds(int sock, void *msg, size_t size, int fds[SBX_WIRE_MAX_FDS
                            .msg_iovlen = 1,
                            .msg_control = cbuf.buf,
                            .msg_controllen = sizeof(cbuf.buf)};
+        size_t got = 0;
         ssize_t n;
 
-        for (int i = 0; i < SBX_WIRE_MAX_FDS; i++)
+        max = max < SBX_WIRE_MAX_FDV ? max : SBX_WIRE_MAX_FDV;
+        for (size_t i = 0; i < max; i++)
                 fds[i] = -1;
         while ((n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
                 ;
@@ -266,18 +268,28 @@ int sbx_wire_recv_fds(int sock, void *msg, size_t size, int fds[SBX_WIRE_MAX_FDS
                 return -errno;
         struct cmsghdr *c = CMSG_FIRSTHDR(&m);
         if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-                size_t len = c->cmsg_len - CMSG_LEN(0);
-                memcpy(fds, CMSG_DATA(c),
-                       len < SBX_WIRE_MAX_FDS * sizeof(int) ? len : SBX_WIRE_MAX_FDS * sizeof(int));
+                int all[SBX_WIRE_MAX_FDV];
+                got = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+                memcpy(all, CMSG_DATA(c), got * sizeof(int));
+                for (size_t i = 0; i < got; i++) /* more than asked for: not ours to keep */
+                        if (i < max)
+                                fds[i] = all[i];
+                        else
+                                close(all[i]);
         }
         if (n == 0)
                 return -EPIPE;
-        if ((size_t)n != size || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
-                for (int i = 0; i < SBX_WIRE_MAX_FDS; i++)
+        if ((size_t)n != size || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || got > max) {
+                for (size_t i = 0; i < max; i++)
                         sbx_closep(&fds[i]), fds[i] = -1;
                 return -EBADMSG;
         }
         return 0;
+}
+
+int sbx_wire_recv_fds(int sock, void *msg, size_t size, int fds[SBX_WIRE_MAX_FDS])
+{
+        return sbx_wire_recv_fdv(sock, msg, size, fds, SBX_WIRE_MAX_FDS);
 }
 
 static void put_limits(struct sbx_wbuf *b, const struct sbx_policy *p)
@@ -295,6 +307,7 @@ static void put_limits(struct sbx_wbuf *b, const struct sbx_policy *p)
         sbx_wbuf_u32(b, l->open_files);
         sbx_wbuf_u64(b, l->tmpfs_bytes);
         sbx_wbuf_u32(b, (uint32_t)p->network);
+        sbx_wbuf_u32(b, (uint32_t)p->warm);
 }
 
 static void get_limits(struct sbx_rbuf *b, struct sbx_policy *p)
@@ -315,6 +328,10 @@ static void get_limits(struct sbx_rbuf *b, struct sbx_policy *p)
         if (net >= _SBX_NETWORK_MAX)
                 b->bad = true;
         p->network = (enum sbx_network)net;
+        uint32_t warm = sbx_rbuf_u32(b);
+        if (warm >= _SBX_WARM_MAX)
+                b->bad = true;
+        p->warm = (enum sbx_warm)warm;
 }
 
 void sbx_wire_put_spec(struct sbx_wbuf *b, const struct sbx_spec *spec)

@@ -62,6 +62,7 @@ const struct sbx_field sbx_policy_fields[] = {
      false},
     {"tool_output", SBX_FIELD_SIZE, offsetof(struct sbx_policy, tool_output_bytes),
      sizeof(uint64_t), KIB(1), GIB(1), false, NULL, 0, true},
+    {"warm", SBX_FIELD_WARM, offsetof(struct sbx_policy, warm), 0, 0, 0, true, NULL, 0, true},
 };
 const size_t sbx_n_policy_fields = ELEMENTSOF(sbx_policy_fields);
 
@@ -97,6 +98,7 @@ static const struct {
     [SBX_FIELD_CPUS] = {"a number of cores", "use 1, 0.5, 2, at most 3 decimals"},
     [SBX_FIELD_COUNT] = {"a whole number", "use 64"},
     [SBX_FIELD_LIMITS] = {"a mapping of limits", ""},
+    [SBX_FIELD_WARM] = {"a switch", "use true or false"},
 };
 
 const struct sbx_field *sbx_field_find(const struct sbx_field *fields, size_t n, const char *key,
@@ -268,6 +270,12 @@ int sbx_field_set(const struct sbx_field *f, struct sbx_policy *p, const char *v
                         return sbx_error_set(err, EINVAL, "\"%.80s\" is not %s (%s)", value,
                                              kind_info[f->kind].what, kind_info[f->kind].hint);
                 p->network = (enum sbx_network)net;
+                return 0;
+        case SBX_FIELD_WARM:
+                if (strcmp(value, "true") && strcmp(value, "false"))
+                        return sbx_error_set(err, EINVAL, "\"%.80s\" is not %s (%s)", value,
+                                             kind_info[f->kind].what, kind_info[f->kind].hint);
+                p->warm = !strcmp(value, "true") ? SBX_WARM_ON : SBX_WARM_OFF;
                 return 0;
         case SBX_FIELD_LIMITS:
                 return sbx_error_set(err, EINVAL, "expected %s", kind_info[f->kind].what);

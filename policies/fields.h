@@ -16,6 +16,7 @@ enum sbx_field_kind {
         SBX_FIELD_CPUS,     /* uint32_t millicores */
         SBX_FIELD_COUNT,    /* uint32_t */
         SBX_FIELD_LIMITS,   /* a nested mapping: the fields in sub */
+        SBX_FIELD_WARM,     /* enum sbx_warm: true or false */
 };
 
 struct sbx_field {

@@ -390,7 +390,7 @@ int sbx_policy_override(struct sbx_policy *p, const char *key_value, struct sbx_
                 int used = (int)(len > 64 ? 64 : len);
                 sbx_field_keys(sbx_limit_fields, sbx_n_limit_fields, keys, sizeof(keys));
                 return sbx_error_set(err, EINVAL,
-                                     "unknown limit \"%.*s\" (use one of: %s, network)", used,
+                                     "unknown limit \"%.*s\" (use one of: %s, network, warm)", used,
                                      key_value, keys);
         }
         if (sbx_field_set(f, p, eq + 1, err) < 0)
@@ -437,6 +437,8 @@ char *sbx_policy_to_yaml(const struct sbx_policy *p)
                 sbx_field_format(sbx_field_find(sbx_policy_fields, sbx_n_policy_fields,
                                                 "tool_output", strlen("tool_output")),
                                  p, value, sizeof(value)));
+        if (p->warm != SBX_WARM_DEFAULT)
+                fprintf(f, "warm: %s\n", p->warm == SBX_WARM_ON ? "true" : "false");
         if (fclose(f) != 0) {
                 free(buf);
                 return NULL;

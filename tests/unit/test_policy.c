@@ -361,7 +361,18 @@ static void test_error_unknown_key(void **state)
                       "memory, pids, output, file_size, open_files, tmpfs)");
         variant_fails("network: none\n", "network: none\nnetwrk: host\n",
                       "x.yaml:15: netwrk: unknown key (expected one of: name, description, "
-                      "limits, network, tool_output (optional))");
+                      "limits, network, tool_output (optional), warm (optional))");
+}
+
+/* warm is optional: a policy without it leaves the choice to the runtime. */
+static void test_warm(void **state)
+{
+        struct sbx_policy *p = parse_ok(base);
+
+        assert_int_equal(p->warm, SBX_WARM_DEFAULT);
+        sbx_policy_free(p);
+        variant_fails("network: none\n", "network: none\nwarm: sometimes\n",
+                      "x.yaml:15: warm: \"sometimes\" is not a switch (use true or false)");
 }
 
 static void test_error_missing_key(void **state)
@@ -371,7 +382,7 @@ static void test_error_missing_key(void **state)
                       "memory, pids, output, file_size, open_files, tmpfs)");
         variant_fails("network: none\n", "",
                       "x.yaml:2: network: missing (a policy sets every key: name, description, "
-                      "limits, network, tool_output (optional))");
+                      "limits, network, tool_output (optional), warm (optional))");
 }
 
 static void test_error_bad_value(void **state)
@@ -628,10 +639,13 @@ static void test_overrides(void **state)
         override_fails(p, "wall=0ms", "limit wall: \"0ms\" is out of range (1ms to 24h)");
         override_fails(p, "walltime=2s",
                        "unknown limit \"walltime\" (use one of: wall, cpu, cpus, memory, pids, "
-                       "output, file_size, open_files, tmpfs, network)");
+                       "output, file_size, open_files, tmpfs, network, warm)");
         override_fails(p, "name=y",
                        "unknown limit \"name\" (use one of: wall, cpu, cpus, memory, "
-                       "pids, output, file_size, open_files, tmpfs, network)");
+                       "pids, output, file_size, open_files, tmpfs, network, warm)");
+        override_fails(p, "warm=yes", "limit warm: \"yes\" is not a switch (use true or false)");
+        assert_int_equal(sbx_policy_override(p, "warm=false", NULL), 0);
+        assert_int_equal(p->warm, SBX_WARM_OFF);
         override_fails(p, "wall", "limit \"wall\": expected key=value, e.g. wall=2s");
         override_fails(p, "wall=",
                        "limit wall: has no value (use 500ms, 2s, 1.5s, 2m, 1h: the "
@@ -650,6 +664,7 @@ static void assert_same_policy(const struct sbx_policy *a, const struct sbx_poli
         assert_memory_equal(&a->limits, &b->limits, sizeof(a->limits));
         assert_int_equal(a->network, b->network);
         assert_int_equal(a->tool_output_bytes, b->tool_output_bytes);
+        assert_int_equal(a->warm, b->warm);
 }
 
 static void round_trip(const struct sbx_policy *p)
@@ -685,6 +700,10 @@ static void test_to_yaml(void **state)
         for (size_t i = 0; i < ELEMENTSOF(odd); i++)
                 assert_int_equal(sbx_policy_override(p, odd[i], &err), 0);
         round_trip(p);
+        for (int w = SBX_WARM_DEFAULT; w < _SBX_WARM_MAX; w++) {
+                p->warm = (enum sbx_warm)w; /* optional: printed only when set */
+                round_trip(p);
+        }
         free(p->name);
         p->name = strdup("-"); /* YAML's list indicator, found by the fuzzer */
         round_trip(p);
@@ -727,6 +746,7 @@ int main(void)
             cmocka_unit_test(test_set_dir),
             cmocka_unit_test(test_overrides),
             cmocka_unit_test(test_to_yaml),
+            cmocka_unit_test(test_warm),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
