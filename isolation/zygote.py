@@ -27,13 +27,64 @@ def _sandboxrt_zygote():
         del sys.modules[name]
     for path in set(sys.path_importer_cache) - started[1]:
         del sys.path_importer_cache[path]
-    return sys, argv, env
+    return sys, started[0], argv, env
 
 
-def _run_main(sys, argv, env):
+def _exit_status(sys, code):
+    # As Python's handling of an uncaught SystemExit (Python/pythonrun.c): None is 0, an int is
+    # itself (a C long), anything else is printed to stderr and is 1.
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF if -(1 << 63) <= code < 1 << 63 else 0xFF
+    try:
+        stderr = getattr(sys, "stderr", None)
+        if stderr is not None:
+            stderr.write(str(code))
+            stderr.write("\n")
+        else:
+            os_write = sys.modules["posix"].write
+            os_write(2, (str(code) + "\n").encode(errors="backslashreplace"))
+    except Exception:
+        pass
+    return 1
+
+
+def _unraisable_type():
+    # sys.unraisablehook's argument type (UnraisableHookArgs), which Python does not name: the
+    # type of what the hook gets for an exception in a __del__, caught once at start-up.
+    import sys
+
+    class Fails:
+        def __del__(self):
+            raise RuntimeError
+
+    seen, hook = [], sys.unraisablehook
+    sys.unraisablehook = seen.append
+    Fails()
+    sys.unraisablehook = hook
+    return type(seen[0])
+
+
+def _flush(sys, unraisable=_unraisable_type()):
+    # Python's flush of the standard streams at exit (Python/pylifecycle.c: flush_std_files):
+    # stdout's failure is reported and makes the status 120, stderr's only the latter.
+    ok = True
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name, None)
+        if stream is None or getattr(stream, "closed", False):
+            continue
+        try:
+            stream.flush()
+        except Exception as e:
+            ok = False
+            if name == "stdout":
+                sys.unraisablehook(unraisable((type(e), e, None, None, stream)))
+    return ok
+
+
+def _run_main(sys, started, argv, env, exit_status=_exit_status):
     import os
-
-    exit_by_sigint = _exit_by_sigint  # __main__'s names go below
 
     # The job's environment (its start-up variables are the zygote's: see zygote_serve.c).
     want = dict(kv.partition(b"=")[::2] for kv in env)
@@ -56,47 +107,91 @@ def _run_main(sys, argv, env):
     sys.path_importer_cache.pop(sys.path[0], None)
     sys.path[0] = os.path.dirname(real)
 
-    main = sys.modules["__main__"]
+    # A fresh __main__: its names are the job's alone and, unlike the zygote's (frozen), they are
+    # the collector's to finalize at the end.
+    builtins = sys.modules["__main__"].__dict__["__builtins__"]
+    main = sys.modules["__main__"] = type(sys)("__main__")
     scope = main.__dict__
-    builtins = scope["__builtins__"]
     loader = sys.modules["_frozen_importlib_external"].SourceFileLoader("__main__", path)
-    scope.clear()
-    scope.update(__name__="__main__", __doc__=None, __package__=None, __loader__=loader,
-                 __spec__=None, __annotations__={}, __builtins__=builtins, __file__=path,
+    scope.update(__loader__=loader, __annotations__={}, __builtins__=builtins, __file__=path,
                  __cached__=None)
     del main, want, real, loader, env, argv
+    interrupted, code = False, None
     try:
         with open(path, "rb") as f:
             source = f.read()
         code = compile(source, path, "exec", dont_inherit=True)
         del source
         exec(code, scope)
-    except SystemExit:
-        raise
+        status = 0
+    except SystemExit as e:
+        status = exit_status(sys, e.code)
     except BaseException as e:
         # What Python prints for an uncaught exception, without this frame.
         tb = e.__traceback__.tb_next
         e.__traceback__ = tb
         sys.last_type, sys.last_value, sys.last_traceback = type(e), e, tb
         sys.excepthook(type(e), e, tb)
-        if isinstance(e, KeyboardInterrupt):
-            exit_by_sigint(sys, os)
-        raise SystemExit(1)
+        interrupted = isinstance(e, KeyboardInterrupt)
+        status = 1
+        del tb
+    del scope, code
+    return sys, started, os, status, interrupted
 
 
-def _exit_by_sigint(sys, os):
-    # Python ends on an uncaught KeyboardInterrupt by SIGINT, after its exit handlers.
-    import atexit
-    import signal
+def _finish(sys, started, os, status, interrupted, flush=_flush):
+    # What a program can observe of Python's finalization (Py_FinalizeEx), and no more: the rest
+    # would visit, and so copy, every page of the interpreter for nothing (docs/warm.md). What
+    # is used after the modules' names are cleared is bound before.
+    from _signal import SIG_DFL, SIGINT, signal
+    from atexit import _run_exitfuncs
+    from _weakref import ref
+    from gc import collect
 
-    atexit._run_exitfuncs()
+    threading = sys.modules.get("threading")
+    if threading is not None:
+        try:
+            threading._shutdown()  # the non-daemon threads
+        except BaseException:
+            pass
+    _run_exitfuncs()
+    ok = flush(sys)
+    # The program's objects die, their __del__ runs, as in Python's finalize_modules: its
+    # modules (__main__ and those it imported) leave sys.modules, the collector finalizes what
+    # only they held, then the names of those still alive are cleared, the last imported
+    # first, "_" names before the others (_PyModule_ClearDict). The zygote's objects are frozen
+    # (gc.freeze) and stay.
+    sys.last_type = sys.last_value = sys.last_traceback = None
+    alive = []
+    for name in [n for n in sys.modules if n == "__main__" or n not in started]:
+        module = sys.modules.pop(name)
+        try:
+            alive.append(ref(module))
+        except TypeError:
+            pass
+    del module
+    collect()
+    for module in reversed(alive):
+        scope = getattr(module(), "__dict__", None)
+        for first in (True, False):
+            for key in list(scope or ()):
+                if key != "__builtins__" and key.startswith("_") == first:
+                    scope[key] = None
+        del scope
+    collect()
+    # What their __del__ printed: Python flushes it as it frees the streams, which neither
+    # reports a failure a second time nor changes the status.
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except Exception:
+        except BaseException:
             pass
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    os.kill(os.getpid(), signal.SIGINT)
+    if interrupted:
+        # Python ends on an uncaught KeyboardInterrupt by SIGINT, after its exit handlers.
+        signal(SIGINT, SIG_DFL)
+        os.kill(os.getpid(), SIGINT)
+    os._exit(status if ok else 120)
 
 
-_run_main(*_sandboxrt_zygote())
+# The job's code replaces __main__'s names: what runs after it was bound before (defaults).
+_finish(*_run_main(*_sandboxrt_zygote()))

@@ -26,7 +26,7 @@ same_run() {
         py cold "$file" "$@"
         cold=$RESULT
         py warm "$file" "$@"
-        "$PY" - "$cold" "$RESULT" "$file" <<'PY' || fail "$3 differs warm and cold"
+        "$PY" - "$cold" "$RESULT" "$file" <<'PY' || fail "$file differs warm and cold"
 import json, sys
 cold, warm = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 for k in ("verdict", "exit_code", "signal", "stdout", "stderr"):
@@ -90,6 +90,43 @@ atexit.register(lambda: print("atexit ran"))
 sys.stdout.write("partial")
 sys.stderr.write("err-partial")')"
 expect stdout "partialatexit ran"
+# Python's finalization, as far as a program sees it (docs/warm.md: a warm job ends by exit).
+same_run "$(program del 'import sys
+class D:
+    def __init__(self, name): self.name = name
+    def __del__(self): print("del", self.name, file=sys.stderr if self.name == "b" else sys.stdout)
+a, b = D("a"), D("b")
+print("main done")')"
+expect stdout "main done
+del a"
+expect stderr "del b"
+same_run "$(program late_thread 'import threading, time
+def late():
+    time.sleep(0.3)
+    print("thread after main")
+threading.Thread(target=late).start()
+print("main returns")')"
+expect stdout "main returns
+thread after main"
+same_run "$(program atexit_order 'import atexit
+atexit.register(print, "registered first, runs last")
+class Boom:  # a repr without an address
+    def __call__(self): 1 / 0
+    def __repr__(self): return "boom"
+atexit.register(Boom())
+atexit.register(print, "registered last, runs first")
+print("main")')"
+expect_contains stderr "Exception ignored in atexit callback: boom"
+same_run "$(program flush_fails 'import os, sys
+sys.stdout.write("never seen")
+os.close(1)')"
+expect exit_code 120
+expect_contains stderr "Exception ignored in: <_io.TextIOWrapper name='<stdout>'"
+for code in '"msg"' None True 263 -1 '2 ** 80' '(1, 2)'; do
+        same_run "$(program "exit_$RANDOM" "import sys; sys.exit($code)")"
+done
+expect exit_code 1
+expect stderr "(1, 2)"
 same_run "$(program lost 'import os, sys
 sys.stdout.write("lost")
 os._exit(4)')"
