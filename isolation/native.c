@@ -52,8 +52,9 @@ struct sbx_backend {
                                     * storage; ours has the launcher's limits */
         int ctrl_fd;
         pid_t launcher;
-        char *cgroups;    /* how the launcher uses cgroups, for --verbose */
-        atomic_bool warm; /* the launcher was asked to start the zygote */
+        char *cgroups;            /* how the launcher uses cgroups, for --verbose */
+        atomic_bool warm;         /* the launcher was asked to start the zygote */
+        unsigned jobs_per_zygote; /* SBX_ZYGOTE_JOBS_ENV, or 0: the default */
 };
 
 /* A work dir in the launcher's storage (storage.h), for a stateful sandbox or the steps of a
@@ -338,11 +339,71 @@ struct ready_supervisor {
         int ctl_fd; /* the job is handed over here */
 };
 
+/* Warm Python's zygotes (zygote.h). The current one (env->zygote_fd) forks the jails of the
+ * supervisors spawned while it is current, at most per_zygote of them; the next one is started
+ * halfway through and takes over; a retired one exits once every supervisor it forked a jail
+ * for has closed its socket, and is reaped here. */
+#define RETIRED_MAX 16
+
+struct zygotes {
+        unsigned per_zygote; /* 0 until warm Python is asked for */
+        unsigned served;     /* supervisors spawned with the current one */
+        int next_fd;         /* the next one's socket, or -1 */
+        pid_t next_pid;
+        pid_t retired[RETIRED_MAX]; /* 0: a free slot */
+};
+
 struct supervisors {
         struct ready_supervisor ready[READY_MAX]; /* oldest first */
         size_t n_ready;
         unsigned alive; /* forked and not reaped: ready ones and those running a job */
+        struct zygotes zy;
 };
+
+/* A zygote of ours ended (pid): forget it; false when pid is no zygote. */
+static bool zygote_ended(struct sbx_native_env *env, struct zygotes *zy, pid_t pid)
+{
+        if (pid == env->zygote_pid) { /* died: jails are cloned cold again */
+                sbx_closep(&env->zygote_fd);
+                env->zygote_pid = 0;
+                return true;
+        }
+        if (pid == zy->next_pid) {
+                sbx_closep(&zy->next_fd);
+                zy->next_pid = 0;
+                return true;
+        }
+        for (size_t i = 0; i < RETIRED_MAX; i++)
+                if (zy->retired[i] == pid) {
+                        zy->retired[i] = 0;
+                        return true;
+                }
+        return false;
+}
+
+/* Before a supervisor is spawned: start the next zygote halfway through the current one's jobs,
+ * and make it current once they are all served. The current one stays (past its count) only
+ * when the next could not start or too many retired ones still serve running jobs. */
+static void rotate_zygotes(struct sbx_native_env *env, struct zygotes *zy)
+{
+        pid_t *slot = NULL;
+
+        if (env->zygote_fd < 0)
+                return;
+        if (zy->next_fd < 0 && zy->served >= zy->per_zygote / 2)
+                zy->next_fd = sbx_zygote_start(env->storage, env->privileged, &zy->next_pid);
+        for (size_t i = 0; i < RETIRED_MAX && !slot; i++)
+                slot = zy->retired[i] ? NULL : &zy->retired[i];
+        if (zy->served < zy->per_zygote || zy->next_fd < 0 || !slot)
+                return;
+        *slot = env->zygote_pid;
+        close(env->zygote_fd); /* it exits once its supervisors closed it too */
+        env->zygote_fd = zy->next_fd;
+        env->zygote_pid = zy->next_pid;
+        zy->next_fd = -1;
+        zy->next_pid = 0;
+        zy->served = 0;
+}
 
 /* Supervisors are reaped here, before each job: their namespaces come back to the pool. */
 static void collect_supervisors(struct sbx_native_env *env, struct netns_pool *pool,
@@ -351,11 +412,8 @@ static void collect_supervisors(struct sbx_native_env *env, struct netns_pool *p
         pid_t pid;
 
         while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
-                if (pid == env->zygote_pid) { /* gone: jails are cloned cold again */
-                        sbx_closep(&env->zygote_fd);
-                        env->zygote_pid = 0;
+                if (zygote_ended(env, &sv->zy, pid))
                         continue;
-                }
                 sv->alive--;
                 for (size_t i = 0; i < pool->n_lent; i++) {
                         if (pool->lent[i].supervisor != pid)
@@ -375,6 +433,8 @@ static struct ready_supervisor spawn_supervisor(struct sbx_native_env *env, stru
 
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
                 return next;
+        rotate_zygotes(env, &sv->zy);
+        sv->zy.served += env->zygote_fd >= 0;
         env->netns_fd = netns_lend(pool);
         pid_t pid = fork();
         if (pid == 0) {
@@ -382,6 +442,7 @@ static struct ready_supervisor spawn_supervisor(struct sbx_native_env *env, stru
                 close(pair[0]);
                 for (size_t i = 0; i < sv->n_ready; i++)
                         close(sv->ready[i].ctl_fd); /* so they see EOF if we die */
+                sbx_closep(&sv->zy.next_fd);        /* not ours to ask */
                 prctl(PR_SET_NAME, "sbx-supervisor", 0, 0, 0);
                 /* Jails copy our mount namespace: it must not hold the work dirs. */
                 if (sbx_storage_leave(env->storage) < 0)
@@ -500,11 +561,12 @@ static void remove_box(struct sbx_native_env *env, const struct sbx_launch_reque
  * whose jails the zygote forks: from now on a Python job may start warm. Without python3 or the
  * zygote's library, everything stays cold. */
 static void start_zygote(struct sbx_native_env *env, struct netns_pool *pool,
-                         struct supervisors *sv)
+                         struct supervisors *sv, uint64_t per_zygote)
 {
         pid_t pid;
         int fd;
 
+        sv->zy.per_zygote = per_zygote ? (unsigned)per_zygote : SBX_ZYGOTE_JOBS_DEFAULT;
         collect_supervisors(env, pool, sv);
         if (env->zygote_fd >= 0 || (fd = sbx_zygote_start(env->storage, env->privileged, &pid)) < 0)
                 return;
@@ -521,7 +583,7 @@ static void serve_request(struct sbx_native_env *env, struct netns_pool *pool,
                           const int *fds)
 {
         if (req->kind == SBX_LAUNCH_WARM)
-                start_zygote(env, pool, sv);
+                start_zygote(env, pool, sv, req->bytes);
         if (req->kind == SBX_LAUNCH_JOB && fds[0] >= 0)
                 launch(env, pool, sv, req, fds);
         else if (req->kind == SBX_LAUNCH_BOX_CREATE && fds[0] >= 0)
@@ -559,7 +621,7 @@ static _Noreturn void launcher_main(struct sbx_native_env *env, int ctrl, pid_t 
 {
         struct launcher_ready ready = {0};
         struct netns_pool pool = {.home_fd = -1};
-        struct supervisors sv = {0};
+        struct supervisors sv = {.zy.next_fd = -1};
         struct sbx_storage storage;
 
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -588,7 +650,8 @@ static _Noreturn void launcher_main(struct sbx_native_env *env, int ctrl, pid_t 
                 int n = sbx_wire_recv_fds(3, &req, sizeof(req), fds);
                 if (n == -EPIPE || n == -ECONNRESET) {
                         sbx_closep(&env->zygote_fd); /* it exits once supervisors close it */
-                        shut_down(&sv);              /* the runtime is gone */
+                        sbx_closep(&sv.zy.next_fd);
+                        shut_down(&sv); /* the runtime is gone */
                 }
                 if (n == 0 && req.magic == SBX_LAUNCH_MAGIC)
                         serve_request(env, &pool, &sv, &req, fds);
@@ -745,10 +808,29 @@ int sbx_native_launcher_main(const char *parent, bool scoped)
  * whose policy alone asks does so at the first such job (which still runs cold). */
 static void ask_warm(struct sbx_backend *be)
 {
-        struct sbx_launch_request req = {.magic = SBX_LAUNCH_MAGIC, .kind = SBX_LAUNCH_WARM};
+        struct sbx_launch_request req = {
+            .magic = SBX_LAUNCH_MAGIC, .kind = SBX_LAUNCH_WARM, .bytes = be->jobs_per_zygote};
 
         if (!atomic_exchange(&be->warm, true))
                 (void)sbx_wire_send_fds(be->ctrl_fd, &req, sizeof(req), NULL, 0);
+}
+
+/* How many jobs one zygote serves, from the environment (0: not set, the default). */
+static int jobs_per_zygote(unsigned *n, struct sbx_error **err)
+{
+        const char *set = getenv(SBX_ZYGOTE_JOBS_ENV);
+        uint64_t v;
+
+        *n = 0;
+        if (!set || !*set)
+                return 0;
+        if (sbx_parse_u64(set, &v) < 0 || v < 1 || v > SBX_ZYGOTE_JOBS_MAX)
+                return sbx_error_set(err, EINVAL,
+                                     "%s=%s: not a number of jobs from 1 to %u (how many warm "
+                                     "Python jobs one interpreter serves before a fresh one)",
+                                     SBX_ZYGOTE_JOBS_ENV, set, SBX_ZYGOTE_JOBS_MAX);
+        *n = (unsigned)v;
+        return 0;
 }
 
 static int native_open(const struct sbx_runtime_options *opts, struct sbx_backend **out,
@@ -763,7 +845,8 @@ static int native_open(const struct sbx_runtime_options *opts, struct sbx_backen
         be->env.netns_fd = -1;
         be->env.zygote_fd = -1;
         be->env.privileged = geteuid() == 0;
-        if ((r = open_state_dir(&be->env, err)) == 0)
+        r = jobs_per_zygote(&be->jobs_per_zygote, err);
+        if (r == 0 && (r = open_state_dir(&be->env, err)) == 0)
                 r = start_launcher(be, err);
         if (r == 0 && opts->warm)
                 ask_warm(be);

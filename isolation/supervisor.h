@@ -26,7 +26,7 @@ struct sbx_launch_request {
         uint32_t box_uid; /* JOB in a work dir, BOX_CREATE: the work dir's uid (and gid) */
         uint32_t in_box;  /* JOB: 1 when it runs in a work dir (gone if the fd is missing) */
         uint64_t box_id;  /* BOX_REMOVE: which one */
-        uint64_t bytes;   /* BOX_CREATE: its size */
+        uint64_t bytes;   /* BOX_CREATE: its size; WARM: jobs per zygote (SBX_ZYGOTE_JOBS_ENV) */
 };
 #define SBX_LAUNCH_MAGIC 0x53425852u /* "SBXR" */
 

@@ -45,6 +45,13 @@ struct sbx_zygote_reply {
         int32_t pid;   /* the jail's init, in the zygote's (and the supervisor's) pid namespace */
 };
 
+/* A zygote forks the jails of at most this many jobs (SANDBOXRT_WARM_JOBS overrides it), then a
+ * fresh one, started in the background halfway through, takes over: each generation has its own
+ * hash seed and address-space layout. A generation costs ~50 ms of CPU to start (docs/warm.md). */
+#define SBX_ZYGOTE_JOBS_ENV     "SANDBOXRT_WARM_JOBS"
+#define SBX_ZYGOTE_JOBS_DEFAULT 64u
+#define SBX_ZYGOTE_JOBS_MAX     1000000u
+
 /* Launcher: start the zygote (its pid in *pid; python3 from the base environment's PATH, in the
  * mount namespace supervisors run in: see sbx_storage_leave). Returns the socket to send requests
  * on (close-on-exec; every supervisor shares it), or -errno: no python3, no zygote library (the
