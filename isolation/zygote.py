@@ -162,14 +162,14 @@ def _finish(sys, started, os, status, interrupted, flush=_flush):
     # first, "_" names before the others (_PyModule_ClearDict). The zygote's objects are frozen
     # (gc.freeze) and stay.
     sys.last_type = sys.last_value = sys.last_traceback = None
-    alive = []
+    alive, module = [], None
     for name in [n for n in sys.modules if n == "__main__" or n not in started]:
         module = sys.modules.pop(name)
         try:
             alive.append(ref(module))
         except TypeError:
             pass
-    del module
+    module = None
     collect()
     for module in reversed(alive):
         scope = getattr(module(), "__dict__", None)
@@ -181,9 +181,9 @@ def _finish(sys, started, os, status, interrupted, flush=_flush):
     collect()
     # What their __del__ printed: Python flushes it as it frees the streams, which neither
     # reports a failure a second time nor changes the status.
-    for stream in (sys.stdout, sys.stderr):
+    for name in ("stdout", "stderr"):
         try:
-            stream.flush()
+            getattr(sys, name).flush()
         except BaseException:
             pass
     if interrupted:

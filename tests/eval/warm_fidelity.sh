@@ -49,12 +49,14 @@ YAML
 run cold false
 run warm true
 "$PY" - "$WORK" <<'PY' || fail "warm and cold differ"
-import glob, json, sys
+import glob, json, re, sys
 def reviews(pattern):
     out = {}
     for path in glob.glob(pattern):
         for line in open(path):
             r = json.loads(line)
+            # The completion proof eval's harness prints last is new in every run.
+            r["stdout"] = re.sub(r"\n[0-9a-f]{32}\n$", "", r["stdout"])
             out[(r["task_id"], r["sample"])] = r
     return out
 for cold_glob, warm_glob, n in (("cold/reviews/*/humaneval.jsonl", "warm/reviews/*/humaneval.jsonl", 328),
