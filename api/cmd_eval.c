@@ -340,6 +340,7 @@ static int open_where(struct sbx_eval_config *cfg, struct where *w, struct sbx_e
         w->rs.opts = (struct sbx_runtime_options){
             .backend = cfg->backend,
             .image = cfg->sandbox_default.image,
+            .warm = true, /* Python jobs start warm unless their policy says warm: false */
         };
         int r = runtimes_use_image(&w->rs, NULL, err);
         if (r < 0)

@@ -41,6 +41,9 @@ static const char usage_text[] =
     "  --remote URL          run on a sandboxrt or ms-enclave server (the remote backend);\n"
     "                        its API key comes from $SANDBOXRT_API_KEY\n"
     "  --policy-dir DIR      load policies from DIR too\n"
+    "  --warm                run a Python program (python3 FILE.py) in an interpreter\n"
+    "                        started before it, forked into the jail: slower for one job,\n"
+    "                        for testing what eval and serve do (the policy's warm key wins)\n"
     "  --json                print the result as one JSON object on stdout\n"
     "  -v, --verbose         say which backend and cgroup hierarchy ran the job\n"
     "  -h, --help            show this help\n"
@@ -158,7 +161,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
                 OPT_IMAGE,
                 OPT_REMOTE,
                 OPT_POLICY_DIR,
-                OPT_JSON
+                OPT_JSON,
+                OPT_WARM
         };
         static const struct option options[] = {
             {"policy", required_argument, NULL, OPT_POLICY},
@@ -173,6 +177,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
             {"remote", required_argument, NULL, OPT_REMOTE},
             {"policy-dir", required_argument, NULL, OPT_POLICY_DIR},
             {"json", no_argument, NULL, OPT_JSON},
+            {"warm", no_argument, NULL, OPT_WARM},
             {"verbose", no_argument, NULL, 'v'},
             {"help", no_argument, NULL, 'h'},
             {0},
@@ -217,6 +222,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
                         break;
                 case OPT_JSON:
                         a->json = true;
+                        break;
+                case OPT_WARM:
+                        a->rt.warm = true;
                         break;
                 case 'v':
                         a->rt.verbose = true;

@@ -420,7 +420,8 @@ static int open_runtimes(struct sbx_server *srv, const struct sbx_serve_config *
                 struct sbx_runtime_options o = {.backend = "native",
                                                 .policy_dir = cfg->policy_dir,
                                                 .ceiling = cfg->ceiling ? cfg->ceiling : "default",
-                                                .allow_network = cfg->allow_network};
+                                                .allow_network = cfg->allow_network,
+                                                .warm = true};
                 if (sbx_runtime_new(&o, &srv->rt_native, &err) < 0)
                         srv->native_error = strdup(err->message ? err->message : "unavailable");
                 err = sbx_error_free(err);

@@ -309,6 +309,11 @@ static cJSON *fields_json(const struct sbx_field *fields, size_t n, const struct
                 else if (f->kind == SBX_FIELD_NAME || f->kind == SBX_FIELD_TEXT ||
                          f->kind == SBX_FIELD_NETWORK)
                         cJSON_AddStringToObject(o, f->json, s ? s : "");
+                else if (f->kind == SBX_FIELD_WARM)
+                        cJSON_AddItemToObject(o, f->json,
+                                              sbx_field_is_set(f, p)
+                                                  ? cJSON_CreateBool(p->warm == SBX_WARM_ON)
+                                                  : cJSON_CreateNull());
                 else if (f->kind == SBX_FIELD_PATHS)
                         cJSON_AddItemToObject(o, f->json, paths_json(sbx_field_paths(f, p)));
                 else

@@ -346,7 +346,7 @@ static void add_overrides(cJSON *o, const struct sbx_field *fields, size_t n,
         for (size_t i = 0; i < n; i++) {
                 const struct sbx_field *f = &fields[i];
                 const char *s = sbx_field_string(f, p);
-                if (f->override)
+                if (f->override && sbx_field_is_set(f, p))
                         cJSON_AddStringToObject(o, f->key,
                                                 s ? s : sbx_field_format(f, p, v, sizeof(v)));
         }

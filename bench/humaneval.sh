@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Wall time of `sandboxrt eval` on the 164 HumanEval reference programs versus the same 164
-# programs run bare (/usr/bin/python3, no sandbox) at the same parallelism, in one invocation.
-# Rounds alternate bare and sandboxed runs; the medians and their ratio are printed.
+# Wall time of `sandboxrt eval` on the 164 HumanEval reference programs, warm (eval's default:
+# Python forked from a started interpreter, docs/warm.md) and cold (warm=false), versus the same
+# 164 programs run bare (/usr/bin/python3, no sandbox) at the same parallelism, in one
+# invocation. Rounds alternate bare, warm and cold runs; the medians and ratios are printed.
 #
 #   bench/humaneval.sh [ROUNDS] [JOBS]     (defaults: 3 rounds, the CPU count)
-# Env: SBX_BUILD_DIR (default build). Target: sandboxed within 1.3x of bare.
+# Env: SBX_BUILD_DIR (default build). Targets: warm at most 0.7x bare, cold within 1.3x.
 set -euo pipefail
 
 rounds=${1:-3}
@@ -29,23 +30,43 @@ bare() {
 	echo "$(($(now_ms) - t0)) $failed"
 }
 
+# sandboxed warm|cold: eval's own config, with warm Python off for cold.
+cp "$root/examples/humaneval-reference.yaml" "$out/warm.yaml"
+{ cat "$out/warm.yaml"; printf 'sandbox:\n  default_config:\n    limits: [warm=false]\n'; } >"$out/cold.yaml"
 sandboxed() {
 	local t0
 	t0=$(now_ms)
-	"$sandboxrt" eval --config "$root/examples/humaneval-reference.yaml" --jobs "$jobs" -q \
+	"$sandboxrt" eval --config "$out/$1.yaml" --jobs "$jobs" -q \
 		--work-dir "$out/runs" >"$out/table" 2>/dev/null || { echo "bench: eval failed" >&2; exit 1; }
 	echo "$(($(now_ms) - t0)) $(grep -c '| 164 | 1.0000 |' "$out/table")"
 }
 
 echo "bench: 164 HumanEval programs, $jobs in parallel, $rounds rounds" >&2
-bare_vs_sandboxed "$rounds" programs "sandboxed run did not score 164/164"
+: >"$out/bare"
+: >"$out/warm"
+: >"$out/cold"
+for r in $(seq 1 "$rounds"); do
+	read -r ms failed < <(bare)
+	[ "$failed" -eq 0 ] || echo "bench: $failed programs failed bare" >&2
+	echo "$ms" >>"$out/bare"
+	for mode in warm cold; do
+		read -r ms ok < <(sandboxed $mode)
+		[ "$ok" -eq 1 ] || echo "bench: the $mode run did not score 164/164" >&2
+		echo "$ms" >>"$out/$mode"
+	done
+	echo "round $r: bare $(tail -1 "$out/bare") ms, warm $(tail -1 "$out/warm") ms," \
+		"cold $(tail -1 "$out/cold") ms" >&2
+done
 
-"$py" - "$out/bare_ms" "$out/sbx_ms" "$jobs" <<'PY'
+"$py" - "$out" "$jobs" <<'PY'
 import statistics, sys
-bare = [int(x) for x in open(sys.argv[1]).read().split()]
-sbx = [int(x) for x in open(sys.argv[2]).read().split()]
-b, s = statistics.median(bare), statistics.median(sbx)
-print(f"bare /usr/bin/python3 (xargs -P {sys.argv[3]}): median {b / 1000:.2f} s  (runs: {', '.join(f'{x / 1000:.2f}' for x in bare)})")
-print(f"sandboxrt eval (--jobs {sys.argv[3]}):          median {s / 1000:.2f} s  (runs: {', '.join(f'{x / 1000:.2f}' for x in sbx)})")
-print(f"ratio sandboxed / bare: {s / b:.2f}x (target 1.3x)")
+runs = {k: [int(x) for x in open(f"{sys.argv[1]}/{k}").read().split()] for k in ("bare", "warm", "cold")}
+med = {k: statistics.median(v) for k, v in runs.items()}
+label = {"bare": f"bare /usr/bin/python3 (xargs -P {sys.argv[2]})",
+         "warm": f"sandboxrt eval, warm (--jobs {sys.argv[2]})",
+         "cold": f"sandboxrt eval, cold (--jobs {sys.argv[2]})"}
+for k in ("bare", "warm", "cold"):
+    print(f"{label[k]:40} median {med[k] / 1000:.2f} s  (runs: {', '.join(f'{x / 1000:.2f}' for x in runs[k])})")
+print(f"ratio warm / bare: {med['warm'] / med['bare']:.2f}x (target 0.7x)")
+print(f"ratio cold / bare: {med['cold'] / med['bare']:.2f}x (target 1.3x)")
 PY

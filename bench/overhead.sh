@@ -10,6 +10,8 @@
 #   bwrap      bwrap --unshare-all --die-with-parent with read-only /usr (when bwrap is installed)
 #   runtime    the same job through one long-lived runtime (sbx_run, as eval and serve do; a
 #              driver built here on the build's libsbxlight.a, skipped when that is missing)
+#   warm       `pass` as a Python job (python3 main.py) through a long-lived runtime with warm
+#              Python on (eval and serve's default): forked from the zygote, no interpreter start
 # Each run is timed with CLOCK_MONOTONIC around fork+exec+wait by a small C timer compiled on
 # the spot (bash's EPOCHREALTIME when there is no C compiler). Prints median, p90 and min per
 # variant, the time each adds over bare (by median), and sandboxrt's added time over bwrap's.
@@ -114,17 +116,22 @@ fi
 build_dir=$(cd "$(dirname "$sandboxrt")/.." && pwd)
 cat >"$tmp/runtime.c" <<'EOF'
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include "sandboxrt.h"
-int main(void)
+int main(int argc, char **argv_)
 {
 	const char *const argv[] = {"/usr/bin/python3", "-c", "pass", NULL};
 	struct sbx_job job = {.argv = argv};
+	struct sbx_job warm = {.language = "python", .source = "pass\n", .source_size = 5};
+	struct sbx_runtime_options opts = {.warm = argc > 1 && !strcmp(argv_[1], "warm")};
 	struct sbx_runtime *rt;
 	struct sbx_error *err = NULL;
 	char line[16];
 
-	if (sbx_runtime_new(NULL, &rt, &err) < 0) {
+	if (opts.warm)
+		job = warm;
+	if (sbx_runtime_new(&opts, &rt, &err) < 0) {
 		fprintf(stderr, "%s\n", err->message);
 		return 1;
 	}
@@ -147,7 +154,8 @@ if [ -n "$cc" ] && [ -f "$build_dir/libsbxlight.a" ] &&
 	"$cc" -O2 -I"$src/runtime" -I"$src" -o "$tmp/driver" "$tmp/runtime.c" \
 		"$build_dir/libsbxlight.a" -lseccomp -lcap -lyaml -lcjson -lpthread -lm 2>>"$tmp/cc.log"; then
 	coproc RUNTIME { "$tmp/driver"; }
-	variants+=(runtime)
+	coproc WARM { "$tmp/driver" warm; }
+	variants+=(runtime warm)
 else
 	echo "runtime: variant skipped (no C compiler or no $build_dir/libsbxlight.a)"
 fi
@@ -160,6 +168,13 @@ run_variant() {
 		read -r us <&"${RUNTIME[0]}"
 		[ "$us" -ge 0 ] || { echo "overhead: the runtime variant's job failed" >&2; exit 1; }
 		echo "$us" >>"$tmp/runtime"
+		return
+	fi
+	if [ "$1" = warm ]; then
+		echo run >&"${WARM[1]}"
+		read -r us <&"${WARM[0]}"
+		[ "$us" -ge 0 ] || { echo "overhead: the warm variant's job failed" >&2; exit 1; }
+		echo "$us" >>"$tmp/warm"
 		return
 	fi
 	eval "us=\$(time_once ${cmd[$1]})" || rc=$?
@@ -176,6 +191,15 @@ echo "sandboxrt overhead: ${payload[*]}, $runs runs per variant (+$warmup warm-u
 echo "host: $(uname -sr), $nproc_ CPUs, as $(id -un); clock: $clock"
 echo "sandboxrt: $sandboxrt ($("$sandboxrt" --version 2>/dev/null || echo "version unknown"))"
 [ -n "$bwrap" ] || echo "bwrap: not installed, variant skipped (apt-get install bubblewrap)"
+# The cold path's cost depends on how a job gets into its cgroup: born in it (cgroup v2 with
+# CLONE_INTO_CGROUP, not implemented yet) or moved there (a write to cgroup.procs; on v1 that
+# waits out an RCU grace period, which a prepared jail pays before its job comes).
+cgroups=$("$sandboxrt" run -v -- "$python" -c pass 2>&1 >/dev/null | sed -n 's/.*cgroups \(v[12]\) .*/\1/p')
+case $cgroups in
+v1) echo "cold path: cgroup v1, the jail is moved into its cgroup (migration)" ;;
+v2) echo "cold path: cgroup v2, the jail is moved into its cgroup (cgroup.procs; no CLONE_INTO_CGROUP)" ;;
+*) echo "cold path: no cgroup (rlimits)" ;;
+esac
 
 for ((i = 0; i < warmup; i++)); do
 	for v in "${variants[@]}"; do run_variant "$v"; done
@@ -220,5 +244,11 @@ if [ -n "${median[bwrap]:-}" ]; then
 	fi
 fi
 if [ -n "${median[runtime]:-}" ]; then
-	echo "one long-lived runtime (eval, serve): $(ms $((median[runtime] - median[bare]))) ms" 		"added per job"
+	echo "one long-lived runtime (eval, serve): $(ms $((median[runtime] - median[bare]))) ms" \
+		"added per job"
+fi
+if [ -n "${median[warm]:-}" ]; then
+	echo "warm Python job / bare python3: $(ms "${median[warm]}") ms / $(ms "${median[bare]}") ms" \
+		"= $(awk -v w="${median[warm]}" -v b="${median[bare]}" 'BEGIN { printf "%.2f", w / b }')" \
+		"(target: below 0.5)"
 fi

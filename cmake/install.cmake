@@ -1,6 +1,7 @@
 # What `cmake --install` puts where (GNU dirs under the prefix):
 #   bin/                        sandboxrt (also the jail launcher), sandboxrt-full
-#   libexec/sandboxrt/          sandboxrt-waiter (api/ and docker/CMakeLists.txt install these)
+#   libexec/sandboxrt/          sandboxrt-waiter, sandboxrt-zygote.so (docker/ and
+#                               isolation/CMakeLists.txt install these)
 #   lib/                        libsandboxrt.so.* and libsandboxrt.a, pkgconfig/sandboxrt.pc
 #   include/                    sandboxrt.h
 #   share/sandboxrt/            policies/ (the built-in ones, as files to copy), data/ (evaluator)

@@ -10,6 +10,7 @@
 #include <grp.h>
 #include <sched.h>
 #include <net/if.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/sendfile.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -75,6 +77,33 @@ static _Noreturn __attribute__((format(printf, 2, 3))) void fail(int error, cons
                 if ((expr) < 0)                                                                    \
                         fail(errno, __VA_ARGS__);                                                  \
         } while (0)
+
+/* ---- cloning the jail -------------------------------------------------------------------- */
+
+/* The kernel charges per-user counters (inotify instances, queued signals, mqueue bytes,
+ * namespaces, processes) to the user inside a user namespace and also to the namespace's owner,
+ * the euid that created it, in the namespace above. So root creates a jail's user namespace as
+ * the jail's own slot uid, never as itself: what a sandbox holds then counts against that uid
+ * alone, not against host root or the other sandboxes. A raw clone without a new stack behaves
+ * like fork: fine, we are single-threaded. */
+pid_t sbx_jail_clone(unsigned long flags, uid_t uid, gid_t gid, bool privileged)
+{
+        pid_t pid = -1;
+
+        if (!privileged)
+                return (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
+        if (setresgid(-1, gid, -1) == 0 && setresuid(-1, uid, -1) == 0)
+                pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
+        if (pid == 0)
+                return 0;
+        int e = errno;
+        /* Our real and saved ids are still root: the way back cannot fail, and we must not go
+         * on without it. */
+        if (setresuid(-1, 0, -1) < 0 || setresgid(-1, 0, -1) < 0)
+                _exit(1);
+        errno = e;
+        return pid;
+}
 
 /* ---- file descriptors ------------------------------------------------------------------- */
 
@@ -530,11 +559,15 @@ static void apply_rlimits(const struct sbx_jail_config *c, const struct sbx_poli
                 set_limit(RLIMIT_NPROC, l->pids, "RLIMIT_NPROC");
 }
 
-static _Noreturn void exec_payload(const struct sbx_jail_config *c, const struct sbx_spec *spec)
+/* The payload's last steps before its program: its session, limits, work dir, and the filter.
+ * After this, it may not do anything a payload could not. */
+static void confine_payload(const struct sbx_jail_config *c, const struct sbx_spec *spec)
 {
-        const char *const *argv = spec->argv;
         char cwd[sizeof(SBX_JAIL_WORKDIR) + 1];
+        sigset_t none;
 
+        sigemptyset(&none);
+        CHECK(sigprocmask(SIG_SETMASK, &none, NULL), "sigprocmask"); /* init blocks SIGCHLD */
         CHECK(setsid(), "setsid");
         CHECK(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)");
         apply_rlimits(c, spec->policy);
@@ -546,6 +579,11 @@ static _Noreturn void exec_payload(const struct sbx_jail_config *c, const struct
         int r = sbx_seccomp_load(c->seccomp);
         if (r < 0)
                 fail(-r, "loading the seccomp filter");
+}
+
+_Noreturn void sbx_jail_exec(const struct sbx_spec *spec)
+{
+        const char *const *argv = spec->argv;
 
         environ = (char **)spec->env;
         execvp(argv[0], (char *const *)argv);
@@ -557,14 +595,35 @@ static _Noreturn void exec_payload(const struct sbx_jail_config *c, const struct
         _exit(e == ENOENT ? 127 : 126);
 }
 
+/* Wait for a child to change state, or for the supervisor to go: the status pipe then has no
+ * reader. A jail the zygote forked has the zygote as its parent, so its parent-death signal does
+ * not cover the supervisor's death: this does, the same way for every jail. SIGCHLD is blocked
+ * (before the payload was forked) and read from sigfd. */
+static pid_t wait_child(int sigfd, int *status)
+{
+        for (;;) {
+                pid_t p = waitpid(-1, status, __WALL | WNOHANG);
+                if (p != 0)
+                        return p;
+                struct pollfd fds[] = {{.fd = sigfd, .events = POLLIN}, {.fd = FD_STATUS}};
+                if (poll(fds, ELEMENTSOF(fds), -1) < 0 && errno != EINTR)
+                        return -1;
+                if (fds[1].revents & (POLLERR | POLLHUP))
+                        _exit(0); /* nobody to report to: the kernel kills the namespace */
+                struct signalfd_siginfo si;
+                if (fds[0].revents && read(sigfd, &si, sizeof(si)) < 0 && errno != EAGAIN)
+                        return -1;
+        }
+}
+
 /* pid 1 of the jail: reap everything, report how the payload ended, then exit — which makes
  * the kernel kill whatever the payload left running in the namespace. */
-static _Noreturn void run_init(pid_t payload)
+static _Noreturn void run_init(pid_t payload, int sigfd)
 {
         int status = 0;
 
         for (;;) {
-                pid_t p = waitpid(-1, &status, __WALL);
+                pid_t p = wait_child(sigfd, &status);
                 if (p < 0 && errno == EINTR)
                         continue;
                 if (p < 0)
@@ -611,8 +670,9 @@ static const struct sbx_spec *receive_spec(void)
         return &ws.spec;
 }
 
-_Noreturn void sbx_jail_child(const struct sbx_jail_config *c)
+const struct sbx_spec *sbx_jail_enter(const struct sbx_jail_config *c)
 {
+        sigset_t chld;
         char go;
 
         arrange_fds(c);
@@ -639,6 +699,8 @@ _Noreturn void sbx_jail_child(const struct sbx_jail_config *c)
         if (policy->network == SBX_NETWORK_LOOPBACK)
                 bring_up_loopback();
         place_files(spec);
+        if (c->job_placed)
+                c->job_placed(spec);
 
         if (read(FD_GO, &go, 1) != 1)
                 _exit(127);
@@ -647,12 +709,25 @@ _Noreturn void sbx_jail_child(const struct sbx_jail_config *c)
         limit_user_namespace(user_ns_limits);
         drop_all_capabilities();
 
+        sigemptyset(&chld);
+        sigaddset(&chld, SIGCHLD);
+        CHECK(sigprocmask(SIG_BLOCK, &chld, NULL), "sigprocmask");
+        int sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+        CHECK(sigfd, "signalfd");
         pid_t payload = fork();
         CHECK(payload, "fork");
-        if (payload == 0)
-                exec_payload(c, spec);
+        if (payload == 0) {
+                close(sigfd);
+                confine_payload(c, spec);
+                return spec;
+        }
         /* init keeps only the status pipe */
         for (int fd = 0; fd < 3; fd++)
                 close(fd);
-        run_init(payload);
+        run_init(payload, sigfd);
+}
+
+_Noreturn void sbx_jail_child(const struct sbx_jail_config *c)
+{
+        sbx_jail_exec(sbx_jail_enter(c));
 }

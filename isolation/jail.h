@@ -3,6 +3,7 @@
 #ifndef SBX_JAIL_H
 #define SBX_JAIL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -22,6 +23,9 @@ struct sbx_jail_config {
         int devices_fd;     /* private device nodes (storage.h), or -1 */
         bool rlimit_memory; /* no memory cgroup: RLIMIT_AS per process */
         bool rlimit_nproc;  /* no pids cgroup: RLIMIT_NPROC (per jail) */
+        /* Called by the init with the job once its files are placed, while it still has every
+         * capability in the jail's user namespace (the zygote: zygote_serve.c); or NULL. */
+        void (*job_placed)(const struct sbx_spec *spec);
 };
 
 enum sbx_jail_record_kind {
@@ -44,6 +48,20 @@ struct sbx_jail_record {
 extern const char *const sbx_jail_devices[];
 extern const size_t sbx_n_jail_devices;
 
+/* Clone a jail's init with flags (namespaces), its user namespace owned by uid/gid as root
+ * (privileged; see jail.c), like fork: returns 0 in the child, its pid, or -1 with errno. The
+ * caller must be single-threaded. */
+pid_t sbx_jail_clone(unsigned long flags, uid_t uid, gid_t gid, bool privileged);
+
+/* The cloned child: builds the jail, becomes its init, and forks the payload, confined (setsid,
+ * rlimits, cwd, no_new_privs, seccomp). Returns in the payload only, with the job's spec, just
+ * before its program; the caller then runs it. Failures go to the status pipe, then _exit. */
+const struct sbx_spec *sbx_jail_enter(const struct sbx_jail_config *c);
+
+/* The payload's program (the spec's argv and env), or an SBX_JAIL_EXEC_FAILED record. */
+_Noreturn void sbx_jail_exec(const struct sbx_spec *spec);
+
+/* sbx_jail_enter, then sbx_jail_exec: what a cold jail does. */
 _Noreturn void sbx_jail_child(const struct sbx_jail_config *c);
 
 #endif

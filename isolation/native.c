@@ -18,6 +18,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -31,6 +32,7 @@
 #include "slots.h"
 #include "util.h"
 #include "wire.h"
+#include "zygote.h"
 
 extern char **environ;
 
@@ -39,7 +41,9 @@ struct sbx_backend {
                                     * storage; ours has the launcher's limits */
         int ctrl_fd;
         pid_t launcher;
-        char *cgroups; /* how the launcher uses cgroups, for --verbose */
+        char *cgroups;            /* how the launcher uses cgroups, for --verbose */
+        atomic_bool warm;         /* the launcher was asked to start the zygote */
+        unsigned jobs_per_zygote; /* SBX_ZYGOTE_JOBS_ENV, or 0: the default */
 };
 
 /* A work dir in the launcher's storage (storage.h), for a stateful sandbox or the steps of a
@@ -174,6 +178,35 @@ static int start_launcher(struct sbx_backend *be, struct sbx_error **err)
         return be->cgroups ? 0 : sbx_error_set(err, ENOMEM, "out of memory");
 }
 
+/* Have the launcher start the zygote, once: a runtime that wants Python warm asks at once, one
+ * whose policy alone asks does so at the first such job (which still runs cold). */
+static void ask_warm(struct sbx_backend *be)
+{
+        struct sbx_launch_request req = {
+            .magic = SBX_LAUNCH_MAGIC, .kind = SBX_LAUNCH_WARM, .bytes = be->jobs_per_zygote};
+
+        if (!atomic_exchange(&be->warm, true))
+                (void)sbx_wire_send_fds(be->ctrl_fd, &req, sizeof(req), NULL, 0);
+}
+
+/* How many jobs one zygote serves, from the environment (0: not set, the default). */
+static int jobs_per_zygote(unsigned *n, struct sbx_error **err)
+{
+        const char *set = getenv(SBX_ZYGOTE_JOBS_ENV);
+        uint64_t v;
+
+        *n = 0;
+        if (!set || !*set)
+                return 0;
+        if (sbx_parse_u64(set, &v) < 0 || v < 1 || v > SBX_ZYGOTE_JOBS_MAX)
+                return sbx_error_set(err, EINVAL,
+                                     "%s=%s: not a number of jobs from 1 to %u (how many warm "
+                                     "Python jobs one interpreter serves before a fresh one)",
+                                     SBX_ZYGOTE_JOBS_ENV, set, SBX_ZYGOTE_JOBS_MAX);
+        *n = (unsigned)v;
+        return 0;
+}
+
 static int native_open(const struct sbx_runtime_options *opts, struct sbx_backend **out,
                        struct sbx_error **err)
 {
@@ -184,9 +217,13 @@ static int native_open(const struct sbx_runtime_options *opts, struct sbx_backen
                 return sbx_error_set(err, ENOMEM, "out of memory");
         be->ctrl_fd = -1;
         be->env.netns_fd = -1;
+        be->env.zygote_fd = -1;
         be->env.privileged = geteuid() == 0;
-        if ((r = sbx_native_state_dir_open(&be->env, err)) == 0)
+        r = jobs_per_zygote(&be->jobs_per_zygote, err);
+        if (r == 0 && (r = sbx_native_state_dir_open(&be->env, err)) == 0)
                 r = start_launcher(be, err);
+        if (r == 0 && opts->warm)
+                ask_warm(be);
         if (r < 0) {
                 native_close(be);
                 return r;
@@ -231,6 +268,8 @@ static int native_run(struct sbx_backend *be, struct sbx_box *box, const struct 
         size_t size;
         int r;
 
+        if (spec->policy->warm == SBX_WARM_ON && !box)
+                ask_warm(be);
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
                 return sbx_error_set(err, errno, "socketpair: %m");
         _cleanup_close_ int job_fd = sv[0];

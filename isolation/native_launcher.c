@@ -25,6 +25,7 @@
 #include "storage.h"
 #include "util.h"
 #include "wire.h"
+#include "zygote.h"
 
 /* ---- host state --------------------------------------------------------------------------- */
 
@@ -243,18 +244,81 @@ struct ready_supervisor {
         int ctl_fd; /* the job is handed over here */
 };
 
+/* Warm Python's zygotes (zygote.h). The current one (env->zygote_fd) forks the jails of the
+ * supervisors spawned while it is current, at most per_zygote of them; the next one is started
+ * halfway through and takes over; a retired one exits once every supervisor it forked a jail
+ * for has closed its socket, and is reaped here. */
+#define RETIRED_MAX 16
+
+struct zygotes {
+        unsigned per_zygote; /* 0 until warm Python is asked for */
+        unsigned served;     /* supervisors spawned with the current one */
+        int next_fd;         /* the next one's socket, or -1 */
+        pid_t next_pid;
+        pid_t retired[RETIRED_MAX]; /* 0: a free slot */
+};
+
 struct supervisors {
         struct ready_supervisor ready[READY_MAX]; /* oldest first */
         size_t n_ready;
         unsigned alive; /* forked and not reaped: ready ones and those running a job */
+        struct zygotes zy;
 };
 
+/* A zygote of ours ended (pid): forget it; false when pid is no zygote. */
+static bool zygote_ended(struct sbx_native_env *env, struct zygotes *zy, pid_t pid)
+{
+        if (pid == env->zygote_pid) { /* died: jails are cloned cold again */
+                sbx_closep(&env->zygote_fd);
+                env->zygote_pid = 0;
+                return true;
+        }
+        if (pid == zy->next_pid) {
+                sbx_closep(&zy->next_fd);
+                zy->next_pid = 0;
+                return true;
+        }
+        for (size_t i = 0; i < RETIRED_MAX; i++)
+                if (zy->retired[i] == pid) {
+                        zy->retired[i] = 0;
+                        return true;
+                }
+        return false;
+}
+
+/* Before a supervisor is spawned: start the next zygote halfway through the current one's jobs,
+ * and make it current once they are all served. The current one stays (past its count) only
+ * when the next could not start or too many retired ones still serve running jobs. */
+static void rotate_zygotes(struct sbx_native_env *env, struct zygotes *zy)
+{
+        pid_t *slot = NULL;
+
+        if (env->zygote_fd < 0)
+                return;
+        if (zy->next_fd < 0 && zy->served >= zy->per_zygote / 2)
+                zy->next_fd = sbx_zygote_start(env->storage, env->privileged, &zy->next_pid);
+        for (size_t i = 0; i < RETIRED_MAX && !slot; i++)
+                slot = zy->retired[i] ? NULL : &zy->retired[i];
+        if (zy->served < zy->per_zygote || zy->next_fd < 0 || !slot)
+                return;
+        *slot = env->zygote_pid;
+        close(env->zygote_fd); /* it exits once its supervisors closed it too */
+        env->zygote_fd = zy->next_fd;
+        env->zygote_pid = zy->next_pid;
+        zy->next_fd = -1;
+        zy->next_pid = 0;
+        zy->served = 0;
+}
+
 /* Supervisors are reaped here, before each job: their namespaces come back to the pool. */
-static void collect_supervisors(struct netns_pool *pool, struct supervisors *sv)
+static void collect_supervisors(struct sbx_native_env *env, struct netns_pool *pool,
+                                struct supervisors *sv)
 {
         pid_t pid;
 
         while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
+                if (zygote_ended(env, &sv->zy, pid))
+                        continue;
                 sv->alive--;
                 sbx_netns_returned(pool, pid);
         }
@@ -268,6 +332,8 @@ static struct ready_supervisor spawn_supervisor(struct sbx_native_env *env, stru
 
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
                 return next;
+        rotate_zygotes(env, &sv->zy);
+        sv->zy.served += env->zygote_fd >= 0;
         env->netns_fd = sbx_netns_lend(pool);
         pid_t pid = fork();
         if (pid == 0) {
@@ -275,6 +341,7 @@ static struct ready_supervisor spawn_supervisor(struct sbx_native_env *env, stru
                 close(pair[0]);
                 for (size_t i = 0; i < sv->n_ready; i++)
                         close(sv->ready[i].ctl_fd); /* so they see EOF if we die */
+                sbx_closep(&sv->zy.next_fd);        /* not ours to ask */
                 prctl(PR_SET_NAME, "sbx-supervisor", 0, 0, 0);
                 /* Jails copy our mount namespace: it must not hold the work dirs. */
                 if (sbx_storage_leave(env->storage) < 0)
@@ -318,7 +385,7 @@ static void launch(struct sbx_native_env *env, struct netns_pool *pool, struct s
         _cleanup_close_ int copy = job->in_box && fds[1] >= 0 ? sbx_storage_clone(fds[1]) : -1;
         const int pass[] = {fds[0], copy};
 
-        collect_supervisors(pool, sv);
+        collect_supervisors(env, pool, sv);
         for (int attempt = 0; attempt < 2; attempt++) {
                 struct ready_supervisor s;
                 if (sv->n_ready) {
@@ -373,10 +440,33 @@ static void remove_box(struct sbx_native_env *env, const struct sbx_launch_reque
         (void)sbx_wire_send_fds(reply_fd, &reply, sizeof(reply), NULL, 0);
 }
 
+/* Start the zygote, then replace the ready supervisors, whose jails were cloned cold, by ones
+ * whose jails the zygote forks: from now on a Python job may start warm. Without python3 or the
+ * zygote's library, everything stays cold. */
+static void start_zygote(struct sbx_native_env *env, struct netns_pool *pool,
+                         struct supervisors *sv, uint64_t per_zygote)
+{
+        pid_t pid;
+        int fd;
+
+        sv->zy.per_zygote = per_zygote ? (unsigned)per_zygote : SBX_ZYGOTE_JOBS_DEFAULT;
+        collect_supervisors(env, pool, sv);
+        if (env->zygote_fd >= 0 || (fd = sbx_zygote_start(env->storage, env->privileged, &pid)) < 0)
+                return;
+        env->zygote_fd = fd;
+        env->zygote_pid = pid;
+        for (size_t i = 0; i < sv->n_ready; i++)
+                sbx_closep(&sv->ready[i].ctl_fd); /* they see EOF and go */
+        sv->n_ready = 0;
+        refill(env, pool, sv);
+}
+
 static void serve_request(struct sbx_native_env *env, struct netns_pool *pool,
                           struct supervisors *sv, const struct sbx_launch_request *req,
                           const int *fds)
 {
+        if (req->kind == SBX_LAUNCH_WARM)
+                start_zygote(env, pool, sv, req->bytes);
         if (req->kind == SBX_LAUNCH_JOB && fds[0] >= 0)
                 launch(env, pool, sv, req, fds);
         else if (req->kind == SBX_LAUNCH_BOX_CREATE && fds[0] >= 0)
@@ -414,7 +504,7 @@ _Noreturn void sbx_native_launcher_run(struct sbx_native_env *env, int ctrl, pid
 {
         struct launcher_ready ready = {0};
         struct netns_pool pool;
-        struct supervisors sv = {0};
+        struct supervisors sv = {.zy.next_fd = -1};
         struct sbx_storage storage;
 
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -440,8 +530,11 @@ _Noreturn void sbx_native_launcher_run(struct sbx_native_env *env, int ctrl, pid
                 int fds[SBX_WIRE_MAX_FDS];
 
                 int n = sbx_wire_recv_fds(3, &req, sizeof(req), fds);
-                if (n == -EPIPE || n == -ECONNRESET)
+                if (n == -EPIPE || n == -ECONNRESET) {
+                        sbx_closep(&env->zygote_fd); /* it exits once supervisors close it */
+                        sbx_closep(&sv.zy.next_fd);
                         shut_down(&sv); /* the runtime is gone */
+                }
                 if (n == 0 && req.magic == SBX_LAUNCH_MAGIC)
                         serve_request(env, &pool, &sv, &req, fds);
                 sbx_closep(&fds[0]);
@@ -466,7 +559,7 @@ const char *sbx_native_own_launcher_binary(char self[PATH_MAX])
 
 int sbx_native_launcher_main(const char *parent, bool scoped)
 {
-        struct sbx_native_env env = {.netns_fd = -1, .privileged = geteuid() == 0};
+        struct sbx_native_env env = {.netns_fd = -1, .zygote_fd = -1, .privileged = geteuid() == 0};
         char self[PATH_MAX];
         uint64_t pid;
 

@@ -22,6 +22,7 @@
 #include "util.h"
 #include "verdict.h"
 #include "wire.h"
+#include "zygote.h"
 
 #define CPU_CHECK_MS 20   /* how often the tree's CPU time is compared with the limit */
 #define DRAIN_MS     1000 /* after the jail ended, how long pipes may take to reach EOF */
@@ -40,7 +41,8 @@ struct job {
         int pidfd, status_fd, stdin_fd, job_fd, go_fd, slot_fd;
         int host_netns_fd; /* ours at start, to come back from the lent one */
         bool in_lent_netns;
-        pid_t attacher; /* moving the jail into its cgroup, see attach_in_background() */
+        bool init_is_child; /* false when the zygote forked it */
+        pid_t attacher;     /* moving the jail into its cgroup, see attach_in_background() */
         uid_t uid;
         gid_t gid;
         struct capture out, err;
@@ -72,29 +74,82 @@ static int write_id_maps(pid_t pid, uid_t uid, gid_t gid)
         return sbx_write_string(path, map);
 }
 
-/* The kernel charges per-user counters (inotify instances, queued signals, mqueue bytes,
- * namespaces, processes) to the user inside a user namespace and also to the namespace's owner,
- * the euid that created it, in the namespace above. So root creates a jail's user namespace as
- * the jail's own slot uid, never as itself: what a sandbox holds then counts against that uid
- * alone, not against host root or the other sandboxes. A raw clone without a new stack behaves
- * like fork: fine, we are single-threaded. */
-static pid_t clone_owned_by(unsigned long flags, uid_t uid, gid_t gid, bool privileged)
+/* Ask the zygote, when there is one, for the jail's init: the same jail (jail.c), whose payload
+ * can also run Python warm (zygote.h). The zygote joins the lent network namespace itself. */
+static pid_t clone_by_zygote(struct job *job, unsigned long flags, bool lent, uid_t uid, gid_t gid,
+                             const struct sbx_jail_config *cfg)
 {
-        pid_t pid = -1;
+        struct sbx_zygote_request req = {
+            .flags = flags,
+            .uid = (uint32_t)uid,
+            .gid = (uint32_t)gid,
+            .privileged = job->env->privileged,
+            .rlimit_memory = cfg->rlimit_memory,
+            .rlimit_nproc = cfg->rlimit_nproc,
+        };
+        int fds[_SBX_ZFD_MAX] = {
+            [SBX_ZFD_REPLY] = -1,
+            [SBX_ZFD_STDIN] = cfg->stdin_fd,
+            [SBX_ZFD_STDOUT] = cfg->stdout_fd,
+            [SBX_ZFD_STDERR] = cfg->stderr_fd,
+            [SBX_ZFD_STATUS] = cfg->status_fd,
+            [SBX_ZFD_GO] = cfg->go_fd,
+            [SBX_ZFD_WORKDIR] = cfg->workdir_fd,
+            [SBX_ZFD_DEVICES] = cfg->devices_fd,
+            [SBX_ZFD_NETNS] = lent ? job->env->netns_fd : -1,
+        };
 
-        if (!privileged)
-                return (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
-        if (setresgid(-1, gid, -1) == 0 && setresuid(-1, uid, -1) == 0)
-                pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
-        if (pid == 0)
-                return 0;
-        int e = errno;
-        /* Our real and saved ids are still root: the way back cannot fail, and we must not go
-         * on without it. */
-        if (setresuid(-1, 0, -1) < 0 || setresgid(-1, 0, -1) < 0)
-                _exit(1);
-        errno = e;
+        if (job->env->zygote_fd < 0)
+                return -1;
+        pid_t pid = sbx_zygote_clone(job->env->zygote_fd, &req, fds, &job->pidfd);
+        job->init_is_child = false;
         return pid;
+}
+
+/* Clone it ourselves, in the network namespace it needs (see clone_jail). */
+static pid_t clone_here(struct job *job, unsigned long flags, bool lent, uid_t uid, gid_t gid,
+                        const struct sbx_jail_config *cfg, struct sbx_error **err)
+{
+        if (lent != job->in_lent_netns) {
+                if (setns(lent ? job->env->netns_fd : job->host_netns_fd, CLONE_NEWNET) < 0)
+                        return sbx_error_set(err, errno, "switching network namespace: %m");
+                job->in_lent_netns = lent;
+        }
+        pid_t pid = sbx_jail_clone(flags, uid, gid, job->env->privileged);
+        if (pid < 0)
+                return sbx_error_set(err, errno, "clone: %m");
+        if (pid == 0)
+                sbx_jail_child(cfg);
+        job->init_is_child = true;
+        job->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        if (job->pidfd < 0)
+                return sbx_error_set(err, errno, "pidfd_open: %m");
+        return pid;
+}
+
+/* The jail's stdin, stdout, stderr, status and "go" pipes, into cfg: the jail's ends. */
+static int open_pipes(int in[2], int out[2], int errp[2], int status[2], int go[2],
+                      struct sbx_jail_config *cfg)
+{
+        if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
+            pipe2(status, O_CLOEXEC | O_DIRECT) < 0 || pipe2(go, O_CLOEXEC) < 0)
+                return -1;
+        cfg->stdin_fd = in[0];
+        cfg->stdout_fd = out[1];
+        cfg->stderr_fd = errp[1];
+        cfg->status_fd = status[1];
+        cfg->go_fd = go[0];
+        return 0;
+}
+
+static void close_pipes(int in[2], int out[2], int errp[2], int status[2], int go[2])
+{
+        int *all[] = {in, out, errp, status, go};
+
+        for (size_t i = 0; i < ELEMENTSOF(all); i++) {
+                sbx_closep(&all[i][0]);
+                sbx_closep(&all[i][1]);
+        }
 }
 
 /* Clone the jail's init (see jail.c) with network mode net and write its id maps: uid/gid are
@@ -116,32 +171,29 @@ static int clone_jail(struct job *job, enum sbx_network net, int workdir_fd, uid
         bool lent = net == SBX_NETWORK_NONE && job->env->netns_fd >= 0;
         if (net != SBX_NETWORK_HOST && !lent)
                 flags |= CLONE_NEWNET;
-        if (lent != job->in_lent_netns) {
-                if (setns(lent ? job->env->netns_fd : job->host_netns_fd, CLONE_NEWNET) < 0)
-                        return sbx_error_set(err, errno, "switching network namespace: %m");
-                job->in_lent_netns = lent;
-        }
-        if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
-            pipe2(status, O_CLOEXEC | O_DIRECT) < 0 || pipe2(go, O_CLOEXEC) < 0)
-                return sbx_error_set(err, errno, "creating pipes: %m");
-
         struct sbx_jail_config cfg = {
             .seccomp = job->env->seccomp,
-            .stdin_fd = in[0],
-            .stdout_fd = out[1],
-            .stderr_fd = errp[1],
-            .go_fd = go[0],
-            .status_fd = status[1],
             .workdir_fd = workdir_fd,
             .devices_fd = devices,
             .rlimit_memory = job->env->limits.rlimit_memory,
             .rlimit_nproc = job->env->limits.rlimit_nproc,
         };
-        pid_t pid = clone_owned_by(flags, uid, gid, job->env->privileged);
+        pid_t pid = -1;
+        if (job->env->zygote_fd >= 0) {
+                if (open_pipes(in, out, errp, status, go, &cfg) < 0)
+                        return sbx_error_set(err, errno, "creating pipes: %m");
+                pid = clone_by_zygote(job, flags, lent, uid, gid, &cfg);
+                /* A zygote that did not answer in time may still fork a jail with these pipes
+                 * later: the jail we clone instead gets new ones (the late one sees EOF). */
+                if (pid < 0)
+                        close_pipes(in, out, errp, status, go);
+        }
+        if (pid < 0 && open_pipes(in, out, errp, status, go, &cfg) < 0)
+                return sbx_error_set(err, errno, "creating pipes: %m");
         if (pid < 0)
-                return sbx_error_set(err, errno, "clone: %m");
-        if (pid == 0)
-                sbx_jail_child(&cfg);
+                pid = clone_here(job, flags, lent, uid, gid, &cfg, err);
+        if (pid < 0)
+                return pid;
 
         job->init = pid;
         close(in[0]);
@@ -156,9 +208,6 @@ static int clone_jail(struct job *job, enum sbx_network net, int workdir_fd, uid
         job->go_fd = go[1];
         fcntl(job->stdin_fd, F_SETFL, O_NONBLOCK);
         fcntl(job->status_fd, F_SETFL, O_NONBLOCK);
-        job->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-        if (job->pidfd < 0)
-                return sbx_error_set(err, errno, "pidfd_open: %m");
         int r = write_id_maps(pid, uid, gid);
         if (r < 0)
                 return sbx_error_set(err, -r, "writing the user namespace's id maps: %s",
@@ -167,12 +216,33 @@ static int clone_jail(struct job *job, enum sbx_network net, int workdir_fd, uid
         return 0;
 }
 
+/* Kill the jail's init (and so its pid namespace) through its pidfd: a jail the zygote forked
+ * is not our child, and its pid may be reused once it is gone. */
+static void kill_init(struct job *job)
+{
+        if (job->pidfd >= 0)
+                (void)syscall(SYS_pidfd_send_signal, job->pidfd, SIGKILL, NULL, 0);
+}
+
+/* Wait until the init has exited: reap our child, or see its pidfd become readable. */
+static void wait_init(struct job *job, int *status)
+{
+        struct pollfd p = {.fd = job->pidfd, .events = POLLIN};
+
+        if (job->init_is_child)
+                while (waitpid(job->init, status, __WALL) < 0 && errno == EINTR)
+                        ;
+        else if (job->pidfd >= 0)
+                while (poll(&p, 1, -1) < 0 && errno == EINTR)
+                        ;
+}
+
 /* Throw away a jail that was prepared for another kind of job. */
 static void discard_jail(struct job *job)
 {
         if (job->init > 0) {
-                kill(job->init, SIGKILL);
-                waitpid(job->init, NULL, __WALL);
+                kill_init(job);
+                wait_init(job, NULL);
         }
         job->init = -1;
         sbx_closep(&job->pidfd);
@@ -211,7 +281,7 @@ static void stop_jail(struct job *job, enum sbx_stop why)
         if (job->stop == SBX_STOP_NONE)
                 job->stop = why;
         /* Killing pid 1 of the namespace takes every process in it along. */
-        kill(job->init, SIGKILL);
+        kill_init(job);
         if (job->cgroup)
                 sbx_cgroup_kill(job->cgroup);
 }
@@ -365,8 +435,7 @@ static void collect(struct job *job, struct sbx_result *r)
 {
         int status;
 
-        while (waitpid(job->init, &status, __WALL) < 0 && errno == EINTR)
-                ;
+        wait_init(job, &status);
         job->init = -1;
         r->wall_ms = sbx_now_ms() - job->start_ms;
         read_records(job);

@@ -18,6 +18,7 @@ enum sbx_launch_kind {
         SBX_LAUNCH_BOX_CREATE, /* fds: a socket for the answer, see native_internal.h: struct
                                   box_reply */
         SBX_LAUNCH_BOX_REMOVE, /* fds: a socket for the answer */
+        SBX_LAUNCH_WARM,       /* start the zygote (zygote.h) if it is not running; no answer */
 };
 
 struct sbx_launch_request {
@@ -26,7 +27,7 @@ struct sbx_launch_request {
         uint32_t box_uid; /* JOB in a work dir, BOX_CREATE: the work dir's uid (and gid) */
         uint32_t in_box;  /* JOB: 1 when it runs in a work dir (gone if the fd is missing) */
         uint64_t box_id;  /* BOX_REMOVE: which one */
-        uint64_t bytes;   /* BOX_CREATE: its size */
+        uint64_t bytes;   /* BOX_CREATE: its size; WARM: jobs per zygote (SBX_ZYGOTE_JOBS_ENV) */
 };
 #define SBX_LAUNCH_MAGIC 0x53425852u /* "SBXR" */
 
@@ -51,6 +52,8 @@ struct sbx_native_env {
         char *state_dir;             /* holds owners/ and boxes/ (storage.h) */
         char *slot_dir;              /* the slot locks (root only) */
         int netns_fd;                /* an empty network namespace lent to this supervisor, or -1 */
+        int zygote_fd;               /* requests to the warm Python zygote (zygote.h), or -1 */
+        pid_t zygote_pid;            /* the launcher's child */
 };
 
 /* A supervisor, forked by the launcher (and back in the mount namespace the launcher came

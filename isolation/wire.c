@@ -225,7 +225,7 @@ int sbx_wire_recv(int fd, char **out, size_t *size)
 }
 
 union fd_control {
-        char buf[CMSG_SPACE(SBX_WIRE_MAX_FDS * sizeof(int))];
+        char buf[CMSG_SPACE(SBX_WIRE_MAX_FDV * sizeof(int))];
         struct cmsghdr align;
 };
 
@@ -235,7 +235,7 @@ int sbx_wire_send_fds(int sock, const void *msg, size_t size, const int *fds, si
         struct iovec iov = {.iov_base = (void *)msg, .iov_len = size};
         struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
 
-        if (nfds > SBX_WIRE_MAX_FDS)
+        if (nfds > SBX_WIRE_MAX_FDV)
                 return -EINVAL;
         if (nfds) {
                 m.msg_control = cbuf.buf;
@@ -249,7 +249,7 @@ int sbx_wire_send_fds(int sock, const void *msg, size_t size, const int *fds, si
         return sendmsg(sock, &m, MSG_NOSIGNAL) == (ssize_t)size ? 0 : -errno;
 }
 
-int sbx_wire_recv_fds(int sock, void *msg, size_t size, int fds[SBX_WIRE_MAX_FDS])
+int sbx_wire_recv_fdv(int sock, void *msg, size_t size, int *fds, size_t max)
 {
         union fd_control cbuf;
         struct iovec iov = {.iov_base = msg, .iov_len = size};
@@ -257,9 +257,11 @@ int sbx_wire_recv_fds(int sock, void *msg, size_t size, int fds[SBX_WIRE_MAX_FDS
                            .msg_iovlen = 1,
                            .msg_control = cbuf.buf,
                            .msg_controllen = sizeof(cbuf.buf)};
+        size_t got = 0;
         ssize_t n;
 
-        for (int i = 0; i < SBX_WIRE_MAX_FDS; i++)
+        max = max < SBX_WIRE_MAX_FDV ? max : SBX_WIRE_MAX_FDV;
+        for (size_t i = 0; i < max; i++)
                 fds[i] = -1;
         while ((n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
                 ;
@@ -267,18 +269,28 @@ int sbx_wire_recv_fds(int sock, void *msg, size_t size, int fds[SBX_WIRE_MAX_FDS
                 return -errno;
         struct cmsghdr *c = CMSG_FIRSTHDR(&m);
         if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-                size_t len = c->cmsg_len - CMSG_LEN(0);
-                memcpy(fds, CMSG_DATA(c),
-                       len < SBX_WIRE_MAX_FDS * sizeof(int) ? len : SBX_WIRE_MAX_FDS * sizeof(int));
+                int all[SBX_WIRE_MAX_FDV];
+                got = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+                memcpy(all, CMSG_DATA(c), got * sizeof(int));
+                for (size_t i = 0; i < got; i++) /* more than asked for: not ours to keep */
+                        if (i < max)
+                                fds[i] = all[i];
+                        else
+                                close(all[i]);
         }
         if (n == 0)
                 return -EPIPE;
-        if ((size_t)n != size || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
-                for (int i = 0; i < SBX_WIRE_MAX_FDS; i++)
+        if ((size_t)n != size || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || got > max) {
+                for (size_t i = 0; i < max; i++)
                         sbx_closep(&fds[i]), fds[i] = -1;
                 return -EBADMSG;
         }
         return 0;
+}
+
+int sbx_wire_recv_fds(int sock, void *msg, size_t size, int fds[SBX_WIRE_MAX_FDS])
+{
+        return sbx_wire_recv_fdv(sock, msg, size, fds, SBX_WIRE_MAX_FDS);
 }
 
 /* The policy's keys marked .wire in table order (policies/fields.c): name, each limit, network.
@@ -329,7 +341,7 @@ static void get_fields(struct sbx_rbuf *b, const struct sbx_field *fields, size_
                         continue;
                 }
                 v = f->width == sizeof(uint32_t) ? sbx_rbuf_u32(b) : sbx_rbuf_u64(b);
-                if (f->kind == SBX_FIELD_NETWORK && v > f->max)
+                if ((f->kind == SBX_FIELD_NETWORK || f->kind == SBX_FIELD_WARM) && v > f->max)
                         b->bad = true;
                 sbx_field_put(f, p, v);
         }

@@ -52,6 +52,9 @@ int sbx_wire_recv(int fd, char **out, size_t *size);
 #define SBX_WIRE_MAX_FDS 2
 int sbx_wire_send_fds(int sock, const void *msg, size_t size, const int *fds, size_t nfds);
 int sbx_wire_recv_fds(int sock, void *msg, size_t size, int fds[SBX_WIRE_MAX_FDS]);
+/* The same with up to max (at most SBX_WIRE_MAX_FDV) fds, and send_fds takes as many. */
+#define SBX_WIRE_MAX_FDV 16
+int sbx_wire_recv_fdv(int sock, void *msg, size_t size, int *fds, size_t max);
 
 /* A job spec as decoded by the supervisor: owns all its memory. */
 struct sbx_wire_spec {

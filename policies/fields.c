@@ -113,6 +113,17 @@ const struct sbx_field sbx_policy_fields[] = {
      .dflt = SBX_TOOL_OUTPUT_DEFAULT,
      .json = "tool_output_bytes",
      .doc = "output per stream of a server's tool calls (ms-enclave's routes)"},
+    {.key = "warm",
+     .kind = SBX_FIELD_WARM,
+     .offset = offsetof(struct sbx_policy, warm),
+     .width = sizeof(enum sbx_warm),
+     .max = _SBX_WARM_MAX - 1,
+     .override = true,
+     .optional = true,
+     .dflt = SBX_WARM_DEFAULT,
+     .json = "warm",
+     .wire = true,
+     .doc = "whether Python jobs start in a warm interpreter (unset: the runtime decides)"},
     {.key = "writable",
      .kind = SBX_FIELD_PATHS,
      .offset = offsetof(struct sbx_policy, writable),
@@ -156,6 +167,7 @@ static const struct {
     [SBX_FIELD_COUNT] = {"a whole number", "use 64"},
     [SBX_FIELD_LIMITS] = {"a mapping of limits", ""},
     [SBX_FIELD_PATHS] = {"a list of directories", "use [/opt/data, /var/cache/job]"},
+    [SBX_FIELD_WARM] = {"a switch", "use true or false"},
 };
 
 const struct sbx_field *sbx_field_find(const struct sbx_field *fields, size_t n, const char *key,
@@ -191,6 +203,8 @@ static const char *format_number(enum sbx_field_kind kind, uint64_t v, char *buf
                 return sbx_format_size_bytes(v, buf, size);
         case SBX_FIELD_CPUS:
                 return sbx_format_cpus((uint32_t)v, buf, size);
+        case SBX_FIELD_WARM:
+                return v == SBX_WARM_DEFAULT ? "unset" : v == SBX_WARM_ON ? "true" : "false";
         default:
                 snprintf(buf, size, "%llu", (unsigned long long)v);
                 return buf;
@@ -239,6 +253,11 @@ void sbx_field_put(const struct sbx_field *f, struct sbx_policy *p, uint64_t v)
                 memcpy(at, &v32, sizeof(v32));
         else
                 memcpy(at, &v, sizeof(v));
+}
+
+bool sbx_field_is_set(const struct sbx_field *f, const struct sbx_policy *p)
+{
+        return f->kind != SBX_FIELD_WARM || p->warm != SBX_WARM_DEFAULT;
 }
 
 char *const *sbx_field_paths(const struct sbx_field *f, const struct sbx_policy *p)
@@ -370,6 +389,12 @@ int sbx_field_set(const struct sbx_field *f, struct sbx_policy *p, const char *v
                         return sbx_error_set(err, EINVAL, "\"%.80s\" is not %s (%s)", value,
                                              kind_info[f->kind].what, kind_info[f->kind].hint);
                 p->network = (enum sbx_network)net;
+                return 0;
+        case SBX_FIELD_WARM:
+                if (strcmp(value, "true") && strcmp(value, "false"))
+                        return sbx_error_set(err, EINVAL, "\"%.80s\" is not %s (%s)", value,
+                                             kind_info[f->kind].what, kind_info[f->kind].hint);
+                p->warm = !strcmp(value, "true") ? SBX_WARM_ON : SBX_WARM_OFF;
                 return 0;
         case SBX_FIELD_LIMITS:
                 return sbx_error_set(err, EINVAL, "expected %s", kind_info[f->kind].what);

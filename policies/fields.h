@@ -19,6 +19,7 @@ enum sbx_field_kind {
         SBX_FIELD_COUNT,    /* uint32_t */
         SBX_FIELD_LIMITS,   /* a nested mapping: the fields in sub */
         SBX_FIELD_PATHS,    /* char **, a list of directories (sbx_policy_writable_add) */
+        SBX_FIELD_WARM,     /* enum sbx_warm: true or false */
 };
 
 /* A resource limit of the payload: the jail's setrlimit, and Docker's HostConfig.Ulimits, which
@@ -75,6 +76,9 @@ const char *sbx_field_format(const struct sbx_field *f, const struct sbx_policy 
 /* Store v in a numeric field, unchecked (the caller decoded it from a trusted form). */
 void sbx_field_put(const struct sbx_field *f, struct sbx_policy *p, uint64_t v);
 /* A string field's value (name, description; network by its name), or NULL for a number. */
+/* Whether p says anything for f: false only for a switch left to the runtime (warm unset), which
+ * is then neither written nor sent. */
+bool sbx_field_is_set(const struct sbx_field *f, const struct sbx_policy *p);
 /* A SBX_FIELD_PATHS member (NULL-terminated, or NULL); NULL for any other kind. */
 char *const *sbx_field_paths(const struct sbx_field *f, const struct sbx_policy *p);
 const char *sbx_field_string(const struct sbx_field *f, const struct sbx_policy *p);

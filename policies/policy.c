@@ -423,7 +423,7 @@ int sbx_policy_override(struct sbx_policy *p, const char *key_value, struct sbx_
                 int used = (int)(len > 64 ? 64 : len);
                 sbx_field_keys(sbx_limit_fields, sbx_n_limit_fields, keys, sizeof(keys));
                 return sbx_error_set(err, EINVAL,
-                                     "unknown limit \"%.*s\" (use one of: %s, network)", used,
+                                     "unknown limit \"%.*s\" (use one of: %s, network, warm)", used,
                                      key_value, keys);
         }
         if (sbx_field_set(f, p, eq + 1, err) < 0)
@@ -461,6 +461,8 @@ static void put_field(FILE *f, const struct sbx_field *field, const struct sbx_p
         const char *s = sbx_field_string(field, p);
         char value[32];
 
+        if (!sbx_field_is_set(field, p))
+                return;
         if (field->kind == SBX_FIELD_PATHS) {
                 put_paths(f, field->key, sbx_field_paths(field, p));
                 return;

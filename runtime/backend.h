@@ -69,6 +69,11 @@ struct sbx_backend_ops {
         uint32_t (*limits_enforced)(struct sbx_backend *be, const char **why);
 };
 
+/* The environment every program starts from (NULL-terminated "KEY=VALUE"); a job's env adds
+ * to it or replaces entries. A backend that prepares programs before their jobs come (the
+ * native backend's warm Python) prepares them with it. */
+extern const char *const sbx_base_env[];
+
 /* NULL-terminated list of the backends, in the order "auto" tries them. */
 extern const struct sbx_backend_ops *const sbx_backends[];
 

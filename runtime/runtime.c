@@ -17,6 +17,7 @@ struct sbx_runtime {
         struct sbx_policy_set *policies;
         char *image;
         struct sbx_ceiling *ceiling; /* for jobs and sandboxes that name none */
+        bool warm;                   /* for policies that do not say (sbx_runtime_options) */
 };
 
 struct sbx_sandbox {
@@ -42,7 +43,7 @@ struct base {
 };
 
 /* What every program finds in its environment; a job's env adds to it or replaces entries. */
-static const char *const base_env[] = {
+const char *const sbx_base_env[] = {
     "PATH=" SBX_SANDBOX_PATH, "HOME=/sandbox",   "TMPDIR=/tmp", "LANG=C.UTF-8",
     "USER=sandbox",           "LOGNAME=sandbox", NULL,
 };
@@ -92,6 +93,7 @@ int sbx_runtime_new(const struct sbx_runtime_options *opts, struct sbx_runtime *
         if (!rt)
                 return sbx_error_set(err, ENOMEM, "out of memory");
         opts = opts ? opts : &defaults;
+        rt->warm = opts->warm;
         dir = opts->policy_dir ? opts->policy_dir : getenv("SANDBOXRT_POLICY_DIR");
         r = sbx_policy_set_load(dir, &rt->policies, err);
         if (r == 0)
@@ -259,7 +261,7 @@ static int build_env(const char *const *lang, const char *const *job, const char
                      struct sbx_error **err)
 {
         size_t n = 0;
-        int r = add_env(base_env, env, &n, err);
+        int r = add_env(sbx_base_env, env, &n, err);
 
         if (r == 0)
                 r = add_env(lang, env, &n, err);
@@ -422,6 +424,8 @@ static int resolve_policies(struct sbx_runtime *rt, const struct sbx_job *job, c
         int r = b->policy ? apply_limits(b->policy, job->limits, ceiling, &j->policy, err)
                           : resolve_policy(rt, job->policy, job->limits, ceiling, &j->policy, err);
 
+        if (r == 0 && j->policy->warm == SBX_WARM_DEFAULT)
+                j->policy->warm = rt->warm ? SBX_WARM_ON : SBX_WARM_OFF;
         if (r == 0 && j->lang && j->lang->compile)
                 r = resolve_policy(rt, "compile", NULL, NULL, &j->compile_policy, err);
         return r;

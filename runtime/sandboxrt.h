@@ -102,6 +102,15 @@ enum sbx_limit {
 const char *sbx_limit_to_string(enum sbx_limit l);
 int sbx_limit_from_string(const char *s);
 
+/* Whether a Python job may start from a warm interpreter forked into its jail instead of a
+ * fresh `python3` (the native backend's zygote: isolation/zygote.c). */
+enum sbx_warm {
+        SBX_WARM_DEFAULT, /* the policy does not say: the runtime's choice (eval, serve: on) */
+        SBX_WARM_OFF,
+        SBX_WARM_ON,
+        _SBX_WARM_MAX,
+};
+
 struct sbx_policy {
         char *name;
         char *description;
@@ -117,6 +126,7 @@ struct sbx_policy {
          * sandbox like them. Absolute and normalized, as the loader checked them
          * (sbx_policy_writable_check). NULL-terminated; NULL when none. */
         char **writable;
+        enum sbx_warm warm; /* optional key "warm: true|false" */
 };
 
 #define SBX_TOOL_OUTPUT_DEFAULT (16ull << 20)
@@ -248,6 +258,9 @@ struct sbx_runtime_options {
         const char *ceiling;
         bool allow_network; /* with ceiling: network changes are allowed */
         bool verbose;
+        /* Python jobs whose policy does not say otherwise start warm (see enum sbx_warm):
+         * worth it for many jobs (eval, serve), not for one. */
+        bool warm;
 };
 
 /* Create a runtime. The native backend starts its single-threaded launcher here: it spawns the

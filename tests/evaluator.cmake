@@ -17,3 +17,6 @@ sbx_script_test(eval_docker eval/docker.sh)
 set_tests_properties(eval_docker PROPERTIES LABELS "integration;docker" FIXTURES_REQUIRED docker_engine)
 # They keep both cores busy for seconds: alone, so they do not skew other tests' timings.
 set_tests_properties(eval_humaneval_reference eval_resume PROPERTIES RUN_SERIAL TRUE)
+# HumanEval and MBPP warm against cold: the whole datasets, twice.
+sbx_script_test(eval_warm_fidelity eval/warm_fidelity.sh)
+set_tests_properties(eval_warm_fidelity PROPERTIES RUN_SERIAL TRUE TIMEOUT 900)

@@ -30,3 +30,6 @@ set_tests_properties(jail_languages_missing PROPERTIES LABELS "integration;root"
 # it changes the host, so only scripts/vm-test.sh's VM runs it (labels vm and root).
 sbx_script_test(jail_systemd jail/systemd.sh)
 set_tests_properties(jail_systemd PROPERTIES LABELS "vm;root" TIMEOUT 900)
+# Warm Python against cold, as root and unprivileged.
+sbx_script_test(jail_warm jail/warm.sh)
+set_tests_properties(jail_warm PROPERTIES TIMEOUT 300)

@@ -7,3 +7,5 @@ set_tests_properties(test_runtime PROPERTIES LABELS "integration;asan" TIMEOUT 3
 sbx_unit_test(test_storage unit/test_storage.c)
 set_tests_properties(test_storage PROPERTIES LABELS integration TIMEOUT 300)
 sbx_unit_test(test_owner unit/test_owner.c)
+sbx_unit_test(test_warm unit/test_warm.c)
+set_tests_properties(test_warm PROPERTIES LABELS integration TIMEOUT 300)

@@ -11,7 +11,8 @@ for tool in pkg-config cc nm strace man; do
 done
 install_prefix
 
-for f in bin/sandboxrt bin/sandboxrt-full libexec/sandboxrt/sandboxrt-waiter lib/libsandboxrt.so \
+for f in bin/sandboxrt bin/sandboxrt-full libexec/sandboxrt/sandboxrt-waiter \
+        libexec/sandboxrt/sandboxrt-zygote.so lib/libsandboxrt.so \
         lib/libsandboxrt.a include/sandboxrt.h lib/pkgconfig/sandboxrt.pc \
         share/sandboxrt/policies/default.yaml share/sandboxrt/data/humaneval \
         share/bash-completion/completions/sandboxrt share/man/man1/sandboxrt.1; do
@@ -88,6 +89,14 @@ expect_embed embed-static
 traced run "$prefix/bin/sandboxrt" run --json -- /usr/bin/python3 -c 'print("installed")'
 [ "$STATUS" -eq 0 ] && grep -q '"stdout":"installed\\n"' "$tmp/run.out" ||
         fail "the installed sandboxrt run failed ($STATUS): $(cat "$tmp/run.out" "$tmp/run.err")"
+# Warm Python loads the installed zygote library.
+echo 'print("warm" if "sandboxrt-zygote" in open("/proc/self/maps").read() else "cold")' >"$tmp/warm.py"
+chmod 644 "$tmp/warm.py"
+traced warm "$prefix/bin/sandboxrt" run --warm --file "$tmp/warm.py:main.py" -- /usr/bin/python3 main.py
+[ "$STATUS" -eq 0 ] && [ "$(cat "$tmp/warm.out")" = warm ] ||
+        fail "the installed sandboxrt run --warm did not run warm ($STATUS): $(cat "$tmp/warm.out" "$tmp/warm.err")"
+grep -q "\"$prefix/libexec/sandboxrt/sandboxrt-zygote.so\"" "$tmp/warm.trace" ||
+        fail "the zygote did not load the installed library"
 traced eval "$prefix/bin/sandboxrt" eval --datasets humaneval --model reference --limit 1 \
         --work-dir "$tmp/outputs" --no-timestamp -q
 [ "$STATUS" -eq 0 ] || fail "the installed sandboxrt eval failed ($STATUS): $(cat "$tmp/eval.err")"

@@ -41,7 +41,8 @@ static bool is_string(const struct sbx_field *f)
 
 static bool is_number(const struct sbx_field *f)
 {
-        return !is_string(f) && f->kind != SBX_FIELD_LIMITS && f->kind != SBX_FIELD_PATHS;
+        return !is_string(f) && f->kind != SBX_FIELD_LIMITS && f->kind != SBX_FIELD_PATHS &&
+               f->kind != SBX_FIELD_WARM;
 }
 
 static char *probe_paths[] = {(char *)"/opt/probe", (char *)"/var/probe", NULL};
@@ -67,6 +68,8 @@ static struct sbx_policy distinct_policy(uint64_t delta)
         {
                 if (f->kind == SBX_FIELD_NETWORK)
                         sbx_field_put(f, &p, SBX_NETWORK_LOOPBACK);
+                else if (f->kind == SBX_FIELD_WARM)
+                        sbx_field_put(f, &p, delta ? SBX_WARM_OFF : SBX_WARM_ON);
                 else if (is_number(f))
                         sbx_field_put(f, &p, f->max - 1000 * k++ - delta);
                 else if (f->kind == SBX_FIELD_PATHS)
@@ -84,6 +87,10 @@ static void assert_same(const struct sbx_policy *want, const struct sbx_policy *
                 if (carried && !carried(f))
                         continue;
                 if (is_number(f) && sbx_field_get(f, want) != sbx_field_get(f, got))
+                        fail_msg("%s: %s is %llu, not %llu", form, f->key,
+                                 (unsigned long long)sbx_field_get(f, got),
+                                 (unsigned long long)sbx_field_get(f, want));
+                if (f->kind == SBX_FIELD_WARM && sbx_field_get(f, want) != sbx_field_get(f, got))
                         fail_msg("%s: %s is %llu, not %llu", form, f->key,
                                  (unsigned long long)sbx_field_get(f, got),
                                  (unsigned long long)sbx_field_get(f, want));
@@ -106,7 +113,7 @@ static void rows_complete(void **state)
                         fail_msg("row %s: key, json and doc are required", f->key);
                 if (is_number(f) && (f->width != 4 && f->width != 8))
                         fail_msg("row %s: width %zu", f->key, f->width);
-                if (f->optional && f->kind != SBX_FIELD_PATHS &&
+                if (f->optional && f->kind != SBX_FIELD_PATHS && f->kind != SBX_FIELD_WARM &&
                     (!is_number(f) || f->dflt < f->min || f->dflt > f->max))
                         fail_msg("row %s: an optional key needs a default in its bounds", f->key);
         }
@@ -167,6 +174,10 @@ static void json_read(const cJSON *o, const struct sbx_field *fields, size_t n,
                         *(char **)((char *)p + f->offset) = v->valuestring;
                 else if (f->kind == SBX_FIELD_PATHS)
                         *(char ***)((char *)p + f->offset) = json_paths(v);
+                else if (f->kind == SBX_FIELD_WARM)
+                        p->warm = cJSON_IsNull(v)   ? SBX_WARM_DEFAULT
+                                  : cJSON_IsTrue(v) ? SBX_WARM_ON
+                                                    : SBX_WARM_OFF;
                 else
                         sbx_field_put(f, p, (uint64_t)cJSON_GetNumberValue(v));
         }
@@ -307,6 +318,7 @@ static void add_description(cJSON *o, const struct sbx_field *f, const char *ext
                  f->optional ? "; optional in policy files, default " : "",
                  !f->optional                 ? ""
                  : f->kind == SBX_FIELD_PATHS ? "none"
+                 : f->kind == SBX_FIELD_WARM  ? "null (the runtime decides: on in eval and serve)"
                                               : sbx_field_format(f, &d, dflt, sizeof(dflt)));
         cJSON_AddStringToObject(o, "description", text);
 }
@@ -321,7 +333,10 @@ static cJSON *policy_schema(const struct sbx_field *f)
                 cJSON_AddStringToObject(o, "type", "object");
         else if (is_string(f))
                 cJSON_AddStringToObject(o, "type", "string");
-        else if (f->kind == SBX_FIELD_PATHS) {
+        else if (f->kind == SBX_FIELD_WARM) {
+                const char *types[] = {"boolean", "null"}; /* OpenAPI 3.1: null is unset */
+                cJSON_AddItemToObject(o, "type", cJSON_CreateStringArray(types, 2));
+        } else if (f->kind == SBX_FIELD_PATHS) {
                 cJSON_AddStringToObject(o, "type", "array");
                 cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "items"), "type", "string");
         } else if (f->kind != SBX_FIELD_NETWORK) {

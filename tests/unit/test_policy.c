@@ -496,9 +496,21 @@ static void test_error_unknown_key(void **state)
         variant_fails("  pids: 64\n", "  pids: 64\n  wal: 1s\n",
                       "x.yaml:10: limits.wal: unknown key (expected one of: wall, cpu, cpus, "
                       "memory, pids, output, file_size, open_files, tmpfs)");
-        variant_fails("network: none\n", "network: none\nnetwrk: host\n",
-                      "x.yaml:15: netwrk: unknown key (expected one of: name, description, "
-                      "limits, network, tool_output (optional), writable (optional))");
+        variant_fails(
+            "network: none\n", "network: none\nnetwrk: host\n",
+            "x.yaml:15: netwrk: unknown key (expected one of: name, description, "
+            "limits, network, tool_output (optional), warm (optional), writable (optional))");
+}
+
+/* warm is optional: a policy without it leaves the choice to the runtime. */
+static void test_warm(void **state)
+{
+        struct sbx_policy *p = parse_ok(base);
+
+        assert_int_equal(p->warm, SBX_WARM_DEFAULT);
+        sbx_policy_free(p);
+        variant_fails("network: none\n", "network: none\nwarm: sometimes\n",
+                      "x.yaml:15: warm: \"sometimes\" is not a switch (use true or false)");
 }
 
 static void test_error_missing_key(void **state)
@@ -506,9 +518,10 @@ static void test_error_missing_key(void **state)
         variant_fails("  pids: 64\n", "",
                       "x.yaml:5: limits.pids: missing (a policy sets every key: wall, cpu, cpus, "
                       "memory, pids, output, file_size, open_files, tmpfs)");
-        variant_fails("network: none\n", "",
-                      "x.yaml:2: network: missing (a policy sets every key: name, description, "
-                      "limits, network, tool_output (optional), writable (optional))");
+        variant_fails(
+            "network: none\n", "",
+            "x.yaml:2: network: missing (a policy sets every key: name, description, "
+            "limits, network, tool_output (optional), warm (optional), writable (optional))");
 }
 
 static void test_error_bad_value(void **state)
@@ -765,10 +778,13 @@ static void test_overrides(void **state)
         override_fails(p, "wall=0ms", "limit wall: \"0ms\" is out of range (1ms to 24h)");
         override_fails(p, "walltime=2s",
                        "unknown limit \"walltime\" (use one of: wall, cpu, cpus, memory, pids, "
-                       "output, file_size, open_files, tmpfs, network)");
+                       "output, file_size, open_files, tmpfs, network, warm)");
         override_fails(p, "name=y",
                        "unknown limit \"name\" (use one of: wall, cpu, cpus, memory, "
-                       "pids, output, file_size, open_files, tmpfs, network)");
+                       "pids, output, file_size, open_files, tmpfs, network, warm)");
+        override_fails(p, "warm=yes", "limit warm: \"yes\" is not a switch (use true or false)");
+        assert_int_equal(sbx_policy_override(p, "warm=false", NULL), 0);
+        assert_int_equal(p->warm, SBX_WARM_OFF);
         override_fails(p, "wall", "limit \"wall\": expected key=value, e.g. wall=2s");
         override_fails(p, "wall=",
                        "limit wall: has no value (use 500ms, 2s, 1.5s, 2m, 1h: the "
@@ -793,6 +809,7 @@ static void assert_same_policy(const struct sbx_policy *a, const struct sbx_poli
                 assert_non_null(b->writable[i]);
                 assert_string_equal(a->writable[i], b->writable[i]);
         }
+        assert_int_equal(a->warm, b->warm);
 }
 
 static void round_trip(const struct sbx_policy *p)
@@ -831,6 +848,10 @@ static void test_to_yaml(void **state)
         assert_int_equal(sbx_policy_writable_add(p, "/opt/data", &err), 0);
         assert_int_equal(sbx_policy_writable_add(p, "/var/cache/job-1.x_y+z@2", &err), 0);
         round_trip(p);
+        for (int w = SBX_WARM_DEFAULT; w < _SBX_WARM_MAX; w++) {
+                p->warm = (enum sbx_warm)w; /* optional: printed only when set */
+                round_trip(p);
+        }
         free(p->name);
         p->name = strdup("-"); /* YAML's list indicator, found by the fuzzer */
         round_trip(p);
@@ -878,6 +899,7 @@ int main(void)
             cmocka_unit_test(test_writable),
             cmocka_unit_test(test_writable_errors),
             cmocka_unit_test(test_writable_no_override),
+            cmocka_unit_test(test_warm),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

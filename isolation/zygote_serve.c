@@ -1,0 +1,342 @@
+/* The zygote's side (see zygote.h): this file is built into a small library the zygote's
+ * bootstrap (zygote.py) loads with ctypes. The zygote itself only ever runs this loop: it reads
+ * fixed-size requests from supervisors, clones, and answers. It never reads a job's spec or any
+ * byte a job wrote, so nothing of one job is in its memory when it forks the next. */
+#include "zygote.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "jail.h"
+#include "seccomp.h"
+#include "util.h"
+#include "wire.h"
+
+extern char **environ;
+
+/* The job buffer handed to the bootstrap (one per process: the payload's). */
+static char *job_buf;
+/* Where the zygote's python3 was found (a job may name it so, or "python3"). */
+static const char *zygote_python;
+
+/* Environment variables the interpreter reads while it starts (or whose value its start-up
+ * work depends on: HOME for the user site, PATH for sys.executable, the locale for the
+ * streams' encodings). A job may only start warm with the very values the zygote started with. */
+static bool startup_key(const char *kv)
+{
+        static const char *const keys[] = {"PATH=", "HOME=", "LANG=", "LANGUAGE=", "TZ="};
+
+        if (!strncmp(kv, "PYTHON", 6) || !strncmp(kv, "LC_", 3))
+                return true;
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                if (!strncmp(kv, keys[i], strlen(keys[i])))
+                        return true;
+        return false;
+}
+
+static bool has_entry(const char *const *v, const char *kv)
+{
+        for (; v && *v; v++)
+                if (!strcmp(*v, kv))
+                        return true;
+        return false;
+}
+
+/* Both have the same start-up entries. */
+static bool same_startup_env(const char *const *a, const char *const *b)
+{
+        for (const char *const *p = a; p && *p; p++)
+                if (startup_key(*p) && !has_entry(b, *p))
+                        return false;
+        for (const char *const *p = b; p && *p; p++)
+                if (startup_key(*p) && !has_entry(a, *p))
+                        return false;
+        return true;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+        size_t n = strlen(s), m = strlen(suffix);
+
+        return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* What the zygote gives a job exactly as `python3 FILE.py ARGS` would: that command line
+ * (python3 as the zygote was found, no interpreter option), a regular source file, the zygote's
+ * start-up environment, and no user site directory of its own (~/.local, read at start-up).
+ * Anything else runs cold. Called in the payload, inside the jail. */
+static bool warm_fits(const struct sbx_spec *spec)
+{
+        const char *const *argv = spec->argv;
+        char path[PATH_MAX];
+        struct stat st;
+
+        if (spec->policy->warm != SBX_WARM_ON || !argv[0] || !argv[1])
+                return false;
+        if (strcmp(argv[0], "python3") && strcmp(argv[0], zygote_python))
+                return false;
+        if (argv[1][0] == '/')
+                snprintf(path, sizeof(path), "%s", argv[1]);
+        else
+                snprintf(path, sizeof(path), SBX_JAIL_WORKDIR "/%s", argv[1]);
+        if (argv[1][0] == '-' || !ends_with(argv[1], ".py") || stat(path, &st) < 0 ||
+            !S_ISREG(st.st_mode))
+                return false;
+        for (size_t i = 0; i < spec->n_files; i++)
+                if (!strncmp(spec->files[i].path, ".local", 6) ||
+                    !strncmp(spec->files[i].path, SBX_JAIL_WORKDIR "/.local", 14))
+                        return false;
+        return same_startup_env(spec->env, (const char *const *)environ);
+}
+
+static char *put(char *at, const char *s)
+{
+        size_t n = strlen(s) + 1;
+
+        memcpy(at, s, n);
+        return at + n;
+}
+
+/* "argc\0argv[0]\0...env[0]\0...": what the bootstrap needs of the job. */
+static const char *pack_job(const struct sbx_spec *spec, size_t *len)
+{
+        char argc[24];
+        size_t n = 0, count = 0;
+
+        for (const char *const *p = spec->argv; *p; p++, count++)
+                n += strlen(*p) + 1;
+        for (const char *const *p = spec->env; *p; p++)
+                n += strlen(*p) + 1;
+        snprintf(argc, sizeof(argc), "%zu", count);
+        char *at = job_buf = malloc(n + sizeof(argc));
+        if (!job_buf)
+                _exit(127);
+        at = put(at, argc);
+        for (const char *const *p = spec->argv; *p; p++)
+                at = put(at, *p);
+        for (const char *const *p = spec->env; *p; p++)
+                at = put(at, *p);
+        *len = (size_t)(at - job_buf);
+        return job_buf;
+}
+
+/* The kernel shows a process's command line (/proc/PID/cmdline, ps) and environment from the
+ * memory its execve left them in: the zygote's. A warm job's are put in a buffer of the init
+ * (which the payload inherits at fork) and the kernel pointed there with PR_SET_MM_MAP, which
+ * needs the init's capabilities in the jail's user namespace. The other fields must be given
+ * as they are: /proc/self/stat has them. Best effort: on failure the zygote's stay. */
+static char *put_strv(char *at, const char *const *v)
+{
+        for (; *v; v++)
+                at = put(at, *v);
+        return at;
+}
+
+static size_t strv_bytes(const char *const *v)
+{
+        size_t n = 0;
+
+        for (; *v; v++)
+                n += strlen(*v) + 1;
+        return n;
+}
+
+static bool read_mm_fields(struct prctl_mm_map *m)
+{
+        char buf[1024], *p, *field;
+        uint64_t f[52] = {0};
+        _cleanup_close_ int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+        int i = 3;
+
+        if (n <= 0 || !(p = strrchr((buf[n] = '\0', buf), ')')))
+                return false;
+        /* After "pid (comm) ": field 3 on; those we need are unsigned (others may be -1). */
+        for (p += 2; i <= 51 && (field = strsep(&p, " ")); i++)
+                if (((i >= 26 && i <= 28) || (i >= 45 && i <= 47)) &&
+                    sbx_parse_u64(field, &f[i]) < 0)
+                        return false;
+        if (i <= 51)
+                return false;
+        *m = (struct prctl_mm_map){
+            .start_code = f[26],
+            .end_code = f[27],
+            .start_stack = f[28],
+            .start_data = f[45],
+            .end_data = f[46],
+            .start_brk = f[47],
+            .brk = (uint64_t)(uintptr_t)sbrk(0),
+            .exe_fd = (uint32_t)-1,
+        };
+        return true;
+}
+
+static void show_job(const struct sbx_spec *spec)
+{
+        struct prctl_mm_map m;
+        size_t args = strv_bytes(spec->argv), env = strv_bytes(spec->env);
+        char *buf = malloc(args + env + 1); /* never freed: the payload's for its life */
+
+        if (!buf || !warm_fits(spec) || !read_mm_fields(&m))
+                return;
+        char *at = put_strv(buf, spec->argv);
+        put_strv(at, spec->env);
+        m.arg_start = (uint64_t)(uintptr_t)buf;
+        m.arg_end = m.env_start = (uint64_t)(uintptr_t)at;
+        m.env_end = (uint64_t)(uintptr_t)(at + env);
+        if (env == 0) /* the kernel wants env_start < env_end */
+                buf[args] = '\0', m.env_end++;
+        (void)prctl(PR_SET_MM, PR_SET_MM_MAP, &m, sizeof(m), 0);
+}
+
+/* The interpreter's signal dispositions (its SIGINT handler, SIGPIPE and SIGXFSZ ignored):
+ * the jail's init runs with the defaults a cold init has, the payload gets them back. */
+static struct sigaction python_signals[_NSIG];
+
+static void reset_signals(void)
+{
+        struct sigaction dfl = {.sa_handler = SIG_DFL};
+
+        for (int sig = 1; sig < _NSIG; sig++) {
+                if (sigaction(sig, NULL, &python_signals[sig]) < 0)
+                        continue;
+                /* A cold init is a supervisor's child: SIGPIPE ignored, the rest default. */
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        (void)sigaction(sig, sig == SIGPIPE ? &python_signals[sig] : &dfl, NULL);
+        }
+}
+
+static void restore_signals(void)
+{
+        for (int sig = 1; sig < _NSIG; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        (void)sigaction(sig, &python_signals[sig], NULL);
+}
+
+/* The clone's child: becomes a jail exactly as a cold one (jail.c). Returns in a warm payload
+ * only; a job the zygote cannot give runs cold (exec) from the same jail. */
+static const char *become_jail(const struct sbx_jail_config *cfg, size_t *len)
+{
+        reset_signals();
+        const struct sbx_spec *spec = sbx_jail_enter(cfg);
+        if (!warm_fits(spec))
+                sbx_jail_exec(spec);
+        const char *job = pack_job(spec, len);
+        /* A cold payload's exec closes the status pipe and the rest (close-on-exec): without
+         * exec, close them here, or the program could write records of its own. */
+        syscall(SYS_close_range, 3, ~0U, 0);
+        restore_signals();
+        /* The init made itself undumpable (jail.c); a cold payload's execve makes it dumpable
+         * again, with /proc/self its own. */
+        (void)prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+        return job;
+}
+
+static int fd_of(const struct sbx_zygote_request *req, const int *got, enum sbx_zygote_fd which)
+{
+        int k = 0;
+
+        if (!(req->fd_mask & (1u << which)))
+                return -1;
+        for (int i = 0; i < (int)which; i++)
+                if (req->fd_mask & (1u << i))
+                        k++;
+        return got[k];
+}
+
+/* Clone the jail's init for req (in the lent network namespace, if any, like a supervisor
+ * does; netns_home brings us back). Returns its pid, 0 in the child, -errno. */
+static pid_t clone_for(const struct sbx_zygote_request *req, const int *got, int netns_home,
+                       struct sbx_jail_config *cfg)
+{
+        int netns = fd_of(req, got, SBX_ZFD_NETNS);
+
+        *cfg = (struct sbx_jail_config){
+            .stdin_fd = fd_of(req, got, SBX_ZFD_STDIN),
+            .stdout_fd = fd_of(req, got, SBX_ZFD_STDOUT),
+            .stderr_fd = fd_of(req, got, SBX_ZFD_STDERR),
+            .status_fd = fd_of(req, got, SBX_ZFD_STATUS),
+            .go_fd = fd_of(req, got, SBX_ZFD_GO),
+            .workdir_fd = fd_of(req, got, SBX_ZFD_WORKDIR),
+            .devices_fd = fd_of(req, got, SBX_ZFD_DEVICES),
+            .rlimit_memory = req->rlimit_memory,
+            .rlimit_nproc = req->rlimit_nproc,
+        };
+        if (cfg->stdin_fd < 0 || cfg->stdout_fd < 0 || cfg->stderr_fd < 0 || cfg->status_fd < 0 ||
+            cfg->go_fd < 0)
+                return -EBADF;
+        if (netns >= 0 && setns(netns, CLONE_NEWNET) < 0)
+                return -errno;
+        pid_t pid = sbx_jail_clone(req->flags, req->uid, req->gid, req->privileged);
+        int e = errno;
+        if (pid != 0 && netns >= 0 && setns(netns_home, CLONE_NEWNET) < 0)
+                _exit(1); /* never clone a jail from the wrong namespace */
+        if (pid == 0)
+                signal(SIGCHLD, SIG_DFL); /* ours reaps automatically; init must wait */
+        return pid < 0 ? -e : pid;
+}
+
+/* A supervisor that stopped waiting for us (zygote.c: ANSWER_MS) cloned its jail itself. */
+static bool still_waiting(int reply_fd)
+{
+        struct pollfd p = {.fd = reply_fd, .events = POLLOUT};
+
+        return reply_fd >= 0 && poll(&p, 1, 0) >= 0 && !(p.revents & (POLLHUP | POLLERR));
+}
+
+static void answer(int reply_fd, pid_t pid, int error)
+{
+        struct sbx_zygote_reply r = {.error = error, .pid = pid};
+        _cleanup_close_ int pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+
+        if (pid > 0 && pidfd < 0) {
+                kill(pid, SIGKILL); /* nobody could watch it */
+                r.error = errno;
+        }
+        (void)sbx_wire_send_fds(reply_fd, &r, sizeof(r), &pidfd, pidfd >= 0 ? 1 : 0);
+}
+
+__attribute__((visibility("default"))) const char *sbx_zygote_serve(int sock, const char *python,
+                                                                    size_t *len)
+{
+        struct sbx_seccomp *filter = NULL;
+        zygote_python = python;
+        int netns_home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+
+        /* The same filter a supervisor's jail loads: the same code compiles it. */
+        if (sbx_seccomp_compile(&filter, NULL) < 0 || netns_home < 0)
+                _exit(1);
+        signal(SIGCHLD, SIG_IGN); /* inits are reaped by the kernel; supervisors watch pidfds */
+        for (;;) {
+                struct sbx_zygote_request req;
+                int got[_SBX_ZFD_MAX];
+                struct sbx_jail_config cfg;
+
+                int r = sbx_wire_recv_fdv(sock, &req, sizeof(req), got, _SBX_ZFD_MAX);
+                if (r == -EPIPE || r == -ECONNRESET)
+                        _exit(0); /* the launcher and its supervisors are gone */
+                int reply = r == 0 ? fd_of(&req, got, SBX_ZFD_REPLY) : -1;
+                if (r == 0 && req.magic == SBX_ZYGOTE_MAGIC && still_waiting(reply)) {
+                        pid_t pid = clone_for(&req, got, netns_home, &cfg);
+                        if (pid == 0) {
+                                cfg.seccomp = filter;
+                                cfg.job_placed = show_job;
+                                return become_jail(&cfg, len);
+                        }
+                        answer(reply, pid, pid < 0 ? (int)-pid : 0);
+                }
+                for (int i = 0; i < _SBX_ZFD_MAX; i++)
+                        sbx_closep(&got[i]);
+        }
+}

@@ -1,0 +1,208 @@
+/* Warm Python through one long-lived runtime (as eval and serve run it): every job of the run is
+ * forked from the same zygote, so this is where one job could reach the next. tests/jail/warm.sh
+ * compares warm with cold program by program. */
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sandboxrt.h"
+
+static struct sbx_runtime *rt;
+
+static struct sbx_result *run_python_in(struct sbx_runtime *in, const char *source)
+{
+        struct sbx_job job = {
+            .language = "python", .source = source, .source_size = strlen(source)};
+        struct sbx_result *r = NULL;
+        struct sbx_error *err = NULL;
+
+        assert_int_equal(sbx_run(in, &job, &r, &err), 0);
+        assert_non_null(r);
+        return r;
+}
+
+static struct sbx_result *run_python(const char *source)
+{
+        return run_python_in(rt, source);
+}
+
+/* Its stdout; source starts with WARM_MARK, which fails the job unless it ran warm (the zygote's
+ * library is mapped: docs/warm.md). */
+static char *run_warm_in(struct sbx_runtime *in, const char *source, enum sbx_verdict verdict)
+{
+        char *out;
+        struct sbx_result *r = run_python_in(in, source);
+
+        if (r->verdict != verdict)
+                fail_msg("verdict %s, not %s: %s %s", sbx_verdict_to_string(r->verdict),
+                         sbx_verdict_to_string(verdict), r->err.data ? r->err.data : "",
+                         r->message ? r->message : "");
+        out = strdup(r->out.data ? r->out.data : "");
+        sbx_result_free(r);
+        return out;
+}
+
+static char *run_warm(const char *source, enum sbx_verdict verdict)
+{
+        return run_warm_in(rt, source, verdict);
+}
+
+#define WARM_MARK "import sys; assert 'sandboxrt-zygote' in open('/proc/self/maps').read()\n"
+
+/* What a job sees that a scribbler could have changed, and the zygote's hash seed. */
+static const char probe[] = WARM_MARK
+    "import builtins, os, random\n"
+    "print(builtins.print is not None, sys.modules['os'] is os, sys.path[0],\n"
+    "      os.environ.get('PYTHONSTARTUP'), os.environ.get('LD_PRELOAD'), sorted(sys.modules),\n"
+    "      sorted(p for d in ('/sandbox', '/tmp', '/dev/shm') for p in os.listdir(d)),\n"
+    "      hash('sandboxrt'))\n";
+
+/* It changes all it can reach, then writes garbage over every writable mapping it has. */
+static const char scribbler[] = WARM_MARK "import builtins, ctypes, os\n"
+                                          "os.environ['PYTHONSTARTUP'] = '/sandbox/evil.py'\n"
+                                          "os.putenv('LD_PRELOAD', '/tmp/evil.so')\n"
+                                          "sys.path.insert(0, '/tmp')\n"
+                                          "for d in ('/sandbox', '/tmp', '/dev/shm'):\n"
+                                          "    open(d + '/left-behind', 'w').write('x')\n"
+                                          "import json, random, hashlib\n"
+                                          "builtins.print = None\n"
+                                          "sys.modules['os'] = None\n"
+                                          "regions = []\n"
+                                          "for line in open('/proc/self/maps'):\n"
+                                          "    addr, perms = line.split()[:2]\n"
+                                          "    if 'w' in perms and '[stack]' not in line:\n"
+                                          "        lo, hi = (int(x, 16) for x in addr.split('-'))\n"
+                                          "        regions.append((lo, hi))\n"
+                                          "for lo, hi in regions:\n"
+                                          "    ctypes.memset(lo, 0x41, hi - lo)\n";
+
+static void scribbler_leaves_nothing(void **state)
+{
+        char *before = run_warm(probe, SBX_VERDICT_OK);
+        struct sbx_result *r = run_python(scribbler);
+
+        /* It dies somewhere in its own memory. */
+        assert_int_not_equal(r->verdict, SBX_VERDICT_OK);
+        assert_int_not_equal(r->verdict, SBX_VERDICT_SANDBOX_ERROR);
+        sbx_result_free(r);
+        for (int i = 0; i < 3; i++) {
+                char *after = run_warm(probe, SBX_VERDICT_OK);
+                assert_string_equal(before, after);
+                free(after);
+        }
+        assert_non_null(strstr(before, "True True /sandbox None None"));
+        assert_non_null(strstr(before, "['main.py']"));
+        free(before);
+}
+
+/* Its hash seed is the zygote's: the same in every job of the runtime (docs/warm.md). */
+static void one_hash_seed_per_zygote(void **state)
+{
+        const char *src = WARM_MARK "import random; print(hash('abc'), random.random())\n";
+        char *a = run_warm(src, SBX_VERDICT_OK), *b = run_warm(src, SBX_VERDICT_OK);
+
+        assert_true(strchr(a, ' ') && strchr(b, ' '));
+        assert_memory_equal(a, b, (size_t)(strchr(a, ' ') - a)); /* hash: the same */
+        assert_string_not_equal(strchr(a, ' '), strchr(b, ' ')); /* random: fresh */
+        free(a);
+        free(b);
+}
+
+/* A zygote serves SANDBOXRT_WARM_JOBS jobs, then a fresh one takes over: the hash seed is the
+ * same within a generation and differs across them. */
+static void zygote_generations(void **state)
+{
+        const char *src = WARM_MARK "print(hash('abc'))\n";
+        struct sbx_runtime_options opts = {.backend = "native", .warm = true};
+        struct sbx_runtime *gen_rt = NULL;
+        struct sbx_error *err = NULL;
+        char *seen[9];
+        size_t distinct = 1, run = 1;
+
+        setenv("SANDBOXRT_WARM_JOBS", "3", 1);
+        assert_int_equal(sbx_runtime_new(&opts, &gen_rt, &err), 0);
+        unsetenv("SANDBOXRT_WARM_JOBS");
+        for (size_t i = 0; i < sizeof(seen) / sizeof(seen[0]); i++)
+                seen[i] = run_warm_in(gen_rt, src, SBX_VERDICT_OK);
+        /* Jobs run one by one take the zygote's jails in order: three per generation. */
+        for (size_t i = 1; i < sizeof(seen) / sizeof(seen[0]); i++) {
+                bool same = !strcmp(seen[i], seen[i - 1]);
+                if (!same)
+                        distinct++;
+                run = same ? run + 1 : 1;
+                if (run > 3)
+                        fail_msg("job %zu: %zu jobs in a row with one hash seed", i + 1, run);
+                if (i % 3 == 0 && same)
+                        fail_msg("job %zu kept the hash seed of the generation before", i + 1);
+                if (i % 3 != 0 && !same)
+                        fail_msg("job %zu changed the hash seed within a generation", i + 1);
+        }
+        assert_int_equal(distinct, 3);
+        for (size_t i = 0; i < sizeof(seen) / sizeof(seen[0]); i++)
+                free(seen[i]);
+        sbx_runtime_free(gen_rt);
+}
+
+/* A bad SANDBOXRT_WARM_JOBS is refused with what it should be. */
+static void bad_jobs_per_zygote(void **state)
+{
+        struct sbx_runtime_options opts = {.backend = "native", .warm = true};
+        struct sbx_runtime *bad = NULL;
+        struct sbx_error *err = NULL;
+
+        setenv("SANDBOXRT_WARM_JOBS", "0", 1);
+        assert_true(sbx_runtime_new(&opts, &bad, &err) < 0);
+        unsetenv("SANDBOXRT_WARM_JOBS");
+        assert_null(bad);
+        assert_non_null(strstr(err->message, "SANDBOXRT_WARM_JOBS=0: not a number of jobs from 1"));
+        sbx_error_free(err);
+}
+
+/* The jail's status pipe reports the program's end: a warm program, which is not exec'd,
+ * must not hold it (nor any fd beyond stdio) to forge a record ("the sandbox failed"). */
+static void cannot_forge_records(void **state)
+{
+        const char *src = WARM_MARK
+            "import os, struct\n"
+            "forged = struct.pack('=IiiIQQ200s', 1, 1, 0, 0, 0, 0, b'forged by the program')\n"
+            "reached = []\n"
+            "for fd in range(3, 256):\n"
+            "    try:\n"
+            "        os.write(fd, forged); reached.append(fd)\n"
+            "    except OSError:\n"
+            "        pass\n"
+            "print(reached)\n"
+            "sys.exit(7)\n";
+        struct sbx_result *r = run_python(src);
+
+        assert_string_equal(r->out.data, "[]\n");
+        assert_int_equal(r->verdict, SBX_VERDICT_RUNTIME_ERROR);
+        assert_int_equal(r->exit_code, 7);
+        assert_null(r->message ? strstr(r->message, "forged") : NULL);
+        sbx_result_free(r);
+}
+
+int main(void)
+{
+        struct sbx_error *err = NULL;
+        struct sbx_runtime_options opts = {.backend = "native", .warm = true};
+
+        if (sbx_runtime_new(&opts, &rt, &err) < 0) {
+                fprintf(stderr, "SKIP: the native jail cannot start here: %s\n", err->message);
+                return 77;
+        }
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(cannot_forge_records),     cmocka_unit_test(scribbler_leaves_nothing),
+            cmocka_unit_test(one_hash_seed_per_zygote), cmocka_unit_test(zygote_generations),
+            cmocka_unit_test(bad_jobs_per_zygote),
+        };
+        int failed = cmocka_run_group_tests(tests, NULL, NULL);
+        sbx_runtime_free(rt);
+        return failed;
+}
