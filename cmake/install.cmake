@@ -1,12 +1,12 @@
 # What `cmake --install` puts where (GNU dirs under the prefix):
 #   bin/                        sandboxrt (also the jail launcher), sandboxrt-full
-#   libexec/sandboxrt/          sandboxrt-waiter (api/ and docker/CMakeLists.txt install these)
+#   libexec/sandboxrt/          sandboxrt-waiter (cli/ and docker/CMakeLists.txt install these)
 #   lib/                        libsandboxrt.so.* and libsandboxrt.a, pkgconfig/sandboxrt.pc
 #   include/                    sandboxrt.h
 #   share/sandboxrt/            policies/ (the built-in ones, as files to copy), data/ (evaluator)
 #   share/man/man1/             sandboxrt(1) and sandboxrt-COMMAND(1), from docs/man/*.scd
 #   share/bash-completion/      completions/sandboxrt
-# Installed code finds its files relative to the prefix it is installed in (runtime/util.c:
+# Installed code finds its files relative to the prefix it is installed in (base/util.c:
 # sbx_install_path), so `cmake --install build --prefix DIR` gives a working tree in DIR.
 include(GNUInstallDirs)
 
@@ -20,13 +20,14 @@ configure_file(${CMAKE_CURRENT_LIST_DIR}/install_dirs.h.in
 # compiled once more as position-independent code for both the shared and the static library.
 get_target_property(sbx_lib_sources sbxcore SOURCES)
 list(FILTER sbx_lib_sources INCLUDE REGEX
-     "^(${CMAKE_SOURCE_DIR}/(runtime|isolation|policies|docker)/|${CMAKE_SOURCE_DIR}/api/remote\\.c$|${CMAKE_BINARY_DIR}/generated/policies)")
+     "^(${CMAKE_SOURCE_DIR}/(base|runtime|isolation|policies|docker|remote)/|${CMAKE_BINARY_DIR}/generated/policies)")
 add_library(sbxlib_objects OBJECT ${sbx_lib_sources})
 get_target_property(sbx_lib_options sbxlib_objects COMPILE_OPTIONS)
 list(REMOVE_ITEM sbx_lib_options -fPIE) # PIC instead, from the property below
 set_target_properties(sbxlib_objects PROPERTIES COMPILE_OPTIONS "${sbx_lib_options}"
                       POSITION_INDEPENDENT_CODE ON)
-target_include_directories(sbxlib_objects PUBLIC ${CMAKE_SOURCE_DIR}/runtime ${CMAKE_SOURCE_DIR}
+target_include_directories(sbxlib_objects PUBLIC ${CMAKE_SOURCE_DIR}/include ${CMAKE_SOURCE_DIR}/base
+                                                 ${CMAKE_SOURCE_DIR}/runtime ${CMAKE_SOURCE_DIR}
                                                  ${CMAKE_BINARY_DIR}/generated)
 target_compile_definitions(sbxlib_objects PRIVATE $<TARGET_PROPERTY:sbxcore,COMPILE_DEFINITIONS>)
 get_target_property(sbx_lib_deps sbxcore LINK_LIBRARIES)
@@ -34,7 +35,7 @@ target_link_libraries(sbxlib_objects PUBLIC ${sbx_lib_deps})
 add_dependencies(sbxlib_objects sandboxrt-waiter)
 
 # Only the API of sandboxrt.h is exported: a version script made from its declarations.
-file(STRINGS ${CMAKE_SOURCE_DIR}/runtime/sandboxrt.h sbx_api_lines REGEX "^[a-z].*[ *]sbx_[a-z0-9_]+\\(")
+file(STRINGS ${CMAKE_SOURCE_DIR}/include/sandboxrt.h sbx_api_lines REGEX "^[a-z].*[ *]sbx_[a-z0-9_]+\\(")
 set(sbx_api_symbols "")
 foreach(line IN LISTS sbx_api_lines)
   string(REGEX MATCH "sbx_[a-z0-9_]+\\(" sym "${line}")
@@ -42,9 +43,9 @@ foreach(line IN LISTS sbx_api_lines)
   string(APPEND sbx_api_symbols "    ${sym}\n")
 endforeach()
 file(CONFIGURE OUTPUT ${CMAKE_BINARY_DIR}/generated/sandboxrt.map CONTENT
-     "/* Generated from runtime/sandboxrt.h by cmake/install.cmake. */\nSANDBOXRT_0 {\n  global:\n${sbx_api_symbols}  local:\n    *;\n};\n")
+     "/* Generated from include/sandboxrt.h by cmake/install.cmake. */\nSANDBOXRT_0 {\n  global:\n${sbx_api_symbols}  local:\n    *;\n};\n")
 set_property(DIRECTORY ${CMAKE_SOURCE_DIR} APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
-             ${CMAKE_SOURCE_DIR}/runtime/sandboxrt.h)
+             ${CMAKE_SOURCE_DIR}/include/sandboxrt.h)
 
 add_library(sandboxrt_shared SHARED $<TARGET_OBJECTS:sbxlib_objects>)
 get_target_property(sbx_lib_link_options sandboxrt_shared LINK_OPTIONS)
@@ -63,7 +64,7 @@ set_target_properties(sandboxrt_static PROPERTIES OUTPUT_NAME sandboxrt
                       ARCHIVE_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/lib)
 
 install(TARGETS sandboxrt_shared sandboxrt_static)
-install(FILES ${CMAKE_SOURCE_DIR}/runtime/sandboxrt.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(FILES ${CMAKE_SOURCE_DIR}/include/sandboxrt.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 
 # pkg-config: ${prefix} is relative to the .pc file, so the file stays right under any
 # `--prefix` given at install time. The static library needs the dependencies' flags too.

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "api/http_parse.h"
+#include "server/http_parse.h"
 #include "evaluator/pickle.h"
 #include "evaluator/strutil.h"
 #include "util.h"

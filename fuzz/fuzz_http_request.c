@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/http_parse.c"
-#include "api/serve_request.c"
+#include "server/http_parse.c"
+#include "server/serve_request.c"
 
 static void target(const char *s, size_t n)
 {

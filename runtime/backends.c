@@ -5,7 +5,7 @@
 #include "backend.h"
 #include "isolation/native.h"
 #ifndef SBX_NATIVE_ONLY
-#include "api/remote.h"
+#include "remote/remote.h"
 #include "docker/docker.h"
 #endif
 

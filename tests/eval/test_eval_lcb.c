@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "api/http_parse.h"
+#include "server/http_parse.h"
 #include "evaluator/config.h"
 #include "evaluator/dataset.h"
 #include "evaluator/lcb_release.h"

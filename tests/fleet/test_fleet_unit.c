@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "api/serve_fleet.h"
+#include "server/serve_fleet.h"
 #include "evaluator/config.h"
 #include "util.h"
 

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "api/remote.h"
+#include "remote/remote.h"
 #include "util.h"
 #include "tests/time_scale.h"
 

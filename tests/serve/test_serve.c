@@ -19,14 +19,14 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
-#include "api/http_conns.h"
-#include "api/http_parse.h"
-#include "api/http_server.h"
-#include "api/serve_archive.h"
-#include "api/serve_registry.h"
-#include "api/serve_request.h"
-#include "api/serve_tenants.h"
-#include "api/serve_tools.h"
+#include "server/http_conns.h"
+#include "server/http_parse.h"
+#include "server/http_server.h"
+#include "server/serve_archive.h"
+#include "server/serve_registry.h"
+#include "server/serve_request.h"
+#include "server/serve_tenants.h"
+#include "server/serve_tools.h"
 #include "util.h"
 
 #define BODY(s) s, strlen(s)

@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/http_server.h"
-#include "api/serve_archive.h"
-#include "api/serve_fleet.h"
-#include "api/serve_registry.h"
-#include "api/serve_tenants.h"
-#include "api/serve_tools.h"
+#include "server/http_server.h"
+#include "server/serve_archive.h"
+#include "server/serve_fleet.h"
+#include "server/serve_registry.h"
+#include "server/serve_tenants.h"
+#include "server/serve_tools.h"
 #include "util.h"
 
 #define POOL_DEFAULT_WAIT_MS (3600u * 1000) /* ms-enclave's DEFAULT_POOL_EXECUTION_TIMEOUT */

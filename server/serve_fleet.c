@@ -1,5 +1,5 @@
 /* sandboxrt serve as a node of a fleet: node names in sandbox ids and on /metrics. */
-#include "api/serve_fleet.h"
+#include "server/serve_fleet.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -11,9 +11,9 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "api/http_server.h"
-#include "api/serve_registry.h"
-#include "api/serve_tenants.h"
+#include "server/http_server.h"
+#include "server/serve_registry.h"
+#include "server/serve_tenants.h"
 #include "util.h"
 
 int sbx_server_runtime_for(struct sbx_server *srv, const char *image, struct sbx_runtime **out,

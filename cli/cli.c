@@ -1,4 +1,4 @@
-#include "api/cli.h"
+#include "cli/cli.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "backend.h"
-#include "api/commands.h"
+#include "cli/commands.h"
 #include "isolation/native.h"
 #include "util.h"
 

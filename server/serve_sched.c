@@ -10,9 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "api/http_parse.h"
-#include "api/serve.h"
-#include "api/serve_tenants.h"
+#include "server/http_parse.h"
+#include "server/serve.h"
+#include "server/serve_tenants.h"
 #include "util.h"
 
 /* ---- logging ------------------------------------------------------------------------------ */

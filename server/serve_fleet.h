@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "api/http_server.h"
+#include "server/http_server.h"
 
 /* A node name is a DNS label (what a Kubernetes pod or a host is called): 1 to 40 of
  * [a-z0-9-], not starting or ending with '-'. */

@@ -9,11 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "api/commands.h"
-#include "api/serve.h"
-#include "api/serve_fleet.h"
-#include "api/serve_request.h"
-#include "api/serve_tenants.h"
+#include "cli/commands.h"
+#include "server/serve.h"
+#include "server/serve_fleet.h"
+#include "server/serve_request.h"
+#include "server/serve_tenants.h"
 #include "util.h"
 
 #define DEFAULT_QUEUE              256

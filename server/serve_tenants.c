@@ -5,7 +5,7 @@
  * Hostile input: the file is capped, anchors, aliases and tags are refused (no "billion
  * laughs"), nesting is fixed by the shape (a list of flat mappings). A key is hashed as soon as
  * it is read and its text wiped; no message ever shows one. */
-#include "api/serve_tenants.h"
+#include "server/serve_tenants.h"
 
 #include <errno.h>
 #include <fcntl.h>

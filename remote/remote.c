@@ -1,5 +1,5 @@
 /* The remote backend (api/remote.h): a job's steps sent to a sandboxrt or ms-enclave server. */
-#include "api/remote.h"
+#include "remote/remote.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/http_server.h"
-#include "api/serve_request.h"
-#include "api/serve_tenants.h"
+#include "server/http_server.h"
+#include "server/serve_request.h"
+#include "server/serve_tenants.h"
 #include "util.h"
 
 #define V1_DEFAULT_WAIT_MS (300u * 1000)
@@ -21,7 +21,7 @@ __asm__(".section .rodata\n"
         ".globl sbx_openapi_end\n"
         ".hidden sbx_openapi_end\n"
         "sbx_openapi_start:\n"
-        ".incbin \"" SBX_SOURCE_DIR "/api/openapi.json\"\n"
+        ".incbin \"" SBX_SOURCE_DIR "/server/openapi.json\"\n"
         "sbx_openapi_end:\n"
         ".byte 0\n"
         ".previous\n");

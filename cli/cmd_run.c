@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "api/cli.h"
-#include "api/commands.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
 #include "sandboxrt.h"
 #include "util.h"
 

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/cli.h"
-#include "api/commands.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
 #include "policies/policy.h"
 
 static const char usage_text[] =

@@ -5,9 +5,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "api/serve.h"
-#include "api/serve_registry.h"
-#include "api/serve_request.h"
+#include "server/serve.h"
+#include "server/serve_registry.h"
+#include "server/serve_request.h"
 
 enum sbx_tool_status {
         SBX_TOOL_SUCCESS,

@@ -1,4 +1,4 @@
-#include "api/serve_request.h"
+#include "server/serve_request.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -10,7 +10,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "api/http_parse.h"
+#include "server/http_parse.h"
 #include "util.h"
 
 static const char *const tool_names[_SBX_TOOL_MAX] = {

@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api/cli.h"
-#include "api/commands.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
 #include "isolation/native.h"
 #include "sandboxrt.h"
 

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/http_server.h"
-#include "api/serve_fleet.h"
-#include "api/serve_registry.h"
-#include "api/serve_tenants.h"
+#include "server/http_server.h"
+#include "server/serve_fleet.h"
+#include "server/serve_registry.h"
+#include "server/serve_tenants.h"
 #include "util.h"
 
 /* Upper bounds of the job duration histogram, in seconds. */

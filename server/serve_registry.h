@@ -8,9 +8,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "api/serve.h"
-#include "api/serve_fleet.h"
-#include "api/serve_request.h"
+#include "server/serve.h"
+#include "server/serve_fleet.h"
+#include "server/serve_request.h"
 
 enum sbx_sb_status {
         SBX_SB_INITIALIZING,

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "api/serve.h"
+#include "server/serve.h"
 
 #define SBX_TENANTS_MAX       1024
 #define SBX_TENANTS_MAX_BYTES (1u << 20)

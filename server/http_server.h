@@ -5,8 +5,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "api/http_parse.h"
-#include "api/serve.h"
+#include "server/http_parse.h"
+#include "server/serve.h"
 
 struct sbx_http_request {
         struct sbx_server *srv;

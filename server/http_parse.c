@@ -1,4 +1,4 @@
-#include "api/http_parse.h"
+#include "server/http_parse.h"
 
 #include <errno.h>
 #include <math.h>

@@ -2,7 +2,7 @@
  * file goes through sbx_sandbox_write_file, which opens every component beneath the sandbox's
  * directory with O_NOFOLLOW. The checks here are libarchive's secure extraction flags made
  * strict, applied to every entry before anything is written. */
-#include "api/serve_archive.h"
+#include "server/serve_archive.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -12,7 +12,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "api/http_parse.h"
+#include "server/http_parse.h"
 #include "util.h"
 
 static void archive_freep(struct archive **a)

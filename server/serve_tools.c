@@ -7,9 +7,9 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "api/http_parse.h"
-#include "api/serve_tenants.h"
-#include "api/serve_tools.h"
+#include "server/http_parse.h"
+#include "server/serve_tenants.h"
+#include "server/serve_tools.h"
 #include "policies/policy.h"
 #include "util.h"
 

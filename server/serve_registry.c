@@ -6,10 +6,10 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "api/http_parse.h"
-#include "api/serve_registry.h"
-#include "api/serve_tenants.h"
-#include "api/serve_tools.h"
+#include "server/http_parse.h"
+#include "server/serve_registry.h"
+#include "server/serve_tenants.h"
+#include "server/serve_tools.h"
 #include "util.h"
 
 static const char *const status_names[_SBX_SB_MAX] = {

@@ -1,7 +1,7 @@
 /* Connection admission: counts per address and in total, and the choice of whom to drop. A
  * list in arrival order, scanned whole at each arrival (a few thousand entries at most: the
  * daemon's own hard limit keeps it there). */
-#include "api/http_conns.h"
+#include "server/http_conns.h"
 
 #include <netinet/in.h>
 #include <pthread.h>

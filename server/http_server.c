@@ -1,7 +1,7 @@
 /* libmicrohttpd plumbing: one thread per connection (a route may block for as long as its job
  * runs), connection admission (http_conns.c), bounded bodies, API-key auth (which picks the
  * tenant) before any body is read, routing, one log line per request. */
-#include "api/http_server.h"
+#include "server/http_server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,9 +15,9 @@
 
 #include <microhttpd.h>
 
-#include "api/http_conns.h"
-#include "api/serve_fleet.h"
-#include "api/serve_tenants.h"
+#include "server/http_conns.h"
+#include "server/serve_fleet.h"
+#include "server/serve_tenants.h"
 #include "util.h"
 
 /* Request data buffered by all connections together stays under this many bodies' worth. */

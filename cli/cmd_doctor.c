@@ -14,8 +14,8 @@
 #include <spawn.h>
 #include <unistd.h>
 
-#include "api/cli.h"
-#include "api/commands.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
 #include "backend.h"
 #include "docker/docker.h"
 #include "isolation/cgroup.h"

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "api/cli.h"
-#include "api/commands.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
 #include "evaluator/config.h"
 #include "evaluator/fleet.h"
 #include "evaluator/progress.h"
