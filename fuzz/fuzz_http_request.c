@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "server/http_parse.c"
 #include "server/serve_request.c"
 
@@ -26,8 +27,8 @@ static void text(const char *s, size_t n)
         size_t size;
 
         free(out);
-        if (sbx_http_base64_decode(s, n, &dec, &size) == 0) {
-                char *enc = sbx_http_base64_encode(dec, size);
+        if (sbx_base64_decode(s, n, &dec, &size) == 0) {
+                char *enc = sbx_base64_encode(dec, size);
                 if (enc && (strlen(enc) != n || memcmp(enc, s, n)))
                         abort(); /* a decoded text must encode back to itself */
                 free(enc);

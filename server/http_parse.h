@@ -1,6 +1,6 @@
 /* Parsing what arrives over HTTP before any route sees it: the request target (path and query
- * string), plus the small text helpers the server's JSON needs (UTF-8 repair, base64, times).
- * Pure functions: no server state, no libmicrohttpd, fuzzed. */
+ * string), plus the small text helpers the server's JSON needs (UTF-8 repair, times; base64 is in
+ * base/). Pure functions: no server state, no libmicrohttpd, fuzzed. */
 #ifndef SBX_HTTP_PARSE_H
 #define SBX_HTTP_PARSE_H
 
@@ -38,11 +38,6 @@ const char *sbx_http_query_get(const struct sbx_http_query *q, const char *key);
 /* Nesting depth of a JSON text (arrays and objects), without parsing it; strings are skipped.
  * Used to refuse deep documents before a recursive parser sees them. */
 unsigned sbx_http_json_depth(const char *text, size_t size);
-
-/* Standard base64 (RFC 4648, padding required, no whitespace). decode: 0 or -EINVAL/-ENOMEM;
- * *out is malloc'd and NUL-terminated. encode: malloc'd or NULL. */
-int sbx_http_base64_decode(const char *s, size_t n, char **out, size_t *out_size);
-char *sbx_http_base64_encode(const void *data, size_t n);
 
 /* "2026-01-02T03:04:05.678901": local time without offset, as ms-enclave's naive datetimes.
  * buf must hold 32 bytes. */

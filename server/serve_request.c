@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "base64.h"
 #include "server/http_parse.h"
 #include "util.h"
 
@@ -278,8 +279,8 @@ static int file_entry(const char *path, const cJSON *v, struct sbx_req_file *f, 
                 return fail(detail, "'files': %s: mode must be a number up to 0777", path);
         f->mode = mode ? (mode_t)mode->valueint : 0;
         if (cJSON_IsString(b64)) {
-                if (sbx_http_base64_decode(b64->valuestring, strlen(b64->valuestring), &f->data,
-                                           &f->size) < 0)
+                if (sbx_base64_decode(b64->valuestring, strlen(b64->valuestring), &f->data,
+                                      &f->size) < 0)
                         return fail(detail, "'files': %s: content_base64 is not base64", path);
                 return 0;
         }
@@ -597,8 +598,8 @@ static int run_payload(const cJSON *o, struct sbx_run_request *r, char **detail)
                 q = (r->source = strdup(src->valuestring)) ? 0 : -ENOMEM;
         }
         if (q == 0 && cJSON_IsString(in64)) {
-                if (sbx_http_base64_decode(in64->valuestring, strlen(in64->valuestring),
-                                           &r->stdin_data, &r->stdin_size) < 0)
+                if (sbx_base64_decode(in64->valuestring, strlen(in64->valuestring), &r->stdin_data,
+                                      &r->stdin_size) < 0)
                         q = fail(detail, "'stdin_base64' is not base64");
         } else if (q == 0 && in && !cJSON_IsNull(in)) {
                 if (!cJSON_IsString(in))
