@@ -22,6 +22,7 @@
 #include "isolation/native.h"
 #include "isolation/supervisor.h"
 #include "isolation/seccomp.h"
+#include "lib/builtin.h"
 #include "util.h"
 
 #define DELEGATE_WAIT_MS 30000 /* logind starts the user manager; a slow VM takes seconds */
@@ -331,6 +332,7 @@ static int doctor_main(int argc, char **argv)
             {"help", no_argument, NULL, 'h'},
             {0},
         };
+        const struct sbx_backend_ops *ops;
         const char *auto_pick = NULL, *image = NULL;
         int c;
 
@@ -347,6 +349,7 @@ static int doctor_main(int argc, char **argv)
                 }
                 return 2;
         }
+        sbx_backends_builtin();
         printf("sandboxrt %s, running as %s\n", SBX_VERSION,
                geteuid() == 0 ? "root (a private host uid per sandbox)" : "an unprivileged user");
         check_userns();
@@ -354,10 +357,9 @@ static int doctor_main(int argc, char **argv)
         check_seccomp();
         check_landlock();
         check_docker(image);
-        for (size_t i = 0; sbx_backends[i]; i++)
-                if (strcmp(sbx_backends[i]->name, "remote") &&
-                    check_backend(sbx_backends[i]->name) && !auto_pick)
-                        auto_pick = sbx_backends[i]->name;
+        for (size_t i = 0; (ops = sbx_backend_at(i)); i++)
+                if (!ops->by_name_only && check_backend(ops->name) && !auto_pick)
+                        auto_pick = ops->name;
         printf("auto backend     %s\n", auto_pick ? auto_pick : "none: see the fixes above");
         check_languages();
         return auto_pick ? 0 : 1;

@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "backend.h"
 #include "isolation/native.h"
 #include "sandboxrt.h"
 
@@ -33,6 +34,16 @@ void sbx_cli_error(const char *fmt, ...)
 }
 
 #ifdef SBX_NATIVE_ONLY
+/* This binary's composition root: the native jail is its only backend. */
+int sbx_runtime_new(const struct sbx_runtime_options *opts, struct sbx_runtime **out,
+                    struct sbx_error **err)
+{
+        int r = sbx_backend_register(&sbx_native_ops);
+
+        return r < 0 ? sbx_error_set(err, -r, "cannot register the native backend")
+                     : sbx_runtime_open(opts, out, err);
+}
+
 int main(int argc, char **argv)
 {
         /* A big process's native backend runs its launcher here: see isolation/native.c. */

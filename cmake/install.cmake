@@ -20,7 +20,7 @@ configure_file(${CMAKE_CURRENT_LIST_DIR}/install_dirs.h.in
 # compiled once more as position-independent code for both the shared and the static library.
 get_target_property(sbx_lib_sources sbxcore SOURCES)
 list(FILTER sbx_lib_sources INCLUDE REGEX
-     "^(${CMAKE_SOURCE_DIR}/(base|runtime|isolation|policies|docker|remote)/|${CMAKE_BINARY_DIR}/generated/policies)")
+     "^(${CMAKE_SOURCE_DIR}/(base|runtime|isolation|policies|docker|remote|lib)/|${CMAKE_BINARY_DIR}/generated/policies)")
 add_library(sbxlib_objects OBJECT ${sbx_lib_sources})
 get_target_property(sbx_lib_options sbxlib_objects COMPILE_OPTIONS)
 list(REMOVE_ITEM sbx_lib_options -fPIE) # PIC instead, from the property below

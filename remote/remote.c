@@ -808,6 +808,7 @@ static int remote_run(struct sbx_backend *be, struct sbx_box *box, const struct 
 
 const struct sbx_backend_ops sbx_remote_ops = {
     .name = "remote",
+    .by_name_only = true, /* it needs a URL */
     .probe = remote_probe,
     .open = remote_open,
     .close = remote_close,

@@ -62,17 +62,18 @@ static int choose_backend(const char *name, const struct sbx_backend_ops **out,
                         return sbx_error_set(err, EINVAL, "unknown backend '%s'", name);
                 return 0;
         }
-        for (size_t i = 0; sbx_backends[i]; i++) {
+        const struct sbx_backend_ops *ops;
+        for (size_t i = 0; (ops = sbx_backend_at(i)); i++) {
                 struct sbx_error *why = NULL;
-                if (!strcmp(sbx_backends[i]->name, "remote"))
-                        continue; /* only on request: it needs a URL */
-                if (sbx_backends[i]->probe(&why) == 0) {
-                        *out = sbx_backends[i];
+                if (ops->by_name_only)
+                        continue;
+                if (ops->probe(&why) == 0) {
+                        *out = ops;
                         return 0;
                 }
-                char *joined = sbx_strdup_printf("%s%s%s: %s", reasons ? reasons : "",
-                                                 reasons ? "; " : "", sbx_backends[i]->name,
-                                                 why && why->message ? why->message : "unusable");
+                char *joined =
+                    sbx_strdup_printf("%s%s%s: %s", reasons ? reasons : "", reasons ? "; " : "",
+                                      ops->name, why && why->message ? why->message : "unusable");
                 free(reasons);
                 reasons = joined;
                 sbx_error_free(why);
@@ -81,8 +82,8 @@ static int choose_backend(const char *name, const struct sbx_backend_ops **out,
                              reasons ? reasons : "none is built in");
 }
 
-int sbx_runtime_new(const struct sbx_runtime_options *opts, struct sbx_runtime **out,
-                    struct sbx_error **err)
+int sbx_runtime_open(const struct sbx_runtime_options *opts, struct sbx_runtime **out,
+                     struct sbx_error **err)
 {
         static const struct sbx_runtime_options defaults = {0};
         struct sbx_runtime *rt = calloc(1, sizeof(*rt));
