@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,6 +12,8 @@
 #include "cli/commands.h"
 #include "isolation/native.h"
 #include "util.h"
+
+bool sbx_cli_light;
 
 int sbx_cli_exit_status(enum sbx_verdict v)
 {
@@ -92,4 +96,15 @@ int sbx_cli_exec_full(int argc, char **argv)
                       argc > 0 ? argv[0] : "--help", full, strerror(errno));
         free(args);
         return 2;
+}
+
+void sbx_cli_error(const char *fmt, ...)
+{
+        va_list ap;
+
+        fputs("sandboxrt: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
 }

@@ -2,6 +2,7 @@
 #ifndef SBX_CLI_H
 #define SBX_CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "sandboxrt.h"
@@ -30,5 +31,9 @@ void sbx_cli_warn_limits(FILE *f, const struct sbx_runtime *rt);
  * is the command's name) with sandboxrt-full from the same directory instead. Returns only on
  * failure, with the exit status to use. */
 int sbx_cli_exec_full(int argc, char **argv);
+
+/* Set by the light binary's main (main_light.c): it links the native jail alone, and hands
+ * sandboxrt-full what needs more (sbx_cli_exec_full). */
+extern bool sbx_cli_light;
 
 #endif

@@ -278,8 +278,7 @@ static int read_inputs(struct run_args *a)
         return r;
 }
 
-#ifdef SBX_NATIVE_ONLY
-/* This binary links only the native jail (see api/CMakeLists.txt): a job for another backend
+/* The light binary links only the native jail (see cli/CMakeLists.txt): a job for another backend
  * runs in sandboxrt-full. Decided before any input is read, so nothing is consumed twice. */
 static bool wants_other_backend(int argc, char **argv)
 {
@@ -296,7 +295,6 @@ static bool wants_other_backend(int argc, char **argv)
         }
         return false;
 }
-#endif
 
 static void print_text(const struct sbx_result *r)
 {
@@ -322,10 +320,8 @@ static int run_main(int argc, char **argv)
         int status = 2;
         int r;
 
-#ifdef SBX_NATIVE_ONLY
-        if (wants_other_backend(argc, argv))
+        if (sbx_cli_light && wants_other_backend(argc, argv))
                 return sbx_cli_exec_full(argc, argv);
-#endif
         r = parse_args(argc, argv, &a);
 
         if (r != 0) {
@@ -333,14 +329,12 @@ static int run_main(int argc, char **argv)
                 goto out;
         }
         r = sbx_runtime_new(&a.rt, &rt, &err);
-#ifdef SBX_NATIVE_ONLY
         /* No native jail here: let sandboxrt-full try its other backends. */
-        if (r == -ENOTSUP) {
+        if (sbx_cli_light && r == -ENOTSUP) {
                 run_args_release(&a);
                 sbx_error_free(err);
                 return sbx_cli_exec_full(argc, argv);
         }
-#endif
         if (r < 0) {
                 sbx_cli_error("%s", err->message);
                 /* A policy file or directory that cannot be loaded is the caller's to fix. */

@@ -1,13 +1,13 @@
 /* sandboxrt serve's request parsing: the request target (path and query string) and every JSON
- * body the API takes. The first byte picks the parser, the rest is the input. The server's
- * parsers live in the sandboxrt-full executable, not in sbxcore, so they are compiled in here. */
+ * body the API takes. The first byte picks the parser, the rest is the input. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base64.h"
-#include "server/http_parse.c"
-#include "server/serve_request.c"
+#include "util.h"
+#include "server/http_parse.h"
+#include "server/serve_request.h"
 
 static void target(const char *s, size_t n)
 {

@@ -603,12 +603,20 @@ static void native_close(struct sbx_backend *be)
  * installed one (PREFIX/bin/sandboxrt), or the build's when we run from the build tree. Without
  * it, the launcher is forked. */
 #ifndef SBX_BUILD_LAUNCHER
-#define SBX_BUILD_LAUNCHER NULL /* the light binary forks its launcher (not set in sbxlight) */
+#define SBX_BUILD_LAUNCHER NULL
 #endif
+static bool launcher_is_self;
+
+void sbx_native_launcher_is_self(void)
+{
+        launcher_is_self = true;
+}
+
 static bool find_launcher(char *path, size_t size)
 {
+        /* The light binary forks its launcher when it runs from the build tree. */
         return sbx_find_helper("SANDBOXRT_LAUNCHER", SBX_INSTALL_BINDIR "/sandboxrt",
-                               SBX_BUILD_LAUNCHER, path, size);
+                               launcher_is_self ? NULL : SBX_BUILD_LAUNCHER, path, size);
 }
 
 static pid_t spawn_launcher(const char *path, int ctrl)
@@ -632,14 +640,12 @@ static pid_t spawn_launcher(const char *path, int ctrl)
  * `sandboxrt __launcher`), so that a launcher forked from it can restart in a systemd scope. */
 static const char *own_launcher_binary(char self[PATH_MAX])
 {
-#ifdef SBX_NATIVE_ONLY
-        ssize_t n = readlink("/proc/self/exe", self, PATH_MAX - 1);
+        ssize_t n = launcher_is_self ? readlink("/proc/self/exe", self, PATH_MAX - 1) : -1;
 
         if (n > 0) {
                 self[n] = '\0';
                 return self;
         }
-#endif
         return NULL;
 }
 

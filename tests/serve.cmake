@@ -1,22 +1,6 @@
 # sandboxrt serve (server/) and the remote backend (remote/).
-set(SBX_SERVE_SOURCES
-    ${CMAKE_SOURCE_DIR}/server/http_parse.c ${CMAKE_SOURCE_DIR}/server/serve_request.c
-    ${CMAKE_SOURCE_DIR}/server/serve_tenants.c ${CMAKE_SOURCE_DIR}/server/http_conns.c
-    ${CMAKE_SOURCE_DIR}/server/serve_sched.c ${CMAKE_SOURCE_DIR}/server/serve_registry.c
-    ${CMAKE_SOURCE_DIR}/server/serve_tools.c ${CMAKE_SOURCE_DIR}/server/serve_archive.c
-    ${CMAKE_SOURCE_DIR}/server/http_server.c ${CMAKE_SOURCE_DIR}/server/http_enclave.c
-    ${CMAKE_SOURCE_DIR}/server/http_v1.c ${CMAKE_SOURCE_DIR}/server/http_metrics.c
-    ${CMAKE_SOURCE_DIR}/server/serve.c ${CMAKE_SOURCE_DIR}/server/serve_fleet.c)
-
-# /openapi.json is embedded with .incbin: rebuild when it changes (here and in cli/).
-foreach(dir ${CMAKE_SOURCE_DIR}/cli ${CMAKE_CURRENT_SOURCE_DIR})
-  set_source_files_properties(${CMAKE_SOURCE_DIR}/server/http_v1.c DIRECTORY ${dir}
-                              PROPERTIES OBJECT_DEPENDS ${CMAKE_SOURCE_DIR}/server/openapi.json)
-endforeach()
-
 # Parsing, routing, paths, tar checks, the scheduler: no sandbox runs.
-sbx_unit_test(test_serve serve/test_serve.c ${SBX_SERVE_SOURCES})
-target_link_libraries(test_serve PRIVATE PkgConfig::CRYPTO)
+sbx_unit_test(test_serve serve/test_serve.c)
 
 # Through HTTP with a client written from the spec (tests/serve/enclave.py). Cases that run
 # programs skip (77) until `sandboxrt run` works on the host.
@@ -34,8 +18,8 @@ set_tests_properties(serve_concurrency PROPERTIES RUN_SERIAL TRUE)
 
 # The remote backend, driven through its ops table against a live server.
 # (test_remote is not a test by itself: it needs the server serve_remote starts.)
-add_executable(test_remote serve/test_remote.c ${CMAKE_SOURCE_DIR}/remote/remote.c)
-target_link_libraries(test_remote PRIVATE sbxcore PkgConfig::CMOCKA)
+add_executable(test_remote serve/test_remote.c)
+target_link_libraries(test_remote PRIVATE sbx_remote PkgConfig::CMOCKA)
 sbx_script_test(serve_remote serve/remote.sh $<TARGET_FILE:test_remote>)
 set_tests_properties(serve_remote PROPERTIES TIMEOUT 300)
 
