@@ -180,6 +180,21 @@ int sbx_runtime_policy(struct sbx_runtime *rt, const char *name, const struct sb
         return 0;
 }
 
+/* Here rather than in ceiling.c, which would otherwise call back into this file. */
+int sbx_ceiling_new(struct sbx_runtime *rt, const char *policy, bool allow_network,
+                    struct sbx_ceiling **out, struct sbx_error **err)
+{
+        const struct sbx_policy *named = NULL;
+
+        if (!policy || !*policy)
+                policy = "default";
+        if (sbx_ceiling_names_file(policy))
+                return sbx_ceiling_make(policy, NULL, allow_network, out, err);
+        if (sbx_runtime_policy(rt, policy, &named, err) < 0)
+                return sbx_error_prefix(err, "ceiling");
+        return sbx_ceiling_make(NULL, named, allow_network, out, err);
+}
+
 const struct sbx_policy *sbx_runtime_policy_at(const struct sbx_runtime *rt, size_t i)
 {
         return sbx_policy_set_at(rt->policies, i);
