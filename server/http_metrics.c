@@ -7,64 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/http_conns.h"
 #include "server/http_server.h"
 #include "server/serve_fleet.h"
 #include "server/serve_registry.h"
 #include "server/serve_tenants.h"
 #include "util.h"
-
-/* Upper bounds of the job duration histogram, in seconds. */
-static const double bucket_bounds[SBX_METRICS_BUCKETS] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                                                          0.5,   1,    2.5,   5,    10,  30};
-
-void sbx_metrics_init(struct sbx_metrics *m)
-{
-        memset(m, 0, sizeof(*m));
-        pthread_mutex_init(&m->lock, NULL);
-}
-
-void sbx_metrics_destroy(struct sbx_metrics *m)
-{
-        pthread_mutex_destroy(&m->lock);
-}
-
-void sbx_metrics_job(struct sbx_metrics *m, enum sbx_verdict v, uint64_t duration_usec)
-{
-        double s = (double)duration_usec / 1e6;
-        size_t b = 0;
-
-        while (b < SBX_METRICS_BUCKETS && s > bucket_bounds[b])
-                b++;
-        pthread_mutex_lock(&m->lock);
-        if ((unsigned)v < _SBX_VERDICT_MAX)
-                m->jobs[v]++;
-        if (b < SBX_METRICS_BUCKETS)
-                m->job_buckets[b]++;
-        m->job_count++;
-        m->job_seconds += s;
-        pthread_mutex_unlock(&m->lock);
-}
-
-void sbx_metrics_request(struct sbx_metrics *m, unsigned status)
-{
-        unsigned c = status / 100;
-
-        pthread_mutex_lock(&m->lock);
-        m->requests_by_class[c < 6 ? c : 0]++;
-        pthread_mutex_unlock(&m->lock);
-}
-
-void sbx_metrics_rejected(struct sbx_metrics *m, int reason)
-{
-        pthread_mutex_lock(&m->lock);
-        if (reason == -EAGAIN || reason == -ESHUTDOWN)
-                m->rejected_busy++;
-        else if (reason == -ETIMEDOUT)
-                m->rejected_timeout++;
-        else if (reason == -ECONNRESET)
-                m->client_gone++;
-        pthread_mutex_unlock(&m->lock);
-}
 
 /* A growing text buffer; on allocation failure it stays NULL and the route answers 500. */
 struct text {
@@ -116,8 +64,8 @@ static void render_jobs(struct text *t, struct sbx_metrics *snap)
                "# TYPE sandboxrt_job_duration_seconds histogram\n");
         for (size_t b = 0; b < SBX_METRICS_BUCKETS; b++) {
                 cumulative += snap->job_buckets[b];
-                put(t, "sandboxrt_job_duration_seconds_bucket{le=\"%g\"} %llu\n", bucket_bounds[b],
-                    (unsigned long long)cumulative);
+                put(t, "sandboxrt_job_duration_seconds_bucket{le=\"%g\"} %llu\n",
+                    sbx_metrics_bucket_bounds[b], (unsigned long long)cumulative);
         }
         put(t, "sandboxrt_job_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
             (unsigned long long)snap->job_count);
@@ -138,8 +86,8 @@ static void render_connections(struct text *t, struct sbx_server *srv)
         unsigned long dropped = 0;
         unsigned open = 0;
 
-        if (srv->http)
-                sbx_http_conn_stats(srv->http, &open, &dropped);
+        if (srv->conns)
+                sbx_conns_stats(srv->conns, &open, &dropped);
         put(t,
             "# HELP sandboxrt_connections Client connections open.\n"
             "# TYPE sandboxrt_connections gauge\nsandboxrt_connections %u\n"

@@ -81,8 +81,8 @@ uint16_t sbx_http_port(struct sbx_http_daemon *d);
  * routes refuse while the server stops), then close every connection (a job whose client
  * connection closes is cancelled) and join the threads. */
 void sbx_http_stop(struct sbx_http_daemon *d, unsigned grace_s);
-/* Connections open now, and dropped to make room so far. */
-void sbx_http_conn_stats(struct sbx_http_daemon *d, unsigned *open, unsigned long *dropped);
+/* Its connections (sbx_conns_stats: open now, dropped to make room so far). */
+struct sbx_conns *sbx_http_conns(struct sbx_http_daemon *d);
 
 /* ---- routes ------------------------------------------------------------------------------- */
 

@@ -3,7 +3,6 @@
  * the rest, remove every sandbox and exit 0, all within SBX_SHUTDOWN_S more whatever the
  * sandboxes hold. */
 #include <errno.h>
-#include <fnmatch.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,38 +14,6 @@
 #include "server/serve_registry.h"
 #include "server/serve_tenants.h"
 #include "util.h"
-
-int sbx_server_runtime_for(struct sbx_server *srv, const char *image, struct sbx_runtime **out,
-                           struct sbx_error **err)
-{
-        const struct sbx_serve_config *cfg = srv->cfg;
-        bool native = !image;
-
-        if (!strcmp(cfg->backend, "native") || !strcmp(cfg->backend, "docker")) {
-                native = !strcmp(cfg->backend, "native");
-        } else {
-                /* auto: the first rule that matches; an image no rule names needs Docker. */
-                for (size_t i = 0; image && i < cfg->n_rules; i++)
-                        if (fnmatch(cfg->rules[i].pattern, image, 0) == 0) {
-                                native = cfg->rules[i].native;
-                                break;
-                        }
-        }
-        *out = native ? srv->rt_native : srv->rt_docker;
-        if (*out)
-                return 0;
-        if (native)
-                return sbx_error_set(err, ENOTSUP,
-                                     "image '%s' runs on the native jail, which is not available "
-                                     "on this server: %s",
-                                     image ? image : "(none)",
-                                     srv->native_error ? srv->native_error : "not configured");
-        return sbx_error_set(err, ENOTSUP,
-                             "image '%s' needs the docker backend, which is not available on this "
-                             "server: %s",
-                             image ? image : "(none)",
-                             srv->docker_error ? srv->docker_error : "not configured");
-}
 
 static void block_signals(sigset_t *set)
 {
@@ -147,6 +114,7 @@ static int start(struct sbx_server *srv, struct sbx_http_daemon **d)
                 return r;
         }
         srv->http = *d;
+        srv->conns = sbx_http_conns(*d);
         const struct sbx_serve_config *cfg = srv->cfg;
         sbx_serve_log(
             SBX_LOG_INFO,
@@ -223,6 +191,7 @@ static void stop(struct sbx_server *srv, struct sbx_http_daemon *d)
         sbx_sched_close(&srv->sched);
         sbx_http_stop(d, srv->cfg->drain_timeout_s);
         srv->http = NULL;
+        srv->conns = NULL;
         sbx_registry_counts(srv->reg, NULL, counts, &total);
         srv->reg = sbx_registry_free(srv->reg);
         sbx_serve_log(SBX_LOG_INFO, "stopped; removed %zu sandboxes", total);

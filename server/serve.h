@@ -113,6 +113,8 @@ void sbx_sched_stats(struct sbx_sched *s, unsigned *running, unsigned *waiting);
 /* ---- metrics ------------------------------------------------------------------------------ */
 
 #define SBX_METRICS_BUCKETS 12
+/* Upper bounds of the job duration histogram, in seconds (serve_metrics.c). */
+extern const double sbx_metrics_bucket_bounds[SBX_METRICS_BUCKETS];
 
 /* One tenant's counters: what /metrics shows that tenant. */
 struct sbx_metrics {
@@ -136,6 +138,7 @@ void sbx_metrics_rejected(struct sbx_metrics *m, int reason);
 
 struct sbx_registry;
 struct sbx_http_daemon;
+struct sbx_conns;
 struct sbx_tenant;
 struct sbx_tenants;
 
@@ -148,6 +151,7 @@ struct sbx_server {
         struct sbx_sched sched;
         struct sbx_registry *reg;
         struct sbx_http_daemon *http; /* while serving */
+        struct sbx_conns *conns;      /* the daemon's connections, while serving (/metrics) */
         uint64_t start_usec;          /* monotonic */
         atomic_bool stopping;
         atomic_ulong unauthorized; /* requests refused with 401: nobody's */
