@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "backend.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "isolation/native.h"
@@ -14,16 +13,6 @@ static const struct sbx_command *const commands[] = {
     &sbx_command_run,
     &sbx_command_policy,
 };
-
-/* This binary's composition root: the native jail is its only backend. */
-int sbx_runtime_new(const struct sbx_runtime_options *opts, struct sbx_runtime **out,
-                    struct sbx_error **err)
-{
-        int r = sbx_backend_register(&sbx_native_ops);
-
-        return r < 0 ? sbx_error_set(err, -r, "cannot register the native backend")
-                     : sbx_runtime_open(opts, out, err);
-}
 
 int main(int argc, char **argv)
 {

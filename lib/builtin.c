@@ -1,6 +1,6 @@
 /* libsandboxrt's entry: sbx_runtime_new (sandboxrt.h) registers the backends this library is
  * built with, then opens a runtime. The light `sandboxrt` binary has its own entry with the
- * native jail alone (cli/main.c). */
+ * native jail alone (cli/entry_light.c). */
 #include "lib/builtin.h"
 
 #include <pthread.h>

@@ -81,7 +81,7 @@ const struct sbx_backend_ops *sbx_backend_at(size_t i);
 const struct sbx_backend_ops *sbx_backend_find(const char *name);
 
 /* sbx_runtime_new with the backends registered so far: the composition roots define
- * sbx_runtime_new as "register mine, then this" (lib/builtin.c, cli/main.c). */
+ * sbx_runtime_new as "register mine, then this" (lib/builtin.c, cli/entry_light.c). */
 int sbx_runtime_open(const struct sbx_runtime_options *opts, struct sbx_runtime **out,
                      struct sbx_error **err);
 
