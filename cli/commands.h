@@ -1,4 +1,5 @@
-/* The CLI's subcommands. A subcommand is one file (api/cmd_<name>.c) and one line in main.c. */
+/* The CLI's subcommands. A subcommand is one file (cli/cmd_<name>.c) and one line in main.c
+ * (and main_light.c for the light binary). */
 #ifndef SBX_COMMANDS_H
 #define SBX_COMMANDS_H
 

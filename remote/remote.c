@@ -1,4 +1,4 @@
-/* The remote backend (api/remote.h): a job's steps sent to a sandboxrt or ms-enclave server. */
+/* The remote backend (remote/remote.h): a job's steps sent to a sandboxrt or ms-enclave server. */
 #include "remote/remote.h"
 
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* sandboxrt serve: the server's shared state and the pieces the route files use (config,
- * logging, bounded waiting, the job scheduler, metrics). Internal to api/. */
+ * logging, bounded waiting, the job scheduler, metrics). Internal to server/. */
 #ifndef SBX_SERVE_H
 #define SBX_SERVE_H
 

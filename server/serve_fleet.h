@@ -1,7 +1,7 @@
 /* sandboxrt serve as one node of a fleet behind a load balancer: sandbox ids that name their
  * node (so HAProxy can route a sandbox's requests to it, deploy/haproxy/haproxy.cfg), a 404
  * that says so for another node's sandbox, and the node label and drain gauge on /metrics.
- * Internal to api/. */
+ * Internal to server/. */
 #ifndef SBX_SERVE_FLEET_H
 #define SBX_SERVE_FLEET_H
 

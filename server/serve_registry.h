@@ -30,7 +30,7 @@ int sbx_sb_status_from_string(const char *s);
 bool sbx_sandbox_type_known(const char *type);
 
 #define SBX_SANDBOX_ID_LEN 8
-/* "<node>.<8 random>" on a server with a node name (api/serve_fleet.h), else the random part. */
+/* "<node>.<8 random>" on a server with a node name (server/serve_fleet.h), else the random part. */
 #define SBX_SANDBOX_ID_MAX (SBX_NODE_NAME_MAX + 1 + SBX_SANDBOX_ID_LEN + 1)
 
 /* What the members of one pool share: the runtime pool their /pool/execute calls run in (warm

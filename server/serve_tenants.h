@@ -1,6 +1,6 @@
 /* Who may use a server, and how much of it: tenants, each with an API key (stored as its
  * SHA-256 only), quotas and a ceiling. A server without --tenants has one tenant, keyed by
- * --api-key or by nothing. Internal to api/. */
+ * --api-key or by nothing. Internal to server/. */
 #ifndef SBX_SERVE_TENANTS_H
 #define SBX_SERVE_TENANTS_H
 
