@@ -7,7 +7,7 @@
 #   share/sandboxrt/            policies/ (the built-in ones, as files to copy), data/ (evaluator)
 #   share/man/man1/             sandboxrt(1) and sandboxrt-COMMAND(1), from docs/man/*.scd
 #   share/bash-completion/      completions/sandboxrt
-# Installed code finds its files relative to the prefix it is installed in (runtime/util.c:
+# Installed code finds its files relative to the prefix it is installed in (base/util.c:
 # sbx_install_path), so `cmake --install build --prefix DIR` gives a working tree in DIR.
 include(GNUInstallDirs)
 
@@ -17,25 +17,12 @@ configure_file(${CMAKE_CURRENT_LIST_DIR}/install_dirs.h.in
 
 # ---- libsandboxrt ---------------------------------------------------------------------------
 
-# The runtime and its backends, out of sbxcore's sources (not the evaluator, server or CLI),
-# compiled once more as position-independent code for both the shared and the static library.
-get_target_property(sbx_lib_sources sbxcore SOURCES)
-list(FILTER sbx_lib_sources INCLUDE REGEX
-     "^(${CMAKE_SOURCE_DIR}/(runtime|isolation|policies|docker)/|${CMAKE_SOURCE_DIR}/api/remote\\.c$|${CMAKE_BINARY_DIR}/generated/policies)")
-add_library(sbxlib_objects OBJECT ${sbx_lib_sources})
-get_target_property(sbx_lib_options sbxlib_objects COMPILE_OPTIONS)
-list(REMOVE_ITEM sbx_lib_options -fPIE) # PIC instead, from the property below
-set_target_properties(sbxlib_objects PROPERTIES COMPILE_OPTIONS "${sbx_lib_options}"
-                      POSITION_INDEPENDENT_CODE ON)
-target_include_directories(sbxlib_objects PUBLIC ${CMAKE_SOURCE_DIR}/runtime ${CMAKE_SOURCE_DIR}
-                                                 ${CMAKE_BINARY_DIR}/generated)
-target_compile_definitions(sbxlib_objects PRIVATE $<TARGET_PROPERTY:sbxcore,COMPILE_DEFINITIONS>)
-get_target_property(sbx_lib_deps sbxcore LINK_LIBRARIES)
-target_link_libraries(sbxlib_objects PUBLIC ${sbx_lib_deps})
-add_dependencies(sbxlib_objects sandboxrt-waiter)
-
+# The layers up to lib/ (the runtime, its backends and the entry that registers them; not the
+# evaluator, server or CLI), whose static libraries are position-independent: the shared library
+# takes every object of them, the static one is their archives merged.
+set(sbx_lib_layers sbx_base sbx_policies sbx_runtime sbx_isolation sbx_docker sbx_remote sbx_lib)
 # Only the API of sandboxrt.h is exported: a version script made from its declarations.
-file(STRINGS ${CMAKE_SOURCE_DIR}/runtime/sandboxrt.h sbx_api_lines REGEX "^[a-z].*[ *]sbx_[a-z0-9_]+\\(")
+file(STRINGS ${CMAKE_SOURCE_DIR}/include/sandboxrt.h sbx_api_lines REGEX "^[a-z].*[ *]sbx_[a-z0-9_]+\\(")
 set(sbx_api_symbols "")
 foreach(line IN LISTS sbx_api_lines)
   string(REGEX MATCH "sbx_[a-z0-9_]+\\(" sym "${line}")
@@ -43,11 +30,14 @@ foreach(line IN LISTS sbx_api_lines)
   string(APPEND sbx_api_symbols "    ${sym}\n")
 endforeach()
 file(CONFIGURE OUTPUT ${CMAKE_BINARY_DIR}/generated/sandboxrt.map CONTENT
-     "/* Generated from runtime/sandboxrt.h by cmake/install.cmake. */\nSANDBOXRT_0 {\n  global:\n${sbx_api_symbols}  local:\n    *;\n};\n")
+     "/* Generated from include/sandboxrt.h by cmake/install.cmake. */\nSANDBOXRT_0 {\n  global:\n${sbx_api_symbols}  local:\n    *;\n};\n")
 set_property(DIRECTORY ${CMAKE_SOURCE_DIR} APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
-             ${CMAKE_SOURCE_DIR}/runtime/sandboxrt.h)
+             ${CMAKE_SOURCE_DIR}/include/sandboxrt.h)
 
-add_library(sandboxrt_shared SHARED $<TARGET_OBJECTS:sbxlib_objects>)
+# (CMake wants a source of its own: all of the code comes from the layers.)
+file(CONFIGURE OUTPUT ${CMAKE_BINARY_DIR}/generated/libsandboxrt.c
+     CONTENT "/* libsandboxrt.so: the layers' objects, linked whole (cmake/install.cmake). */\n")
+add_library(sandboxrt_shared SHARED ${CMAKE_BINARY_DIR}/generated/libsandboxrt.c)
 get_target_property(sbx_lib_link_options sandboxrt_shared LINK_OPTIONS)
 list(REMOVE_ITEM sbx_lib_link_options -pie) # a library, not an executable
 set_target_properties(sandboxrt_shared PROPERTIES LINK_OPTIONS "${sbx_lib_link_options}"
@@ -57,14 +47,31 @@ set_target_properties(sandboxrt_shared PROPERTIES LINK_OPTIONS "${sbx_lib_link_o
 target_link_options(sandboxrt_shared PRIVATE
                     -Wl,--version-script=${CMAKE_BINARY_DIR}/generated/sandboxrt.map
                     -Wl,--no-undefined)
-target_link_libraries(sandboxrt_shared PRIVATE ${sbx_lib_deps})
+# Every object of the layers (the API is what sandboxrt.h declares, not what a program happens
+# to call); linking sbx_lib besides adds their dependencies and pulls nothing more.
+list(TRANSFORM sbx_lib_layers REPLACE "(.+)" "$<TARGET_FILE:\\1>" OUTPUT_VARIABLE sbx_lib_archives)
+target_link_options(sandboxrt_shared PRIVATE -Wl,--whole-archive ${sbx_lib_archives}
+                    -Wl,--no-whole-archive)
+target_link_libraries(sandboxrt_shared PRIVATE sbx_lib)
 
-add_library(sandboxrt_static STATIC $<TARGET_OBJECTS:sbxlib_objects>)
-set_target_properties(sandboxrt_static PROPERTIES OUTPUT_NAME sandboxrt
-                      ARCHIVE_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/lib)
+# libsandboxrt.a: the layers' archives in one (GNU ar's MRI script).
+set(sbx_ar_script "CREATE ${CMAKE_BINARY_DIR}/lib/libsandboxrt.a\n")
+foreach(layer IN LISTS sbx_lib_layers)
+  string(APPEND sbx_ar_script "ADDLIB $<TARGET_FILE:${layer}>\n")
+endforeach()
+string(APPEND sbx_ar_script "SAVE\nEND\n")
+file(GENERATE OUTPUT ${CMAKE_BINARY_DIR}/generated/libsandboxrt.mri CONTENT "${sbx_ar_script}")
+add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/lib/libsandboxrt.a
+                   COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/lib
+                   COMMAND ${CMAKE_COMMAND} -E rm -f ${CMAKE_BINARY_DIR}/lib/libsandboxrt.a
+                   COMMAND ${CMAKE_AR} -M < ${CMAKE_BINARY_DIR}/generated/libsandboxrt.mri
+                   DEPENDS ${sbx_lib_layers} ${CMAKE_BINARY_DIR}/generated/libsandboxrt.mri
+                   VERBATIM)
+add_custom_target(sandboxrt_static ALL DEPENDS ${CMAKE_BINARY_DIR}/lib/libsandboxrt.a)
 
-install(TARGETS sandboxrt_shared sandboxrt_static)
-install(FILES ${CMAKE_SOURCE_DIR}/runtime/sandboxrt.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(TARGETS sandboxrt_shared)
+install(FILES ${CMAKE_BINARY_DIR}/lib/libsandboxrt.a DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(FILES ${CMAKE_SOURCE_DIR}/include/sandboxrt.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 
 # pkg-config: ${prefix} is relative to the .pc file, so the file stays right under any
 # `--prefix` given at install time. The static library needs the dependencies' flags too.

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "docker/container.h"
+#include "docker/paths.h"
 #include "util.h"
 
 #define N_FDS 3

@@ -11,6 +11,7 @@
 #include "docker/agent.h"
 #include "docker/docker.h"
 #include "docker/exec.h"
+#include "docker/paths.h"
 #include "docker/pool.h"
 #include "install_dirs.h"
 #include "slots.h"

@@ -1,4 +1,5 @@
 #include "docker/container.h"
+#include "docker/paths.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -589,52 +590,6 @@ struct sbx_docker_container *sbx_docker_container_remove(struct sbx_docker_engin
 }
 
 /* ---- files in ---------------------------------------------------------------------------- */
-
-int sbx_docker_split_path(char *const *dirs, const char *path, const char **root, char **rel)
-{
-        const char *p = path;
-        char *out, *o;
-
-        *rel = NULL;
-        if (!path || !*path)
-                return -EINVAL;
-        *root = SBX_DOCKER_WORKDIR;
-        for (size_t i = 0; *p == '/' && dirs[i]; i++) {
-                size_t n = strlen(dirs[i]);
-                if (!strncmp(p, dirs[i], n) && p[n] == '/') {
-                        *root = dirs[i];
-                        p += n + 1;
-                }
-        }
-        if (*p == '/')
-                return -EINVAL;
-        out = o = malloc(strlen(p) + 1);
-        if (!out)
-                return -ENOMEM;
-        while (*p) {
-                size_t n = strcspn(p, "/");
-                if (n == 0 || (n == 2 && !strncmp(p, "..", 2))) {
-                        free(out);
-                        return -EINVAL;
-                }
-                if (!(n == 1 && *p == '.')) {
-                        if (o != out)
-                                *o++ = '/';
-                        memcpy(o, p, n);
-                        o += n;
-                }
-                p += n;
-                if (*p == '/')
-                        p++;
-        }
-        *o = '\0';
-        if (!*out) {
-                free(out);
-                return -EINVAL;
-        }
-        *rel = out;
-        return 0;
-}
 
 struct tar_buf {
         char *data;

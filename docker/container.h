@@ -80,10 +80,6 @@ struct sbx_docker_container *sbx_docker_container_remove(struct sbx_docker_engin
 /* Write files (paths relative to the work dir, or absolute in a writable directory). */
 int sbx_docker_container_put_files(struct sbx_docker_engine *e, struct sbx_docker_container *c,
                                    const struct sbx_file *files, size_t n, struct sbx_error **err);
-/* Split a sandbox path (relative to the work dir, or absolute) into its writable directory
- * (one of dirs, the container's: a volume) and a clean relative path. -EINVAL for "..", empty
- * components, or anything outside them. rel is malloc'd. */
-int sbx_docker_split_path(char *const *dirs, const char *path, const char **root, char **rel);
 
 /* What a container is made for, of a job's policy: its limits, network and writable list (a
  * copy: the name and description are not kept). 0 or -ENOMEM. */

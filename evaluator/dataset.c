@@ -1,5 +1,5 @@
-/* The benchmark table and what the loaders share: locating and reading files (gzip through
- * libarchive), JSONL lines, problem storage. */
+/* What the benchmarks' loaders share (their table is benchmarks.c): locating and reading files
+ * (gzip through libarchive), JSONL lines, problem storage. */
 #include <archive.h>
 #include <errno.h>
 #include <limits.h>
@@ -14,26 +14,6 @@
 #include "evaluator/strutil.h"
 #include "install_dirs.h"
 #include "util.h"
-
-static const struct sbx_eval_benchmark *const benchmarks[] = {
-    &sbx_eval_humaneval,      &sbx_eval_mbpp,      &sbx_eval_livecodebench,
-    &sbx_eval_humaneval_plus, &sbx_eval_mbpp_plus, &sbx_eval_humaneval_x,
-    &sbx_eval_mbxp,           &sbx_eval_multiple,  &sbx_eval_multiple_humaneval,
-    &sbx_eval_multiple_mbpp,
-};
-
-const struct sbx_eval_benchmark *sbx_eval_benchmark_find(const char *name)
-{
-        for (size_t i = 0; name && i < ELEMENTSOF(benchmarks); i++)
-                if (!strcmp(benchmarks[i]->name, name))
-                        return benchmarks[i];
-        return NULL;
-}
-
-const struct sbx_eval_benchmark *sbx_eval_benchmark_at(size_t i)
-{
-        return i < ELEMENTSOF(benchmarks) ? benchmarks[i] : NULL;
-}
 
 static char data_dir[PATH_MAX];
 static pthread_once_t data_dir_once = PTHREAD_ONCE_INIT;

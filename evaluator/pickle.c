@@ -7,7 +7,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "api/http_parse.h"
+#include "base64.h"
 #include "evaluator/pickle.h"
 #include "evaluator/strutil.h"
 #include "util.h"
@@ -181,7 +181,7 @@ int sbx_eval_lcb_private_tests(const char *text, size_t n, char **out, size_t *s
         for (size_t i = 0; i < n; i++)
                 if (!strchr(" \t\r\n", text[i]))
                         clean[m++] = text[i];
-        r = sbx_http_base64_decode(clean, m, &raw, &raw_n);
+        r = sbx_base64_decode(clean, m, &raw, &raw_n);
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {

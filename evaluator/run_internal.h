@@ -1,4 +1,5 @@
-/* Shared by run.c (datasets, predictions) and review.c (executions). */
+/* The context of one dataset's run, shared by run.c (datasets), predict.c (predictions) and
+ * review.c (executions); run_context.c has its functions. */
 #ifndef SBX_EVAL_RUN_INTERNAL_H
 #define SBX_EVAL_RUN_INTERNAL_H
 
@@ -43,6 +44,8 @@ void run_message(const struct ds_run *d, enum sbx_eval_level level, const char *
     __attribute__((format(printf, 3, 4)));
 void run_progress(const struct ds_run *d, const char *phase, size_t done, size_t total,
                   bool finished);
+/* Sort the problems by id for run_find_problem; two with one id are an error naming both. */
+int run_index_problems(struct ds_run *d, struct sbx_error **err);
 /* The problem with this task id, or -1. */
 ssize_t run_find_problem(const struct ds_run *d, const char *task_id);
 struct slot *run_slot(const struct ds_run *d, size_t problem, uint32_t sample);

@@ -1,12 +1,13 @@
 /* sandboxrt serve's request parsing: the request target (path and query string) and every JSON
- * body the API takes. The first byte picks the parser, the rest is the input. The server's
- * parsers live in the sandboxrt-full executable, not in sbxcore, so they are compiled in here. */
+ * body the API takes. The first byte picks the parser, the rest is the input. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/http_parse.c"
-#include "api/serve_request.c"
+#include "base64.h"
+#include "util.h"
+#include "server/http_parse.h"
+#include "server/serve_request.h"
 
 static void target(const char *s, size_t n)
 {
@@ -26,8 +27,8 @@ static void text(const char *s, size_t n)
         size_t size;
 
         free(out);
-        if (sbx_http_base64_decode(s, n, &dec, &size) == 0) {
-                char *enc = sbx_http_base64_encode(dec, size);
+        if (sbx_base64_decode(s, n, &dec, &size) == 0) {
+                char *enc = sbx_base64_encode(dec, size);
                 if (enc && (strlen(enc) != n || memcmp(enc, s, n)))
                         abort(); /* a decoded text must encode back to itself */
                 free(enc);

@@ -1,10 +1,10 @@
 /* Tar uploads (POST /sandbox/{id}/archive): the check every archive passes before anything is
- * written. Compiled in here because the server's sources are not part of sbxcore. */
+ * written. */
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "api/http_parse.c"
-#include "api/serve_archive.c"
+#include "server/http_parse.h"
+#include "server/serve_archive.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

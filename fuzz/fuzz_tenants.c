@@ -1,9 +1,8 @@
-/* Fuzz target: tenants files (sbx_tenants_parse), and key lookups in what parses. Compiled in
- * here because the server's sources are not part of sbxcore. */
+/* Fuzz target: tenants files (sbx_tenants_parse), and key lookups in what parses. */
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "api/serve_tenants.c"
+#include "server/serve_tenants.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

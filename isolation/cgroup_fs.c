@@ -1,6 +1,8 @@
 /* Reading and writing cgroupfs files, for every cgroup driver (cgroup_internal.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -155,4 +157,47 @@ uint64_t sbx_cg_cfs_quota(uint32_t millicores)
         uint64_t q = (uint64_t)millicores * CFS_PERIOD_USEC / 1000u;
 
         return q < CFS_MIN_USEC ? CFS_MIN_USEC : q;
+}
+
+/* ---- host: shared pieces ----------------------------------------------------------------- */
+
+int sbx_cg_host_none(struct sbx_cgroup_host *h, const char *fmt, ...)
+{
+        char *reason = NULL;
+        va_list ap;
+
+        for (size_t i = 0; i < h->n; i++) {
+                sbx_closep(&h->h[i].parent_fd);
+                free(h->h[i].parent);
+        }
+        h->n = 0;
+        for (int c = 0; c < C_N; c++)
+                h->idx[c] = -1;
+        h->drv = NULL;
+        va_start(ap, fmt);
+        if (vasprintf(&reason, fmt, ap) < 0)
+                reason = NULL;
+        va_end(ap);
+        free(h->describe);
+        h->describe = reason ? sbx_strdup_printf("none: %s", reason) : NULL;
+        free(reason);
+        return h->describe ? 0 : -ENOMEM;
+}
+
+int sbx_cg_add_hier(struct sbx_cgroup_host *h, char *path, int fd, unsigned ctrls)
+{
+        struct stat st;
+
+        if (!path || fstat(fd, &st) < 0) {
+                int e = path ? errno : ENOMEM;
+                free(path);
+                close(fd);
+                return -e;
+        }
+        h->h[h->n] = (struct hier){.parent = path, .parent_fd = fd, .ctrls = ctrls};
+        for (int c = 0; c < C_N; c++)
+                if (ctrls & BIT(c))
+                        h->idx[c] = (int)h->n;
+        h->n++;
+        return 0;
 }

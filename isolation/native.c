@@ -108,12 +108,15 @@ static void native_close(struct sbx_backend *be)
  * installed one (PREFIX/bin/sandboxrt), or the build's when we run from the build tree. Without
  * it, the launcher is forked. */
 #ifndef SBX_BUILD_LAUNCHER
-#define SBX_BUILD_LAUNCHER NULL /* the light binary forks its launcher (not set in sbxlight) */
+#define SBX_BUILD_LAUNCHER NULL
 #endif
+
 static bool find_launcher(char *path, size_t size)
 {
+        /* The light binary forks its launcher when it runs from the build tree. */
         return sbx_find_helper("SANDBOXRT_LAUNCHER", SBX_INSTALL_BINDIR "/sandboxrt",
-                               SBX_BUILD_LAUNCHER, path, size);
+                               sbx_native_runs_launcher_binary() ? NULL : SBX_BUILD_LAUNCHER, path,
+                               size);
 }
 
 static pid_t spawn_launcher(const char *path, int ctrl)

@@ -22,5 +22,8 @@ const char *sbx_native_describe_cgroups(const struct sbx_backend *be);
  * systemd scope (native_launcher.c: relaunch_in_scope), told that we run through fd 4. Returns only
  * on failure. */
 int sbx_native_launcher_main(const char *parent, bool scoped);
+/* The light `sandboxrt` binary's main calls this: the process is the launcher binary itself,
+ * so it forks its launcher in the build tree and restarts it from itself in a systemd scope. */
+void sbx_native_launcher_is_self(void);
 
 #endif

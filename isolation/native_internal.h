@@ -43,6 +43,8 @@ int sbx_native_state_dir_open(struct sbx_native_env *env, struct sbx_error **err
  * `sandboxrt __launcher`), so that a launcher forked from it can restart in a systemd scope;
  * NULL otherwise. */
 const char *sbx_native_own_launcher_binary(char self[PATH_MAX]);
+/* Whether this process is the light binary (sbx_native_launcher_is_self was called). */
+bool sbx_native_runs_launcher_binary(void);
 
 /* The launcher: control socket ctrl (moved to fd 3), exits when parent does or closes it.
  * self_exe: see sbx_native_own_launcher_binary (NULL: never restart in a scope). */

@@ -542,18 +542,29 @@ _Noreturn void sbx_native_launcher_run(struct sbx_native_env *env, int ctrl, pid
         }
 }
 
+static bool launcher_is_self;
+
+void sbx_native_launcher_is_self(void)
+{
+        launcher_is_self = true;
+}
+
+bool sbx_native_runs_launcher_binary(void)
+{
+        return launcher_is_self;
+}
+
 /* Our own binary when it is the launcher binary (the light `sandboxrt`, whose main runs
  * `sandboxrt __launcher`), so that a launcher forked from it can restart in a systemd scope. */
 const char *sbx_native_own_launcher_binary(char self[PATH_MAX])
 {
-#ifdef SBX_NATIVE_ONLY
-        ssize_t n = readlink("/proc/self/exe", self, PATH_MAX - 1);
+        ssize_t n =
+            sbx_native_runs_launcher_binary() ? readlink("/proc/self/exe", self, PATH_MAX - 1) : -1;
 
         if (n > 0) {
                 self[n] = '\0';
                 return self;
         }
-#endif
         return NULL;
 }
 

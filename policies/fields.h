@@ -1,7 +1,7 @@
 /* The schema of a policy: one row per key, from which the parser, the overrides, the printer and
  * every other form of a policy are derived (the launcher wire, the v1 API's JSON, the remote
- * backend's JSON, Docker's HostConfig, the jail's rlimits, api/openapi.json). Adding a limit is a
- * row in policies/fields.c plus its enforcement. docs/limits.md describes the columns. */
+ * backend's JSON, Docker's HostConfig, the jail's rlimits, server/openapi.json). Adding a limit is
+ * a row in policies/fields.c plus its enforcement. docs/limits.md describes the columns. */
 #ifndef SBX_POLICY_FIELDS_H
 #define SBX_POLICY_FIELDS_H
 
@@ -43,7 +43,7 @@ struct sbx_field {
         uint64_t dflt;    /* of an optional numeric key */
         const char *json; /* member of the policy in the v1 API's JSON (GET /v1/policies) */
         bool wire;        /* sent to the launcher (isolation/wire.c), in table order */
-        const char *doc;  /* what it bounds, for api/openapi.json */
+        const char *doc;  /* what it bounds, for server/openapi.json */
         /* Enforcement: at least one per limit (tests/unit/test_limits.c checks). */
         const char *docker; /* HostConfig member set from it ("Memory") */
         /* The cgroup v2 file that bounds it for the job's whole process tree ("memory.max"; for

@@ -11,6 +11,11 @@
 #include "policies/policy.h"
 #include "util.h"
 
+/* Every sandbox's own (sandboxrt.h); a policy's list adds to them. */
+const char *const sbx_writable_dirs[] = {"/sandbox", "/tmp", "/home/sandbox", NULL};
+_Static_assert(sizeof(sbx_writable_dirs) / sizeof(*sbx_writable_dirs) == 3 + 1,
+               "SBX_WRITABLE_DIRS_MAX counts the built-in writable directories");
+
 /* What the jail shows of the host read-only, and the kernel's own file systems: a writable
  * directory there would hide the toolchains or the devices. (Their parents: only "/".) */
 static const char *const system_dirs[] = {"/usr",    "/bin", "/sbin", "/lib", "/lib32", "/lib64",

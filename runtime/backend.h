@@ -1,5 +1,5 @@
 /* The backend operations table: how runtime/ talks to a backend without knowing its insides.
- * A backend is one folder and one entry in runtime/backends.c. Internal to sandboxrt. */
+ * A backend is one folder that registers its ops (runtime/backends.c). Internal to sandboxrt. */
 #ifndef SBX_BACKEND_H
 #define SBX_BACKEND_H
 
@@ -67,6 +67,8 @@ struct sbx_backend_ops {
          * when not all, why, what holds instead and the fix (in *why, owned by be). NULL: the
          * results say (a remote server), or nothing is known. */
         uint32_t (*limits_enforced)(struct sbx_backend *be, const char **why);
+        /* Never picked by "auto", only by name (the remote backend: it needs a URL). */
+        bool by_name_only;
 };
 
 /* The environment every program starts from (NULL-terminated "KEY=VALUE"); a job's env adds
@@ -74,10 +76,19 @@ struct sbx_backend_ops {
  * native backend's warm Python) prepares them with it. */
 extern const char *const sbx_base_env[];
 
-/* NULL-terminated list of the backends, in the order "auto" tries them. */
-extern const struct sbx_backend_ops *const sbx_backends[];
+/* Add a backend to the registry (runtime/backends.c); the order of registration is the order
+ * "auto" tries them. 0 (also when ops is registered already), -EEXIST when another backend has
+ * its name, -ENOSPC when the table is full. */
+int sbx_backend_register(const struct sbx_backend_ops *ops);
+/* The i-th registered backend, NULL past the last. */
+const struct sbx_backend_ops *sbx_backend_at(size_t i);
 
 const struct sbx_backend_ops *sbx_backend_find(const char *name);
+
+/* sbx_runtime_new with the backends registered so far: the composition roots define
+ * sbx_runtime_new as "register mine, then this" (lib/builtin.c, cli/entry_light.c). */
+int sbx_runtime_open(const struct sbx_runtime_options *opts, struct sbx_runtime **out,
+                     struct sbx_error **err);
 
 /* The open backend behind a runtime (for doctor and --verbose reports). */
 struct sbx_backend *sbx_runtime_backend_state(const struct sbx_runtime *rt);

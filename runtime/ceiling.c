@@ -17,29 +17,24 @@ struct sbx_ceiling {
 
 /* A file when it looks like a path ("./tiny.yaml", "/etc/x.yaml", "tiny.yaml"), else a name:
  * policy names never hold a '/' or a '.'. */
-static bool is_file(const char *s)
+bool sbx_ceiling_names_file(const char *s)
 {
         return strchr(s, '/') || strchr(s, '.');
 }
 
-int sbx_ceiling_new(struct sbx_runtime *rt, const char *policy, bool allow_network,
-                    struct sbx_ceiling **out, struct sbx_error **err)
+int sbx_ceiling_make(const char *file, const struct sbx_policy *named, bool allow_network,
+                     struct sbx_ceiling **out, struct sbx_error **err)
 {
         struct sbx_ceiling *c = calloc(1, sizeof(*c));
-        const struct sbx_policy *named;
         int r = 0;
 
         if (!c)
                 return sbx_error_set(err, ENOMEM, "out of memory");
         c->allow_network = allow_network;
-        if (!policy || !*policy)
-                policy = "default";
-        if (is_file(policy)) {
-                r = sbx_policy_load_file(policy, &c->policy, err);
-        } else if ((r = sbx_runtime_policy(rt, policy, &named, err)) == 0 &&
-                   !(c->policy = sbx_policy_dup(named))) {
+        if (file)
+                r = sbx_policy_load_file(file, &c->policy, err);
+        else if (!(c->policy = sbx_policy_dup(named)))
                 r = sbx_error_set(err, ENOMEM, "out of memory");
-        }
         if (r < 0) {
                 sbx_ceiling_free(c);
                 return sbx_error_prefix(err, "ceiling");

@@ -8,10 +8,6 @@
 
 #include "sandboxrt.h"
 
-const char *const sbx_writable_dirs[] = {"/sandbox", "/tmp", "/home/sandbox", NULL};
-_Static_assert(sizeof(sbx_writable_dirs) / sizeof(*sbx_writable_dirs) == 3 + 1,
-               "SBX_WRITABLE_DIRS_MAX counts the built-in writable directories");
-
 static bool listed(const char *const *dirs, size_t n, const char *dir)
 {
         for (size_t i = 0; i < n; i++)

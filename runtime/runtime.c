@@ -63,17 +63,18 @@ static int choose_backend(const char *name, const struct sbx_backend_ops **out,
                         return sbx_error_set(err, EINVAL, "unknown backend '%s'", name);
                 return 0;
         }
-        for (size_t i = 0; sbx_backends[i]; i++) {
+        const struct sbx_backend_ops *ops;
+        for (size_t i = 0; (ops = sbx_backend_at(i)); i++) {
                 struct sbx_error *why = NULL;
-                if (!strcmp(sbx_backends[i]->name, "remote"))
-                        continue; /* only on request: it needs a URL */
-                if (sbx_backends[i]->probe(&why) == 0) {
-                        *out = sbx_backends[i];
+                if (ops->by_name_only)
+                        continue;
+                if (ops->probe(&why) == 0) {
+                        *out = ops;
                         return 0;
                 }
-                char *joined = sbx_strdup_printf("%s%s%s: %s", reasons ? reasons : "",
-                                                 reasons ? "; " : "", sbx_backends[i]->name,
-                                                 why && why->message ? why->message : "unusable");
+                char *joined =
+                    sbx_strdup_printf("%s%s%s: %s", reasons ? reasons : "", reasons ? "; " : "",
+                                      ops->name, why && why->message ? why->message : "unusable");
                 free(reasons);
                 reasons = joined;
                 sbx_error_free(why);
@@ -82,8 +83,8 @@ static int choose_backend(const char *name, const struct sbx_backend_ops **out,
                              reasons ? reasons : "none is built in");
 }
 
-int sbx_runtime_new(const struct sbx_runtime_options *opts, struct sbx_runtime **out,
-                    struct sbx_error **err)
+int sbx_runtime_open(const struct sbx_runtime_options *opts, struct sbx_runtime **out,
+                     struct sbx_error **err)
 {
         static const struct sbx_runtime_options defaults = {0};
         struct sbx_runtime *rt = calloc(1, sizeof(*rt));
@@ -179,6 +180,21 @@ int sbx_runtime_policy(struct sbx_runtime *rt, const char *name, const struct sb
                 return sbx_error_set(
                     err, ENOENT, "unknown policy '%s': `sandboxrt policy list` shows them", name);
         return 0;
+}
+
+/* Here rather than in ceiling.c, which would otherwise call back into this file. */
+int sbx_ceiling_new(struct sbx_runtime *rt, const char *policy, bool allow_network,
+                    struct sbx_ceiling **out, struct sbx_error **err)
+{
+        const struct sbx_policy *named = NULL;
+
+        if (!policy || !*policy)
+                policy = "default";
+        if (sbx_ceiling_names_file(policy))
+                return sbx_ceiling_make(policy, NULL, allow_network, out, err);
+        if (sbx_runtime_policy(rt, policy, &named, err) < 0)
+                return sbx_error_prefix(err, "ceiling");
+        return sbx_ceiling_make(NULL, named, allow_network, out, err);
 }
 
 const struct sbx_policy *sbx_runtime_policy_at(const struct sbx_runtime *rt, size_t i)

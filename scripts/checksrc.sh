@@ -5,7 +5,7 @@
 #
 # Checks every .c/.h file (see scripts/list-files.sh) outside tests/ and fuzz/ for calls to
 # functions that overflow buffers or hide parse errors. Comments and string literals are ignored.
-# strtol and its siblings are allowed only in runtime/util.c, which wraps them in checked parsers
+# strtol and its siblings are allowed only in base/util.c, which wraps them in checked parsers
 # (sbx_parse_u64 and friends); everyone else calls those.
 # Prints file:line: message for each hit; exit status 0 clean, 1 hits found.
 set -euo pipefail
@@ -59,7 +59,7 @@ FNR == 1 { in_comment = 0 }
 		call = substr(rest, RSTART, RLENGTH)
 		sub(/^[^A-Za-z_]/, "", call); sub(/[ \t]*\($/, "", call)
 		rest = substr(rest, RSTART + RLENGTH)
-		if (call ~ /^strto/ && FILENAME == "runtime/util.c") continue
+		if (call ~ /^strto/ && FILENAME == "base/util.c") continue
 		printf "%s:%d: banned %s(): %s\n", FILENAME, FNR, call, advice[call]
 		hits++
 	}
@@ -73,8 +73,8 @@ BEGIN {
 	advice["strtok"] = "use strsep or strtok_r"
 	advice["gets"] = "use fgets or getline"
 	advice["system"] = "use posix_spawn with an argv"
-	advice["atoi"] = advice["atol"] = advice["atoll"] = advice["atof"] = "use the checked parsers in runtime/util.h"
-	advice["strtol"] = advice["strtoul"] = advice["strtoll"] = advice["strtoull"] = "use the checked parsers in runtime/util.h (only runtime/util.c calls strto*)"
+	advice["atoi"] = advice["atol"] = advice["atoll"] = advice["atof"] = "use the checked parsers in base/util.h"
+	advice["strtol"] = advice["strtoul"] = advice["strtoll"] = advice["strtoull"] = "use the checked parsers in base/util.h (only base/util.c calls strto*)"
 	advice["strtoimax"] = advice["strtoumax"] = advice["strtol"]
 }
 ' "${files[@]}" || status=$?

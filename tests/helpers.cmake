@@ -19,10 +19,10 @@ function(sbx_test_env)
                        FIXTURES_REQUIRED sbx_test_state)
 endfunction()
 
-# sbx_unit_test(NAME SOURCES...): a cmocka test linked against sbxcore.
+# sbx_unit_test(NAME SOURCES...): a cmocka test linked against every library layer (not the CLI).
 function(sbx_unit_test name)
   add_executable(${name} ${ARGN})
-  target_link_libraries(${name} PRIVATE sbxcore PkgConfig::CMOCKA)
+  target_link_libraries(${name} PRIVATE sbx_server sbx_evaluator sbx_lib PkgConfig::CMOCKA)
   add_dependencies(${name} sandboxrt) # the jail launcher they spawn
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES SKIP_RETURN_CODE 77 LABELS unit)

@@ -1,27 +1,11 @@
-# sandboxrt serve (api/serve*.c, api/http_*.c) and the remote backend (api/remote.c).
-set(SBX_SERVE_SOURCES
-    ${CMAKE_SOURCE_DIR}/api/http_parse.c ${CMAKE_SOURCE_DIR}/api/serve_request.c
-    ${CMAKE_SOURCE_DIR}/api/serve_tenants.c ${CMAKE_SOURCE_DIR}/api/http_conns.c
-    ${CMAKE_SOURCE_DIR}/api/serve_sched.c ${CMAKE_SOURCE_DIR}/api/serve_registry.c
-    ${CMAKE_SOURCE_DIR}/api/serve_tools.c ${CMAKE_SOURCE_DIR}/api/serve_archive.c
-    ${CMAKE_SOURCE_DIR}/api/http_server.c ${CMAKE_SOURCE_DIR}/api/http_enclave.c
-    ${CMAKE_SOURCE_DIR}/api/http_v1.c ${CMAKE_SOURCE_DIR}/api/http_metrics.c
-    ${CMAKE_SOURCE_DIR}/api/serve.c ${CMAKE_SOURCE_DIR}/api/serve_fleet.c)
-
-# /openapi.json is embedded with .incbin: rebuild when it changes (here and in api/).
-foreach(dir ${CMAKE_SOURCE_DIR}/api ${CMAKE_CURRENT_SOURCE_DIR})
-  set_source_files_properties(${CMAKE_SOURCE_DIR}/api/http_v1.c DIRECTORY ${dir}
-                              PROPERTIES OBJECT_DEPENDS ${CMAKE_SOURCE_DIR}/api/openapi.json)
-endforeach()
-
+# sandboxrt serve (server/) and the remote backend (remote/).
 # Parsing, routing, paths, tar checks, the scheduler: no sandbox runs.
-sbx_unit_test(test_serve serve/test_serve.c ${SBX_SERVE_SOURCES})
-target_link_libraries(test_serve PRIVATE PkgConfig::CRYPTO)
+sbx_unit_test(test_serve serve/test_serve.c)
 
-# The policy table (policies/fields.c) against each form derived from it, api/openapi.json's
+# The policy table (policies/fields.c) against each form derived from it, server/openapi.json's
 # limits included (`test_limits --fix` rewrites those). Here for the v1 API's policy JSON.
-sbx_unit_test(test_limits unit/test_limits.c ${SBX_SERVE_SOURCES})
-target_link_libraries(test_limits PRIVATE PkgConfig::CRYPTO)
+sbx_unit_test(test_limits unit/test_limits.c)
+target_link_libraries(test_limits PRIVATE sbx_remote)
 
 # Through HTTP with a client written from the spec (tests/serve/enclave.py). Cases that run
 # programs skip (77) until `sandboxrt run` works on the host.
@@ -39,8 +23,8 @@ set_tests_properties(serve_concurrency PROPERTIES RUN_SERIAL TRUE)
 
 # The remote backend, driven through its ops table against a live server.
 # (test_remote is not a test by itself: it needs the server serve_remote starts.)
-add_executable(test_remote serve/test_remote.c ${CMAKE_SOURCE_DIR}/api/remote.c)
-target_link_libraries(test_remote PRIVATE sbxcore PkgConfig::CMOCKA)
+add_executable(test_remote serve/test_remote.c)
+target_link_libraries(test_remote PRIVATE sbx_remote PkgConfig::CMOCKA)
 sbx_script_test(serve_remote serve/remote.sh $<TARGET_FILE:test_remote>)
 set_tests_properties(serve_remote PROPERTIES TIMEOUT 300)
 

@@ -1,11 +1,9 @@
 # A fleet of `sandboxrt serve` nodes: behind HAProxy (deploy/haproxy/haproxy.cfg), and under
 # `sandboxrt eval` with several base_urls; the Kubernetes manifests in deploy/kubernetes/.
-# Every node, HAProxy and client is on 127.0.0.1. (The name sorts this file after serve.cmake,
-# whose SBX_SERVE_SOURCES it uses.)
+# Every node, HAProxy and client is on 127.0.0.1.
 
 # Node names and ids, the /metrics label, base_url lists: no sandbox runs.
-sbx_unit_test(test_fleet_unit fleet/test_fleet_unit.c ${SBX_SERVE_SOURCES})
-target_link_libraries(test_fleet_unit PRIVATE PkgConfig::CRYPTO)
+sbx_unit_test(test_fleet_unit fleet/test_fleet_unit.c)
 sbx_script_test(fleet_routes fleet/routes.sh)
 sbx_script_test(fleet_eval_haproxy fleet/eval_haproxy.sh plain)
 sbx_script_test(fleet_eval_haproxy_kill fleet/eval_haproxy.sh kill)

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "api/http_parse.h"
+#include "base64.h"
 #include "evaluator/config.h"
 #include "evaluator/dataset.h"
 #include "evaluator/lcb_release.h"
@@ -97,7 +97,7 @@ static char *release_text(const void *pickle, size_t n)
         char *text;
 
         assert_int_equal(compress(z, &zn, pickle, n), Z_OK);
-        text = sbx_http_base64_encode(z, zn);
+        text = sbx_base64_encode(z, zn);
         free(z);
         return text;
 }

@@ -1,4 +1,4 @@
-/* The fleet's pieces that run no sandbox: node names and ids (api/serve_fleet.c), the node
+/* The fleet's pieces that run no sandbox: node names and ids (server/serve_fleet.c), the node
  * label on /metrics, and base_url as a list in task files (evaluator/config*.c). */
 #include <errno.h>
 #include <setjmp.h>
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "api/serve_fleet.h"
+#include "server/serve_fleet.h"
 #include "evaluator/config.h"
 #include "util.h"
 

@@ -1,4 +1,4 @@
-/* The remote backend (api/remote.c) through its ops table against a live `sandboxrt serve`
+/* The remote backend (remote/remote.c) through its ops table against a live `sandboxrt serve`
  * ($SBX_REMOTE_URL, started by tests/serve/remote.sh). Run once as is (sandboxrt protocol:
  * /v1/run) and once with SANDBOXRT_REMOTE_PROTOCOL=ms-enclave (ms-enclave routes only). */
 #include <errno.h>
@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "api/remote.h"
+#include "remote/remote.h"
 #include "util.h"
 #include "tests/time_scale.h"
 

@@ -19,14 +19,15 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
-#include "api/http_conns.h"
-#include "api/http_parse.h"
-#include "api/http_server.h"
-#include "api/serve_archive.h"
-#include "api/serve_registry.h"
-#include "api/serve_request.h"
-#include "api/serve_tenants.h"
-#include "api/serve_tools.h"
+#include "server/http_conns.h"
+#include "base64.h"
+#include "server/http_parse.h"
+#include "server/http_server.h"
+#include "server/serve_archive.h"
+#include "server/serve_registry.h"
+#include "server/serve_request.h"
+#include "server/serve_tenants.h"
+#include "server/serve_tools.h"
 #include "util.h"
 
 #define BODY(s) s, strlen(s)
@@ -122,15 +123,15 @@ static void test_text_helpers(void **state)
         assert_true(sbx_utf8_valid(BODY("h\xc3\xa9llo")));
         assert_false(sbx_utf8_valid(BODY("\xc0\xaf")));
 
-        s = sbx_http_base64_encode("\x00\xffhi!", 5);
+        s = sbx_base64_encode("\x00\xffhi!", 5);
         assert_string_equal(s, "AP9oaSE=");
-        assert_int_equal(sbx_http_base64_decode(s, strlen(s), &d, &n), 0);
+        assert_int_equal(sbx_base64_decode(s, strlen(s), &d, &n), 0);
         assert_int_equal(n, 5);
         assert_memory_equal(d, "\x00\xffhi!", 5);
         free(s);
         free(d);
-        assert_int_equal(sbx_http_base64_decode(BODY("AP9"), &d, &n), -EINVAL);
-        assert_int_equal(sbx_http_base64_decode(BODY("A=9o"), &d, &n), -EINVAL);
+        assert_int_equal(sbx_base64_decode(BODY("AP9"), &d, &n), -EINVAL);
+        assert_int_equal(sbx_base64_decode(BODY("A=9o"), &d, &n), -EINVAL);
 
         uint64_t ms;
         assert_int_equal(sbx_http_seconds_to_ms("1.5", 10, &ms), 0);

@@ -1,9 +1,9 @@
 /* The policy table (policies/fields.c) against every form derived from it: each row must survive
  * policy YAML, the v1 API's JSON, the remote backend's JSON, the launcher wire and Docker's
- * HostConfig, and api/openapi.json must describe exactly the table's rows. A row that one of
+ * HostConfig, and server/openapi.json must describe exactly the table's rows. A row that one of
  * these forms leaves out fails here.
  *
- * `test_limits --fix` rewrites api/openapi.json's derived parts from the table (the rest of the
+ * `test_limits --fix` rewrites server/openapi.json's derived parts from the table (the rest of the
  * file is kept, in its json.dumps(indent=1) layout). */
 #include <errno.h>
 #include <setjmp.h>
@@ -17,14 +17,14 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
-#include "api/http_server.h"
-#include "api/remote.h"
+#include "server/http_server.h"
+#include "remote/remote.h"
 #include "docker/container.h"
 #include "isolation/wire.h"
 #include "policies/fields.h"
 #include "util.h"
 
-#define OPENAPI SBX_SOURCE_DIR "/api/openapi.json"
+#define OPENAPI SBX_SOURCE_DIR "/server/openapi.json"
 
 /* Both tables, each row once: the limits, then the other keys of a policy. */
 #define FOR_EACH_FIELD(f)                                                                          \
@@ -295,7 +295,7 @@ static void docker_host_config(void **state)
         cJSON_Delete(b);
 }
 
-/* ---- api/openapi.json --------------------------------------------------------------------- */
+/* ---- server/openapi.json --------------------------------------------------------------------- */
 
 static cJSON *network_enum(void)
 {
@@ -414,7 +414,7 @@ static cJSON *limit_names(void)
         return e;
 }
 
-/* The parts of api/openapi.json derived from the table: where, and what. */
+/* The parts of server/openapi.json derived from the table: where, and what. */
 static const struct {
         const char *path[8];
         cJSON *(*make)(void);
@@ -480,14 +480,14 @@ static int openapi_derive(cJSON *doc, bool fix)
                 cJSON *parent = parent_of(doc, derived[i].path, &key), *want = derived[i].make();
                 cJSON *have = parent ? cJSON_GetObjectItemCaseSensitive(parent, key) : NULL;
                 if (!parent)
-                        fail_msg("api/openapi.json has no parent for %s", key);
+                        fail_msg("server/openapi.json has no parent for %s", key);
                 if (have && cJSON_Compare(have, want, true)) {
                         cJSON_Delete(want);
                         continue;
                 }
                 differ++;
                 if (!fix) {
-                        fprintf(stderr, "api/openapi.json: %s of %s should be:\n", key,
+                        fprintf(stderr, "server/openapi.json: %s of %s should be:\n", key,
                                 derived[i].path[2]);
                         put_json(stderr, want, 0);
                         fputc('\n', stderr);
@@ -521,8 +521,9 @@ static void openapi_follows_table(void **state)
 
         (void)state;
         if (openapi_derive(doc, false))
-                fail_msg("api/openapi.json differs from the policy table: run `test_limits --fix` "
-                         "(in the build's tests/ directory) and commit the result");
+                fail_msg(
+                    "server/openapi.json differs from the policy table: run `test_limits --fix` "
+                    "(in the build's tests/ directory) and commit the result");
         cJSON_Delete(doc);
 }
 
