@@ -1,4 +1,4 @@
-/* Policy files: a strict YAML reader walking libyaml's events against the key table in
+/* Policy files: the strict YAML reader (yaml_strict.h) walked against the key table in
  * fields.c, plus overrides, copies and printing.
  *
  * Hostile input: the text is capped at SBX_POLICY_MAX_BYTES; anchors, aliases and tags are
@@ -10,109 +10,15 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <yaml.h>
 
 #include "policies/fields.h"
+#include "policies/yaml_strict.h"
 #include "util.h"
 
 struct parser {
-        yaml_parser_t yaml;
-        yaml_event_t ev;
-        bool have_ev;
-        const char *file;
+        struct sbx_yaml y;
         size_t name_line;
-        struct sbx_error **err;
 };
-
-static size_t line_of(const struct parser *ps)
-{
-        return ps->ev.start_mark.line + 1;
-}
-
-/* "file:line: path: message"; path may be NULL. */
-static int fail(struct parser *ps, size_t line, const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(struct parser *ps, size_t line, const char *path, const char *fmt, ...)
-{
-        _cleanup_free_ char *msg = NULL;
-        va_list ap;
-
-        va_start(ap, fmt);
-        if (vasprintf(&msg, fmt, ap) < 0)
-                msg = NULL;
-        va_end(ap);
-        return sbx_error_set(ps->err, EINVAL, "%s:%zu: %s%s%s", ps->file, line, path ? path : "",
-                             path ? ": " : "", msg ? msg : "invalid");
-}
-
-static const char *event_kind(yaml_event_type_t t)
-{
-        switch (t) {
-        case YAML_MAPPING_START_EVENT:
-                return "a mapping";
-        case YAML_SEQUENCE_START_EVENT:
-                return "a list";
-        case YAML_SCALAR_EVENT:
-                return "a single value";
-        default:
-                return "the end of a block";
-        }
-}
-
-static int check_event(struct parser *ps)
-{
-        const yaml_event_t *e = &ps->ev;
-        const yaml_char_t *anchor = NULL, *tag = NULL;
-
-        if (e->type == YAML_ALIAS_EVENT)
-                return fail(ps, line_of(ps), NULL, "aliases (*name) are not supported");
-        if (e->type == YAML_SCALAR_EVENT) {
-                anchor = e->data.scalar.anchor;
-                tag = e->data.scalar.tag;
-                if (strlen((const char *)e->data.scalar.value) != e->data.scalar.length)
-                        return fail(ps, line_of(ps), NULL, "a value contains a NUL byte");
-        } else if (e->type == YAML_MAPPING_START_EVENT) {
-                anchor = e->data.mapping_start.anchor;
-                tag = e->data.mapping_start.tag;
-        } else if (e->type == YAML_SEQUENCE_START_EVENT) {
-                anchor = e->data.sequence_start.anchor;
-                tag = e->data.sequence_start.tag;
-        }
-        if (anchor)
-                return fail(ps, line_of(ps), NULL, "anchors (&name) are not supported");
-        if (tag)
-                return fail(ps, line_of(ps), NULL, "tags (!name) are not supported");
-        return 0;
-}
-
-static int next_event(struct parser *ps)
-{
-        if (ps->have_ev)
-                yaml_event_delete(&ps->ev);
-        ps->have_ev = false;
-        if (!yaml_parser_parse(&ps->yaml, &ps->ev)) {
-                if (ps->yaml.error == YAML_MEMORY_ERROR)
-                        return sbx_error_set(ps->err, ENOMEM, "%s: out of memory", ps->file);
-                return sbx_error_set(ps->err, EINVAL, "%s:%zu: invalid YAML: %s%s%s", ps->file,
-                                     ps->yaml.problem_mark.line + 1,
-                                     ps->yaml.problem ? ps->yaml.problem : "syntax error",
-                                     ps->yaml.context ? " " : "",
-                                     ps->yaml.context ? ps->yaml.context : "");
-        }
-        ps->have_ev = true;
-        return check_event(ps);
-}
-
-static int expect_event(struct parser *ps, yaml_event_type_t type, const char *what)
-{
-        int r = next_event(ps);
-
-        if (r < 0)
-                return r;
-        if (ps->ev.type != type)
-                return fail(ps, line_of(ps), NULL, "%s", what);
-        return 0;
-}
 
 static int parse_mapping(struct parser *ps, const struct sbx_field *fields, size_t n,
                          const char *prefix, struct sbx_policy *p);
@@ -122,19 +28,19 @@ static int parse_list(struct parser *ps, const struct sbx_field *f, const char *
                       struct sbx_policy *p)
 {
         for (;;) {
-                int r = next_event(ps);
+                int r = sbx_yaml_next(&ps->y);
                 if (r < 0)
                         return r;
-                if (ps->ev.type == YAML_SEQUENCE_END_EVENT)
+                if (ps->y.ev.type == YAML_SEQUENCE_END_EVENT)
                         return 0;
-                size_t line = line_of(ps);
-                if (ps->ev.type != YAML_SCALAR_EVENT)
-                        return fail(ps, line, path,
-                                    "expected a list of single values, found %s in it",
-                                    event_kind(ps->ev.type));
-                r = sbx_field_set(f, p, (const char *)ps->ev.data.scalar.value, ps->err);
+                size_t line = sbx_yaml_line(&ps->y);
+                if (ps->y.ev.type != YAML_SCALAR_EVENT)
+                        return sbx_yaml_fail(&ps->y, line, path,
+                                             "expected a list of single values, found %s in it",
+                                             sbx_yaml_event_kind(ps->y.ev.type));
+                r = sbx_field_set(f, p, (const char *)ps->y.ev.data.scalar.value, ps->y.err);
                 if (r < 0)
-                        return sbx_error_prefix(ps->err, "%s:%zu: %s", ps->file, line, path);
+                        return sbx_error_prefix(ps->y.err, "%s:%zu: %s", ps->y.file, line, path);
         }
 }
 
@@ -142,29 +48,31 @@ static int parse_value(struct parser *ps, const struct sbx_field *f, const char 
                        struct sbx_policy *p)
 {
         size_t line;
-        int r = next_event(ps);
+        int r = sbx_yaml_next(&ps->y);
 
         if (r < 0)
                 return r;
-        line = line_of(ps);
+        line = sbx_yaml_line(&ps->y);
         if (f->kind == SBX_FIELD_LIMITS) {
-                if (ps->ev.type != YAML_MAPPING_START_EVENT)
-                        return fail(ps, line, path, "expected a mapping of limits, found %s",
-                                    event_kind(ps->ev.type));
+                if (ps->y.ev.type != YAML_MAPPING_START_EVENT)
+                        return sbx_yaml_fail(&ps->y, line, path,
+                                             "expected a mapping of limits, found %s",
+                                             sbx_yaml_event_kind(ps->y.ev.type));
                 return parse_mapping(ps, f->sub, f->n_sub, f->key, p);
         }
         if (f->kind == SBX_FIELD_PATHS) {
-                if (ps->ev.type != YAML_SEQUENCE_START_EVENT)
-                        return fail(ps, line, path, "expected a list (%s), found %s",
-                                    "[/opt/data, /var/cache/job]", event_kind(ps->ev.type));
+                if (ps->y.ev.type != YAML_SEQUENCE_START_EVENT)
+                        return sbx_yaml_fail(&ps->y, line, path, "expected a list (%s), found %s",
+                                             "[/opt/data, /var/cache/job]",
+                                             sbx_yaml_event_kind(ps->y.ev.type));
                 return parse_list(ps, f, path, p);
         }
-        if (ps->ev.type != YAML_SCALAR_EVENT)
-                return fail(ps, line, path, "expected a single value, found %s",
-                            event_kind(ps->ev.type));
-        r = sbx_field_set(f, p, (const char *)ps->ev.data.scalar.value, ps->err);
+        if (ps->y.ev.type != YAML_SCALAR_EVENT)
+                return sbx_yaml_fail(&ps->y, line, path, "expected a single value, found %s",
+                                     sbx_yaml_event_kind(ps->y.ev.type));
+        r = sbx_field_set(f, p, (const char *)ps->y.ev.data.scalar.value, ps->y.err);
         if (r < 0)
-                return sbx_error_prefix(ps->err, "%s:%zu: %s", ps->file, line, path);
+                return sbx_error_prefix(ps->y.err, "%s:%zu: %s", ps->y.file, line, path);
         if (f->kind == SBX_FIELD_NAME)
                 ps->name_line = line;
         return 0;
@@ -182,32 +90,34 @@ static void key_path(char *buf, size_t size, const char *prefix, const char *key
 static int parse_mapping(struct parser *ps, const struct sbx_field *fields, size_t n,
                          const char *prefix, struct sbx_policy *p)
 {
-        size_t map_line = line_of(ps), seen_line[16] = {0};
+        size_t map_line = sbx_yaml_line(&ps->y), seen_line[16] = {0};
         char path[128], keys[256];
         int r;
 
         if (n > ELEMENTSOF(seen_line))
-                return sbx_error_set(ps->err, E2BIG, "too many keys in the policy table");
+                return sbx_error_set(ps->y.err, E2BIG, "too many keys in the policy table");
         for (;;) {
-                r = next_event(ps);
+                r = sbx_yaml_next(&ps->y);
                 if (r < 0)
                         return r;
-                if (ps->ev.type == YAML_MAPPING_END_EVENT)
+                if (ps->y.ev.type == YAML_MAPPING_END_EVENT)
                         break;
-                if (ps->ev.type != YAML_SCALAR_EVENT)
-                        return fail(ps, line_of(ps), prefix, "keys must be plain words, found %s",
-                                    event_kind(ps->ev.type));
-                const char *key = (const char *)ps->ev.data.scalar.value;
-                size_t len = ps->ev.data.scalar.length, line = line_of(ps);
+                if (ps->y.ev.type != YAML_SCALAR_EVENT)
+                        return sbx_yaml_fail(&ps->y, sbx_yaml_line(&ps->y), prefix,
+                                             "keys must be plain words, found %s",
+                                             sbx_yaml_event_kind(ps->y.ev.type));
+                const char *key = (const char *)ps->y.ev.data.scalar.value;
+                size_t len = ps->y.ev.data.scalar.length, line = sbx_yaml_line(&ps->y);
                 const struct sbx_field *f = sbx_field_find(fields, n, key, len);
                 key_path(path, sizeof(path), prefix, key, len);
                 if (!f)
-                        return fail(ps, line, path, "unknown key (expected one of: %s)",
-                                    sbx_field_keys(fields, n, keys, sizeof(keys)));
+                        return sbx_yaml_fail(&ps->y, line, path,
+                                             "unknown key (expected one of: %s)",
+                                             sbx_field_keys(fields, n, keys, sizeof(keys)));
                 size_t i = (size_t)(f - fields);
                 if (seen_line[i])
-                        return fail(ps, line, path, "duplicate key (first set on line %zu)",
-                                    seen_line[i]);
+                        return sbx_yaml_fail(&ps->y, line, path,
+                                             "duplicate key (first set on line %zu)", seen_line[i]);
                 seen_line[i] = line;
                 r = parse_value(ps, f, path, p);
                 if (r < 0)
@@ -216,41 +126,40 @@ static int parse_mapping(struct parser *ps, const struct sbx_field *fields, size
         for (size_t i = 0; i < n; i++)
                 if (!seen_line[i] && !fields[i].optional) {
                         key_path(path, sizeof(path), prefix, fields[i].key, strlen(fields[i].key));
-                        return fail(ps, map_line, path, "missing (a policy sets every key: %s)",
-                                    sbx_field_keys(fields, n, keys, sizeof(keys)));
+                        return sbx_yaml_fail(&ps->y, map_line, path,
+                                             "missing (a policy sets every key: %s)",
+                                             sbx_field_keys(fields, n, keys, sizeof(keys)));
                 }
         return 0;
 }
 
 static int parse_document(struct parser *ps, struct sbx_policy *p)
 {
-        int r = expect_event(ps, YAML_STREAM_START_EVENT, "expected a YAML stream");
+        int r = sbx_yaml_expect(&ps->y, YAML_STREAM_START_EVENT, "expected a YAML stream");
 
         if (r < 0)
                 return r;
-        r = next_event(ps);
+        r = sbx_yaml_next(&ps->y);
         if (r < 0)
                 return r;
-        if (ps->ev.type != YAML_DOCUMENT_START_EVENT)
-                return fail(ps, line_of(ps), NULL, "empty policy");
-        r = expect_event(ps, YAML_MAPPING_START_EVENT,
-                         "expected a mapping with name, description, limits and network");
+        if (ps->y.ev.type != YAML_DOCUMENT_START_EVENT)
+                return sbx_yaml_fail(&ps->y, sbx_yaml_line(&ps->y), NULL, "empty policy");
+        r = sbx_yaml_expect(&ps->y, YAML_MAPPING_START_EVENT,
+                            "expected a mapping with name, description, limits and network");
         if (r < 0)
                 return r;
         r = parse_mapping(ps, sbx_policy_fields, sbx_n_policy_fields, NULL, p);
         if (r < 0)
                 return r;
-        r = expect_event(ps, YAML_DOCUMENT_END_EVENT, "expected the end of the policy");
+        r = sbx_yaml_expect(&ps->y, YAML_DOCUMENT_END_EVENT, "expected the end of the policy");
         if (r < 0)
                 return r;
-        return expect_event(ps, YAML_STREAM_END_EVENT, "more than one YAML document");
+        return sbx_yaml_expect(&ps->y, YAML_STREAM_END_EVENT, "more than one YAML document");
 }
 
 static void parser_done(struct parser *ps)
 {
-        if (ps->have_ev)
-                yaml_event_delete(&ps->ev);
-        yaml_parser_delete(&ps->yaml);
+        sbx_yaml_close(&ps->y);
 }
 
 static void policy_freep(struct sbx_policy **p)
@@ -278,22 +187,22 @@ static int policy_parse(const char *text, size_t size, const char *filename, con
                         struct sbx_policy **out, struct sbx_error **err)
 {
         __attribute__((cleanup(policy_freep))) struct sbx_policy *p = NULL;
-        __attribute__((cleanup(parser_done))) struct parser ps = {.file = filename, .err = err};
+        __attribute__((cleanup(parser_done))) struct parser ps = {
+            .y = {.file = filename, .err = err}};
         _cleanup_free_ char *want = NULL;
         int r;
 
         if (size > SBX_POLICY_MAX_BYTES)
                 return sbx_error_set(err, EFBIG, "%s: larger than %u KiB", filename,
                                      SBX_POLICY_MAX_BYTES / 1024);
-        if (!text)
-                text = ""; /* libyaml asserts on a NULL input */
         p = calloc(1, sizeof(*p));
-        if (!p || !yaml_parser_initialize(&ps.yaml))
+        if (!p)
                 return sbx_error_set(err, ENOMEM, "%s: out of memory", filename);
+        if ((r = sbx_yaml_open(&ps.y, text, size)) < 0)
+                return r;
         for (size_t i = 0; i < sbx_n_policy_fields; i++)
                 if (sbx_policy_fields[i].optional)
                         sbx_field_put(&sbx_policy_fields[i], p, sbx_policy_fields[i].dflt);
-        yaml_parser_set_input_string(&ps.yaml, (const unsigned char *)text, size);
         r = parse_document(&ps, p);
         if (r < 0)
                 return r;
@@ -302,9 +211,10 @@ static int policy_parse(const char *text, size_t size, const char *filename, con
                 if (!want)
                         return sbx_error_set(err, ENOMEM, "out of memory");
                 if (strcmp(want, p->name))
-                        return fail(&ps, ps.name_line, "name",
-                                    "\"%s\" does not match the file name (expected \"%.64s\")",
-                                    p->name, want);
+                        return sbx_yaml_fail(
+                            &ps.y, ps.name_line, "name",
+                            "\"%s\" does not match the file name (expected \"%.64s\")", p->name,
+                            want);
         }
         *out = TAKE_PTR(p);
         return 0;

@@ -18,99 +18,15 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <yaml.h>
 
+#include "policies/yaml_strict.h"
 #include "util.h"
 
 /* ---- the parser --------------------------------------------------------------------------- */
 
 struct parser {
-        yaml_parser_t yaml;
-        yaml_event_t ev;
-        bool have_ev;
-        const char *file;
-        struct sbx_error **err;
+        struct sbx_yaml y; /* secret: keys are wiped as soon as read */
 };
-
-static size_t line_of(const struct parser *ps)
-{
-        return ps->ev.start_mark.line + 1;
-}
-
-static int fail(struct parser *ps, size_t line, const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(struct parser *ps, size_t line, const char *path, const char *fmt, ...)
-{
-        _cleanup_free_ char *msg = NULL;
-        va_list ap;
-
-        va_start(ap, fmt);
-        if (vasprintf(&msg, fmt, ap) < 0)
-                msg = NULL;
-        va_end(ap);
-        return sbx_error_set(ps->err, EINVAL, "%s:%zu: %s%s%s", ps->file, line, path ? path : "",
-                             path ? ": " : "", msg ? msg : "invalid");
-}
-
-static int check_event(struct parser *ps)
-{
-        const yaml_event_t *e = &ps->ev;
-        const void *anchor = NULL, *tag = NULL;
-
-        if (e->type == YAML_ALIAS_EVENT)
-                return fail(ps, line_of(ps), NULL, "aliases (*name) are not supported");
-        if (e->type == YAML_SCALAR_EVENT) {
-                anchor = e->data.scalar.anchor;
-                tag = e->data.scalar.tag;
-                if (strlen((const char *)e->data.scalar.value) != e->data.scalar.length)
-                        return fail(ps, line_of(ps), NULL, "a value contains a NUL byte");
-        } else if (e->type == YAML_MAPPING_START_EVENT) {
-                anchor = e->data.mapping_start.anchor;
-                tag = e->data.mapping_start.tag;
-        } else if (e->type == YAML_SEQUENCE_START_EVENT) {
-                anchor = e->data.sequence_start.anchor;
-                tag = e->data.sequence_start.tag;
-        }
-        if (anchor)
-                return fail(ps, line_of(ps), NULL, "anchors (&name) are not supported");
-        if (tag)
-                return fail(ps, line_of(ps), NULL, "tags (!name) are not supported");
-        return 0;
-}
-
-static void drop_event(struct parser *ps)
-{
-        if (!ps->have_ev)
-                return;
-        /* A scalar may be a key: wipe it before libyaml frees it. */
-        if (ps->ev.type == YAML_SCALAR_EVENT)
-                OPENSSL_cleanse(ps->ev.data.scalar.value, ps->ev.data.scalar.length);
-        yaml_event_delete(&ps->ev);
-        ps->have_ev = false;
-}
-
-static int next_event(struct parser *ps)
-{
-        drop_event(ps);
-        if (!yaml_parser_parse(&ps->yaml, &ps->ev)) {
-                if (ps->yaml.error == YAML_MEMORY_ERROR)
-                        return sbx_error_set(ps->err, ENOMEM, "%s: out of memory", ps->file);
-                return sbx_error_set(ps->err, EINVAL, "%s:%zu: invalid YAML: %s", ps->file,
-                                     ps->yaml.problem_mark.line + 1,
-                                     ps->yaml.problem ? ps->yaml.problem : "syntax error");
-        }
-        ps->have_ev = true;
-        return check_event(ps);
-}
-
-static int expect_event(struct parser *ps, yaml_event_type_t type, const char *what)
-{
-        int r = next_event(ps);
-
-        if (r < 0)
-                return r;
-        return ps->ev.type == type ? 0 : fail(ps, line_of(ps), NULL, "%s", what);
-}
 
 /* ---- one tenant --------------------------------------------------------------------------- */
 
@@ -166,36 +82,40 @@ static int set_count(struct parser *ps, size_t line, const char *path, const cha
         uint64_t n;
 
         if (sbx_parse_u64(v, &n) < 0 || n < 1 || n > SBX_TENANT_QUOTA_MAX)
-                return fail(ps, line, path, "\"%.40s\" is not a whole number from 1 to %u", v,
-                            SBX_TENANT_QUOTA_MAX);
+                return sbx_yaml_fail(&ps->y, line, path,
+                                     "\"%.40s\" is not a whole number from 1 to %u", v,
+                                     SBX_TENANT_QUOTA_MAX);
         *out = (unsigned)n;
         return 0;
 }
 
 static int set_value(struct parser *ps, struct draft *d, size_t k, const char *path, size_t line)
 {
-        char *v = (char *)ps->ev.data.scalar.value;
-        size_t n = ps->ev.data.scalar.length;
+        char *v = (char *)ps->y.ev.data.scalar.value;
+        size_t n = ps->y.ev.data.scalar.length;
         struct sbx_tenant *t = d->t;
 
         switch (k) {
         case 0:
                 if (!name_is_valid(v))
-                        return fail(ps, line, path,
-                                    "\"%.64s\" is not a tenant name (1 to 64 of A-Z, a-z, 0-9, "
-                                    "_, . and -)",
-                                    v);
+                        return sbx_yaml_fail(
+                            &ps->y, line, path,
+                            "\"%.64s\" is not a tenant name (1 to 64 of A-Z, a-z, 0-9, "
+                            "_, . and -)",
+                            v);
                 return (t->name = strdup(v)) ? 0 : -ENOMEM;
         case 1:
                 if (!key_is_valid(v, n))
-                        return fail(ps, line, path,
-                                    "must be 1 to 4096 printable ASCII characters, without a "
-                                    "space at either end");
+                        return sbx_yaml_fail(
+                            &ps->y, line, path,
+                            "must be 1 to 4096 printable ASCII characters, without a "
+                            "space at either end");
                 d->has_key = true;
                 return sha256(v, n, t->key_sha256);
         case 2:
                 if (hex_digest(v, t->key_sha256) < 0)
-                        return fail(ps, line, path, "must be 64 hexadecimal digits (sha256sum)");
+                        return sbx_yaml_fail(&ps->y, line, path,
+                                             "must be 64 hexadecimal digits (sha256sum)");
                 d->has_sha = true;
                 return 0;
         case 3:
@@ -204,11 +124,12 @@ static int set_value(struct parser *ps, struct draft *d, size_t k, const char *p
                 return set_count(ps, line, path, v, &t->max_jobs);
         case 5:
                 if (!*v)
-                        return fail(ps, line, path, "must name a policy or a policy file");
+                        return sbx_yaml_fail(&ps->y, line, path,
+                                             "must name a policy or a policy file");
                 return (t->ceiling_spec = strdup(v)) ? 0 : -ENOMEM;
         default:
                 if (strcmp(v, "true") && strcmp(v, "false"))
-                        return fail(ps, line, path, "must be true or false");
+                        return sbx_yaml_fail(&ps->y, line, path, "must be true or false");
                 t->allow_network = !strcmp(v, "true");
                 return 0;
         }
@@ -221,33 +142,34 @@ static int parse_tenant(struct parser *ps, size_t index, struct sbx_tenant *t)
         char path[96];
         int r;
 
-        t->line = line_of(ps);
+        t->line = sbx_yaml_line(&ps->y);
         t->allow_network = -1;
-        while ((r = next_event(ps)) == 0 && ps->ev.type != YAML_MAPPING_END_EVENT) {
-                size_t line = line_of(ps), k = 0;
-                if (ps->ev.type != YAML_SCALAR_EVENT)
-                        return fail(ps, line, NULL, "tenants[%zu]: keys must be plain words",
-                                    index);
-                const char *key = (const char *)ps->ev.data.scalar.value;
+        while ((r = sbx_yaml_next(&ps->y)) == 0 && ps->y.ev.type != YAML_MAPPING_END_EVENT) {
+                size_t line = sbx_yaml_line(&ps->y), k = 0;
+                if (ps->y.ev.type != YAML_SCALAR_EVENT)
+                        return sbx_yaml_fail(&ps->y, line, NULL,
+                                             "tenants[%zu]: keys must be plain words", index);
+                const char *key = (const char *)ps->y.ev.data.scalar.value;
                 while (k < ELEMENTSOF(keys) && strcmp(key, keys[k]))
                         k++;
                 snprintf(path, sizeof(path), "tenants[%zu].%.40s", index, key);
                 if (k == ELEMENTSOF(keys))
-                        return fail(ps, line, path,
-                                    "unknown key (expected name, key or key_sha256, "
-                                    "max_sandboxes, max_jobs, ceiling, allow_network)");
+                        return sbx_yaml_fail(&ps->y, line, path,
+                                             "unknown key (expected name, key or key_sha256, "
+                                             "max_sandboxes, max_jobs, ceiling, allow_network)");
                 if (d.seen[k])
-                        return fail(ps, line, path, "duplicate key (first set on line %zu)",
-                                    d.seen[k]);
+                        return sbx_yaml_fail(&ps->y, line, path,
+                                             "duplicate key (first set on line %zu)", d.seen[k]);
                 d.seen[k] = line;
-                if ((r = next_event(ps)) < 0)
+                if ((r = sbx_yaml_next(&ps->y)) < 0)
                         return r;
-                if (ps->ev.type != YAML_SCALAR_EVENT)
-                        return fail(ps, line_of(ps), path, "expected a single value");
-                if ((r = set_value(ps, &d, k, path, line_of(ps))) == -ENOMEM)
-                        return sbx_error_set(ps->err, ENOMEM, "out of memory");
+                if (ps->y.ev.type != YAML_SCALAR_EVENT)
+                        return sbx_yaml_fail(&ps->y, sbx_yaml_line(&ps->y), path,
+                                             "expected a single value");
+                if ((r = set_value(ps, &d, k, path, sbx_yaml_line(&ps->y))) == -ENOMEM)
+                        return sbx_error_set(ps->y.err, ENOMEM, "out of memory");
                 if (r == -EIO)
-                        return sbx_error_set(ps->err, EIO, "SHA-256 is not available");
+                        return sbx_error_set(ps->y.err, EIO, "SHA-256 is not available");
                 if (r < 0)
                         return r;
         }
@@ -255,9 +177,10 @@ static int parse_tenant(struct parser *ps, size_t index, struct sbx_tenant *t)
                 return r;
         snprintf(path, sizeof(path), "tenants[%zu]", index);
         if (!t->name)
-                return fail(ps, t->line, path, "needs a name");
+                return sbx_yaml_fail(&ps->y, t->line, path, "needs a name");
         if (d.has_key == d.has_sha)
-                return fail(ps, t->line, path, "needs a key or a key_sha256 (one of them)");
+                return sbx_yaml_fail(&ps->y, t->line, path,
+                                     "needs a key or a key_sha256 (one of them)");
         return 0;
 }
 
@@ -272,28 +195,32 @@ static int check_unique(struct parser *ps, const struct sbx_tenants *set)
         for (size_t i = 0; i + 1 < set->n; i++) {
                 const struct sbx_tenant *o = &set->items[i];
                 if (!strcmp(o->name, t->name))
-                        return fail(ps, t->line, path, "the name \"%s\" is taken (line %zu)",
-                                    t->name, o->line);
+                        return sbx_yaml_fail(&ps->y, t->line, path,
+                                             "the name \"%s\" is taken (line %zu)", t->name,
+                                             o->line);
                 if (!CRYPTO_memcmp(o->key_sha256, t->key_sha256, 32))
-                        return fail(ps, t->line, path,
-                                    "has the same key as tenant \"%s\" (line %zu): each "
-                                    "tenant needs its own",
-                                    o->name, o->line);
+                        return sbx_yaml_fail(&ps->y, t->line, path,
+                                             "has the same key as tenant \"%s\" (line %zu): each "
+                                             "tenant needs its own",
+                                             o->name, o->line);
         }
         return 0;
 }
 
 static int parse_list(struct parser *ps, struct sbx_tenants *set)
 {
-        int r = expect_event(ps, YAML_SEQUENCE_START_EVENT,
-                             "tenants: expected a list of tenants (- name: ...)");
+        int r = sbx_yaml_expect(&ps->y, YAML_SEQUENCE_START_EVENT,
+                                "tenants: expected a list of tenants (- name: ...)");
 
-        while (r == 0 && (r = next_event(ps)) == 0 && ps->ev.type != YAML_SEQUENCE_END_EVENT) {
-                if (ps->ev.type != YAML_MAPPING_START_EVENT)
-                        return fail(ps, line_of(ps), NULL,
-                                    "tenants[%zu]: expected a mapping (name, key, ...)", set->n);
+        while (r == 0 && (r = sbx_yaml_next(&ps->y)) == 0 &&
+               ps->y.ev.type != YAML_SEQUENCE_END_EVENT) {
+                if (ps->y.ev.type != YAML_MAPPING_START_EVENT)
+                        return sbx_yaml_fail(&ps->y, sbx_yaml_line(&ps->y), NULL,
+                                             "tenants[%zu]: expected a mapping (name, key, ...)",
+                                             set->n);
                 if (set->n == SBX_TENANTS_MAX)
-                        return fail(ps, line_of(ps), NULL, "more than %d tenants", SBX_TENANTS_MAX);
+                        return sbx_yaml_fail(&ps->y, sbx_yaml_line(&ps->y), NULL,
+                                             "more than %d tenants", SBX_TENANTS_MAX);
                 struct sbx_tenant *t = &set->items[set->n];
                 t->index = set->n++;
                 r = parse_tenant(ps, t->index, t);
@@ -301,44 +228,47 @@ static int parse_list(struct parser *ps, struct sbx_tenants *set)
                         r = check_unique(ps, set);
         }
         if (r == 0 && set->n == 0)
-                return fail(ps, line_of(ps), "tenants", "the list is empty");
+                return sbx_yaml_fail(&ps->y, sbx_yaml_line(&ps->y), "tenants", "the list is empty");
         return r;
 }
 
 static int parse_document(struct parser *ps, struct sbx_tenants *set)
 {
         size_t list_line = 0;
-        int r = expect_event(ps, YAML_STREAM_START_EVENT, "expected a YAML stream");
+        int r = sbx_yaml_expect(&ps->y, YAML_STREAM_START_EVENT, "expected a YAML stream");
 
-        if (r == 0 && (r = next_event(ps)) == 0 && ps->ev.type != YAML_DOCUMENT_START_EVENT)
-                return fail(ps, line_of(ps), NULL, "empty file: expected \"tenants:\"");
+        if (r == 0 && (r = sbx_yaml_next(&ps->y)) == 0 &&
+            ps->y.ev.type != YAML_DOCUMENT_START_EVENT)
+                return sbx_yaml_fail(&ps->y, sbx_yaml_line(&ps->y), NULL,
+                                     "empty file: expected \"tenants:\"");
         if (r == 0)
-                r = expect_event(ps, YAML_MAPPING_START_EVENT,
-                                 "expected a mapping with the key \"tenants\"");
-        while (r == 0 && (r = next_event(ps)) == 0 && ps->ev.type != YAML_MAPPING_END_EVENT) {
-                if (ps->ev.type != YAML_SCALAR_EVENT ||
-                    strcmp((const char *)ps->ev.data.scalar.value, "tenants"))
-                        return fail(ps, line_of(ps), NULL,
-                                    "unknown key (the file has one key: tenants)");
+                r = sbx_yaml_expect(&ps->y, YAML_MAPPING_START_EVENT,
+                                    "expected a mapping with the key \"tenants\"");
+        while (r == 0 && (r = sbx_yaml_next(&ps->y)) == 0 &&
+               ps->y.ev.type != YAML_MAPPING_END_EVENT) {
+                if (ps->y.ev.type != YAML_SCALAR_EVENT ||
+                    strcmp((const char *)ps->y.ev.data.scalar.value, "tenants"))
+                        return sbx_yaml_fail(&ps->y, sbx_yaml_line(&ps->y), NULL,
+                                             "unknown key (the file has one key: tenants)");
                 if (list_line)
-                        return fail(ps, line_of(ps), "tenants",
-                                    "duplicate key (first set on line %zu)", list_line);
-                list_line = line_of(ps);
+                        return sbx_yaml_fail(&ps->y, sbx_yaml_line(&ps->y), "tenants",
+                                             "duplicate key (first set on line %zu)", list_line);
+                list_line = sbx_yaml_line(&ps->y);
                 r = parse_list(ps, set);
         }
         if (r == 0 && !list_line)
-                return fail(ps, line_of(ps), "tenants", "missing");
+                return sbx_yaml_fail(&ps->y, sbx_yaml_line(&ps->y), "tenants", "missing");
         if (r == 0)
-                r = expect_event(ps, YAML_DOCUMENT_END_EVENT, "expected the end of the file");
+                r = sbx_yaml_expect(&ps->y, YAML_DOCUMENT_END_EVENT,
+                                    "expected the end of the file");
         if (r == 0)
-                r = expect_event(ps, YAML_STREAM_END_EVENT, "more than one YAML document");
+                r = sbx_yaml_expect(&ps->y, YAML_STREAM_END_EVENT, "more than one YAML document");
         return r;
 }
 
 static void parser_done(struct parser *ps)
 {
-        drop_event(ps);
-        yaml_parser_delete(&ps->yaml);
+        sbx_yaml_close(&ps->y);
 }
 
 static struct sbx_tenants *set_new(size_t n)
@@ -353,19 +283,19 @@ static struct sbx_tenants *set_new(size_t n)
 int sbx_tenants_parse(const char *text, size_t size, const char *filename, struct sbx_tenants **out,
                       struct sbx_error **err)
 {
-        __attribute__((cleanup(parser_done))) struct parser ps = {.file = filename, .err = err};
+        __attribute__((cleanup(parser_done))) struct parser ps = {
+            .y = {.secret = true, .file = filename, .err = err}};
         struct sbx_tenants *set;
         int r;
 
         if (size > SBX_TENANTS_MAX_BYTES)
                 return sbx_error_set(err, EFBIG, "%s: larger than %u KiB", filename,
                                      SBX_TENANTS_MAX_BYTES / 1024);
-        if (!(set = set_new(SBX_TENANTS_MAX)) || !yaml_parser_initialize(&ps.yaml)) {
-                sbx_tenants_free(set);
+        if (!(set = set_new(SBX_TENANTS_MAX)))
                 return sbx_error_set(err, ENOMEM, "%s: out of memory", filename);
-        }
-        yaml_parser_set_input_string(&ps.yaml, (const unsigned char *)(text ? text : ""), size);
-        r = parse_document(&ps, set);
+        r = sbx_yaml_open(&ps.y, text, size);
+        if (r == 0)
+                r = parse_document(&ps, set);
         if (r < 0) {
                 sbx_tenants_free(set);
                 return r;
