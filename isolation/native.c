@@ -225,7 +225,7 @@ static int native_open(const struct sbx_runtime_options *opts, struct sbx_backen
         r = jobs_per_zygote(&be->jobs_per_zygote, err);
         if (r == 0 && (r = sbx_native_state_dir_open(&be->env, err)) == 0)
                 r = start_launcher(be, err);
-        if (r == 0 && opts->warm)
+        if (r == 0 && opts && opts->warm)
                 ask_warm(be);
         if (r < 0) {
                 native_close(be);
