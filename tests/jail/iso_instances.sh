@@ -85,11 +85,13 @@ pid_of() {
 source_with a2 a2-running 12
 instance a2 --limit wall=60s --language c --source "$work/a2.c"
 await_mark a2-running
-instance a1 --limit wall=60s -- /bin/sh -c 'sleep 10.01; echo a1'
-pid_a=$(pid_of 'sleep 10.01')
+# The jobs' sleeps outlast the instances started meanwhile on a slow machine too (time scale).
+sleep_a=$(scaled 10).01 sleep_b=$(scaled 5).02 wall=$(scaled 60)s
+instance a1 --limit wall=$wall -- /bin/sh -c "sleep $sleep_a; echo a1"
+pid_a=$(pid_of "sleep $sleep_a")
 [ -n "$pid_a" ] || fail "the job of instance a1 never ran: $(cat "$work/a1" "$work/a1.err")"
-instance b4 --limit wall=60s -- /bin/sh -c 'sleep 5.02; echo b4'
-pid_b=$(pid_of 'sleep 5.02')
+instance b4 --limit wall=$wall -- /bin/sh -c "sleep $sleep_b; echo b4"
+pid_b=$(pid_of "sleep $sleep_b")
 [ -n "$pid_b" ] || fail "the job of instance b4 never ran: $(cat "$work/b4" "$work/b4.err")"
 uid_a=$(ps -o uid= -p "$pid_a" | tr -d ' ')
 uid_b=$(ps -o uid= -p "$pid_b" | tr -d ' ')
@@ -116,7 +118,7 @@ for _ in $(seq 50); do
 done
 [ -z "$(job_cgroups)" ] || fail "job cgroups left behind: $(job_cgroups)"
 [ -z "$(ls -A "$boxes")" ] || fail "work dirs left on the host: $(ls -A "$boxes")"
-pgrep -f 'sleep (10\.01|5\.02)' && fail "a payload outlived its run"
+pgrep -f "sleep ($sleep_a|$sleep_b)" && fail "a payload outlived its run"
 
 # 3. An instance killed with everything in its pid namespace leaves its cgroups, but no work
 #    dir: that went with its launcher's mount namespace...
