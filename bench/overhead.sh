@@ -9,7 +9,7 @@
 #   sandboxrt  sandboxrt run [SANDBOXRT_RUN_OPTIONS] -- /usr/bin/python3 -c pass
 #   bwrap      bwrap --unshare-all --die-with-parent with read-only /usr (when bwrap is installed)
 #   runtime    the same job through one long-lived runtime (sbx_run, as eval and serve do; a
-#              driver built here on the build's libsbxlight.a, skipped when that is missing)
+#              driver built here on the build's lib/libsandboxrt.a, skipped when that is missing)
 #   warm       `pass` as a Python job (python3 main.py) through a long-lived runtime with warm
 #              Python on (eval and serve's default): forked from the zygote, no interpreter start
 # Each run is timed with CLOCK_MONOTONIC around fork+exec+wait by a small C timer compiled on
@@ -150,14 +150,20 @@ int main(int argc, char **argv_)
 	return 0;
 }
 EOF
-if [ -n "$cc" ] && [ -f "$build_dir/libsbxlight.a" ] &&
-	"$cc" -O2 -I"$src/runtime" -I"$src" -o "$tmp/driver" "$tmp/runtime.c" \
-		"$build_dir/libsbxlight.a" -lseccomp -lcap -lyaml -lcjson -lpthread -lm 2>>"$tmp/cc.log"; then
+lib=$build_dir/lib/libsandboxrt.a
+# shellcheck disable=SC2046
+if [ -n "$cc" ] && [ -f "$lib" ] &&
+	"$cc" -O2 -I"$src/include" -o "$tmp/driver" "$tmp/runtime.c" "$lib" \
+		$(pkg-config --libs libseccomp libcap yaml-0.1 libcjson libcurl libarchive zlib) \
+		-lpthread -lm 2>>"$tmp/cc.log"; then
+	# The driver lives outside the build tree, which the library only trusts for its own
+	# programs: point it at the build's launcher and warm Python's library.
+	export SANDBOXRT_LAUNCHER=$sandboxrt SANDBOXRT_ZYGOTE_LIB=$build_dir/sandboxrt-zygote.so
 	coproc RUNTIME { "$tmp/driver"; }
 	coproc WARM { "$tmp/driver" warm; }
 	variants+=(runtime warm)
 else
-	echo "runtime: variant skipped (no C compiler or no $build_dir/libsbxlight.a)"
+	echo "runtime: variant skipped (no C compiler or no $lib)"
 fi
 
 # run_variant NAME: one timed run appended to $tmp/NAME; on failure, show the run's output.

@@ -9,7 +9,7 @@
 #                 job: what EvalScope's pool does)
 #   server/box    POST /sandbox/tool/execute, one stateful sandbox per client
 #   local/sbx_run the same job through the runtime API in one process (a driver built here on
-#                 libsbxcore.a), N threads: the baseline the percentages refer to
+#                 lib/libsandboxrt.a), N threads: the baseline the percentages refer to
 #   local/cli     `sandboxrt run -- /usr/bin/python3 -c 'print(1)'`, one process per job
 # and prints jobs/s, p50 and p99 latency in ms. The server runs with --max-concurrency equal to
 # the CPU count; its peak RSS (VmHWM) is printed at the end. Clients keep one HTTP connection
@@ -48,7 +48,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The in-process local runtime: a small driver on libsbxcore calling sbx_run from N threads.
+# The in-process local runtime: a small driver on libsandboxrt calling sbx_run from N threads.
 cat >"$driver_dir/local.c" <<'C'
 #include <pthread.h>
 #include <stdio.h>
@@ -100,10 +100,12 @@ int main(int argc, char **argv)
 }
 C
 # shellcheck disable=SC2046
-cc -O2 -D_GNU_SOURCE -I"$here/../runtime" -I"$here/.." -o "$driver_dir/local" "$driver_dir/local.c" \
-	"$build/libsbxcore.a" $(pkg-config --libs libseccomp libcap libcurl libmicrohttpd libcjson \
-	yaml-0.1 libarchive) -lpthread -lm ||
+cc -O2 -D_GNU_SOURCE -I"$here/../include" -o "$driver_dir/local" "$driver_dir/local.c" \
+	"$build/lib/libsandboxrt.a" $(pkg-config --libs libseccomp libcap libcurl libcjson \
+	yaml-0.1 libarchive zlib) -lpthread -lm ||
 	{ echo "bench/serve.sh: cannot build the local driver" >&2; exit 1; }
+# It lives outside the build tree, which the library trusts only for its own programs.
+export SANDBOXRT_LAUNCHER=$bin
 
 "$bin" run -- /usr/bin/python3 -c 'print(1)' >/dev/null ||
 	{ echo "bench/serve.sh: sandboxrt run cannot run programs here" >&2; exit 77; }
