@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sandboxrt.h"
+#include "util.h"
 
 int sbx_error_set(struct sbx_error **err, int code, const char *fmt, ...)
 {
@@ -17,8 +18,7 @@ int sbx_error_set(struct sbx_error **err, int code, const char *fmt, ...)
                 if (e) {
                         e->code = code;
                         va_start(ap, fmt);
-                        if (vasprintf(&e->message, fmt, ap) < 0)
-                                e->message = NULL;
+                        e->message = sbx_strdup_vprintf(fmt, ap);
                         va_end(ap);
                         *err = e;
                 }
@@ -34,8 +34,7 @@ int sbx_error_prefix(struct sbx_error **err, const char *fmt, ...)
         if (!err || !*err)
                 return -EIO;
         va_start(ap, fmt);
-        if (vasprintf(&prefix, fmt, ap) < 0)
-                prefix = NULL;
+        prefix = sbx_strdup_vprintf(fmt, ap);
         va_end(ap);
         if (prefix && asprintf(&joined, "%s: %s", prefix,
                                (*err)->message ? (*err)->message : strerror((*err)->code)) >= 0) {

@@ -32,14 +32,20 @@ int sbx_parse_u64(const char *s, uint64_t *out)
         return 0;
 }
 
+char *sbx_strdup_vprintf(const char *fmt, va_list ap)
+{
+        char *s = NULL;
+
+        return vasprintf(&s, fmt, ap) < 0 ? NULL : s;
+}
+
 char *sbx_strdup_printf(const char *fmt, ...)
 {
         va_list ap;
-        char *s = NULL;
+        char *s;
 
         va_start(ap, fmt);
-        if (vasprintf(&s, fmt, ap) < 0)
-                s = NULL;
+        s = sbx_strdup_vprintf(fmt, ap);
         va_end(ap);
         return s;
 }

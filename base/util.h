@@ -3,6 +3,7 @@
 #define SBX_UTIL_H
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -50,6 +51,7 @@ int sbx_parse_u64(const char *s, uint64_t *out);
 
 /* malloc/strdup that abort on exhaustion are not used: callers handle NULL. */
 char *sbx_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *sbx_strdup_vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* Read a whole fd or file (at most max_bytes; -EFBIG past it). */
 int sbx_read_fd(int fd, size_t max_bytes, char **out, size_t *size);

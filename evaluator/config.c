@@ -45,8 +45,7 @@ int cfg_error(struct cparse *ps, const struct sbx_eval_node *at, const char *pat
         va_list ap;
 
         va_start(ap, fmt);
-        if (vasprintf(&msg, fmt, ap) < 0)
-                msg = NULL;
+        msg = sbx_strdup_vprintf(fmt, ap);
         va_end(ap);
         if (at && at->line)
                 return sbx_error_set(ps->err, EINVAL, "%s:%u: %s: %s", ps->file, at->line, path,
@@ -61,8 +60,7 @@ void cfg_warn(struct cparse *ps, const struct sbx_eval_node *at, const char *fmt
         size_t n = 0;
 
         va_start(ap, fmt);
-        if (vasprintf(&msg, fmt, ap) < 0)
-                msg = NULL;
+        msg = sbx_strdup_vprintf(fmt, ap);
         va_end(ap);
         if (!msg)
                 return;

@@ -17,8 +17,7 @@ void run_message(const struct ds_run *d, enum sbx_eval_level level, const char *
         va_list ap;
 
         va_start(ap, fmt);
-        if (vasprintf(&text, fmt, ap) < 0)
-                text = NULL;
+        text = sbx_strdup_vprintf(fmt, ap);
         va_end(ap);
         if (!text)
                 return;

@@ -175,8 +175,7 @@ int sbx_cg_host_none(struct sbx_cgroup_host *h, const char *fmt, ...)
                 h->idx[c] = -1;
         h->drv = NULL;
         va_start(ap, fmt);
-        if (vasprintf(&reason, fmt, ap) < 0)
-                reason = NULL;
+        reason = sbx_strdup_vprintf(fmt, ap);
         va_end(ap);
         free(h->describe);
         h->describe = reason ? sbx_strdup_printf("none: %s", reason) : NULL;

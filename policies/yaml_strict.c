@@ -46,8 +46,7 @@ int sbx_yaml_fail(struct sbx_yaml *y, size_t line, const char *path, const char 
         va_list ap;
 
         va_start(ap, fmt);
-        if (vasprintf(&msg, fmt, ap) < 0)
-                msg = NULL;
+        msg = sbx_strdup_vprintf(fmt, ap);
         va_end(ap);
         return sbx_error_set(y->err, EINVAL, "%s:%zu: %s%s%s", y->file, line, path ? path : "",
                              path ? ": " : "", msg ? msg : "invalid");

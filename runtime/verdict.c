@@ -7,14 +7,15 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "util.h"
+
 void sbx_result_set_message(struct sbx_result *r, const char *fmt, ...)
 {
         va_list ap;
 
         free(r->message);
         va_start(ap, fmt);
-        if (vasprintf(&r->message, fmt, ap) < 0)
-                r->message = NULL;
+        r->message = sbx_strdup_vprintf(fmt, ap);
         va_end(ap);
 }
 

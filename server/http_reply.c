@@ -35,8 +35,7 @@ void sbx_http_reply_detail(struct sbx_http_response *resp, unsigned status, cons
         va_list ap;
 
         va_start(ap, fmt);
-        if (vasprintf(&msg, fmt, ap) < 0)
-                msg = NULL;
+        msg = sbx_strdup_vprintf(fmt, ap);
         va_end(ap);
         _cleanup_free_ char *clean = msg ? sbx_utf8_sanitize(msg, strlen(msg)) : NULL;
         cJSON *o = cJSON_CreateObject();

@@ -49,8 +49,7 @@ static int fail(char **detail, const char *fmt, ...)
 
         if (detail && !*detail) {
                 va_start(ap, fmt);
-                if (vasprintf(detail, fmt, ap) < 0)
-                        *detail = NULL;
+                *detail = sbx_strdup_vprintf(fmt, ap);
                 va_end(ap);
         }
         return -EINVAL;
