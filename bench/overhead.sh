@@ -169,18 +169,12 @@ fi
 # run_variant NAME: one timed run appended to $tmp/NAME; on failure, show the run's output.
 run_variant() {
 	local us rc=0
-	if [ "$1" = runtime ]; then
-		echo run >&"${RUNTIME[1]}"
-		read -r us <&"${RUNTIME[0]}"
-		[ "$us" -ge 0 ] || { echo "overhead: the runtime variant's job failed" >&2; exit 1; }
-		echo "$us" >>"$tmp/runtime"
-		return
-	fi
-	if [ "$1" = warm ]; then
-		echo run >&"${WARM[1]}"
-		read -r us <&"${WARM[0]}"
-		[ "$us" -ge 0 ] || { echo "overhead: the warm variant's job failed" >&2; exit 1; }
-		echo "$us" >>"$tmp/warm"
+	if [ "$1" = runtime ] || [ "$1" = warm ]; then
+		local -n driver=${1^^} # its coproc: RUNTIME or WARM
+		echo run >&"${driver[1]}"
+		read -r us <&"${driver[0]}"
+		[ "$us" -ge 0 ] || { echo "overhead: the $1 variant's job failed" >&2; exit 1; }
+		echo "$us" >>"$tmp/$1"
 		return
 	fi
 	eval "us=\$(time_once ${cmd[$1]})" || rc=$?
