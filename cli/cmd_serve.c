@@ -481,12 +481,14 @@ static int serve_main(int argc, char **argv)
         struct sbx_serve_config cfg;
         struct sbx_server srv = {.cfg = &cfg};
         int r = parse_args(argc, argv, &cfg), status;
+        sigset_t stop_signals;
 
         if (r != 0)
                 return r > 0 ? 0 : 2;
         sbx_serve_log_set_level(cfg.log_level);
         if (load_tenants(&srv, &cfg) < 0)
                 return 2;
+        sbx_serve_block_signals(&stop_signals); /* before the backends start their threads */
         if ((r = open_runtimes(&srv, &cfg)) < 0 || open_ceilings(&srv, &cfg) < 0) {
                 status = r == -EINVAL || r == 0 ? 2 : 1;
                 goto out;

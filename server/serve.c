@@ -15,12 +15,13 @@
 #include "server/serve_tenants.h"
 #include "util.h"
 
-static void block_signals(sigset_t *set)
+void sbx_serve_block_signals(sigset_t *set)
 {
         sigemptyset(set);
         sigaddset(set, SIGTERM);
         sigaddset(set, SIGINT);
-        /* Every thread started later inherits the mask; only the main loop takes them. */
+        /* Every thread started later inherits the mask; only the main loop takes them. A thread
+         * that did not block them would take a second SIGTERM during the drain and die of it. */
         pthread_sigmask(SIG_BLOCK, set, NULL);
 }
 
@@ -204,7 +205,7 @@ int sbx_serve_main(struct sbx_server *srv)
 
         int status = 0;
 
-        block_signals(&set);
+        sbx_serve_block_signals(&set);
         sbx_sched_init(&srv->sched, srv->cfg->max_concurrency, srv->cfg->queue);
         for (size_t i = 0; i < srv->tenants->n; i++)
                 sbx_metrics_init(&srv->tenants->items[i].metrics);

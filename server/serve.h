@@ -4,6 +4,7 @@
 #define SBX_SERVE_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -189,6 +190,9 @@ char *sbx_metrics_render(struct sbx_server *srv, struct sbx_tenant *t);
  * after the drain the process exits whatever the sandboxes hold. Returns the process exit
  * status. */
 #define SBX_SHUTDOWN_S 4
+/* Blocks SIGTERM and SIGINT in the calling thread, so that every thread started after it (the
+ * backends' included) leaves them to sbx_serve_main's loop: call it before opening runtimes. */
+void sbx_serve_block_signals(sigset_t *set);
 int sbx_serve_main(struct sbx_server *srv);
 
 #endif
