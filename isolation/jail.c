@@ -656,32 +656,71 @@ static void bring_up_loopback(void)
         CHECK(ioctl(s, SIOCSIFFLAGS, &ifr), "bringing lo up");
 }
 
-/* The job's spec, sent by the supervisor once our id maps are written. */
-static const struct sbx_spec *receive_spec(void)
+/* The job's spec, sent by the supervisor once we are in the job's cgroup. */
+static const struct sbx_spec *receive_spec(int fd)
 {
         static struct sbx_wire_spec ws;
         char *raw;
         size_t size;
 
-        if (sbx_wire_recv(FD_GO, &raw, &size) < 0)
-                _exit(127); /* the supervisor gave up on us */
+        if (sbx_wire_recv(fd, &raw, &size) < 0)
+                _exit(127); /* the supervisor (or, for the payload, the init) gave up on us */
         if (sbx_wire_get_spec(raw, size, &ws) < 0)
                 fail(EBADMSG, "decoding the job");
         return &ws.spec;
 }
 
-const struct sbx_spec *sbx_jail_enter(const struct sbx_jail_config *c)
+static void expect(char want)
+{
+        char go;
+
+        if (read(FD_GO, &go, 1) != 1 || go != want)
+                _exit(127); /* the supervisor gave up on us */
+}
+
+/* The payload's end of the pipe its spec comes on (see sbx_jail_enter). */
+static int payload_spec_fd = -1;
+
+/* The init, once the payload is forked: the job's part of the root, the payload's spec once
+ * "g" comes, then the init's life. */
+static _Noreturn void finish_as_init(const struct sbx_jail_config *c, pid_t payload, int sigfd,
+                                     int spec_fd, int user_ns_limits)
+{
+        struct sbx_wbuf b = {0};
+        const struct sbx_spec *spec = receive_spec(FD_GO);
+        const struct sbx_policy *policy = spec->policy;
+
+        finish_root(c, policy);
+        if (policy->network == SBX_NETWORK_LOOPBACK)
+                bring_up_loopback();
+        place_files(spec);
+        expect('g');
+        close(FD_GO);
+        limit_user_namespace(user_ns_limits);
+        drop_all_capabilities();
+        sbx_wire_put_spec(&b, spec);
+        if (b.failed || sbx_wire_send(spec_fd, &b) < 0)
+                fail(EPIPE, "handing the payload its job");
+        sbx_wbuf_release(&b);
+        close(spec_fd);
+        /* init keeps only the status pipe */
+        for (int fd = 0; fd < 3; fd++)
+                close(fd);
+        run_init(payload, sigfd);
+}
+
+/* The supervisor may clone us before it has a job (see supervisor.c: prepare): "m" comes once
+ * our id maps are written, and we build what does not depend on the job; "a" once we are in the
+ * job's cgroup, and we fork the payload, which waits for its job there (a warm one makes its
+ * copy of the interpreter ready meanwhile: zygote.py); the spec comes with the job, then "g". */
+void sbx_jail_enter(const struct sbx_jail_config *c)
 {
         sigset_t chld;
-        char go;
+        int spec_pipe[2];
 
         arrange_fds(c);
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-        /* The supervisor may clone us before it has a job (see supervisor.c: prepare): "m"
-         * comes once our id maps are written, and we build what does not depend on the job;
-         * the spec comes with the job, then "g" once we are in the job's cgroup. */
-        if (read(FD_GO, &go, 1) != 1 || go != 'm')
-                _exit(127); /* the supervisor gave up on us */
+        expect('m');
         /* Nobody inside may read this process's memory or attach to it. Not earlier: an
          * unprivileged supervisor could then not open our /proc files to write the maps. */
         CHECK(prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl(PR_SET_DUMPABLE)");
@@ -693,41 +732,44 @@ const struct sbx_spec *sbx_jail_enter(const struct sbx_jail_config *c)
         CHECK(user_ns_limits, "opening /proc/sys/user");
         build_base_root(c);
 
-        const struct sbx_spec *spec = receive_spec();
-        const struct sbx_policy *policy = spec->policy;
-        finish_root(c, policy);
-        if (policy->network == SBX_NETWORK_LOOPBACK)
-                bring_up_loopback();
-        place_files(spec);
-        if (c->job_placed)
-                c->job_placed(spec);
-
-        if (read(FD_GO, &go, 1) != 1)
-                _exit(127);
-        close(FD_GO);
+        expect('a');
         CHECK(unshare(CLONE_NEWCGROUP), "unshare(CLONE_NEWCGROUP)");
-        limit_user_namespace(user_ns_limits);
-        drop_all_capabilities();
-
         sigemptyset(&chld);
         sigaddset(&chld, SIGCHLD);
         CHECK(sigprocmask(SIG_BLOCK, &chld, NULL), "sigprocmask");
         int sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
         CHECK(sigfd, "signalfd");
+        CHECK(pipe2(spec_pipe, O_CLOEXEC), "pipe");
         pid_t payload = fork();
         CHECK(payload, "fork");
-        if (payload == 0) {
-                close(sigfd);
-                confine_payload(c, spec);
-                return spec;
+        if (payload != 0) {
+                close(spec_pipe[0]);
+                finish_as_init(c, payload, sigfd, spec_pipe[1], user_ns_limits);
         }
-        /* init keeps only the status pipe */
-        for (int fd = 0; fd < 3; fd++)
-                close(fd);
-        run_init(payload, sigfd);
+        /* The go pipe, the work dir and the user namespace's limits are the init's alone. */
+        close(FD_GO);
+        if (c->workdir_fd >= 0)
+                close(FD_WORKDIR);
+        close(user_ns_limits);
+        close(sigfd);
+        close(spec_pipe[1]);
+        payload_spec_fd = spec_pipe[0];
+}
+
+const struct sbx_spec *sbx_jail_payload(const struct sbx_jail_config *c)
+{
+        const struct sbx_spec *spec = receive_spec(payload_spec_fd);
+
+        close(payload_spec_fd);
+        if (c->job_arrived)
+                c->job_arrived(spec);
+        drop_all_capabilities();
+        confine_payload(c, spec);
+        return spec;
 }
 
 _Noreturn void sbx_jail_child(const struct sbx_jail_config *c)
 {
-        sbx_jail_exec(sbx_jail_enter(c));
+        sbx_jail_enter(c);
+        sbx_jail_exec(sbx_jail_payload(c));
 }

@@ -17,15 +17,17 @@
 struct sbx_jail_config {
         const struct sbx_seccomp *seccomp;
         int stdin_fd, stdout_fd, stderr_fd; /* the payload's ends */
-        int go_fd;          /* read end: "m" (maps written), the spec, "g" (EOF: abort) */
+        /* read end: "m" (maps written), "a" (in its cgroup), the spec, "g" (EOF: abort) */
+        int go_fd;
         int status_fd;      /* write end: struct sbx_jail_record messages */
         int workdir_fd;     /* a work dir (storage.h), or -1 */
         int devices_fd;     /* private device nodes (storage.h), or -1 */
         bool rlimit_memory; /* no memory cgroup: RLIMIT_AS per process */
         bool rlimit_nproc;  /* no pids cgroup: RLIMIT_NPROC (per jail) */
-        /* Called by the init with the job once its files are placed, while it still has every
-         * capability in the jail's user namespace (the zygote: zygote_serve.c); or NULL. */
-        void (*job_placed)(const struct sbx_spec *spec);
+        /* Called in the payload with its job once the init has placed its files, while the
+         * payload still has every capability in the jail's user namespace (the zygote:
+         * zygote_serve.c); or NULL. */
+        void (*job_arrived)(const struct sbx_spec *spec);
 };
 
 enum sbx_jail_record_kind {
@@ -53,10 +55,14 @@ extern const size_t sbx_n_jail_devices;
  * caller must be single-threaded. */
 pid_t sbx_jail_clone(unsigned long flags, uid_t uid, gid_t gid, bool privileged);
 
-/* The cloned child: builds the jail, becomes its init, and forks the payload, confined (setsid,
- * rlimits, cwd, no_new_privs, seccomp). Returns in the payload only, with the job's spec, just
- * before its program; the caller then runs it. Failures go to the status pipe, then _exit. */
-const struct sbx_spec *sbx_jail_enter(const struct sbx_jail_config *c);
+/* The cloned child: builds the jail, becomes its init, and forks the payload as soon as the jail
+ * is in its cgroup, before the job is known. Returns in the payload only, which must then call
+ * sbx_jail_payload. Failures go to the status pipe, then _exit. */
+void sbx_jail_enter(const struct sbx_jail_config *c);
+/* In the payload: waits for the job, then drops every capability and confines itself (setsid,
+ * rlimits, cwd, no_new_privs, seccomp). Returns the job's spec just before its program; the
+ * caller then runs it. */
+const struct sbx_spec *sbx_jail_payload(const struct sbx_jail_config *c);
 
 /* The payload's program (the spec's argv and env), or an SBX_JAIL_EXEC_FAILED record. */
 _Noreturn void sbx_jail_exec(const struct sbx_spec *spec);

@@ -43,6 +43,7 @@ struct job {
         bool in_lent_netns;
         bool init_is_child; /* false when the zygote forked it */
         pid_t attacher;     /* moving the jail into its cgroup, see attach_in_background() */
+        bool placed;        /* the jail is in its cgroup and was told so ("a") */
         uid_t uid;
         gid_t gid;
         struct capture out, err;
@@ -457,25 +458,34 @@ static void reply(int job_fd, const struct sbx_result *r)
 }
 
 /* Moving a task into a cgroup-v1 hierarchy can wait out an RCU grace period (~10 ms): a child
- * of ours does it, while we take the job and the jail builds its root. */
+ * of ours does it, and tells the jail ("a"), while we wait for the job. */
 static void attach_in_background(struct job *job)
 {
         job->attacher = fork();
         if (job->attacher == 0)
-                _exit(sbx_cgroup_attach(job->cgroup, job->init, NULL) < 0 ? 1 : 0);
+                _exit(sbx_cgroup_attach(job->cgroup, job->init, NULL) < 0 ||
+                              write(job->go_fd, "a", 1) != 1
+                          ? 1
+                          : 0);
 }
 
-/* The jail is in its cgroup before its payload starts: wait for the attacher; if it failed
- * (or could not be started), attach here, which also says why. */
+/* The jail is in its cgroup, and has been told, before its spec comes (it forks its payload
+ * then: jail.c): wait for the attacher; if it failed (or could not be started), attach here,
+ * which also says why. */
 static int attached(struct job *job, struct sbx_error **err)
 {
         int status = -1;
 
-        if (!job->cgroup)
+        if (job->placed)
                 return 0;
         if (job->attacher > 0 && waitpid(job->attacher, &status, 0) > 0 && status == 0)
-                return 0;
-        return sbx_cgroup_attach(job->cgroup, job->init, err);
+                return (job->placed = true), 0;
+        if (job->cgroup && sbx_cgroup_attach(job->cgroup, job->init, err) < 0)
+                return -1;
+        if (write(job->go_fd, "a", 1) != 1)
+                return sbx_error_set(err, errno, "telling the jail it is in its cgroup: %m");
+        job->placed = true;
+        return 0;
 }
 
 /* ---- a supervisor's life ---------------------------------------------------------------- */
@@ -501,6 +511,8 @@ static int prepare(struct job *job, struct sbx_error **err)
                 r = clone_jail(job, SBX_NETWORK_NONE, -1, job->uid, job->gid, err);
         if (r >= 0 && job->cgroup)
                 attach_in_background(job);
+        else if (r >= 0)
+                r = attached(job, err);
         return r < 0 ? r : 0;
 }
 
@@ -534,20 +546,24 @@ static int fit_jail(struct job *job, int workdir_fd, uid_t box_uid, bool prepare
         int r;
 
         if (prepared && workdir_fd < 0 && net == SBX_NETWORK_NONE) {
-                send_spec(job);
-                return attached(job, err);
+                r = attached(job, err);
+                if (r == 0)
+                        send_spec(job);
+                return r;
         }
         if (job->attacher > 0)
                 waitpid(job->attacher, NULL, 0);
         discard_jail(job);
         if (box_uid != (uid_t)-1 && job->env->privileged)
                 job->uid = box_uid, job->gid = (gid_t)box_uid;
-        r = clone_jail(job, net, workdir_fd, job->uid, job->gid, err);
-        if (r < 0)
-                return r;
-        send_spec(job); /* the jail builds its root while we move it into the cgroup */
         job->attacher = -1;
-        return attached(job, err);
+        job->placed = false;
+        r = clone_jail(job, net, workdir_fd, job->uid, job->gid, err);
+        if (r == 0) /* the jail builds what does not depend on the job meanwhile */
+                r = attached(job, err);
+        if (r == 0)
+                send_spec(job);
+        return r;
 }
 
 static void run(struct job *job, int workdir_fd, uid_t box_uid, bool prepared,

@@ -5,8 +5,9 @@
  * the supervisor writes its id maps, moves it into its cgroup and watches it as for any jail.
  *
  *   launcher --fork+exec--> python3 -c BOOTSTRAP LIB (zygote: ctypes loads LIB, sbx_zygote_serve)
- *   supervisor --request + the jail's fds--> zygote --clone--> jail init --fork--> payload:
- *        exec (a cold job), or back into the interpreter (a warm one)
+ *   supervisor --request + the jail's fds--> zygote --clone--> jail init --fork--> payload,
+ *        back into the interpreter before its job (it makes itself ready), then for the job:
+ *        exec (a cold job), or its program in the interpreter (a warm one)
  */
 #ifndef SBX_ZYGOTE_H
 #define SBX_ZYGOTE_H
@@ -66,9 +67,11 @@ pid_t sbx_zygote_clone(int zygote_fd, struct sbx_zygote_request *req, const int 
                        int *pidfd);
 
 /* In the zygote's library (zygote_serve.c), called by the bootstrap through ctypes: serve
- * requests on sock until EOF (then _exit). Returns only in the payload of a warm job, jailed,
- * with its argv and the environment variables to set in *job ("argc\0argv...\0env...\0", *len
- * bytes). */
-const char *sbx_zygote_serve(int sock, const char *python, size_t *len);
+ * requests on sock until EOF (then _exit). Returns only in a jail's payload, before its job. */
+void sbx_zygote_serve(int sock, const char *python);
+/* Then, in the payload: wait for the job and confine the payload. Returns (for a warm job only:
+ * any other is exec'd) with its argv and the environment variables to set ("argc\0argv...\0
+ * env...\0", *len bytes). */
+const char *sbx_zygote_job(size_t *len);
 
 #endif

@@ -3,31 +3,49 @@
 # requests there, in C, forever; it never runs a job's code. Only a warm job's payload comes
 # back from sbx_zygote_serve: already jailed (namespaces, uid, cgroup, no capabilities,
 # no_new_privs, seccomp, only stdio open), to run its program as `python3 FILE.py ARGS` would.
+#
+# Every page a payload writes is a copy of the zygote's (a page fault each: the bulk of a warm
+# job's cost), and touching an object writes its reference count. So what does not depend on
+# the job is done here, once, before the first fork; a payload does only its job's part.
 def _sandboxrt_zygote():
     import sys
     started = set(sys.modules), set(sys.path_importer_cache)
     import ctypes
 
-    serve = ctypes.PyDLL(sys.argv[1]).sbx_zygote_serve
-    serve.restype = ctypes.c_void_p
-    serve.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.POINTER(ctypes.c_size_t))
-    size = ctypes.c_size_t()
-    # The collector would visit (and so copy) every object of ours in every job: keep them out.
-    gc = __import__("gc")
-    gc.collect()
-    gc.freeze()
-    at = serve(3, sys.argv[2].encode(), ctypes.byref(size))
-    job = ctypes.string_at(at, size.value).split(b"\0")[:-1]
-    ctypes.pythonapi.PyOS_AfterFork_Child()  # its thread ids, locks, at-fork hooks
-    argc = int(job[0])
-    argv, env = job[1 : 1 + argc], job[1 + argc :]
+    lib = ctypes.PyDLL(sys.argv[1])
+    serve, wait_job = lib.sbx_zygote_serve, lib.sbx_zygote_job
+    serve.restype, serve.argtypes = None, (ctypes.c_int, ctypes.c_char_p)
+    wait_job.restype, wait_job.argtypes = ctypes.c_void_p, (ctypes.POINTER(ctypes.c_size_t),)
+    size, string_at = ctypes.c_size_t(), ctypes.string_at
+    after_fork = ctypes.pythonapi.PyOS_AfterFork_Child  # its thread ids, locks, at-fork hooks
+    after_fork.restype = None
+    import gc
+    from _signal import SIG_DFL, SIGINT, signal
+    from atexit import _run_exitfuncs
+    from _weakref import ref
 
-    # Forget what loading LIB imported: the program finds what `python3 FILE` has.
+    ending = (_run_exitfuncs, ref, gc.collect, signal, SIG_DFL, SIGINT)  # for _finish
+
+    # Forget what loading LIB and the lines above imported: a program finds what `python3 FILE`
+    # has. What the payload still calls is bound.
     for name in set(sys.modules) - started[0]:
         del sys.modules[name]
     for path in set(sys.path_importer_cache) - started[1]:
         del sys.path_importer_cache[path]
-    return sys, started[0], argv, env
+    # The collector would visit (and so copy) every object of ours in every job: keep them out.
+    gc.collect()
+    gc.freeze()
+    serve(3, sys.argv[2].encode())
+
+    # A payload, jailed, before its job (still trusted: no byte of the job is here yet). Copy
+    # now, off the job's path, the pages every job writes: the interpreter's after-fork state
+    # and the compiler's. A program cannot tell: the same happens before every warm job.
+    after_fork()
+    compile(b"pass\n", "<sandboxrt>", "exec", dont_inherit=True)
+    at = wait_job(size)
+    job = string_at(at, size.value).split(b"\0")[:-1]
+    argc = int(job[0])
+    return sys, started[0], job[1 : 1 + argc], job[1 + argc :], ending
 
 
 def _exit_status(sys, code):
@@ -83,7 +101,7 @@ def _flush(sys, unraisable=_unraisable_type()):
     return ok
 
 
-def _run_main(sys, started, argv, env, exit_status=_exit_status):
+def _run_main(sys, started, argv, env, ending, exit_status=_exit_status):
     import os
 
     # The job's environment (its start-up variables are the zygote's: see zygote_serve.c).
@@ -136,17 +154,14 @@ def _run_main(sys, started, argv, env, exit_status=_exit_status):
         status = 1
         del tb
     del scope, code
-    return sys, started, os, status, interrupted
+    return sys, started, os, status, interrupted, ending
 
 
-def _finish(sys, started, os, status, interrupted, flush=_flush):
+def _finish(sys, started, os, status, interrupted, ending, flush=_flush):
     # What a program can observe of Python's finalization (Py_FinalizeEx), and no more: the rest
     # would visit, and so copy, every page of the interpreter for nothing (docs/warm.md). What
     # is used after the modules' names are cleared is bound before.
-    from _signal import SIG_DFL, SIGINT, signal
-    from atexit import _run_exitfuncs
-    from _weakref import ref
-    from gc import collect
+    _run_exitfuncs, ref, collect, signal, SIG_DFL, SIGINT = ending
 
     threading = sys.modules.get("threading")
     if threading is not None:

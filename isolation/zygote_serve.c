@@ -132,9 +132,9 @@ static const char *pack_job(const struct sbx_spec *spec, size_t *len)
 }
 
 /* The kernel shows a process's command line (/proc/PID/cmdline, ps) and environment from the
- * memory its execve left them in: the zygote's. A warm job's are put in a buffer of the init
- * (which the payload inherits at fork) and the kernel pointed there with PR_SET_MM_MAP, which
- * needs the init's capabilities in the jail's user namespace. The other fields must be given
+ * memory its execve left them in: the zygote's. A warm job's are put in a buffer of the payload
+ * and the kernel pointed there with PR_SET_MM_MAP, which needs the capabilities the payload
+ * still has in the jail's user namespace when its job arrives. The other fields must be given
  * as they are: /proc/self/stat has them. Best effort: on failure the zygote's stay. */
 static char *put_strv(char *at, const char *const *v)
 {
@@ -224,12 +224,16 @@ static void restore_signals(void)
                         (void)sigaction(sig, &python_signals[sig], NULL);
 }
 
-/* The clone's child: becomes a jail exactly as a cold one (jail.c). Returns in a warm payload
- * only; a job the zygote cannot give runs cold (exec) from the same jail. */
-static const char *become_jail(const struct sbx_jail_config *cfg, size_t *len)
+/* The payload's jail (jail.c), kept for sbx_zygote_job. */
+static struct sbx_jail_config payload_cfg;
+
+/* The job, in a payload sbx_zygote_serve returned in: confines it as a cold payload is, and
+ * returns the job for the bootstrap to run; a job the zygote cannot give runs cold (exec) from
+ * the same jail. */
+__attribute__((visibility("default"))) const char *sbx_zygote_job(size_t *len)
 {
-        reset_signals();
-        const struct sbx_spec *spec = sbx_jail_enter(cfg);
+        const struct sbx_spec *spec = sbx_jail_payload(&payload_cfg);
+
         if (!warm_fits(spec))
                 sbx_jail_exec(spec);
         const char *job = pack_job(spec, len);
@@ -307,11 +311,14 @@ static void answer(int reply_fd, pid_t pid, int error)
         (void)sbx_wire_send_fds(reply_fd, &r, sizeof(r), &pidfd, pidfd >= 0 ? 1 : 0);
 }
 
-__attribute__((visibility("default"))) const char *sbx_zygote_serve(int sock, const char *python,
-                                                                    size_t *len)
+/* The zygote's loop. Returns in a payload only, before its job: the bootstrap makes its copy of
+ * the interpreter ready, then asks for the job (sbx_zygote_job). */
+__attribute__((visibility("default"))) void sbx_zygote_serve(int sock, const char *python)
 {
         struct sbx_seccomp *filter = NULL;
-        zygote_python = python;
+        /* A copy: the caller's string is gone once we return in a payload. */
+        if (!(zygote_python = strdup(python)))
+                _exit(1);
         int netns_home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 
         /* The same filter a supervisor's jail loads: the same code compiles it. */
@@ -331,8 +338,11 @@ __attribute__((visibility("default"))) const char *sbx_zygote_serve(int sock, co
                         pid_t pid = clone_for(&req, got, netns_home, &cfg);
                         if (pid == 0) {
                                 cfg.seccomp = filter;
-                                cfg.job_placed = show_job;
-                                return become_jail(&cfg, len);
+                                cfg.job_arrived = show_job;
+                                payload_cfg = cfg;
+                                reset_signals();
+                                sbx_jail_enter(&payload_cfg);
+                                return;
                         }
                         answer(reply, pid, pid < 0 ? (int)-pid : 0);
                 }
