@@ -49,6 +49,7 @@ struct job {
         struct capture out, err;
         size_t stdin_off;
         uint64_t start_ms;
+        uint64_t setup_cpu_usec; /* the cgroup's CPU time at "g": the jail's setup, not the job's */
         enum sbx_stop stop;
         bool init_done;
         struct sbx_jail_record exited, failed;
@@ -271,6 +272,8 @@ static void send_spec(struct job *job)
 static void start_payload(struct job *job)
 {
         job->start_ms = sbx_now_ms();
+        if (job->cgroup)
+                (void)sbx_cgroup_cpu_usec(job->cgroup, &job->setup_cpu_usec);
         (void)!write(job->go_fd, "g", 1);
         sbx_closep(&job->go_fd);
 }
@@ -353,7 +356,7 @@ static void check_limits(struct job *job, uint64_t now)
         if (now - job->start_ms >= l->wall_ms)
                 stop_jail(job, SBX_STOP_WALL);
         else if (job->cgroup && sbx_cgroup_cpu_usec(job->cgroup, &cpu_usec) == 0 &&
-                 cpu_usec >= l->cpu_ms * 1000u)
+                 cpu_usec - job->setup_cpu_usec >= l->cpu_ms * 1000u)
                 stop_jail(job, SBX_STOP_CPU);
 }
 
@@ -411,7 +414,7 @@ static void judge(struct job *job, struct sbx_result *r)
         struct sbx_cgroup_stats st = {0};
         bool have_stats = job->cgroup && sbx_cgroup_stats(job->cgroup, &st) == 0;
 
-        r->cpu_ms = (have_stats ? st.cpu_usec : job->exited.cpu_usec) / 1000u;
+        r->cpu_ms = (have_stats ? st.cpu_usec - job->setup_cpu_usec : job->exited.cpu_usec) / 1000u;
         r->peak_memory_bytes = have_stats ? st.peak_memory_bytes : job->exited.maxrss_bytes;
         if (job->failed.kind == SBX_JAIL_SETUP_FAILED) {
                 r->verdict = SBX_VERDICT_SANDBOX_ERROR;
