@@ -23,44 +23,28 @@ for i, line in enumerate(gzip.open(sys.argv[1], "rt")):
         f.write(prog)
 PY
 
-bare() {
-	local t0 failed
-	t0=$(now_ms)
-	failed=$(cd "$out/programs" && ls | xargs -P "$jobs" -I{} sh -c "$py {} >/dev/null 2>&1 || echo {}" | wc -l)
-	echo "$(($(now_ms) - t0)) $failed"
-}
-
-# sandboxed warm|cold: eval's own config, with warm Python off for cold.
+# measure bare|warm|cold: the 164 programs once, bare or through eval's own config (warm Python
+# off for cold).
 cp "$root/examples/humaneval-reference.yaml" "$out/warm.yaml"
 { cat "$out/warm.yaml"; printf 'sandbox:\n  default_config:\n    limits: [warm=false]\n'; } >"$out/cold.yaml"
-sandboxed() {
-	local t0
-	t0=$(now_ms)
+measure() {
+	local failed
+	if [ "$1" = bare ]; then
+		failed=$(cd "$out/programs" && ls | xargs -P "$jobs" -I{} sh -c "$py {} >/dev/null 2>&1 || echo {}" | wc -l)
+		[ "$failed" -eq 0 ] || echo "bench: $failed programs failed bare" >&2
+		return
+	fi
 	"$sandboxrt" eval --config "$out/$1.yaml" --jobs "$jobs" -q \
 		--work-dir "$out/runs" >"$out/table" 2>/dev/null || { echo "bench: eval failed" >&2; exit 1; }
-	echo "$(($(now_ms) - t0)) $(grep -c '| 164 | 1.0000 |' "$out/table")"
+	grep -q '| 164 | 1.0000 |' "$out/table" || echo "bench: the $1 run did not score 164/164" >&2
 }
 
 echo "bench: 164 HumanEval programs, $jobs in parallel, $rounds rounds" >&2
-: >"$out/bare"
-: >"$out/warm"
-: >"$out/cold"
-for r in $(seq 1 "$rounds"); do
-	read -r ms failed < <(bare)
-	[ "$failed" -eq 0 ] || echo "bench: $failed programs failed bare" >&2
-	echo "$ms" >>"$out/bare"
-	for mode in warm cold; do
-		read -r ms ok < <(sandboxed $mode)
-		[ "$ok" -eq 1 ] || echo "bench: the $mode run did not score 164/164" >&2
-		echo "$ms" >>"$out/$mode"
-	done
-	echo "round $r: bare $(tail -1 "$out/bare") ms, warm $(tail -1 "$out/warm") ms," \
-		"cold $(tail -1 "$out/cold") ms" >&2
-done
+rounds "$rounds" bare warm cold
 
 "$py" - "$out" "$jobs" <<'PY'
 import statistics, sys
-runs = {k: [int(x) for x in open(f"{sys.argv[1]}/{k}").read().split()] for k in ("bare", "warm", "cold")}
+runs = {k: [int(x) for x in open(f"{sys.argv[1]}/{k}.ms").read().split()] for k in ("bare", "warm", "cold")}
 med = {k: statistics.median(v) for k, v in runs.items()}
 label = {"bare": f"bare /usr/bin/python3 (xargs -P {sys.argv[2]})",
          "warm": f"sandboxrt eval, warm (--jobs {sys.argv[2]})",

@@ -14,20 +14,22 @@ trap 'rm -rf "$out"' EXIT
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# bare_vs_sandboxed ROUNDS WHAT NOT_ALL: ROUNDS rounds of the caller's bare (prints "MS
-# FAILED", FAILED counting WHAT) then sandboxed (prints "MS OK", OK 1 when all passed, else
-# NOT_ALL is said); the times go to $out/bare_ms and $out/sbx_ms, a line a round.
-bare_vs_sandboxed() {
-	local r ms failed ok
-	: >"$out/bare_ms"
-	: >"$out/sbx_ms"
-	for r in $(seq 1 "$1"); do
-		read -r ms failed < <(bare)
-		[ "$failed" -eq 0 ] || echo "bench: $failed $2 failed bare" >&2
-		echo "$ms" >>"$out/bare_ms"
-		read -r ms ok < <(sandboxed)
-		[ "$ok" -eq 1 ] || echo "bench: $3" >&2
-		echo "$ms" >>"$out/sbx_ms"
-		echo "round $r: bare $(tail -1 "$out/bare_ms") ms, sandboxrt eval $ms ms" >&2
+# rounds ROUNDS MODE...: ROUNDS rounds, each timing the caller's `measure MODE` for every MODE in
+# turn (measure runs one batch and says on stderr what failed in it). The milliseconds go to
+# $out/MODE.ms, a line a round; each round's are said on stderr.
+rounds() {
+	local n=$1 r m t0 ms line
+	shift
+	for m; do : >"$out/$m.ms"; done
+	for r in $(seq 1 "$n"); do
+		line="round $r:"
+		for m; do
+			t0=$(now_ms)
+			measure "$m"
+			ms=$(($(now_ms) - t0))
+			echo "$ms" >>"$out/$m.ms"
+			line+=" $m $ms ms,"
+		done
+		echo "${line%,}" >&2
 	done
 }
