@@ -44,7 +44,7 @@ struct job {
         bool init_is_child; /* false when the zygote forked it */
         pid_t attacher;     /* moving the jail into its cgroup, see attach_in_background() */
         bool born;          /* the jail was born in its cgroup (sbx_jail_clone): no attacher */
-        int refused;        /* else, on cgroup v2, why (an errno) */
+        int refused;        /* else, on cgroup v2, why (an errno); see cgroup_entry() */
         uid_t uid;
         gid_t gid;
         struct capture out, err;
@@ -453,6 +453,25 @@ static void collect(struct job *job, struct sbx_result *r)
 
 /* ---- entry ------------------------------------------------------------------------------ */
 
+/* How the jail got into its cgroup, as the result says it (sbx_result.cgroup_entry). */
+static char *cgroup_entry(const struct job *job)
+{
+        const char *by = job->init_is_child ? "supervisor" : "zygote";
+
+        if (!job->cgroup)
+                return NULL;
+        if (job->born)
+                return sbx_strdup_printf("born in its cgroup (CLONE_INTO_CGROUP; cloned by the %s)",
+                                         by);
+        if (sbx_cgroup_fd(job->cgroup) < 0)
+                return sbx_strdup_printf("moved into its cgroup (cgroup v1: no CLONE_INTO_CGROUP; "
+                                         "cloned by the %s)",
+                                         by);
+        return sbx_strdup_printf("moved into its cgroup (CLONE_INTO_CGROUP refused: %s; cloned by "
+                                 "the %s)",
+                                 strerror(job->refused), by);
+}
+
 static void reply(int job_fd, const struct sbx_result *r)
 {
         struct sbx_wbuf b = {0};
@@ -568,6 +587,7 @@ static void run(struct job *job, int workdir_fd, uid_t box_uid, bool prepared,
                 start_payload(job);
                 supervise_loop(job);
                 collect(job, &r);
+                r.cgroup_entry = cgroup_entry(job);
         } else {
                 r.message = strdup(*err && (*err)->message ? (*err)->message : "the jail failed");
         }
