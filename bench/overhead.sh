@@ -14,7 +14,9 @@
 #              Python on (eval and serve's default): forked from the zygote, no interpreter start
 # Each run is timed with CLOCK_MONOTONIC around fork+exec+wait by a small C timer compiled on
 # the spot (bash's EPOCHREALTIME when there is no C compiler). Prints median, p90 and min per
-# variant, the time each adds over bare (by median), and sandboxrt's added time over bwrap's.
+# variant, the time each adds over bare (by median), and sandboxrt's added time over bwrap's,
+# and how the jobs got into their cgroups (as the jobs' results say: born there with
+# CLONE_INTO_CGROUP on cgroup v2, or moved there; and why).
 #
 # sandboxrt is $SANDBOXRT, else build/api/sandboxrt under the source root. Works as root and as a
 # normal user (bwrap then needs unprivileged user namespaces). Exit status: 0, or 1 when a
@@ -141,8 +143,9 @@ int main(int argc, char **argv_)
 		clock_gettime(CLOCK_MONOTONIC, &a);
 		int ok = sbx_run(rt, &job, &r, NULL) == 0 && r->verdict == SBX_VERDICT_OK;
 		clock_gettime(CLOCK_MONOTONIC, &b);
-		printf("%lld\n", ok ? (long long)(b.tv_sec - a.tv_sec) * 1000000 +
-					   (b.tv_nsec - a.tv_nsec) / 1000 : -1LL);
+		printf("%lld\t%s\n", ok ? (long long)(b.tv_sec - a.tv_sec) * 1000000 +
+					     (b.tv_nsec - a.tv_nsec) / 1000 : -1LL,
+		       r && r->cgroup_entry ? r->cgroup_entry : "in no cgroup");
 		fflush(stdout);
 		sbx_result_free(r);
 	}
@@ -171,10 +174,12 @@ run_variant() {
 	local us rc=0
 	if [ "$1" = runtime ] || [ "$1" = warm ]; then
 		local -n driver=${1^^} # its coproc: RUNTIME or WARM
+		local entry
 		echo run >&"${driver[1]}"
-		read -r us <&"${driver[0]}"
+		IFS=$'\t' read -r us entry <&"${driver[0]}"
 		[ "$us" -ge 0 ] || { echo "overhead: the $1 variant's job failed" >&2; exit 1; }
 		echo "$us" >>"$tmp/$1"
+		echo "$entry" >>"$tmp/$1.entry"
 		return
 	fi
 	eval "us=\$(time_once ${cmd[$1]})" || rc=$?
@@ -192,19 +197,18 @@ echo "host: $(uname -sr), $nproc_ CPUs, as $(id -un); clock: $clock"
 echo "sandboxrt: $sandboxrt ($("$sandboxrt" --version 2>/dev/null || echo "version unknown"))"
 [ -n "$bwrap" ] || echo "bwrap: not installed, variant skipped (apt-get install bubblewrap)"
 # The cold path's cost depends on how a job gets into its cgroup: born in it (cgroup v2 with
-# CLONE_INTO_CGROUP, not implemented yet) or moved there (a write to cgroup.procs; on v1 that
-# waits out an RCU grace period, which a prepared jail pays before its job comes).
-cgroups=$("$sandboxrt" run -v -- "$python" -c pass 2>&1 >/dev/null | sed -n 's/.*cgroups \(v[12]\) .*/\1/p')
-case $cgroups in
-v1) echo "cold path: cgroup v1, the jail is moved into its cgroup (migration)" ;;
-v2) echo "cold path: cgroup v2, the jail is moved into its cgroup (cgroup.procs; no CLONE_INTO_CGROUP)" ;;
-*) echo "cold path: no cgroup (rlimits)" ;;
-esac
+# CLONE_INTO_CGROUP) or moved there (a write to cgroup.procs; on v1 that waits out an RCU grace
+# period, which a prepared jail pays before its job comes). The timed CLI runs discard their
+# output: one more run says which path the CLI takes (the drivers' jobs say it themselves).
+verbose=$("$sandboxrt" run -v ${sbx_opts[@]+"${sbx_opts[@]}"} -- "${payload[@]}" 2>&1 >/dev/null) || true
+cgroups=$(sed -n 's/.*backend native, cgroups \(v[12]\) .*/cgroup \1/p' <<<"$verbose")
+entry=$(sed -n 's/^sandboxrt: the job was //p' <<<"$verbose")
+echo "cold path (sandboxrt run -v): ${cgroups:-no cgroup hierarchy}, the job was ${entry:-in no cgroup (rlimits)}"
 
 for ((i = 0; i < warmup; i++)); do
 	for v in "${variants[@]}"; do run_variant "$v"; done
 done
-for v in "${variants[@]}"; do rm -f "$tmp/$v"; done
+for v in "${variants[@]}"; do rm -f "$tmp/$v" "$tmp/$v.entry"; done
 for ((i = 0; i < runs; i++)); do
 	for v in "${variants[@]}"; do run_variant "$v"; done
 done
@@ -247,6 +251,12 @@ if [ -n "${median[runtime]:-}" ]; then
 	echo "one long-lived runtime (eval, serve): $(ms $((median[runtime] - median[bare]))) ms" \
 		"added per job"
 fi
+for v in runtime warm; do
+	[ -f "$tmp/$v.entry" ] || continue
+	sort "$tmp/$v.entry" | uniq -c | while read -r n how; do
+		echo "$v: $how ($n of $runs jobs)"
+	done
+done
 if [ -n "${median[warm]:-}" ]; then
 	echo "warm Python job / bare python3: $(ms "${median[warm]}") ms / $(ms "${median[bare]}") ms" \
 		"= $(awk -v w="${median[warm]}" -v b="${median[bare]}" 'BEGIN { printf "%.2f", w / b }')" \

@@ -134,6 +134,27 @@ static void check_limits(uint32_t enforced, const char *why)
         line("limits", false, detail);
 }
 
+/* How a job gets into its cgroup here (born in it with CLONE_INTO_CGROUP, or moved there, and
+ * why): one job says what the kernel did, where the hierarchy alone would only say what it may. */
+static void check_cgroup_entry(struct sbx_runtime *rt)
+{
+        const char *const argv[] = {"/bin/true", NULL};
+        struct sbx_job job = {.argv = argv};
+        struct sbx_result *res = NULL;
+        struct sbx_error *err = NULL;
+        char detail[512];
+
+        if (sbx_run(rt, &job, &res, &err) < 0)
+                snprintf(detail, sizeof(detail), "a job (/bin/true) failed: %s",
+                         err && err->message ? err->message : "unknown error");
+        else
+                snprintf(detail, sizeof(detail), "a job (/bin/true) was %s",
+                         res->cgroup_entry ? res->cgroup_entry : "in no cgroup");
+        line("cgroup entry", res && res->cgroup_entry, detail);
+        sbx_result_free(res);
+        sbx_error_free(err);
+}
+
 /* What the native backend's launcher found, which may differ from what this process would:
  * an unprivileged launcher on cgroup v2 asks the user's systemd for a scope. Without the
  * native backend, our own discovery. */
@@ -151,6 +172,8 @@ static void check_cgroups(void)
                 uint32_t enforced = sbx_runtime_limits_enforced(rt, &why);
 
                 line("cgroups", strncmp(d, "none", 4) != 0, d);
+                if (strncmp(d, "none", 4) != 0)
+                        check_cgroup_entry(rt);
                 check_limits(enforced, why);
         } else if (sbx_cgroup_host_open(&h, &err) < 0) {
                 line("cgroups", false, err && err->message ? err->message : "unusable");

@@ -45,7 +45,8 @@ static const char usage_text[] =
     "                        started before it, forked into the jail: slower for one job,\n"
     "                        for testing what eval and serve do (the policy's warm key wins)\n"
     "  --json                print the result as one JSON object on stdout\n"
-    "  -v, --verbose         say which backend and cgroup hierarchy ran the job\n"
+    "  -v, --verbose         say which backend and cgroup hierarchy ran the job, and how\n"
+    "                        the job got into its cgroup (born there or moved)\n"
     "  -h, --help            show this help\n"
     "\n"
     "Without --json the program's stdout and stderr are passed through, and a summary is\n"
@@ -361,6 +362,8 @@ static int run_main(int argc, char **argv)
                 status = r == -ENOPKG ? SBX_CLI_EXIT_SANDBOX_ERROR : SBX_CLI_EXIT_USAGE;
                 goto out;
         }
+        if (a.rt.verbose && res->cgroup_entry)
+                fprintf(stderr, "sandboxrt: the job was %s\n", res->cgroup_entry);
         if (a.json) {
                 _cleanup_free_ char *json = sbx_result_to_json(res);
                 puts(json ? json : "{}");

@@ -234,6 +234,10 @@ struct sbx_result {
          * native jail without cgroups enforces some per process only, others not at all); 0
          * when unknown (a server that does not say). */
         uint32_t limits_enforced;
+        /* The native backend: how the job's processes got into its cgroup, one line for
+         * --verbose and benchmarks ("born in its cgroup (CLONE_INTO_CGROUP, ...)" or "moved into
+         * its cgroup (...)", with the reason); NULL without a job cgroup or another backend. */
+        char *cgroup_entry;
 };
 
 struct sbx_result *sbx_result_free(struct sbx_result *r);

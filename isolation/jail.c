@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <grp.h>
 #include <sched.h>
+#include <linux/sched.h>
 #include <net/if.h>
 #include <poll.h>
 #include <signal.h>
@@ -80,20 +81,73 @@ static _Noreturn __attribute__((format(printf, 2, 3))) void fail(int error, cons
 
 /* ---- cloning the jail -------------------------------------------------------------------- */
 
+/* clone3 with CLONE_INTO_CGROUP: the child starts in the cgroup at cgroup_fd, so no process of
+ * the jail ever runs outside it. Like fork (no new stack). -1 with the kernel's errno: ENOSYS,
+ * E2BIG or EINVAL before Linux 5.7, EACCES or EPERM from its permission check, ... */
+static pid_t clone_into(unsigned long flags, int cgroup_fd)
+{
+        struct clone_args args = {
+            .flags = (flags & ~(unsigned long)CSIGNAL) | CLONE_INTO_CGROUP,
+            .exit_signal = flags & CSIGNAL,
+            .cgroup = (uint64_t)cgroup_fd,
+        };
+
+        return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+}
+
+/* Born in the cgroup when we may, else where we are: *refused says why not (0: born there). */
+static pid_t clone_in(unsigned long flags, int cgroup_fd, int *refused)
+{
+        *refused = 0;
+        if (cgroup_fd >= 0) {
+                pid_t pid = clone_into(flags, cgroup_fd);
+                if (pid >= 0)
+                        return pid;
+                *refused = errno;
+        }
+        return (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
+}
+
+/* CLONE_INTO_CGROUP checks that the cloning credentials may write cgroup.procs of the target
+ * and of the common ancestor of our cgroup and the target (as root: usually the hierarchy's
+ * root). As root we clone with the slot's euid (below), which may write neither; handing the
+ * job cgroup to the slot's uid would not cover the ancestor. So for that clone alone we raise
+ * CAP_DAC_OVERRIDE in our effective set: it is still in our permitted one, as our real and
+ * saved uids stay 0, and going back to euid 0 resets the effective set as before. The child
+ * gains nothing by it: CLONE_NEWUSER gives it a fresh set of capabilities valid only in its
+ * new user namespace (as every jail's init has), whose owner is still the slot's uid. Without
+ * CLONE_NEWUSER we do not raise it, and the kernel's refusal sends the jail the old way. */
+static void may_write_cgroups(unsigned long flags)
+{
+        cap_value_t dac = CAP_DAC_OVERRIDE;
+        cap_t caps;
+
+        if (!(flags & CLONE_NEWUSER) || !(caps = cap_get_proc()))
+                return;
+        if (cap_set_flag(caps, CAP_EFFECTIVE, 1, &dac, CAP_SET) == 0)
+                (void)cap_set_proc(caps);
+        cap_free(caps);
+}
+
 /* The kernel charges per-user counters (inotify instances, queued signals, mqueue bytes,
  * namespaces, processes) to the user inside a user namespace and also to the namespace's owner,
  * the euid that created it, in the namespace above. So root creates a jail's user namespace as
  * the jail's own slot uid, never as itself: what a sandbox holds then counts against that uid
  * alone, not against host root or the other sandboxes. A raw clone without a new stack behaves
  * like fork: fine, we are single-threaded. */
-pid_t sbx_jail_clone(unsigned long flags, uid_t uid, gid_t gid, bool privileged)
+pid_t sbx_jail_clone(unsigned long flags, uid_t uid, gid_t gid, bool privileged, int cgroup_fd,
+                     int *refused)
 {
         pid_t pid = -1;
 
+        *refused = 0;
         if (!privileged)
-                return (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
-        if (setresgid(-1, gid, -1) == 0 && setresuid(-1, uid, -1) == 0)
-                pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
+                return clone_in(flags, cgroup_fd, refused);
+        if (setresgid(-1, gid, -1) == 0 && setresuid(-1, uid, -1) == 0) {
+                if (cgroup_fd >= 0)
+                        may_write_cgroups(flags);
+                pid = clone_in(flags, cgroup_fd, refused);
+        }
         if (pid == 0)
                 return 0;
         int e = errno;

@@ -52,8 +52,11 @@ extern const size_t sbx_n_jail_devices;
 
 /* Clone a jail's init with flags (namespaces), its user namespace owned by uid/gid as root
  * (privileged; see jail.c), like fork: returns 0 in the child, its pid, or -1 with errno. The
- * caller must be single-threaded. */
-pid_t sbx_jail_clone(unsigned long flags, uid_t uid, gid_t gid, bool privileged);
+ * caller must be single-threaded. With cgroup_fd >= 0 (a v2 job cgroup: sbx_cgroup_fd) it is
+ * born in that cgroup (CLONE_INTO_CGROUP) and *refused is 0; if the kernel refuses that, it is
+ * cloned where we are, to be moved (sbx_cgroup_attach), and *refused is the kernel's errno. */
+pid_t sbx_jail_clone(unsigned long flags, uid_t uid, gid_t gid, bool privileged, int cgroup_fd,
+                     int *refused);
 
 /* The cloned child: builds the jail, becomes its init, and forks the payload as soon as the jail
  * is in its cgroup, before the job is known. Returns in the payload only, which must then call

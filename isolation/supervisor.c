@@ -43,6 +43,8 @@ struct job {
         bool in_lent_netns;
         bool init_is_child; /* false when the zygote forked it */
         pid_t attacher;     /* moving the jail into its cgroup, see attach_in_background() */
+        bool born;          /* the jail was born in its cgroup (sbx_jail_clone): no attacher */
+        int refused;        /* else, on cgroup v2, why (an errno); see cgroup_entry() */
         bool placed;        /* the jail is in its cgroup and was told so ("a") */
         uid_t uid;
         gid_t gid;
@@ -99,11 +101,12 @@ static pid_t clone_by_zygote(struct job *job, unsigned long flags, bool lent, ui
             [SBX_ZFD_WORKDIR] = cfg->workdir_fd,
             [SBX_ZFD_DEVICES] = cfg->devices_fd,
             [SBX_ZFD_NETNS] = lent ? job->env->netns_fd : -1,
+            [SBX_ZFD_CGROUP] = sbx_cgroup_fd(job->cgroup),
         };
 
         if (job->env->zygote_fd < 0)
                 return -1;
-        pid_t pid = sbx_zygote_clone(job->env->zygote_fd, &req, fds, &job->pidfd);
+        pid_t pid = sbx_zygote_clone(job->env->zygote_fd, &req, fds, &job->pidfd, &job->refused);
         job->init_is_child = false;
         return pid;
 }
@@ -117,7 +120,8 @@ static pid_t clone_here(struct job *job, unsigned long flags, bool lent, uid_t u
                         return sbx_error_set(err, errno, "switching network namespace: %m");
                 job->in_lent_netns = lent;
         }
-        pid_t pid = sbx_jail_clone(flags, uid, gid, job->env->privileged);
+        pid_t pid = sbx_jail_clone(flags, uid, gid, job->env->privileged,
+                                   sbx_cgroup_fd(job->cgroup), &job->refused);
         if (pid < 0)
                 return sbx_error_set(err, errno, "clone: %m");
         if (pid == 0)
@@ -155,9 +159,10 @@ static void close_pipes(int in[2], int out[2], int errp[2], int status[2], int g
 }
 
 /* Clone the jail's init (see jail.c) with network mode net and write its id maps: uid/gid are
- * the host ids its user maps to (a slot's private uid as root, else ours). The jail then builds
- * what of its root does not depend on the job, waits for its spec, and for "g" once it is in
- * its cgroup. */
+ * the host ids its user maps to (a slot's private uid as root, else ours). On cgroup v2 it is
+ * born in its cgroup when the kernel lets us (job->born), else it is moved there (attached).
+ * The jail then builds what of its root does not depend on the job, waits for its spec, and for
+ * "g" once it is in its cgroup. */
 static int clone_jail(struct job *job, enum sbx_network net, int workdir_fd, uid_t uid, gid_t gid,
                       struct sbx_error **err)
 {
@@ -198,6 +203,7 @@ static int clone_jail(struct job *job, enum sbx_network net, int workdir_fd, uid
                 return pid;
 
         job->init = pid;
+        job->born = sbx_cgroup_fd(job->cgroup) >= 0 && job->refused == 0;
         close(in[0]);
         close(out[1]);
         close(errp[1]);
@@ -451,6 +457,25 @@ static void collect(struct job *job, struct sbx_result *r)
 
 /* ---- entry ------------------------------------------------------------------------------ */
 
+/* How the jail got into its cgroup, as the result says it (sbx_result.cgroup_entry). */
+static char *cgroup_entry(const struct job *job)
+{
+        const char *by = job->init_is_child ? "supervisor" : "zygote";
+
+        if (!job->cgroup)
+                return NULL;
+        if (job->born)
+                return sbx_strdup_printf("born in its cgroup (CLONE_INTO_CGROUP; cloned by the %s)",
+                                         by);
+        if (sbx_cgroup_fd(job->cgroup) < 0)
+                return sbx_strdup_printf("moved into its cgroup (cgroup v1: no CLONE_INTO_CGROUP; "
+                                         "cloned by the %s)",
+                                         by);
+        return sbx_strdup_printf("moved into its cgroup (CLONE_INTO_CGROUP refused: %s; cloned by "
+                                 "the %s)",
+                                 strerror(job->refused), by);
+}
+
 static void reply(int job_fd, const struct sbx_result *r)
 {
         struct sbx_wbuf b = {0};
@@ -483,7 +508,7 @@ static int attached(struct job *job, struct sbx_error **err)
                 return 0;
         if (job->attacher > 0 && waitpid(job->attacher, &status, 0) > 0 && status == 0)
                 return (job->placed = true), 0;
-        if (job->cgroup && sbx_cgroup_attach(job->cgroup, job->init, err) < 0)
+        if (job->cgroup && !job->born && sbx_cgroup_attach(job->cgroup, job->init, err) < 0)
                 return -1;
         if (write(job->go_fd, "a", 1) != 1)
                 return sbx_error_set(err, errno, "telling the jail it is in its cgroup: %m");
@@ -494,9 +519,9 @@ static int attached(struct job *job, struct sbx_error **err)
 /* ---- a supervisor's life ---------------------------------------------------------------- */
 
 /* Everything a one-shot job without network needs that does not depend on the job: a slot's
- * uid, a cgroup, the jail cloned, mapped and already moved into the cgroup. A supervisor does
- * this while it waits for its job (the launcher keeps one ready), which takes the cgroup-v1
- * migration's RCU grace period (~10 ms) off the job's path. */
+ * uid, a cgroup, the jail cloned, mapped and born in (or already moved into) the cgroup. A
+ * supervisor does this while it waits for its job (the launcher keeps one ready), which takes
+ * the cgroup-v1 migration's RCU grace period (~10 ms) off the job's path. */
 static int prepare(struct job *job, struct sbx_error **err)
 {
         const struct sbx_limits none = {0}; /* the job's own limits are set when it arrives */
@@ -512,7 +537,7 @@ static int prepare(struct job *job, struct sbx_error **err)
                 r = sbx_cgroup_create(job->env->cgroups, &none, &job->cgroup, err);
         if (r >= 0)
                 r = clone_jail(job, SBX_NETWORK_NONE, -1, job->uid, job->gid, err);
-        if (r >= 0 && job->cgroup)
+        if (r >= 0 && job->cgroup && !job->born)
                 attach_in_background(job);
         else if (r >= 0)
                 r = attached(job, err);
@@ -581,6 +606,7 @@ static void run(struct job *job, int workdir_fd, uid_t box_uid, bool prepared,
                 start_payload(job);
                 supervise_loop(job);
                 collect(job, &r);
+                r.cgroup_entry = cgroup_entry(job);
         } else {
                 r.message = strdup(*err && (*err)->message ? (*err)->message : "the jail failed");
         }

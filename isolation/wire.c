@@ -425,6 +425,7 @@ void sbx_wire_put_result(struct sbx_wbuf *b, const struct sbx_result *r)
         sbx_wbuf_bytes(b, r->err.data, r->err.size);
         sbx_wbuf_u32(b, r->err.truncated);
         sbx_wbuf_str(b, r->message);
+        sbx_wbuf_str(b, r->cgroup_entry);
 }
 
 static int get_output(struct sbx_rbuf *b, struct sbx_output *o)
@@ -459,5 +460,6 @@ int sbx_wire_get_result(const char *raw, size_t size, struct sbx_result *r)
         if (get_output(&b, &r->out) < 0 || get_output(&b, &r->err) < 0)
                 return -ENOMEM;
         r->message = sbx_rbuf_str(&b);
+        r->cgroup_entry = sbx_rbuf_str(&b);
         return b.bad || b.left != 0 ? -EBADMSG : 0;
 }

@@ -103,7 +103,7 @@ static int wait_answer(int fd)
 }
 
 pid_t sbx_zygote_clone(int zygote_fd, struct sbx_zygote_request *req, const int fds[_SBX_ZFD_MAX],
-                       int *pidfd)
+                       int *pidfd, int *refused)
 {
         int pair[2], send[_SBX_ZFD_MAX], got[SBX_WIRE_MAX_FDS];
         struct sbx_zygote_reply reply;
@@ -135,5 +135,6 @@ pid_t sbx_zygote_clone(int zygote_fd, struct sbx_zygote_request *req, const int 
                 return -(reply.error ? reply.error : EPROTO);
         }
         *pidfd = got[0];
+        *refused = reply.refused;
         return reply.pid;
 }

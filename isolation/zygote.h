@@ -2,7 +2,8 @@
  * jails whose payloads run the job's program in its already initialised memory. See
  * docs/warm.md for the design and its security argument; in short, the zygote only replaces
  * the supervisor's clone(2) of a jail's init: the child runs the same jail code (jail.c) and
- * the supervisor writes its id maps, moves it into its cgroup and watches it as for any jail.
+ * the supervisor writes its id maps, has it born in (or moves it into) its cgroup and watches it
+ * as for any jail.
  *
  *   launcher --fork+exec--> python3 -c BOOTSTRAP LIB (zygote: ctypes loads LIB, sbx_zygote_serve)
  *   supervisor --request + the jail's fds--> zygote --clone--> jail init --fork--> payload,
@@ -28,7 +29,8 @@ enum sbx_zygote_fd {
         SBX_ZFD_GO,
         SBX_ZFD_WORKDIR,
         SBX_ZFD_DEVICES,
-        SBX_ZFD_NETNS, /* the lent empty network namespace the jail joins, or absent */
+        SBX_ZFD_NETNS,  /* the lent empty network namespace the jail joins, or absent */
+        SBX_ZFD_CGROUP, /* the v2 job cgroup the jail is born in (sbx_jail_clone), or absent */
         _SBX_ZFD_MAX,
 };
 
@@ -42,8 +44,9 @@ struct sbx_zygote_request {
 #define SBX_ZYGOTE_MAGIC 0x53425a59u /* "SBZY" */
 
 struct sbx_zygote_reply {
-        int32_t error; /* errno, 0 with the pidfd attached */
-        int32_t pid;   /* the jail's init, in the zygote's (and the supervisor's) pid namespace */
+        int32_t error;   /* errno, 0 with the pidfd attached */
+        int32_t pid;     /* the jail's init, in the zygote's (and the supervisor's) pid namespace */
+        int32_t refused; /* sbx_jail_clone's: 0, or why it is not in SBX_ZFD_CGROUP's cgroup */
 };
 
 /* A zygote forks the jails of at most this many jobs (SANDBOXRT_WARM_JOBS overrides it), then a
@@ -62,9 +65,10 @@ struct sbx_storage;
 int sbx_zygote_start(struct sbx_storage *storage, bool privileged, pid_t *pid);
 
 /* Supervisor: ask the zygote for a jail's init (what sbx_jail_clone would create) with the
- * fds of req's fd_mask in fds[]. Returns its pid and *pidfd, or -errno (then clone it cold). */
+ * fds of req's fd_mask in fds[]. Returns its pid, *pidfd and *refused (see sbx_jail_clone), or
+ * -errno (then clone it cold). */
 pid_t sbx_zygote_clone(int zygote_fd, struct sbx_zygote_request *req, const int fds[_SBX_ZFD_MAX],
-                       int *pidfd);
+                       int *pidfd, int *refused);
 
 /* In the zygote's library (zygote_serve.c), called by the bootstrap through ctypes: serve
  * requests on sock until EOF (then _exit). Returns only in a jail's payload, before its job. */

@@ -262,7 +262,7 @@ static int fd_of(const struct sbx_zygote_request *req, const int *got, enum sbx_
 /* Clone the jail's init for req (in the lent network namespace, if any, like a supervisor
  * does; netns_home brings us back). Returns its pid, 0 in the child, -errno. */
 static pid_t clone_for(const struct sbx_zygote_request *req, const int *got, int netns_home,
-                       struct sbx_jail_config *cfg)
+                       struct sbx_jail_config *cfg, int *refused)
 {
         int netns = fd_of(req, got, SBX_ZFD_NETNS);
 
@@ -282,7 +282,8 @@ static pid_t clone_for(const struct sbx_zygote_request *req, const int *got, int
                 return -EBADF;
         if (netns >= 0 && setns(netns, CLONE_NEWNET) < 0)
                 return -errno;
-        pid_t pid = sbx_jail_clone(req->flags, req->uid, req->gid, req->privileged);
+        pid_t pid = sbx_jail_clone(req->flags, req->uid, req->gid, req->privileged,
+                                   fd_of(req, got, SBX_ZFD_CGROUP), refused);
         int e = errno;
         if (pid != 0 && netns >= 0 && setns(netns_home, CLONE_NEWNET) < 0)
                 _exit(1); /* never clone a jail from the wrong namespace */
@@ -299,9 +300,9 @@ static bool still_waiting(int reply_fd)
         return reply_fd >= 0 && poll(&p, 1, 0) >= 0 && !(p.revents & (POLLHUP | POLLERR));
 }
 
-static void answer(int reply_fd, pid_t pid, int error)
+static void answer(int reply_fd, pid_t pid, int error, int refused)
 {
-        struct sbx_zygote_reply r = {.error = error, .pid = pid};
+        struct sbx_zygote_reply r = {.error = error, .pid = pid, .refused = refused};
         _cleanup_close_ int pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
 
         if (pid > 0 && pidfd < 0) {
@@ -329,13 +330,14 @@ __attribute__((visibility("default"))) void sbx_zygote_serve(int sock, const cha
                 struct sbx_zygote_request req;
                 int got[_SBX_ZFD_MAX];
                 struct sbx_jail_config cfg;
+                int refused = 0;
 
                 int r = sbx_wire_recv_fdv(sock, &req, sizeof(req), got, _SBX_ZFD_MAX);
                 if (r == -EPIPE || r == -ECONNRESET)
                         _exit(0); /* the launcher and its supervisors are gone */
                 int reply = r == 0 ? fd_of(&req, got, SBX_ZFD_REPLY) : -1;
                 if (r == 0 && req.magic == SBX_ZYGOTE_MAGIC && still_waiting(reply)) {
-                        pid_t pid = clone_for(&req, got, netns_home, &cfg);
+                        pid_t pid = clone_for(&req, got, netns_home, &cfg, &refused);
                         if (pid == 0) {
                                 cfg.seccomp = filter;
                                 cfg.job_arrived = show_job;
@@ -344,7 +346,7 @@ __attribute__((visibility("default"))) void sbx_zygote_serve(int sock, const cha
                                 sbx_jail_enter(&payload_cfg);
                                 return;
                         }
-                        answer(reply, pid, pid < 0 ? (int)-pid : 0);
+                        answer(reply, pid, pid < 0 ? (int)-pid : 0, refused);
                 }
                 for (int i = 0; i < _SBX_ZFD_MAX; i++)
                         sbx_closep(&got[i]);

@@ -40,6 +40,7 @@ struct sbx_result *sbx_result_free(struct sbx_result *r)
                 free(r->out.data);
                 free(r->err.data);
                 free(r->message);
+                free(r->cgroup_entry);
                 sbx_result_free(r->compile);
                 free(r);
         }

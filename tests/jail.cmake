@@ -2,7 +2,7 @@
 # script runs them as root and again as an unprivileged user.
 foreach(t limits_cpu limits_wall limits_memory limits_pids limits_fallback limits_output
           limits_disk iso_fs iso_net iso_identity iso_orphans iso_instances iso_storage
-          iso_writable iso_counters iso_locks cli)
+          iso_writable iso_counters iso_locks cli cgroup_entry)
   sbx_script_test(jail_${t} jail/${t}.sh)
 endforeach()
 sbx_script_test(jail_seccomp jail/seccomp.sh)

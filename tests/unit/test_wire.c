@@ -107,7 +107,8 @@ static void result_round_trip(void **state)
                                .peak_memory_bytes = 4096,
                                .out = {.data = (char *)"abc", .size = 3, .truncated = true},
                                .err = {.data = NULL, .size = 0},
-                               .message = (char *)"output limit"};
+                               .message = (char *)"output limit",
+                               .cgroup_entry = (char *)"born in its cgroup"};
         struct sbx_result back = {0};
         struct sbx_wbuf b = {0};
 
@@ -119,9 +120,11 @@ static void result_round_trip(void **state)
         assert_true(back.out.truncated);
         assert_int_equal(back.err.size, 0);
         assert_string_equal(back.message, "output limit");
+        assert_string_equal(back.cgroup_entry, "born in its cgroup");
         free(back.out.data);
         free(back.err.data);
         free(back.message);
+        free(back.cgroup_entry);
         sbx_wbuf_release(&b);
 }
 
