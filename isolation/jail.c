@@ -687,9 +687,16 @@ static _Noreturn void run_init(pid_t payload, int sigfd)
         }
         struct rusage ru;
         getrusage(RUSAGE_CHILDREN, &ru);
+        /* Every process of the jail is a child of ours once its parent is gone: none left means
+         * the job is over, and the supervisor need not wait for our exit (which tears down the
+         * jail's namespaces) to answer. */
+        siginfo_t more;
+        bool alone =
+            waitid(P_ALL, 0, &more, WEXITED | WNOHANG | WNOWAIT | __WALL) < 0 && errno == ECHILD;
         struct sbx_jail_record rec = {
             .kind = SBX_JAIL_EXITED,
             .status = status,
+            .alone = alone,
             .cpu_usec = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u +
                         (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec),
             .maxrss_bytes = (uint64_t)ru.ru_maxrss * 1024u,

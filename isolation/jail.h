@@ -43,6 +43,7 @@ struct sbx_jail_record {
         int32_t status;
         uint64_t cpu_usec;
         uint64_t maxrss_bytes;
+        uint32_t alone; /* SBX_JAIL_EXITED: nothing else of the job runs; the init exits next */
         char message[200];
 };
 

@@ -366,10 +366,18 @@ static void check_limits(struct job *job, uint64_t now)
                 stop_jail(job, SBX_STOP_CPU);
 }
 
+/* The init reported the payload's end with nothing else of the job left running: the job is
+ * over, though the init's own exit (which tears down the jail's namespaces) may take a while. */
+static bool payload_was_last(const struct job *job)
+{
+        return job->exited.kind == SBX_JAIL_EXITED && job->exited.alone;
+}
+
 static void supervise_loop(struct job *job)
 {
         const struct sbx_limits *l = &job->spec->policy->limits;
         uint64_t drain_until = 0;
+        bool records_end = false; /* the status pipe's writers are gone */
 
         if (job->spec->stdin_size == 0) {
                 close(job->stdin_fd);
@@ -382,6 +390,7 @@ static void supervise_loop(struct job *job)
                     {.fd = job->stdin_fd, .events = POLLOUT},
                     {.fd = job->init_done ? -1 : job->pidfd, .events = POLLIN},
                     {.fd = job->init_done ? -1 : job->job_fd, .events = POLLIN},
+                    {.fd = job->init_done || records_end ? -1 : job->status_fd, .events = POLLIN},
                 };
                 uint64_t now = sbx_now_ms();
                 int timeout = CPU_CHECK_MS;
@@ -402,7 +411,11 @@ static void supervise_loop(struct job *job)
                         feed_stdin(job);
                 if (p[4].revents)
                         stop_jail(job, SBX_STOP_CANCEL); /* the caller hung up */
-                if (p[3].revents) {
+                if (p[5].revents)
+                        read_records(job);
+                if (p[5].revents & (POLLHUP | POLLERR))
+                        records_end = true; /* the pidfd says when the init is gone */
+                if (p[3].revents || payload_was_last(job)) {
                         job->init_done = true;
                         drain_until = sbx_now_ms() + DRAIN_MS;
                 } else if (!job->init_done) {
@@ -445,8 +458,10 @@ static void collect(struct job *job, struct sbx_result *r)
 {
         int status;
 
-        wait_init(job, &status);
-        job->init = -1;
+        if (!payload_was_last(job)) { /* else the init is waited for after the answer */
+                wait_init(job, &status);
+                job->init = -1;
+        }
         r->wall_ms = sbx_now_ms() - job->start_ms;
         read_records(job);
         judge(job, r);
