@@ -463,7 +463,14 @@ static void make_mount_points(const char *const *dirs)
  * /dev/shm are directories of one tmpfs capped in bytes and inodes by the policy's tmpfs size.
  * A job in a work dir of the launcher's (a stateful sandbox, a compiled language's steps; see
  * storage.h) gets that tmpfs as a detached mount on FD_WORKDIR, capped the same way and kept
- * between its jobs; any other job, a fresh one. */
+ * between its jobs; any other job, a fresh one.
+ *
+ * The tmpfs is mounted on /dev/shm, each directory bound from there to its place, and its own
+ * "shm" directory last over /dev/shm itself, which covers the rest of it for good. Mounting it
+ * elsewhere and detaching it would cost the job an RCU grace period (unmounting waits for one:
+ * a few ms here), and no writable directory can be under /dev (policies/writable.c). */
+#define WRITABLE_TOP "/dev/shm"
+
 static void mount_writable(const struct sbx_policy *p, bool have_workdir)
 {
         const struct sbx_limits *l = &p->limits;
@@ -474,11 +481,10 @@ static void mount_writable(const struct sbx_policy *p, bool have_workdir)
         size_t n = sbx_writable_dirs_of(p, dirs);
 
         make_mount_points(dirs);
-        CHECK(mkdir("/.rw", 0700), "mkdir /.rw");
         if (have_workdir) {
-                CHECK(move_mount(FD_WORKDIR, "", AT_FDCWD, "/.rw", MOVE_MOUNT_F_EMPTY_PATH),
+                CHECK(move_mount(FD_WORKDIR, "", AT_FDCWD, WRITABLE_TOP, MOVE_MOUNT_F_EMPTY_PATH),
                       "mounting the work dir");
-                CHECK(mount_setattr(AT_FDCWD, "/.rw", 0, &attr, sizeof(attr)),
+                CHECK(mount_setattr(AT_FDCWD, WRITABLE_TOP, 0, &attr, sizeof(attr)),
                       "making the work dir nosuid,nodev");
                 close(FD_WORKDIR);
         } else {
@@ -486,22 +492,20 @@ static void mount_writable(const struct sbx_policy *p, bool have_workdir)
                          (unsigned long long)l->tmpfs_bytes,
                          (unsigned long long)(l->tmpfs_bytes / SBX_TMPFS_BYTES_PER_INODE),
                          SBX_JAIL_UID, SBX_JAIL_UID);
-                CHECK(mount("tmpfs", "/.rw", "tmpfs", MS_NOSUID | MS_NODEV, opts),
+                CHECK(mount("tmpfs", WRITABLE_TOP, "tmpfs", MS_NOSUID | MS_NODEV, opts),
                       "mounting the writable tmpfs");
         }
-        int top = open("/.rw", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int top = open(WRITABLE_TOP, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         CHECK(top, "opening the writable tmpfs");
         if (sbx_writable_layout(top, p, (uid_t)-1, &err) < 0)
                 fail(err->code, "%s", err->message);
         close(top);
         /* In order: a policy's /home goes over the built-in /home/sandbox, which it holds. */
         for (size_t i = 0; i < n; i++) {
-                snprintf(path, sizeof(path), "/.rw%s", dirs[i]);
+                snprintf(path, sizeof(path), WRITABLE_TOP "%s", dirs[i]);
                 CHECK(mount(path, dirs[i], NULL, MS_BIND, NULL), "mounting %s", dirs[i]);
         }
-        CHECK(mount("/.rw/shm", "/dev/shm", NULL, MS_BIND, NULL), "mounting /dev/shm");
-        CHECK(umount2("/.rw", MNT_DETACH), "detaching the writable tmpfs");
-        CHECK(rmdir("/.rw"), "rmdir /.rw");
+        CHECK(mount(WRITABLE_TOP "/shm", WRITABLE_TOP, NULL, MS_BIND, NULL), "mounting /dev/shm");
 }
 
 /* Everything of the root that does not depend on the job: a prepared jail builds it while it
