@@ -1,6 +1,7 @@
 /* Reading and writing cgroupfs files, for every cgroup driver (cgroup_internal.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -99,11 +100,13 @@ void sbx_cg_sleep_usec(unsigned usec)
 
 /* Open rel (a relative cgroup path, "" = the top) under the directory at mount; when create,
  * make missing components. Refuses ".." so an environment value cannot climb out. */
-int sbx_cg_open_rel(const char *mount, const char *rel, bool create)
+int sbx_cg_walk(const char *mount, const char *rel, bool create, sbx_cg_step_fn step, void *arg)
 {
         _cleanup_free_ char *copy = strdup(rel);
         _cleanup_close_ int fd = open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        char *rest = copy, *comp;
+        char *rest = copy, *comp, done[PATH_MAX] = "";
+        size_t len = 0;
+        int r;
 
         if (!copy)
                 return -ENOMEM;
@@ -114,6 +117,8 @@ int sbx_cg_open_rel(const char *mount, const char *rel, bool create)
                         continue;
                 if (strcmp(comp, "..") == 0)
                         return -EINVAL;
+                if (step && (r = step(fd, done, arg)) < 0)
+                        return r;
                 if (create && mkdirat(fd, comp, 0755) < 0 && errno != EEXIST)
                         return -errno;
                 int next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -121,8 +126,17 @@ int sbx_cg_open_rel(const char *mount, const char *rel, bool create)
                         return -errno;
                 close(fd);
                 fd = next;
+                r = snprintf(done + len, sizeof(done) - len, "%s%s", len ? "/" : "", comp);
+                if (r < 0 || (size_t)r >= sizeof(done) - len)
+                        return -ENAMETOOLONG;
+                len += (size_t)r;
         }
         return TAKE_FD(fd);
+}
+
+int sbx_cg_open_rel(const char *mount, const char *rel, bool create)
+{
+        return sbx_cg_walk(mount, rel, create, NULL, NULL);
 }
 
 char *sbx_cg_join(const char *mount, const char *rel)

@@ -115,6 +115,10 @@ void sbx_cg_sleep_usec(unsigned usec);
 /* Open rel (a relative cgroup path, "" = the top) under the directory at mount; when create,
  * make missing components. Refuses ".." so an environment value cannot climb out. */
 int sbx_cg_open_rel(const char *mount, const char *rel, bool create);
+/* The same, calling step at each level before going down: fd is that level's directory, done
+ * its path under mount ("" = the top); a negative return stops the walk with it. */
+typedef int (*sbx_cg_step_fn)(int fd, const char *done, void *arg);
+int sbx_cg_walk(const char *mount, const char *rel, bool create, sbx_cg_step_fn step, void *arg);
 /* mount/rel, or mount for an empty rel; NULL when out of memory. */
 char *sbx_cg_join(const char *mount, const char *rel);
 /* This user may create cgroups in fd and move processes into it. */

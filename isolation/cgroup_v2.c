@@ -119,43 +119,32 @@ static int v2_enable_own(int fd, bool ours)
         return r;
 }
 
+struct enable_level {
+        const char *mount, *self;
+        char **failed; /* where controllers could not be enabled */
+};
+
+static int enable_level(int fd, const char *done, void *arg)
+{
+        struct enable_level *e = arg;
+        /* The top of a container's cgroup namespace holds its processes. */
+        int r = v2_enable_own(fd, holds_self(done, e->self));
+
+        if (r < 0)
+                *e->failed = sbx_cg_join(e->mount, done);
+        return r;
+}
+
 /* Root: create rel, enabling the controllers at every level above it. */
 int sbx_cg_v2_create_path(const char *mount, const char *rel, const char *self, int *out,
                           char **failed)
 {
-        _cleanup_free_ char *copy = strdup(rel), *done = strdup("");
-        _cleanup_close_ int fd = open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        char *rest = copy, *comp;
-        int r;
+        struct enable_level e = {.mount = mount, .self = self, .failed = failed};
+        int fd = sbx_cg_walk(mount, rel, true, enable_level, &e);
 
-        if (!copy || !done)
-                return -ENOMEM;
         if (fd < 0)
-                return -errno;
-        while ((comp = strsep(&rest, "/"))) {
-                if (!*comp || strcmp(comp, ".") == 0)
-                        continue;
-                if (strcmp(comp, "..") == 0)
-                        return -EINVAL;
-                /* The top of a container's cgroup namespace holds its processes. */
-                if ((r = v2_enable_own(fd, holds_self(done, self))) < 0) {
-                        *failed = sbx_cg_join(mount, done);
-                        return r;
-                }
-                if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST)
-                        return -errno;
-                int next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-                if (next < 0)
-                        return -errno;
-                close(fd);
-                fd = next;
-                char *d = sbx_strdup_printf("%s%s%s", done, *done ? "/" : "", comp);
-                if (!d)
-                        return -ENOMEM;
-                free(done);
-                done = d;
-        }
-        *out = TAKE_FD(fd);
+                return fd;
+        *out = fd;
         return 0;
 }
 
