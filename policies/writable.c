@@ -1,7 +1,8 @@
 /* A policy's writable list: which directories it may make writable. Each one becomes a
  * directory of the sandbox's capped storage bound at that path (native) or a capped volume
  * (Docker), so the list must never hide what the sandbox needs to see (the host's toolchains,
- * /proc, /dev) nor reach the places the jail builds itself with (/.rw, /.sandboxrt). */
+ * /proc, /dev) nor reach the places the jail builds itself with (/.empty, /.devices,
+ * /.sandboxrt). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
