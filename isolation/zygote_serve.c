@@ -188,7 +188,7 @@ static void show_job(const struct sbx_spec *spec)
         size_t args = strv_bytes(spec->argv), env = strv_bytes(spec->env);
         char *buf = malloc(args + env + 1); /* never freed: the payload's for its life */
 
-        if (!buf || !warm_fits(spec) || !read_mm_fields(&m))
+        if (!buf || !read_mm_fields(&m))
                 return;
         char *at = put_strv(buf, spec->argv);
         put_strv(at, spec->env);
@@ -224,8 +224,17 @@ static void restore_signals(void)
                         (void)sigaction(sig, &python_signals[sig], NULL);
 }
 
-/* The payload's jail (jail.c), kept for sbx_zygote_job. */
+/* The payload's jail (jail.c), kept for sbx_zygote_job, and whether its job runs warm. */
 static struct sbx_jail_config payload_cfg;
+static bool job_is_warm;
+
+/* The payload's job has come (jail.c: job_arrived), its capabilities not dropped yet. */
+static void job_arrived(const struct sbx_spec *spec)
+{
+        job_is_warm = warm_fits(spec);
+        if (job_is_warm)
+                show_job(spec);
+}
 
 /* The job, in a payload sbx_zygote_serve returned in: confines it as a cold payload is, and
  * returns the job for the bootstrap to run; a job the zygote cannot give runs cold (exec) from
@@ -234,7 +243,7 @@ __attribute__((visibility("default"))) const char *sbx_zygote_job(size_t *len)
 {
         const struct sbx_spec *spec = sbx_jail_payload(&payload_cfg);
 
-        if (!warm_fits(spec))
+        if (!job_is_warm)
                 sbx_jail_exec(spec);
         const char *job = pack_job(spec, len);
         /* A cold payload's exec closes the status pipe and the rest (close-on-exec): without
@@ -340,7 +349,7 @@ __attribute__((visibility("default"))) void sbx_zygote_serve(int sock, const cha
                         pid_t pid = clone_for(&req, got, netns_home, &cfg, &refused);
                         if (pid == 0) {
                                 cfg.seccomp = filter;
-                                cfg.job_arrived = show_job;
+                                cfg.job_arrived = job_arrived;
                                 payload_cfg = cfg;
                                 reset_signals();
                                 sbx_jail_enter(&payload_cfg);
