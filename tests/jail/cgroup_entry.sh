@@ -32,19 +32,7 @@ while True:
     b.append(bytearray(8 << 20))
 PY
 # Forks until the pids limit refuses, then says how many children it got.
-cat >"$work/forks.py" <<'PY'
-import os, time
-n = 0
-try:
-    for _ in range(64):
-        if os.fork() == 0:
-            time.sleep(2)
-            os._exit(0)
-        n += 1
-except OSError:
-    pass
-print(n)
-PY
+fork_counter 64 2 >"$work/forks.py"
 
 # run [no_clone3] cold|warm FILE [RUN_OPTIONS...]: FILE as main.py through `run -v --json`:
 # RESULT and STATUS as sbx's, ENTRY the verbose line on the job's cgroup, HIER v1 or v2.

@@ -134,3 +134,11 @@ own_state_cleanup() {
                 rmdir "$p" 2>/dev/null
         done
 }
+
+# fork_counter MAX SLEEP: a Python program that forks up to MAX children, each sleeping SLEEP
+# seconds, and prints how many forks succeeded: what a pids limit lets a jail have.
+fork_counter() {
+        printf '%s\n' 'import os, time' 'n = 0' 'try:' "    while n < $1:" \
+                '        if os.fork() == 0:' "            time.sleep($2)" '            os._exit(0)' \
+                '        n += 1' 'except OSError:' '    pass' 'print(n)'
+}

@@ -59,19 +59,7 @@ case $WARNINGS in
 esac
 
 # The limit is counted per jail: a process count tells.
-count_forks='
-import os, time
-n = 0
-try:
-    while n < 200:
-        if os.fork() == 0:
-            time.sleep(30)
-            os._exit(0)
-        n += 1
-except OSError:
-    pass
-print(n)'
-run --limit pids=16 -- /usr/bin/python3 -c "$count_forks"
+run --limit pids=16 -- /usr/bin/python3 -c "$(fork_counter 200 30)"
 expect_verdict OK
 n=$(field stdout)
 [ "$n" -lt 16 ] || fail "$n processes forked under pids=16 without a cgroup"
