@@ -235,8 +235,13 @@ static int launcher_prepare(struct sbx_native_env *env, struct sbx_storage *stor
 }
 
 /* The supervisors that will take the next jobs: each prepares a jail while it waits (see
- * supervisor.c), so a job finds one ready. As many stay ready as jobs are running (at least
- * one, at most READY_MAX), so that parallel callers (eval, serve) do not wait for one. */
+ * supervisor.c), so a job finds one ready. Preparing one costs about as much CPU as a warm job
+ * runs, and one prepared beside a job slows that job down (a warm `pass` took twice as long),
+ * so the replacement for a job's supervisor is spawned when that job has ended: one more stays
+ * ready than jobs are running (at least two, at most READY_MAX), enough for the next job of
+ * each caller (eval, serve) and one more. Only a job that takes the last one spawns one at
+ * once, for the job after it. A launcher starts with one, for its first job, and keeps only
+ * that one until a second job shows that more will come (a one-shot run has one job). */
 #define READY_MAX 4
 
 struct ready_supervisor {
@@ -261,9 +266,46 @@ struct zygotes {
 struct supervisors {
         struct ready_supervisor ready[READY_MAX]; /* oldest first */
         size_t n_ready;
-        unsigned alive; /* forked and not reaped: ready ones and those running a job */
+        unsigned alive;    /* forked and not reaped: ready ones and those running a job */
+        unsigned launched; /* jobs handed over (counted up to 2) */
         struct zygotes zy;
 };
+
+/* A child of ours ended (a supervisor, its job done; or a zygote): SIGCHLD says so on this pipe,
+ * which wakes the loop to spawn the job's replacement (see READY_MAX). */
+static int child_ended[2] = {-1, -1};
+
+static void on_sigchld(int sig)
+{
+        int saved = errno;
+
+        (void)sig;
+        (void)!write(child_ended[1], "", 1);
+        errno = saved;
+}
+
+/* The pipe's read end, with on_sigchld writing to it; -1 if it cannot be had (then replacements
+ * are spawned when the next job comes). */
+static int watch_children(void)
+{
+        struct sigaction sa = {.sa_handler = on_sigchld, .sa_flags = SA_RESTART | SA_NOCLDSTOP};
+
+        if (pipe2(child_ended, O_CLOEXEC | O_NONBLOCK) < 0)
+                return -1;
+        if (sigaction(SIGCHLD, &sa, NULL) < 0) {
+                sbx_closep(&child_ended[0]);
+                sbx_closep(&child_ended[1]);
+        }
+        return child_ended[0];
+}
+
+static void drain(int fd)
+{
+        char buf[64];
+
+        while (read(fd, buf, sizeof(buf)) > 0)
+                ;
+}
 
 /* A zygote of ours ended (pid): forget it; false when pid is no zygote. */
 static bool zygote_ended(struct sbx_native_env *env, struct zygotes *zy, pid_t pid)
@@ -339,6 +381,8 @@ static struct ready_supervisor spawn_supervisor(struct sbx_native_env *env, stru
         if (pid == 0) {
                 close(3);
                 close(pair[0]);
+                sbx_closep(&child_ended[0]); /* the launcher's, as is its SIGCHLD handler */
+                sbx_closep(&child_ended[1]);
                 for (size_t i = 0; i < sv->n_ready; i++)
                         close(sv->ready[i].ctl_fd); /* so they see EOF if we die */
                 sbx_closep(&sv->zy.next_fd);        /* not ours to ask */
@@ -360,11 +404,19 @@ static struct ready_supervisor spawn_supervisor(struct sbx_native_env *env, stru
         return next;
 }
 
-static void refill(struct sbx_native_env *env, struct netns_pool *pool, struct supervisors *sv)
+/* How many to keep ready while no job is starting (above). */
+static size_t spares(const struct supervisors *sv)
 {
         unsigned busy = sv->alive - (unsigned)sv->n_ready;
-        size_t target = busy < 1 ? 1 : busy < READY_MAX ? busy : READY_MAX;
 
+        if (sv->launched < 2)
+                return 1;
+        return busy < 1 ? 2 : busy < READY_MAX ? busy + 1 : READY_MAX;
+}
+
+static void refill(struct sbx_native_env *env, struct netns_pool *pool, struct supervisors *sv,
+                   size_t target)
+{
         while (sv->n_ready < target) {
                 struct ready_supervisor s = spawn_supervisor(env, pool, sv);
                 if (s.pid < 0)
@@ -374,7 +426,7 @@ static void refill(struct sbx_native_env *env, struct netns_pool *pool, struct s
 }
 
 /* Give the job to the oldest ready supervisor (a fresh one if none is, or it died), with a copy
- * of its work dir if it has one, then get enough ready for the next jobs. */
+ * of its work dir if it has one; if that was the last, get one ready for the next job. */
 static void launch(struct sbx_native_env *env, struct netns_pool *pool, struct supervisors *sv,
                    const struct sbx_launch_request *job, const int *fds)
 {
@@ -401,7 +453,8 @@ static void launch(struct sbx_native_env *env, struct netns_pool *pool, struct s
                 if (r == 0)
                         break;
         }
-        refill(env, pool, sv);
+        sv->launched += sv->launched < 2;
+        refill(env, pool, sv, 1);
 }
 
 static void create_box(struct sbx_native_env *env, const struct sbx_launch_request *req,
@@ -455,10 +508,11 @@ static void start_zygote(struct sbx_native_env *env, struct netns_pool *pool,
                 return;
         env->zygote_fd = fd;
         env->zygote_pid = pid;
-        for (size_t i = 0; i < sv->n_ready; i++)
+        size_t had = sv->n_ready;
+        for (size_t i = 0; i < had; i++)
                 sbx_closep(&sv->ready[i].ctl_fd); /* they see EOF and go */
         sv->n_ready = 0;
-        refill(env, pool, sv);
+        refill(env, pool, sv, had > 1 ? had : 1);
 }
 
 static void serve_request(struct sbx_native_env *env, struct netns_pool *pool,
@@ -523,12 +577,23 @@ _Noreturn void sbx_native_launcher_run(struct sbx_native_env *env, int ctrl, pid
         int r = launcher_prepare(env, &storage, &ready, self_exe);
         if (send(3, &ready, sizeof(ready), MSG_NOSIGNAL) != sizeof(ready) || r < 0)
                 _exit(1);
-        refill(env, &pool, &sv);
+        refill(env, &pool, &sv, 1); /* the first job's: a one-shot run has no other */
+        int ended = watch_children();
 
         for (;;) {
+                struct pollfd p[] = {{.fd = 3, .events = POLLIN}, {.fd = ended, .events = POLLIN}};
                 struct sbx_launch_request req;
                 int fds[SBX_WIRE_MAX_FDS];
 
+                if (poll(p, ELEMENTSOF(p), -1) < 0)
+                        continue; /* EINTR: a child ended; the pipe says it too */
+                if (p[1].revents & POLLIN) {
+                        drain(ended);
+                        collect_supervisors(env, &pool, &sv);
+                        refill(env, &pool, &sv, spares(&sv));
+                }
+                if (!p[0].revents)
+                        continue;
                 int n = sbx_wire_recv_fds(3, &req, sizeof(req), fds);
                 if (n == -EPIPE || n == -ECONNRESET) {
                         sbx_closep(&env->zygote_fd); /* it exits once supervisors close it */

@@ -1,5 +1,6 @@
 /* The runtime API against the real native jail: one-shot jobs, stateful sandboxes, parallel
  * runs from many threads, and the errors a caller gets for invalid jobs. */
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -345,6 +346,110 @@ static void runtime_ceiling(void **state)
         sbx_runtime_free(held);
 }
 
+/* The children of parent named comm: their pids in out (the first max), their number. */
+static int children(pid_t parent, const char *comm, pid_t *out, int max)
+{
+        DIR *d = opendir("/proc");
+        struct dirent *e;
+        int n = 0;
+
+        assert_non_null(d);
+        while ((e = readdir(d))) {
+                char path[300], stat[512], name[32];
+                int pid, ppid;
+                FILE *f;
+                snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+                if (!(f = fopen(path, "r")))
+                        continue;
+                /* "pid (comm) state ppid": the names we look for have no ')' */
+                if (fgets(stat, sizeof(stat), f) &&
+                    sscanf(stat, "%d (%31[^)]) %*c %d", &pid, name, &ppid) == 3 && ppid == parent &&
+                    !strcmp(name, comm) && n++ < max)
+                        out[n - 1] = pid;
+                fclose(f);
+        }
+        closedir(d);
+        return n;
+}
+
+static int supervisors(pid_t launcher)
+{
+        return children(launcher, "sbx-supervisor", NULL, 0);
+}
+
+/* Waits (up to 10 s) until launcher has n supervisors; their number then. */
+static int supervisors_become(pid_t launcher, int n)
+{
+        int have;
+
+        for (uint64_t waited = 0; (have = supervisors(launcher)) != n && waited < scaled_ms(10000);
+             waited += 20)
+                usleep(20000);
+        return have;
+}
+
+struct job_in {
+        struct sbx_runtime *rt;
+        const struct sbx_job *job;
+};
+
+static void *run_in_thread(void *arg)
+{
+        const struct job_in *in = arg;
+        struct sbx_result *r = NULL;
+
+        return sbx_run(in->rt, in->job, &r, NULL) == 0 ? r : NULL;
+}
+
+/* Each supervisor prepares a jail for its next job, which costs CPU: one prepared beside a job
+ * slows it down. So the launcher starts with one, keeps two ready (one more than jobs running)
+ * once a second job came, and spawns a job's replacement after that job, not beside it. */
+static void spare_supervisors(void **state)
+{
+        struct sbx_runtime_options opts = {.backend = "native"};
+        struct sbx_job quick = {.argv = ARGV("/bin/true")};
+        struct sbx_job slow = {.argv = ARGV("/bin/sleep", "1")};
+        struct sbx_runtime *own = NULL;
+        struct sbx_error *err = NULL;
+        pid_t before[8], after[9], launcher = 0;
+        pthread_t t;
+        void *r;
+
+        int n = children(getpid(), "sbx-launcher", before, 8);
+        assert_true(n < 8);
+        assert_int_equal(sbx_runtime_new(&opts, &own, &err), 0);
+        assert_int_equal(children(getpid(), "sbx-launcher", after, 9), n + 1);
+        for (int i = 0; i <= n && !launcher; i++) { /* ours: the one that was not there */
+                launcher = after[i];
+                for (int j = 0; j < n; j++)
+                        launcher = after[i] == before[j] ? 0 : launcher;
+        }
+        assert_true(launcher > 0);
+
+        assert_int_equal(supervisors_become(launcher, 1), 1); /* the first job's */
+        for (int i = 0; i < 2; i++) {
+                struct sbx_result *res = NULL;
+                assert_int_equal(sbx_run(own, &quick, &res, &err), 0);
+                assert_int_equal(res->verdict, SBX_VERDICT_OK);
+                sbx_result_free(res);
+        }
+        assert_int_equal(supervisors_become(launcher, 2), 2); /* two ready */
+
+        /* A job takes one; one stays ready, and no third is prepared beside the job. */
+        struct job_in in = {own, &slow};
+        assert_int_equal(pthread_create(&t, NULL, run_in_thread, &in), 0);
+        for (int i = 0; i < 8; i++) {
+                usleep(100000);
+                assert_int_equal(supervisors(launcher), 2);
+        }
+        pthread_join(t, &r);
+        assert_non_null(r);
+        assert_int_equal(((struct sbx_result *)r)->verdict, SBX_VERDICT_OK);
+        sbx_result_free(r);
+        assert_int_equal(supervisors_become(launcher, 2), 2); /* its replacement, after it */
+        sbx_runtime_free(own);
+}
+
 int main(void)
 {
         struct sbx_error *err = NULL;
@@ -355,10 +460,15 @@ int main(void)
                 return 77;
         }
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(one_shot),         cmocka_unit_test(invalid_jobs),
-            cmocka_unit_test(stateful_sandbox), cmocka_unit_test(parallel_runs),
-            cmocka_unit_test(cancel),           cmocka_unit_test(threads),
-            cmocka_unit_test(ceilings),         cmocka_unit_test(runtime_ceiling),
+            cmocka_unit_test(one_shot),
+            cmocka_unit_test(invalid_jobs),
+            cmocka_unit_test(stateful_sandbox),
+            cmocka_unit_test(parallel_runs),
+            cmocka_unit_test(cancel),
+            cmocka_unit_test(threads),
+            cmocka_unit_test(ceilings),
+            cmocka_unit_test(runtime_ceiling),
+            cmocka_unit_test(spare_supervisors),
         };
         int failed = cmocka_run_group_tests(tests, NULL, NULL);
         sbx_runtime_free(rt);
