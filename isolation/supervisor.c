@@ -42,8 +42,7 @@ struct job {
         int host_netns_fd; /* ours at start, to come back from the lent one */
         bool in_lent_netns;
         bool init_is_child; /* false when the zygote forked it */
-        pid_t attacher;     /* moving the jail into its cgroup, see attach_in_background() */
-        bool born;          /* the jail was born in its cgroup (sbx_jail_clone): no attacher */
+        bool born;          /* the jail was born in its cgroup (sbx_jail_clone): not moved */
         int refused;        /* else, on cgroup v2, why (an errno); see cgroup_entry() */
         bool placed;        /* the jail is in its cgroup and was told so ("a") */
         uid_t uid;
@@ -500,29 +499,12 @@ static void reply(int job_fd, const struct sbx_result *r)
         sbx_wbuf_release(&b);
 }
 
-/* Moving a task into a cgroup-v1 hierarchy can wait out an RCU grace period (~10 ms): a child
- * of ours does it, and tells the jail ("a"), while we wait for the job. */
-static void attach_in_background(struct job *job)
-{
-        job->attacher = fork();
-        if (job->attacher == 0)
-                _exit(sbx_cgroup_attach(job->cgroup, job->init, NULL) < 0 ||
-                              write(job->go_fd, "a", 1) != 1
-                          ? 1
-                          : 0);
-}
-
-/* The jail is in its cgroup, and has been told, before its spec comes (it forks its payload
- * then: jail.c): wait for the attacher; if it failed (or could not be started), attach here,
- * which also says why. */
+/* The jail is in its cgroup (born there, or moved now) and is told so ("a") before its spec
+ * comes: it forks its payload then (jail.c). */
 static int attached(struct job *job, struct sbx_error **err)
 {
-        int status = -1;
-
         if (job->placed)
                 return 0;
-        if (job->attacher > 0 && waitpid(job->attacher, &status, 0) > 0 && status == 0)
-                return (job->placed = true), 0;
         if (job->cgroup && !job->born && sbx_cgroup_attach(job->cgroup, job->init, err) < 0)
                 return -1;
         if (write(job->go_fd, "a", 1) != 1)
@@ -534,9 +516,10 @@ static int attached(struct job *job, struct sbx_error **err)
 /* ---- a supervisor's life ---------------------------------------------------------------- */
 
 /* Everything a one-shot job without network needs that does not depend on the job: a slot's
- * uid, a cgroup, the jail cloned, mapped and born in (or already moved into) the cgroup. A
- * supervisor does this while it waits for its job (the launcher keeps one ready), which takes
- * the cgroup-v1 migration's RCU grace period (~10 ms) off the job's path. */
+ * uid, a cgroup, the jail cloned, mapped and born in (or moved into) the cgroup. A supervisor
+ * does this before its job comes (the launcher keeps some ready), which takes the jail's setup
+ * off the job's path, and with it the cgroup-v1 migration's wait for an RCU grace period
+ * (~10 ms). */
 static int prepare(struct job *job, struct sbx_error **err)
 {
         const struct sbx_limits none = {0}; /* the job's own limits are set when it arrives */
@@ -552,9 +535,7 @@ static int prepare(struct job *job, struct sbx_error **err)
                 r = sbx_cgroup_create(job->env->cgroups, &none, &job->cgroup, err);
         if (r >= 0)
                 r = clone_jail(job, SBX_NETWORK_NONE, -1, job->uid, job->gid, err);
-        if (r >= 0 && job->cgroup && !job->born)
-                attach_in_background(job);
-        else if (r >= 0)
+        if (r >= 0)
                 r = attached(job, err);
         return r < 0 ? r : 0;
 }
@@ -594,12 +575,9 @@ static int fit_jail(struct job *job, int workdir_fd, uid_t box_uid, bool prepare
                         send_spec(job);
                 return r;
         }
-        if (job->attacher > 0)
-                waitpid(job->attacher, NULL, 0);
         discard_jail(job);
         if (box_uid != (uid_t)-1 && job->env->privileged)
                 job->uid = box_uid, job->gid = (gid_t)box_uid;
-        job->attacher = -1;
         job->placed = false;
         r = clone_jail(job, net, workdir_fd, job->uid, job->gid, err);
         if (r == 0) /* the jail builds what does not depend on the job meanwhile */
@@ -641,7 +619,6 @@ _Noreturn void sbx_supervise(const struct sbx_native_env *env, int ctl_fd)
             .job_fd = -1,
             .go_fd = -1,
             .slot_fd = -1,
-            .attacher = -1,
             .host_netns_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC),
             .out = {.fd = -1},
             .err = {.fd = -1},
