@@ -13,10 +13,12 @@
 #   warm       `pass` as a Python job (python3 main.py) through a long-lived runtime with warm
 #              Python on (eval and serve's default): forked from the zygote, no interpreter start
 # Each run is timed with CLOCK_MONOTONIC around fork+exec+wait by a small C timer compiled on
-# the spot (bash's EPOCHREALTIME when there is no C compiler). Prints median, p90 and min per
-# variant, the time each adds over bare (by median), and sandboxrt's added time over bwrap's,
-# and how the jobs got into their cgroups (as the jobs' results say: born there with
-# CLONE_INTO_CGROUP on cgroup v2, or moved there; and why).
+# the spot (bash's EPOCHREALTIME when there is no C compiler), and starts on a quiet machine:
+# after a pause of $BENCH_SETTLE_MS (default 100) ms, so that what a variant does after its
+# answer (a runtime prepares the jail of its next job) is not timed in the next variant's run.
+# Prints median, p90 and min per variant, the time each adds over bare (by median), and
+# sandboxrt's added time over bwrap's, and how the jobs got into their cgroups (as the jobs'
+# results say: born there with CLONE_INTO_CGROUP on cgroup v2, or moved there; and why).
 #
 # sandboxrt is $SANDBOXRT, else build/api/sandboxrt under the source root. Works as root and as a
 # normal user (bwrap then needs unprivileged user namespaces). Exit status: 0, or 1 when a
@@ -26,10 +28,11 @@ set -euo pipefail
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 runs=${BENCH_RUNS:-50}
 warmup=${BENCH_WARMUP:-3}
+settle_ms=${BENCH_SETTLE_MS:-100}
 use_bwrap=true
 sbx_opts=()
 
-usage() { sed -n '2,18s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,21s/^# \{0,1\}//p' "$0"; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	-n | --runs) runs=$2; shift 2 ;;
@@ -40,7 +43,10 @@ while [ $# -gt 0 ]; do
 	*) echo "overhead: unknown option '$1'" >&2; usage >&2; exit 2 ;;
 	esac
 done
-case $runs$warmup in *[!0-9]*) echo "overhead: RUNS and WARMUP are whole numbers" >&2; exit 2 ;; esac
+case $runs$warmup$settle_ms in
+*[!0-9]*) echo "overhead: RUNS, WARMUP and BENCH_SETTLE_MS are whole numbers" >&2; exit 2 ;;
+esac
+settle=$(awk -v ms="$settle_ms" 'BEGIN { printf "%.3f", ms / 1000 }')
 [ "$runs" -ge 1 ] || { echo "overhead: RUNS must be at least 1" >&2; exit 2; }
 
 sandboxrt=${SANDBOXRT:-$src/build/api/sandboxrt}
@@ -172,6 +178,7 @@ fi
 # run_variant NAME: one timed run appended to $tmp/NAME; on failure, show the run's output.
 run_variant() {
 	local us rc=0
+	sleep "$settle"
 	if [ "$1" = runtime ] || [ "$1" = warm ]; then
 		local -n driver=${1^^} # its coproc: RUNTIME or WARM
 		local entry
@@ -192,7 +199,8 @@ run_variant() {
 }
 
 nproc_=$(nproc)
-echo "sandboxrt overhead: ${payload[*]}, $runs runs per variant (+$warmup warm-up), interleaved"
+echo "sandboxrt overhead: ${payload[*]}, $runs runs per variant (+$warmup warm-up), interleaved," \
+	"each after a $settle_ms ms pause"
 echo "host: $(uname -sr), $nproc_ CPUs, as $(id -un); clock: $clock"
 echo "sandboxrt: $sandboxrt ($("$sandboxrt" --version 2>/dev/null || echo "version unknown"))"
 [ -n "$bwrap" ] || echo "bwrap: not installed, variant skipped (apt-get install bubblewrap)"
