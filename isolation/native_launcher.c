@@ -453,7 +453,8 @@ static void launch(struct sbx_native_env *env, struct netns_pool *pool, struct s
                 if (r == 0)
                         break;
         }
-        sv->launched += sv->launched < 2;
+        if (sv->launched < 2)
+                sv->launched++;
         refill(env, pool, sv, 1);
 }
 
