@@ -181,8 +181,11 @@ static int start_launcher(struct sbx_backend *be, struct sbx_error **err)
         return be->cgroups ? 0 : sbx_error_set(err, ENOMEM, "out of memory");
 }
 
-/* Have the launcher start the zygote, once: a runtime that wants Python warm asks at once, one
- * whose policy alone asks does so at the first such job (which still runs cold). */
+/* Have the launcher start the zygote, once, at the first job that could run warm. Not before:
+ * every jail the zygote forks is a copy of the interpreter, and readies it, which costs a job
+ * that turns out cold ~15 ms of CPU (a runtime of C++ or `warm: false` jobs never starts it).
+ * The launcher handles the request before that job's, so the job gets a jail the zygote forked
+ * once the zygote has started. */
 static void ask_warm(struct sbx_backend *be)
 {
         struct sbx_launch_request req = {
@@ -190,6 +193,18 @@ static void ask_warm(struct sbx_backend *be)
 
         if (!atomic_exchange(&be->warm, true))
                 (void)sbx_wire_send_fds(be->ctrl_fd, &req, sizeof(req), NULL, 0);
+}
+
+/* `python3 FILE.py ...` with warm Python on, outside a sandbox's work dir: a job the zygote may
+ * serve (zygote_serve.c: warm_fits decides, in its jail). */
+static bool may_run_warm(const struct sbx_spec *spec, const struct sbx_box *box)
+{
+        const char *const *argv = spec->argv;
+        const char *base = argv[0] ? strrchr(argv[0], '/') : NULL;
+        size_t n = argv[0] && argv[1] ? strlen(argv[1]) : 0;
+
+        return spec->policy->warm == SBX_WARM_ON && !box && n > 3 && argv[1][0] != '-' &&
+               !strcmp(argv[1] + n - 3, ".py") && !strcmp(base ? base + 1 : argv[0], "python3");
 }
 
 /* How many jobs one zygote serves, from the environment (0: not set, the default). */
@@ -225,8 +240,6 @@ static int native_open(const struct sbx_runtime_options *opts, struct sbx_backen
         r = jobs_per_zygote(&be->jobs_per_zygote, err);
         if (r == 0 && (r = sbx_native_state_dir_open(&be->env, err)) == 0)
                 r = start_launcher(be, err);
-        if (r == 0 && opts && opts->warm)
-                ask_warm(be);
         if (r < 0) {
                 native_close(be);
                 return r;
@@ -271,7 +284,7 @@ static int native_run(struct sbx_backend *be, struct sbx_box *box, const struct 
         size_t size;
         int r;
 
-        if (spec->policy->warm == SBX_WARM_ON && !box)
+        if (may_run_warm(spec, box))
                 ask_warm(be);
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
                 return sbx_error_set(err, errno, "socketpair: %m");
