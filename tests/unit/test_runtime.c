@@ -1,6 +1,5 @@
 /* The runtime API against the real native jail: one-shot jobs, stateful sandboxes, parallel
  * runs from many threads, and the errors a caller gets for invalid jobs. */
-#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -16,6 +15,7 @@
 #include <cmocka.h>
 
 #include "sandboxrt.h"
+#include "tests/launcher_procs.h"
 #include "tests/time_scale.h"
 
 static struct sbx_runtime *rt;
@@ -346,32 +346,6 @@ static void runtime_ceiling(void **state)
         sbx_runtime_free(held);
 }
 
-/* The children of parent named comm: their pids in out (the first max), their number. */
-static int children(pid_t parent, const char *comm, pid_t *out, int max)
-{
-        DIR *d = opendir("/proc");
-        struct dirent *e;
-        int n = 0;
-
-        assert_non_null(d);
-        while ((e = readdir(d))) {
-                char path[300], stat[512], name[32];
-                int pid, ppid;
-                FILE *f;
-                snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-                if (!(f = fopen(path, "r")))
-                        continue;
-                /* "pid (comm) state ppid": the names we look for have no ')' */
-                if (fgets(stat, sizeof(stat), f) &&
-                    sscanf(stat, "%d (%31[^)]) %*c %d", &pid, name, &ppid) == 3 && ppid == parent &&
-                    !strcmp(name, comm) && n++ < max)
-                        out[n - 1] = pid;
-                fclose(f);
-        }
-        closedir(d);
-        return n;
-}
-
 static int supervisors(pid_t launcher)
 {
         return children(launcher, "sbx-supervisor", NULL, 0);
@@ -411,23 +385,10 @@ static void spare_supervisors(void **state)
         struct sbx_job slow = {.argv = ARGV("/bin/sleep", "1")};
         struct sbx_runtime *own = NULL;
         struct sbx_error *err = NULL;
-        pid_t before[8], after[9], launcher = 0;
         pthread_t t;
         void *r;
 
-        int n = children(getpid(), "sbx-launcher", before, 8);
-        assert_true(n < 8);
-        assert_int_equal(sbx_runtime_new(&opts, &own, &err), 0);
-        assert_int_equal(children(getpid(), "sbx-launcher", after, 9), n + 1);
-        for (int i = 0; i <= n && !launcher; i++) { /* ours: the one that was not there */
-                launcher = after[i];
-                for (int j = 0; j < n; j++)
-                        launcher = after[i] == before[j] ? 0 : launcher;
-        }
-        assert_true(launcher > 0);
-        pid_t scoped; /* restarted in a systemd scope: ours relays for its child, the launcher */
-        if (children(launcher, "sbx-launcher", &scoped, 1) == 1)
-                launcher = scoped;
+        pid_t launcher = open_with_launcher(&opts, &own);
 
         assert_int_equal(supervisors_become(launcher, 1), 1); /* the first job's */
         for (int i = 0; i < 2; i++) {

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "sandboxrt.h"
+#include "tests/launcher_procs.h"
 
 static struct sbx_runtime *rt;
 
@@ -164,6 +165,36 @@ static void bad_jobs_per_zygote(void **state)
         sbx_error_free(err);
 }
 
+/* The zygote (the launcher's python3) starts at the first job that could run warm, not with the
+ * runtime: jails it forks cost a cold job more CPU, so a runtime whose jobs are cold has none.
+ * That first job runs warm all the same. */
+static void zygote_on_demand(void **state)
+{
+        struct sbx_runtime_options opts = {.backend = "native", .warm = true};
+        struct sbx_job cold[] = {
+            {.argv = (const char *const[]){"/bin/true", NULL}},
+            {.argv = (const char *const[]){"/usr/bin/python3", "-c", "pass", NULL}},
+            {.language = "python",
+             .source = "pass\n",
+             .source_size = 5,
+             .limits = (const char *const[]){"warm=false", NULL}},
+        };
+        struct sbx_runtime *own = NULL;
+        struct sbx_result *r = NULL;
+        struct sbx_error *err = NULL;
+        pid_t launcher = open_with_launcher(&opts, &own);
+
+        for (size_t i = 0; i < sizeof(cold) / sizeof(cold[0]); i++) {
+                assert_int_equal(sbx_run(own, &cold[i], &r, &err), 0);
+                assert_int_equal(r->verdict, SBX_VERDICT_OK);
+                r = sbx_result_free(r);
+        }
+        assert_int_equal(children(launcher, "python3", NULL, 0), 0);
+        free(run_warm_in(own, WARM_MARK, SBX_VERDICT_OK));
+        assert_int_equal(children(launcher, "python3", NULL, 0), 1);
+        sbx_runtime_free(own);
+}
+
 /* The jail's status pipe reports the program's end: a warm program, which is not exec'd,
  * must not hold it (nor any fd beyond stdio) to forge a record ("the sandbox failed"). */
 static void cannot_forge_records(void **state)
@@ -200,7 +231,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(cannot_forge_records),     cmocka_unit_test(scribbler_leaves_nothing),
             cmocka_unit_test(one_hash_seed_per_zygote), cmocka_unit_test(zygote_generations),
-            cmocka_unit_test(bad_jobs_per_zygote),
+            cmocka_unit_test(bad_jobs_per_zygote),      cmocka_unit_test(zygote_on_demand),
         };
         int failed = cmocka_run_group_tests(tests, NULL, NULL);
         sbx_runtime_free(rt);
