@@ -199,12 +199,7 @@ static void ask_warm(struct sbx_backend *be)
  * serve (zygote_serve.c: warm_fits decides, in its jail). */
 static bool may_run_warm(const struct sbx_spec *spec, const struct sbx_box *box)
 {
-        const char *const *argv = spec->argv;
-        const char *base = argv[0] ? strrchr(argv[0], '/') : NULL;
-        size_t n = argv[0] && argv[1] ? strlen(argv[1]) : 0;
-
-        return spec->policy->warm == SBX_WARM_ON && !box && n > 3 && argv[1][0] != '-' &&
-               !strcmp(argv[1] + n - 3, ".py") && !strcmp(base ? base + 1 : argv[0], "python3");
+        return spec->policy->warm == SBX_WARM_ON && !box && sbx_zygote_command(spec->argv, NULL);
 }
 
 /* How many jobs one zygote serves, from the environment (0: not set, the default). */

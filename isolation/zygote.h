@@ -15,9 +15,25 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "sandboxrt.h"
+
+/* Whether argv is `python3 FILE.py ARGS`, the command line a zygote runs warm: python3 by name
+ * or at python (the zygote's path; NULL: at any path), no interpreter option, FILE ending in
+ * .py. The zygote checks the rest in the jail (zygote_serve.c: warm_fits). */
+static inline bool sbx_zygote_command(const char *const *argv, const char *python)
+{
+        const char *base = argv[0] ? strrchr(argv[0], '/') : NULL;
+        size_t n = argv[0] && argv[1] ? strlen(argv[1]) : 0;
+
+        if (n < 3 || argv[1][0] == '-' || strcmp(argv[1] + n - 3, ".py"))
+                return false;
+        if (!strcmp(argv[0], "python3"))
+                return true;
+        return python ? !strcmp(argv[0], python) : base && !strcmp(base + 1, "python3");
+}
 
 /* The fds a request carries, in this order; the absent ones are left out (fd_mask). */
 enum sbx_zygote_fd {

@@ -65,13 +65,6 @@ static bool same_startup_env(const char *const *a, const char *const *b)
         return true;
 }
 
-static bool ends_with(const char *s, const char *suffix)
-{
-        size_t n = strlen(s), m = strlen(suffix);
-
-        return n >= m && !strcmp(s + n - m, suffix);
-}
-
 /* What the zygote gives a job exactly as `python3 FILE.py ARGS` would: that command line
  * (python3 as the zygote was found, no interpreter option), a regular source file, the zygote's
  * start-up environment, and no user site directory of its own (~/.local, read at start-up).
@@ -82,16 +75,13 @@ static bool warm_fits(const struct sbx_spec *spec)
         char path[PATH_MAX];
         struct stat st;
 
-        if (spec->policy->warm != SBX_WARM_ON || !argv[0] || !argv[1])
-                return false;
-        if (strcmp(argv[0], "python3") && strcmp(argv[0], zygote_python))
+        if (spec->policy->warm != SBX_WARM_ON || !sbx_zygote_command(argv, zygote_python))
                 return false;
         if (argv[1][0] == '/')
                 snprintf(path, sizeof(path), "%s", argv[1]);
         else
                 snprintf(path, sizeof(path), SBX_JAIL_WORKDIR "/%s", argv[1]);
-        if (argv[1][0] == '-' || !ends_with(argv[1], ".py") || stat(path, &st) < 0 ||
-            !S_ISREG(st.st_mode))
+        if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
                 return false;
         for (size_t i = 0; i < spec->n_files; i++)
                 if (!strncmp(spec->files[i].path, ".local", 6) ||
