@@ -39,7 +39,7 @@ static int children(pid_t parent, const char *comm, pid_t *out, int max)
 /* Opens a runtime and finds its launcher: the child that was not there before. */
 static pid_t open_with_launcher(const struct sbx_runtime_options *opts, struct sbx_runtime **rt)
 {
-        pid_t before[8], after[9], launcher = 0, scoped;
+        pid_t before[8], after[9], launcher = 0;
         struct sbx_error *err = NULL;
         int n = children(getpid(), "sbx-launcher", before, 8);
 
@@ -51,10 +51,10 @@ static pid_t open_with_launcher(const struct sbx_runtime_options *opts, struct s
                 for (int j = 0; j < n; j++)
                         launcher = after[i] == before[j] ? 0 : launcher;
         }
+        /* It is the launcher itself: only the sandboxrt binary restarts its launcher in a
+         * systemd scope (sbx_native_launcher_is_self), never a program linking the library. A
+         * child of it named sbx-launcher is a supervisor just forked, not yet renamed. */
         assert_true(launcher > 0);
-        /* Restarted in a systemd scope: ours relays for its child, the launcher. */
-        if (children(launcher, "sbx-launcher", &scoped, 1) == 1)
-                launcher = scoped;
         return launcher;
 }
 
