@@ -721,16 +721,17 @@ static void bring_up_loopback(void)
         CHECK(ioctl(s, SIOCSIFFLAGS, &ifr), "bringing lo up");
 }
 
+/* The job's spec as it came: the init hands the payload the very bytes. */
+static struct sbx_wbuf spec_bytes;
+
 /* The job's spec, sent by the supervisor once we are in the job's cgroup. */
 static const struct sbx_spec *receive_spec(int fd)
 {
         static struct sbx_wire_spec ws;
-        char *raw;
-        size_t size;
 
-        if (sbx_wire_recv(fd, &raw, &size) < 0)
+        if (sbx_wire_recv(fd, &spec_bytes.data, &spec_bytes.len) < 0)
                 _exit(127); /* the supervisor (or, for the payload, the init) gave up on us */
-        if (sbx_wire_get_spec(raw, size, &ws) < 0)
+        if (sbx_wire_get_spec(spec_bytes.data, spec_bytes.len, &ws) < 0)
                 fail(EBADMSG, "decoding the job");
         return &ws.spec;
 }
@@ -751,7 +752,6 @@ static int payload_spec_fd = -1;
 static _Noreturn void finish_as_init(const struct sbx_jail_config *c, pid_t payload, int sigfd,
                                      int spec_fd, int user_ns_limits)
 {
-        struct sbx_wbuf b = {0};
         const struct sbx_spec *spec = receive_spec(FD_GO);
         const struct sbx_policy *policy = spec->policy;
 
@@ -763,10 +763,8 @@ static _Noreturn void finish_as_init(const struct sbx_jail_config *c, pid_t payl
         close(FD_GO);
         limit_user_namespace(user_ns_limits);
         drop_all_capabilities();
-        sbx_wire_put_spec(&b, spec);
-        if (b.failed || sbx_wire_send(spec_fd, &b) < 0)
+        if (sbx_wire_send(spec_fd, &spec_bytes) < 0)
                 fail(EPIPE, "handing the payload its job");
-        sbx_wbuf_release(&b);
         close(spec_fd);
         /* init keeps only the status pipe */
         for (int fd = 0; fd < 3; fd++)
