@@ -382,7 +382,8 @@ static void spare_supervisors(void **state)
 {
         struct sbx_runtime_options opts = {.backend = "native"};
         struct sbx_job quick = {.argv = ARGV("/bin/true")};
-        struct sbx_job slow = {.argv = ARGV("/bin/sleep", "1")};
+        /* Far longer than the checks below take, even on a loaded machine: its end spawns one. */
+        struct sbx_job slow = {.argv = ARGV("/bin/sleep", "3")};
         struct sbx_runtime *own = NULL;
         struct sbx_error *err = NULL;
         pthread_t t;
