@@ -247,6 +247,7 @@ static int launcher_prepare(struct sbx_native_env *env, struct sbx_storage *stor
 struct ready_supervisor {
         pid_t pid;
         int ctl_fd; /* the job is handed over here */
+        bool warm;  /* its jail is one the zygote forked */
 };
 
 /* Warm Python's zygotes (zygote.h). The current one (env->zygote_fd) forks the jails of the
@@ -268,6 +269,12 @@ struct supervisors {
         size_t n_ready;
         unsigned alive;    /* forked and not reaped: ready ones and those running a job */
         unsigned launched; /* jobs handed over (counted up to 2) */
+        /* The kind of jail the next ones prepare: the last job's. A jail the zygote forks is a
+         * copy of the interpreter, which costs a job that turns out cold ~15 ms of CPU; a cold
+         * one cannot run a Python job warm. So a job takes a ready one of its kind if there is
+         * one, and the replacements follow the jobs: in a mix of warm and cold jobs each gets
+         * its own kind, and after a change of kind only the spares run the other way. */
+        bool warm;
         struct zygotes zy;
 };
 
@@ -370,12 +377,15 @@ static struct ready_supervisor spawn_supervisor(struct sbx_native_env *env, stru
                                                 struct supervisors *sv)
 {
         struct ready_supervisor next = {.pid = -1, .ctl_fd = -1};
+        bool warm = sv->warm && env->zygote_fd >= 0;
         int pair[2];
 
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
                 return next;
-        rotate_zygotes(env, &sv->zy);
-        sv->zy.served += env->zygote_fd >= 0;
+        if (warm) {
+                rotate_zygotes(env, &sv->zy);
+                sv->zy.served++;
+        }
         env->netns_fd = sbx_netns_lend(pool);
         pid_t pid = fork();
         if (pid == 0) {
@@ -386,6 +396,8 @@ static struct ready_supervisor spawn_supervisor(struct sbx_native_env *env, stru
                 for (size_t i = 0; i < sv->n_ready; i++)
                         close(sv->ready[i].ctl_fd); /* so they see EOF if we die */
                 sbx_closep(&sv->zy.next_fd);        /* not ours to ask */
+                if (!warm)
+                        sbx_closep(&env->zygote_fd); /* we clone our jail cold */
                 prctl(PR_SET_NAME, "sbx-supervisor", 0, 0, 0);
                 /* Jails copy our mount namespace: it must not hold the work dirs. */
                 if (sbx_storage_leave(env->storage) < 0)
@@ -397,7 +409,7 @@ static struct ready_supervisor spawn_supervisor(struct sbx_native_env *env, stru
         if (pid < 0) {
                 close(pair[0]);
         } else {
-                next = (struct ready_supervisor){.pid = pid, .ctl_fd = pair[0]};
+                next = (struct ready_supervisor){.pid = pid, .ctl_fd = pair[0], .warm = warm};
                 sv->alive++;
         }
         sbx_netns_lent(pool, pid, env->netns_fd);
@@ -425,8 +437,24 @@ static void refill(struct sbx_native_env *env, struct netns_pool *pool, struct s
         }
 }
 
-/* Give the job to the oldest ready supervisor (a fresh one if none is, or it died), with a copy
- * of its work dir if it has one; if that was the last, get one ready for the next job. */
+/* The oldest ready supervisor whose jail is of the job's kind, else the oldest; taken off the
+ * list. */
+static struct ready_supervisor take_ready(struct supervisors *sv, enum sbx_launch_jail jail)
+{
+        size_t i = 0;
+
+        while (jail != SBX_LAUNCH_JAIL_ANY && i < sv->n_ready &&
+               sv->ready[i].warm != (jail == SBX_LAUNCH_JAIL_WARM))
+                i++;
+        if (i == sv->n_ready)
+                i = 0;
+        struct ready_supervisor s = sv->ready[i];
+        memmove(sv->ready + i, sv->ready + i + 1, (--sv->n_ready - i) * sizeof(s));
+        return s;
+}
+
+/* Give the job to a ready supervisor (take_ready; a fresh one if none is, or it died), with a
+ * copy of its work dir if it has one; if that was the last, get one ready for the next job. */
 static void launch(struct sbx_native_env *env, struct netns_pool *pool, struct supervisors *sv,
                    const struct sbx_launch_request *job, const int *fds)
 {
@@ -438,14 +466,11 @@ static void launch(struct sbx_native_env *env, struct netns_pool *pool, struct s
         const int pass[] = {fds[0], copy};
 
         collect_supervisors(env, pool, sv);
+        if (job->jail != SBX_LAUNCH_JAIL_ANY)
+                sv->warm = job->jail == SBX_LAUNCH_JAIL_WARM; /* the next ones' kind */
         for (int attempt = 0; attempt < 2; attempt++) {
-                struct ready_supervisor s;
-                if (sv->n_ready) {
-                        s = sv->ready[0];
-                        memmove(sv->ready, sv->ready + 1, --sv->n_ready * sizeof(s));
-                } else {
-                        s = spawn_supervisor(env, pool, sv);
-                }
+                struct ready_supervisor s =
+                    sv->n_ready ? take_ready(sv, job->jail) : spawn_supervisor(env, pool, sv);
                 int r = s.pid > 0 ? sbx_wire_send_fds(s.ctl_fd, &req, sizeof(req), pass,
                                                       copy >= 0 ? 2 : 1)
                                   : -ESRCH;
@@ -513,6 +538,7 @@ static void start_zygote(struct sbx_native_env *env, struct netns_pool *pool,
         for (size_t i = 0; i < had; i++)
                 sbx_closep(&sv->ready[i].ctl_fd); /* they see EOF and go */
         sv->n_ready = 0;
+        sv->warm = true; /* for the job that asked */
         refill(env, pool, sv, had > 1 ? had : 1);
 }
 

@@ -21,13 +21,22 @@ enum sbx_launch_kind {
         SBX_LAUNCH_WARM,       /* start the zygote (zygote.h) if it is not running; no answer */
 };
 
+/* The jail a job can use of those supervisors prepare ahead (native_launcher.c: READY_MAX). */
+enum sbx_launch_jail {
+        SBX_LAUNCH_JAIL_ANY,  /* none: it gets one cloned for it (a work dir, network) */
+        SBX_LAUNCH_JAIL_COLD, /* one cloned by the supervisor (its program is exec'd) */
+        SBX_LAUNCH_JAIL_WARM, /* one the zygote forked (it may run warm: zygote.h) */
+};
+
 struct sbx_launch_request {
         uint32_t magic;
         uint32_t kind;
         uint32_t box_uid; /* JOB in a work dir, BOX_CREATE: the work dir's uid (and gid) */
         uint32_t in_box;  /* JOB: 1 when it runs in a work dir (gone if the fd is missing) */
-        uint64_t box_id;  /* BOX_REMOVE: which one */
-        uint64_t bytes;   /* BOX_CREATE: its size; WARM: jobs per zygote (SBX_ZYGOTE_JOBS_ENV) */
+        uint32_t jail;    /* JOB: enum sbx_launch_jail */
+        uint32_t pad;
+        uint64_t box_id; /* BOX_REMOVE: which one */
+        uint64_t bytes;  /* BOX_CREATE: its size; WARM: jobs per zygote (SBX_ZYGOTE_JOBS_ENV) */
 };
 #define SBX_LAUNCH_MAGIC 0x53425852u /* "SBXR" */
 

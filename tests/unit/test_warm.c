@@ -195,6 +195,61 @@ static void zygote_on_demand(void **state)
         sbx_runtime_free(own);
 }
 
+/* Who cloned job's jail ("zygote" or "supervisor", from the result's cgroup_entry; NULL
+ * without cgroups), and whether it ran warm ("True": the zygote's library is mapped). */
+static const char *jail_kind(struct sbx_runtime *in, const struct sbx_job *job, char *kind,
+                             size_t size)
+{
+        struct sbx_result *r = NULL;
+        struct sbx_error *err = NULL;
+        const char *by;
+
+        assert_int_equal(sbx_run(in, job, &r, &err), 0);
+        assert_int_equal(r->verdict, SBX_VERDICT_OK);
+        if (!r->cgroup_entry || !(by = strstr(r->cgroup_entry, "cloned by the "))) {
+                sbx_result_free(r);
+                return NULL;
+        }
+        by += strlen("cloned by the ");
+        snprintf(kind, size, "%.*s %s", (int)strcspn(by, ")"), by, r->out.data ? r->out.data : "");
+        kind[strcspn(kind, "\n")] = '\0';
+        sbx_result_free(r);
+        return kind;
+}
+
+/* A jail the zygote forks is a copy of the interpreter, which costs a cold job ~15 ms of CPU; a
+ * jail cloned cold cannot run a job warm. So the jails supervisors prepare ahead follow the
+ * jobs' kind (native_launcher.c: supervisors.warm). After a change of kind, the spares already
+ * prepared (two here) may still serve the other kind. */
+static void jails_follow_the_jobs(void **state)
+{
+        const char *src =
+            "import sys; print('sandboxrt-zygote' in open('/proc/self/maps').read())\n";
+        struct sbx_job warm = {.language = "python", .source = src, .source_size = strlen(src)};
+        struct sbx_job cold = {.argv = (const char *const[]){"/bin/echo", "False", NULL}};
+        struct sbx_runtime_options opts = {.backend = "native", .warm = true};
+        struct sbx_runtime *own = NULL;
+        struct sbx_error *err = NULL;
+        char kind[256], seen[1024] = "";
+        int cold_jails = 0, warm_runs = 0;
+
+        assert_int_equal(sbx_runtime_new(&opts, &own, &err), 0);
+        for (int i = 0; i < 3; i++)
+                if (!jail_kind(own, &warm, kind, sizeof(kind))) {
+                        sbx_runtime_free(own);
+                        skip(); /* no cgroup: the result does not say who cloned the jail */
+                }
+        for (int i = 0; i < 12; i++) {
+                jail_kind(own, i < 6 ? &cold : &warm, kind, sizeof(kind));
+                cold_jails += i < 6 && !strcmp(kind, "supervisor False");
+                warm_runs += i >= 6 && !strcmp(kind, "zygote True");
+                snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), "%s; ", kind);
+        }
+        if (cold_jails < 4 || warm_runs < 4)
+                fail_msg("6 cold, then 6 warm jobs ran in jails cloned by the: %s", seen);
+        sbx_runtime_free(own);
+}
+
 /* The jail's status pipe reports the program's end: a warm program, which is not exec'd,
  * must not hold it (nor any fd beyond stdio) to forge a record ("the sandbox failed"). */
 static void cannot_forge_records(void **state)
@@ -232,6 +287,7 @@ int main(void)
             cmocka_unit_test(cannot_forge_records),     cmocka_unit_test(scribbler_leaves_nothing),
             cmocka_unit_test(one_hash_seed_per_zygote), cmocka_unit_test(zygote_generations),
             cmocka_unit_test(bad_jobs_per_zygote),      cmocka_unit_test(zygote_on_demand),
+            cmocka_unit_test(jails_follow_the_jobs),
         };
         int failed = cmocka_run_group_tests(tests, NULL, NULL);
         sbx_runtime_free(rt);
