@@ -220,7 +220,7 @@ static const char *jail_kind(struct sbx_runtime *in, const struct sbx_job *job, 
 /* A jail the zygote forks is a copy of the interpreter, which costs a cold job ~15 ms of CPU; a
  * jail cloned cold cannot run a job warm. So the jails supervisors prepare ahead follow the
  * jobs' kind (native_launcher.c: supervisors.warm). After a change of kind, the spares already
- * prepared (two here) may still serve the other kind. */
+ * prepared may still serve the other kind: at most READY_MAX (4) of each 8 jobs. */
 static void jails_follow_the_jobs(void **state)
 {
         const char *src =
@@ -230,7 +230,7 @@ static void jails_follow_the_jobs(void **state)
         struct sbx_runtime_options opts = {.backend = "native", .warm = true};
         struct sbx_runtime *own = NULL;
         struct sbx_error *err = NULL;
-        char kind[256], seen[1024] = "";
+        char kind[256], seen[2048] = "";
         int cold_jails = 0, warm_runs = 0;
 
         assert_int_equal(sbx_runtime_new(&opts, &own, &err), 0);
@@ -239,14 +239,14 @@ static void jails_follow_the_jobs(void **state)
                         sbx_runtime_free(own);
                         skip(); /* no cgroup: the result does not say who cloned the jail */
                 }
-        for (int i = 0; i < 12; i++) {
-                jail_kind(own, i < 6 ? &cold : &warm, kind, sizeof(kind));
-                cold_jails += i < 6 && !strcmp(kind, "supervisor False");
-                warm_runs += i >= 6 && !strcmp(kind, "zygote True");
+        for (int i = 0; i < 16; i++) {
+                jail_kind(own, i < 8 ? &cold : &warm, kind, sizeof(kind));
+                cold_jails += i < 8 && !strcmp(kind, "supervisor False");
+                warm_runs += i >= 8 && !strcmp(kind, "zygote True");
                 snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), "%s; ", kind);
         }
         if (cold_jails < 4 || warm_runs < 4)
-                fail_msg("6 cold, then 6 warm jobs ran in jails cloned by the: %s", seen);
+                fail_msg("8 cold, then 8 warm jobs ran in jails cloned by the: %s", seen);
         sbx_runtime_free(own);
 }
 
