@@ -243,22 +243,24 @@ static int native_open(const struct sbx_runtime_options *opts, struct sbx_backen
         return 0;
 }
 
-/* Which of the jails supervisors prepare ahead the job can use (supervisor.c: run). */
-static enum sbx_launch_jail jail_for(const struct sbx_spec *spec, const struct sbx_box *box)
+/* Which of the jails supervisors prepare ahead the job can use (supervisor.c: run); warm: it
+ * may run warm (may_run_warm). */
+static enum sbx_launch_jail jail_for(const struct sbx_spec *spec, const struct sbx_box *box,
+                                     bool warm)
 {
         if (box || spec->policy->network != SBX_NETWORK_NONE)
                 return SBX_LAUNCH_JAIL_ANY;
-        return may_run_warm(spec, box) ? SBX_LAUNCH_JAIL_WARM : SBX_LAUNCH_JAIL_COLD;
+        return warm ? SBX_LAUNCH_JAIL_WARM : SBX_LAUNCH_JAIL_COLD;
 }
 
-static int send_request(struct sbx_backend *be, int job_fd, const struct sbx_spec *spec,
+static int send_request(struct sbx_backend *be, int job_fd, enum sbx_launch_jail jail,
                         const struct sbx_box *box)
 {
         struct sbx_launch_request req = {.magic = SBX_LAUNCH_MAGIC,
                                          .kind = SBX_LAUNCH_JOB,
                                          .box_uid = box ? (uint32_t)box->uid : UINT32_MAX,
                                          .in_box = box != NULL,
-                                         .jail = jail_for(spec, box)};
+                                         .jail = jail};
         int fds[2] = {job_fd, box ? box->dir_fd : -1};
 
         return sbx_wire_send_fds(be->ctrl_fd, &req, sizeof(req), fds, box ? 2 : 1);
@@ -288,13 +290,14 @@ static int native_run(struct sbx_backend *be, struct sbx_box *box, const struct 
         char *raw = NULL;
         size_t size;
         int r;
+        bool warm = may_run_warm(spec, box);
 
-        if (may_run_warm(spec, box))
+        if (warm)
                 ask_warm(be);
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
                 return sbx_error_set(err, errno, "socketpair: %m");
         _cleanup_close_ int job_fd = sv[0];
-        r = send_request(be, sv[1], spec, box);
+        r = send_request(be, sv[1], jail_for(spec, box, warm), box);
         close(sv[1]);
         if (r < 0)
                 return sbx_error_set(err, -r, "the native launcher is gone (%s)", strerror(-r));
