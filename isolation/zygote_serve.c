@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -325,6 +326,10 @@ __attribute__((visibility("default"))) void sbx_zygote_serve(int sock, const cha
         if (sbx_seccomp_compile(&filter, NULL) < 0 || netns_home < 0)
                 _exit(1);
         signal(SIGCHLD, SIG_IGN); /* inits are reaped by the kernel; supervisors watch pidfds */
+        /* Start-up left free chunks in malloc's bins all over the heap, which the first mallocs of
+         * every init forked from here would merge, and so copy, a page at a time: merge them once,
+         * here (HumanEval: an init's copy-on-write faults in the heap went from 59 to 42). */
+        malloc_trim(0);
         for (;;) {
                 struct sbx_zygote_request req;
                 int got[_SBX_ZFD_MAX];
