@@ -195,11 +195,11 @@ static void ask_warm(struct sbx_backend *be)
                 (void)sbx_wire_send_fds(be->ctrl_fd, &req, sizeof(req), NULL, 0);
 }
 
-/* `python3 FILE.py ...` with warm Python on, outside a sandbox's work dir: a job the zygote may
- * serve (zygote_serve.c: warm_fits decides, in its jail). */
-static bool may_run_warm(const struct sbx_spec *spec, const struct sbx_box *box)
+/* `python3 FILE.py ...` with warm Python on: a job the zygote may serve (zygote_serve.c:
+ * warm_fits decides, in its jail). */
+static bool may_run_warm(const struct sbx_spec *spec)
 {
-        return spec->policy->warm == SBX_WARM_ON && !box && sbx_zygote_command(spec->argv, NULL);
+        return spec->policy->warm == SBX_WARM_ON && sbx_zygote_command(spec->argv, NULL);
 }
 
 /* How many jobs one zygote serves, from the environment (0: not set, the default). */
@@ -243,16 +243,6 @@ static int native_open(const struct sbx_runtime_options *opts, struct sbx_backen
         return 0;
 }
 
-/* Which of the jails supervisors prepare ahead the job can use (supervisor.c: run); warm: it
- * may run warm (may_run_warm). */
-static enum sbx_launch_jail jail_for(const struct sbx_spec *spec, const struct sbx_box *box,
-                                     bool warm)
-{
-        if (box || spec->policy->network != SBX_NETWORK_NONE)
-                return SBX_LAUNCH_JAIL_ANY;
-        return warm ? SBX_LAUNCH_JAIL_WARM : SBX_LAUNCH_JAIL_COLD;
-}
-
 static int send_request(struct sbx_backend *be, int job_fd, enum sbx_launch_jail jail,
                         const struct sbx_box *box)
 {
@@ -290,14 +280,14 @@ static int native_run(struct sbx_backend *be, struct sbx_box *box, const struct 
         char *raw = NULL;
         size_t size;
         int r;
-        bool warm = may_run_warm(spec, box);
+        bool warm = may_run_warm(spec);
 
         if (warm)
                 ask_warm(be);
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
                 return sbx_error_set(err, errno, "socketpair: %m");
         _cleanup_close_ int job_fd = sv[0];
-        r = send_request(be, sv[1], jail_for(spec, box, warm), box);
+        r = send_request(be, sv[1], warm ? SBX_LAUNCH_JAIL_WARM : SBX_LAUNCH_JAIL_COLD, box);
         close(sv[1]);
         if (r < 0)
                 return sbx_error_set(err, -r, "the native launcher is gone (%s)", strerror(-r));

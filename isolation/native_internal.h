@@ -15,7 +15,7 @@
 /* The launcher protocol's version (launch requests, the ready message, the wire formats, the
  * layout of a work dir: sbx_writable_layout): bump it with any change to them, so that a
  * launcher binary from another build is refused. */
-#define SBX_LAUNCHER_BUILD 10u
+#define SBX_LAUNCHER_BUILD 11u
 
 /* The launcher's first message: whether it could prepare cgroups and seccomp. */
 struct launcher_ready {

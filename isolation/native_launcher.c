@@ -443,8 +443,7 @@ static struct ready_supervisor take_ready(struct supervisors *sv, enum sbx_launc
 {
         size_t i = 0;
 
-        while (jail != SBX_LAUNCH_JAIL_ANY && i < sv->n_ready &&
-               sv->ready[i].warm != (jail == SBX_LAUNCH_JAIL_WARM))
+        while (i < sv->n_ready && sv->ready[i].warm != (jail == SBX_LAUNCH_JAIL_WARM))
                 i++;
         if (i == sv->n_ready)
                 i = 0;
@@ -466,8 +465,7 @@ static void launch(struct sbx_native_env *env, struct netns_pool *pool, struct s
         const int pass[] = {fds[0], copy};
 
         collect_supervisors(env, pool, sv);
-        if (job->jail != SBX_LAUNCH_JAIL_ANY)
-                sv->warm = job->jail == SBX_LAUNCH_JAIL_WARM; /* the next ones' kind */
+        sv->warm = job->jail == SBX_LAUNCH_JAIL_WARM; /* the next ones' kind */
         for (int attempt = 0; attempt < 2; attempt++) {
                 struct ready_supervisor s =
                     sv->n_ready ? take_ready(sv, job->jail) : spawn_supervisor(env, pool, sv);

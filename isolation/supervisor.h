@@ -21,11 +21,11 @@ enum sbx_launch_kind {
         SBX_LAUNCH_WARM,       /* start the zygote (zygote.h) if it is not running; no answer */
 };
 
-/* The jail a job can use of those supervisors prepare ahead (native_launcher.c: READY_MAX). */
+/* The kind of jail a job can use (native_launcher.c: READY_MAX): one its supervisor prepared
+ * ahead, or, for a job in a work dir or with network, one the supervisor clones for it then. */
 enum sbx_launch_jail {
-        SBX_LAUNCH_JAIL_ANY,  /* none: it gets one cloned for it (a work dir, network) */
-        SBX_LAUNCH_JAIL_COLD, /* one cloned by the supervisor (its program is exec'd) */
-        SBX_LAUNCH_JAIL_WARM, /* one the zygote forked (it may run warm: zygote.h) */
+        SBX_LAUNCH_JAIL_COLD, /* cloned by the supervisor (its program is exec'd) */
+        SBX_LAUNCH_JAIL_WARM, /* forked by the zygote (it may run warm: zygote.h) */
 };
 
 struct sbx_launch_request {

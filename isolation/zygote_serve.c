@@ -68,27 +68,27 @@ static bool same_startup_env(const char *const *a, const char *const *b)
 
 /* What the zygote gives a job exactly as `python3 FILE.py ARGS` would: that command line
  * (python3 as the zygote was found, no interpreter option), a regular source file, the zygote's
- * start-up environment, and no user site directory of its own (~/.local, read at start-up).
- * Anything else runs cold. Called in the payload, inside the jail. */
+ * start-up environment, and no user site directory in the jail (HOME/.local, read at start-up:
+ * the job's files or, in a sandbox, what its earlier jobs left). Anything else runs cold.
+ * Called in the payload, inside the jail, once the job's files are in place. */
 static bool warm_fits(const struct sbx_spec *spec)
 {
         const char *const *argv = spec->argv;
+        const char *home = getenv("HOME"); /* the zygote's, which the job's must equal */
         char path[PATH_MAX];
         struct stat st;
 
-        if (spec->policy->warm != SBX_WARM_ON || !sbx_zygote_command(argv, zygote_python))
+        if (spec->policy->warm != SBX_WARM_ON || !sbx_zygote_command(argv, zygote_python) ||
+            !home || !same_startup_env(spec->env, (const char *const *)environ))
+                return false;
+        snprintf(path, sizeof(path), "%s/.local", home);
+        if (lstat(path, &st) == 0 || errno != ENOENT)
                 return false;
         if (argv[1][0] == '/')
                 snprintf(path, sizeof(path), "%s", argv[1]);
         else
                 snprintf(path, sizeof(path), SBX_JAIL_WORKDIR "/%s", argv[1]);
-        if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
-                return false;
-        for (size_t i = 0; i < spec->n_files; i++)
-                if (!strncmp(spec->files[i].path, ".local", 6) ||
-                    !strncmp(spec->files[i].path, SBX_JAIL_WORKDIR "/.local", 14))
-                        return false;
-        return same_startup_env(spec->env, (const char *const *)environ);
+        return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 static char *put(char *at, const char *s)

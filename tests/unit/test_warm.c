@@ -273,6 +273,45 @@ static void cannot_forge_records(void **state)
         sbx_result_free(r);
 }
 
+/* Jobs in a sandbox and jobs with network run warm too, in a jail the zygote forks for them. But
+ * a job in a sandbox may find what earlier ones left in its work dir, its HOME: a user site
+ * (`.local`), which `python3` runs at start-up and a warm start would not. Such a job runs cold. */
+static void sandbox_jobs_run_warm_but_for_a_user_site(void **state)
+{
+        const char *leave = WARM_MARK "import os, site\n"
+                                      "os.makedirs(site.getusersitepackages())\n"
+                                      "open(site.getusersitepackages() + '/usercustomize.py', 'w')"
+                                      ".write('print(\\'usercustomize\\')')\n";
+        const char *main_py = "print('main')\n";
+        struct sbx_job job = {.language = "python",
+                              .source = WARM_MARK,
+                              .source_size = strlen(WARM_MARK),
+                              .limits = (const char *const[]){"network=loopback", NULL}};
+        struct sbx_sandbox *sb = NULL;
+        struct sbx_result *r = NULL;
+        struct sbx_error *err = NULL;
+
+        assert_int_equal(sbx_run(rt, &job, &r, &err), 0);
+        if (r->verdict != SBX_VERDICT_OK)
+                fail_msg("a job with network did not run warm: %s", r->err.data);
+        r = sbx_result_free(r);
+        assert_int_equal(sbx_sandbox_create(rt, NULL, &sb, &err), 0);
+        job = (struct sbx_job){.language = "python", .source = leave, .source_size = strlen(leave)};
+        assert_int_equal(sbx_sandbox_run(sb, &job, &r, &err), 0);
+        if (r->verdict != SBX_VERDICT_OK)
+                fail_msg("a job in a sandbox did not run warm: %s", r->err.data);
+        r = sbx_result_free(r);
+        job.source = main_py;
+        job.source_size = strlen(main_py);
+        for (int i = 0; i < 3; i++) {
+                assert_int_equal(sbx_sandbox_run(sb, &job, &r, &err), 0);
+                assert_int_equal(r->verdict, SBX_VERDICT_OK);
+                assert_string_equal(r->out.data, "usercustomize\nmain\n");
+                r = sbx_result_free(r);
+        }
+        assert_int_equal(sbx_sandbox_close(sb, &err), 0);
+}
+
 int main(void)
 {
         struct sbx_error *err = NULL;
@@ -283,10 +322,14 @@ int main(void)
                 return 77;
         }
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(cannot_forge_records),     cmocka_unit_test(scribbler_leaves_nothing),
-            cmocka_unit_test(one_hash_seed_per_zygote), cmocka_unit_test(zygote_generations),
-            cmocka_unit_test(bad_jobs_per_zygote),      cmocka_unit_test(zygote_on_demand),
+            cmocka_unit_test(cannot_forge_records),
+            cmocka_unit_test(scribbler_leaves_nothing),
+            cmocka_unit_test(one_hash_seed_per_zygote),
+            cmocka_unit_test(zygote_generations),
+            cmocka_unit_test(bad_jobs_per_zygote),
+            cmocka_unit_test(zygote_on_demand),
             cmocka_unit_test(jails_follow_the_jobs),
+            cmocka_unit_test(sandbox_jobs_run_warm_but_for_a_user_site),
         };
         int failed = cmocka_run_group_tests(tests, NULL, NULL);
         sbx_runtime_free(rt);
