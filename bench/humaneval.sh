@@ -3,6 +3,8 @@
 # Python forked from a started interpreter, docs/warm.md) and cold (warm=false), versus the same
 # 164 programs run bare (/usr/bin/python3, no sandbox) at the same parallelism, in one
 # invocation. Rounds alternate bare, warm and cold runs; the medians and ratios are printed.
+# A fourth run, "forked", is the floor of any warm runner: each program forked from one started
+# python3 and run there, as a warm job is, with no sandbox at all.
 #
 #   bench/humaneval.sh [ROUNDS] [JOBS]     (defaults: 3 rounds, the CPU count)
 # Env: SBX_BUILD_DIR (default build). Targets: warm at most 0.7x bare, cold within 1.3x.
@@ -23,8 +25,45 @@ for i, line in enumerate(gzip.open(sys.argv[1], "rt")):
         f.write(prog)
 PY
 
-# measure bare|warm|cold: the 164 programs once, bare or through eval's own config (warm Python
-# off for cold).
+# The forked run: one python3 forks a child per program, JOBS at a time; a child runs its program
+# as __main__ with its output to /dev/null, flushes and leaves by os._exit (as a warm job does).
+cat >"$out/forked.py" <<'PY'
+import os, sys
+
+def start(path):
+    pid = os.fork()
+    if pid:
+        return pid
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.dup2(null, 2)
+    sys.argv = [path]
+    status = 0
+    try:
+        with open(path, "rb") as f:
+            exec(compile(f.read(), path, "exec"), {"__name__": "__main__", "__file__": path})
+    except SystemExit as e:
+        status = e.code if isinstance(e.code, int) else 1
+    except BaseException:
+        status = 1
+    sys.stdout.flush()
+    os._exit(status)
+
+programs, jobs, running, failed = sorted(os.listdir(".")), int(sys.argv[1]), 0, 0
+for path in programs:
+    if running == jobs:
+        failed += os.wait()[1] != 0
+        running -= 1
+    start(path)
+    running += 1
+while running:
+    failed += os.wait()[1] != 0
+    running -= 1
+sys.exit(failed and f"bench: {failed} programs failed forked")
+PY
+
+# measure bare|forked|warm|cold: the 164 programs once, bare, forked, or through eval's own config
+# (warm Python off for cold).
 cp "$root/examples/humaneval-reference.yaml" "$out/warm.yaml"
 { cat "$out/warm.yaml"; printf 'sandbox:\n  default_config:\n    limits: [warm=false]\n'; } >"$out/cold.yaml"
 measure() {
@@ -34,23 +73,30 @@ measure() {
 			echo "bench: programs failed bare (xargs exit status $?)" >&2
 		return
 	fi
+	if [ "$1" = forked ]; then
+		(cd "$out/programs" && "$py" "$out/forked.py" "$jobs")
+		return
+	fi
 	"$sandboxrt" eval --config "$out/$1.yaml" --jobs "$jobs" -q \
 		--work-dir "$out/runs" >"$out/table" 2>/dev/null || { echo "bench: eval failed" >&2; exit 1; }
 	grep -q '| 164 | 1.0000 |' "$out/table" || echo "bench: the $1 run did not score 164/164" >&2
 }
 
 echo "bench: 164 HumanEval programs, $jobs in parallel, $rounds rounds" >&2
-rounds "$rounds" bare warm cold
+rounds "$rounds" bare forked warm cold
 
 "$py" - "$out" "$jobs" <<'PY'
 import statistics, sys
-runs = {k: [int(x) for x in open(f"{sys.argv[1]}/{k}.ms").read().split()] for k in ("bare", "warm", "cold")}
+kinds = ("bare", "forked", "warm", "cold")
+runs = {k: [int(x) for x in open(f"{sys.argv[1]}/{k}.ms").read().split()] for k in kinds}
 med = {k: statistics.median(v) for k, v in runs.items()}
 label = {"bare": f"bare /usr/bin/python3 (xargs -P {sys.argv[2]})",
+         "forked": "forked from one python3, no sandbox",
          "warm": f"sandboxrt eval, warm (--jobs {sys.argv[2]})",
          "cold": f"sandboxrt eval, cold (--jobs {sys.argv[2]})"}
-for k in ("bare", "warm", "cold"):
+for k in kinds:
     print(f"{label[k]:40} median {med[k] / 1000:.2f} s  (runs: {', '.join(f'{x / 1000:.2f}' for x in runs[k])})")
-print(f"ratio warm / bare: {med['warm'] / med['bare']:.2f}x (target 0.7x)")
+print(f"ratio warm / bare: {med['warm'] / med['bare']:.2f}x (target 0.7x; forked, the floor: "
+      f"{med['forked'] / med['bare']:.2f}x)")
 print(f"ratio cold / bare: {med['cold'] / med['bare']:.2f}x (target 1.3x)")
 PY
