@@ -243,14 +243,18 @@ static int native_open(const struct sbx_runtime_options *opts, struct sbx_backen
         return 0;
 }
 
-static int send_request(struct sbx_backend *be, int job_fd, enum sbx_launch_jail jail,
+/* The job, for the launcher: which supervisor takes it. warm: it may run warm (may_run_warm). A
+ * job in a work dir or with network gets a jail cloned for it (supervisor.c: fit_jail). */
+static int send_request(struct sbx_backend *be, int job_fd, const struct sbx_spec *spec, bool warm,
                         const struct sbx_box *box)
 {
         struct sbx_launch_request req = {.magic = SBX_LAUNCH_MAGIC,
                                          .kind = SBX_LAUNCH_JOB,
                                          .box_uid = box ? (uint32_t)box->uid : UINT32_MAX,
                                          .in_box = box != NULL,
-                                         .jail = jail};
+                                         .jail = warm ? SBX_LAUNCH_JAIL_WARM : SBX_LAUNCH_JAIL_COLD,
+                                         .cloned =
+                                             box || spec->policy->network != SBX_NETWORK_NONE};
         int fds[2] = {job_fd, box ? box->dir_fd : -1};
 
         return sbx_wire_send_fds(be->ctrl_fd, &req, sizeof(req), fds, box ? 2 : 1);
@@ -287,7 +291,7 @@ static int native_run(struct sbx_backend *be, struct sbx_box *box, const struct 
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
                 return sbx_error_set(err, errno, "socketpair: %m");
         _cleanup_close_ int job_fd = sv[0];
-        r = send_request(be, sv[1], warm ? SBX_LAUNCH_JAIL_WARM : SBX_LAUNCH_JAIL_COLD, box);
+        r = send_request(be, sv[1], spec, warm, box);
         close(sv[1]);
         if (r < 0)
                 return sbx_error_set(err, -r, "the native launcher is gone (%s)", strerror(-r));

@@ -465,7 +465,8 @@ static void launch(struct sbx_native_env *env, struct netns_pool *pool, struct s
         const int pass[] = {fds[0], copy};
 
         collect_supervisors(env, pool, sv);
-        sv->warm = job->jail == SBX_LAUNCH_JAIL_WARM; /* the next ones' kind */
+        if (!job->cloned) /* a job that discards the prepared jail says nothing of the next ones */
+                sv->warm = job->jail == SBX_LAUNCH_JAIL_WARM;
         for (int attempt = 0; attempt < 2; attempt++) {
                 struct ready_supervisor s =
                     sv->n_ready ? take_ready(sv, job->jail) : spawn_supervisor(env, pool, sv);

@@ -22,7 +22,8 @@ enum sbx_launch_kind {
 };
 
 /* The kind of jail a job can use (native_launcher.c: READY_MAX): one its supervisor prepared
- * ahead, or, for a job in a work dir or with network, one the supervisor clones for it then. */
+ * ahead, or, for a job in a work dir or with network, one the supervisor clones for it then
+ * (a warm one if the supervisor has the zygote). */
 enum sbx_launch_jail {
         SBX_LAUNCH_JAIL_COLD, /* cloned by the supervisor (its program is exec'd) */
         SBX_LAUNCH_JAIL_WARM, /* forked by the zygote (it may run warm: zygote.h) */
@@ -34,9 +35,9 @@ struct sbx_launch_request {
         uint32_t box_uid; /* JOB in a work dir, BOX_CREATE: the work dir's uid (and gid) */
         uint32_t in_box;  /* JOB: 1 when it runs in a work dir (gone if the fd is missing) */
         uint32_t jail;    /* JOB: enum sbx_launch_jail */
-        uint32_t pad;
-        uint64_t box_id; /* BOX_REMOVE: which one */
-        uint64_t bytes;  /* BOX_CREATE: its size; WARM: jobs per zygote (SBX_ZYGOTE_JOBS_ENV) */
+        uint32_t cloned;  /* JOB: 1 when it gets a jail cloned for it, not the prepared one */
+        uint64_t box_id;  /* BOX_REMOVE: which one */
+        uint64_t bytes;   /* BOX_CREATE: its size; WARM: jobs per zygote (SBX_ZYGOTE_JOBS_ENV) */
 };
 #define SBX_LAUNCH_MAGIC 0x53425852u /* "SBXR" */
 
