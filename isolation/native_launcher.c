@@ -246,8 +246,9 @@ static int launcher_prepare(struct sbx_native_env *env, struct sbx_storage *stor
 
 struct ready_supervisor {
         pid_t pid;
-        int ctl_fd; /* the job is handed over here */
-        bool warm;  /* its jail is one the zygote forked */
+        int ctl_fd;    /* the job is handed over here */
+        bool warm;     /* its jail is one the zygote forked */
+        bool prepared; /* a jail (else only a slot and a cgroup: for a job that gets one cloned) */
 };
 
 /* Warm Python's zygotes (zygote.h). The current one (env->zygote_fd) forks the jails of the
@@ -273,8 +274,10 @@ struct supervisors {
          * copy of the interpreter, which costs a job that turns out cold ~15 ms of CPU; a cold
          * one cannot run a Python job warm. So a job takes a ready one of its kind if there is
          * one, and the replacements follow the jobs: in a mix of warm and cold jobs each gets
-         * its own kind, and after a change of kind only the spares run the other way. */
-        bool warm;
+         * its own kind, and after a change of kind only the spares run the other way. A job in
+         * a work dir or with network throws the prepared jail away (supervisor.c: fit_jail), so
+         * after one the next ones prepare none (prepare false): only a slot and a cgroup. */
+        bool warm, prepare;
         struct zygotes zy;
 };
 
@@ -377,7 +380,7 @@ static struct ready_supervisor spawn_supervisor(struct sbx_native_env *env, stru
                                                 struct supervisors *sv)
 {
         struct ready_supervisor next = {.pid = -1, .ctl_fd = -1};
-        bool warm = sv->warm && env->zygote_fd >= 0;
+        bool warm = sv->warm && env->zygote_fd >= 0, prepare = sv->prepare;
         int pair[2];
 
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
@@ -403,13 +406,14 @@ static struct ready_supervisor spawn_supervisor(struct sbx_native_env *env, stru
                 if (sbx_storage_leave(env->storage) < 0)
                         _exit(1);
                 env->storage = NULL;
-                sbx_supervise(env, pair[1]);
+                sbx_supervise(env, pair[1], prepare);
         }
         close(pair[1]);
         if (pid < 0) {
                 close(pair[0]);
         } else {
-                next = (struct ready_supervisor){.pid = pid, .ctl_fd = pair[0], .warm = warm};
+                next = (struct ready_supervisor){
+                    .pid = pid, .ctl_fd = pair[0], .warm = warm, .prepared = prepare};
                 sv->alive++;
         }
         sbx_netns_lent(pool, pid, env->netns_fd);
@@ -437,16 +441,24 @@ static void refill(struct sbx_native_env *env, struct netns_pool *pool, struct s
         }
 }
 
-/* The oldest ready supervisor whose jail is of the job's kind, else the oldest; taken off the
- * list. */
-static struct ready_supervisor take_ready(struct supervisors *sv, enum sbx_launch_jail jail)
+/* How a ready supervisor suits the job: 2 of its kind and with a jail prepared if the job uses
+ * one (none if it gets one cloned for it), 1 of its kind, 0 not. */
+static int suits(const struct ready_supervisor *s, const struct sbx_launch_request *job)
+{
+        if (s->warm != (job->jail == SBX_LAUNCH_JAIL_WARM))
+                return 0;
+        return s->prepared == !job->cloned ? 2 : 1;
+}
+
+/* The oldest of the ready supervisors that suit the job best; taken off the list. */
+static struct ready_supervisor take_ready(struct supervisors *sv,
+                                          const struct sbx_launch_request *job)
 {
         size_t i = 0;
 
-        while (i < sv->n_ready && sv->ready[i].warm != (jail == SBX_LAUNCH_JAIL_WARM))
-                i++;
-        if (i == sv->n_ready)
-                i = 0;
+        for (size_t k = 1; k < sv->n_ready; k++)
+                if (suits(&sv->ready[k], job) > suits(&sv->ready[i], job))
+                        i = k;
         struct ready_supervisor s = sv->ready[i];
         memmove(sv->ready + i, sv->ready + i + 1, (--sv->n_ready - i) * sizeof(s));
         return s;
@@ -465,11 +477,11 @@ static void launch(struct sbx_native_env *env, struct netns_pool *pool, struct s
         const int pass[] = {fds[0], copy};
 
         collect_supervisors(env, pool, sv);
-        if (!job->cloned) /* a job that discards the prepared jail says nothing of the next ones */
-                sv->warm = job->jail == SBX_LAUNCH_JAIL_WARM;
+        sv->warm = job->jail == SBX_LAUNCH_JAIL_WARM; /* the next ones' kind */
+        sv->prepare = !job->cloned;
         for (int attempt = 0; attempt < 2; attempt++) {
                 struct ready_supervisor s =
-                    sv->n_ready ? take_ready(sv, job->jail) : spawn_supervisor(env, pool, sv);
+                    sv->n_ready ? take_ready(sv, job) : spawn_supervisor(env, pool, sv);
                 int r = s.pid > 0 ? sbx_wire_send_fds(s.ctl_fd, &req, sizeof(req), pass,
                                                       copy >= 0 ? 2 : 1)
                                   : -ESRCH;
@@ -584,7 +596,7 @@ _Noreturn void sbx_native_launcher_run(struct sbx_native_env *env, int ctrl, pid
 {
         struct launcher_ready ready = {0};
         struct netns_pool pool;
-        struct supervisors sv = {.zy.next_fd = -1};
+        struct supervisors sv = {.prepare = true, .zy.next_fd = -1};
         struct sbx_storage storage;
 
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);

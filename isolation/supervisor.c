@@ -516,11 +516,12 @@ static int attached(struct job *job, struct sbx_error **err)
 /* ---- a supervisor's life ---------------------------------------------------------------- */
 
 /* Everything a one-shot job without network needs that does not depend on the job: a slot's
- * uid, a cgroup, the jail cloned, mapped and born in (or moved into) the cgroup. A supervisor
- * does this before its job comes (the launcher keeps some ready), which takes the jail's setup
- * off the job's path, and with it the cgroup-v1 migration's wait for an RCU grace period
- * (~10 ms). */
-static int prepare(struct job *job, struct sbx_error **err)
+ * uid, a cgroup, and if asked the jail cloned, mapped and born in (or moved into) the cgroup.
+ * A supervisor does this before its job comes (the launcher keeps some ready), which takes the
+ * jail's setup off the job's path, and with it the cgroup-v1 migration's wait for an RCU grace
+ * period (~10 ms). A job in a work dir or with network gets a jail cloned for it (fit_jail):
+ * for one of those the launcher asks for no jail, which it would only throw away. */
+static int prepare(struct job *job, bool jail, struct sbx_error **err)
 {
         const struct sbx_limits none = {0}; /* the job's own limits are set when it arrives */
         int r = 0;
@@ -533,9 +534,9 @@ static int prepare(struct job *job, struct sbx_error **err)
         }
         if (r >= 0 && sbx_cgroup_host_mode(job->env->cgroups) != SBX_CGROUP_NONE)
                 r = sbx_cgroup_create(job->env->cgroups, &none, &job->cgroup, err);
-        if (r >= 0)
+        if (r >= 0 && jail)
                 r = clone_jail(job, SBX_NETWORK_NONE, -1, job->uid, job->gid, err);
-        if (r >= 0)
+        if (r >= 0 && jail)
                 r = attached(job, err);
         return r < 0 ? r : 0;
 }
@@ -608,7 +609,7 @@ static void run(struct job *job, int workdir_fd, uid_t box_uid, bool prepared,
         reply(job->job_fd, &r);
 }
 
-_Noreturn void sbx_supervise(const struct sbx_native_env *env, int ctl_fd)
+_Noreturn void sbx_supervise(const struct sbx_native_env *env, int ctl_fd, bool prepare_jail)
 {
         struct job job = {
             .env = env,
@@ -636,7 +637,7 @@ _Noreturn void sbx_supervise(const struct sbx_native_env *env, int ctl_fd)
          * where setgroups is denied and it could not drop them itself. */
         if (env->privileged && setgroups(0, NULL) < 0)
                 sbx_error_set(&err, errno, "dropping supplementary groups: %m");
-        bool prepared = !err && prepare(&job, &err) == 0;
+        bool prepared = !err && prepare(&job, prepare_jail, &err) == 0 && prepare_jail;
 
         if (receive_job(ctl_fd, &job.job_fd, &workdir_fd, &box_uid, &err) == 0 &&
             sbx_wire_recv(job.job_fd, &raw, &size) == 0 && sbx_wire_get_spec(raw, size, &ws) == 0) {

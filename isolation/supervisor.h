@@ -67,9 +67,10 @@ struct sbx_native_env {
 };
 
 /* A supervisor, forked by the launcher (and back in the mount namespace the launcher came
- * from): prepares a jail for a one-shot job without network, then receives its job on ctl_fd
- * (the job's socket, and for a job in a work dir a copy of it and its uid, see native.c), runs
- * it and writes the result to the job's socket. Never returns. */
-_Noreturn void sbx_supervise(const struct sbx_native_env *env, int ctl_fd);
+ * from): prepares a slot and a cgroup, and if asked a jail for a one-shot job without network,
+ * then receives its job on ctl_fd (the job's socket, and for a job in a work dir a copy of it
+ * and its uid, see native.c), runs it and writes the result to the job's socket. Never
+ * returns. */
+_Noreturn void sbx_supervise(const struct sbx_native_env *env, int ctl_fd, bool prepare_jail);
 
 #endif

@@ -415,6 +415,55 @@ static void spare_supervisors(void **state)
         sbx_runtime_free(own);
 }
 
+/* How many of the launcher's supervisors have prepared a jail: its init, a clone of the
+ * supervisor (and so of its name), is their child. */
+static int with_jail(pid_t launcher)
+{
+        pid_t sup[8];
+        int n = children(launcher, "sbx-supervisor", sup, 8), jails = 0;
+
+        for (int i = 0; i < n && i < 8; i++)
+                jails += children(sup[i], "sbx-supervisor", NULL, 0) > 0;
+        return jails;
+}
+
+/* A job in a sandbox gets a jail cloned for it, and would throw a prepared one away: after such
+ * jobs, the supervisors spawned for the next ones prepare none. */
+static void no_jail_prepared_for_sandbox_jobs(void **state)
+{
+        struct sbx_runtime_options opts = {.backend = "native"};
+        struct sbx_job quick = {.argv = ARGV("/bin/true")};
+        struct sbx_runtime *own = NULL;
+        struct sbx_sandbox *sb = NULL;
+        struct sbx_result *res = NULL;
+        struct sbx_error *err = NULL;
+        pid_t launcher = open_with_launcher(&opts, &own);
+        int jails = 0;
+
+        for (int i = 0; i < 2; i++) {
+                assert_int_equal(sbx_run(own, &quick, &res, &err), 0);
+                res = sbx_result_free(res);
+        }
+        assert_int_equal(supervisors_become(launcher, 2), 2);
+        for (uint64_t waited = 0; (jails = with_jail(launcher)) != 2 && waited < scaled_ms(10000);
+             waited += 20)
+                usleep(20000);
+        assert_int_equal(jails, 2); /* both prepared one */
+
+        assert_int_equal(sbx_sandbox_create(own, NULL, &sb, &err), 0);
+        for (int i = 0; i < 4; i++) {
+                assert_int_equal(sbx_sandbox_run(sb, &quick, &res, &err), 0);
+                assert_int_equal(res->verdict, SBX_VERDICT_OK);
+                res = sbx_result_free(res);
+        }
+        assert_int_equal(supervisors_become(launcher, 2), 2);
+        usleep(scaled_ms(1000) * 1000); /* long enough to prepare one */
+        /* The sandbox jobs took the prepared ones (one may be left), then the ones without. */
+        assert_in_range(with_jail(launcher), 0, 1);
+        assert_int_equal(sbx_sandbox_close(sb, &err), 0);
+        sbx_runtime_free(own);
+}
+
 int main(void)
 {
         struct sbx_error *err = NULL;
@@ -434,6 +483,7 @@ int main(void)
             cmocka_unit_test(ceilings),
             cmocka_unit_test(runtime_ceiling),
             cmocka_unit_test(spare_supervisors),
+            cmocka_unit_test(no_jail_prepared_for_sandbox_jobs),
         };
         int failed = cmocka_run_group_tests(tests, NULL, NULL);
         sbx_runtime_free(rt);
