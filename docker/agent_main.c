@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "docker/agent_proto.h"
+#include "util.h"
 
 #define N_FDS        3
 #define RECV_TIMEOUT 10 /* s: a host that connects and sends nothing must not stall us */
@@ -179,27 +180,19 @@ static int split(struct job *j)
         return split_files(j, p, end);
 }
 
-/* The job's bounding set is empty, as an exec's: CAP_SETPCAP allows emptying it. */
-static int drop_bounding_set(void)
+int sbx_agent_become(uint32_t uid, uint32_t gid)
 {
+        gid_t g = gid;
+
+        if (uid == 0 || gid == 0) {
+                errno = EPERM;
+                return -1;
+        }
         for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
                 if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
                         return -1;
-        return 0;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-        while (n > 0) {
-                ssize_t w = write(fd, p, n);
-                if (w < 0 && errno == EINTR)
-                        continue;
-                if (w < 0)
-                        return -1;
-                p += w;
-                n -= (size_t)w;
-        }
-        return 0;
+        /* Groups as an exec's: the job's gid, supplementary too. */
+        return setgroups(1, &g) < 0 || setgid(g) < 0 || setuid(uid) < 0 ? -1 : 0;
 }
 
 /* One file, written as the job's user (so with no right the job lacks), its parents made as
@@ -228,7 +221,7 @@ static int write_file(const struct file *f)
         fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         e = errno;
         close(dfd);
-        if (fd < 0 || write_all(fd, f->data, f->meta.size) < 0 ||
+        if (fd < 0 || sbx_write_all(fd, f->data, f->meta.size) < 0 ||
             fchmod(fd, (mode_t)(f->meta.mode & 07777)) < 0) {
                 e = fd < 0 ? e : errno;
                 if (fd >= 0)
@@ -256,11 +249,7 @@ static _Noreturn void start(const struct job *j, int report)
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
         signal(SIGPIPE, SIG_DFL);
-        gid_t gid = j->req.gid;
-
-        /* Groups as an exec's: the job's gid, supplementary too. */
-        if (drop_bounding_set() < 0 || setgroups(1, &gid) < 0 || setgid(gid) < 0 ||
-            setuid(j->req.uid) < 0) {
+        if (sbx_agent_become(j->req.uid, j->req.gid) < 0) {
                 msg[1] = errno;
         } else if (write_files(j) < 0) {
                 msg[0] = FAILED_FILES;

@@ -26,7 +26,7 @@
 #define UPLOAD_MAX     (1ull << 30)
 #define PULL_LINE_MAX  65536
 #define TAR_OVERHEAD   4096
-#define AGENT_START_MS 2000 /* an agent that does not listen by then never will: execs instead */
+#define AGENT_START_MS 2000 /* the start waits that long for the agent; later, each job looks */
 
 static inline void cjson_deletep(cJSON **j)
 {
@@ -479,6 +479,14 @@ int sbx_docker_container_new(struct sbx_docker_engine *e, const struct sbx_docke
         }
         *out = c;
         return 0;
+}
+
+bool sbx_docker_container_agent(struct sbx_docker_container *c)
+{
+        /* A loaded host can start the agent after the start stopped waiting. */
+        if (!c->agent && c->agent_dir && c->cg)
+                c->agent = sbx_docker_agent_wait(c->agent_dir, 0);
+        return c->agent;
 }
 
 int sbx_docker_container_restart(struct sbx_docker_engine *e, struct sbx_docker_container *c,

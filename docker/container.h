@@ -63,6 +63,9 @@ char *sbx_docker_create_body(const char *image, const struct sbx_policy *policy,
 int sbx_docker_container_new(struct sbx_docker_engine *e, const struct sbx_docker_config *cfg,
                              const char *image, const struct sbx_policy *policy,
                              struct sbx_docker_container **out, struct sbx_error **err);
+/* Whether its next job goes to its agent (c->agent), also once an agent that missed the wait
+ * at the start listens. */
+bool sbx_docker_container_agent(struct sbx_docker_container *c);
 /* Kill everything in it and start it again: fresh processes, work dir and /tmp. */
 int sbx_docker_container_restart(struct sbx_docker_engine *e, struct sbx_docker_container *c,
                                  struct sbx_error **err);

@@ -81,39 +81,55 @@ static bool add_strings(cJSON *obj, const char *key, const char *const *v)
         return arr != NULL;
 }
 
-/* The job's command line, after the waiter when the container has it. */
-static bool add_cmd(cJSON *root, const struct sbx_spec *spec, bool waiter)
+/* The job's command line, after the waiter when the container has it. In a container made for
+ * the agent: `--user` (docker/waiter.c), and the agent's copy, which root can reach (the
+ * waiter's directory is the job user's). */
+static bool add_cmd(cJSON *root, const struct sbx_spec *spec, const struct sbx_docker_container *c,
+                    const char *uid)
 {
         cJSON *arr = cJSON_AddArrayToObject(root, "Cmd");
 
-        if (!arr || (waiter && !cJSON_AddItemToArray(arr, cJSON_CreateString(SBX_DOCKER_WAITER))))
+        if (!arr)
                 return false;
+        if (c->agent_dir) {
+                if (!cJSON_AddItemToArray(arr, cJSON_CreateString(SBX_DOCKER_AGENT)) ||
+                    !cJSON_AddItemToArray(arr, cJSON_CreateString("--user")) ||
+                    !cJSON_AddItemToArray(arr, cJSON_CreateString(uid)))
+                        return false;
+        } else if (c->waiter && !cJSON_AddItemToArray(arr, cJSON_CreateString(SBX_DOCKER_WAITER))) {
+                return false;
+        }
         for (size_t i = 0; spec->argv && spec->argv[i]; i++)
                 if (!cJSON_AddItemToArray(arr, cJSON_CreateString(spec->argv[i])))
                         return false;
         return true;
 }
 
-static char *exec_body(const struct sbx_spec *spec, uid_t uid, bool waiter)
+/* An exec as the job's uid and gid. A container made for the agent has the agent's capabilities
+ * in its bounding set, which an exec keeps: there the exec starts as root and its waiter drops
+ * them before it becomes the job's user. */
+static char *exec_body(const struct sbx_spec *spec, const struct sbx_docker_container *c)
 {
         _cleanup_cjson_ cJSON *root = cJSON_CreateObject();
-        char user[32];
+        char uid[16], user[32];
+        const char *id = c->agent_dir ? "0" : uid;
 
-        snprintf(user, sizeof(user), "%u:%u", (unsigned)uid, (unsigned)uid);
+        snprintf(uid, sizeof(uid), "%u", (unsigned)c->uid);
+        snprintf(user, sizeof(user), "%s:%s", id, id);
         if (!root || !cJSON_AddBoolToObject(root, "AttachStdin", true) ||
             !cJSON_AddBoolToObject(root, "AttachStdout", true) ||
             !cJSON_AddBoolToObject(root, "AttachStderr", true) ||
             !cJSON_AddBoolToObject(root, "Tty", false) ||
             !cJSON_AddStringToObject(root, "User", user) ||
             !cJSON_AddStringToObject(root, "WorkingDir", SBX_DOCKER_WORKDIR) ||
-            !add_strings(root, "Env", spec->env) || !add_cmd(root, spec, waiter))
+            !add_strings(root, "Env", spec->env) || !add_cmd(root, spec, c, uid))
                 return NULL;
         return cJSON_PrintUnformatted(root);
 }
 
 static int exec_create(struct job *j, struct sbx_error **err)
 {
-        _cleanup_free_ char *body = exec_body(j->spec, j->c->uid, j->c->waiter);
+        _cleanup_free_ char *body = exec_body(j->spec, j->c);
         _cleanup_free_ char *path = sbx_strdup_printf("/containers/%s/exec", j->c->id);
         struct sbx_docker_response resp;
         int r;
@@ -778,7 +794,7 @@ static int run_job(struct job *j, struct sbx_result *res, struct sbx_error **err
         if (j->c->agent)
                 r = agent_job(j, err);
         if (r == AGENT_GONE)
-                j->c->agent = false; /* not listening after all: execs from now on */
+                j->c->agent = false; /* not listening after all: an exec */
         if (r > 0) {
                 r = j->agent_files ? sbx_docker_container_put_files(j->e, j->c, j->spec->files,
                                                                     j->spec->n_files, err)
@@ -819,8 +835,8 @@ int sbx_docker_exec_run(struct sbx_docker_engine *e, struct sbx_docker_container
 
         res->backend = "docker";
         /* Small files go with an agent's job, written by the job's user before its exec. */
-        j.agent_files =
-            c->agent && spec->n_files > 0 && sbx_docker_agent_takes_files(spec, c->dirs);
+        j.agent_files = sbx_docker_container_agent(c) && spec->n_files > 0 &&
+                        sbx_docker_agent_takes_files(spec, c->dirs);
         if (spec->n_files > 0 && !j.agent_files &&
             (r = sbx_docker_container_put_files(e, c, spec->files, spec->n_files, err)) < 0)
                 return r;

@@ -7,16 +7,22 @@
  * The program runs as the same uid and could write the record itself: it can only misreport how
  * it ended, which it controls anyway. Static: it runs in any image. Usage: waiter PROGRAM ARGS..
  *
+ * `waiter --user UID PROGRAM ARGS..` starts as container root and becomes UID (gid alike) first,
+ * with an empty bounding set: an exec in a container made for the agent, whose bounding set holds
+ * the agent's capabilities, leaves the job none, as the agent does.
+ *
  * `waiter --agent DIR` is the container's first process instead (docker/agent_main.c): it starts
  * jobs sent over a unix socket in DIR, without an exec through the engine. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "docker/agent_proto.h"
+#include "util.h"
 
 #define RECORD "/.sandboxrt/exit"
 
@@ -30,6 +36,19 @@ static _Noreturn void run(char **argv, int report)
         _exit(e == ENOENT ? 127 : 126);
 }
 
+static int become(const char *uid)
+{
+        uint64_t id = 0;
+
+        errno = 0;
+        if (sbx_parse_u64(uid, &id) == 0 && id > 0 && id <= UINT32_MAX &&
+            sbx_agent_become((uint32_t)id, (uint32_t)id) == 0)
+                return 0;
+        dprintf(2, "sandboxrt-waiter: cannot become uid %s: %s\n", uid,
+                errno ? strerror(errno) : "want 1 to 4294967295");
+        return -1;
+}
+
 int main(int argc, char **argv)
 {
         int status = 0, exec_errno = 0, pipefd[2];
@@ -38,6 +57,12 @@ int main(int argc, char **argv)
 
         if (argc == 3 && !strcmp(argv[1], "--agent"))
                 return sbx_agent_main(argv[2]);
+        if (argc > 3 && !strcmp(argv[1], "--user")) {
+                if (become(argv[2]) < 0)
+                        return 126;
+                argv += 2;
+                argc -= 2;
+        }
         /* Opened before the program runs, so that it cannot fill the volume first; O_NONBLOCK:
          * a FIFO left there by an earlier job must not block us. */
         out =

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <dirent.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -26,6 +27,7 @@
 #include "docker/docker.h"
 #include "docker/engine.h"
 #include "isolation/native.h"
+#include "owner.h"
 #include "util.h"
 #include "tests/time_scale.h"
 
@@ -671,6 +673,66 @@ static void test_exec_fallback(void **state)
         result_clear(&r);
 }
 
+/* Unlink the sockets of the agents in our state directory's agents/ once one is listening (or
+ * after a few seconds): their containers' next jobs are execs. */
+static void agents_gone(void)
+{
+        _cleanup_free_ char *state = NULL, *agents = NULL;
+        struct sbx_error *err = NULL;
+        struct dirent *de;
+        DIR *d;
+
+        assert_int_equal(sbx_state_dir_open(&state, &err), 0);
+        agents = sbx_strdup_printf("%s/agents", state);
+        for (uint64_t until = sbx_now_ms() + scaled_ms(5000); sbx_now_ms() < until;) {
+                bool listening = false;
+                assert_non_null(d = opendir(agents));
+                while ((de = readdir(d))) {
+                        _cleanup_free_ char *sock =
+                            sbx_strdup_printf("%s/%s/sock", agents, de->d_name);
+                        listening |= de->d_name[0] != '.' && unlink(sock) == 0;
+                }
+                closedir(d);
+                if (listening)
+                        return;
+                usleep(20000);
+        }
+}
+
+/* A container made for the agent keeps the agent's capabilities in its bounding set
+ * (docker/container.c: add_agent_caps). When its agent does not answer (it did not listen in
+ * time, or its socket is gone), its jobs are execs, and they leave with a bounding set as empty
+ * as the agent's jobs: the first process of the container still has the capabilities. */
+static void test_exec_fallback_drops_agent_caps(void **state)
+{
+        static const char *probe =
+            "import os\n"
+            "def caps(pid):\n"
+            "    st = dict(l.split(':\\t', 1) for l in open('/proc/%s/status' % pid)\n"
+            "              .read().splitlines())\n"
+            "    return ' '.join(st[k] for k in ('CapBnd', 'CapPrm', 'CapEff'))\n"
+            "parent = open('/proc/%d/cmdline' % os.getppid()).read().split('\\0')\n"
+            "print(os.getuid() != 0, caps(1), '|', caps('self'), '|', '--agent' not in parent)\n";
+        struct sbx_policy p = policy();
+        struct sbx_box *box = NULL;
+        struct sbx_error *err = NULL;
+        struct sbx_result r;
+
+        assert_int_equal(sbx_docker_ops.box_create(be, &p, image, &box, &err), 0);
+        run_py(box, &p, "pass", NULL, 0, &r);
+        assert_int_equal(r.verdict, SBX_VERDICT_OK);
+        result_clear(&r);
+        agents_gone();
+        run_py(box, &p, probe, NULL, 0, &r);
+        sbx_docker_ops.box_destroy(be, box, NULL);
+        assert_int_equal(r.verdict, SBX_VERDICT_OK);
+        /* An exec: its parent is the waiter, not the agent. */
+        assert_string_equal(r.out.data, "True 00000000000001c0 00000000000001c0 00000000000001c0"
+                                        " | 0000000000000000 0000000000000000 0000000000000000"
+                                        " | True\n");
+        result_clear(&r);
+}
+
 /* The probes of tests/payloads/syscalls.c in a container: the same answers as in the native jail
  * (tests/jail/seccomp.sh), from our profile and not the engine's default, which lets AF_VSOCK,
  * AF_ALG, modify_ldt, ptrace and io_uring through and answers keyctl with EPERM. */
@@ -931,6 +993,7 @@ int main(int argc, char **argv)
             cmocka_unit_test(test_agent_attacks),
             cmocka_unit_test(test_agent_limits_and_streams),
             cmocka_unit_test(test_exec_fallback),
+            cmocka_unit_test(test_exec_fallback_drops_agent_caps),
             cmocka_unit_test(test_seccomp_profile),
             cmocka_unit_test(test_uid_per_container),
             cmocka_unit_test(test_verdict_parity),
