@@ -243,18 +243,17 @@ static int native_open(const struct sbx_runtime_options *opts, struct sbx_backen
         return 0;
 }
 
-/* The job, for the launcher: which supervisor takes it. warm: it may run warm (may_run_warm). A
- * job in a work dir or with network gets a jail cloned for it (supervisor.c: fit_jail). */
+/* The job, for the launcher: which supervisor takes it. warm: it may run warm (may_run_warm). */
 static int send_request(struct sbx_backend *be, int job_fd, const struct sbx_spec *spec, bool warm,
                         const struct sbx_box *box)
 {
-        struct sbx_launch_request req = {.magic = SBX_LAUNCH_MAGIC,
-                                         .kind = SBX_LAUNCH_JOB,
-                                         .box_uid = box ? (uint32_t)box->uid : UINT32_MAX,
-                                         .in_box = box != NULL,
-                                         .jail = warm ? SBX_LAUNCH_JAIL_WARM : SBX_LAUNCH_JAIL_COLD,
-                                         .cloned =
-                                             box || spec->policy->network != SBX_NETWORK_NONE};
+        struct sbx_launch_request req = {
+            .magic = SBX_LAUNCH_MAGIC,
+            .kind = SBX_LAUNCH_JOB,
+            .box_uid = box ? (uint32_t)box->uid : UINT32_MAX,
+            .in_box = box != NULL,
+            .jail = warm ? SBX_LAUNCH_JAIL_WARM : SBX_LAUNCH_JAIL_COLD,
+            .cloned = sbx_launch_clones_jail(box != NULL, spec->policy->network)};
         int fds[2] = {job_fd, box ? box->dir_fd : -1};
 
         return sbx_wire_send_fds(be->ctrl_fd, &req, sizeof(req), fds, box ? 2 : 1);

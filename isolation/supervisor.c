@@ -570,7 +570,7 @@ static int fit_jail(struct job *job, int workdir_fd, uid_t box_uid, bool prepare
         enum sbx_network net = job->spec->policy->network;
         int r;
 
-        if (prepared && workdir_fd < 0 && net == SBX_NETWORK_NONE) {
+        if (prepared && !sbx_launch_clones_jail(workdir_fd >= 0, net)) {
                 r = attached(job, err);
                 if (r == 0)
                         send_spec(job);

@@ -8,6 +8,7 @@
 
 #include "cgroup.h"
 #include "owner.h"
+#include "sandboxrt.h"
 #include "seccomp.h"
 
 /* What the runtime asks of the launcher on its control socket (a SOCK_SEQPACKET message with
@@ -28,6 +29,13 @@ enum sbx_launch_jail {
         SBX_LAUNCH_JAIL_COLD, /* cloned by the supervisor (its program is exec'd) */
         SBX_LAUNCH_JAIL_WARM, /* forked by the zygote (it may run warm: zygote.h) */
 };
+
+/* A job in a work dir or with network gets a jail cloned for it: the one its supervisor prepared
+ * ahead has neither. The runtime tells the launcher (cloned), the supervisor acts on it. */
+static inline bool sbx_launch_clones_jail(bool in_box, enum sbx_network net)
+{
+        return in_box || net != SBX_NETWORK_NONE;
+}
 
 struct sbx_launch_request {
         uint32_t magic;
