@@ -362,6 +362,33 @@ static int supervisors_become(pid_t launcher, int n)
         return have;
 }
 
+/* How many of the launcher's supervisors have prepared a jail: its init, a clone of the
+ * supervisor (and so of its name), is their child. */
+static int with_jail(pid_t launcher)
+{
+        pid_t sup[8];
+        int n = children(launcher, "sbx-supervisor", sup, 8), jails = 0;
+
+        for (int i = 0; i < n && i < 8; i++)
+                jails += children(sup[i], "sbx-supervisor", NULL, 0) > 0;
+        return jails;
+}
+
+/* Waits (up to 10 s) until launcher has n supervisors, each with a jail prepared: n ready ones,
+ * the supervisors of jobs that ended gone (one not yet reaped would be replaced later). */
+static void ready_become(pid_t launcher, int n)
+{
+        int have, jails = 0;
+
+        for (uint64_t waited = 0;
+             ((have = supervisors(launcher)) != n || (jails = with_jail(launcher)) != n) &&
+             waited < scaled_ms(10000);
+             waited += 20)
+                usleep(20000);
+        assert_int_equal(have, n);
+        assert_int_equal(jails, n);
+}
+
 struct job_in {
         struct sbx_runtime *rt;
         const struct sbx_job *job;
@@ -398,7 +425,7 @@ static void spare_supervisors(void **state)
                 assert_int_equal(res->verdict, SBX_VERDICT_OK);
                 sbx_result_free(res);
         }
-        assert_int_equal(supervisors_become(launcher, 2), 2); /* two ready */
+        ready_become(launcher, 2);
 
         /* A job takes one; one stays ready, and no third is prepared beside the job. */
         struct job_in in = {own, &slow};
@@ -415,18 +442,6 @@ static void spare_supervisors(void **state)
         sbx_runtime_free(own);
 }
 
-/* How many of the launcher's supervisors have prepared a jail: its init, a clone of the
- * supervisor (and so of its name), is their child. */
-static int with_jail(pid_t launcher)
-{
-        pid_t sup[8];
-        int n = children(launcher, "sbx-supervisor", sup, 8), jails = 0;
-
-        for (int i = 0; i < n && i < 8; i++)
-                jails += children(sup[i], "sbx-supervisor", NULL, 0) > 0;
-        return jails;
-}
-
 /* A job in a sandbox gets a jail cloned for it, and would throw a prepared one away: after such
  * jobs, the supervisors spawned for the next ones prepare none. */
 static void no_jail_prepared_for_sandbox_jobs(void **state)
@@ -438,17 +453,12 @@ static void no_jail_prepared_for_sandbox_jobs(void **state)
         struct sbx_result *res = NULL;
         struct sbx_error *err = NULL;
         pid_t launcher = open_with_launcher(&opts, &own);
-        int jails = 0;
 
         for (int i = 0; i < 2; i++) {
                 assert_int_equal(sbx_run(own, &quick, &res, &err), 0);
                 res = sbx_result_free(res);
         }
-        assert_int_equal(supervisors_become(launcher, 2), 2);
-        for (uint64_t waited = 0; (jails = with_jail(launcher)) != 2 && waited < scaled_ms(10000);
-             waited += 20)
-                usleep(20000);
-        assert_int_equal(jails, 2); /* both prepared one */
+        ready_become(launcher, 2); /* both prepared one */
 
         assert_int_equal(sbx_sandbox_create(own, NULL, &sb, &err), 0);
         for (int i = 0; i < 4; i++) {
