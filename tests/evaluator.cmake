@@ -14,7 +14,8 @@ foreach(lang python cpp java javascript typescript go rust ruby php lua r csharp
 endforeach()
 # sandbox_type: docker, against the shared engine (skips without one).
 sbx_script_test(eval_docker eval/docker.sh)
-set_tests_properties(eval_docker PROPERTIES LABELS "integration;docker" FIXTURES_REQUIRED docker_engine)
+set_tests_properties(eval_docker PROPERTIES LABELS "integration;docker")
+sbx_uses_docker(eval_docker)
 # They keep both cores busy for seconds: alone, so they do not skew other tests' timings.
 set_tests_properties(eval_humaneval_reference eval_resume PROPERTIES RUN_SERIAL TRUE)
 # HumanEval and MBPP warm against cold: the whole datasets, twice.

@@ -15,8 +15,14 @@ set(SBX_TEST_ENV "SANDBOXRT_STATE_DIR=/tmp/sandboxrt-test-${sbx_test_run}"
 
 # sbx_test_env(TESTS...): the run's private state, and the fixture that makes and checks it.
 function(sbx_test_env)
-  set_tests_properties(${ARGN} PROPERTIES ENVIRONMENT "${SBX_TEST_ENV}"
-                       FIXTURES_REQUIRED sbx_test_state)
+  set_tests_properties(${ARGN} PROPERTIES ENVIRONMENT "${SBX_TEST_ENV}")
+  set_property(TEST ${ARGN} APPEND PROPERTY FIXTURES_REQUIRED sbx_test_state)
+endfunction()
+
+# sbx_uses_docker(TESTS...): they run against the shared engine (docker.cmake: docker_setup).
+# Appended: FIXTURES_REQUIRED in set_tests_properties would replace sbx_test_state.
+function(sbx_uses_docker)
+  set_property(TEST ${ARGN} APPEND PROPERTY FIXTURES_REQUIRED docker_engine)
 endfunction()
 
 # sbx_unit_test(NAME SOURCES...): a cmocka test linked against every library layer (not the CLI).

@@ -9,5 +9,5 @@ set_tests_properties(install_prefix PROPERTIES TIMEOUT 300)
 sbx_unit_test(test_install_path unit/test_install_path.c)
 # The installed Docker backend finds its waiter in the prefix.
 sbx_script_test(install_prefix_docker install/docker.sh)
-set_tests_properties(install_prefix_docker PROPERTIES LABELS "integration;docker"
-                     FIXTURES_REQUIRED "docker_engine;sbx_test_state" TIMEOUT 300)
+set_tests_properties(install_prefix_docker PROPERTIES LABELS "integration;docker" TIMEOUT 300)
+sbx_uses_docker(install_prefix_docker)

@@ -39,8 +39,8 @@ set_tests_properties(serve_attack_deep_tree PROPERTIES LABELS "integration;asan"
 set_tests_properties(serve_attack_connections PROPERTIES RUN_SERIAL TRUE)
 foreach(case docker_ceiling docker_fifo docker_deep_tree docker_sigterm)
   sbx_script_test(serve_attack_${case} serve/attacks.sh ${case})
-  set_tests_properties(serve_attack_${case} PROPERTIES TIMEOUT 300 LABELS docker
-                       FIXTURES_REQUIRED docker_engine)
+  set_tests_properties(serve_attack_${case} PROPERTIES TIMEOUT 300 LABELS docker)
+  sbx_uses_docker(serve_attack_${case})
 endforeach()
 set_tests_properties(serve_attack_docker_deep_tree PROPERTIES TIMEOUT 1200)
 
@@ -49,5 +49,5 @@ set_tests_properties(serve_attack_docker_deep_tree PROPERTIES TIMEOUT 1200)
 sbx_script_test(serve_parity_native serve/parity.sh native)
 set_tests_properties(serve_parity_native PROPERTIES TIMEOUT 600)
 sbx_script_test(serve_parity_docker serve/parity.sh docker)
-set_tests_properties(serve_parity_docker PROPERTIES TIMEOUT 600 LABELS "integration;docker"
-                     FIXTURES_REQUIRED docker_engine)
+set_tests_properties(serve_parity_docker PROPERTIES TIMEOUT 600 LABELS "integration;docker")
+sbx_uses_docker(serve_parity_docker)
