@@ -14,58 +14,11 @@ rounds=${1:-3}
 jobs=${2:-$(nproc)}
 . "$(dirname "$0")/lib.sh"
 
-# The exact programs sandboxrt builds: prompt + solution + "\n" + test + "\n" + check(entry).
-mkdir "$out/programs"
-"$py" - "$root/data/humaneval/HumanEval.jsonl.gz" "$out/programs" <<'PY'
-import gzip, json, os, sys
-for i, line in enumerate(gzip.open(sys.argv[1], "rt")):
-    p = json.loads(line)
-    prog = p["prompt"] + p["canonical_solution"] + "\n" + p["test"] + "\n" + f"check({p['entry_point']})"
-    with open(os.path.join(sys.argv[2], f"{i:03d}.py"), "w") as f:
-        f.write(prog)
-PY
-
-# The forked run: one python3 forks a child per program, JOBS at a time; a child runs its program
-# as __main__ with its output to /dev/null, flushes and leaves by os._exit (as a warm job does).
-cat >"$out/forked.py" <<'PY'
-import os, sys
-
-def start(path):
-    pid = os.fork()
-    if pid:
-        return pid
-    null = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(null, 1)
-    os.dup2(null, 2)
-    sys.argv = [path]
-    status = 0
-    try:
-        with open(path, "rb") as f:
-            exec(compile(f.read(), path, "exec"), {"__name__": "__main__", "__file__": path})
-    except SystemExit as e:
-        status = e.code if isinstance(e.code, int) else 1
-    except BaseException:
-        status = 1
-    sys.stdout.flush()
-    os._exit(status)
-
-programs, jobs, running, failed = sorted(os.listdir(".")), int(sys.argv[1]), 0, 0
-for path in programs:
-    if running == jobs:
-        failed += os.wait()[1] != 0
-        running -= 1
-    start(path)
-    running += 1
-while running:
-    failed += os.wait()[1] != 0
-    running -= 1
-sys.exit(failed and f"bench: {failed} programs failed forked")
-PY
+humaneval_programs "$out/programs"
 
 # measure bare|forked|warm|cold: the 164 programs once, bare, forked, or through eval's own config
 # (warm Python off for cold).
-cp "$root/examples/humaneval-reference.yaml" "$out/warm.yaml"
-{ cat "$out/warm.yaml"; printf 'sandbox:\n  default_config:\n    limits: [warm=false]\n'; } >"$out/cold.yaml"
+humaneval_configs
 measure() {
 	if [ "$1" = bare ]; then
 		# python3 straight from xargs: a shell around each run would be timed as bare's.
@@ -74,7 +27,7 @@ measure() {
 		return
 	fi
 	if [ "$1" = forked ]; then
-		(cd "$out/programs" && "$py" "$out/forked.py" "$jobs")
+		(cd "$out/programs" && "$py" "$root/bench/forked.py" "$jobs")
 		return
 	fi
 	"$sandboxrt" eval --config "$out/$1.yaml" --jobs "$jobs" -q \
