@@ -133,7 +133,9 @@ for _ in $(seq 50); do
 done
 left_cgroups=$(job_cgroups)
 [ -z "$(ls -A "$boxes")" ] || fail "the killed instance left work dirs on the host: $(ls -A "$boxes")"
-[ -z "$OWN_CGROUPS" ] || [ -n "$left_cgroups" ] || fail "the killed instance left no cgroup"
+[ -z "$OWN_CGROUPS" ] || [ -n "$left_cgroups" ] ||
+        fail "the killed instance left no cgroup; under $OWN_CGROUPS: $(find $OWN_CGROUPS -type d 2>&1 |
+                tr '\n' ' '); its stderr: $(cat "$work/k.err")"
 
 # ... which an instance that cannot see its owner record (another state dir) leaves alone ...
 SANDBOXRT_STATE_DIR=$work/other-state instance other -- /bin/true
