@@ -191,27 +191,33 @@ static void show_job(const struct sbx_spec *spec)
         (void)prctl(PR_SET_MM, PR_SET_MM_MAP, &m, sizeof(m), 0);
 }
 
-/* The interpreter's signal dispositions (its SIGINT handler, SIGPIPE and SIGXFSZ ignored):
- * the jail's init runs with the defaults a cold init has, the payload gets them back. */
+/* The interpreter's signal dispositions that are not the default (its SIGINT handler, SIGPIPE
+ * and SIGXFSZ ignored), read once before the first jail: the jail's init runs with the defaults
+ * a cold init has, the payload gets them back. */
 static struct sigaction python_signals[_NSIG];
+static bool python_sets[_NSIG];
+
+static void save_signals(void)
+{
+        for (int sig = 1; sig < _NSIG; sig++)
+                python_sets[sig] = sigaction(sig, NULL, &python_signals[sig]) == 0 &&
+                                   python_signals[sig].sa_handler != SIG_DFL;
+}
 
 static void reset_signals(void)
 {
         struct sigaction dfl = {.sa_handler = SIG_DFL};
 
-        for (int sig = 1; sig < _NSIG; sig++) {
-                if (sigaction(sig, NULL, &python_signals[sig]) < 0)
-                        continue;
-                /* A cold init is a supervisor's child: SIGPIPE ignored, the rest default. */
-                if (sig != SIGKILL && sig != SIGSTOP)
-                        (void)sigaction(sig, sig == SIGPIPE ? &python_signals[sig] : &dfl, NULL);
-        }
+        /* A cold init is a supervisor's child: SIGPIPE ignored, the rest default. */
+        for (int sig = 1; sig < _NSIG; sig++)
+                if (python_sets[sig] && sig != SIGPIPE)
+                        (void)sigaction(sig, &dfl, NULL);
 }
 
 static void restore_signals(void)
 {
         for (int sig = 1; sig < _NSIG; sig++)
-                if (sig != SIGKILL && sig != SIGSTOP)
+                if (python_sets[sig])
                         (void)sigaction(sig, &python_signals[sig], NULL);
 }
 
@@ -325,6 +331,7 @@ __attribute__((visibility("default"))) void sbx_zygote_serve(int sock, const cha
         /* The same filter a supervisor's jail loads: the same code compiles it. */
         if (sbx_seccomp_compile(&filter, NULL) < 0 || netns_home < 0)
                 _exit(1);
+        save_signals();
         signal(SIGCHLD, SIG_IGN); /* inits are reaped by the kernel; supervisors watch pidfds */
         /* Start-up left free chunks in malloc's bins all over the heap, which the first mallocs of
          * every init forked from here would merge, and so copy, a page at a time: merge them once,
