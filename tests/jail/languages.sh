@@ -16,10 +16,25 @@ src() {
         chmod 644 "$dir/$1"
 }
 
-# check FILE VERDICT [STDOUT]: run FILE as $lang with "world" on stdin.
+# jvm_crashed_emulated: the last run is a JVM's fatal error report on a CPU that qemu's TCG
+# emulates (scripts/vm-test.sh without KVM). There the JVM now and then dies of a SIGSEGV in its
+# compiled code that it cannot place (once in CI, in C1's java.lang.String.isLatin1; others see
+# the same under TCG without any sandbox: utmapp/UTM#7070), an emulator fault, not the jail's.
+jvm_crashed_emulated() {
+        grep -q '^model name.*QEMU TCG' /proc/cpuinfo &&
+                [ "$(field verdict)" = SIGNALED ] &&
+                grep -q 'A fatal error has been detected by the Java Runtime' <<<"$RESULT"
+}
+
+# check FILE VERDICT [STDOUT]: run FILE as $lang with "world" on stdin. A JVM crash on an
+# emulated CPU is reported and run once more; a second one fails.
 check() {
         printf 'world\n' >"$dir/stdin"
         sbx --language "$lang" --source "$dir/$1" --stdin "$dir/stdin"
+        if jvm_crashed_emulated; then
+                echo "note: the JVM crashed on qemu's emulated CPU, running $1 once more: $RESULT" >&2
+                sbx --language "$lang" --source "$dir/$1" --stdin "$dir/stdin"
+        fi
         expect_verdict "$2"
         [ $# -lt 3 ] || expect stdout "$3"
 }
