@@ -673,9 +673,10 @@ static void test_exec_fallback(void **state)
         result_clear(&r);
 }
 
-/* Unlink the sockets of the agents in our state directory's agents/ once one is listening (or
- * after a few seconds): their containers' next jobs are execs. */
-static void agents_gone(void)
+/* Rename the sockets named `from` of the agents in our state directory's agents/ to `to` (or
+ * unlink them, to NULL) once one is there, or after a few seconds. Without its socket, an agent's
+ * container runs its next jobs as execs. */
+static void move_agent_sockets(const char *from, const char *to)
 {
         _cleanup_free_ char *state = NULL, *agents = NULL;
         struct sbx_error *err = NULL;
@@ -685,18 +686,27 @@ static void agents_gone(void)
         assert_int_equal(sbx_state_dir_open(&state, &err), 0);
         agents = sbx_strdup_printf("%s/agents", state);
         for (uint64_t until = sbx_now_ms() + scaled_ms(5000); sbx_now_ms() < until;) {
-                bool listening = false;
+                bool moved = false;
                 assert_non_null(d = opendir(agents));
                 while ((de = readdir(d))) {
-                        _cleanup_free_ char *sock =
-                            sbx_strdup_printf("%s/%s/sock", agents, de->d_name);
-                        listening |= de->d_name[0] != '.' && unlink(sock) == 0;
+                        if (de->d_name[0] == '.')
+                                continue;
+                        _cleanup_free_ char *src =
+                            sbx_strdup_printf("%s/%s/%s", agents, de->d_name, from);
+                        _cleanup_free_ char *dst =
+                            to ? sbx_strdup_printf("%s/%s/%s", agents, de->d_name, to) : NULL;
+                        moved |= (to ? rename(src, dst) : unlink(src)) == 0;
                 }
                 closedir(d);
-                if (listening)
+                if (moved)
                         return;
                 usleep(20000);
         }
+}
+
+static void agents_gone(void)
+{
+        move_agent_sockets("sock", NULL);
 }
 
 /* A container made for the agent keeps the agent's capabilities in its bounding set
@@ -731,6 +741,36 @@ static void test_exec_fallback_drops_agent_caps(void **state)
                                         " | 0000000000000000 0000000000000000 0000000000000000"
                                         " | True\n");
         result_clear(&r);
+}
+
+/* A container whose agent does not answer runs its jobs as execs until the agent's socket is
+ * there (again): a loaded host can start the agent after the container's start stopped waiting
+ * for it (docker/container.c: sbx_docker_container_agent). */
+static void test_agent_found_again(void **state)
+{
+        static const char *parent_is_agent =
+            "import os\n"
+            "print('--agent' in open('/proc/%d/cmdline' % os.getppid()).read().split('\\0'))\n";
+        struct sbx_policy p = policy();
+        struct sbx_box *box = NULL;
+        struct sbx_error *err = NULL;
+        struct sbx_result r;
+        _cleanup_free_ char *exec = NULL, *agent = NULL;
+
+        assert_int_equal(sbx_docker_ops.box_create(be, &p, image, &box, &err), 0);
+        run_py(box, &p, "pass", NULL, 0, &r);
+        result_clear(&r);
+        move_agent_sockets("sock", "sock.away");
+        run_py(box, &p, parent_is_agent, NULL, 0, &r);
+        exec = strdup(r.verdict == SBX_VERDICT_OK && r.out.data ? r.out.data : "failed");
+        result_clear(&r);
+        move_agent_sockets("sock.away", "sock");
+        run_py(box, &p, parent_is_agent, NULL, 0, &r);
+        agent = strdup(r.verdict == SBX_VERDICT_OK && r.out.data ? r.out.data : "failed");
+        result_clear(&r);
+        sbx_docker_ops.box_destroy(be, box, NULL);
+        assert_string_equal(exec, "False\n");
+        assert_string_equal(agent, "True\n");
 }
 
 /* The probes of tests/payloads/syscalls.c in a container: the same answers as in the native jail
@@ -994,6 +1034,7 @@ int main(int argc, char **argv)
             cmocka_unit_test(test_agent_limits_and_streams),
             cmocka_unit_test(test_exec_fallback),
             cmocka_unit_test(test_exec_fallback_drops_agent_caps),
+            cmocka_unit_test(test_agent_found_again),
             cmocka_unit_test(test_seccomp_profile),
             cmocka_unit_test(test_uid_per_container),
             cmocka_unit_test(test_verdict_parity),
