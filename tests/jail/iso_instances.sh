@@ -7,7 +7,11 @@
 require_jail
 
 pidns=(unshare --pid --fork --mount-proc --kill-child)
-[ "$(id -u)" = 0 ] || pidns=(unshare --user --map-current-user --pid --fork --mount-proc --kill-child)
+enter=(nsenter --pid) # a command in an instance's pid namespace
+if [ "$(id -u)" != 0 ]; then
+        pidns=(unshare --user --map-current-user --pid --fork --mount-proc --kill-child)
+        enter=(nsenter --user --preserve-credentials --pid)
+fi
 why=$("${pidns[@]}" true 2>&1) || skip "cannot create a pid namespace here: $why"
 
 work=$(mktemp -d)
@@ -121,10 +125,19 @@ done
 pgrep -f "sleep ($sleep_a|$sleep_b)" && fail "a payload outlived its run"
 
 # 3. An instance killed with everything in its pid namespace leaves its cgroups, but no work
-#    dir: that went with its launcher's mount namespace...
+#    dir: that went with its launcher's mount namespace... It is killed at once: its pid 1
+#    stopped, every other process killed from inside its pid namespace, then its unshare (and
+#    with it pid 1). Killing only the unshare lets pid 1 close its fds as it exits, before the
+#    kernel kills the rest: its supervisors see their caller gone and may tear their jobs'
+#    cgroups down first (the cgroup v2 VM under emulation did, now and then).
 source_with k k-running 60
 instance k --limit wall=60s --language c --source "$work/k.c"
 await_mark k-running
+init=$(pgrep -P "$LAST")
+[ -n "$init" ] || fail "instance k has no pid 1"
+kill -STOP "$init"
+"${enter[@]}" --target "$init" -- /bin/kill -9 -1 ||
+        true # not nsenter's status: its kill may die with the namespace
 { kill -9 "$LAST" && wait "$LAST"; } 2>/dev/null # bash's "Killed" notice too
 bg=()
 for _ in $(seq 50); do
