@@ -704,11 +704,6 @@ static void move_agent_sockets(const char *from, const char *to)
         }
 }
 
-static void agents_gone(void)
-{
-        move_agent_sockets("sock", NULL);
-}
-
 /* A container made for the agent keeps the agent's capabilities in its bounding set
  * (docker/container.c: add_agent_caps). When its agent does not answer (it did not listen in
  * time, or its socket is gone), its jobs are execs, and they leave with a bounding set as empty
@@ -732,7 +727,7 @@ static void test_exec_fallback_drops_agent_caps(void **state)
         run_py(box, &p, "pass", NULL, 0, &r);
         assert_int_equal(r.verdict, SBX_VERDICT_OK);
         result_clear(&r);
-        agents_gone();
+        move_agent_sockets("sock", NULL);
         run_py(box, &p, probe, NULL, 0, &r);
         sbx_docker_ops.box_destroy(be, box, NULL);
         assert_int_equal(r.verdict, SBX_VERDICT_OK);
@@ -741,6 +736,17 @@ static void test_exec_fallback_drops_agent_caps(void **state)
                                         " | 0000000000000000 0000000000000000 0000000000000000"
                                         " | True\n");
         result_clear(&r);
+}
+
+/* What code printed in box ("failed" unless it ended OK), to assert once the box is gone. */
+static char *box_output(struct sbx_box *box, const struct sbx_policy *p, const char *code)
+{
+        struct sbx_result r;
+
+        run_py(box, p, code, NULL, 0, &r);
+        char *out = strdup(r.verdict == SBX_VERDICT_OK && r.out.data ? r.out.data : "failed");
+        result_clear(&r);
+        return out;
 }
 
 /* A container whose agent does not answer runs its jobs as execs until the agent's socket is
@@ -754,20 +760,14 @@ static void test_agent_found_again(void **state)
         struct sbx_policy p = policy();
         struct sbx_box *box = NULL;
         struct sbx_error *err = NULL;
-        struct sbx_result r;
         _cleanup_free_ char *exec = NULL, *agent = NULL;
 
         assert_int_equal(sbx_docker_ops.box_create(be, &p, image, &box, &err), 0);
-        run_py(box, &p, "pass", NULL, 0, &r);
-        result_clear(&r);
+        free(box_output(box, &p, "pass"));
         move_agent_sockets("sock", "sock.away");
-        run_py(box, &p, parent_is_agent, NULL, 0, &r);
-        exec = strdup(r.verdict == SBX_VERDICT_OK && r.out.data ? r.out.data : "failed");
-        result_clear(&r);
+        exec = box_output(box, &p, parent_is_agent);
         move_agent_sockets("sock.away", "sock");
-        run_py(box, &p, parent_is_agent, NULL, 0, &r);
-        agent = strdup(r.verdict == SBX_VERDICT_OK && r.out.data ? r.out.data : "failed");
-        result_clear(&r);
+        agent = box_output(box, &p, parent_is_agent);
         sbx_docker_ops.box_destroy(be, box, NULL);
         assert_string_equal(exec, "False\n");
         assert_string_equal(agent, "True\n");
