@@ -39,8 +39,6 @@
 #define OLDROOT "/oldroot"
 /* Overlayfs wants two lower layers when it has no upper one: this empty directory is the second. */
 #define EMPTY_LAYER "/.empty"
-/* The private device nodes, while they are bound into the jail's /dev. */
-#define DEV_STAGING "/.devices"
 /* Host files up to this size are copied into the jail's root, whose size is NEWROOT_BYTES. */
 #define COPY_MAX      (512 * 1024)
 #define NEWROOT_BYTES "4m"
@@ -388,48 +386,40 @@ static void populate_etc(void)
 
 const char *const sbx_jail_devices[] = {"null", "zero", "full", "random", "urandom"};
 const size_t sbx_n_jail_devices = ELEMENTSOF(sbx_jail_devices);
+const char *const sbx_jail_dev_links[][2] = {{"fd", "/proc/self/fd"},
+                                             {"stdin", "/proc/self/fd/0"},
+                                             {"stdout", "/proc/self/fd/1"},
+                                             {"stderr", "/proc/self/fd/2"}};
+const size_t sbx_n_jail_dev_links = ELEMENTSOF(sbx_jail_dev_links);
 
-/* A minimal /dev. Its device nodes are, as root, private copies made for this jail (FD_DEVICES)
- * whose inodes no host process uses, so that a lock on /dev/null stays in the jail; without
- * root, which cannot make device nodes, the host's. */
+/* A minimal /dev, read-only (its nodes and /dev/shm, mounted over it later, keep their modes).
+ * As root the supervisor made it whole (FD_DEVICES: storage.h), with device nodes of the jail's
+ * own, whose inodes no host process uses, so that a lock on /dev/null stays in the jail: one
+ * mount, attached as it is. Without root, which cannot make device nodes, a tmpfs of ours with
+ * the host's bound in it. */
 static void populate_dev(bool private_nodes)
 {
-        static const char *const links[][2] = {{"/proc/self/fd", "fd"},
-                                               {"/proc/self/fd/0", "stdin"},
-                                               {"/proc/self/fd/1", "stdout"},
-                                               {"/proc/self/fd/2", "stderr"}};
-        char path[64];
+        char path[64], src[64];
 
         CHECK(mkdir("/dev", 0755), "mkdir /dev");
+        if (private_nodes) {
+                CHECK(move_mount(FD_DEVICES, "", AT_FDCWD, "/dev", MOVE_MOUNT_F_EMPTY_PATH),
+                      "mounting /dev");
+                close(FD_DEVICES);
+                return;
+        }
         CHECK(mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=0755"),
               "mounting /dev");
-        if (private_nodes) {
-                CHECK(mkdir(DEV_STAGING, 0700), "mkdir " DEV_STAGING);
-                CHECK(move_mount(FD_DEVICES, "", AT_FDCWD, DEV_STAGING, MOVE_MOUNT_F_EMPTY_PATH),
-                      "mounting the device nodes");
-                close(FD_DEVICES);
-        }
         for (size_t i = 0; i < sbx_n_jail_devices; i++) {
-                char src[64];
                 snprintf(path, sizeof(path), "/dev/%s", sbx_jail_devices[i]);
-                snprintf(src, sizeof(src), "%s/%s", private_nodes ? DEV_STAGING : OLDROOT "/dev",
-                         sbx_jail_devices[i]);
+                snprintf(src, sizeof(src), OLDROOT "/dev/%s", sbx_jail_devices[i]);
                 bind_at(src, path, false);
         }
-        if (private_nodes) {
-                CHECK(umount2(DEV_STAGING, MNT_DETACH), "detaching " DEV_STAGING);
-                CHECK(rmdir(DEV_STAGING), "rmdir " DEV_STAGING);
-        }
-        for (size_t i = 0; i < ELEMENTSOF(links); i++) {
-                snprintf(path, sizeof(path), "/dev/%s", links[i][1]);
-                CHECK(symlink(links[i][0], path), "symlink %s", path);
+        for (size_t i = 0; i < sbx_n_jail_dev_links; i++) {
+                snprintf(path, sizeof(path), "/dev/%s", sbx_jail_dev_links[i][0]);
+                CHECK(symlink(sbx_jail_dev_links[i][1], path), "symlink %s", path);
         }
         CHECK(mkdir("/dev/shm", 01777), "mkdir /dev/shm");
-}
-
-/* /dev itself is read-only once its nodes and /dev/shm are mounted (they keep their modes). */
-static void seal_dev(void)
-{
         CHECK(mount(NULL, "/dev", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC,
                     NULL),
               "making /dev read-only");
@@ -534,7 +524,6 @@ static void build_base_root(const struct sbx_jail_config *c)
         populate_etc();
         CHECK(rmdir(EMPTY_LAYER), "rmdir " EMPTY_LAYER);
         populate_dev(c->devices_fd >= 0);
-        seal_dev();
         for (size_t i = 0; sbx_writable_dirs[i]; i++) {
                 char dir[PATH_MAX];
                 snprintf(dir, sizeof(dir), "%s", sbx_writable_dirs[i]);

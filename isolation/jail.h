@@ -47,9 +47,12 @@ struct sbx_jail_record {
         char message[200];
 };
 
-/* The device nodes a jail's /dev has: null, zero, full, random, urandom. */
+/* A jail's /dev: the device nodes null, zero, full, random, urandom; symbolic links {name,
+ * target} to its fds (fd, stdin, stdout, stderr); and the directory shm. */
 extern const char *const sbx_jail_devices[];
 extern const size_t sbx_n_jail_devices;
+extern const char *const sbx_jail_dev_links[][2];
+extern const size_t sbx_n_jail_dev_links;
 
 /* Clone a jail's init with flags (namespaces), its user namespace owned by uid/gid as root
  * (privileged; see jail.c), like fork: returns 0 in the child, its pid, or -1 with errno. The

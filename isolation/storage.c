@@ -157,30 +157,43 @@ int sbx_storage_create(struct sbx_storage *st, uint64_t bytes, uid_t uid, gid_t 
         return 0;
 }
 
+/* A device node like the host's /dev/NAME, in the mount at dir. */
+static int copy_device(int dir, const char *name)
+{
+        char host[64];
+        struct stat st;
+
+        snprintf(host, sizeof(host), "/dev/%s", name);
+        if (stat(host, &st) < 0)
+                return -errno;
+        if (!S_ISCHR(st.st_mode))
+                return -ENODEV;
+        /* The mode as the host's, whatever our umask. */
+        if (mknodat(dir, name, S_IFCHR, st.st_rdev) < 0 ||
+            fchmodat(dir, name, st.st_mode & 0777, 0) < 0)
+                return -errno;
+        return 0;
+}
+
 int sbx_storage_devices(void)
 {
         const struct tmpfs_options o = {.bytes = 4096, .inodes = 16, .mode = 0755};
-        int mnt = tmpfs_mount(&o, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+        struct mount_attr readonly = {.attr_set = MOUNT_ATTR_RDONLY};
+        int mnt = tmpfs_mount(&o, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC), r = 0;
 
-        for (size_t i = 0; mnt >= 0 && i < sbx_n_jail_devices; i++) {
-                const char *name = sbx_jail_devices[i];
-                char host[64];
-                struct stat st;
-                int r = 0;
-
-                snprintf(host, sizeof(host), "/dev/%s", name);
-                if (stat(host, &st) < 0)
+        if (mnt < 0)
+                return mnt;
+        for (size_t i = 0; r == 0 && i < sbx_n_jail_devices; i++)
+                r = copy_device(mnt, sbx_jail_devices[i]);
+        for (size_t i = 0; r == 0 && i < sbx_n_jail_dev_links; i++)
+                if (symlinkat(sbx_jail_dev_links[i][1], mnt, sbx_jail_dev_links[i][0]) < 0)
                         r = -errno;
-                else if (!S_ISCHR(st.st_mode))
-                        r = -ENODEV;
-                /* The mode as the host's, whatever our umask. */
-                else if (mknodat(mnt, name, S_IFCHR, st.st_rdev) < 0 ||
-                         fchmodat(mnt, name, st.st_mode & 0777, 0) < 0)
-                        r = -errno;
-                if (r < 0) {
-                        close(mnt);
-                        mnt = r;
-                }
+        if (r == 0 && (mkdirat(mnt, "shm", 01777) < 0 || fchmodat(mnt, "shm", 01777, 0) < 0 ||
+                       mount_setattr(mnt, "", AT_EMPTY_PATH, &readonly, sizeof(readonly)) < 0))
+                r = -errno;
+        if (r < 0) {
+                close(mnt);
+                return r;
         }
         return mnt;
 }

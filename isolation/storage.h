@@ -42,10 +42,10 @@ int sbx_storage_create(struct sbx_storage *st, uint64_t bytes, uid_t uid, gid_t 
  * /sandbox with move_mount(2). Returns the mount's fd (close-on-exec) or -errno. */
 int sbx_storage_clone(int root_fd);
 
-/* As root (a supervisor): a detached tmpfs of private device nodes for one jail to attach
- * (sbx_jail_devices, made like the host's, nosuid,noexec): new inodes, so that what the jail
- * does with them (a lock) reaches no host process. Returns the mount's fd (close-on-exec), or
- * -errno. */
+/* As root (a supervisor): a jail's whole /dev, for it to attach: a detached tmpfs, read-only,
+ * nosuid and noexec, of private device nodes (sbx_jail_devices, made like the host's: new
+ * inodes, so that what the jail does with them, a lock, reaches no host process), the links to
+ * the fds and the shm mount point (jail.h). Returns the mount's fd (close-on-exec), or -errno. */
 int sbx_storage_devices(void);
 
 /* Unmount work dir id: its memory is freed once the jails using it have ended and every fd of

@@ -19,6 +19,7 @@ touch /x 2>/dev/null && echo LEAK-write-root
 touch /dev/x 2>/dev/null && echo LEAK-write-dev
 echo x > /dev/null || echo BROKEN-dev-null
 echo x > /dev/shm/x || echo BROKEN-dev-shm
+echo dev=\$(ls /dev | tr '\\n' ' ')
 dmesg 2>/dev/null && echo LEAK-dmesg
 ls /proc | grep -qx 1 && echo LEAK-init
 test -e /proc/cpuinfo && echo LEAK-cpuinfo
@@ -31,3 +32,6 @@ out=$(field stdout)
 case "$out" in *LEAK* | *BROKEN*) fail "isolation: $out" ;; esac
 case "$out" in *"hostname=sandbox pwd=/sandbox"*) ;; *) fail "identity: $out" ;; esac
 [ "$(grep -c '^ok$' <<<"$out")" -eq 2 ] || fail "work dir or /tmp not writable: $out"
+# /dev is the same with the jail's own device nodes (root) and with the host's bound (not root).
+grep -qx 'dev=fd full null random shm stderr stdin stdout urandom zero' <<<"$out" ||
+        fail "/dev: $(grep '^dev=' <<<"$out")"
