@@ -132,12 +132,18 @@ static pid_t clone_here(struct job *job, unsigned long flags, bool lent, uid_t u
         return pid;
 }
 
-/* The jail's stdin, stdout, stderr, status and "go" pipes, into cfg: the jail's ends. */
-static int open_pipes(int in[2], int out[2], int errp[2], int status[2], int go[2],
-                      struct sbx_jail_config *cfg)
+/* The jail's stdin, stdout, stderr, status and "go" pipes, into cfg: the jail's ends. The
+ * standard streams' pipes belong to uid/gid, the host's ids of the sandbox's user, as a terminal
+ * belongs to its user: a program may then open them by path (/dev/stdin, /proc/self/fd/1),
+ * which the kernel allows a pipe's owner alone (mode 0600). */
+static int open_pipes(int in[2], int out[2], int errp[2], int status[2], int go[2], uid_t uid,
+                      gid_t gid, struct sbx_jail_config *cfg)
 {
         if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
             pipe2(status, O_CLOEXEC | O_DIRECT) < 0 || pipe2(go, O_CLOEXEC) < 0)
+                return -1;
+        if (fchown(in[0], uid, gid) < 0 || fchown(out[1], uid, gid) < 0 ||
+            fchown(errp[1], uid, gid) < 0)
                 return -1;
         cfg->stdin_fd = in[0];
         cfg->stdout_fd = out[1];
@@ -186,7 +192,7 @@ static int clone_jail(struct job *job, enum sbx_network net, int workdir_fd, uid
         };
         pid_t pid = -1;
         if (job->env->zygote_fd >= 0) {
-                if (open_pipes(in, out, errp, status, go, &cfg) < 0)
+                if (open_pipes(in, out, errp, status, go, uid, gid, &cfg) < 0)
                         return sbx_error_set(err, errno, "creating pipes: %m");
                 pid = clone_by_zygote(job, flags, lent, uid, gid, &cfg);
                 /* A zygote that did not answer in time may still fork a jail with these pipes
@@ -194,7 +200,7 @@ static int clone_jail(struct job *job, enum sbx_network net, int workdir_fd, uid
                 if (pid < 0)
                         close_pipes(in, out, errp, status, go);
         }
-        if (pid < 0 && open_pipes(in, out, errp, status, go, &cfg) < 0)
+        if (pid < 0 && open_pipes(in, out, errp, status, go, uid, gid, &cfg) < 0)
                 return sbx_error_set(err, errno, "creating pipes: %m");
         if (pid < 0)
                 pid = clone_here(job, flags, lent, uid, gid, &cfg, err);

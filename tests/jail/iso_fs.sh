@@ -35,3 +35,14 @@ case "$out" in *"hostname=sandbox pwd=/sandbox"*) ;; *) fail "identity: $out" ;;
 # /dev is the same with the jail's own device nodes (root) and with the host's bound (not root).
 grep -qx 'dev=fd full null random shm stderr stdin stdout urandom zero' <<<"$out" ||
         fail "/dev: $(grep '^dev=' <<<"$out")"
+
+# A program may name its standard streams by path (/dev/stdin, /dev/stdout, /dev/stderr, as
+# /proc/self/fd/N), as many competitive-programming solutions read their input: the pipes are
+# the sandbox user's own, as without root.
+sbx -- /bin/sh -c 'cat /dev/stdin; echo to-stdout >/dev/stdout; echo to-stderr >/dev/stderr
+cat /proc/self/fd/0; echo to-fd-1 >/proc/self/fd/1' <<<"from-stdin"
+expect_verdict OK
+out=$(field stdout)
+[ "$out" = "$(printf 'from-stdin\nto-stdout\nto-fd-1')" ] ||
+        fail "the streams by path, stdout: '$out' (stderr: '$(field stderr)')"
+expect stderr to-stderr
