@@ -42,9 +42,10 @@ struct sbx_agent_reply {
 
 /* The agent's main loop in sandboxrt-waiter (`waiter --agent DIR`): listens in DIR. */
 int sbx_agent_main(const char *dir);
-/* Become a job's user from container root: an empty bounding set (CAP_SETPCAP), the gid as the
+/* Become a job's user from container root: its standard streams (those of the fds in streams
+ * that are pipes) given to it (CAP_CHOWN), an empty bounding set (CAP_SETPCAP), the gid as the
  * only group, the uid (CAP_SETGID, CAP_SETUID). Refuses uid or gid 0. 0, or -1 with errno. For
  * the agent's children and the waiter of an exec (`waiter --user UID`). */
-int sbx_agent_become(uint32_t uid, uint32_t gid);
+int sbx_agent_become(uint32_t uid, uint32_t gid, const int streams[3]);
 
 #endif

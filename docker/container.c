@@ -268,13 +268,14 @@ static bool add_sysctls(cJSON *hc)
                cJSON_AddStringToObject(s, "fs.mqueue.queues_max", "0");
 }
 
-/* The agent starts jobs as their uid and gid, with an empty bounding set: the capabilities that
- * allows, nothing more (the jobs have none). */
+/* The agent starts jobs as their uid and gid, their streams theirs, with an empty bounding set:
+ * the capabilities that allows, nothing more (the jobs have none). */
 static bool add_agent_caps(cJSON *hc)
 {
         cJSON *add = cJSON_AddArrayToObject(hc, "CapAdd");
 
-        return add && cJSON_AddItemToArray(add, cJSON_CreateString("CAP_SETUID")) &&
+        return add && cJSON_AddItemToArray(add, cJSON_CreateString("CAP_CHOWN")) &&
+               cJSON_AddItemToArray(add, cJSON_CreateString("CAP_SETUID")) &&
                cJSON_AddItemToArray(add, cJSON_CreateString("CAP_SETGID")) &&
                cJSON_AddItemToArray(add, cJSON_CreateString("CAP_SETPCAP"));
 }

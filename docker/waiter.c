@@ -42,7 +42,7 @@ static int become(const char *uid)
 
         errno = 0;
         if (sbx_parse_u64(uid, &id) == 0 && id > 0 && id <= UINT32_MAX &&
-            sbx_agent_become((uint32_t)id, (uint32_t)id) == 0)
+            sbx_agent_become((uint32_t)id, (uint32_t)id, (const int[]){0, 1, 2}) == 0)
                 return 0;
         dprintf(2, "sandboxrt-waiter: cannot become uid %s: %s\n", uid,
                 errno ? strerror(errno) : "want 1 to 4294967295");

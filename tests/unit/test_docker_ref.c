@@ -134,7 +134,8 @@ static void test_create_body_agent(void **state)
         assert_non_null(
             strstr(b, "\"Entrypoint\":[\"/.sandboxrt-agent\",\"--agent\",\"/.sandboxrt-run\"]"));
         assert_non_null(strstr(b, "\"CapDrop\":[\"ALL\"]"));
-        assert_non_null(strstr(b, "\"CapAdd\":[\"CAP_SETUID\",\"CAP_SETGID\",\"CAP_SETPCAP\"]"));
+        assert_non_null(
+            strstr(b, "\"CapAdd\":[\"CAP_CHOWN\",\"CAP_SETUID\",\"CAP_SETGID\",\"CAP_SETPCAP\"]"));
         assert_non_null(strstr(b, "\"no-new-privileges\""));
         assert_non_null(strstr(b, "\"Source\":\"/usr/bin/sbx-waiter\",\"Target\":\"/.sandboxrt-"
                                   "agent\",\"ReadOnly\":true"));
