@@ -738,8 +738,8 @@ static void test_exec_fallback_drops_agent_caps(void **state)
         run_py(box, &p, probe, NULL, 0, &r);
         sbx_docker_ops.box_destroy(be, box, NULL);
         assert_int_equal(r.verdict, SBX_VERDICT_OK);
-        /* An exec: its parent is the waiter, not the agent. */
-        /* CAP_CHOWN, CAP_SETGID, CAP_SETUID, CAP_SETPCAP in the container; none in the job. */
+        /* An exec (its parent is the waiter, not the agent); in the container CAP_CHOWN,
+         * CAP_SETGID, CAP_SETUID and CAP_SETPCAP, in the job none. */
         assert_string_equal(r.out.data, "True 00000000000001c1 00000000000001c1 00000000000001c1"
                                         " | 0000000000000000 0000000000000000 0000000000000000"
                                         " | True\n");
