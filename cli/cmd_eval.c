@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,7 @@ struct eval_cli {
         bool quiet;
         struct sbx_eval_progress progress;
         bool tty;
+        char *resume; /* how to go on from where the run stopped, once its folder exists */
 };
 
 static const struct option options[] = {
@@ -219,6 +221,70 @@ static void on_message(void *ctx, enum sbx_eval_level level, const char *text)
                 fprintf(stderr, "%s\n", text);
 }
 
+/* What to run to go on with the run in dir: the same command with --use-cache DIR, DIR quoted
+ * for a shell when it has to be. */
+static char *resume_hint(const char *dir)
+{
+        static const char plain[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                    "0123456789_-+=.,:@%/";
+        static const char lead[] =
+            "to go on from where it stopped, run the same command with --use-cache";
+        size_t n = strlen(dir);
+        _cleanup_free_ char *quoted = NULL;
+        char *p;
+
+        if (n && strspn(dir, plain) == n)
+                return sbx_strdup_printf("%s %s", lead, dir);
+        quoted = p = malloc(4 * n + 3);
+        if (!quoted)
+                return NULL;
+        *p++ = '\'';
+        for (; *dir; dir++)
+                if (*dir == '\'') {
+                        memcpy(p, "'\\''", 4);
+                        p += 4;
+                } else {
+                        *p++ = *dir;
+                }
+        memcpy(p, "'", 2);
+        return sbx_strdup_printf("%s %s", lead, quoted);
+}
+
+/* A run ended by a signal (Ctrl-C, SIGTERM, SIGHUP) says how to go on with it, then dies of the
+ * signal as before; what it had finished is already in its folder. The handler may only write
+ * what was made ready before it was set. */
+static char interrupted_note[8192];
+static size_t interrupted_note_len;
+
+static void on_interrupt(int sig)
+{
+        (void)!write(STDERR_FILENO, interrupted_note, interrupted_note_len);
+        raise(sig); /* the handler was reset: the default action, once this one returns */
+}
+
+static void on_opened(void *ctx, const char *run_dir)
+{
+        struct eval_cli *a = ctx;
+        static const int signals[] = {SIGINT, SIGTERM, SIGHUP};
+        struct sigaction sa = {.sa_handler = on_interrupt, .sa_flags = SA_RESETHAND};
+        int n;
+
+        a->resume = resume_hint(run_dir);
+        if (!a->resume)
+                return;
+        n = snprintf(interrupted_note, sizeof(interrupted_note),
+                     "%ssandboxrt: eval: interrupted; %s\n", a->tty ? "\n" : "", a->resume);
+        if (n < 0 || (size_t)n >= sizeof(interrupted_note))
+                return;
+        interrupted_note_len = (size_t)n;
+        for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
+                struct sigaction old;
+                /* A signal ignored on entry (a job started with & or nohup) stays ignored. */
+                if (sigaction(signals[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+                        sigaction(signals[i], &sa, NULL);
+        }
+}
+
 static void on_progress(void *ctx, const char *phase, const char *dataset, size_t done,
                         size_t total, bool finished)
 {
@@ -301,7 +367,6 @@ static int report(const struct sbx_eval_summary *s)
         return sandbox_errors ? SBX_CLI_EXIT_SANDBOX_ERROR : 0;
 }
 
-/* Where the programs run: one runtime, or a fleet of servers for the remote backend. */
 /* Where programs run: a runtime per image (sandbox_type docker), or a fleet of servers. */
 struct where {
         struct runtimes rs;
@@ -397,11 +462,14 @@ static int eval_main(int argc, char **argv)
         }
         if (w.rs.current)
                 sbx_cli_warn_limits(stderr, w.rs.current);
-        struct sbx_eval_hooks hooks = {.message = on_message, .progress = on_progress, .ctx = &a};
+        struct sbx_eval_hooks hooks = {
+            .message = on_message, .progress = on_progress, .opened = on_opened, .ctx = &a};
         if (sbx_eval_run(cfg, &w.ex, &hooks, &sum, &err) < 0) {
                 if (a.progress.active)
                         sbx_eval_progress_finish(&a.progress);
                 sbx_cli_error("eval: %s", err && err->message ? err->message : "failed");
+                if (a.resume)
+                        sbx_cli_error("eval: %s", a.resume);
                 status = 1;
         } else {
                 status = report(sum);
@@ -413,6 +481,7 @@ static int eval_main(int argc, char **argv)
         sbx_eval_fleet_free(w.fleet);
         runtimes_free(&w.rs);
         sbx_eval_config_free(cfg);
+        free(a.resume);
         return status;
 }
 

@@ -228,6 +228,8 @@ int sbx_eval_run(const struct sbx_eval_config *c, const struct sbx_eval_executor
                         sbx_eval_log(&o, "api_key from the %s", c->api_key_from);
                 for (size_t i = 0; c->warnings && c->warnings[i]; i++)
                         sbx_eval_log(&o, "WARNING: %s", c->warnings[i]);
+                if (hooks->opened)
+                        hooks->opened(hooks->ctx, o.dir);
         }
         for (size_t i = 0; r == 0 && c->datasets && c->datasets[i]; i++)
                 r = run_benchmark(c, c->datasets[i], ex, hooks, &o, s, err);

@@ -36,6 +36,9 @@ struct sbx_eval_hooks {
          * thread only. phase: "Predicting" or "Reviewing". */
         void (*progress)(void *ctx, const char *phase, const char *dataset, size_t done,
                          size_t total, bool finished);
+        /* Optional: the run folder is ready (created, or the one resumed), before anything
+         * runs. What is done from then on stays there for --use-cache, whatever ends the run. */
+        void (*opened)(void *ctx, const char *run_dir);
         void *ctx;
 };
 

@@ -92,4 +92,7 @@ MY_KEY=sk-wrong "$SBX" eval --config "$WORK/api/task.yaml" --work-dir "$WORK/api
         >/dev/null 2>"$WORK/err"
 [ $? -eq 1 ] || fail "a rejected key should exit 1"
 grep -qF "HTTP status 401: Incorrect API key provided" "$WORK/err" || fail "error text: $(cat "$WORK/err")"
+# ... and how to go on once the key is fixed
+grep -qxF "sandboxrt: eval: to go on from where it stopped, run the same command with --use-cache $WORK/api/bad" \
+        "$WORK/err" || fail "no command to go on: $(cat "$WORK/err")"
 exit 0

@@ -7,14 +7,20 @@ N=40
 "$SBX" eval --datasets humaneval --model reference --limit $N --work-dir "$WORK/a" \
         --no-timestamp -q >/dev/null 2>"$WORK/a.err" || fail "uninterrupted run: $(cat "$WORK/a.err")"
 
+# reviewed DIR N: wait until the run in DIR has N reviews or more.
+reviewed() {
+        local reviews="$1/reviews/reference/humaneval.jsonl"
+        for _ in $(seq "$(scaled 600)"); do
+                [ -f "$reviews" ] && [ "$(wc -l <"$reviews")" -ge "$2" ] && return
+                sleep 0.05
+        done
+}
+
 "$SBX" eval --datasets humaneval --model reference --limit $N --work-dir "$WORK/b" \
         --no-timestamp -q -j 1 >/dev/null 2>&1 &
 pid=$!
 reviews="$WORK/b/reviews/reference/humaneval.jsonl"
-for _ in $(seq "$(scaled 600)"); do
-        [ -f "$reviews" ] && [ "$(wc -l <"$reviews")" -ge 10 ] && break
-        sleep 0.05
-done
+reviewed "$WORK/b" 10
 kill -KILL $pid 2>/dev/null
 wait $pid 2>/dev/null
 done_before=$(wc -l <"$reviews")
@@ -35,4 +41,27 @@ import json, sys
 keys = [(r["task_id"], r["sample"]) for r in map(json.loads, open(sys.argv[1]))]
 assert len(keys) == len(set(keys)) == int(sys.argv[2]), (len(keys), len(set(keys)))
 PY
+
+# Interrupted (Ctrl-C, SIGTERM), a run says how to go on with it, then dies of the signal; the
+# command it gives finishes the run. The folder's name needs quoting for a shell.
+for sig in INT TERM; do
+        dir="$WORK/$sig run's"
+        env --default-signal=INT "$SBX" eval --datasets humaneval --model reference --limit $N \
+                --work-dir "$dir" --no-timestamp -q -j 1 >/dev/null 2>"$WORK/$sig.err" &
+        pid=$!
+        reviewed "$dir" 5
+        kill -$sig $pid
+        status=0
+        wait $pid || status=$?
+        [ $status = $((128 + $(kill -l $sig))) ] || fail "SIG$sig: exit status $status"
+        hint=$(tail -1 "$WORK/$sig.err")
+        [ "$hint" = "sandboxrt: eval: interrupted; to go on from where it stopped, run the same command with --use-cache '$WORK/$sig run'\''s'" ] ||
+                fail "SIG$sig: $(cat "$WORK/$sig.err")"
+        eval "set -- ${hint#*same command with }"
+        [ "$2" = "$dir" ] || fail "SIG$sig: the hint names $2"
+        "$SBX" eval --datasets humaneval --model reference --limit $N "$@" -q >/dev/null \
+                2>"$WORK/$sig.err" || fail "SIG$sig: resumed run: $(cat "$WORK/$sig.err")"
+        cmp "$WORK/a/reports/reference/humaneval.json" "$dir/reports/reference/humaneval.json" ||
+                fail "SIG$sig: the resumed run's report differs"
+done
 exit 0
