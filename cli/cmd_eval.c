@@ -92,7 +92,8 @@ struct eval_cli {
         bool quiet;
         struct sbx_eval_progress progress;
         bool tty;
-        char *resume; /* how to go on from where the run stopped, once its folder exists */
+        char *resume;    /* how to go on from where the run stopped, once its folder exists */
+        bool progressed; /* something was done, kept for the run that goes on */
 };
 
 static const struct option options[] = {
@@ -291,6 +292,7 @@ static void on_progress(void *ctx, const char *phase, const char *dataset, size_
         struct eval_cli *a = ctx;
         char label[128];
 
+        a->progressed |= done > 0;
         if (a->quiet)
                 return;
         snprintf(label, sizeof(label), "%s[%s]", phase, dataset);
@@ -468,7 +470,7 @@ static int eval_main(int argc, char **argv)
                 if (a.progress.active)
                         sbx_eval_progress_finish(&a.progress);
                 sbx_cli_error("eval: %s", err && err->message ? err->message : "failed");
-                if (a.resume)
+                if (a.resume && (a.progressed || a.ov.use_cache))
                         sbx_cli_error("eval: %s", a.resume);
                 status = 1;
         } else {

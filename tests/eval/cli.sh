@@ -92,7 +92,29 @@ MY_KEY=sk-wrong "$SBX" eval --config "$WORK/api/task.yaml" --work-dir "$WORK/api
         >/dev/null 2>"$WORK/err"
 [ $? -eq 1 ] || fail "a rejected key should exit 1"
 grep -qF "HTTP status 401: Incorrect API key provided" "$WORK/err" || fail "error text: $(cat "$WORK/err")"
-# ... and how to go on once the key is fixed
-grep -qxF "sandboxrt: eval: to go on from where it stopped, run the same command with --use-cache $WORK/api/bad" \
-        "$WORK/err" || fail "no command to go on: $(cat "$WORK/err")"
+# Nothing was done: no word of going on.
+grep -q 'use-cache' "$WORK/err" && fail "a hint to resume a run that did nothing: $(cat "$WORK/err")"
+
+# An endpoint that fails midway (one that knows only the first two problems: 400 for the third):
+# the error says which command goes on with the run; it does, with a working endpoint, and asks
+# only for what is missing.
+"$PY" -c 'import gzip, sys; sys.stdout.writelines(gzip.open(sys.argv[1], "rt").readlines()[:2])' \
+        "$SRC/data/humaneval/HumanEval.jsonl.gz" | gzip >"$WORK/two.jsonl.gz"
+"$PY" "$SRC/tests/eval/fixture_openai.py" "$WORK/two.jsonl.gz" sk-dotenv-4242 "$WORK/port2" \
+        "$WORK/auth2.log" 2>>"$WORK/server.log" &
+server2=$!
+trap 'kill $server $server2 2>/dev/null; rm -rf "$WORK"' EXIT
+for _ in $(seq "$(scaled 100)"); do [ -s "$WORK/port2" ] && break; sleep 0.05; done
+"$SBX" eval --config "$WORK/api/task.yaml" --work-dir "$WORK/api/midway" --eval-batch-size 1 \
+        --api-url "http://127.0.0.1:$(cat "$WORK/port2")/v1" -q >/dev/null 2>"$WORK/err"
+[ $? -eq 1 ] || fail "a failed request should exit 1"
+hint=$(tail -1 "$WORK/err")
+[ "$hint" = "sandboxrt: eval: to go on from where it stopped, run the same command with --use-cache $WORK/api/midway" ] ||
+        fail "no command to go on: $(cat "$WORK/err")"
+: >"$WORK/auth.log"
+"$SBX" eval --config "$WORK/api/task.yaml" --use-cache "$WORK/api/midway" >"$WORK/api/stdout" \
+        2>"$WORK/err" || fail "going on: $(cat "$WORK/err")"
+grep -qF '| fixture-model | humaneval    | pass@1      | default     |   3 | 1.0000 |' "$WORK/api/stdout" ||
+        fail "going on: $(cat "$WORK/api/stdout")"
+[ "$(wc -l <"$WORK/auth.log")" = 1 ] || fail "going on asked for $(wc -l <"$WORK/auth.log") completions, not 1"
 exit 0
