@@ -143,10 +143,10 @@ static size_t strv_bytes(const char *const *v)
         return n;
 }
 
-static bool read_mm_fields(struct prctl_mm_map *m)
+/* The memory layout fields of /proc/self/stat (proc(5)): f[26] is startcode, ... */
+static bool read_stat_fields(uint64_t f[52])
 {
         char buf[1024], *p, *field;
-        uint64_t f[52] = {0};
         _cleanup_close_ int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
         ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
         int i = 3;
@@ -155,10 +155,17 @@ static bool read_mm_fields(struct prctl_mm_map *m)
                 return false;
         /* After "pid (comm) ": field 3 on; those we need are unsigned (others may be -1). */
         for (p += 2; i <= 51 && (field = strsep(&p, " ")); i++)
-                if (((i >= 26 && i <= 28) || (i >= 45 && i <= 47)) &&
+                if (((i >= 26 && i <= 28) || (i >= 45 && i <= 51)) &&
                     sbx_parse_u64(field, &f[i]) < 0)
                         return false;
-        if (i <= 51)
+        return i > 51;
+}
+
+static bool read_mm_fields(struct prctl_mm_map *m)
+{
+        uint64_t f[52] = {0};
+
+        if (!read_stat_fields(f))
                 return false;
         *m = (struct prctl_mm_map){
             .start_code = f[26],
@@ -189,6 +196,33 @@ static void show_job(const struct sbx_spec *spec)
         if (env == 0) /* the kernel wants env_start < env_end */
                 buf[args] = '\0', m.env_end++;
         (void)prctl(PR_SET_MM, PR_SET_MM_MAP, &m, sizeof(m), 0);
+}
+
+/* The zygote's command line, python3 -c BOOTSTRAP LIB PYTHON3, is what ps shows for it and for
+ * every jail's init (a copy of it) until its job: the bootstrap's 6 KB of source each time.
+ * Python keeps copies of its arguments, so the label below replaces the bootstrap where execve
+ * left it, the arguments after it move up and the rest is zeroed (as setproctitle does). */
+static void label_command_line(void)
+{
+        static const char label[] = "<sandboxrt zygote>";
+        uint64_t f[52] = {0};
+        char *end, *code, *rest;
+
+        if (!read_stat_fields(f) || f[49] <= f[48])
+                return;
+        code = (char *)(uintptr_t)f[48];
+        end = (char *)(uintptr_t)f[49];
+        for (int i = 0; i < 2 && code; i++) /* past python3 and -c */
+                if ((code = memchr(code, '\0', (size_t)(end - code))))
+                        code++;
+        rest = code ? memchr(code, '\0', (size_t)(end - code)) : NULL;
+        if (!rest || (size_t)(rest - code) < sizeof(label) - 1)
+                return;
+        rest++;
+        memcpy(code, label, sizeof(label));
+        memmove(code + sizeof(label), rest, (size_t)(end - rest));
+        code += sizeof(label) + (size_t)(end - rest);
+        memset(code, 0, (size_t)(end - code));
 }
 
 /* The interpreter's signal dispositions that are not the default (its SIGINT handler, SIGPIPE
@@ -331,6 +365,7 @@ __attribute__((visibility("default"))) void sbx_zygote_serve(int sock, const cha
         /* The same filter a supervisor's jail loads: the same code compiles it. */
         if (sbx_seccomp_compile(&filter, NULL) < 0 || netns_home < 0)
                 _exit(1);
+        label_command_line();
         save_signals();
         signal(SIGCHLD, SIG_IGN); /* inits are reaped by the kernel; supervisors watch pidfds */
         /* Start-up left free chunks in malloc's bins all over the heap, which the first mallocs of

@@ -195,6 +195,35 @@ static void zygote_on_demand(void **state)
         sbx_runtime_free(own);
 }
 
+/* ps shows the zygote (and each jail's init, a copy of it) with a label, not the bootstrap's
+ * source: python3 -c <sandboxrt zygote> LIB PYTHON3, then only zeros. */
+static void zygote_command_line(void **state)
+{
+        struct sbx_runtime_options opts = {.backend = "native", .warm = true};
+        struct sbx_runtime *own = NULL;
+        pid_t launcher = open_with_launcher(&opts, &own), zygote;
+        char path[64], line[16384], *arg[6] = {0};
+        size_t n, args = 0;
+        FILE *f;
+
+        free(run_warm_in(own, WARM_MARK, SBX_VERDICT_OK));
+        assert_int_equal(children(launcher, "python3", &zygote, 1), 1);
+        snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)zygote);
+        assert_non_null(f = fopen(path, "r"));
+        n = fread(line, 1, sizeof(line), f);
+        fclose(f);
+        assert_true(n > 0 && n < sizeof(line));
+        for (size_t i = 0; i < n; i += strlen(line + i) + 1)
+                if (line[i] && args < 6)
+                        arg[args++] = line + i;
+        assert_int_equal(args, 5);
+        assert_string_equal(arg[1], "-c");
+        assert_string_equal(arg[2], "<sandboxrt zygote>");
+        assert_non_null(strstr(arg[3], "sandboxrt-zygote.so"));
+        assert_string_equal(arg[4], arg[0]);
+        sbx_runtime_free(own);
+}
+
 /* Who cloned job's jail ("zygote" or "supervisor", from the result's cgroup_entry; NULL
  * without cgroups), and whether it ran warm ("True": the zygote's library is mapped). */
 static const char *jail_kind(struct sbx_runtime *in, const struct sbx_job *job, char *kind,
@@ -328,6 +357,7 @@ int main(void)
             cmocka_unit_test(zygote_generations),
             cmocka_unit_test(bad_jobs_per_zygote),
             cmocka_unit_test(zygote_on_demand),
+            cmocka_unit_test(zygote_command_line),
             cmocka_unit_test(jails_follow_the_jobs),
             cmocka_unit_test(sandbox_jobs_run_warm_but_for_a_user_site),
         };
