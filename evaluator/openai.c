@@ -173,8 +173,9 @@ int sbx_eval_openai_parse_choices(const char *body, size_t size, char ***choices
         return 0;
 }
 
-/* "status 429: <the server's message>". */
-static char *http_error_text(long status, const char *body, size_t size)
+/* "HTTP status 429: <the server's message>". A 404 says where the request went, since it is most
+ * often an api_url without its /v1. */
+static char *http_error_text(long status, const char *url, const char *body, size_t size)
 {
         cJSON *root = cJSON_ParseWithLength(body, size);
         const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
@@ -202,8 +203,13 @@ static char *http_error_text(long status, const char *body, size_t size)
                         *p = ' ';
         for (size_t n = clean ? strlen(clean) : 0; n && clean[n - 1] == ' ';)
                 clean[--n] = '\0';
-        text = sbx_strdup_printf("HTTP status %ld: %s", status,
-                                 clean && *clean ? clean : "(empty response body)");
+        if (status == 404)
+                text = sbx_strdup_printf("HTTP status 404 from %s: %s (api_url is the API's base, "
+                                         "as http://host:port/v1; is the model one it serves?)",
+                                         url, clean && *clean ? clean : "(empty response body)");
+        else
+                text = sbx_strdup_printf("HTTP status %ld: %s", status,
+                                         clean && *clean ? clean : "(empty response body)");
         return text;
 }
 
@@ -425,7 +431,7 @@ static int finish(struct client *cl, CURL *e, CURLcode res)
                     "request failed: %s", r->errbuf[0] ? r->errbuf : curl_easy_strerror(res));
                 retry = retriable_curl(res);
         } else {
-                r->last_error = http_error_text(r->last_status, r->body.data, r->body.len);
+                r->last_error = http_error_text(r->last_status, cl->url, r->body.data, r->body.len);
                 retry = retriable_status(r->last_status);
         }
         if (retry && r->attempts <= cl->o->max_retries) {

@@ -282,14 +282,16 @@ static void outcome_free(struct outcome *o)
         }
 }
 
-static char *url(void)
+static char *url(const char *path)
 {
-        return sbx_strdup_printf("http://127.0.0.1:%u/v1/", srv.port);
+        return sbx_strdup_printf("http://127.0.0.1:%u%s", srv.port, path);
 }
 
-static void run(const char *const *keys, size_t n, uint32_t concurrency, struct outcome *o)
+/* The requests keys name, sent to the fixture's API at base (its path: "/v1/" is the API's). */
+static void run_at(const char *base, const char *const *keys, size_t n, uint32_t concurrency,
+                   struct outcome *o)
 {
-        char *bodies[32], *u = url();
+        char *bodies[32], *u = url(base);
         struct sbx_eval_openai_options opt = {
             .api_url = u,
             .api_key = "sk-fixture",
@@ -309,6 +311,11 @@ static void run(const char *const *keys, size_t n, uint32_t concurrency, struct 
         for (size_t i = 0; i < n; i++)
                 free(bodies[i]);
         free(u);
+}
+
+static void run(const char *const *keys, size_t n, uint32_t concurrency, struct outcome *o)
+{
+        run_at("/v1/", keys, n, concurrency, o);
 }
 
 static void test_canned_and_retries(void **state)
@@ -358,6 +365,23 @@ static void test_errors(void **state)
         assert_int_equal(seen("always503-a")->attempts, 3);
         assert_string_equal(o.error[1], "HTTP status 503: upstream overloaded (gave up after 3 "
                                         "attempts)");
+        outcome_free(&o);
+}
+
+/* An api_url without its /v1: the 404 says where the request went, and is not retried. */
+static void test_not_found(void **state)
+{
+        const char *keys[] = {"ok-a"};
+        _cleanup_free_ char *want = sbx_strdup_printf(
+            "HTTP status 404 from http://127.0.0.1:%u/chat/completions: Not Found (api_url is the "
+            "API's base, as http://host:port/v1; is the model one it serves?)",
+            srv.port);
+        struct outcome o;
+
+        run_at("", keys, 1, 1, &o);
+        assert_int_equal(o.attempts[0], 1);
+        assert_int_equal(o.status[0], 404);
+        assert_string_equal(o.error[0], want);
         outcome_free(&o);
 }
 
@@ -448,9 +472,13 @@ static void test_backoff(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_canned_and_retries), cmocka_unit_test(test_errors),
-            cmocka_unit_test(test_concurrency),        cmocka_unit_test(test_unreachable),
-            cmocka_unit_test(test_body_and_parse),     cmocka_unit_test(test_backoff),
+            cmocka_unit_test(test_canned_and_retries),
+            cmocka_unit_test(test_errors),
+            cmocka_unit_test(test_not_found),
+            cmocka_unit_test(test_concurrency),
+            cmocka_unit_test(test_unreachable),
+            cmocka_unit_test(test_body_and_parse),
+            cmocka_unit_test(test_backoff),
         };
         return cmocka_run_group_tests(tests, server_start, server_stop);
 }
