@@ -1,11 +1,17 @@
 /* The ops table: one-shot containers, pooled containers, and stateful boxes. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "docker/agent.h"
@@ -31,6 +37,7 @@ struct sbx_backend {
         char *state_dir, *slot_dir, *agent_dirs;
         char waiter[PATH_MAX];
         struct sbx_owner *owner; /* held while we live: our containers' label */
+        pid_t reaper;            /* removes them if we die without closing (start_reaper) */
         char *image;
         struct sbx_docker_pools *pools;
         pthread_mutex_t lock;
@@ -126,6 +133,10 @@ static void docker_close(struct sbx_backend *be)
         sbx_docker_pools_free(be->pools);
         sbx_docker_engine_free(be->e);
         sbx_owner_free(be->owner);
+        if (be->reaper > 0) {
+                kill(be->reaper, SIGKILL);
+                (void)waitpid(be->reaper, NULL, 0);
+        }
         pthread_cond_destroy(&be->idle);
         pthread_mutex_destroy(&be->lock);
         free(be->state_dir);
@@ -152,24 +163,70 @@ static void reap_agent_dirs(struct sbx_backend *be, const struct sbx_owners *dea
                 closedir(d);
 }
 
-/* Our owner record (in the state dir, scoped to the engine's socket), then what dead owners of
- * the same scope left behind: never a container whose owner's record we cannot see. */
-static int own(struct sbx_backend *be, struct sbx_error **err)
+/* What dead owners of our scope (the engine's socket) left behind: never a container whose
+ * owner's record we cannot see. e is NULL where no engine answered: then every record stays. */
+static int reap(struct sbx_backend *be, struct sbx_docker_engine *e, struct sbx_error **err)
 {
-        const char *scope = sbx_docker_socket_path();
         struct sbx_owners *dead = NULL;
-        int r = sbx_owner_new(be->state_dir, "docker", scope, &be->owner, err);
+        int r = sbx_owners_find_dead(be->state_dir, "docker", sbx_docker_socket_path(), &dead, err);
 
-        if (r < 0)
-                return r;
-        sbx_docker_engine_set_owner(be->e, sbx_owner_token(be->owner));
-        if ((r = sbx_owners_find_dead(be->state_dir, "docker", scope, &dead, err)) == 0 &&
-            (r = sbx_docker_reap(be->e, dead, err)) >= 0) {
+        if (r == 0 && !e)
+                sbx_owners_keep_all(dead);
+        else if (r == 0 && (r = sbx_docker_reap(e, dead, err)) >= 0) {
                 reap_agent_dirs(be, dead);
                 r = 0;
         }
         sbx_owners_release(dead);
         return r;
+}
+
+/* dockerd keeps a backend's containers running when the process dies without closing it (Ctrl-C
+ * of an eval, SIGKILL, a crash) until another instance opens and reaps them, which may be never.
+ * So a backend forks a reaper: it sleeps until the process exits (its pidfd, readable once the
+ * process has released its owner lock with its fds), reaps as an opening backend does, ours
+ * among the dead, and exits; a backend that closes kills it. It runs in a session of its own (a
+ * terminal's Ctrl-C is not for it) and holds no fd of the process: not its owner lock, not its
+ * stdout (a pipe to less), not a listening socket. Best effort: what it leaves, the next
+ * instance takes. */
+static _Noreturn void reaper_main(struct sbx_backend *be, int process)
+{
+        struct pollfd p = {.fd = 3, .events = POLLIN};
+        struct sbx_docker_engine *e = NULL;
+        int null = open("/dev/null", O_RDWR);
+
+        (void)setsid();
+        (void)prctl(PR_SET_NAME, "sbx-docker-reap");
+        if (null < 0 || dup2(process, 3) < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
+            dup2(null, 2) < 0)
+                _exit(1);
+        syscall(SYS_close_range, 4, ~0U, 0);
+        while (poll(&p, 1, -1) < 0)
+                if (errno != EINTR)
+                        _exit(1);
+        (void)sbx_docker_engine_open(&e, NULL);
+        (void)reap(be, e, NULL);
+        _exit(0);
+}
+
+static void start_reaper(struct sbx_backend *be)
+{
+        _cleanup_close_ int process = (int)syscall(SYS_pidfd_open, getpid(), 0);
+
+        if (process >= 0 && (be->reaper = fork()) == 0)
+                reaper_main(be, process);
+}
+
+/* Our owner record (in the state dir, scoped to the engine's socket), our reaper, then what dead
+ * owners of the same scope left behind. */
+static int own(struct sbx_backend *be, struct sbx_error **err)
+{
+        int r = sbx_owner_new(be->state_dir, "docker", sbx_docker_socket_path(), &be->owner, err);
+
+        if (r < 0)
+                return r;
+        sbx_docker_engine_set_owner(be->e, sbx_owner_token(be->owner));
+        start_reaper(be);
+        return reap(be, be->e, err);
 }
 
 /* Why jobs cannot go through the in-container agent (docker/agent_main.c), or NULL. Where it
