@@ -278,7 +278,7 @@ static void on_opened(void *ctx, const char *run_dir)
         if (n < 0 || (size_t)n >= sizeof(interrupted_note))
                 return;
         interrupted_note_len = (size_t)n;
-        for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
+        for (size_t i = 0; i < ELEMENTSOF(signals); i++) {
                 struct sigaction old;
                 /* A signal ignored on entry (a job started with & or nohup) stays ignored. */
                 if (sigaction(signals[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
