@@ -185,17 +185,21 @@ static int reap(struct sbx_backend *be, struct sbx_docker_engine *e, struct sbx_
  * So a backend forks a reaper: it sleeps until the process exits (its pidfd, readable once the
  * process has released its owner lock with its fds), reaps as an opening backend does, ours
  * among the dead, and exits; a backend that closes kills it. It runs in a session of its own (a
- * terminal's Ctrl-C is not for it) and holds no fd of the process: not its owner lock, not its
- * stdout (a pipe to less), not a listening socket. Best effort: what it leaves, the next
- * instance takes. */
+ * terminal's Ctrl-C is not for it), ignores the signals that ask a process to end (pkill -f
+ * matches it: it has the process's command line) and holds no fd of the process: not its owner
+ * lock, not its stdout (a pipe to less), not a listening socket. Best effort: what it leaves,
+ * the next instance takes. */
 static _Noreturn void reaper_main(struct sbx_backend *be, int process)
 {
+        static const int ignored[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE};
         struct pollfd p = {.fd = 3, .events = POLLIN};
         struct sbx_docker_engine *e = NULL;
         int null = open("/dev/null", O_RDWR);
 
         (void)setsid();
         (void)prctl(PR_SET_NAME, "sbx-docker-reap");
+        for (size_t i = 0; i < ELEMENTSOF(ignored); i++)
+                signal(ignored[i], SIG_IGN);
         if (null < 0 || dup2(process, 3) < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
             dup2(null, 2) < 0)
                 _exit(1);

@@ -42,6 +42,7 @@ hang() {
 }
 
 hang "$work/alone"
+kill -TERM "$reaper" # as pkill -f would: it has the client's command line, and stays
 kill -9 "$pid"
 wait "$pid" 2>/dev/null
 for _ in $(seq 1 300); do
