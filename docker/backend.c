@@ -30,6 +30,7 @@
 #define POOL_MAX       64
 #define FILE_OP_WALL   10000
 #define FILE_OP_OUTPUT 65536
+#define REAPER_MAX_S   120
 
 struct sbx_backend {
         struct sbx_docker_engine *e;
@@ -207,6 +208,7 @@ static _Noreturn void reaper_main(struct sbx_backend *be, int process)
         while (poll(&p, 1, -1) < 0)
                 if (errno != EINTR)
                         _exit(1);
+        alarm(REAPER_MAX_S); /* whatever the engine does, the reaper does not outlive its task */
         (void)sbx_docker_engine_open(&e, NULL);
         (void)reap(be, e, NULL);
         _exit(0);
