@@ -195,14 +195,15 @@ static _Noreturn void reaper_main(struct sbx_backend *be, int process)
         static const int ignored[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE};
         struct pollfd p = {.fd = 3, .events = POLLIN};
         struct sbx_docker_engine *e = NULL;
-        int null = open("/dev/null", O_RDWR);
+        int copy = fcntl(process, F_DUPFD, 3), null = open("/dev/null", O_RDWR);
 
         (void)setsid();
         (void)prctl(PR_SET_NAME, "sbx-docker-reap");
         for (size_t i = 0; i < ELEMENTSOF(ignored); i++)
                 signal(ignored[i], SIG_IGN);
-        if (null < 0 || dup2(process, 3) < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
-            dup2(null, 2) < 0)
+        /* stdio from /dev/null, the pidfd at 3 (where null may have been), nothing else */
+        if (copy < 0 || null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 ||
+            (copy != 3 && dup2(copy, 3) < 0))
                 _exit(1);
         syscall(SYS_close_range, 4, ~0U, 0);
         while (poll(&p, 1, -1) < 0)
