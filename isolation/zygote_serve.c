@@ -143,7 +143,9 @@ static size_t strv_bytes(const char *const *v)
         return n;
 }
 
-/* The memory layout fields of /proc/self/stat (proc(5)): f[26] is startcode, ... */
+/* The memory layout in /proc/self/stat: f[i] is field i of proc(5), for 26-28 (startcode,
+ * endcode, startstack) and 45-51 (start_data, end_data, start_brk, arg_start, arg_end,
+ * env_start, env_end). */
 static bool read_stat_fields(uint64_t f[52])
 {
         char buf[1024], *p, *field;
