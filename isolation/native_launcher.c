@@ -441,6 +441,22 @@ static void refill(struct sbx_native_env *env, struct netns_pool *pool, struct s
         }
 }
 
+/* Idle (no job running, none ending), keep no more ready than spares() says: a job that ended
+ * while others ran had its replacement spawned among more spares, one more than the jobs then
+ * running, each with a jail prepared, held for nothing once they end too. The oldest go: they
+ * see EOF and exit. Never while a job runs: the next job would want them back. */
+static void trim(struct supervisors *sv)
+{
+        size_t target = spares(sv);
+
+        if (sv->alive != sv->n_ready)
+                return;
+        while (sv->n_ready > target) {
+                sbx_closep(&sv->ready[0].ctl_fd);
+                memmove(sv->ready, sv->ready + 1, --sv->n_ready * sizeof(sv->ready[0]));
+        }
+}
+
 /* How a ready supervisor suits the job: 2 of its kind and with a jail prepared if the job uses
  * one (none if it gets one cloned for it), 1 of its kind, 0 not. */
 static int suits(const struct ready_supervisor *s, const struct sbx_launch_request *job)
@@ -629,6 +645,7 @@ _Noreturn void sbx_native_launcher_run(struct sbx_native_env *env, int ctrl, pid
                         drain(ended);
                         collect_supervisors(env, &pool, &sv);
                         refill(env, &pool, &sv, spares(&sv));
+                        trim(&sv);
                 }
                 if (!p[0].revents)
                         continue;

@@ -442,6 +442,44 @@ static void spare_supervisors(void **state)
         sbx_runtime_free(own);
 }
 
+/* Idle again, the launcher keeps two ready, however many jobs ran at once before: a job that
+ * ends while two others run has its replacement spawned among three spares (one more than the
+ * jobs running), which must not all stay once those end too, each with a jail prepared. */
+static void spares_go_back_to_two(void **state)
+{
+        struct sbx_runtime_options opts = {.backend = "native"};
+        struct sbx_job quick = {.argv = ARGV("/bin/true")};
+        struct sbx_job shorter = {.argv = ARGV("/bin/sleep", "0.3")};
+        struct sbx_job longer = {.argv = ARGV("/bin/sleep", "2")};
+        struct job_in in[] = {{NULL, &shorter}, {NULL, &longer}, {NULL, &longer}};
+        struct sbx_runtime *own = NULL;
+        struct sbx_result *res = NULL;
+        struct sbx_error *err = NULL;
+        pthread_t t[3];
+        void *r;
+        pid_t launcher = open_with_launcher(&opts, &own);
+
+        for (int i = 0; i < 2; i++) {
+                assert_int_equal(sbx_run(own, &quick, &res, &err), 0);
+                res = sbx_result_free(res);
+        }
+        ready_become(launcher, 2);
+        for (int i = 0; i < 3; i++) {
+                in[i].rt = own;
+                assert_int_equal(pthread_create(&t[i], NULL, run_in_thread, &in[i]), 0);
+        }
+        for (int i = 0; i < 3; i++) {
+                assert_int_equal(pthread_join(t[i], &r), 0);
+                assert_non_null(r);
+                assert_int_equal(((struct sbx_result *)r)->verdict, SBX_VERDICT_OK);
+                sbx_result_free(r);
+        }
+        ready_become(launcher, 2);
+        usleep(scaled_ms(500) * 1000);
+        assert_int_equal(supervisors(launcher), 2);
+        sbx_runtime_free(own);
+}
+
 /* A job in a sandbox gets a jail cloned for it, and would throw a prepared one away: after such
  * jobs, the supervisors spawned for the next ones prepare none. */
 static void no_jail_prepared_for_sandbox_jobs(void **state)
@@ -494,6 +532,7 @@ int main(void)
             cmocka_unit_test(runtime_ceiling),
             cmocka_unit_test(spare_supervisors),
             cmocka_unit_test(no_jail_prepared_for_sandbox_jobs),
+            cmocka_unit_test(spares_go_back_to_two),
         };
         int failed = cmocka_run_group_tests(tests, NULL, NULL);
         sbx_runtime_free(rt);
