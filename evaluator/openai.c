@@ -181,7 +181,6 @@ static char *http_error_text(long status, const char *url, const char *body, siz
         const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
         const cJSON *msg = NULL;
         _cleanup_free_ char *clean = NULL;
-        char *text;
 
         if (cJSON_IsObject(e))
                 msg = cJSON_GetObjectItemCaseSensitive(e, "message");
@@ -203,14 +202,12 @@ static char *http_error_text(long status, const char *url, const char *body, siz
                         *p = ' ';
         for (size_t n = clean ? strlen(clean) : 0; n && clean[n - 1] == ' ';)
                 clean[--n] = '\0';
+        const char *said = clean && *clean ? clean : "(empty response body)";
         if (status == 404)
-                text = sbx_strdup_printf("HTTP status 404 from %s: %s (api_url is the API's base, "
+                return sbx_strdup_printf("HTTP status 404 from %s: %s (api_url is the API's base, "
                                          "as http://host:port/v1; is the model one it serves?)",
-                                         url, clean && *clean ? clean : "(empty response body)");
-        else
-                text = sbx_strdup_printf("HTTP status %ld: %s", status,
-                                         clean && *clean ? clean : "(empty response body)");
-        return text;
+                                         url, said);
+        return sbx_strdup_printf("HTTP status %ld: %s", status, said);
 }
 
 /* ---- retries -------------------------------------------------------------------------------- */

@@ -441,6 +441,15 @@ static void refill(struct sbx_native_env *env, struct netns_pool *pool, struct s
         }
 }
 
+/* Ready supervisor i, taken off the list. */
+static struct ready_supervisor unlist(struct supervisors *sv, size_t i)
+{
+        struct ready_supervisor s = sv->ready[i];
+
+        memmove(sv->ready + i, sv->ready + i + 1, (--sv->n_ready - i) * sizeof(s));
+        return s;
+}
+
 /* Idle (no job running, none ending), keep no more ready than spares() says: a job that ended
  * while others ran had its replacement spawned among more spares, one more than the jobs then
  * running, each with a jail prepared, held for nothing once they end too. The oldest go: they
@@ -452,8 +461,8 @@ static void trim(struct supervisors *sv)
         if (sv->alive != sv->n_ready)
                 return;
         while (sv->n_ready > target) {
-                sbx_closep(&sv->ready[0].ctl_fd);
-                memmove(sv->ready, sv->ready + 1, --sv->n_ready * sizeof(sv->ready[0]));
+                struct ready_supervisor s = unlist(sv, 0);
+                sbx_closep(&s.ctl_fd);
         }
 }
 
@@ -475,9 +484,7 @@ static struct ready_supervisor take_ready(struct supervisors *sv,
         for (size_t k = 1; k < sv->n_ready; k++)
                 if (suits(&sv->ready[k], job) > suits(&sv->ready[i], job))
                         i = k;
-        struct ready_supervisor s = sv->ready[i];
-        memmove(sv->ready + i, sv->ready + i + 1, (--sv->n_ready - i) * sizeof(s));
-        return s;
+        return unlist(sv, i);
 }
 
 /* Give the job to a ready supervisor (take_ready; a fresh one if none is, or it died), with a
