@@ -101,6 +101,41 @@ static int parse_object(const char *body, size_t size, bool allow_empty, cJSON *
         return 0;
 }
 
+/* Refuse a member o does not take (keys: NULL-terminated; what names o in the message): a
+ * misspelt key is otherwise a setting the client believes it made, as "limit" for "limits". */
+static int known_keys(const cJSON *o, const char *const *keys, const char *what, char **detail)
+{
+        const cJSON *item;
+
+        cJSON_ArrayForEach(item, o)
+        {
+                size_t i = 0, n = 0;
+                char list[256] = "";
+
+                while (keys[i] && strcmp(keys[i], item->string))
+                        i++;
+                if (keys[i])
+                        continue;
+                for (i = 0; keys[i] && n < sizeof(list); i++)
+                        n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", i ? ", " : "",
+                                              keys[i]);
+                return fail(detail, "unknown key '%s' in %s (it takes: %s)", item->string, what,
+                            list);
+        }
+        return 0;
+}
+
+/* Refuse a value given two ways. */
+static int one_of(const cJSON *o, const char *a, const char *b, const char *what, char **detail)
+{
+        const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
+        const cJSON *y = cJSON_GetObjectItemCaseSensitive(o, b);
+
+        if (x && !cJSON_IsNull(x) && y && !cJSON_IsNull(y))
+                return fail(detail, "%s: give '%s' or '%s', not both", what, a, b);
+        return 0;
+}
+
 /* An optional string member: absent or null leaves *out NULL. */
 static int get_string(const cJSON *o, const char *key, char **out, char **detail)
 {
@@ -265,13 +300,19 @@ static int file_entry(const char *path, const cJSON *v, struct sbx_req_file *f, 
 {
         const cJSON *c = v, *b64 = NULL, *mode = NULL;
 
+        static const char *const keys[] = {"path", "content", "content_base64", "mode", NULL};
+        int r;
+
+        if (!path || !*path)
+                return fail(detail, "'files': every file needs a path");
         if (cJSON_IsObject(v)) {
+                if ((r = known_keys(v, keys, "a file of 'files'", detail)) < 0 ||
+                    (r = one_of(v, "content", "content_base64", path, detail)) < 0)
+                        return r;
                 c = cJSON_GetObjectItemCaseSensitive(v, "content");
                 b64 = cJSON_GetObjectItemCaseSensitive(v, "content_base64");
                 mode = cJSON_GetObjectItemCaseSensitive(v, "mode");
         }
-        if (!path || !*path)
-                return fail(detail, "'files': every file needs a path");
         if (!(f->path = strdup(path)))
                 return -ENOMEM;
         if (mode && (!cJSON_IsNumber(mode) || mode->valuedouble < 0 || mode->valuedouble > 0777))
@@ -590,8 +631,14 @@ static int run_payload(const cJSON *o, struct sbx_run_request *r, char **detail)
                 q = get_string(o, "language", &r->language, detail);
         if (q == 0 && !r->argv == !r->language)
                 q = fail(detail, "a job needs either 'argv' or 'language' (and 'source')");
+        if (q == 0 && !r->language != !(src && !cJSON_IsNull(src)))
+                q = fail(detail, r->language ? "'language' needs 'source', the program's text"
+                                             : "'source' goes with 'language', not 'argv': "
+                                               "pass the program as one of 'files'");
         if (q == 0 && src && !cJSON_IsNull(src) && !cJSON_IsString(src))
                 q = fail(detail, "'source' must be a string");
+        if (q == 0)
+                q = one_of(o, "stdin", "stdin_base64", "a job", detail);
         if (q == 0 && cJSON_IsString(src)) {
                 r->source_size = strlen(src->valuestring);
                 q = (r->source = strdup(src->valuestring)) ? 0 : -ENOMEM;
@@ -613,7 +660,13 @@ static int run_payload(const cJSON *o, struct sbx_run_request *r, char **detail)
 
 static int run_from(const cJSON *o, struct sbx_run_request *r, char **detail)
 {
-        int q = run_payload(o, r, detail);
+        static const char *const keys[] = {"argv",  "language",     "source", "files",
+                                           "stdin", "stdin_base64", "policy", "limits",
+                                           "env",   "timeout",      NULL};
+        int q = known_keys(o, keys, "a job", detail);
+
+        if (q == 0)
+                q = run_payload(o, r, detail);
 
         if (q == 0)
                 q = get_files(o, &r->files, &r->n_files, detail);
@@ -648,6 +701,8 @@ int sbx_req_parse_batch(const char *body, size_t size, struct sbx_run_batch *out
         int r = parse_object(body, size, false, &o, detail);
 
         memset(out, 0, sizeof(*out));
+        if (r == 0)
+                r = known_keys(o, (const char *const[]){"jobs", NULL}, "a batch", detail);
         if (r < 0)
                 return r;
         jobs = cJSON_GetObjectItemCaseSensitive(o, "jobs");

@@ -293,6 +293,41 @@ static void test_run_request(void **state)
         free(detail);
         detail = NULL;
 
+        /* A job the server would misread is refused, not run: a misspelt or unknown key (limits
+         * the client believes it set), a language without its source, a source with an argv,
+         * the same input given two ways. */
+        static const char *const refused[][2] = {
+            {"{\"language\":\"python\"}", "'source'"},
+            {"{\"argv\":[\"x\"],\"source\":\"print(1)\"}", "'source'"},
+            {"{\"argv\":[\"x\"],\"limit\":{\"wall\":\"1s\"}}", "'limit'"},
+            {"{\"argv\":[\"x\"],\"stdn\":\"a\"}", "'stdn'"},
+            {"{\"argv\":[\"x\"],\"stdin\":\"a\",\"stdin_base64\":\"Yg==\"}", "not both"},
+            {"{\"argv\":[\"x\"],\"files\":[{\"path\":\"f\",\"content\":\"\",\"mod\":1}]}", "'mod'"},
+            {"{\"argv\":[\"x\"],\"files\":{\"f\":{\"content\":\"a\",\"content_base64\":\"Yg==\"}}}",
+             "not both"},
+        };
+        for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+                const char *body = refused[i][0];
+                assert_int_equal(sbx_req_parse_run(body, strlen(body), &r, &detail), -EINVAL);
+                if (!detail || !strstr(detail, refused[i][1]))
+                        fail_msg("%s: wanted \"%s\" in \"%s\"", body, refused[i][1],
+                                 detail ? detail : "(none)");
+                free(detail);
+                detail = NULL;
+        }
+        /* An empty program is a program. */
+        assert_int_equal(
+            sbx_req_parse_run(BODY("{\"language\":\"python\",\"source\":\"\"}"), &r, &detail), 0);
+        assert_int_equal(r.source_size, 0);
+        sbx_run_request_clear(&r);
+        assert_int_equal(sbx_req_parse_batch(BODY("{\"jobs\":[{\"argv\":[\"a\"]}],\"policy\":"
+                                                  "\"x\"}"),
+                                             &b, &detail),
+                         -EINVAL);
+        assert_non_null(strstr(detail, "'policy'"));
+        free(detail);
+        detail = NULL;
+
         assert_int_equal(sbx_req_parse_batch(BODY("{\"jobs\":[{\"argv\":[\"a\"]},{\"language\":"
                                                   "\"python\",\"source\":\"print(1)\"}]}"),
                                              &b, &detail),
