@@ -309,6 +309,18 @@ struct sbx_eval_dataset_args *cfg_dataset_args_add(struct sbx_eval_config *c, co
         return a;
 }
 
+/* The benchmark whose name is nearest to name, a typo's, or NULL. */
+static const char *nearest_benchmark(const char *name)
+{
+        const char *known[16];
+        size_t n = 0;
+
+        for (const struct sbx_eval_benchmark *b;
+             n < ELEMENTSOF(known) && (b = sbx_eval_benchmark_at(n)); n++)
+                known[n] = b->name;
+        return sbx_eval_nearest(name, known, n);
+}
+
 static int h_dataset_args(struct cparse *ps, const struct sbx_eval_node *v, const char *path,
                           void *t)
 {
@@ -320,9 +332,17 @@ static int h_dataset_args(struct cparse *ps, const struct sbx_eval_node *v, cons
         for (size_t i = 0; i < v->n; i++) {
                 _cleanup_free_ char *sub = sbx_strdup_printf("%s.%s", path, v->keys[i]);
                 struct sbx_eval_dataset_args *a;
-                /* Task files carry args for benchmarks sandboxrt does not run: skip those. */
-                if (!sbx_eval_benchmark_find(v->keys[i]))
+                /* Task files carry args for benchmarks sandboxrt does not run: skip those, but
+                 * not silently when the name is a typo of one it runs. */
+                if (!sbx_eval_benchmark_find(v->keys[i])) {
+                        const char *near = nearest_benchmark(v->keys[i]);
+                        if (near)
+                                cfg_warn(ps, v->items[i] ? v->items[i] : v,
+                                         "%s: sandboxrt runs no benchmark of that name: its args "
+                                         "are ignored (did you mean '%s'?)",
+                                         sub ? sub : path, near);
                         continue;
+                }
                 if (!sub || !(a = cfg_dataset_args_add(TARGET_CONFIG(t), v->keys[i])))
                         return sbx_error_set(ps->err, ENOMEM, "out of memory");
                 if (sbx_eval_node_is_null(v->items[i]))
@@ -372,19 +392,15 @@ static int h_eval_type(struct cparse *ps, const struct sbx_eval_node *v, const c
 int cfg_check_datasets(struct cparse *ps, const struct sbx_eval_node *v, const char *path,
                        char *const *names)
 {
-        const char *known[16];
         struct sbx_eval_buf list = {0};
-        size_t n = 0;
+        const struct sbx_eval_benchmark *b;
 
-        for (const struct sbx_eval_benchmark *b;
-             n < ELEMENTSOF(known) && (b = sbx_eval_benchmark_at(n)); n++) {
-                known[n] = b->name;
+        for (size_t n = 0; (b = sbx_eval_benchmark_at(n)); n++)
                 sbx_eval_buf_printf(&list, "%s%s", n ? ", " : "", b->name);
-        }
         for (size_t i = 0; names && names[i]; i++) {
                 if (sbx_eval_benchmark_find(names[i]))
                         continue;
-                const char *near = sbx_eval_nearest(names[i], known, n);
+                const char *near = nearest_benchmark(names[i]);
                 int r = cfg_error(ps, v, path, "unknown benchmark '%s'%s%s%s (sandboxrt runs: %s)",
                                   names[i], near ? " (did you mean '" : "", near ? near : "",
                                   near ? "'?)" : "", list.data ? list.data : "");

@@ -141,6 +141,10 @@ static void test_unknown_keys_warn(void **state)
                                             "dataset_args:\n"
                                             "  humaneval:\n"
                                             "    review_timout: 9\n"
+                                            "  humanevl:\n"
+                                            "    review_timeout: 9\n"
+                                            "  gsm8k:\n"
+                                            "    few_shot_num: 4\n"
                                             "frobnicate: 1\n",
                                             NULL, NULL);
         struct sbx_eval_overrides twice = {.datasets = "mbpp,humaneval,mbpp"};
@@ -156,7 +160,13 @@ static void test_unknown_keys_warn(void **state)
         assert_true(has_warning(c,
                                 "task.yaml:6: unknown key 'dataset_args.humaneval.review_timout' "
                                 "ignored (did you mean 'review_timeout'?)"));
-        assert_true(has_warning(c, "task.yaml:7: unknown key 'frobnicate' ignored"));
+        /* A typo of a benchmark's name loses its args: say so. Args of benchmarks that
+         * sandboxrt does not run are EvalScope's, and silent. */
+        assert_true(has_warning(c, "task.yaml:8: dataset_args.humanevl: sandboxrt runs no "
+                                   "benchmark of that name: its args are ignored (did you mean "
+                                   "'humaneval'?)"));
+        assert_false(has_warning(c, "gsm8k"));
+        assert_true(has_warning(c, "task.yaml:11: unknown key 'frobnicate' ignored"));
         assert_false(has_warning(c, "frobnicate' ignored (did you mean"));
         assert_int_equal(c->eval_batch_size, 1);
         sbx_eval_config_free(c);
