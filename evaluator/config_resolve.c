@@ -421,6 +421,9 @@ int cfg_resolve(struct cparse *ps, const char *dir, const struct sbx_eval_overri
                                      ps->file);
         if (!c->work_dir && set_str(&c->work_dir, "./outputs") < 0)
                 return sbx_error_set(ps->err, ENOMEM, "out of memory");
+        if (!*c->work_dir || (c->use_cache && !*c->use_cache))
+                return sbx_error_set(ps->err, EINVAL, "%s: %s is empty: name a directory", ps->file,
+                                     *c->work_dir ? "use_cache" : "work_dir");
         /* backend (task file or --backend) > a remote URL > sandbox_type docker > auto */
         if (!c->backend &&
             set_str(&c->backend, c->remote_urls                                ? "remote"

@@ -15,44 +15,62 @@
 
 #define JSONL_MAX_BYTES ((size_t)1 << 30)
 
-static int mkdir_p(const char *path)
+/* mkdir -p path. On failure, the error names the directory that could not be made. */
+static int mkdir_p(const char *path, struct sbx_error **err)
 {
         _cleanup_free_ char *copy = strdup(path);
+        char *p = copy;
 
         if (!copy)
-                return -ENOMEM;
-        for (char *p = copy + 1; *p; p++) {
-                if (*p != '/')
-                        continue;
-                *p = '\0';
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        do {
+                p = strchr(p + 1, '/');
+                if (p)
+                        *p = '\0';
                 if (mkdir(copy, 0755) < 0 && errno != EEXIST)
-                        return -errno;
-                *p = '/';
-        }
-        if (mkdir(copy, 0755) < 0 && errno != EEXIST)
-                return -errno;
+                        return sbx_error_set(err, errno, "cannot create %s: %s", copy,
+                                             strerror(errno));
+                if (p)
+                        *p = '/';
+        } while (p);
         return 0;
 }
 
-/* <work_dir>/<YYYYMMDD_HHMMSS>, with a suffix when two runs start in the same second. */
-static char *new_run_dir(const struct sbx_eval_config *c)
+/* Make and claim <work_dir>/<YYYYMMDD_HHMMSS>, with a suffix when the name is taken: another
+ * run that started in the same second, maybe at this very moment (mkdir is the claim). */
+static int new_run_dir(const struct sbx_eval_config *c, char **out, struct sbx_error **err)
 {
         char stamp[32];
         time_t now = time(NULL);
         struct tm tm;
+        int r = mkdir_p(c->work_dir, err);
 
-        if (c->no_timestamp)
-                return strdup(c->work_dir);
+        if (r < 0)
+                return sbx_error_prefix(err, "work_dir");
+        if (c->no_timestamp) {
+                *out = strdup(c->work_dir);
+                return *out ? 0 : sbx_error_set(err, ENOMEM, "out of memory");
+        }
         localtime_r(&now, &tm);
         strftime(stamp, sizeof(stamp), "%Y%m%d_%H%M%S", &tm);
         for (unsigned i = 0; i < 100; i++) {
                 char *dir = i ? sbx_strdup_printf("%s/%s_%u", c->work_dir, stamp, i)
                               : sbx_strdup_printf("%s/%s", c->work_dir, stamp);
-                if (!dir || access(dir, F_OK) < 0)
-                        return dir;
+                if (!dir)
+                        return sbx_error_set(err, ENOMEM, "out of memory");
+                if (mkdir(dir, 0755) == 0) {
+                        *out = dir;
+                        return 0;
+                }
+                r = errno;
+                if (r != EEXIST) {
+                        sbx_error_set(err, r, "cannot create %s: %s", dir, strerror(r));
+                        free(dir);
+                        return -r;
+                }
                 free(dir);
         }
-        return NULL;
+        return sbx_error_set(err, EEXIST, "%s: 100 runs started at %s already", c->work_dir, stamp);
 }
 
 static int write_config(const struct sbx_eval_config *c, const char *dir, struct sbx_error **err)
@@ -81,7 +99,10 @@ int sbx_eval_outputs_open(const struct sbx_eval_config *c, struct sbx_eval_outpu
         if (c->use_cache && access(c->use_cache, F_OK) < 0)
                 return sbx_error_set(err, ENOENT, "use_cache: %s: no such run folder",
                                      c->use_cache);
-        o->dir = c->use_cache ? strdup(c->use_cache) : new_run_dir(c);
+        if (c->use_cache)
+                o->dir = strdup(c->use_cache);
+        else if ((r = new_run_dir(c, &o->dir, err)) < 0)
+                return r;
         o->model_dir = sbx_eval_config_model_dirname(c);
         if (!o->dir || !o->model_dir)
                 return sbx_error_set(err, ENOMEM, "out of memory");
@@ -92,8 +113,8 @@ int sbx_eval_outputs_open(const struct sbx_eval_config *c, struct sbx_eval_outpu
                               : sbx_strdup_printf("%s/%s", o->dir, subdirs[i]);
                 if (!p)
                         return sbx_error_set(err, ENOMEM, "out of memory");
-                if ((r = mkdir_p(p)) < 0)
-                        return sbx_error_set(err, -r, "%s: %s", p, strerror(-r));
+                if ((r = mkdir_p(p, err)) < 0)
+                        return r;
         }
         if ((r = write_config(c, o->dir, err)) < 0)
                 return r;

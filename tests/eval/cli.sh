@@ -34,6 +34,13 @@ grep -qF "task.yaml:3: unknown key 'eval_batch_szie' ignored (did you mean 'eval
         "$WORK/err" || fail "no warning: $(cat "$WORK/err")"
 grep -q '|   2 | 1.0000 |' "$WORK/out" || fail "warning run table: $(cat "$WORK/out")"
 
+# A work_dir that cannot be made: the error names the directory that could not be, and why.
+: >"$WORK/file"
+printf 'datasets: [humaneval]\nlimit: 1\nwork_dir: %s/file/out\n' "$WORK" >"$WORK/task.yaml"
+"$SBX" eval --config "$WORK/task.yaml" -q >/dev/null 2>"$WORK/err"
+[ $? -eq 1 ] && grep -qxF "sandboxrt: eval: work_dir: cannot create $WORK/file/out: Not a directory" \
+        "$WORK/err" || fail "work_dir error: $(cat "$WORK/err")"
+
 # A private test list whose pickle does more than build a string is refused before anything
 # runs, naming the problem; what the pickle would have run did not run.
 "$PY" - "$WORK/evil.jsonl" "$WORK/pwned" <<'PY'

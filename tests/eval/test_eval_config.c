@@ -178,6 +178,8 @@ static void test_type_errors(void **state)
             "datasets: [humaneval]\ndataset_args:\n  humaneval:\n    review_timeout: fast\n",
             "task.yaml:4: dataset_args.humaneval.review_timeout: expected a number of "
             "seconds, got a string");
+        expect_error("datasets: [humaneval]\nwork_dir: ''\n", "task.yaml: work_dir is empty");
+        expect_error("datasets: [humaneval]\nuse_cache: ''\n", "task.yaml: use_cache is empty");
         expect_error("datasets: [humaneval]\neval_batch_size: -1\n",
                      "task.yaml:2: eval_batch_size: -1 is out of range (1 to 4096)");
         expect_error("datasets: [humaneval]\neval_batch_size: '4'\n",
