@@ -230,6 +230,32 @@ static int split_datasets(struct cparse *ps, const char *list)
         return cfg_check_datasets(ps, NULL, "--datasets", names);
 }
 
+/* The command line's strings are text, as a task file's are: the config a run writes is YAML. */
+static int flags_are_text(struct cparse *ps, const struct sbx_eval_overrides *ov)
+{
+        const struct {
+                const char *flag, *value;
+        } flags[] = {
+            {"--model", ov->model},       {"--samples", ov->samples},
+            {"--work-dir", ov->work_dir}, {"--use-cache", ov->use_cache},
+            {"--backend", ov->backend},   {"--api-url", ov->api_url},
+            {"--datasets", ov->datasets},
+        };
+        size_t bad;
+
+        for (size_t i = 0; i < ELEMENTSOF(flags); i++)
+                if (flags[i].value &&
+                    !sbx_eval_utf8_valid(flags[i].value, strlen(flags[i].value), &bad))
+                        return sbx_error_set(ps->err, EINVAL, "%s: not UTF-8 text (byte 0x%02x)",
+                                             flags[i].flag, (unsigned char)flags[i].value[bad]);
+        for (size_t i = 0; ov->remote_urls && ov->remote_urls[i]; i++)
+                if (!sbx_eval_utf8_valid(ov->remote_urls[i], strlen(ov->remote_urls[i]), &bad))
+                        return sbx_error_set(ps->err, EINVAL,
+                                             "--remote: not UTF-8 text (byte 0x%02x)",
+                                             (unsigned char)ov->remote_urls[i][bad]);
+        return 0;
+}
+
 static int apply_overrides(struct cparse *ps, const struct sbx_eval_overrides *ov)
 {
         struct sbx_eval_config *c = ps->c;
@@ -237,6 +263,8 @@ static int apply_overrides(struct cparse *ps, const struct sbx_eval_overrides *o
 
         if (!ov)
                 return 0;
+        if ((r = flags_are_text(ps, ov)) < 0)
+                return r;
         if (ov->datasets && (r = split_datasets(ps, ov->datasets)) < 0)
                 return r;
         if (ov->limit) {

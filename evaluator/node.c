@@ -530,11 +530,14 @@ static int parse_json(const char *text, size_t size, const char *file, struct sb
 int sbx_eval_node_parse(const char *text, size_t size, const char *filename,
                         struct sbx_eval_node **out, struct sbx_error **err)
 {
-        size_t i = 0;
+        size_t i = 0, bad;
 
         *out = NULL;
         if (memchr(text, '\0', size))
                 return sbx_error_set(err, EINVAL, "%s: contains a NUL byte", filename);
+        if (!sbx_eval_utf8_valid(text, size, &bad))
+                return sbx_error_set(err, EINVAL, "%s:%u: not UTF-8 text (byte 0x%02x)", filename,
+                                     line_of(text, text + bad), (unsigned char)text[bad]);
         while (i < size && strchr(" \t\r\n", text[i]))
                 i++;
         if (sbx_eval_has_suffix(filename, ".json") || (i < size && strchr("{[", text[i])))

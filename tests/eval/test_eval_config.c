@@ -178,6 +178,17 @@ static void test_type_errors(void **state)
             "datasets: [humaneval]\ndataset_args:\n  humaneval:\n    review_timeout: fast\n",
             "task.yaml:4: dataset_args.humaneval.review_timeout: expected a number of "
             "seconds, got a string");
+        /* A task is text: the config a run writes is YAML, which holds nothing else. A byte
+         * that is not UTF-8 is refused where it is, in the file or on the command line. */
+        expect_error("datasets: [humaneval]\n\nwork_dir: /tmp/w\xffx\n",
+                     "task.yaml:3: not UTF-8 text (byte 0xff)");
+        expect_error("{\"datasets\": [\"mbpp\"],\n \"samples\": \"s\xc3\"}",
+                     "task.yaml:2: not UTF-8 text (byte 0xc3)");
+        struct sbx_eval_overrides latin1 = {.work_dir = "/tmp/caf\xe9"};
+        char *msg = load_err("task.yaml", "datasets: [humaneval]\n", &latin1);
+        if (!strstr(msg, "--work-dir: not UTF-8 text (byte 0xe9)"))
+                fail_msg("message '%s'", msg);
+        free(msg);
         expect_error("datasets: [humaneval]\nwork_dir: ''\n", "task.yaml: work_dir is empty");
         expect_error("datasets: [humaneval]\nuse_cache: ''\n", "task.yaml: use_cache is empty");
         expect_error("datasets: [humaneval]\neval_batch_size: -1\n",
