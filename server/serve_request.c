@@ -119,7 +119,7 @@ static int known_keys(const cJSON *o, const char *const *keys, const char *what,
                 for (i = 0; keys[i] && n < sizeof(list); i++)
                         n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", i ? ", " : "",
                                               keys[i]);
-                return fail(detail, "unknown key '%s' in %s (it takes: %s)", item->string, what,
+                return fail(detail, "unknown key '%.64s' in %s (it takes: %s)", item->string, what,
                             list);
         }
         return 0;
@@ -298,9 +298,8 @@ static void files_free(struct sbx_req_file *f, size_t n)
 /* One file entry: a bare string (text) or {"content": ..., "content_base64": ..., "mode": n}. */
 static int file_entry(const char *path, const cJSON *v, struct sbx_req_file *f, char **detail)
 {
-        const cJSON *c = v, *b64 = NULL, *mode = NULL;
-
         static const char *const keys[] = {"path", "content", "content_base64", "mode", NULL};
+        const cJSON *c = v, *b64 = NULL, *mode = NULL;
         int r;
 
         if (!path || !*path)
