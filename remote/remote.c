@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "base64.h"
 #include "policies/fields.h"
 #include "util.h"
 
@@ -270,13 +271,19 @@ static int remote_open(const struct sbx_runtime_options *opts, struct sbx_backen
 
 /* ---- results ------------------------------------------------------------------------------ */
 
+/* The output's bytes: "stdout_base64" when the server sent it (the output is not UTF-8 text),
+ * else the text of "stdout". */
 static int take_output(const cJSON *o, const char *name, struct sbx_output *out)
 {
         char key[32];
-        const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(o, name));
+        const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(o, name)), *b64;
 
         snprintf(key, sizeof(key), "%s_truncated", name);
         out->truncated = cJSON_IsTrue(cJSON_GetObjectItem(o, key));
+        snprintf(key, sizeof(key), "%s_base64", name);
+        b64 = cJSON_GetStringValue(cJSON_GetObjectItem(o, key));
+        if (b64 && sbx_base64_decode(b64, strlen(b64), &out->data, &out->size) == 0)
+                return 0;
         out->size = s ? strlen(s) : 0;
         out->data = strdup(s ? s : "");
         return out->data ? 0 : -ENOMEM;
@@ -361,25 +368,6 @@ cJSON *sbx_remote_limits_json(const struct sbx_policy *p)
         return o;
 }
 
-static char *base64(const void *data, size_t n)
-{
-        static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        const unsigned char *p = data;
-        char *out = malloc((n + 2) / 3 * 4 + 1), *o = out;
-
-        for (size_t i = 0; out && i < n; i += 3) {
-                uint32_t w = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
-                             (i + 2 < n ? p[i + 2] : 0);
-                *o++ = a[w >> 18 & 63];
-                *o++ = a[w >> 12 & 63];
-                *o++ = i + 1 < n ? a[w >> 6 & 63] : '=';
-                *o++ = i + 2 < n ? a[w & 63] : '=';
-        }
-        if (out)
-                *o = '\0';
-        return out;
-}
-
 static cJSON *strings(const char *const *v)
 {
         cJSON *a = cJSON_CreateArray();
@@ -399,7 +387,7 @@ static cJSON *job_json(const struct sbx_spec *spec, const char *policy)
         cJSON_AddItemToObject(o, "limits", sbx_remote_limits_json(spec->policy));
         for (size_t i = 0; i < spec->n_files; i++) {
                 cJSON *f = cJSON_CreateObject();
-                char *b = base64(spec->files[i].data, spec->files[i].size);
+                char *b = sbx_base64_encode(spec->files[i].data, spec->files[i].size);
                 cJSON_AddStringToObject(f, "path", spec->files[i].path);
                 cJSON_AddStringToObject(f, "content_base64", b ? b : "");
                 if (spec->files[i].mode)
@@ -409,7 +397,7 @@ static cJSON *job_json(const struct sbx_spec *spec, const char *policy)
         }
         cJSON_AddItemToObject(o, "files", files);
         if (spec->stdin_size) {
-                char *b = base64(spec->stdin_data, spec->stdin_size);
+                char *b = sbx_base64_encode(spec->stdin_data, spec->stdin_size);
                 cJSON_AddStringToObject(o, "stdin_base64", b ? b : "");
                 free(b);
         }

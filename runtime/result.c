@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "base64.h"
 #include "sandboxrt.h"
 #include "util.h"
 
@@ -47,14 +48,23 @@ struct sbx_result *sbx_result_free(struct sbx_result *r)
         return NULL;
 }
 
+/* "stdout": the output as text, each byte that is not UTF-8 (a NUL too) as U+FFFD; then, when
+ * that text is not the output, "stdout_base64": its bytes. */
 static void add_output(cJSON *o, const char *name, const struct sbx_output *out)
 {
-        _cleanup_free_ char *text = sbx_utf8_sanitize(out->data ? out->data : "", out->size);
+        const char *data = out->data ? out->data : "";
+        _cleanup_free_ char *text = sbx_utf8_sanitize(data, out->size);
         char key[32];
 
         cJSON_AddStringToObject(o, name, text ? text : "");
         snprintf(key, sizeof(key), "%s_truncated", name);
         cJSON_AddBoolToObject(o, key, out->truncated);
+        if (!sbx_utf8_valid(data, out->size)) {
+                _cleanup_free_ char *b64 = sbx_base64_encode(data, out->size);
+                snprintf(key, sizeof(key), "%s_base64", name);
+                if (b64)
+                        cJSON_AddStringToObject(o, key, b64);
+        }
 }
 
 /* The names of the limits enforced; null when unknown. */

@@ -147,12 +147,13 @@ static cJSON *metadata_of(const struct sbx_tool_ctx *ctx, const struct sbx_resul
 
         if (!m)
                 m = cJSON_CreateObject();
-        /* The outputs are ToolResult's output and error already; their flags stay. */
-        cJSON_DeleteItemFromObjectCaseSensitive(m, "stdout");
-        cJSON_DeleteItemFromObjectCaseSensitive(m, "stderr");
+        /* The outputs are ToolResult's output and error already (as text); their flags stay. */
+        static const char *const outputs[] = {"stdout", "stderr", "stdout_base64", "stderr_base64"};
         cJSON *compile = cJSON_GetObjectItemCaseSensitive(m, "compile");
-        cJSON_DeleteItemFromObjectCaseSensitive(compile, "stdout");
-        cJSON_DeleteItemFromObjectCaseSensitive(compile, "stderr");
+        for (size_t i = 0; i < ELEMENTSOF(outputs); i++) {
+                cJSON_DeleteItemFromObjectCaseSensitive(m, outputs[i]);
+                cJSON_DeleteItemFromObjectCaseSensitive(compile, outputs[i]);
+        }
         cJSON_AddStringToObject(m, "sandbox_mode", ctx->fresh ? "fresh" : "stateful");
         if (ctx->entry->network_note)
                 cJSON_AddStringToObject(m, "network_note", ctx->entry->network_note);
