@@ -83,18 +83,22 @@ static bool pattern_match(const char *pattern, const struct sbx_http_target *t, 
 }
 
 const struct sbx_route *sbx_http_route_find(const char *method, const struct sbx_http_target *t,
-                                            const char **id, bool *path_known)
+                                            const char **id, char allow[SBX_HTTP_ALLOW_MAX])
 {
-        *path_known = false;
+        size_t n = 0;
+
+        allow[0] = '\0';
         for (size_t i = 0; i < ELEMENTSOF(routes); i++) {
                 const char *rid;
                 if (!pattern_match(routes[i].pattern, t, &rid))
                         continue;
-                *path_known = true;
                 if (!strcmp(routes[i].method, method)) {
                         *id = rid;
                         return &routes[i];
                 }
+                if (n < SBX_HTTP_ALLOW_MAX)
+                        n += (size_t)snprintf(allow + n, SBX_HTTP_ALLOW_MAX - n, "%s%s",
+                                              n ? ", " : "", routes[i].method);
         }
         return NULL;
 }
@@ -148,6 +152,8 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct sbx_http_reques
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
         if (resp->close)
                 MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+        if (resp->allow)
+                MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, resp->allow);
         req->status = resp->status;
         ret = MHD_queue_response(conn, resp->status, r);
         MHD_destroy_response(r);
@@ -269,13 +275,18 @@ static enum MHD_Result dispatch(struct sbx_http_daemon *d, struct MHD_Connection
                                 struct sbx_http_request *req)
 {
         struct sbx_http_response resp = {0};
-        bool path_known;
+        char allow[SBX_HTTP_ALLOW_MAX];
         const struct sbx_route *route =
-            sbx_http_route_find(req->method, &req->target, &req->id, &path_known);
+            sbx_http_route_find(req->method, &req->target, &req->id, allow);
 
-        if (!route)
-                return reject(conn, req, path_known ? 405 : 404,
-                              path_known ? "Method Not Allowed" : "Not Found");
+        if (!route && !*allow)
+                return reject(conn, req, 404, "Not Found");
+        if (!route) {
+                req->rejected = true;
+                sbx_http_reply_detail(&resp, 405, "Method Not Allowed");
+                resp.allow = allow;
+                return queue(conn, req, &resp);
+        }
         sbx_conn_set_state(d->conns, req->conn, SBX_CONN_BUSY);
         if (!req->id || !sbx_node_reply_foreign(req, &resp, req->id))
                 route->fn(req, &resp);

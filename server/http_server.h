@@ -33,7 +33,8 @@ struct sbx_http_response {
         char *body; /* malloc'd */
         size_t size;
         const char *content_type;
-        bool close; /* close the connection after this response */
+        bool close;        /* close the connection after this response */
+        const char *allow; /* the Allow header (a 405's), or NULL */
 };
 
 typedef void (*sbx_route_fn)(struct sbx_http_request *req, struct sbx_http_response *resp);
@@ -45,9 +46,11 @@ struct sbx_route {
 };
 
 /* The route for method and target: sets *id for {id} patterns. NULL when nothing matches;
- * *path_known then says whether another method would have (405 rather than 404). */
+ * allow then holds the methods the path takes ("GET, DELETE": a 405 and its Allow header), or
+ * "" when none does (a 404). */
+#define SBX_HTTP_ALLOW_MAX 32
 const struct sbx_route *sbx_http_route_find(const char *method, const struct sbx_http_target *t,
-                                            const char **id, bool *path_known);
+                                            const char **id, char allow[SBX_HTTP_ALLOW_MAX]);
 
 /* Responses: each replaces what resp held. json is consumed. */
 void sbx_http_reply_json(struct sbx_http_response *resp, unsigned status, cJSON *json);

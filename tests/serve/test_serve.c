@@ -67,13 +67,13 @@ static void test_target(void **state)
 }
 
 static const struct sbx_route *route(const char *method, const char *path, const char **id,
-                                     bool *known)
+                                     char *allow)
 {
         struct sbx_http_target t;
         const struct sbx_route *r;
 
         assert_int_equal(sbx_http_target_parse(path, strlen(path), &t), 0);
-        r = sbx_http_route_find(method, &t, id, known);
+        r = sbx_http_route_find(method, &t, id, allow);
         if (*id)
                 *id = strcmp(*id, "abc") ? "other" : "abc";
         sbx_http_target_clear(&t);
@@ -83,29 +83,32 @@ static const struct sbx_route *route(const char *method, const char *path, const
 static void test_routes(void **state)
 {
         const char *id = NULL;
-        bool known;
+        char known[SBX_HTTP_ALLOW_MAX];
 
-        assert_ptr_equal(route("GET", "/sandbox/abc", &id, &known)->fn, sbx_route_get);
+        assert_ptr_equal(route("GET", "/sandbox/abc", &id, known)->fn, sbx_route_get);
         assert_string_equal(id, "abc");
-        assert_ptr_equal(route("DELETE", "/sandbox/abc", &id, &known)->fn, sbx_route_delete);
-        assert_ptr_equal(route("POST", "/sandbox/abc/stop", &id, &known)->fn, sbx_route_stop);
-        assert_ptr_equal(route("GET", "/sandbox/abc/tools", &id, &known)->fn, sbx_route_tools);
-        assert_ptr_equal(route("POST", "/sandbox/tool/execute", &id, &known)->fn,
+        assert_ptr_equal(route("DELETE", "/sandbox/abc", &id, known)->fn, sbx_route_delete);
+        assert_ptr_equal(route("POST", "/sandbox/abc/stop", &id, known)->fn, sbx_route_stop);
+        assert_ptr_equal(route("GET", "/sandbox/abc/tools", &id, known)->fn, sbx_route_tools);
+        assert_ptr_equal(route("POST", "/sandbox/tool/execute", &id, known)->fn,
                          sbx_route_tool_execute);
         assert_null(id);
-        assert_ptr_equal(route("POST", "/sandbox/create", &id, &known)->fn, sbx_route_create);
-        assert_ptr_equal(route("POST", "/pool/execute?tool_name=x", &id, &known)->fn,
+        assert_ptr_equal(route("POST", "/sandbox/create", &id, known)->fn, sbx_route_create);
+        assert_ptr_equal(route("POST", "/pool/execute?tool_name=x", &id, known)->fn,
                          sbx_route_pool_execute);
-        assert_ptr_equal(route("GET", "/metrics", &id, &known)->fn, sbx_route_metrics);
-        assert_ptr_equal(route("GET", "/health/", &id, &known)->fn, sbx_route_health);
-        assert_null(route("GET", "/sandbox/tool/execute", &id, &known));
-        assert_true(known);
-        assert_null(route("PUT", "/health", &id, &known));
-        assert_true(known);
-        assert_null(route("GET", "/nope", &id, &known));
-        assert_false(known);
-        assert_null(route("GET", "/sandbox/abc/tools/more", &id, &known));
-        assert_false(known);
+        assert_ptr_equal(route("GET", "/metrics", &id, known)->fn, sbx_route_metrics);
+        assert_ptr_equal(route("GET", "/health/", &id, known)->fn, sbx_route_health);
+        /* Another method's path: the methods it takes (a 405's Allow header); none: 404. */
+        assert_null(route("GET", "/sandbox/tool/execute", &id, known));
+        assert_string_equal(known, "POST");
+        assert_null(route("PUT", "/health", &id, known));
+        assert_string_equal(known, "GET");
+        assert_null(route("POST", "/sandbox/abc", &id, known));
+        assert_string_equal(known, "GET, DELETE");
+        assert_null(route("GET", "/nope", &id, known));
+        assert_string_equal(known, "");
+        assert_null(route("GET", "/sandbox/abc/tools/more", &id, known));
+        assert_string_equal(known, "");
 }
 
 static void test_text_helpers(void **state)
