@@ -23,6 +23,8 @@ static int mkdir_p(const char *path, struct sbx_error **err)
 
         if (!copy)
                 return sbx_error_set(err, ENOMEM, "out of memory");
+        if (!*copy)
+                return sbx_error_set(err, EINVAL, "cannot create a directory with no name");
         do {
                 p = strchr(p + 1, '/');
                 if (p)
