@@ -98,6 +98,18 @@ int sbx_cli_exec_full(int argc, char **argv)
         return 2;
 }
 
+int sbx_cli_bad_option(const char *cmd, int c, char *const *argv)
+{
+        const char shortopt[] = {'-', (char)optopt, '\0'};
+        /* optopt names an unknown short option (it may sit in a cluster, as -qz); an unknown
+         * long one, or one missing its argument, is the word getopt has just passed. */
+        const char *what = c == '?' && optopt > 0 && optopt < 128 ? shortopt : argv[optind - 1];
+
+        sbx_cli_error("%s: %s '%s'; run 'sandboxrt %s --help'", cmd,
+                      c == ':' ? "missing argument for" : "unknown option", what, cmd);
+        return SBX_CLI_EXIT_USAGE;
+}
+
 void sbx_cli_error(const char *fmt, ...)
 {
         va_list ap;

@@ -359,7 +359,10 @@ static int doctor_main(int argc, char **argv)
         const char *auto_pick = NULL, *image = NULL;
         int c;
 
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+                if (c == ':' || c == '?')
+                        return sbx_cli_bad_option("doctor", c, argv);
                 if (c == 'd')
                         return delegate(optarg);
                 if (c == 'i') {

@@ -186,7 +186,6 @@ static int set_option(int c, struct eval_cli *a)
                 fputs(usage_text, stdout);
                 return 1;
         default:
-                fputs("Run 'sandboxrt eval --help' for the options.\n", stderr);
                 return -1;
         }
         return 0;
@@ -196,9 +195,15 @@ static int parse_args(int argc, char **argv, struct eval_cli *a)
 {
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "j:qh", options, NULL)) != -1)
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, ":j:qh", options, NULL)) != -1) {
+                if (c == '?' || c == ':') {
+                        sbx_cli_bad_option("eval", c, argv);
+                        return -1;
+                }
                 if ((r = set_option(c, a)) != 0)
                         return r;
+        }
         if (optind < argc) {
                 sbx_cli_error("eval: unexpected argument '%s'", argv[optind]);
                 return -1;

@@ -138,18 +138,14 @@ static int policy_main(int argc, char **argv)
         if (dir && !*dir)
                 dir = NULL;
         optind = 1;
-        opterr = 0; /* report through sbx_cli_error, like every other error */
+        opterr = 0;
         while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
                 if (c == 'h') {
                         fputs(usage_text, stdout);
                         return 0;
                 }
-                if (c == ':' || c == '?') {
-                        sbx_cli_error("policy: %s '%s'; run 'sandboxrt policy --help'",
-                                      c == ':' ? "missing argument for" : "unknown option",
-                                      argv[optind - 1]);
-                        return SBX_CLI_EXIT_USAGE;
-                }
+                if (c == ':' || c == '?')
+                        return sbx_cli_bad_option("policy", c, argv);
                 dir = optarg;
         }
         if (optind >= argc) {

@@ -185,7 +185,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
         };
         int c, r = 0;
 
-        while (r == 0 && (c = getopt_long(argc, argv, "+vh", options, NULL)) != -1) {
+        opterr = 0;
+        while (r == 0 && (c = getopt_long(argc, argv, "+:vh", options, NULL)) != -1) {
                 switch (c) {
                 case OPT_POLICY:
                         a->job.policy = optarg;
@@ -234,6 +235,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
                         print_usage();
                         return 1;
                 default:
+                        sbx_cli_bad_option("run", c, argv);
                         return -EINVAL;
                 }
         }

@@ -391,12 +391,17 @@ static int parse_args(int argc, char **argv, struct sbx_serve_config *cfg)
 
         set_defaults(cfg);
         optind = 1;
-        while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        opterr = 0;
+        while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
                 if (opt == 'h') {
                         usage(stdout);
                         return 1;
                 }
-                if (opt == '?' || parse_option(cfg, opt, optarg) < 0)
+                if (opt == '?' || opt == ':') {
+                        sbx_cli_bad_option("serve", opt, argv);
+                        return -EINVAL;
+                }
+                if (parse_option(cfg, opt, optarg) < 0)
                         return -EINVAL;
         }
         if (optind < argc) {

@@ -19,4 +19,10 @@ extern const struct sbx_command sbx_command_serve;
 /* Print "sandboxrt: <message>" to stderr (the CLI's one place for error output). */
 void sbx_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Every command parses its options with getopt_long, opterr 0 and an optstring starting with
+ * ':' (after any '+'). For its '?' or ':' (c), this prints "sandboxrt: CMD: unknown option
+ * '--x'; run 'sandboxrt CMD --help'" (or "missing argument for") and returns the usage exit
+ * status. */
+int sbx_cli_bad_option(const char *cmd, int c, char *const *argv);
+
 #endif

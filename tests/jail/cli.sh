@@ -1,9 +1,21 @@
 # The CLI: stdin, --file with modes and relative paths, exit statuses, errors.
 . "$(dirname "$0")/lib.sh"
-require_jail
 
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
+
+# A bad option gets the same message from every command, and exit status 2.
+for cmd in run doctor policy serve eval; do
+        "$SBX" $cmd --bogus >/dev/null 2>"$dir/err"
+        [ $? -eq 2 ] || fail "$cmd --bogus should exit 2"
+        want="sandboxrt: $cmd: unknown option '--bogus'; run 'sandboxrt $cmd --help'"
+        [ "$(cat "$dir/err")" = "$want" ] || fail "$cmd --bogus: $(cat "$dir/err")"
+done
+"$SBX" run --policy >/dev/null 2>"$dir/err"
+[ $? -eq 2 ] && [ "$(cat "$dir/err")" = "sandboxrt: run: missing argument for '--policy'; run 'sandboxrt run --help'" ] ||
+        fail "run --policy: $(cat "$dir/err")"
+
+require_jail
 chmod 755 "$dir"
 printf 'line one\nline two\n' >"$dir/in.txt"
 printf '#!/bin/sh\necho script ran\n' >"$dir/tool.sh"
