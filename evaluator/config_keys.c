@@ -337,7 +337,7 @@ static int h_dataset_args(struct cparse *ps, const struct sbx_eval_node *v, cons
                 if (!sbx_eval_benchmark_find(v->keys[i])) {
                         const char *near = nearest_benchmark(v->keys[i]);
                         if (near)
-                                cfg_warn(ps, v->items[i] ? v->items[i] : v,
+                                cfg_warn(ps, v->items[i],
                                          "%s: sandboxrt runs no benchmark of that name: its args "
                                          "are ignored (did you mean '%s'?)",
                                          sub ? sub : path, near);

@@ -231,6 +231,16 @@ static int split_datasets(struct cparse *ps, const char *list)
 }
 
 /* The command line's strings are text, as a task file's are: the config a run writes is YAML. */
+static int flag_is_text(struct cparse *ps, const char *flag, const char *value)
+{
+        size_t bad;
+
+        if (!value || sbx_eval_utf8_valid(value, strlen(value), &bad))
+                return 0;
+        return sbx_error_set(ps->err, EINVAL, "%s: not UTF-8 text (byte 0x%02x)", flag,
+                             (unsigned char)value[bad]);
+}
+
 static int flags_are_text(struct cparse *ps, const struct sbx_eval_overrides *ov)
 {
         const struct {
@@ -241,19 +251,13 @@ static int flags_are_text(struct cparse *ps, const struct sbx_eval_overrides *ov
             {"--backend", ov->backend},   {"--api-url", ov->api_url},
             {"--datasets", ov->datasets},
         };
-        size_t bad;
+        int r = 0;
 
-        for (size_t i = 0; i < ELEMENTSOF(flags); i++)
-                if (flags[i].value &&
-                    !sbx_eval_utf8_valid(flags[i].value, strlen(flags[i].value), &bad))
-                        return sbx_error_set(ps->err, EINVAL, "%s: not UTF-8 text (byte 0x%02x)",
-                                             flags[i].flag, (unsigned char)flags[i].value[bad]);
-        for (size_t i = 0; ov->remote_urls && ov->remote_urls[i]; i++)
-                if (!sbx_eval_utf8_valid(ov->remote_urls[i], strlen(ov->remote_urls[i]), &bad))
-                        return sbx_error_set(ps->err, EINVAL,
-                                             "--remote: not UTF-8 text (byte 0x%02x)",
-                                             (unsigned char)ov->remote_urls[i][bad]);
-        return 0;
+        for (size_t i = 0; r == 0 && i < ELEMENTSOF(flags); i++)
+                r = flag_is_text(ps, flags[i].flag, flags[i].value);
+        for (size_t i = 0; r == 0 && ov->remote_urls && ov->remote_urls[i]; i++)
+                r = flag_is_text(ps, "--remote", ov->remote_urls[i]);
+        return r;
 }
 
 static int apply_overrides(struct cparse *ps, const struct sbx_eval_overrides *ov)

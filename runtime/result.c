@@ -49,7 +49,8 @@ struct sbx_result *sbx_result_free(struct sbx_result *r)
 }
 
 /* "stdout": the output as text, each byte that is not UTF-8 (a NUL too) as U+FFFD; then, when
- * that text is not the output, "stdout_base64": its bytes. */
+ * that text is not the output (it is longer: one byte became three), "stdout_base64": its
+ * bytes. */
 static void add_output(cJSON *o, const char *name, const struct sbx_output *out)
 {
         const char *data = out->data ? out->data : "";
@@ -59,7 +60,7 @@ static void add_output(cJSON *o, const char *name, const struct sbx_output *out)
         cJSON_AddStringToObject(o, name, text ? text : "");
         snprintf(key, sizeof(key), "%s_truncated", name);
         cJSON_AddBoolToObject(o, key, out->truncated);
-        if (!sbx_utf8_valid(data, out->size)) {
+        if (text && strlen(text) != out->size) {
                 _cleanup_free_ char *b64 = sbx_base64_encode(data, out->size);
                 snprintf(key, sizeof(key), "%s_base64", name);
                 if (b64)
