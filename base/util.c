@@ -175,12 +175,15 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
         return len;
 }
 
-bool sbx_utf8_valid(const char *s, size_t n)
+bool sbx_utf8_valid(const char *s, size_t n, size_t *bad_at)
 {
         for (size_t i = 0; i < n;) {
                 size_t len = utf8_seq((const unsigned char *)s + i, n - i);
-                if (!len)
+                if (!len) {
+                        if (bad_at)
+                                *bad_at = i;
                         return false;
+                }
                 i += len;
         }
         return true;

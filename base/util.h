@@ -63,9 +63,10 @@ int sbx_write_string(const char *path, const char *s);
 int sbx_write_string_at(int dirfd, const char *name, const char *s);
 
 /* UTF-8 as JSON and Python's strict decoder want it: no overlong forms, surrogates, code
- * points past U+10FFFF or NULs. sanitize returns a malloc'd copy with every invalid byte
- * replaced by U+FFFD (NULL when out of memory). */
-bool sbx_utf8_valid(const char *s, size_t n);
+ * points past U+10FFFF or NULs. valid puts the offset of the first bad byte in *bad_at (which
+ * may be NULL); sanitize returns a malloc'd copy with every invalid byte replaced by U+FFFD
+ * (NULL when out of memory). */
+bool sbx_utf8_valid(const char *s, size_t n, size_t *bad_at);
 char *sbx_utf8_sanitize(const char *s, size_t n);
 
 /* Where a file installed with sandboxrt is: build_path when this code runs from the build tree

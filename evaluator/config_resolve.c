@@ -235,7 +235,7 @@ static int flag_is_text(struct cparse *ps, const char *flag, const char *value)
 {
         size_t bad;
 
-        if (!value || sbx_eval_utf8_valid(value, strlen(value), &bad))
+        if (!value || sbx_utf8_valid(value, strlen(value), &bad))
                 return 0;
         return sbx_error_set(ps->err, EINVAL, "%s: not UTF-8 text (byte 0x%02x)", flag,
                              (unsigned char)value[bad]);

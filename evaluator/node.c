@@ -535,7 +535,7 @@ int sbx_eval_node_parse(const char *text, size_t size, const char *filename,
         *out = NULL;
         if (memchr(text, '\0', size))
                 return sbx_error_set(err, EINVAL, "%s: contains a NUL byte", filename);
-        if (!sbx_eval_utf8_valid(text, size, &bad))
+        if (!sbx_utf8_valid(text, size, &bad))
                 return sbx_error_set(err, EINVAL, "%s:%u: not UTF-8 text (byte 0x%02x)", filename,
                                      line_of(text, text + bad), (unsigned char)text[bad]);
         while (i < size && strchr(" \t\r\n", text[i]))

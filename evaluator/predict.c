@@ -46,7 +46,7 @@ static int samples_record(void *ctx, const cJSON *j, const char *where)
                                                      : "an object");
         if (r == 0)
                 r = sbx_eval_json_string(j, "completion", true, where, &completion, l->err);
-        if (r == 0 && !sbx_eval_utf8_valid(completion, strlen(completion), &bad))
+        if (r == 0 && !sbx_utf8_valid(completion, strlen(completion), &bad))
                 r = sbx_error_set(l->err, EINVAL,
                                   "%s: task %s: completion is not valid UTF-8 (byte 0x%02x at "
                                   "offset %zu): fix the file's encoding",

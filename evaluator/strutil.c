@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "evaluator/strutil.h"
+#include "util.h"
 
 #define BUF_DEFAULT_MAX ((size_t)256 << 20)
 
@@ -137,71 +138,11 @@ const char *sbx_eval_nearest(const char *key, const char *const *candidates, siz
         return best_d <= max_d ? best : NULL;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-        size_t len;
-        uint32_t cp;
-
-        if (s[0] < 0x80)
-                return s[0] ? 1 : 0;
-        if ((s[0] & 0xe0) == 0xc0)
-                len = 2, cp = s[0] & 0x1f;
-        else if ((s[0] & 0xf0) == 0xe0)
-                len = 3, cp = s[0] & 0x0f;
-        else if ((s[0] & 0xf8) == 0xf0)
-                len = 4, cp = s[0] & 0x07;
-        else
-                return 0;
-        if (len > n)
-                return 0;
-        for (size_t i = 1; i < len; i++) {
-                if ((s[i] & 0xc0) != 0x80)
-                        return 0;
-                cp = (cp << 6) | (s[i] & 0x3f);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-                return 0;
-        return len;
-}
-
 char *sbx_eval_utf8_clean(const char *s, size_t n, size_t max_bytes, bool *truncated)
 {
-        struct sbx_eval_buf b = {0};
-        const unsigned char *p = (const unsigned char *)s;
-        size_t i = 0;
-
         if (truncated)
                 *truncated = n > max_bytes;
-        if (n > max_bytes)
-                n = max_bytes;
-        while (i < n) {
-                size_t l = utf8_seq(p + i, n - i);
-                if (l == 0) {
-                        sbx_eval_buf_append(&b, "\xef\xbf\xbd", 3);
-                        i++;
-                        continue;
-                }
-                size_t start = i;
-                while (i < n && (l = utf8_seq(p + i, n - i)) > 0)
-                        i += l;
-                sbx_eval_buf_append(&b, s + start, i - start);
-        }
-        return sbx_eval_buf_take(&b);
-}
-
-bool sbx_eval_utf8_valid(const char *s, size_t n, size_t *bad_at)
-{
-        const unsigned char *p = (const unsigned char *)s;
-
-        for (size_t i = 0, l; i < n; i += l)
-                if ((l = utf8_seq(p + i, n - i)) == 0) {
-                        if (bad_at)
-                                *bad_at = i;
-                        return false;
-                }
-        return true;
+        return sbx_utf8_sanitize(s, n > max_bytes ? max_bytes : n);
 }
 
 uint64_t sbx_eval_hash64(const char *s, size_t n)

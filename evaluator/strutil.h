@@ -31,9 +31,6 @@ const char *sbx_eval_nearest(const char *key, const char *const *candidates, siz
  * max_bytes of input (truncated says so). NULL on allocation failure. */
 char *sbx_eval_utf8_clean(const char *s, size_t n, size_t max_bytes, bool *truncated);
 
-/* Is s[0..n) valid UTF-8 without NULs? Where it is not goes to *bad_at. */
-bool sbx_eval_utf8_valid(const char *s, size_t n, size_t *bad_at);
-
 /* FNV-1a, 64 bits: identifies a program's text across runs (resume), not a security hash. */
 uint64_t sbx_eval_hash64(const char *s, size_t n);
 

@@ -123,8 +123,10 @@ static void test_text_helpers(void **state)
         assert_string_equal(s, "a\xef\xbf\xbdz\xc3\xa9\xef\xbf\xbdx\xef\xbf\xbd\xef\xbf\xbd"
                                "\xef\xbf\xbd");
         free(s);
-        assert_true(sbx_utf8_valid(BODY("h\xc3\xa9llo")));
-        assert_false(sbx_utf8_valid(BODY("\xc0\xaf")));
+        assert_true(sbx_utf8_valid(BODY("h\xc3\xa9llo"), NULL));
+        assert_false(sbx_utf8_valid(BODY("\xc0\xaf"), NULL));
+        assert_false(sbx_utf8_valid(BODY("h\xc3\xa9\xff\xc3\xa9"), &n));
+        assert_int_equal(n, 3);
 
         s = sbx_base64_encode("\x00\xffhi!", 5);
         assert_string_equal(s, "AP9oaSE=");
