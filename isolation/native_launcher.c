@@ -215,6 +215,8 @@ static int launcher_prepare(struct sbx_native_env *env, struct sbx_storage *stor
                         relaunch_in_scope(ready, self_exe);
                 sbx_native_limits(env->cgroups, env->privileged, &env->limits);
                 ready->limits = env->limits;
+                long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+                env->cpus = cpus > 0 ? (unsigned)cpus : 1;
                 r = sbx_owner_new(env->state_dir, "native", scope ? scope : "none", &env->owner,
                                   &err);
         }

@@ -24,7 +24,7 @@
 #include "wire.h"
 #include "zygote.h"
 
-#define CPU_CHECK_MS 20   /* how often the tree's CPU time is compared with the limit */
+#define CPU_CHECK_MS 20   /* the least time between two reads of the tree's CPU time */
 #define DRAIN_MS     1000 /* after the jail ended, how long pipes may take to reach EOF */
 
 struct capture {
@@ -50,6 +50,7 @@ struct job {
         struct capture out, err;
         size_t stdin_off;
         uint64_t start_ms;
+        uint64_t cpu_check_ms;   /* when the CPU time could first reach its limit (check_limits) */
         uint64_t setup_cpu_usec; /* the cgroup's CPU time at "g": the jail's setup, not the job's */
         enum sbx_stop stop;
         bool init_done;
@@ -280,9 +281,12 @@ static void send_spec(struct job *job)
         sbx_wbuf_release(&b);
 }
 
+static uint64_t cpu_check_due(const struct job *job, uint64_t now, uint64_t used_usec);
+
 static void start_payload(struct job *job)
 {
         job->start_ms = sbx_now_ms();
+        job->cpu_check_ms = cpu_check_due(job, job->start_ms, 0);
         if (job->cgroup)
                 (void)sbx_cgroup_cpu_usec(job->cgroup, &job->setup_cpu_usec);
         (void)!write(job->go_fd, "g", 1);
@@ -359,16 +363,32 @@ static void read_records(struct job *job)
         }
 }
 
+/* When the tree's CPU time, used_usec of it spent by now, could first reach the limit: it
+ * grows by at most a ms per ms and online CPU, so reading it any earlier is a wake-up for
+ * nothing (a job that ends first is never woken for it). Near the limit, every CPU_CHECK_MS. */
+static uint64_t cpu_check_due(const struct job *job, uint64_t now, uint64_t used_usec)
+{
+        uint64_t limit_usec = job->spec->policy->limits.cpu_ms * 1000u;
+        uint64_t left_ms = limit_usec > used_usec ? (limit_usec - used_usec) / 1000u : 0;
+        uint64_t wait_ms = left_ms / job->env->cpus;
+
+        return now + (wait_ms > CPU_CHECK_MS ? wait_ms : CPU_CHECK_MS);
+}
+
 static void check_limits(struct job *job, uint64_t now)
 {
         const struct sbx_limits *l = &job->spec->policy->limits;
         uint64_t cpu_usec;
 
-        if (now - job->start_ms >= l->wall_ms)
+        if (now - job->start_ms >= l->wall_ms) {
                 stop_jail(job, SBX_STOP_WALL);
-        else if (job->cgroup && sbx_cgroup_cpu_usec(job->cgroup, &cpu_usec) == 0 &&
-                 cpu_usec - job->setup_cpu_usec >= l->cpu_ms * 1000u)
-                stop_jail(job, SBX_STOP_CPU);
+        } else if (job->cgroup && now >= job->cpu_check_ms &&
+                   sbx_cgroup_cpu_usec(job->cgroup, &cpu_usec) == 0) {
+                cpu_usec -= job->setup_cpu_usec;
+                if (cpu_usec >= l->cpu_ms * 1000u)
+                        stop_jail(job, SBX_STOP_CPU);
+                job->cpu_check_ms = cpu_check_due(job, now, cpu_usec);
+        }
 }
 
 /* The init reported the payload's end with nothing else of the job left running: the job is
@@ -397,15 +417,15 @@ static void supervise_loop(struct job *job)
                     {.fd = job->init_done ? -1 : job->job_fd, .events = POLLIN},
                     {.fd = job->init_done || records_end ? -1 : job->status_fd, .events = POLLIN},
                 };
-                uint64_t now = sbx_now_ms();
-                int timeout = CPU_CHECK_MS;
-                if (job->init_done) {
-                        if (now >= drain_until)
-                                break; /* something outside the jail holds a pipe: give up */
-                        timeout = (int)(drain_until - now);
-                } else if (job->start_ms + l->wall_ms - now < (uint64_t)timeout) {
-                        timeout = (int)(job->start_ms + l->wall_ms - now);
+                uint64_t now = sbx_now_ms(), due = drain_until;
+                if (job->init_done && now >= drain_until)
+                        break; /* something outside the jail holds a pipe: give up */
+                if (!job->init_done) {
+                        due = job->start_ms + l->wall_ms;
+                        if (job->cgroup && job->cpu_check_ms < due)
+                                due = job->cpu_check_ms;
                 }
+                int timeout = due > now ? (int)(due - now) : 0; /* limits are at most a day */
                 if (poll(p, ELEMENTSOF(p), timeout) < 0 && errno != EINTR)
                         break;
                 if (p[0].revents && !drain(job, &job->out))

@@ -72,6 +72,7 @@ struct sbx_native_env {
         int netns_fd;                /* an empty network namespace lent to this supervisor, or -1 */
         int zygote_fd;               /* requests to the warm Python zygote (zygote.h), or -1 */
         pid_t zygote_pid;            /* the launcher's child */
+        unsigned cpus;               /* online CPUs: the most CPU time a job's tree spends per ms */
 };
 
 /* A supervisor, forked by the launcher (and back in the mount namespace the launcher came

@@ -512,6 +512,67 @@ static void no_jail_prepared_for_sandbox_jobs(void **state)
         sbx_runtime_free(own);
 }
 
+/* How often pid has slept and woken (voluntary context switches); 0 once it is gone. */
+static unsigned long wakeups(pid_t pid)
+{
+        char path[64], line[128];
+        unsigned long n = 0;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+        if (!(f = fopen(path, "r")))
+                return 0;
+        while (fgets(line, sizeof(line), f))
+                if (sscanf(line, "voluntary_ctxt_switches: %lu", &n) == 1)
+                        break;
+        fclose(f);
+        return n;
+}
+
+/* A supervisor sleeps while its job runs quietly: it reads the tree's CPU time only when the
+ * limit could be reached by then, not every few ms (it woke 50 times a second for that). */
+static void supervisor_sleeps_with_its_job(void **state)
+{
+        struct sbx_runtime_options opts = {.backend = "native"};
+        struct sbx_job quick = {.argv = ARGV("/bin/true")};
+        char seconds[16];
+        snprintf(seconds, sizeof(seconds), "%.1f", scaled_ms(3000) / 1000.0);
+        struct sbx_job slow = {.argv = ARGV("/bin/sleep", seconds),
+                               .limits = ARGV("cpu=60s", "wall=120s")};
+        struct sbx_runtime *own = NULL;
+        struct sbx_result *res = NULL;
+        struct sbx_error *err = NULL;
+        pid_t sup[8];
+        unsigned long before[8];
+        pthread_t t;
+        void *r;
+        pid_t launcher = open_with_launcher(&opts, &own);
+
+        for (int i = 0; i < 2; i++) {
+                assert_int_equal(sbx_run(own, &quick, &res, &err), 0);
+                res = sbx_result_free(res);
+        }
+        ready_become(launcher, 2);
+        struct job_in in = {own, &slow};
+        assert_int_equal(pthread_create(&t, NULL, run_in_thread, &in), 0);
+        usleep(scaled_ms(500) * 1000); /* the job runs: its supervisor waits on it */
+        int n = children(launcher, "sbx-supervisor", sup, 8);
+        for (int i = 0; i < n && i < 8; i++)
+                before[i] = wakeups(sup[i]);
+        usleep(scaled_ms(1000) * 1000);
+        for (int i = 0; i < n && i < 8; i++) {
+                unsigned long now = wakeups(sup[i]);
+                if (now > before[i] + 5)
+                        fail_msg("supervisor %d woke %lu times in %lu ms of a sleeping job",
+                                 (int)sup[i], now - before[i], (unsigned long)scaled_ms(1000));
+        }
+        pthread_join(t, &r);
+        assert_non_null(r);
+        assert_int_equal(((struct sbx_result *)r)->verdict, SBX_VERDICT_OK);
+        sbx_result_free(r);
+        sbx_runtime_free(own);
+}
+
 int main(void)
 {
         struct sbx_error *err = NULL;
@@ -533,6 +594,7 @@ int main(void)
             cmocka_unit_test(spare_supervisors),
             cmocka_unit_test(no_jail_prepared_for_sandbox_jobs),
             cmocka_unit_test(spares_go_back_to_two),
+            cmocka_unit_test(supervisor_sleeps_with_its_job),
         };
         int failed = cmocka_run_group_tests(tests, NULL, NULL);
         sbx_runtime_free(rt);
