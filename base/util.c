@@ -142,6 +142,15 @@ uint64_t sbx_now_ms(void)
         return sbx_now_usec() / 1000u;
 }
 
+uint64_t sbx_cpu_limit_due(uint64_t now_ms, uint64_t used_usec, uint64_t limit_usec, unsigned cpus,
+                           uint64_t min_ms)
+{
+        uint64_t wait_ms = limit_usec > used_usec ? (limit_usec - used_usec) / 1000u : 0;
+
+        wait_ms /= cpus ? cpus : 1;
+        return now_ms + (wait_ms > min_ms ? wait_ms : min_ms);
+}
+
 /* Length of the valid UTF-8 sequence at s[0..n), or 0. Overlong forms, surrogates and code
  * points past U+10FFFF are invalid (Python's strict decoder refuses them too). */
 static size_t utf8_seq(const unsigned char *s, size_t n)

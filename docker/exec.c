@@ -20,7 +20,7 @@
 #include "util.h"
 #include "verdict.h"
 
-#define CPU_CHECK_MS    20   /* how often the container's CPU time is compared with the limit */
+#define CPU_CHECK_MS    20   /* the least time between two reads of the container's CPU time */
 #define DRAIN_MS        1000 /* after the program ended, how long the stream may take to close */
 #define STATUS_FIRST_MS 50   /* ask the engine whether the program still runs after this... */
 #define STATUS_EVERY_MS 100  /* ...and then this often, until a pidfd watches it */
@@ -283,35 +283,46 @@ static int check_status(struct job *j, uint64_t now, struct sbx_error **err)
         return 0;
 }
 
-static int container_stats(struct job *j, struct sbx_docker_stats *st);
-
-/* Without the cgroup, CPU time comes from the stats endpoint: ask less often. */
-static void check_cpu_stats(struct job *j, uint64_t now)
+static unsigned online_cpus(void)
 {
-        const struct sbx_limits *l = &j->spec->policy->limits;
-        struct sbx_docker_stats st;
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
 
-        j->next_cpu_ms = now + STATS_CHECK_MS;
-        if (j->have_before && container_stats(j, &st) == 0 &&
-            st.cpu_usec > j->stats_before.cpu_usec &&
-            st.cpu_usec - j->stats_before.cpu_usec >= l->cpu_ms * 1000u)
-                stop_job(j, SBX_STOP_CPU);
+        return n > 0 ? (unsigned)n : 1;
 }
 
+/* The container's CPU time spent since the job started, from its cgroup or else the stats
+ * endpoint; 0 when unknown. */
+static uint64_t cpu_spent(struct job *j)
+{
+        struct sbx_docker_stats st;
+        uint64_t cpu;
+
+        if (!j->have_before)
+                return 0;
+        if (j->c->cg)
+                return sbx_docker_cgroup_cpu_usec(j->c->cg, &cpu) == 0 ? cpu - j->before.cpu_usec
+                                                                       : 0;
+        return container_stats(j, &st) == 0 && st.cpu_usec > j->stats_before.cpu_usec
+                   ? st.cpu_usec - j->stats_before.cpu_usec
+                   : 0;
+}
+
+/* The CPU time is read when it could have reached the limit (sbx_cpu_limit_due, with this host's
+ * CPUs: a cgroup we see is on this host); through the stats endpoint, of an engine that may be
+ * elsewhere, every STATS_CHECK_MS. */
 static void check_limits(struct job *j, uint64_t now)
 {
         const struct sbx_limits *l = &j->spec->policy->limits;
-        uint64_t cpu;
 
         if (now - j->start_ms >= l->wall_ms) {
                 stop_job(j, SBX_STOP_WALL);
         } else if (now >= j->next_cpu_ms) {
-                j->next_cpu_ms = now + CPU_CHECK_MS;
-                if (j->c->cg && j->have_before && sbx_docker_cgroup_cpu_usec(j->c->cg, &cpu) == 0 &&
-                    cpu - j->before.cpu_usec >= l->cpu_ms * 1000u)
+                uint64_t spent = cpu_spent(j);
+                if (spent >= l->cpu_ms * 1000u)
                         stop_job(j, SBX_STOP_CPU);
-                else if (!j->c->cg)
-                        check_cpu_stats(j, now);
+                j->next_cpu_ms = j->c->cg ? sbx_cpu_limit_due(now, spent, l->cpu_ms * 1000u,
+                                                              online_cpus(), CPU_CHECK_MS)
+                                          : now + STATS_CHECK_MS;
         }
 }
 

@@ -363,16 +363,12 @@ static void read_records(struct job *job)
         }
 }
 
-/* When the tree's CPU time, used_usec of it spent by now, could first reach the limit: it
- * grows by at most a ms per ms and online CPU, so reading it any earlier is a wake-up for
- * nothing (a job that ends first is never woken for it). Near the limit, every CPU_CHECK_MS. */
+/* The tree's CPU time is read when it could have reached its limit (sbx_cpu_limit_due): a job
+ * that ends before then is never woken for it. */
 static uint64_t cpu_check_due(const struct job *job, uint64_t now, uint64_t used_usec)
 {
-        uint64_t limit_usec = job->spec->policy->limits.cpu_ms * 1000u;
-        uint64_t left_ms = limit_usec > used_usec ? (limit_usec - used_usec) / 1000u : 0;
-        uint64_t wait_ms = left_ms / job->env->cpus;
-
-        return now + (wait_ms > CPU_CHECK_MS ? wait_ms : CPU_CHECK_MS);
+        return sbx_cpu_limit_due(now, used_usec, job->spec->policy->limits.cpu_ms * 1000u,
+                                 job->env->cpus, CPU_CHECK_MS);
 }
 
 static void check_limits(struct job *job, uint64_t now)
