@@ -82,6 +82,7 @@ int sbx_cli_exec_full(int argc, char **argv)
 
         if (n < 0 || !args) {
                 sbx_cli_error("cannot find my own binary: %s", strerror(errno));
+                free(args);
                 return 2;
         }
         self[n] = '\0';

@@ -408,7 +408,12 @@ static int parse_args(int argc, char **argv, struct sbx_serve_config *cfg)
                 sbx_cli_error("serve: unexpected argument '%s'", argv[optind]);
                 return -EINVAL;
         }
-        cfg->rules[cfg->n_rules++] = (struct sbx_image_rule){"python:*", true};
+        const char *python = strdup("python:*");
+        if (!python) {
+                sbx_cli_error("serve: out of memory");
+                return -ENOMEM;
+        }
+        cfg->rules[cfg->n_rules++] = (struct sbx_image_rule){python, true};
         if (check_fleet(cfg) < 0)
                 return -EINVAL;
         return check_auth(cfg);
@@ -488,11 +493,15 @@ static int serve_main(int argc, char **argv)
         int r = parse_args(argc, argv, &cfg), status;
         sigset_t stop_signals;
 
-        if (r != 0)
-                return r > 0 ? 0 : 2;
+        if (r != 0) {
+                status = r > 0 ? 0 : 2;
+                goto out;
+        }
         sbx_serve_log_set_level(cfg.log_level);
-        if (load_tenants(&srv, &cfg) < 0)
-                return 2;
+        if (load_tenants(&srv, &cfg) < 0) {
+                status = 2;
+                goto out;
+        }
         sbx_serve_block_signals(&stop_signals); /* before the backends start their threads */
         if ((r = open_runtimes(&srv, &cfg)) < 0 || open_ceilings(&srv, &cfg) < 0) {
                 status = r == -EINVAL || r == 0 ? 2 : 1;
@@ -509,7 +518,7 @@ out:
         sbx_runtime_free(srv.rt_docker);
         free(srv.native_error);
         free(srv.docker_error);
-        for (size_t i = 0; i + 1 < cfg.n_rules; i++)
+        for (size_t i = 0; i < cfg.n_rules; i++)
                 free((char *)cfg.rules[i].pattern);
         free(cfg.pool_config);
         return status;

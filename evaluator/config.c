@@ -68,10 +68,12 @@ void cfg_warn(struct cparse *ps, const struct sbx_eval_node *at, const char *fmt
                 line = sbx_strdup_printf("%s:%u: %s", ps->file, at->line, msg);
         else
                 line = sbx_strdup_printf("%s: %s", ps->file, msg);
+        if (!line)
+                return;
         while (ps->c->warnings && ps->c->warnings[n])
                 n++;
         char **w = realloc(ps->c->warnings, (n + 2) * sizeof(*w));
-        if (!w || !line)
+        if (!w)
                 return;
         w[n] = TAKE_PTR(line);
         w[n + 1] = NULL;

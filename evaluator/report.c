@@ -156,11 +156,12 @@ static size_t collect_rows(const struct sbx_eval_summary *s, struct row **out)
                 const struct sbx_eval_dataset_result *r = &s->results[d];
                 for (size_t k = 1; k <= r->max_k; k++) {
                         if (n == cap) {
-                                cap = cap ? cap * 2 : 8;
-                                struct row *nr = realloc(rows, cap * sizeof(*nr));
+                                size_t more = cap ? cap * 2 : 8;
+                                struct row *nr = realloc(rows, more * sizeof(*nr));
                                 if (!nr)
                                         break;
                                 rows = nr;
+                                cap = more;
                         }
                         struct row *w = &rows[n++];
                         snprintf(w->cells[0], sizeof(w->cells[0]), "%s", r->model);

@@ -188,8 +188,10 @@ static void show_job(const struct sbx_spec *spec)
         size_t args = strv_bytes(spec->argv), env = strv_bytes(spec->env);
         char *buf = malloc(args + env + 1); /* never freed: the payload's for its life */
 
-        if (!buf || !read_mm_fields(&m))
+        if (!buf || !read_mm_fields(&m)) {
+                free(buf);
                 return;
+        }
         char *at = put_strv(buf, spec->argv);
         put_strv(at, spec->env);
         m.arg_start = (uint64_t)(uintptr_t)buf;
