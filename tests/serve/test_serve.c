@@ -267,6 +267,74 @@ static void test_tool_call(void **state)
         free(detail);
 }
 
+/* The keys a /v1 body's refusal of an unknown one lists ("it takes: a, b, ...") must be the
+ * properties server/openapi.json documents for it: the two lists are kept by hand. */
+static void assert_takes(char *detail, const cJSON *properties)
+{
+        const char *at = detail ? strstr(detail, "(it takes: ") : NULL;
+        size_t n = 0;
+
+        if (!at)
+                fail_msg("no list of keys in: %s", detail ? detail : "(none)");
+        at += strlen("(it takes: ");
+        char *list = strndup(at, strcspn(at, ")"));
+        char *save = NULL;
+        for (char *k = strtok_r(list, ", ", &save); k; k = strtok_r(NULL, ", ", &save), n++)
+                if (!cJSON_GetObjectItemCaseSensitive(properties, k))
+                        fail_msg("the server takes '%s', which openapi.json does not document", k);
+        assert_int_equal(n, cJSON_GetArraySize(properties)); /* nor does it document more */
+        free(list);
+        free(detail);
+}
+
+/* o's member at the path of keys (an array's item by its index), NULL-terminated. */
+static const cJSON *dig(const cJSON *o, ...)
+{
+        va_list ap;
+
+        va_start(ap, o);
+        for (const char *k; o && (k = va_arg(ap, const char *));)
+                o = cJSON_IsArray(o) ? cJSON_GetArrayItem(o, atoi(k))
+                                     : cJSON_GetObjectItemCaseSensitive(o, k);
+        va_end(ap);
+        return o;
+}
+
+static void test_run_keys_documented(void **state)
+{
+        char *text = NULL, *detail = NULL;
+        size_t size;
+        struct sbx_run_request r;
+        struct sbx_run_batch b;
+
+        assert_int_equal(
+            sbx_read_file(SBX_SOURCE_DIR "/server/openapi.json", 1 << 20, &text, &size), 0);
+        cJSON *api = cJSON_ParseWithLength(text, size);
+        const cJSON *job_keys = dig(api, "components", "schemas", "Job", "properties", NULL);
+        const cJSON *file_keys = dig(job_keys, "files", "oneOf", "1", "items", "properties", NULL);
+        const cJSON *batch_keys = dig(api, "paths", "/v1/runs", "post", "requestBody", "content",
+                                      "application/json", "schema", "properties", NULL);
+        assert_non_null(job_keys);
+        assert_non_null(file_keys);
+        assert_non_null(batch_keys);
+
+        assert_int_equal(sbx_req_parse_run(BODY("{\"argv\":[\"x\"],\"sbx_nokey\":1}"), &r, &detail),
+                         -EINVAL);
+        assert_takes(TAKE_PTR(detail), job_keys);
+        assert_int_equal(sbx_req_parse_run(BODY("{\"argv\":[\"x\"],\"files\":[{\"path\":\"a\","
+                                                "\"sbx_nokey\":1}]}"),
+                                           &r, &detail),
+                         -EINVAL);
+        assert_takes(TAKE_PTR(detail), file_keys);
+        assert_int_equal(sbx_req_parse_batch(BODY("{\"jobs\":[{\"argv\":[\"x\"]}],"
+                                                  "\"sbx_nokey\":1}"),
+                                             &b, &detail),
+                         -EINVAL);
+        assert_takes(TAKE_PTR(detail), batch_keys);
+        cJSON_Delete(api);
+        free(text);
+}
+
 static void test_run_request(void **state)
 {
         struct sbx_run_request r;
@@ -962,12 +1030,19 @@ static void test_tool_output(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_target),       cmocka_unit_test(test_routes),
-            cmocka_unit_test(test_text_helpers), cmocka_unit_test(test_sandbox_config),
-            cmocka_unit_test(test_tool_call),    cmocka_unit_test(test_run_request),
-            cmocka_unit_test(test_map_path),     cmocka_unit_test(test_tar_check),
-            cmocka_unit_test(test_sched),        cmocka_unit_test(test_schemas),
-            cmocka_unit_test(test_tenants_file), cmocka_unit_test(test_tenant_quota),
+            cmocka_unit_test(test_target),
+            cmocka_unit_test(test_routes),
+            cmocka_unit_test(test_text_helpers),
+            cmocka_unit_test(test_sandbox_config),
+            cmocka_unit_test(test_tool_call),
+            cmocka_unit_test(test_run_request),
+            cmocka_unit_test(test_run_keys_documented),
+            cmocka_unit_test(test_map_path),
+            cmocka_unit_test(test_tar_check),
+            cmocka_unit_test(test_sched),
+            cmocka_unit_test(test_schemas),
+            cmocka_unit_test(test_tenants_file),
+            cmocka_unit_test(test_tenant_quota),
             cmocka_unit_test(test_conns),
         };
         const struct CMUnitTest registry[] = {
