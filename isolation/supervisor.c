@@ -281,7 +281,13 @@ static void send_spec(struct job *job)
         sbx_wbuf_release(&b);
 }
 
-static uint64_t cpu_check_due(const struct job *job, uint64_t now, uint64_t used_usec);
+/* The tree's CPU time is read when it could have reached its limit (sbx_cpu_limit_due): a job
+ * that ends before then is never woken for it. */
+static uint64_t cpu_check_due(const struct job *job, uint64_t now, uint64_t used_usec)
+{
+        return sbx_cpu_limit_due(now, used_usec, job->spec->policy->limits.cpu_ms * 1000u,
+                                 job->env->cpus, CPU_CHECK_MS);
+}
 
 static void start_payload(struct job *job)
 {
@@ -361,14 +367,6 @@ static void read_records(struct job *job)
                 else if (job->failed.kind == 0)
                         job->failed = rec;
         }
-}
-
-/* The tree's CPU time is read when it could have reached its limit (sbx_cpu_limit_due): a job
- * that ends before then is never woken for it. */
-static uint64_t cpu_check_due(const struct job *job, uint64_t now, uint64_t used_usec)
-{
-        return sbx_cpu_limit_due(now, used_usec, job->spec->policy->limits.cpu_ms * 1000u,
-                                 job->env->cpus, CPU_CHECK_MS);
 }
 
 static void check_limits(struct job *job, uint64_t now)
