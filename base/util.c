@@ -198,6 +198,18 @@ bool sbx_utf8_valid(const char *s, size_t n, size_t *bad_at)
         return true;
 }
 
+const char *sbx_json_escaped_nul(const char *p, const char *end)
+{
+        for (const char *start = p; (p = memmem(p, (size_t)(end - p), "\\u0000", 6)); p++) {
+                size_t backslashes = 0;
+                for (const char *q = p; q >= start && *q == '\\'; q--)
+                        backslashes++;
+                if (backslashes % 2)
+                        return p;
+        }
+        return NULL;
+}
+
 char *sbx_utf8_sanitize(const char *s, size_t n)
 {
         char *out, *o;

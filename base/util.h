@@ -67,6 +67,10 @@ int sbx_write_string_at(int dirfd, const char *name, const char *s);
  * may be NULL); sanitize returns a malloc'd copy with every invalid byte replaced by U+FFFD
  * (NULL when out of memory). */
 bool sbx_utf8_valid(const char *s, size_t n, size_t *bad_at);
+
+/* The first \u0000 escape in JSON text p..end, or NULL: a NUL in a string, where cJSON's C
+ * strings would end, silently. */
+const char *sbx_json_escaped_nul(const char *p, const char *end);
 char *sbx_utf8_sanitize(const char *s, size_t n);
 
 /* Where a file installed with sandboxrt is: build_path when this code runs from the build tree

@@ -122,29 +122,15 @@ struct jsonl_objects {
         struct sbx_error **err;
 };
 
-/* The next \u0000 escape of a JSON text (cJSON's C strings would end there, silently), or
- * NULL. */
-static const char *escaped_nul(const char *p, const char *end)
-{
-        for (const char *start = p; (p = memmem(p, (size_t)(end - p), "\\u0000", 6)); p++) {
-                size_t backslashes = 0;
-                for (const char *q = p; q >= start && *q == '\\'; q--)
-                        backslashes++;
-                if (backslashes % 2)
-                        return p;
-        }
-        return NULL;
-}
-
 /* The line with every \u0000 escape replaced by the JSON text of a string holding escape (its
  * backslashes doubled: the escapes used have no quotes or control characters). NULL when out of
  * memory. */
-static char *replace_escaped_nul(const char *line, size_t len, const char *escape)
+static char *replace_sbx_json_escaped_nul(const char *line, size_t len, const char *escape)
 {
         struct sbx_eval_buf b = {0};
         const char *end = line + len, *p = line, *nul;
 
-        while ((nul = escaped_nul(p, end))) {
+        while ((nul = sbx_json_escaped_nul(p, end))) {
                 sbx_eval_buf_append(&b, p, (size_t)(nul - p));
                 for (const char *e = escape; *e; e++)
                         sbx_eval_buf_append(&b, *e == '\\' ? "\\\\" : e, *e == '\\' ? 2 : 1);
@@ -171,7 +157,7 @@ static const char *record_id(const cJSON *j)
 static int escaped_object_line(struct jsonl_objects *o, const char *line, size_t len,
                                const char *where)
 {
-        _cleanup_free_ char *text = replace_escaped_nul(line, len, o->nul_escape);
+        _cleanup_free_ char *text = replace_sbx_json_escaped_nul(line, len, o->nul_escape);
         cJSON *j = text ? cJSON_Parse(text) : NULL;
         int r = j ? o->fn(o->ctx, j, where)
                   : sbx_error_set(o->err, text ? EINVAL : ENOMEM, "%s: not a JSON object", where);
@@ -189,12 +175,12 @@ static int object_line(void *ctx, const char *line, size_t len, size_t lineno)
 
         if (!where || !cJSON_IsObject(j))
                 r = sbx_error_set(o->err, EINVAL, "%s: not a JSON object", where ? where : o->path);
-        else if (escaped_nul(line, line + len) && !o->nul_escape)
+        else if (sbx_json_escaped_nul(line, line + len) && !o->nul_escape)
                 r = sbx_error_set(o->err, EINVAL,
                                   "%s: task %s: a string holds a NUL character (\\u0000), which "
                                   "no program or prompt can carry",
                                   where, record_id(j));
-        else if (escaped_nul(line, line + len))
+        else if (sbx_json_escaped_nul(line, line + len))
                 r = escaped_object_line(o, line, len, where);
         else
                 r = o->fn(o->ctx, j, where);

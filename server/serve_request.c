@@ -78,6 +78,12 @@ static int parse_object(const char *body, size_t size, bool allow_empty, cJSON *
         }
         if (sbx_http_json_depth(body, size) > SBX_REQ_JSON_DEPTH_MAX)
                 return bad_json(detail, "JSON nested too deeply");
+        if (memchr(body, 0, size))
+                return bad_json(detail, "invalid JSON body: a NUL byte");
+        if (sbx_json_escaped_nul(body, body + size))
+                return fail(detail, "a string holds a NUL character (\\u0000), which sandboxrt's "
+                                    "strings cannot carry: send such bytes base64-encoded "
+                                    "(/v1: stdin_base64, content_base64)");
         cJSON *j = cJSON_ParseWithLengthOpts(body, size, &end, false);
         if (!j)
                 return bad_json(detail, "invalid JSON body");

@@ -238,6 +238,15 @@ static void test_tool_call(void **state)
             -EINVAL);
         free(detail);
         detail = NULL;
+        /* ms-enclave's routes too: the code would end at its NUL */
+        assert_int_equal(sbx_req_parse_tool_call(BODY("{\"sandbox_id\":\"a\",\"tool_name\":"
+                                                      "\"python_executor\",\"parameters\":{"
+                                                      "\"code\":\"print(1)\\u0000print(2)\"}}"),
+                                                 &call, &detail),
+                         -EINVAL);
+        assert_non_null(strstr(detail, "NUL"));
+        free(detail);
+        detail = NULL;
 
         assert_int_equal(sbx_req_parse_tool_params(BODY("{\"language\":\"cpp\",\"code\":\"x\","
                                                         "\"files\":{\"a.h\":\"int x;\"},"
@@ -378,6 +387,9 @@ static void test_run_request(void **state)
             {"{\"argv\":[\"x\"],\"files\":[{\"path\":\"f\",\"content\":\"\",\"mod\":1}]}", "'mod'"},
             {"{\"argv\":[\"x\"],\"files\":{\"f\":{\"content\":\"a\",\"content_base64\":\"Yg==\"}}}",
              "not both"},
+            /* cJSON's strings would end at a NUL: "ab\u0000cd" would reach the job as "ab" */
+            {"{\"argv\":[\"x\"],\"stdin\":\"ab\\u0000cd\"}", "NUL"},
+            {"{\"argv\":[\"x\"],\"files\":{\"f\":\"\\\\\\u0000\"}}", "NUL"},
         };
         for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
                 const char *body = refused[i][0];
@@ -388,6 +400,17 @@ static void test_run_request(void **state)
                 free(detail);
                 detail = NULL;
         }
+        /* A NUL byte itself is not JSON; an escaped backslash before u0000 is no NUL. */
+        static const char raw_nul[] = "{\"argv\":[\"x\"],\"stdin\":\"a\0b\"}";
+        assert_int_equal(sbx_req_parse_run(raw_nul, sizeof(raw_nul) - 1, &r, &detail), -EBADMSG);
+        assert_non_null(strstr(detail, "NUL"));
+        free(detail);
+        detail = NULL;
+        assert_int_equal(
+            sbx_req_parse_run(BODY("{\"argv\":[\"x\"],\"stdin\":\"\\\\u0000\"}"), &r, &detail), 0);
+        assert_string_equal(r.stdin_data, "\\u0000");
+        sbx_run_request_clear(&r);
+
         /* An empty program is a program. */
         assert_int_equal(
             sbx_req_parse_run(BODY("{\"language\":\"python\",\"source\":\"\"}"), &r, &detail), 0);
