@@ -57,6 +57,7 @@ struct pool {
         struct pool_waiter *wait_head, *wait_tail;
         size_t size;
         bool initialized;
+        bool replacing; /* a /pool/initialize is at work: the next waits its turn */
 };
 
 struct sbx_registry {
@@ -292,9 +293,10 @@ static int insert(struct sbx_registry *reg, struct sbx_served *e, struct sbx_err
         return r;
 }
 
-int sbx_registry_create(struct sbx_registry *reg, struct sbx_tenant *t, const char *type,
-                        struct sbx_sandbox_config *cfg, bool pool, struct sbx_served **out,
-                        struct sbx_error **err)
+/* An entry of t's from cfg (moved into it), not yet in the table: its runtime and limits. */
+static int entry_new(struct sbx_registry *reg, struct sbx_tenant *t, const char *type,
+                     struct sbx_sandbox_config *cfg, struct sbx_served **out,
+                     struct sbx_error **err)
 {
         struct sbx_served *e = calloc(1, sizeof(*e));
         int r;
@@ -306,13 +308,28 @@ int sbx_registry_create(struct sbx_registry *reg, struct sbx_tenant *t, const ch
         e->owner = t;
         e->cfg = *cfg;
         memset(cfg, 0, sizeof(*cfg));
-        r = pool ? 0 : quota(reg, t, 1, false, err);
-        if (r == 0)
-                r = sbx_server_runtime_for(reg->srv, e->cfg.image, &e->rt, err);
+        r = sbx_server_runtime_for(reg->srv, e->cfg.image, &e->rt, err);
         if (r == 0 && (r = config_limits(e, sbx_ceiling_allows_network(t->ceiling))) < 0)
                 sbx_error_set(err, -r, "out of memory");
         if (r == 0)
                 e->backend = sbx_runtime_backend(e->rt);
+        if (r < 0) {
+                (void)entry_free(e, NULL);
+                return r;
+        }
+        *out = e;
+        return 0;
+}
+
+int sbx_registry_create(struct sbx_registry *reg, struct sbx_tenant *t, const char *type,
+                        struct sbx_sandbox_config *cfg, bool pool, struct sbx_served **out,
+                        struct sbx_error **err)
+{
+        struct sbx_served *e = NULL;
+        int r = pool ? 0 : quota(reg, t, 1, false, err);
+
+        if (r == 0)
+                r = entry_new(reg, t, type, cfg, &e, err);
         if (r == 0 && !pool)
                 r = create_sandbox(e, err);
         if (r == 0) {
@@ -749,30 +766,43 @@ static int share_new(struct sbx_served *e, unsigned n, struct sbx_pool_share **o
         return 0;
 }
 
-/* One member of t's pool of n; the first makes the runtime pool (*share), the others share
- * it. */
-static int pool_member(struct sbx_registry *reg, struct sbx_tenant *t, const char *type,
-                       const char *body, size_t size, unsigned n, struct sbx_pool_share **share,
-                       cJSON *ids, struct sbx_error **err)
+/* The runtime pool of n sandboxes for t's pool from its config (body): making it proves the
+ * config (JSON, limits within the ceiling, image), before anything of the old pool goes. */
+static int pool_share(struct sbx_registry *reg, struct sbx_tenant *t, const char *type,
+                      const char *body, size_t size, unsigned n, struct sbx_pool_share **out,
+                      struct sbx_error **err)
 {
         struct sbx_sandbox_config cfg;
-        struct sbx_served *e = NULL;
+        struct sbx_served *probe = NULL;
         _cleanup_free_ char *detail = NULL;
         int r = sbx_req_parse_sandbox_config(body, size, &cfg, &detail);
 
         if (r < 0)
                 return sbx_error_set(err, -r, "%s", detail ? detail : "invalid sandbox config");
-        r = sbx_registry_create(reg, t, type, &cfg, true, &e, err);
+        r = entry_new(reg, t, type, &cfg, &probe, err);
+        sbx_sandbox_config_clear(&cfg);
+        if (r == 0)
+                r = share_new(probe, n, out, err);
+        (void)entry_free(probe, NULL);
+        return r;
+}
+
+/* One member of t's pool, sharing its runtime pool. */
+static int pool_member(struct sbx_registry *reg, struct sbx_tenant *t, const char *type,
+                       const char *body, size_t size, struct sbx_pool_share *share, cJSON *ids,
+                       struct sbx_error **err)
+{
+        struct sbx_sandbox_config cfg;
+        struct sbx_served *e = NULL;
+        int r = sbx_req_parse_sandbox_config(body, size, &cfg, NULL); /* pool_share parsed it */
+
+        if (r == 0)
+                r = sbx_registry_create(reg, t, type, &cfg, true, &e, err);
         sbx_sandbox_config_clear(&cfg);
         if (r < 0)
                 return r;
-        if (!*share && (r = share_new(e, n, share, err)) < 0) {
-                (void)sbx_registry_delete(reg, t, e->id, NULL);
-                sbx_registry_put(reg, e);
-                return r;
-        }
-        __atomic_add_fetch(&(*share)->refs, 1, __ATOMIC_ACQ_REL);
-        e->share = *share;
+        __atomic_add_fetch(&share->refs, 1, __ATOMIC_ACQ_REL);
+        e->share = share;
         cJSON_AddItemToArray(ids, cJSON_CreateString(e->id));
         pthread_mutex_lock(&reg->lock);
         if (!e->removed) {
@@ -785,32 +815,50 @@ static int pool_member(struct sbx_registry *reg, struct sbx_tenant *t, const cha
         return 0;
 }
 
+/* One replacement of t's pool at a time: two at once would each clear the pool, then both
+ * fill it. */
+static void pool_replacing(struct sbx_registry *reg, const struct sbx_tenant *t, bool start)
+{
+        struct pool *p = pool_of(reg, t);
+
+        pthread_mutex_lock(&reg->lock);
+        while (start && p->replacing)
+                pthread_cond_wait(&reg->changed, &reg->lock);
+        p->replacing = start;
+        if (!start)
+                pthread_cond_broadcast(&reg->changed);
+        pthread_mutex_unlock(&reg->lock);
+}
+
 int sbx_registry_pool_init(struct sbx_registry *reg, struct sbx_tenant *t, unsigned n,
                            const char *type, const char *config_body, size_t config_size,
                            cJSON **ids, struct sbx_error **err)
 {
-        cJSON *list = cJSON_CreateArray();
         struct sbx_pool_share *share = NULL;
-        int r = 0;
+        cJSON *list = NULL;
+        int r;
 
-        if (!list)
-                return sbx_error_set(err, ENOMEM, "out of memory");
-        if ((r = quota(reg, t, n, true, err)) < 0) {
-                cJSON_Delete(list);
-                return r;
-        }
-        pool_clear(reg, t);
-        for (unsigned i = 0; i < n && r == 0; i++)
-                r = pool_member(reg, t, type, config_body, config_size, n, &share, list, err);
-        share_put(share); /* the members hold it now */
-        if (r < 0) {
+        pool_replacing(reg, t, true);
+        r = quota(reg, t, n, true, err);
+        if (r == 0)
+                r = pool_share(reg, t, type, config_body, config_size, n, &share, err);
+        if (r == 0 && !(list = cJSON_CreateArray()))
+                r = sbx_error_set(err, ENOMEM, "out of memory");
+        if (r == 0) {
                 pool_clear(reg, t);
-                cJSON_Delete(list);
-                return r;
+                for (unsigned i = 0; i < n && r == 0; i++)
+                        r = pool_member(reg, t, type, config_body, config_size, share, list, err);
+                if (r < 0)
+                        pool_clear(reg, t);
         }
-        pthread_mutex_lock(&reg->lock);
-        pool_of(reg, t)->initialized = true;
-        pthread_mutex_unlock(&reg->lock);
-        *ids = list;
-        return 0;
+        share_put(share); /* the members hold it now */
+        if (r == 0) {
+                pthread_mutex_lock(&reg->lock);
+                pool_of(reg, t)->initialized = true;
+                pthread_mutex_unlock(&reg->lock);
+                *ids = TAKE_PTR(list);
+        }
+        cJSON_Delete(list);
+        pool_replacing(reg, t, false);
+        return r;
 }

@@ -110,7 +110,9 @@ size_t sbx_registry_cleanup(struct sbx_registry *reg, uint64_t now_realtime_usec
 /* Replace t's pool with n fresh members configured by cfg (copied for each), and a runtime
  * pool of n sandboxes their executions run in (made before this returns: on Docker, n warm
  * containers). On success *ids is a JSON list of their ids. Errors as sbx_registry_create's;
- * -EDQUOT before anything changes when n members would not fit in t's max_sandboxes. */
+ * nothing changes when n members would not fit in t's max_sandboxes (-EDQUOT) or the config is
+ * refused (not JSON, limits above the ceiling, an image no backend runs). Replacements of one
+ * tenant's pool take turns. */
 int sbx_registry_pool_init(struct sbx_registry *reg, struct sbx_tenant *t, unsigned n,
                            const char *type, const char *config_body, size_t config_size,
                            cJSON **ids, struct sbx_error **err);

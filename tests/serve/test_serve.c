@@ -2,6 +2,7 @@
  * the scheduler). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -903,6 +904,21 @@ static void test_cleanup(void **state)
         }
 }
 
+static pthread_barrier_t all_set;
+
+static void *init_pool_of_two(void *unused)
+{
+        struct sbx_error *err = NULL;
+        cJSON *ids = NULL;
+
+        pthread_barrier_wait(&all_set);
+        int r = sbx_registry_pool_init(reg_srv.reg, tb, 2, "docker", "{}", 2, &ids, &err);
+
+        sbx_error_free(err);
+        cJSON_Delete(ids);
+        return r == 0 ? (void *)1 : NULL;
+}
+
 static void test_pool(void **state)
 {
         atomic_bool stopping = false;
@@ -952,6 +968,38 @@ static void test_pool(void **state)
         assert_int_equal(total, 2);
         assert_int_equal(counts[SBX_SB_IDLE], 2);
         cJSON_Delete(ids);
+        ids = NULL;
+
+        /* A refused replacement (not JSON, a limit above the ceiling) loses nothing: the pool
+         * that was there stays. */
+        static const char *const refused[] = {"{bad json", "{\"memory_limit\": \"99g\"}"};
+        for (size_t i = 0; i < ELEMENTSOF(refused); i++) {
+                assert_true(sbx_registry_pool_init(reg_srv.reg, tb, 3, "docker", refused[i],
+                                                   strlen(refused[i]), &ids, &err) < 0);
+                err = sbx_error_free(err);
+                sbx_registry_pool_stats(reg_srv.reg, tb, &size, &init);
+                assert_int_equal(size, 2);
+                sbx_registry_counts(reg_srv.reg, tb, counts, &total);
+                assert_int_equal(counts[SBX_SB_IDLE], 2);
+        }
+
+        /* Replacements at once take turns: the pool is the last one's, of its size. */
+        for (int round = 0; round < 20; round++) {
+                pthread_t t[3];
+                pthread_barrier_init(&all_set, NULL, ELEMENTSOF(t));
+                for (size_t i = 0; i < ELEMENTSOF(t); i++)
+                        assert_int_equal(pthread_create(&t[i], NULL, init_pool_of_two, NULL), 0);
+                for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+                        void *ok;
+                        pthread_join(t[i], &ok);
+                        assert_non_null(ok);
+                }
+                pthread_barrier_destroy(&all_set);
+                sbx_registry_pool_stats(reg_srv.reg, tb, &size, &init);
+                assert_int_equal(size, 2);
+                sbx_registry_counts(reg_srv.reg, tb, counts, &total);
+                assert_int_equal(total, 2);
+        }
 }
 
 /* Another tenant's sandbox does not exist for it; quotas count each tenant's own. */
