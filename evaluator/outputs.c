@@ -276,12 +276,12 @@ int sbx_eval_review_write(FILE *f, const struct sbx_eval_review *r)
 
         if (!o)
                 return -ENOMEM;
-        snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)r->program_hash);
+        snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)r->judged_hash);
         cJSON_AddStringToObject(o, "task_id", r->task_id);
         cJSON_AddNumberToObject(o, "sample", r->sample);
         cJSON_AddBoolToObject(o, "passed", r->outcome == SBX_EVAL_OK);
         cJSON_AddStringToObject(o, "outcome", sbx_eval_outcome_to_string(r->outcome));
-        cJSON_AddStringToObject(o, "program_hash", hash);
+        cJSON_AddStringToObject(o, "judged_hash", hash);
         if (r->early_exit)
                 cJSON_AddBoolToObject(o, "early_exit", true);
         if (r->executed)
@@ -351,7 +351,7 @@ static int parse_hash(const char *hex, uint64_t *out)
 static int read_review_line(struct reader *rd, const cJSON *o)
 {
         struct sbx_eval_review r = {.task_id = get_string(o, "task_id")};
-        const char *outcome = get_string(o, "outcome"), *hash = get_string(o, "program_hash");
+        const char *outcome = get_string(o, "outcome"), *hash = get_string(o, "judged_hash");
         const char *verdict = get_string(o, "verdict");
         int oc, v;
 
@@ -360,7 +360,7 @@ static int read_review_line(struct reader *rd, const cJSON *o)
                 return 0;
         r.outcome = (enum sbx_eval_outcome)oc;
         r.early_exit = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "early_exit"));
-        if (parse_hash(hash, &r.program_hash) < 0)
+        if (parse_hash(hash, &r.judged_hash) < 0)
                 return 0;
         if (verdict && (v = sbx_verdict_from_string(verdict)) >= 0) {
                 r.executed = true;

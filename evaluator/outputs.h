@@ -47,7 +47,7 @@ struct sbx_eval_pred_record {
 struct sbx_eval_review {
         const char *task_id;
         uint32_t sample;
-        uint64_t program_hash;
+        uint64_t judged_hash; /* of its program, tests and limits (review.c: judged_hash) */
         enum sbx_eval_outcome outcome;
         bool executed; /* false: nothing ran (model error) */
         enum sbx_verdict verdict;

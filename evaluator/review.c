@@ -45,14 +45,39 @@ static void review_release(struct sbx_eval_review *rv)
         rv->stdout_head = rv->stderr_head = rv->message = NULL;
 }
 
-static uint64_t program_hash(const struct ds_run *d, const struct slot *s)
+static uint64_t hash_string(uint64_t h, const char *s)
 {
-        _cleanup_free_ char *program = NULL;
+        s = s ? s : "";
+        return sbx_eval_hash64_more(h, s, strlen(s) + 1); /* its NUL ends it */
+}
 
-        if (!s->code)
-                return 0;
-        program = d->bench->program(&d->set.items[s->problem], s->code);
-        return program ? sbx_eval_hash64(program, strlen(program)) : 0;
+/* What decides a sample's review, hashed: its program, the tests it runs on (inputs and expected
+ * outputs), the limits it runs under and how outputs are compared. A resumed run reuses a review
+ * only when this is the same: a changed prediction, test file, review_timeout or tolerance is
+ * judged again. */
+static uint64_t judged_hash(const struct ds_run *d, const struct sbx_eval_problem *p,
+                            const char *program)
+{
+        char tolerance[32];
+        uint64_t h = hash_string(sbx_eval_hash64("", 0), program);
+
+        for (size_t t = 0; p->check != SBX_EVAL_CHECK_EXIT && t < p->n_tests; t++)
+                h = hash_string(hash_string(h, p->tests[t].input), p->tests[t].output);
+        h = hash_string(h, p->stdin_data);
+        h = hash_string(hash_string(h, d->sandbox.policy), d->sandbox.image);
+        for (size_t i = 0; d->sandbox.limits && d->sandbox.limits[i]; i++)
+                h = hash_string(h, d->sandbox.limits[i]);
+        snprintf(tolerance, sizeof(tolerance), "%.17g", d->tolerance);
+        return hash_string(h, tolerance);
+}
+
+/* The judged hash of the program slot s would run now; 0 when it has none. */
+static uint64_t slot_hash(const struct ds_run *d, const struct slot *s)
+{
+        const struct sbx_eval_problem *p = &d->set.items[s->problem];
+        _cleanup_free_ char *program = s->code ? d->bench->program(p, s->code) : NULL;
+
+        return program ? judged_hash(d, p, program) : 0;
 }
 
 /* ---- one sample ----------------------------------------------------------------------------- */
@@ -152,7 +177,7 @@ static int exec_unit(struct ds_run *d, struct unit *u, struct sbx_error **err)
 
         if (!program)
                 return sbx_error_set(err, ENOMEM, "out of memory");
-        u->rv.program_hash = sbx_eval_hash64(program, strlen(program));
+        u->rv.judged_hash = judged_hash(d, p, program);
         if (strlen(program) > PROGRAM_MAX_BYTES) {
                 u->rv.outcome = SBX_EVAL_RUNTIME_ERROR;
                 u->rv.message = sbx_strdup_printf(
@@ -315,8 +340,8 @@ static int cached_review(void *ctx, const struct sbx_eval_review *r)
 
         if (p < 0 || !(s = run_slot(d, (size_t)p, r->sample)) || !s->predicted)
                 return 0;
-        /* Valid only for the very program that runs now (the prediction may have changed). */
-        if (r->program_hash != program_hash(d, s))
+        /* Valid only for the very program, tests and limits of now (judged_hash). */
+        if (r->judged_hash != slot_hash(d, s))
                 return 0;
         s->reviewed = true;
         s->outcome = r->outcome;

@@ -147,8 +147,11 @@ char *sbx_eval_utf8_clean(const char *s, size_t n, size_t max_bytes, bool *trunc
 
 uint64_t sbx_eval_hash64(const char *s, size_t n)
 {
-        uint64_t h = 0xcbf29ce484222325ull;
+        return sbx_eval_hash64_more(0xcbf29ce484222325ull, s, n);
+}
 
+uint64_t sbx_eval_hash64_more(uint64_t h, const char *s, size_t n)
+{
         for (size_t i = 0; i < n; i++) {
                 h ^= (unsigned char)s[i];
                 h *= 0x100000001b3ull;

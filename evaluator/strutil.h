@@ -33,6 +33,8 @@ char *sbx_eval_utf8_clean(const char *s, size_t n, size_t max_bytes, bool *trunc
 
 /* FNV-1a, 64 bits: identifies a program's text across runs (resume), not a security hash. */
 uint64_t sbx_eval_hash64(const char *s, size_t n);
+/* The hash of what h hashed followed by s[0..n). */
+uint64_t sbx_eval_hash64_more(uint64_t h, const char *s, size_t n);
 
 /* A view of n bytes at p. */
 struct sbx_eval_span {

@@ -64,4 +64,30 @@ for sig in INT TERM; do
         cmp "$WORK/a/reports/reference/humaneval.json" "$dir/reports/reference/humaneval.json" ||
                 fail "SIG$sig: the resumed run's report differs"
 done
+
+# A review is reused only while what judged it is the same: a resume whose limits or tests
+# changed judges again (it reused the old verdicts: OK where a fresh run said TIME_LIMIT).
+cat >"$WORK/tight.yaml" <<YAML
+dataset_args:
+  humaneval:
+    review_timeout: 0.001
+YAML
+"$SBX" eval --config "$WORK/tight.yaml" --datasets humaneval --model reference --limit $N \
+        --use-cache "$WORK/a" -q >/dev/null 2>"$WORK/tight.err" || fail "$(cat "$WORK/tight.err")"
+expect_json "$WORK/a/reports/reference/humaneval.json" 'd["outcomes"]["TIME_LIMIT"]' $N
+cat >"$WORK/lcb_samples.jsonl" <<'JSONL'
+{"task_id": "abc000_a", "completion": "```python\na, b = map(int, input().split())\nprint(a + b)\n```"}
+JSONL
+sed 's/\\"output\\": \\"6\\\\n\\"/\\"output\\": \\"7\\\\n\\"/' "$SRC/tests/eval/lcb_sample.jsonl" >"$WORK/lcb_changed.jsonl"
+cmp -s "$SRC/tests/eval/lcb_sample.jsonl" "$WORK/lcb_changed.jsonl" && fail "the test's sed changed nothing"
+resume=()
+for data in "$SRC/tests/eval/lcb_sample.jsonl" "$WORK/lcb_changed.jsonl"; do
+        printf 'dataset_args:\n  live_code_bench:\n    local_path: %s\n' "$data" >"$WORK/lcb.yaml"
+        "$SBX" eval --config "$WORK/lcb.yaml" --datasets live_code_bench --limit 1 \
+                --samples "$WORK/lcb_samples.jsonl" --no-timestamp --work-dir "$WORK/lcb" \
+                "${resume[@]}" -q >/dev/null 2>"$WORK/lcb.err" || fail "$(cat "$WORK/lcb.err")"
+        resume=(--use-cache "$WORK/lcb")
+done
+expect_json "$WORK/lcb/reports/lcb_samples/live_code_bench_default.json" \
+        'd["outcomes"]["WRONG_ANSWER"]' 1
 exit 0
