@@ -66,7 +66,8 @@ struct sbx_eval_config {
         uint32_t eval_batch_size;
         uint64_t timeout_ms; /* per model request */
         uint32_t max_retries;
-        struct sbx_eval_node *generation_config; /* MAP, passed through to the API, or NULL */
+        uint64_t retry_interval_ms; /* the first retry's delay; 0: 1 s (generation_config) */
+        struct sbx_eval_node *generation_config; /* MAP, sent as EvalScope sends it, or NULL */
         uint32_t choices_per_request;            /* generation_config.n, default 1 */
         uint32_t repeats;
 

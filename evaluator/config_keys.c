@@ -8,6 +8,7 @@
 
 #include "evaluator/config_internal.h"
 #include "evaluator/dataset.h"
+#include "evaluator/openai.h"
 #include "evaluator/strutil.h"
 #include "policies/policy.h"
 #include "util.h"
@@ -496,20 +497,63 @@ static int h_limit(struct cparse *ps, const struct sbx_eval_node *v, const char 
         return 0;
 }
 
+/* One key of generation_config, as EvalScope's client uses it (openai.h: sbx_eval_gen_use):
+ * the client's settings apply here, what it sends another way must have its shape, and what
+ * it never sends gets a warning. */
+static int generation_key(struct cparse *ps, const char *key, const struct sbx_eval_node *v,
+                          const char *path, struct sbx_eval_config *c)
+{
+        _cleanup_free_ char *sub = sbx_strdup_printf("%s.%s", path, key);
+        const char *at = sub ? sub : path;
+
+        if (sbx_eval_node_is_null(v))
+                return 0;
+        if (!strcmp(key, "n"))
+                return cfg_u32(ps, v, at, 1, 1000, &c->choices_per_request);
+        if (!strcmp(key, "timeout"))
+                return cfg_seconds(ps, v, at, 86400, &c->timeout_ms);
+        if (!strcmp(key, "retries"))
+                return cfg_u32(ps, v, at, 0, 100, &c->max_retries);
+        if (!strcmp(key, "retry_interval"))
+                return cfg_seconds(ps, v, at, 3600, &c->retry_interval_ms);
+        if (!strcmp(key, "batch_size")) {
+                cfg_warn(ps, v,
+                         "%s: not sent; the requests in flight are eval_batch_size's (EvalScope's "
+                         "TaskConfig key)",
+                         at);
+                return 0;
+        }
+        switch (sbx_eval_openai_gen_use(key)) {
+        case SBX_EVAL_GEN_MERGED:
+        case SBX_EVAL_GEN_HEADERS:
+        case SBX_EVAL_GEN_QUERY:
+        case SBX_EVAL_GEN_RENAMED:
+                if (!strcmp(key, "stop_seqs") || v->kind == SBX_EVAL_NODE_MAP)
+                        return 0;
+                return cfg_error(ps, v, at, "expected a mapping, got %s",
+                                 sbx_eval_node_describe(v));
+        case SBX_EVAL_GEN_UNSENT:
+                cfg_warn(ps, v,
+                         "%s: has no effect with an OpenAI-compatible API (EvalScope does not "
+                         "send it either)",
+                         at);
+                return 0;
+        default:
+                return 0;
+        }
+}
+
 static int h_generation(struct cparse *ps, const struct sbx_eval_node *v, const char *path, void *t)
 {
         struct sbx_eval_config *c = TARGET_CONFIG(t);
-        const struct sbx_eval_node *n;
 
         if (sbx_eval_node_is_null(v))
                 return 0;
         if (v->kind != SBX_EVAL_NODE_MAP)
                 return cfg_error(ps, v, path, "expected a mapping, got %s",
                                  sbx_eval_node_describe(v));
-        n = sbx_eval_node_get(v, "n");
-        if (n && !sbx_eval_node_is_null(n)) {
-                _cleanup_free_ char *sub = sbx_strdup_printf("%s.n", path);
-                int r = cfg_u32(ps, n, sub ? sub : path, 1, 1000, &c->choices_per_request);
+        for (size_t i = 0; i < v->n; i++) {
+                int r = generation_key(ps, v->keys[i], v->items[i], path, c);
                 if (r < 0)
                         return r;
         }

@@ -91,11 +91,101 @@ static bool add_message(cJSON *messages, const char *role, const char *content)
         return true;
 }
 
+/* EvalScope's GenerateConfig keys its OpenAI client does not put in the body as they are
+ * (openai_completion_params, and the openai package's handling of extra_*). */
+static const struct {
+        const char *key;
+        enum sbx_eval_gen_use use;
+} gen_keys[] = {
+    {"stop_seqs", SBX_EVAL_GEN_RENAMED},
+    {"response_schema", SBX_EVAL_GEN_RENAMED},
+    {"extra_body", SBX_EVAL_GEN_MERGED},
+    {"extra_headers", SBX_EVAL_GEN_HEADERS},
+    {"extra_query", SBX_EVAL_GEN_QUERY},
+    {"timeout", SBX_EVAL_GEN_CLIENT},
+    {"retries", SBX_EVAL_GEN_CLIENT},
+    {"retry_interval", SBX_EVAL_GEN_CLIENT},
+    {"batch_size", SBX_EVAL_GEN_CLIENT},
+    {"stream", SBX_EVAL_GEN_CLIENT}, /* the endpoint streams when asked; we read whole replies */
+    {"model", SBX_EVAL_GEN_CLIENT},
+    {"messages", SBX_EVAL_GEN_CLIENT},
+    {"do_sample", SBX_EVAL_GEN_UNSENT},
+    {"best_of", SBX_EVAL_GEN_UNSENT},
+    {"internal_tools", SBX_EVAL_GEN_UNSENT},
+    {"max_tool_output", SBX_EVAL_GEN_UNSENT},
+    {"cache_prompt", SBX_EVAL_GEN_UNSENT},
+    {"parallel_tool_calls", SBX_EVAL_GEN_UNSENT}, /* only with tools, which benchmarks lack */
+    {"reasoning_tokens", SBX_EVAL_GEN_UNSENT},
+    {"reasoning_summary", SBX_EVAL_GEN_UNSENT},
+    {"reasoning_history", SBX_EVAL_GEN_UNSENT},
+    {"height", SBX_EVAL_GEN_UNSENT},
+    {"width", SBX_EVAL_GEN_UNSENT},
+    {"num_inference_steps", SBX_EVAL_GEN_UNSENT},
+    {"guidance_scale", SBX_EVAL_GEN_UNSENT},
+};
+
+enum sbx_eval_gen_use sbx_eval_openai_gen_use(const char *key)
+{
+        for (size_t i = 0; i < ELEMENTSOF(gen_keys); i++)
+                if (!strcmp(key, gen_keys[i].key))
+                        return gen_keys[i].use;
+        return SBX_EVAL_GEN_BODY;
+}
+
+static bool add_json(cJSON *o, const char *key, cJSON *v)
+{
+        if (v && cJSON_AddItemToObject(o, key, v))
+                return true;
+        cJSON_Delete(v);
+        return false;
+}
+
+/* response_schema {name, json_schema, description, strict} as OpenAI's response_format. */
+static cJSON *response_format(const struct sbx_eval_node *schema)
+{
+        static const char *const keys[][2] = {{"name", "name"},
+                                              {"json_schema", "schema"},
+                                              {"description", "description"},
+                                              {"strict", "strict"}};
+        cJSON *f = cJSON_CreateObject(), *js = NULL;
+
+        if (!f || !cJSON_AddStringToObject(f, "type", "json_schema") ||
+            !(js = cJSON_AddObjectToObject(f, "json_schema"))) {
+                cJSON_Delete(f);
+                return NULL;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                const struct sbx_eval_node *v = sbx_eval_node_get(schema, keys[i][0]);
+                if (v && !add_json(js, keys[i][1], node_to_json(v, 0))) {
+                        cJSON_Delete(f);
+                        return NULL;
+                }
+        }
+        return f;
+}
+
+/* extra_body's members, over the body's own. */
+static bool merge(cJSON *root, const struct sbx_eval_node *extra)
+{
+        for (size_t i = 0; extra && extra->kind == SBX_EVAL_NODE_MAP && i < extra->n; i++) {
+                cJSON *v = node_to_json(extra->items[i], 0);
+                if (!v)
+                        return false;
+                if (cJSON_HasObjectItem(root, extra->keys[i]))
+                        cJSON_ReplaceItemInObjectCaseSensitive(root, extra->keys[i], v);
+                else if (!add_json(root, extra->keys[i], v))
+                        return false;
+        }
+        return true;
+}
+
 char *sbx_eval_openai_body(const char *model, const char *system, const char *user,
                            const struct sbx_eval_node *generation_config)
 {
+        const struct sbx_eval_node *g = generation_config, *extra = NULL;
         cJSON *root = cJSON_CreateObject(), *messages;
         char *text = NULL;
+        bool ok = true;
 
         if (!root || !cJSON_AddStringToObject(root, "model", model) ||
             !(messages = cJSON_AddArrayToObject(root, "messages")))
@@ -103,21 +193,26 @@ char *sbx_eval_openai_body(const char *model, const char *system, const char *us
         if ((system && !add_message(messages, "system", system)) ||
             !add_message(messages, "user", user))
                 goto out;
-        for (size_t i = 0; generation_config && generation_config->kind == SBX_EVAL_NODE_MAP &&
-                           i < generation_config->n;
-             i++) {
-                const char *key = generation_config->keys[i];
-                cJSON *v;
-                /* The endpoint streams when asked; this client reads whole responses. */
-                if (!strcmp(key, "stream") || !strcmp(key, "model") || !strcmp(key, "messages"))
-                        continue;
-                v = node_to_json(generation_config->items[i], 0);
-                if (!v || !cJSON_AddItemToObject(root, key, v)) {
-                        cJSON_Delete(v);
-                        goto out;
+        for (size_t i = 0; ok && g && g->kind == SBX_EVAL_NODE_MAP && i < g->n; i++) {
+                const char *key = g->keys[i];
+                switch (sbx_eval_openai_gen_use(key)) {
+                case SBX_EVAL_GEN_BODY:
+                        ok = add_json(root, key, node_to_json(g->items[i], 0));
+                        break;
+                case SBX_EVAL_GEN_RENAMED:
+                        ok = !strcmp(key, "stop_seqs")
+                                 ? add_json(root, "stop", node_to_json(g->items[i], 0))
+                                 : add_json(root, "response_format", response_format(g->items[i]));
+                        break;
+                case SBX_EVAL_GEN_MERGED:
+                        extra = g->items[i];
+                        break;
+                default:
+                        break;
                 }
         }
-        text = cJSON_PrintUnformatted(root);
+        if (ok && merge(root, extra))
+                text = cJSON_PrintUnformatted(root);
 out:
         cJSON_Delete(root);
         return text;
@@ -502,6 +597,49 @@ static void client_release(struct client *cl)
         free(cl->url);
 }
 
+/* extra_query's members (scalars) as the URL's query, escaped. */
+static int add_query(char **url, const struct sbx_eval_node *q)
+{
+        struct sbx_eval_buf b = {0};
+
+        if (!q || q->kind != SBX_EVAL_NODE_MAP || q->n == 0)
+                return 0;
+        sbx_eval_buf_append(&b, *url, strlen(*url));
+        for (size_t i = 0; i < q->n; i++) {
+                const char *v = q->items[i]->kind == SBX_EVAL_NODE_SCALAR ? q->items[i]->text : "";
+                char *k = curl_easy_escape(NULL, q->keys[i], 0), *e = curl_easy_escape(NULL, v, 0);
+                if (k && e)
+                        sbx_eval_buf_printf(&b, "%c%s=%s", i || strchr(*url, '?') ? '&' : '?', k,
+                                            e);
+                else
+                        b.oom = true;
+                curl_free(k);
+                curl_free(e);
+        }
+        char *joined = sbx_eval_buf_take(&b);
+        if (!joined)
+                return -ENOMEM;
+        free(*url);
+        *url = joined;
+        return 0;
+}
+
+/* extra_headers' members (scalars) as "Key: value" headers; NULL when out of memory. */
+static struct curl_slist *add_headers(struct curl_slist **list, const struct sbx_eval_node *hs)
+{
+        for (size_t i = 0; hs && hs->kind == SBX_EVAL_NODE_MAP && i < hs->n; i++) {
+                if (hs->items[i]->kind != SBX_EVAL_NODE_SCALAR)
+                        continue;
+                _cleanup_free_ char *line =
+                    sbx_strdup_printf("%s: %s", hs->keys[i], hs->items[i]->text);
+                struct curl_slist *h = line ? curl_slist_append(*list, line) : NULL;
+                if (!h)
+                        return NULL;
+                *list = h;
+        }
+        return *list;
+}
+
 static int client_init(struct client *cl, struct sbx_error **err)
 {
         const char *base = cl->o->api_url;
@@ -515,6 +653,9 @@ static int client_init(struct client *cl, struct sbx_error **err)
                 cl->url = strndup(base, len);
         else
                 cl->url = sbx_strdup_printf("%.*s/chat/completions", (int)len, base);
+        if (cl->url &&
+            add_query(&cl->url, sbx_eval_node_get(cl->o->generation_config, "extra_query")) < 0)
+                return sbx_error_set(err, ENOMEM, "out of memory");
         cl->reqs = calloc(cl->n ? cl->n : 1, sizeof(*cl->reqs));
         cl->multi = curl_multi_init();
         h = curl_slist_append(NULL, "Content-Type: application/json");
@@ -534,6 +675,9 @@ static int client_init(struct client *cl, struct sbx_error **err)
                 if (h)
                         cl->headers = h;
         }
+        if (h)
+                h = add_headers(&cl->headers,
+                                sbx_eval_node_get(cl->o->generation_config, "extra_headers"));
         if (!cl->url || !cl->reqs || !cl->multi || !h)
                 return sbx_error_set(err, ENOMEM, "out of memory");
         for (size_t i = 0; i < cl->n; i++)

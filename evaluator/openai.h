@@ -19,7 +19,23 @@ struct sbx_eval_openai_options {
         uint32_t max_retries;     /* attempts = 1 + max_retries */
         uint64_t backoff_base_ms; /* first retry delay (0: 1000) */
         uint64_t backoff_max_ms;  /* cap (0: 60000) */
+        /* The task's generation_config (a map, or NULL): its extra_headers are sent as HTTP
+         * headers, its extra_query in the URL, as EvalScope's client sends them. */
+        const struct sbx_eval_node *generation_config;
 };
+
+/* How EvalScope's OpenAI client (its GenerateConfig) sends a generation_config key. */
+enum sbx_eval_gen_use {
+        SBX_EVAL_GEN_BODY,    /* in the body as it is (so are keys EvalScope does not define) */
+        SBX_EVAL_GEN_RENAMED, /* stop_seqs as "stop", response_schema as "response_format" */
+        SBX_EVAL_GEN_MERGED,  /* extra_body: its members join the body's, and win */
+        SBX_EVAL_GEN_HEADERS, /* extra_headers: HTTP headers */
+        SBX_EVAL_GEN_QUERY,   /* extra_query: the URL's query */
+        SBX_EVAL_GEN_CLIENT,  /* the client's own setting (timeout, retries, ...): not sent */
+        SBX_EVAL_GEN_UNSENT,  /* never sent to an OpenAI-compatible API (do_sample, ...) */
+};
+
+enum sbx_eval_gen_use sbx_eval_openai_gen_use(const char *key);
 
 struct sbx_eval_openai_reply {
         char **choices; /* message contents ordered by choice index; NULL on failure */
@@ -40,8 +56,9 @@ typedef int (*sbx_eval_openai_done_fn)(void *ctx, size_t index,
 int sbx_eval_openai_run(const struct sbx_eval_openai_options *o, char *const *bodies, size_t n,
                         sbx_eval_openai_done_fn done, void *ctx, struct sbx_error **err);
 
-/* The request body: model, messages (system if non-NULL, then user) and every key of
- * generation_config (a map, may be NULL) passed through. malloc'd, NULL on failure. */
+/* The request body: model, messages (system if non-NULL, then user) and generation_config (a
+ * map, may be NULL) as EvalScope's client sends it (sbx_eval_gen_use). malloc'd, NULL on
+ * failure. */
 char *sbx_eval_openai_body(const char *model, const char *system, const char *user,
                            const struct sbx_eval_node *generation_config);
 

@@ -324,6 +324,8 @@ static int fill_api(struct ds_run *d, FILE *f, struct sbx_error **err)
                     .concurrency = d->c->eval_batch_size,
                     .timeout_ms = d->c->timeout_ms,
                     .max_retries = d->c->max_retries,
+                    .backoff_base_ms = d->c->retry_interval_ms,
+                    .generation_config = d->c->generation_config,
                 };
                 run_progress(d, "Predicting", 0, a.total, false);
                 r = sbx_eval_openai_run(&o, bodies, a.total, api_done, &a, err);

@@ -170,6 +170,22 @@ static void test_unknown_keys_warn(void **state)
         assert_false(has_warning(c, "frobnicate' ignored (did you mean"));
         assert_int_equal(c->eval_batch_size, 1);
         sbx_eval_config_free(c);
+
+        /* generation_config as EvalScope's client uses it: its own settings apply here, and
+         * what it never sends is said. */
+        c = load_ok("model: m\napi_url: http://127.0.0.1:1/v1\ndatasets: [humaneval]\n"
+                    "generation_config:\n  timeout: 9\n  retries: 2\n  retry_interval: 3\n"
+                    "  batch_size: 4\n  do_sample: false\n  extra_body: {top_k: 20}\n",
+                    NULL, NULL);
+        assert_int_equal(c->timeout_ms, 9000);
+        assert_int_equal(c->max_retries, 2);
+        assert_int_equal(c->retry_interval_ms, 3000);
+        assert_true(has_warning(c, "task.yaml:8: generation_config.batch_size: not sent; the "
+                                   "requests in flight are eval_batch_size's"));
+        assert_true(has_warning(c, "task.yaml:9: generation_config.do_sample: has no effect with "
+                                   "an OpenAI-compatible API"));
+        assert_false(has_warning(c, "extra_body"));
+        sbx_eval_config_free(c);
 }
 
 static void test_type_errors(void **state)
@@ -209,6 +225,8 @@ static void test_type_errors(void **state)
                      "datasets: expected a list of strings, got a mapping");
         expect_error("datasets: [humaneval]\ndataset_args: [1]\n",
                      "dataset_args: expected a mapping of benchmark names, got a list");
+        expect_error("datasets: [humaneval]\ngeneration_config: {extra_body: [1]}\n",
+                     "generation_config.extra_body: expected a mapping, got a list");
         expect_error("datasets: [humaneval]\ngeneration_config: 3\n",
                      "generation_config: expected a mapping, got a number");
         expect_error("datasets: [humaneval]\ndataset_args:\n  humaneval: [1]\n",

@@ -44,6 +44,8 @@ static struct {
         struct seen seen[MAX_KEYS];
         size_t n_seen;
         char last_auth[128];
+        char last_line[160];   /* the last request's first line */
+        char last_tenant[128]; /* its X-Tenant header (test_extras) */
 } srv = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
 /* Count an attempt for key; returns its number (1-based). */
@@ -184,12 +186,17 @@ static void *connection(void *arg)
         }
         req[len] = '\0';
         const char *auth = strcasestr(req, "Authorization: ");
+        const char *tenant = strcasestr(req, "X-Tenant: ");
         pthread_mutex_lock(&srv.mu);
         if (auth)
                 snprintf(srv.last_auth, sizeof(srv.last_auth), "%.*s", (int)strcspn(auth, "\r"),
                          auth);
+        if (tenant)
+                snprintf(srv.last_tenant, sizeof(srv.last_tenant), "%.*s",
+                         (int)strcspn(tenant, "\r"), tenant);
+        snprintf(srv.last_line, sizeof(srv.last_line), "%.*s", (int)strcspn(req, "\r"), req);
         pthread_mutex_unlock(&srv.mu);
-        if (strncmp(req, "POST /v1/chat/completions HTTP/1.1", 34))
+        if (strncmp(req, "POST /v1/chat/completions", 25) || !strchr(" ?", req[25]))
                 reply(fd, 404, NULL, "{\"detail\":\"Not Found\"}");
         else {
                 key_of(end ? end : req, key, sizeof(key));
@@ -423,6 +430,36 @@ static void test_unreachable(void **state)
         outcome_free(&o);
 }
 
+/* EvalScope's client sends extra_headers as HTTP headers and extra_query in the URL. */
+static void test_extras(void **state)
+{
+        const char *yaml = "extra_headers: {X-Tenant: abc}\nextra_query: {api-version: 2024-06-01, "
+                           "q: a b}\n";
+        struct sbx_eval_node *gen = NULL;
+        struct sbx_error *err = NULL;
+        char *u = url("/v1");
+        struct sbx_eval_openai_options opt = {
+            .api_url = u,
+            .concurrency = 1,
+            .timeout_ms = 2000,
+        };
+        struct outcome o = {0};
+
+        assert_int_equal(sbx_eval_node_parse(yaml, strlen(yaml), "g", &gen, &err), 0);
+        opt.generation_config = gen;
+        char *body = sbx_eval_openai_body("m", NULL, "extras", gen);
+        assert_null(strstr(body, "extra_"));
+        assert_int_equal(sbx_eval_openai_run(&opt, &body, 1, on_done, &o, &err), 0);
+        assert_null(o.error[0]);
+        assert_string_equal(srv.last_tenant, "X-Tenant: abc");
+        assert_string_equal(srv.last_line,
+                            "POST /v1/chat/completions?api-version=2024-06-01&q=a%20b HTTP/1.1");
+        outcome_free(&o);
+        free(body);
+        free(u);
+        sbx_eval_node_free(gen);
+}
+
 static void test_body_and_parse(void **state)
 {
         struct sbx_eval_node *gen = NULL;
@@ -440,6 +477,25 @@ static void test_body_and_parse(void **state)
                             "\"be brief\"},{\"role\":\"user\",\"content\":\"hi \\\"there\\\"\"}],"
                             "\"temperature\":0.2,\"max_tokens\":64,\"stop\":[\"\\n\\n\"],"
                             "\"seed\":\"7\"}");
+        free(body);
+        sbx_eval_node_free(gen);
+
+        /* EvalScope's GenerateConfig as its OpenAI client sends it: stop_seqs is "stop",
+         * extra_body's members join the body (and win), response_schema is response_format;
+         * the client's own settings (timeout, retries, batch_size, extra_headers, extra_query)
+         * and keys it never sends (do_sample) stay out. */
+        yaml = "temperature: 0.2\nstop_seqs: [END]\ntimeout: 30\nretries: 3\nbatch_size: 4\n"
+               "do_sample: true\nextra_headers: {X-A: b}\nextra_query: {v: 1}\n"
+               "response_schema: {name: out, json_schema: {type: object}, strict: true}\n"
+               "extra_body: {chat_template_kwargs: {enable_thinking: false}, temperature: 0.5}\n";
+        assert_int_equal(sbx_eval_node_parse(yaml, strlen(yaml), "g", &gen, &err), 0);
+        body = sbx_eval_openai_body("qwen", NULL, "hi", gen);
+        assert_string_equal(body,
+                            "{\"model\":\"qwen\",\"messages\":[{\"role\":\"user\",\"content\":"
+                            "\"hi\"}],\"temperature\":0.5,\"stop\":[\"END\"],\"response_format\":"
+                            "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"out\","
+                            "\"schema\":{\"type\":\"object\"},\"strict\":true}},"
+                            "\"chat_template_kwargs\":{\"enable_thinking\":false}}");
         free(body);
         sbx_eval_node_free(gen);
         const char *resp = "{\"choices\":[{\"index\":0,\"message\":{\"content\":null}}]}";
@@ -478,6 +534,7 @@ int main(void)
             cmocka_unit_test(test_concurrency),
             cmocka_unit_test(test_unreachable),
             cmocka_unit_test(test_body_and_parse),
+            cmocka_unit_test(test_extras),
             cmocka_unit_test(test_backoff),
         };
         return cmocka_run_group_tests(tests, server_start, server_stop);
