@@ -10,6 +10,7 @@
 #include "evaluator/config_internal.h"
 #include "evaluator/dataset.h"
 #include "evaluator/judge.h"
+#include "evaluator/multilang.h"
 #include "evaluator/strutil.h"
 #include "util.h"
 
@@ -391,18 +392,37 @@ static int resolve_datasets(struct cparse *ps)
         return 0;
 }
 
-/* A benchmark named twice would write the same files twice: run it once. */
-static void dedupe_datasets(struct cparse *ps)
+/* Two names of one subset: the same name, or one language's (py, python). */
+static bool same_subset(const char *a, const char *b)
 {
-        char **v = ps->c->datasets;
+        const struct sbx_eval_lang *la = sbx_eval_ml_subset_lang(a);
+
+        return !strcmp(a, b) || (la && la == sbx_eval_ml_subset_lang(b));
+}
+
+static bool same_name(const char *a, const char *b)
+{
+        return !strcmp(a, b);
+}
+
+/* A benchmark (or a subset) named twice would be evaluated twice, into the same files: once is
+ * enough. what names the list in the warning. */
+static void dedupe(struct cparse *ps, char **v, const char *what,
+                   bool (*same)(const char *, const char *))
+{
         size_t out = 0;
 
         for (size_t i = 0; v && v[i]; i++) {
-                bool seen = false;
-                for (size_t j = 0; j < out && !seen; j++)
-                        seen = !strcmp(v[j], v[i]);
-                if (seen) {
-                        cfg_warn(ps, NULL, "datasets: '%s' is listed twice: run once", v[i]);
+                size_t j = 0;
+                while (j < out && !same(v[j], v[i]))
+                        j++;
+                if (j < out) {
+                        if (strcmp(v[j], v[i]))
+                                cfg_warn(ps, NULL, "%s: '%s' is '%s' again: run once", what, v[i],
+                                         v[j]);
+                        else
+                                cfg_warn(ps, NULL, "%s: '%s' is listed twice: run once", what,
+                                         v[i]);
                         free(v[i]);
                         continue;
                 }
@@ -410,6 +430,19 @@ static void dedupe_datasets(struct cparse *ps)
         }
         if (v)
                 v[out] = NULL;
+}
+
+static void dedupe_lists(struct cparse *ps)
+{
+        struct sbx_eval_config *c = ps->c;
+
+        dedupe(ps, c->datasets, "datasets", same_name);
+        for (size_t i = 0; i < c->n_dataset_args; i++) {
+                _cleanup_free_ char *what =
+                    sbx_strdup_printf("dataset_args.%s.subset_list", c->dataset_args[i].name);
+                dedupe(ps, c->dataset_args[i].subset_list, what ? what : "subset_list",
+                       same_subset);
+        }
 }
 
 /* base_url: http(s) URLs, each once, at most SBX_EVAL_REMOTE_MAX. */
@@ -446,7 +479,7 @@ int cfg_resolve(struct cparse *ps, const char *dir, const struct sbx_eval_overri
 
         if ((r = apply_overrides(ps, ov)) < 0 || (r = resolve_model(ps)) < 0)
                 return r;
-        dedupe_datasets(ps);
+        dedupe_lists(ps);
         if (!c->datasets || !c->datasets[0])
                 return sbx_error_set(ps->err, EINVAL,
                                      "%s: no datasets: set datasets: [humaneval] (or --datasets)",

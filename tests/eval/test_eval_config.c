@@ -154,6 +154,19 @@ static void test_unknown_keys_warn(void **state)
         assert_null(d->datasets[2]);
         assert_true(has_warning(d, "datasets: 'mbpp' is listed twice: run once"));
         sbx_eval_config_free(d);
+        /* a subset too, under its own name or another of its language's */
+        d = load_ok("datasets: [humaneval_x]\ndataset_args:\n  humaneval_x:\n"
+                    "    subset_list: [python, cpp, py, python]\n",
+                    NULL, NULL);
+        const struct sbx_eval_dataset_args *hx = sbx_eval_config_dataset_args(d, "humaneval_x");
+        assert_string_equal(hx->subset_list[0], "python");
+        assert_string_equal(hx->subset_list[1], "cpp");
+        assert_null(hx->subset_list[2]);
+        assert_true(has_warning(d, "dataset_args.humaneval_x.subset_list: 'py' is 'python' "
+                                   "again: run once"));
+        assert_true(has_warning(d, "dataset_args.humaneval_x.subset_list: 'python' is listed "
+                                   "twice: run once"));
+        sbx_eval_config_free(d);
 
         assert_true(has_warning(c, "task.yaml:3: unknown key 'eval_batch_szie' ignored (did you "
                                    "mean 'eval_batch_size'?)"));
