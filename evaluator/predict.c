@@ -96,9 +96,9 @@ static int samples_load(struct ds_run *d, struct strv **out, struct sbx_error **
                         first_missing = i;
         if (r == 0 && missing)
                 r = sbx_error_set(err, EINVAL,
-                                  "samples: %s has no completion for %s%s (%zu problem%s of %zu "
-                                  "without one): add them, or evaluate fewer with limit",
-                                  path, d->set.items[first_missing].task_id,
+                                  "%s: samples: %s has no completion for %s%s (%zu problem%s of "
+                                  "%zu without one): add them, or evaluate fewer with limit",
+                                  d->name, path, d->set.items[first_missing].task_id,
                                   missing > 1 ? " and others" : "", missing, missing > 1 ? "s" : "",
                                   d->set.n);
         if (r < 0) {
@@ -358,22 +358,30 @@ static int count_samples(struct ds_run *d, struct strv **lists, struct sbx_error
         return r;
 }
 
+int run_plan_samples(struct ds_run *d, struct sbx_error **err)
+{
+        int r = count_samples(d, &d->samples, err);
+
+        if (r == 0 && alloc_slots(d) < 0)
+                r = sbx_error_set(err, ENOMEM, "out of memory");
+        return r;
+}
+
+void run_samples_release(struct ds_run *d)
+{
+        strv_lists_free(d->samples, d->set.n);
+        d->samples = NULL;
+}
+
 int run_predictions(struct ds_run *d, struct sbx_error **err)
 {
         _cleanup_free_ char *path = sbx_eval_outputs_path(d->out, "predictions", d->name, ".jsonl");
-        struct strv *lists = NULL;
         FILE *f = NULL;
         size_t cached;
         int r;
 
         if (!path)
                 return sbx_error_set(err, ENOMEM, "out of memory");
-        if ((r = count_samples(d, &lists, err)) < 0)
-                return r;
-        if (alloc_slots(d) < 0) {
-                strv_lists_free(lists, d->set.n);
-                return sbx_error_set(err, ENOMEM, "out of memory");
-        }
         r = d->c->use_cache ? sbx_eval_pred_read(path, cached_pred, d, err) : 0;
         if (r == 0)
                 r = sbx_eval_jsonl_open(path, !d->c->use_cache, &f, err);
@@ -381,10 +389,10 @@ int run_predictions(struct ds_run *d, struct sbx_error **err)
         if (r == 0 && d->c->model_kind == SBX_EVAL_MODEL_OPENAI)
                 r = fill_api(d, f, err);
         else if (r == 0)
-                r = fill_offline(d, f, lists, err);
+                r = fill_offline(d, f, d->samples, err);
         if (f)
                 fclose(f);
-        strv_lists_free(lists, d->set.n);
+        run_samples_release(d);
         if (r == 0)
                 sbx_eval_log(d->out, "%s: predictions: %zu reused, %zu new", d->name, cached,
                              d->n_slots - cached);

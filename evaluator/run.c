@@ -44,7 +44,9 @@ static void ds_release(struct ds_run *d)
         free(d->n_samples);
         free(d->by_id);
         free(d->name);
+        free(d->subset);
         sbx_eval_sandbox_config_release(&d->sandbox);
+        run_samples_release(d);
         sbx_eval_problem_set_release(&d->set);
 }
 
@@ -137,14 +139,14 @@ static int prepare(struct ds_run *d, struct sbx_error **err)
         if ((r = run_index_problems(d, err)) < 0)
                 return r;
         r = sbx_eval_config_sandbox(d->c, name, d->bench->default_timeout_ms, &d->sandbox, err);
-        return r < 0 ? r : use_image(d, err);
+        return r < 0 ? r : run_plan_samples(d, err);
 }
 
 static int run_dataset(struct ds_run *d, struct sbx_eval_dataset_result *res,
                        struct sbx_error **err)
 {
         uint64_t start = sbx_now_ms();
-        int r = prepare(d, err);
+        int r = use_image(d, err);
 
         if (r == 0) {
                 sbx_eval_log(d->out, "%s: %zu problems%s%s, limits:%s%s", d->name, d->set.n,
@@ -176,34 +178,63 @@ static struct sbx_eval_dataset_result *result_push(struct sbx_eval_summary *s)
         return &n[s->n++];
 }
 
+/* The datasets a run evaluates, each prepared (loaded, limited, its samples read): every input
+ * is checked before anything runs. */
+struct plan {
+        struct ds_run **runs;
+        size_t n;
+};
+
+static void plan_release(struct plan *pl)
+{
+        for (size_t i = 0; i < pl->n; i++) {
+                ds_release(pl->runs[i]);
+                free(pl->runs[i]);
+        }
+        free(pl->runs);
+}
+
+/* Takes subset (NULL for a benchmark without subsets). */
+static int plan_dataset(struct plan *pl, const struct ds_run *proto, const char *name, char *subset,
+                        struct sbx_error **err)
+{
+        struct ds_run **more = realloc(pl->runs, (pl->n + 1) * sizeof(*more));
+        struct ds_run *d = more ? malloc(sizeof(*d)) : NULL;
+
+        if (more)
+                pl->runs = more;
+        if (!d) {
+                free(subset);
+                return sbx_error_set(err, ENOMEM, "out of memory");
+        }
+        *d = *proto;
+        d->subset = subset;
+        d->name = subset ? sbx_strdup_printf("%s_%s", name, subset) : strdup(name);
+        pl->runs[pl->n++] = d;
+        return d->name ? prepare(d, err) : sbx_error_set(err, ENOMEM, "out of memory");
+}
+
 /* A benchmark: once, or once per subset (language, release), each its own dataset. */
-static int run_benchmark(const struct sbx_eval_config *c, const char *name,
-                         const struct sbx_eval_executor *ex, const struct sbx_eval_hooks *hooks,
-                         struct sbx_eval_outputs *out, struct sbx_eval_summary *sum,
-                         struct sbx_error **err)
+static int plan_benchmark(struct plan *pl, const struct ds_run *proto, const char *name,
+                          struct sbx_error **err)
 {
         const struct sbx_eval_benchmark *b = sbx_eval_benchmark_find(name);
+        struct ds_run d = *proto;
         char **subsets = NULL;
+        size_t i = 0;
         int r = 0;
 
         if (!b)
                 return sbx_error_set(err, EINVAL, "unknown benchmark '%s'", name);
+        d.bench = b;
         if (b->subsets)
-                r = sbx_eval_dataset_subsets(b, sbx_eval_config_dataset_args(c, name), &subsets,
+                r = sbx_eval_dataset_subsets(b, sbx_eval_config_dataset_args(d.c, name), &subsets,
                                              err);
-        for (size_t i = 0; r == 0 && (i == 0 || (subsets && subsets[i])); i++) {
-                const char *subset = subsets ? subsets[i] : NULL;
-                struct ds_run d = {
-                    .c = c, .bench = b, .subset = subset, .ex = ex, .hooks = hooks, .out = out};
-                struct sbx_eval_dataset_result *res = result_push(sum);
-                d.name = subset ? sbx_strdup_printf("%s_%s", name, subset) : strdup(name);
-                if (!res || !d.name)
-                        r = sbx_error_set(err, ENOMEM, "out of memory");
-                else
-                        r = run_dataset(&d, res, err);
-                ds_release(&d);
-        }
-        for (size_t i = 0; subsets && subsets[i]; i++)
+        if (r == 0 && !subsets)
+                r = plan_dataset(pl, &d, name, NULL, err);
+        for (; r == 0 && subsets && subsets[i]; i++)
+                r = plan_dataset(pl, &d, name, subsets[i], err);
+        for (; subsets && subsets[i]; i++)
                 free(subsets[i]);
         free(subsets);
         return r;
@@ -231,8 +262,16 @@ int sbx_eval_run(const struct sbx_eval_config *c, const struct sbx_eval_executor
                 if (hooks->opened)
                         hooks->opened(hooks->ctx, o.dir);
         }
+        const struct ds_run proto = {.c = c, .ex = ex, .hooks = hooks, .out = &o};
+        struct plan pl = {0};
         for (size_t i = 0; r == 0 && c->datasets && c->datasets[i]; i++)
-                r = run_benchmark(c, c->datasets[i], ex, hooks, &o, s, err);
+                r = plan_benchmark(&pl, &proto, c->datasets[i], err);
+        for (size_t i = 0; r == 0 && i < pl.n; i++) {
+                struct sbx_eval_dataset_result *res = result_push(s);
+                r = res ? run_dataset(pl.runs[i], res, err)
+                        : sbx_error_set(err, ENOMEM, "out of memory");
+        }
+        plan_release(&pl);
         if (r < 0)
                 sbx_eval_log(&o, "ERROR: %s",
                              err && *err && (*err)->message ? (*err)->message : "");

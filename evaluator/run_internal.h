@@ -11,6 +11,8 @@
 #include "evaluator/outputs.h"
 #include "evaluator/run.h"
 
+struct strv;
+
 /* One sample: a completion of one problem, and what became of it. */
 struct slot {
         size_t problem;
@@ -24,8 +26,8 @@ struct slot {
 struct ds_run {
         const struct sbx_eval_config *c;
         const struct sbx_eval_benchmark *bench;
-        const char *subset; /* the benchmark's subset evaluated, or NULL */
-        char *name;         /* "humaneval", "humaneval_x_cpp": messages and file names */
+        char *subset; /* the benchmark's subset evaluated, or NULL */
+        char *name;   /* "humaneval", "humaneval_x_cpp": messages and file names */
         const struct sbx_eval_dataset_args *args;
         const struct sbx_eval_executor *ex;
         const struct sbx_eval_hooks *hooks;
@@ -38,6 +40,7 @@ struct ds_run {
         size_t n_slots;
         struct sbx_eval_sandbox_config sandbox;
         double tolerance;
+        struct strv *samples; /* a samples file's completions by problem (predict.c), or NULL */
 };
 
 void run_message(const struct ds_run *d, enum sbx_eval_level level, const char *fmt, ...)
@@ -52,7 +55,11 @@ struct slot *run_slot(const struct ds_run *d, size_t problem, uint32_t sample);
 
 /* review.c: judge every predicted sample that has no valid review yet. */
 int run_reviews(struct ds_run *d, struct sbx_error **err);
+/* predict.c: how many samples each problem gets, and their slots; a samples file is read (and
+ * must cover every problem) here, before anything runs. */
+int run_plan_samples(struct ds_run *d, struct sbx_error **err);
 /* predict.c: fill every slot's completion. */
 int run_predictions(struct ds_run *d, struct sbx_error **err);
+void run_samples_release(struct ds_run *d);
 
 #endif

@@ -60,6 +60,15 @@ printf 'datasets: [live_code_bench]\nsamples: /dev/null\ndataset_args:\n  live_c
         fail "malicious pickle not refused: $(cat "$WORK/err")"
 [ -e "$WORK/pwned" ] && fail "the pickle's payload ran"
 
+# Bad input for a later dataset is found before the first runs: nothing was judged (it ran
+# every HumanEval program first, then failed on MBPP's missing samples).
+printf '{"task_id": "HumanEval/0", "completion": "    return False\\n"}\n' >"$WORK/he0.jsonl"
+"$SBX" eval --datasets humaneval,mbpp --samples "$WORK/he0.jsonl" --limit 1 --no-timestamp \
+        --work-dir "$WORK/early" -q >/dev/null 2>"$WORK/err"
+[ $? -eq 1 ] && grep -q "mbpp: samples: .*he0.jsonl has no completion for 11" "$WORK/err" ||
+        fail "mbpp's missing samples: $(cat "$WORK/err")"
+[ -e "$WORK/early/reviews/he0/humaneval.jsonl" ] && fail "humaneval ran before mbpp's error"
+
 # openai_api against the fixture: the key comes from .env through ${VAR}.
 "$PY" "$SRC/tests/eval/fixture_openai.py" "$SRC/data/humaneval/HumanEval.jsonl.gz" sk-dotenv-4242 \
         "$WORK/port" "$WORK/auth.log" 2>"$WORK/server.log" &
