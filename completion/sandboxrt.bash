@@ -52,12 +52,14 @@ _sandboxrt() {
 		mapfile -t COMPREPLY < <(compgen -W 'auto native docker remote' -- "$cur")
 		return
 		;;
-	--language)
-		mapfile -t COMPREPLY < <(compgen -W 'python c cpp javascript java bash perl' -- "$cur")
+	--language) # as `sandboxrt run --help` lists them
+		mapfile -t COMPREPLY < <(compgen -W 'python c cpp javascript java bash perl go rust
+			typescript ruby php lua r csharp scala d racket' -- "$cur")
 		return
 		;;
-	--datasets)
-		mapfile -t COMPREPLY < <(compgen -W 'humaneval mbpp live_code_bench' -- "$cur")
+	--datasets) # as `sandboxrt eval --help` lists them
+		mapfile -t COMPREPLY < <(compgen -W 'humaneval mbpp live_code_bench humaneval_plus
+			mbpp_plus humaneval_x mbxp multiple multiple_humaneval multiple_mbpp' -- "$cur")
 		return
 		;;
 	--log-level)
