@@ -38,19 +38,21 @@ struct sbx_owners {
 
 /* ---- the state dir ----------------------------------------------------------------------- */
 
-static int private_dir_at(int at, const char *name, const char *shown, mode_t mode,
+/* name (in at), made if missing; it must be a directory of ours, else 1 with *st filled. */
+static int private_dir_at(int at, const char *name, const char *shown, mode_t mode, struct stat *st,
                           struct sbx_error **err)
 {
-        struct stat st;
-
         if (mkdirat(at, name, mode) < 0 && errno != EEXIST)
                 return sbx_error_set(err, errno, "creating %s: %m", shown);
-        if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        if (fstatat(at, name, st, AT_SYMLINK_NOFOLLOW) < 0)
                 return sbx_error_set(err, errno, "%s: %m", shown);
-        if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid())
-                return sbx_error_set(
-                    err, EPERM, "%s is not a directory owned by us: remove it and retry", shown);
-        return 0;
+        return !S_ISDIR(st->st_mode) || st->st_uid != geteuid();
+}
+
+/* What is wrong with a state dir that is not a directory of ours. */
+static const char *not_ours(const struct stat *st)
+{
+        return !S_ISDIR(st->st_mode) ? "is not a directory" : "belongs to another user";
 }
 
 int sbx_state_subdir(const char *state_dir, const char *name, mode_t mode, struct sbx_error **err)
@@ -58,11 +60,21 @@ int sbx_state_subdir(const char *state_dir, const char *name, mode_t mode, struc
         _cleanup_free_ char *shown = sbx_strdup_printf("%s/%s", state_dir, name);
         _cleanup_close_ int fd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
+        struct stat st;
+        int r;
+
         if (!shown)
                 return sbx_error_set(err, ENOMEM, "out of memory");
         if (fd < 0)
                 return sbx_error_set(err, errno, "opening %s: %m", state_dir);
-        return private_dir_at(fd, name, shown, mode, err);
+        r = private_dir_at(fd, name, shown, mode, &st, err);
+        if (r > 0)
+                return sbx_error_set(err, EPERM,
+                                     "%s %s (uid %u; we are uid %u): remove it, it is not "
+                                     "sandboxrt's",
+                                     shown, not_ours(&st), (unsigned)st.st_uid,
+                                     (unsigned)geteuid());
+        return r;
 }
 
 static char *default_state_dir(void)
@@ -88,7 +100,15 @@ int sbx_state_dir_open(char **out, struct sbx_error **err)
         if (dir[0] != '/')
                 return sbx_error_set(err, EINVAL, "$" ENV_STATE_DIR "=%s: want an absolute path",
                                      dir);
-        r = private_dir_at(AT_FDCWD, dir, dir, 0711, err);
+        struct stat st;
+        r = private_dir_at(AT_FDCWD, dir, dir, 0711, &st, err);
+        if (r > 0)
+                /* A shared directory (/tmp), or one another user made first where ours goes. */
+                return sbx_error_set(err, EINVAL,
+                                     "state dir %s %s (uid %u; we are uid %u): set "
+                                     "$" ENV_STATE_DIR " to a directory of your own (or to one "
+                                     "that does not exist yet)",
+                                     dir, not_ours(&st), (unsigned)st.st_uid, (unsigned)geteuid());
         if (r == 0)
                 r = sbx_state_subdir(dir, OWNERS, 0700, err);
         if (r < 0)

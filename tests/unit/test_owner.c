@@ -95,9 +95,22 @@ static void test_state_dir(void **unused)
         _cleanup_free_ char *link = sbx_strdup_printf("%s/link", dir);
         assert_int_equal(symlink(state, link), 0);
         setenv("SANDBOXRT_STATE_DIR", link, 1);
-        assert_int_equal(sbx_state_dir_open(&again, &err), -EPERM);
-        assert_non_null(strstr(err->message, "not a directory owned by us"));
-        sbx_error_free(err);
+        assert_int_equal(sbx_state_dir_open(&again, &err), -EINVAL);
+        assert_non_null(strstr(err->message, "is not a directory"));
+        assert_non_null(
+            strstr(err->message, "set $SANDBOXRT_STATE_DIR to a directory of your own"));
+        err = sbx_error_free(err);
+        /* And another user's directory (a shared /tmp) is never taken over: the message says to
+         * pick one's own, not to remove it. */
+        _cleanup_free_ char *theirs = sbx_strdup_printf("%s/theirs", dir);
+        assert_int_equal(mkdir(theirs, 0755), 0);
+        if (chown(theirs, 65534, 65534) == 0) {
+                setenv("SANDBOXRT_STATE_DIR", theirs, 1);
+                assert_int_equal(sbx_state_dir_open(&again, &err), -EINVAL);
+                assert_non_null(strstr(err->message, "belongs to another user (uid 65534"));
+                assert_null(strstr(err->message, "remove"));
+                err = sbx_error_free(err);
+        }
         setenv("SANDBOXRT_STATE_DIR", state, 1);
 }
 
