@@ -97,7 +97,7 @@ bool sbx_policy_name_is_valid(const char *s);
  * of those, /dev/shm included), else -EINVAL and why (a sentence without the path) in buf. */
 int sbx_policy_writable_check(const char *path, char *why, size_t size);
 /* Append path to p->writable, checked as above, and not nested in (or holding) one already
- * there: one directory of the storage each; a repeat is dropped. -EINVAL, -E2BIG (more than
+ * there: one directory of the storage each; a repeat is dropped. -EINVAL (also for more than
  * SBX_WRITABLE_MAX), -ENOMEM, with a message naming the path but not the key. */
 int sbx_policy_writable_add(struct sbx_policy *p, const char *path, struct sbx_error **err);
 

@@ -25,7 +25,7 @@ static int set_add(struct sbx_policy_set *set, struct sbx_policy *p, struct sbx_
                 }
         if (set->n == MAX_POLICIES) {
                 int r =
-                    sbx_error_set(err, E2BIG, "%s: more than %d policies", p->path, MAX_POLICIES);
+                    sbx_error_set(err, EINVAL, "%s: more than %d policies", p->path, MAX_POLICIES);
                 sbx_policy_free(p);
                 return r;
         }

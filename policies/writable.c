@@ -111,7 +111,7 @@ int sbx_policy_writable_add(struct sbx_policy *p, const char *path, struct sbx_e
                                              o, path);
         }
         if (n == SBX_WRITABLE_MAX)
-                return sbx_error_set(err, E2BIG, "more than %d paths", SBX_WRITABLE_MAX);
+                return sbx_error_set(err, EINVAL, "more than %d paths", SBX_WRITABLE_MAX);
         char **v = realloc(p->writable, (n + 2) * sizeof(*v));
         if (!v)
                 return sbx_error_set(err, ENOMEM, "out of memory");

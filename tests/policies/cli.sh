@@ -59,6 +59,14 @@ grep -qE "^strict +local strict +\($tmp/dir/strict.yaml\)\$" "$tmp/out" ||
 	fail "list does not show the replacement: $(cat "$tmp/out")"
 expect 2 "$SANDBOXRT" policy --policy-dir "$tmp/bad" list
 has "$tmp/err" "limits.memory"
+# A file over a count (9 writable paths) is the same usage error, for run too (it said 9, the
+# sandbox failed).
+mkdir "$tmp/many"
+{ cat "$tmp/strict.yaml"; echo 'writable: [/o/a, /o/b, /o/c, /o/d, /o/e, /o/f, /o/g, /o/h, /o/i]'; } \
+	>"$tmp/many/strict.yaml"
+expect 2 "$SANDBOXRT" policy --policy-dir "$tmp/many" list
+expect 2 "$SANDBOXRT" run --policy-dir "$tmp/many" --policy strict -- /bin/true
+has "$tmp/err" "writable: more than 8 paths"
 
 # Usage errors and an unknown policy exit 2, as `run --policy` does; --help exits 0.
 expect 2 "$SANDBOXRT" policy
