@@ -52,6 +52,7 @@ struct job {
         struct capture out, err;
         size_t stdin_off;
         bool stdin_done, eof, exited, killed, have_before;
+        bool sandbox_stopped; /* the stop was sbx_sandbox_stop's */
         int pidfd;
         int exit_code;
         enum sbx_stop stop;
@@ -343,6 +344,29 @@ static int poll_timeout(struct job *j, uint64_t now)
         return until <= now ? 0 : (int)(until - now);
 }
 
+/* The job's cancel fd (its hang-up) and its sandbox's stop fd (readable), watched until the job
+ * is being stopped. */
+static struct pollfd cancel_poll(const struct job *j)
+{
+        bool on = j->spec->cancel_fd > 0 && j->stop == SBX_STOP_NONE;
+
+        return (struct pollfd){.fd = on ? j->spec->cancel_fd : -1, .events = POLLRDHUP};
+}
+
+static struct pollfd stop_poll(const struct job *j)
+{
+        bool on = j->spec->stop_fd > 0 && j->stop == SBX_STOP_NONE;
+
+        return (struct pollfd){.fd = on ? j->spec->stop_fd : -1, .events = POLLIN};
+}
+
+static void cancelled(struct job *j, const struct pollfd *cancel, const struct pollfd *stop)
+{
+        j->sandbox_stopped |= stop->revents != 0;
+        if ((cancel->revents & (POLLRDHUP | POLLHUP | POLLERR)) || stop->revents)
+                stop_job(j, SBX_STOP_CANCEL);
+}
+
 static int wait_once(struct job *j, struct sbx_error **err)
 {
         struct pollfd p[] = {
@@ -350,8 +374,8 @@ static int wait_once(struct job *j, struct sbx_error **err)
              .events = (short)(POLLIN | (j->stdin_done ? 0 : POLLOUT))},
             {.fd = j->exited ? -1 : j->pidfd, .events = POLLIN},
             /* The caller hung up (a server's client left, or the server is stopping). */
-            {.fd = j->spec->cancel_fd > 0 && j->stop == SBX_STOP_NONE ? j->spec->cancel_fd : -1,
-             .events = POLLRDHUP},
+            cancel_poll(j),
+            stop_poll(j),
         };
         uint64_t now = sbx_now_ms();
         int timeout = sbx_docker_conn_pending(j->conn) ? 0 : poll_timeout(j, now);
@@ -359,8 +383,7 @@ static int wait_once(struct job *j, struct sbx_error **err)
 
         if (poll(p, ELEMENTSOF(p), timeout) < 0 && errno != EINTR)
                 return sbx_error_set(err, errno, "poll: %m");
-        if (p[2].revents & (POLLRDHUP | POLLHUP | POLLERR))
-                stop_job(j, SBX_STOP_CANCEL);
+        cancelled(j, &p[2], &p[3]);
         if ((p[0].revents & POLLOUT) && !j->stdin_done)
                 write_stdin(j);
         if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) || sbx_docker_conn_pending(j->conn))
@@ -505,15 +528,14 @@ static int agent_wait_once(struct job *j, struct sbx_error **err)
             {.fd = j->err_fd, .events = POLLIN},
             {.fd = j->in_fd, .events = POLLOUT},
             {.fd = j->agent, .events = POLLIN},
-            {.fd = j->spec->cancel_fd > 0 && j->stop == SBX_STOP_NONE ? j->spec->cancel_fd : -1,
-             .events = POLLRDHUP},
+            cancel_poll(j),
+            stop_poll(j),
         };
         int r = 0;
 
         if (poll(p, ELEMENTSOF(p), poll_timeout(j, sbx_now_ms())) < 0 && errno != EINTR)
                 return sbx_error_set(err, errno, "poll: %m");
-        if (p[4].revents & (POLLRDHUP | POLLHUP | POLLERR))
-                stop_job(j, SBX_STOP_CANCEL);
+        cancelled(j, &p[4], &p[5]);
         if (p[2].revents)
                 agent_stdin(j);
         if (p[0].revents && (r = read_pipe(j, &j->out_fd, SBX_DOCKER_STDOUT)) < 0)
@@ -673,6 +695,8 @@ static void judge(struct job *j, const struct oom *oom, struct sbx_result *r)
         };
 
         sbx_judge(&e, &j->spec->policy->limits, r);
+        if (j->sandbox_stopped && j->stop == SBX_STOP_CANCEL)
+                sbx_result_set_message(r, "cancelled: the sandbox was stopped");
         if (rec.valid && rec.exec_errno && r->verdict == SBX_VERDICT_RUNTIME_ERROR)
                 sbx_result_set_message(r, "cannot execute %s: %s", j->spec->argv[0],
                                        strerror(rec.exec_errno));

@@ -350,6 +350,10 @@ int sbx_sandbox_create(struct sbx_runtime *rt, const struct sbx_sandbox_options 
                        struct sbx_sandbox **out, struct sbx_error **err);
 int sbx_sandbox_run(struct sbx_sandbox *sb, const struct sbx_job *job, struct sbx_result **out,
                     struct sbx_error **err);
+/* Stop the job running in sb, as its cancel_fd's hang-up would (native and Docker backends), and
+ * every job run in it after this: for a caller that deletes a sandbox another thread runs in.
+ * Thread-safe; the sandbox stays to be closed. */
+void sbx_sandbox_stop(struct sbx_sandbox *sb);
 /* File access inside the sandbox's writable directories: a path as sbx_sandbox_path takes it
  * (relative to the working directory, or absolute in one of them; no "..", no symlink
  * followed). read_file caps the size read at max_bytes and sets out->truncated. */

@@ -259,20 +259,25 @@ static int send_request(struct sbx_backend *be, int job_fd, const struct sbx_spe
         return sbx_wire_send_fds(be->ctrl_fd, &req, sizeof(req), fds, box ? 2 : 1);
 }
 
-/* Wait until the supervisor answers, or the job's cancel fd hangs up: then closing our end of
- * the job socket (by the caller) makes the supervisor kill the jail. */
-static int wait_for_answer(int job_fd, int cancel_fd)
+/* Wait until the supervisor answers, or the job's cancel fd hangs up (-ECANCELED), or its
+ * sandbox is stopped (-ESHUTDOWN): then closing our end of the job socket (by the caller) makes
+ * the supervisor kill the jail. */
+static int wait_for_answer(int job_fd, const struct sbx_spec *spec)
 {
         struct pollfd p[] = {
             {.fd = job_fd, .events = POLLIN},
-            {.fd = cancel_fd > 0 ? cancel_fd : -1, .events = POLLRDHUP},
+            {.fd = spec->cancel_fd > 0 ? spec->cancel_fd : -1, .events = POLLRDHUP},
+            {.fd = spec->stop_fd > 0 ? spec->stop_fd : -1, .events = POLLIN},
         };
 
         while (poll(p, ELEMENTSOF(p), -1) < 0)
                 if (errno != EINTR)
                         return -errno;
-        return p[0].revents == 0 && (p[1].revents & (POLLHUP | POLLRDHUP | POLLERR)) ? -ECANCELED
-                                                                                     : 0;
+        if (p[0].revents)
+                return 0;
+        if (p[1].revents & (POLLHUP | POLLRDHUP | POLLERR))
+                return -ECANCELED;
+        return p[2].revents ? -ESHUTDOWN : 0;
 }
 
 static int native_run(struct sbx_backend *be, struct sbx_box *box, const struct sbx_spec *spec,
@@ -300,9 +305,11 @@ static int native_run(struct sbx_backend *be, struct sbx_box *box, const struct 
         if (r < 0)
                 return sbx_error_set(err, -r, "sending the job to its supervisor: %s",
                                      strerror(-r));
-        r = wait_for_answer(job_fd, spec->cancel_fd);
+        r = wait_for_answer(job_fd, spec);
         if (r < 0)
-                return sbx_error_set(err, -r, "cancelled: the client went away");
+                return sbx_error_set(err, -r, "cancelled: %s",
+                                     r == -ESHUTDOWN ? "the sandbox was stopped"
+                                                     : "the client went away");
         r = sbx_wire_recv(job_fd, &raw, &size);
         if (r < 0)
                 return sbx_error_set(err, -r, "the supervisor died before answering (%s)",

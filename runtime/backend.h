@@ -15,6 +15,7 @@ struct sbx_spec {
         size_t stdin_size;
         const struct sbx_policy *policy; /* overrides already applied */
         int cancel_fd;                   /* see struct sbx_job; 0 = none */
+        int stop_fd; /* readable once the job's sandbox was stopped (sbx_sandbox_stop); 0 = none */
 };
 
 struct sbx_backend;  /* backend-private state */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 
 #include "backend.h"
 #include "ceiling.h"
@@ -26,6 +27,7 @@ struct sbx_sandbox {
         struct sbx_policy *policy;
         struct sbx_ceiling *ceiling; /* its own copy, or NULL */
         pthread_mutex_t lock;        /* one job at a time per sandbox */
+        int stop_fd;                 /* an eventfd, readable once stopped (sbx_sandbox_stop) */
 };
 
 struct sbx_pool {
@@ -40,6 +42,7 @@ struct sbx_pool {
 struct base {
         const struct sbx_policy *policy; /* NULL: the job's own */
         const struct sbx_ceiling *ceiling;
+        int stop_fd; /* the sandbox's (sbx_spec.stop_fd), 0 = none */
 };
 
 /* What every program finds in its environment; a job's env adds to it or replaces entries. */
@@ -500,6 +503,7 @@ static int resolve_job(struct sbx_runtime *rt, const struct sbx_job *job, const 
             .stdin_size = job->stdin_data ? job->stdin_size : 0,
             .policy = j->policy,
             .cancel_fd = job->cancel_fd,
+            .stop_fd = b->stop_fd,
         };
         return 0;
 }
@@ -577,6 +581,12 @@ int sbx_sandbox_create(struct sbx_runtime *rt, const struct sbx_sandbox_options 
         opts = opts ? opts : &none;
         sb->rt = rt;
         pthread_mutex_init(&sb->lock, NULL);
+        sb->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (sb->stop_fd < 0) {
+                r = sbx_error_set(err, errno, "eventfd: %m");
+                sbx_sandbox_destroy(sb);
+                return r;
+        }
         r = resolve_base(rt, opts, &sb->ceiling, &sb->policy, err);
         if (r == 0)
                 r = rt->ops->box_create(rt->backend, sb->policy,
@@ -592,12 +602,18 @@ int sbx_sandbox_create(struct sbx_runtime *rt, const struct sbx_sandbox_options 
 int sbx_sandbox_run(struct sbx_sandbox *sb, const struct sbx_job *job, struct sbx_result **out,
                     struct sbx_error **err)
 {
-        const struct base b = {sb->policy, sb->ceiling};
+        const struct base b = {
+            .policy = sb->policy, .ceiling = sb->ceiling, .stop_fd = sb->stop_fd};
 
         pthread_mutex_lock(&sb->lock);
         int r = run_resolved(sb->rt, sb->box, &b, job, out, err);
         pthread_mutex_unlock(&sb->lock);
         return r;
+}
+
+void sbx_sandbox_stop(struct sbx_sandbox *sb)
+{
+        (void)!eventfd_write(sb->stop_fd, 1);
 }
 
 /* A file function's path as its backend takes it: normalized, absolute in a writable
@@ -676,6 +692,8 @@ int sbx_sandbox_close(struct sbx_sandbox *sb, struct sbx_error **err)
         sbx_policy_free(sb->policy);
         sbx_ceiling_free(sb->ceiling);
         pthread_mutex_destroy(&sb->lock);
+        if (sb->stop_fd >= 0)
+                close(sb->stop_fd);
         free(sb);
         return r;
 }
@@ -716,7 +734,7 @@ int sbx_pool_run(struct sbx_pool *pool, const struct sbx_job *job, struct sbx_re
                  struct sbx_error **err)
 {
         struct sbx_runtime *rt = pool->rt;
-        const struct base b = {pool->policy, pool->ceiling};
+        const struct base b = {.policy = pool->policy, .ceiling = pool->ceiling};
         struct sbx_box *box = NULL;
         struct sbx_error *e = NULL;
         struct resolved j = {0};

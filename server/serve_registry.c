@@ -235,7 +235,7 @@ static int config_limits(struct sbx_served *e, bool allow_network)
         return r;
 }
 
-static int create_sandbox(struct sbx_served *e, struct sbx_error **err)
+static int create_sandbox(struct sbx_served *e, struct sbx_sandbox **out, struct sbx_error **err)
 {
         struct sbx_sandbox_options opts = {
             .limits = (const char *const *)e->limits,
@@ -243,7 +243,7 @@ static int create_sandbox(struct sbx_served *e, struct sbx_error **err)
             .ceiling = e->owner->tool_ceiling,
         };
 
-        return sbx_sandbox_create(e->rt, &opts, &e->sb, err);
+        return sbx_sandbox_create(e->rt, &opts, out, err);
 }
 
 /* Would t hold more than its max_sandboxes with more new ones? Pool members count unless
@@ -331,7 +331,7 @@ int sbx_registry_create(struct sbx_registry *reg, struct sbx_tenant *t, const ch
         if (r == 0)
                 r = entry_new(reg, t, type, cfg, &e, err);
         if (r == 0 && !pool)
-                r = create_sandbox(e, err);
+                r = create_sandbox(e, &e->sb, err); /* before the table holds it */
         if (r == 0) {
                 /* A pool member joins the pool (in_pool) when sbx_registry_pool_init counts it. */
                 e->status = pool ? SBX_SB_INITIALIZING : SBX_SB_RUNNING;
@@ -396,9 +396,21 @@ int sbx_registry_begin(struct sbx_registry *reg, struct sbx_served *e, const str
                 r = -EPIPE;
         if (r == 0)
                 e->busy = true;
+        bool make = r == 0 && !e->sb;
         pthread_mutex_unlock(&reg->lock);
-        if (r == 0 && !e->sb && (r = create_sandbox(e, err)) < 0)
-                sbx_registry_end(reg, e);
+        if (make) {
+                /* A pool member's first direct call; e->sb is read under the lock (a delete
+                 * stops what runs in it), so it is set there. */
+                struct sbx_sandbox *sb = NULL;
+                r = create_sandbox(e, &sb, err);
+                pthread_mutex_lock(&reg->lock);
+                e->sb = sb;
+                if (sb && e->removed)
+                        sbx_sandbox_stop(sb);
+                pthread_mutex_unlock(&reg->lock);
+                if (r < 0)
+                        sbx_registry_end(reg, e);
+        }
         return r;
 }
 
@@ -461,6 +473,9 @@ static bool remove_locked(struct sbx_registry *reg, size_t i)
         reg->items[i] = reg->items[--reg->n];
         e->removed = true;
         e->status = SBX_SB_STOPPING;
+        /* Delete means stop, then remove: a call running in it ends now, not at its limit. */
+        if (e->sb)
+                sbx_sandbox_stop(e->sb);
         if (e->in_pool) {
                 idle_unlink_locked(pool_of(reg, e->owner), e);
                 pool_of(reg, e->owner)->size--;

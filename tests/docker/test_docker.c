@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -201,6 +202,40 @@ static void test_wall_timeout(void **state)
         result_clear(&r);
         assert_no_job_left(box);
         sbx_docker_ops.box_destroy(be, box, NULL);
+}
+
+static void *stop_later(void *fd)
+{
+        usleep(scaled_ms(1000) * 1000);
+        (void)!eventfd_write((int)(intptr_t)fd, 1);
+        return NULL;
+}
+
+/* A stopped sandbox (sbx_sandbox_stop: its stop_fd readable) stops the job running in it. */
+static void test_stop(void **state)
+{
+        struct sbx_policy p = policy();
+        struct sbx_box *box = NULL;
+        struct sbx_error *err = NULL;
+        struct sbx_result r = {0};
+        const char *const argv[] = {"/bin/sleep", "30", NULL};
+        int stop = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        const struct sbx_spec spec = {.argv = argv, .env = test_env, .policy = &p, .stop_fd = stop};
+        pthread_t t;
+
+        assert_true(stop > 0);
+        assert_int_equal(sbx_docker_ops.box_create(be, &p, image, &box, &err), 0);
+        assert_int_equal(pthread_create(&t, NULL, stop_later, (void *)(intptr_t)stop), 0);
+        uint64_t t0 = sbx_now_ms();
+        assert_int_equal(sbx_docker_ops.run(be, box, &spec, &r, &err), 0);
+        pthread_join(t, NULL);
+        assert_true(sbx_now_ms() - t0 < scaled_ms(10000)); /* not the job's 30 s */
+        assert_int_equal(r.verdict, SBX_VERDICT_SANDBOX_ERROR);
+        assert_string_equal(r.message, "cancelled: the sandbox was stopped");
+        result_clear(&r);
+        assert_no_job_left(box);
+        sbx_docker_ops.box_destroy(be, box, NULL);
+        close(stop);
 }
 
 static void test_cpu_timeout(void **state)
@@ -1029,6 +1064,7 @@ int main(int argc, char **argv)
             cmocka_unit_test(test_stdin),
             cmocka_unit_test(test_wall_timeout),
             cmocka_unit_test(test_cpu_timeout),
+            cmocka_unit_test(test_stop),
             cmocka_unit_test(test_memory_limit),
             cmocka_unit_test(test_fork_bomb),
             cmocka_unit_test(test_output_flood),

@@ -29,6 +29,7 @@
 #include "server/serve_request.h"
 #include "server/serve_tenants.h"
 #include "server/serve_tools.h"
+#include "tests/time_scale.h"
 #include "util.h"
 
 #define BODY(s) s, strlen(s)
@@ -1064,6 +1065,42 @@ static void test_tenant_isolation(void **state)
         assert_int_equal(total, 2 + b_had);
 }
 
+static void *run_in_sandbox(void *arg)
+{
+        struct sbx_served *e = arg;
+        struct sbx_job job = {.argv = (const char *const[]){"/bin/sleep", "20", NULL}};
+        struct sbx_result *res = NULL;
+
+        assert_int_equal(sbx_sandbox_run(e->sb, &job, &res, NULL), 0);
+        return res;
+}
+
+/* Deleting a sandbox stops what runs in it (ms-enclave: "delete means stop, then remove"); a
+ * call in it went on to its end, writing into a sandbox said to be deleted. */
+static void test_delete_stops(void **state)
+{
+        const struct sbx_wait w = {.client_fd = -1, .deadline_usec = sbx_now_usec() + 1000000};
+        pthread_t t;
+        void *r;
+
+        if (!reg_srv.reg)
+                skip();
+        struct sbx_served *e = make("{}", false);
+        assert_int_equal(sbx_registry_begin(reg_srv.reg, e, &w, NULL), 0);
+        assert_int_equal(pthread_create(&t, NULL, run_in_sandbox, e), 0);
+        usleep(scaled_ms(500) * 1000);
+        uint64_t t0 = sbx_now_ms();
+        assert_int_equal(sbx_registry_delete(reg_srv.reg, tb, e->id, NULL), 0);
+        pthread_join(t, &r);
+        assert_true(sbx_now_ms() - t0 < scaled_ms(5000)); /* not the job's 20 s */
+        struct sbx_result *res = r;
+        assert_int_equal(res->verdict, SBX_VERDICT_SANDBOX_ERROR);
+        assert_non_null(strstr(res->message, "the sandbox was stopped"));
+        sbx_result_free(res);
+        sbx_registry_end(reg_srv.reg, e);
+        sbx_registry_put(reg_srv.reg, e);
+}
+
 /* The tool ceiling's output limit: the ceiling policy's tool_output, unless --tool-output. */
 static void test_tool_output(void **state)
 {
@@ -1121,6 +1158,7 @@ int main(void)
             cmocka_unit_test(test_pool),
             cmocka_unit_test(test_tenant_isolation),
             cmocka_unit_test(test_tool_output),
+            cmocka_unit_test(test_delete_stops),
         };
         int failed = cmocka_run_group_tests(tests, NULL, NULL);
         return failed + cmocka_run_group_tests(registry, reg_setup, reg_teardown);
