@@ -1154,10 +1154,8 @@ int main(void)
             cmocka_unit_test(test_conns),
         };
         const struct CMUnitTest registry[] = {
-            cmocka_unit_test(test_cleanup),
-            cmocka_unit_test(test_pool),
-            cmocka_unit_test(test_tenant_isolation),
-            cmocka_unit_test(test_tool_output),
+            cmocka_unit_test(test_cleanup),          cmocka_unit_test(test_pool),
+            cmocka_unit_test(test_tenant_isolation), cmocka_unit_test(test_tool_output),
             cmocka_unit_test(test_delete_stops),
         };
         int failed = cmocka_run_group_tests(tests, NULL, NULL);
