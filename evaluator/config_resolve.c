@@ -261,6 +261,12 @@ static int flags_are_text(struct cparse *ps, const struct sbx_eval_overrides *ov
         return r;
 }
 
+/* A model that is a source of completions rather than an endpoint's model. */
+static bool names_completions(const char *model)
+{
+        return !strcmp(model, "reference") || sbx_eval_has_suffix(model, ".jsonl");
+}
+
 static int apply_overrides(struct cparse *ps, const struct sbx_eval_overrides *ov)
 {
         struct sbx_eval_config *c = ps->c;
@@ -281,6 +287,11 @@ static int apply_overrides(struct cparse *ps, const struct sbx_eval_overrides *o
                                              ov->limit);
                 c->limit_set = true;
         }
+        /* A source of completions given on the command line replaces the task file's. */
+        if (ov->samples && !ov->model && c->model && names_completions(c->model))
+                c->model = (free(c->model), NULL);
+        if (ov->model && !ov->samples && names_completions(ov->model))
+                c->samples_path = (free(c->samples_path), NULL);
         if (set_str(&c->model, ov->model) < 0 || set_str(&c->samples_path, ov->samples) < 0 ||
             set_str(&c->work_dir, ov->work_dir) < 0 || set_str(&c->use_cache, ov->use_cache) < 0 ||
             set_str(&c->backend, ov->backend) < 0 || set_str(&c->api_url, ov->api_url) < 0 ||
@@ -338,6 +349,25 @@ static int resolve_model(struct cparse *ps)
                 if (!c->samples_path)
                         return cfg_error(ps, NULL, "samples",
                                          "eval_type samples needs samples: <file.jsonl>");
+                if (c->model && !strcmp(c->model, "reference"))
+                        return cfg_error(ps, NULL, "model",
+                                         "'reference' runs the canonical solutions and samples: %s "
+                                         "gives completions: choose one",
+                                         c->samples_path);
+                if (c->model && sbx_eval_has_suffix(c->model, ".jsonl") &&
+                    strcmp(c->model, c->samples_path))
+                        return cfg_error(ps, NULL, "model",
+                                         "%s and samples: %s are two samples files: choose one",
+                                         c->model, c->samples_path);
+                if (c->api_url)
+                        cfg_warn(ps, NULL,
+                                 "samples: %s gives the completions: api_url %s is not called",
+                                 c->samples_path, c->api_url);
+                if (c->repeats > 1)
+                        cfg_warn(ps, NULL,
+                                 "repeats: %u has no effect with a samples file: a task's samples "
+                                 "are its lines there",
+                                 c->repeats);
                 c->model_kind = SBX_EVAL_MODEL_SAMPLES;
                 if (!c->model && !(c->model = samples_name(c->samples_path)))
                         return sbx_error_set(ps->err, ENOMEM, "out of memory");

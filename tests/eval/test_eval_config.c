@@ -184,6 +184,18 @@ static void test_unknown_keys_warn(void **state)
         assert_int_equal(c->eval_batch_size, 1);
         sbx_eval_config_free(c);
 
+        /* A samples file with an endpoint: the file's completions are judged, the endpoint is
+         * not called, and the model's name labels the results. */
+        c = load_ok("model: m\napi_url: http://127.0.0.1:1/v1\nsamples: s.jsonl\nrepeats: 3\n"
+                    "datasets: [mbpp]\n",
+                    NULL, NULL);
+        assert_int_equal(c->model_kind, SBX_EVAL_MODEL_SAMPLES);
+        assert_string_equal(c->model, "m");
+        assert_true(has_warning(c, "samples: s.jsonl gives the completions: api_url "
+                                   "http://127.0.0.1:1/v1 is not called"));
+        assert_true(has_warning(c, "repeats: 3 has no effect with a samples file"));
+        sbx_eval_config_free(c);
+
         /* generation_config as EvalScope's client uses it: its own settings apply here, and
          * what it never sends is said. */
         c = load_ok("model: m\napi_url: http://127.0.0.1:1/v1\ndatasets: [humaneval]\n"
@@ -256,6 +268,22 @@ static void test_value_errors(void **state)
                      "humaneval_plus, mbpp_plus, humaneval_x, mbxp, multiple, "
                      "multiple_humaneval, multiple_mbpp)");
         expect_error("model: reference\n", "no datasets");
+        /* Two sources of completions are a contradiction, not a choice made silently. */
+        expect_error("model: reference\nsamples: s.jsonl\ndatasets: [mbpp]\n",
+                     "model: 'reference' runs the canonical solutions and samples: s.jsonl "
+                     "gives completions: choose one");
+        expect_error("model: a.jsonl\nsamples: b.jsonl\ndatasets: [mbpp]\n",
+                     "model: a.jsonl and samples: b.jsonl are two samples files: choose one");
+        /* On the command line, one replaces the task file's. */
+        struct sbx_eval_overrides by_flag = {.samples = "s.jsonl"};
+        struct sbx_eval_config *c = load_ok("model: reference\ndatasets: [mbpp]\n", NULL, &by_flag);
+        assert_int_equal(c->model_kind, SBX_EVAL_MODEL_SAMPLES);
+        assert_string_equal(c->model, "s");
+        sbx_eval_config_free(c);
+        by_flag = (struct sbx_eval_overrides){.model = "reference"};
+        c = load_ok("samples: s.jsonl\ndatasets: [mbpp]\n", NULL, &by_flag);
+        assert_int_equal(c->model_kind, SBX_EVAL_MODEL_REFERENCE);
+        sbx_eval_config_free(c);
         expect_error("model: gpt-4o\ndatasets: [mbpp]\n",
                      "model: 'gpt-4o' needs eval_type: openai_api and api_url");
         expect_error("model: gpt-4o\neval_type: openai_api\ndatasets: [mbpp]\n",
