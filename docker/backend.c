@@ -638,11 +638,8 @@ int sbx_docker_describe(const char *image, char **report, struct sbx_error **err
 
         if (!img || !*img)
                 img = SBX_DOCKER_DEFAULT_IMAGE;
-        if (r < 0) {
-                *report =
-                    sbx_strdup_printf("engine: not reachable at %s", sbx_docker_socket_path());
-                return r;
-        }
+        if (r < 0)
+                return r; /* *err says why */
         int present = sbx_docker_image_exists(e, img, &ierr);
         char waiter[PATH_MAX];
         const char *no_agent = no_agent_reason(sbx_find_helper(

@@ -23,7 +23,7 @@ extern const struct sbx_backend_ops sbx_docker_ops;
 /* A short multi-line report for `sandboxrt doctor`: whether the engine answers, its version,
  * API version and cgroup driver, and whether image (NULL: the default image) is present.
  * Returns 0 when the engine answers (the report is malloc'd in *report), else < 0 with the
- * reason in *err (and *report still describes what was tried). */
+ * reason and its fix in *err. */
 int sbx_docker_describe(const char *image, char **report, struct sbx_error **err);
 
 /* Pool size of an open docker backend (0 turns pools off; containers in use are unaffected).

@@ -365,8 +365,9 @@ static int read_info(struct sbx_docker_engine *e, struct sbx_error **err)
 }
 
 /* What to do when no engine answers at path, from what a plain connect() says: a missing
- * socket or a refused connection is a stopped daemon, EACCES is the socket's permissions. */
-static void engine_fix(const char *path, char *buf, size_t size)
+ * socket or a refused connection is a stopped daemon, EACCES is the socket's permissions. True
+ * when that is the cause, which then says it all; else buf is a hint. */
+static bool engine_fix(const char *path, char *buf, size_t size)
 {
         struct sockaddr_un a = {.sun_family = AF_UNIX};
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), e = 0;
@@ -384,17 +385,20 @@ static void engine_fix(const char *path, char *buf, size_t size)
                          "(`sudo usermod -aG %s $USER`, then log in again), or use "
                          "--backend native",
                          (unsigned)getuid(), path, g ? g->gr_name : "", g ? g->gr_name : "GROUP");
-        } else if (e == ENOENT || e == ECONNREFUSED) {
+                return true;
+        }
+        if (e == ENOENT || e == ECONNREFUSED) {
                 snprintf(buf, size,
                          "no Docker daemon listens on %s: start dockerd, or set "
                          "DOCKER_HOST=unix:///path/to/docker.sock",
                          path);
-        } else {
-                snprintf(buf, size,
-                         "no usable Docker engine at %s (is dockerd running? or set "
-                         "DOCKER_HOST=unix:///path/to/docker.sock)",
-                         path);
+                return true;
         }
+        snprintf(buf, size,
+                 "no usable Docker engine at %s (is dockerd running? or set "
+                 "DOCKER_HOST=unix:///path/to/docker.sock)",
+                 path);
+        return false;
 }
 
 int sbx_docker_engine_open(struct sbx_docker_engine **out, struct sbx_error **err)
@@ -421,8 +425,12 @@ int sbx_docker_engine_open(struct sbx_docker_engine **out, struct sbx_error **er
                 r = read_info(e, err);
         if (r < 0) {
                 char fix[512];
-                engine_fix(e->socket, fix, sizeof(fix));
-                sbx_error_prefix(err, "%s", fix);
+                if (engine_fix(e->socket, fix, sizeof(fix)) && err) {
+                        *err = sbx_error_free(*err);
+                        sbx_error_set(err, -r, "%s", fix);
+                } else {
+                        sbx_error_prefix(err, "%s", fix);
+                }
                 sbx_docker_engine_free(e);
                 return r;
         }

@@ -15,6 +15,8 @@ docker_error() {
 err=$(docker_error "$dir/none.sock")
 case $err in *"no Docker daemon listens on $dir/none.sock: start dockerd"*) ;;
 *) fail "no socket: $err" ;; esac
+# The cause found, the transport's own words would only repeat it.
+case $err in *"Couldn't connect"*) fail "libcurl's words after the cause: $err" ;; esac
 
 "$PY" -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$dir/closed.sock"
 err=$(docker_error "$dir/closed.sock")
