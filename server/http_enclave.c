@@ -304,7 +304,8 @@ static void execute_in(struct sbx_http_request *req, struct sbx_http_response *r
                 r = sbx_tool_execute(&ctx, tool, &call->params, &res, &err);
                 sbx_registry_end(req->srv->reg, e);
                 /* Parameters a tool refuses are ms-enclave's TypeError there: a 500. */
-                reply_tool(resp, r, call->tool_name, &res, err, 500, wait_ms);
+                if (!sbx_http_reply_if_gone(req, resp))
+                        reply_tool(resp, r, call->tool_name, &res, err, 500, wait_ms);
         }
         sbx_tool_result_clear(&res);
         sbx_error_free(err);
@@ -540,7 +541,8 @@ static void pool_run(struct sbx_http_request *req, struct sbx_http_response *res
                                            .fresh = true,
                                            .wait = &slot};
                 r = sbx_tool_execute(&ctx, tool, p, &res, &err);
-                reply_tool(resp, r, tool_name, &res, err, 400, wait_ms);
+                if (!sbx_http_reply_if_gone(req, resp))
+                        reply_tool(resp, r, tool_name, &res, err, 400, wait_ms);
         }
         sbx_registry_pool_release(req->srv->reg, e);
         sbx_tool_result_clear(&res);

@@ -76,6 +76,14 @@ void sbx_http_reply_wait_error(struct sbx_http_response *resp, int r, unsigned t
         }
 }
 
+bool sbx_http_reply_if_gone(const struct sbx_http_request *req, struct sbx_http_response *resp)
+{
+        if (!sbx_client_gone(req->client_fd))
+                return false;
+        sbx_http_reply_wait_error(resp, -ECONNRESET, 503, 0);
+        return true;
+}
+
 struct sbx_wait sbx_http_wait(const struct sbx_http_request *req, uint64_t wait_ms)
 {
         return (struct sbx_wait){

@@ -62,6 +62,9 @@ void sbx_http_reply_raw(struct sbx_http_response *resp, unsigned status, const c
  * timeout_status when the wait itself ran out (408 for the pool), 499 for a vanished client. */
 void sbx_http_reply_wait_error(struct sbx_http_response *resp, int r, unsigned timeout_status,
                                uint64_t waited_ms);
+/* The client left while its request ran (which cancelled the job): nobody reads an answer, but
+ * the log and the metrics say 499, not what the cancelled job came to. True if so. */
+bool sbx_http_reply_if_gone(const struct sbx_http_request *req, struct sbx_http_response *resp);
 /* The wait bounds of a request: wait_ms from now, and its connection. */
 struct sbx_wait sbx_http_wait(const struct sbx_http_request *req, uint64_t wait_ms);
 

@@ -135,7 +135,8 @@ void sbx_route_v1_run(struct sbx_http_request *req, struct sbx_http_response *re
         if (sbx_http_take_jobs(req, resp, 1) == 1) {
                 r = run_one(req->srv, req->tenant, &rq, &w, &res, &err);
                 sbx_tenant_jobs_give(req->tenant, 1);
-                reply_run(resp, r, res, err, wait_ms);
+                if (!sbx_http_reply_if_gone(req, resp))
+                        reply_run(resp, r, res, err, wait_ms);
         }
         sbx_result_free(res);
         sbx_error_free(err);

@@ -602,7 +602,12 @@ def group_disconnect(c, args):
     ok(f"disconnected client dropped from the queue; slow client blocks nobody ({elapsed:.1f}s)")
 
     # A client that leaves while its job runs cancels the job: the slot frees at once and
-    # nothing of the job survives.
+    # nothing of the job survives; the log and metrics count a 499, not a success.
+    def by_class(cls):
+        metrics = c.request("GET", "/metrics", raw=True)[1].decode()
+        found = re.search(r'sandboxrt_http_requests_total\{code="%s"\} (\d+)' % cls, metrics)
+        return int(found.group(1)) if found else 0
+    fours = by_class("4xx")
     body = json.dumps({"argv": ["/bin/sh", "-c", "sleep 9.31; echo done"],
                        "limits": {"wall": "10s"}}).encode()
     s = socket.create_connection((u.hostname, u.port))
@@ -619,6 +624,7 @@ def group_disconnect(c, args):
     time.sleep(scaled(0.5))
     gone = subprocess.run(["pgrep", "-f", "slee[p] 9.31"], capture_output=True).returncode
     assert gone != 0, "the cancelled job's process survived"
+    assert by_class("4xx") == fours + 1, "the cancelled request was not counted as a 499"
     ok("a client that leaves mid-job cancels it")
 
 
