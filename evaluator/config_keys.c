@@ -497,6 +497,28 @@ static int h_limit(struct cparse *ps, const struct sbx_eval_node *v, const char 
         return 0;
 }
 
+/* extra_headers: a mapping of header names (no separators, spaces or controls) to one-line
+ * values, each sent as a line of the request's head. */
+static int check_headers(struct cparse *ps, const struct sbx_eval_node *v, const char *at)
+{
+        if (v->kind != SBX_EVAL_NODE_MAP)
+                return cfg_error(ps, v, at, "expected a mapping, got %s",
+                                 sbx_eval_node_describe(v));
+        for (size_t i = 0; i < v->n; i++) {
+                const char *name = v->keys[i], *value = v->items[i]->text;
+                bool token = *name != '\0';
+                for (const char *c = name; *c; c++)
+                        token &= *c > ' ' && *c < 127 && !strchr(":()<>@,;\\\"/[]?={}", *c);
+                if (!token)
+                        return cfg_error(ps, v->items[i], at, "'%.64s' is not a header name", name);
+                if (v->items[i]->kind != SBX_EVAL_NODE_SCALAR || strpbrk(value, "\r\n"))
+                        return cfg_error(ps, v->items[i], at,
+                                         "%.64s: expected a value of one line, got %s", name,
+                                         sbx_eval_node_describe(v->items[i]));
+        }
+        return 0;
+}
+
 /* One key of generation_config, as EvalScope's client uses it (openai.h: sbx_eval_gen_use):
  * the client's settings apply here, what it sends another way must have its shape, and what
  * it never sends gets a warning. */
@@ -524,8 +546,9 @@ static int generation_key(struct cparse *ps, const char *key, const struct sbx_e
                 return 0;
         }
         switch (sbx_eval_openai_gen_use(key)) {
-        case SBX_EVAL_GEN_MERGED:
         case SBX_EVAL_GEN_HEADERS:
+                return check_headers(ps, v, at);
+        case SBX_EVAL_GEN_MERGED:
         case SBX_EVAL_GEN_QUERY:
         case SBX_EVAL_GEN_RENAMED:
                 if (!strcmp(key, "stop_seqs") || v->kind == SBX_EVAL_NODE_MAP)

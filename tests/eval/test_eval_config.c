@@ -252,6 +252,11 @@ static void test_type_errors(void **state)
                      "dataset_args: expected a mapping of benchmark names, got a list");
         expect_error("datasets: [humaneval]\ngeneration_config: {extra_body: [1]}\n",
                      "generation_config.extra_body: expected a mapping, got a list");
+        expect_error("datasets: [humaneval]\ngeneration_config: {extra_headers: {\"X: y\": 1}}\n",
+                     "generation_config.extra_headers: 'X: y' is not a header name");
+        expect_error(
+            "datasets: [humaneval]\ngeneration_config:\n  extra_headers: {X-A: \"a\\r\\nB: c\"}\n",
+            "generation_config.extra_headers: X-A: expected a value of one line");
         expect_error("datasets: [humaneval]\ngeneration_config: 3\n",
                      "generation_config: expected a mapping, got a number");
         expect_error("datasets: [humaneval]\ndataset_args:\n  humaneval: [1]\n",
