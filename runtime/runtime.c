@@ -638,12 +638,26 @@ static int box_path(const struct sbx_sandbox *sb, const char *path, bool whole_d
         return 0;
 }
 
+/* A file's path that ends with / names a directory (as for open(2)): e is EISDIR to write one,
+ * ENOTDIR to read one. */
+static int file_path_check(const char *path, int e, struct sbx_error **err)
+{
+        size_t n = path ? strlen(path) : 0;
+
+        if (n && path[n - 1] == '/')
+                return sbx_error_set(err, e, "%s ends with /, which a file's path does not", path);
+        return 0;
+}
+
 int sbx_sandbox_write_file(struct sbx_sandbox *sb, const struct sbx_file *file,
                            struct sbx_error **err)
 {
         _cleanup_free_ char *abs = NULL;
         struct sbx_file f = *file;
-        int r = box_path(sb, file->path, false, &abs, err);
+        int r = file_path_check(file->path, EISDIR, err);
+
+        if (r == 0)
+                r = box_path(sb, file->path, false, &abs, err);
 
         if (r < 0)
                 return r;
@@ -658,8 +672,10 @@ int sbx_sandbox_read_file(struct sbx_sandbox *sb, const char *path, size_t max_b
                           struct sbx_output *out, struct sbx_error **err)
 {
         _cleanup_free_ char *abs = NULL;
-        int r = box_path(sb, path, true, &abs, err);
+        int r = file_path_check(path, ENOTDIR, err);
 
+        if (r == 0)
+                r = box_path(sb, path, true, &abs, err);
         if (r < 0)
                 return r;
         pthread_mutex_lock(&sb->lock);

@@ -99,6 +99,13 @@ static void stateful_sandbox(void **state)
         assert_string_equal(out.data, "hel");
         assert_true(out.truncated);
         free(out.data);
+        /* A path that ends with / names a directory: no file is written or read by it. */
+        struct sbx_file slash = {.path = "newf/", .data = "x", .size = 1};
+        assert_int_equal(sbx_sandbox_write_file(sb, &slash, &err), -EISDIR);
+        assert_non_null(strstr(err->message, "newf/ ends with /"));
+        err = sbx_error_free(err);
+        assert_int_equal(sbx_sandbox_read_file(sb, "out.txt/", 100, &out, &err), -ENOTDIR);
+        err = sbx_error_free(err);
 
         /* The host never follows a link planted by the sandbox, nor walks out of it. */
         assert_true(sbx_sandbox_read_file(sb, "link", 100, &out, &err) < 0);
