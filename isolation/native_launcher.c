@@ -215,8 +215,6 @@ static int launcher_prepare(struct sbx_native_env *env, struct sbx_storage *stor
                         relaunch_in_scope(ready, self_exe);
                 sbx_native_limits(env->cgroups, env->privileged, &env->limits);
                 ready->limits = env->limits;
-                long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-                env->cpus = cpus > 0 ? (unsigned)cpus : 1;
                 r = sbx_owner_new(env->state_dir, "native", scope ? scope : "none", &env->owner,
                                   &err);
         }
@@ -699,7 +697,11 @@ const char *sbx_native_own_launcher_binary(char self[PATH_MAX])
 
 int sbx_native_launcher_main(const char *parent, bool scoped)
 {
-        struct sbx_native_env env = {.netns_fd = -1, .zygote_fd = -1, .privileged = geteuid() == 0};
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        struct sbx_native_env env = {.netns_fd = -1,
+                                     .zygote_fd = -1,
+                                     .privileged = geteuid() == 0,
+                                     .cpus = cpus > 0 ? (unsigned)cpus : 1};
         char self[PATH_MAX];
         uint64_t pid;
 
