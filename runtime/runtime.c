@@ -1,6 +1,7 @@
 /* The runtime: resolves jobs (policy + overrides, language steps, environment) and hands each
  * step to the chosen backend through its ops table. */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -582,6 +583,10 @@ int sbx_sandbox_create(struct sbx_runtime *rt, const struct sbx_sandbox_options 
         sb->rt = rt;
         pthread_mutex_init(&sb->lock, NULL);
         sb->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (sb->stop_fd == 0) { /* fd 0 (stdin closed) means none in sbx_spec: move it */
+                sb->stop_fd = fcntl(0, F_DUPFD_CLOEXEC, 1);
+                close(0);
+        }
         if (sb->stop_fd < 0) {
                 r = sbx_error_set(err, errno, "eventfd: %m");
                 sbx_sandbox_destroy(sb);
