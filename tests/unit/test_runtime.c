@@ -396,6 +396,24 @@ static void ready_become(pid_t launcher, int n)
         assert_int_equal(jails, n);
 }
 
+/* A runtime of its own whose launcher has two supervisors ready, each with a jail prepared, as
+ * after two jobs; returns the launcher. */
+static pid_t with_two_ready(struct sbx_runtime **own)
+{
+        struct sbx_runtime_options opts = {.backend = "native"};
+        struct sbx_job quick = {.argv = ARGV("/bin/true")};
+        pid_t launcher = open_with_launcher(&opts, own);
+
+        for (int i = 0; i < 2; i++) {
+                struct sbx_result *res = NULL;
+                assert_int_equal(sbx_run(*own, &quick, &res, NULL), 0);
+                assert_int_equal(res->verdict, SBX_VERDICT_OK);
+                sbx_result_free(res);
+        }
+        ready_become(launcher, 2);
+        return launcher;
+}
+
 struct job_in {
         struct sbx_runtime *rt;
         const struct sbx_job *job;
@@ -454,23 +472,14 @@ static void spare_supervisors(void **state)
  * jobs running), which must not all stay once those end too, each with a jail prepared. */
 static void spares_go_back_to_two(void **state)
 {
-        struct sbx_runtime_options opts = {.backend = "native"};
-        struct sbx_job quick = {.argv = ARGV("/bin/true")};
         struct sbx_job shorter = {.argv = ARGV("/bin/sleep", "0.3")};
         struct sbx_job longer = {.argv = ARGV("/bin/sleep", "2")};
         struct job_in in[] = {{NULL, &shorter}, {NULL, &longer}, {NULL, &longer}};
         struct sbx_runtime *own = NULL;
-        struct sbx_result *res = NULL;
-        struct sbx_error *err = NULL;
         pthread_t t[3];
         void *r;
-        pid_t launcher = open_with_launcher(&opts, &own);
+        pid_t launcher = with_two_ready(&own);
 
-        for (int i = 0; i < 2; i++) {
-                assert_int_equal(sbx_run(own, &quick, &res, &err), 0);
-                res = sbx_result_free(res);
-        }
-        ready_become(launcher, 2);
         for (int i = 0; i < 3; i++) {
                 in[i].rt = own;
                 assert_int_equal(pthread_create(&t[i], NULL, run_in_thread, &in[i]), 0);
@@ -491,19 +500,12 @@ static void spares_go_back_to_two(void **state)
  * jobs, the supervisors spawned for the next ones prepare none. */
 static void no_jail_prepared_for_sandbox_jobs(void **state)
 {
-        struct sbx_runtime_options opts = {.backend = "native"};
         struct sbx_job quick = {.argv = ARGV("/bin/true")};
         struct sbx_runtime *own = NULL;
         struct sbx_sandbox *sb = NULL;
         struct sbx_result *res = NULL;
         struct sbx_error *err = NULL;
-        pid_t launcher = open_with_launcher(&opts, &own);
-
-        for (int i = 0; i < 2; i++) {
-                assert_int_equal(sbx_run(own, &quick, &res, &err), 0);
-                res = sbx_result_free(res);
-        }
-        ready_become(launcher, 2); /* both prepared one */
+        pid_t launcher = with_two_ready(&own); /* both prepared one */
 
         assert_int_equal(sbx_sandbox_create(own, NULL, &sb, &err), 0);
         for (int i = 0; i < 4; i++) {
@@ -540,26 +542,16 @@ static unsigned long wakeups(pid_t pid)
  * limit could be reached by then, not every few ms (it woke 50 times a second for that). */
 static void supervisor_sleeps_with_its_job(void **state)
 {
-        struct sbx_runtime_options opts = {.backend = "native"};
-        struct sbx_job quick = {.argv = ARGV("/bin/true")};
         char seconds[16];
         snprintf(seconds, sizeof(seconds), "%.1f", scaled_ms(3000) / 1000.0);
         struct sbx_job slow = {.argv = ARGV("/bin/sleep", seconds),
                                .limits = ARGV("cpu=60s", "wall=120s")};
         struct sbx_runtime *own = NULL;
-        struct sbx_result *res = NULL;
-        struct sbx_error *err = NULL;
         pid_t sup[8];
         unsigned long before[8];
         pthread_t t;
         void *r;
-        pid_t launcher = open_with_launcher(&opts, &own);
-
-        for (int i = 0; i < 2; i++) {
-                assert_int_equal(sbx_run(own, &quick, &res, &err), 0);
-                res = sbx_result_free(res);
-        }
-        ready_become(launcher, 2);
+        pid_t launcher = with_two_ready(&own);
         struct job_in in = {own, &slow};
         assert_int_equal(pthread_create(&t, NULL, run_in_thread, &in), 0);
         usleep(scaled_ms(500) * 1000); /* the job runs: its supervisor waits on it */
