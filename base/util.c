@@ -142,6 +142,13 @@ uint64_t sbx_now_ms(void)
         return sbx_now_usec() / 1000u;
 }
 
+unsigned sbx_online_cpus(void)
+{
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+        return n > 0 ? (unsigned)n : 1;
+}
+
 uint64_t sbx_cpu_limit_due(uint64_t now_ms, uint64_t used_usec, uint64_t limit_usec, unsigned cpus,
                            uint64_t min_ms)
 {

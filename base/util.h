@@ -90,6 +90,9 @@ uint64_t sbx_now_ms(void); /* CLOCK_MONOTONIC */
 /* When a process tree that had spent used_usec of its CPU time limit (limit_usec) at now_ms could
  * first reach the limit: it spends at most a ms of CPU per ms and CPU, so a read of its CPU time
  * any earlier cannot find it over. At least min_ms after now_ms, which bounds the overshoot. */
+/* The CPUs online (at least 1). */
+unsigned sbx_online_cpus(void);
+
 uint64_t sbx_cpu_limit_due(uint64_t now_ms, uint64_t used_usec, uint64_t limit_usec, unsigned cpus,
                            uint64_t min_ms);
 uint64_t sbx_now_usec(void);

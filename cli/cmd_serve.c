@@ -316,12 +316,10 @@ static bool loopback_host(const char *host)
 
 static void set_defaults(struct sbx_serve_config *cfg)
 {
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-
         memset(cfg, 0, sizeof(*cfg));
         cfg->host = "127.0.0.1";
         cfg->port = 1234;
-        cfg->max_concurrency = cpus > 0 ? (unsigned)cpus : 1;
+        cfg->max_concurrency = sbx_online_cpus();
         cfg->queue = DEFAULT_QUEUE;
         cfg->max_body_bytes = DEFAULT_MAX_BODY;
         cfg->cleanup_interval_s = DEFAULT_CLEANUP_S;

@@ -284,13 +284,6 @@ static int check_status(struct job *j, uint64_t now, struct sbx_error **err)
         return 0;
 }
 
-static unsigned online_cpus(void)
-{
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-        return n > 0 ? (unsigned)n : 1;
-}
-
 /* The container's CPU time spent since the job started, from its cgroup or else the stats
  * endpoint; 0 when unknown. */
 static uint64_t cpu_spent(struct job *j)
@@ -322,7 +315,7 @@ static void check_limits(struct job *j, uint64_t now)
                 if (spent >= l->cpu_ms * 1000u)
                         stop_job(j, SBX_STOP_CPU);
                 j->next_cpu_ms = j->c->cg ? sbx_cpu_limit_due(now, spent, l->cpu_ms * 1000u,
-                                                              online_cpus(), CPU_CHECK_MS)
+                                                              sbx_online_cpus(), CPU_CHECK_MS)
                                           : now + STATS_CHECK_MS;
         }
 }

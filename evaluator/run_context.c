@@ -95,10 +95,8 @@ struct slot *run_slot(const struct ds_run *d, size_t problem, uint32_t sample)
 unsigned sbx_eval_default_jobs(void)
 {
         cpu_set_t set;
-        long n;
 
         if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
                 return (unsigned)CPU_COUNT(&set);
-        n = sysconf(_SC_NPROCESSORS_ONLN);
-        return n > 0 ? (unsigned)n : 1;
+        return sbx_online_cpus();
 }

@@ -697,11 +697,10 @@ const char *sbx_native_own_launcher_binary(char self[PATH_MAX])
 
 int sbx_native_launcher_main(const char *parent, bool scoped)
 {
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         struct sbx_native_env env = {.netns_fd = -1,
                                      .zygote_fd = -1,
                                      .privileged = geteuid() == 0,
-                                     .cpus = cpus > 0 ? (unsigned)cpus : 1};
+                                     .cpus = sbx_online_cpus()};
         char self[PATH_MAX];
         uint64_t pid;
 
